@@ -1,0 +1,205 @@
+//! The emulated GPU as a vfio-user device: regions, interrupts, DMA.
+
+pub mod bar0;
+pub mod falcon;
+
+use crate::irq::{self, Msix};
+use crate::pci_config::{self, ConfigSpace};
+use crate::vram::Vram;
+use bar0::{Bar0, Effect};
+use log::{debug, info, warn};
+use nvgsp_proto::{chip::ChipId, pci};
+use std::fs::File;
+use std::io;
+use vfio_bindings::bindings::vfio::{
+    vfio_region_info, vfio_region_sparse_mmap_area, VFIO_IRQ_INFO_EVENTFD, VFIO_IRQ_SET_ACTION_TRIGGER,
+    VFIO_IRQ_SET_DATA_EVENTFD, VFIO_IRQ_SET_DATA_NONE, VFIO_REGION_INFO_FLAG_MMAP, VFIO_REGION_INFO_FLAG_READ,
+    VFIO_REGION_INFO_FLAG_WRITE,
+};
+use vfio_user::{DmaMapFlags, DmaUnmapFlags, IrqInfo, ServerBackend, ServerRegion, SparseArea};
+
+/// VFIO region indices of a PCI device (linux/vfio.h `VFIO_PCI_*_REGION_INDEX`).
+const REGION_BAR0: u32 = 0;
+const REGION_BAR1: u32 = 1;
+const REGION_CONFIG: u32 = 7;
+const NUM_REGIONS: u32 = 9;
+
+fn invalid(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, what.to_string())
+}
+
+/// One DMA window of guest memory QEMU has shared with us.
+struct DmaWindow {
+    iova: u64,
+    size: u64,
+    _file: Option<File>,
+}
+
+/// The whole emulated GPU.
+pub struct Device {
+    config: ConfigSpace,
+    bar0: Bar0,
+    vram: Vram,
+    msix: Msix,
+    dma: Vec<DmaWindow>,
+    verbose: bool,
+}
+
+impl Device {
+    /// A GA102 with `vram` bytes of VRAM.
+    pub fn new(vram: u64, verbose: bool) -> io::Result<Device> {
+        Ok(Device {
+            config: ConfigSpace::new(vram),
+            bar0: Bar0::new(ChipId::GA102_A1),
+            vram: Vram::new(vram)?,
+            msix: Msix::new(pci::MSIX_VECTORS),
+            dma: Vec::new(),
+            verbose,
+        })
+    }
+
+    /// The region table announced to the client.
+    pub fn regions(&self) -> Vec<ServerRegion> {
+        (0..NUM_REGIONS)
+            .map(|index| {
+                let rw = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+                let (size, flags) = match index {
+                    REGION_BAR0 => (pci::BAR0_SIZE, rw),
+                    REGION_BAR1 => (self.vram.size(), rw | VFIO_REGION_INFO_FLAG_MMAP),
+                    REGION_CONFIG => (pci_config::SIZE as u64, rw),
+                    _ => (0, 0),
+                };
+                let bar1 = index == REGION_BAR1;
+                ServerRegion {
+                    region_info: vfio_region_info {
+                        argsz: std::mem::size_of::<vfio_region_info>() as u32,
+                        flags,
+                        index,
+                        cap_offset: 0,
+                        size,
+                        offset: 0,
+                    },
+                    sparse_areas: if bar1 {
+                        vec![SparseArea { area: vfio_region_sparse_mmap_area { offset: 0, size } }]
+                    } else {
+                        Vec::new()
+                    },
+                    mmap_fd: bar1.then(|| self.vram.fd()),
+                }
+            })
+            .collect()
+    }
+
+    /// The interrupt indices announced to the client: MSI-X only.
+    pub fn irqs() -> Vec<IrqInfo> {
+        (0..irq::NUM_INDICES)
+            .map(|index| IrqInfo {
+                index,
+                flags: if index == irq::INDEX_MSIX { VFIO_IRQ_INFO_EVENTFD } else { 0 },
+                count: if index == irq::INDEX_MSIX { u32::from(pci::MSIX_VECTORS) } else { 0 },
+            })
+            .collect()
+    }
+
+    fn bar0_read(&self, offset: u64, data: &mut [u8]) -> io::Result<()> {
+        let end = offset.checked_add(data.len() as u64).filter(|&e| e <= pci::BAR0_SIZE);
+        if end.is_none() || !matches!(data.len(), 1 | 2 | 4 | 8) || offset % data.len() as u64 != 0 {
+            return Err(invalid("bad BAR0 read"));
+        }
+        let base = (offset & !3) as u32;
+        let mut dwords = [0u8; 8];
+        dwords[..4].copy_from_slice(&self.bar0.read32(base).to_le_bytes());
+        if data.len() == 8 {
+            dwords[4..].copy_from_slice(&self.bar0.read32(base + 4).to_le_bytes());
+        }
+        let at = (offset & 3) as usize;
+        data.copy_from_slice(&dwords[at..at + data.len()]);
+        if self.verbose {
+            debug!("bar0 read {offset:#08x} -> {data:02x?}");
+        }
+        Ok(())
+    }
+
+    fn bar0_write(&mut self, offset: u64, data: &[u8]) -> io::Result<()> {
+        let end = offset.checked_add(data.len() as u64).filter(|&e| e <= pci::BAR0_SIZE);
+        if end.is_none() || !matches!(data.len(), 1 | 2 | 4 | 8) || offset % data.len() as u64 != 0 {
+            return Err(invalid("bad BAR0 write"));
+        }
+        if self.verbose {
+            debug!("bar0 write {offset:#08x} <- {data:02x?}");
+        }
+        let base = (offset & !3) as u32;
+        for (i, chunk) in data.chunks(4).enumerate() {
+            let reg = base + 4 * i as u32;
+            let mut v = self.bar0.read32(reg).to_le_bytes();
+            let at = (offset & 3) as usize;
+            v[at..at + chunk.len()].copy_from_slice(chunk);
+            if let Effect::Interrupt(vector) = self.bar0.write32(reg, u32::from_le_bytes(v)) {
+                self.interrupt(vector);
+            }
+        }
+        Ok(())
+    }
+
+    fn interrupt(&mut self, vector: usize) {
+        if !self.config.msix_enabled() || !self.msix.fire(vector) {
+            warn!("interrupt on MSI-X vector {vector} dropped: not enabled by the guest");
+        }
+    }
+}
+
+impl ServerBackend for Device {
+    fn region_read(&mut self, region: u32, offset: u64, data: &mut [u8]) -> io::Result<()> {
+        match region {
+            REGION_CONFIG => self.config.read(offset, data).ok_or_else(|| invalid("config read out of range")),
+            REGION_BAR0 => self.bar0_read(offset, data),
+            REGION_BAR1 => self.vram.read(offset, data).ok_or_else(|| invalid("BAR1 read out of range")),
+            _ => Err(invalid("read of an absent region")),
+        }
+    }
+
+    fn region_write(&mut self, region: u32, offset: u64, data: &[u8]) -> io::Result<()> {
+        match region {
+            REGION_CONFIG => self.config.write(offset, data).ok_or_else(|| invalid("config write out of range")),
+            REGION_BAR0 => self.bar0_write(offset, data),
+            REGION_BAR1 => self.vram.write(offset, data).ok_or_else(|| invalid("BAR1 write out of range")),
+            _ => Err(invalid("write to an absent region")),
+        }
+    }
+
+    fn dma_map(&mut self, _flags: DmaMapFlags, _offset: u64, iova: u64, size: u64, fd: Option<File>) -> io::Result<()> {
+        debug!("dma map {iova:#x}+{size:#x}");
+        self.dma.push(DmaWindow { iova, size, _file: fd });
+        Ok(())
+    }
+
+    fn dma_unmap(&mut self, _flags: DmaUnmapFlags, iova: u64, size: u64) -> io::Result<()> {
+        debug!("dma unmap {iova:#x}+{size:#x}");
+        self.dma.retain(|w| !(w.iova >= iova && w.iova.saturating_add(w.size) <= iova.saturating_add(size)));
+        Ok(())
+    }
+
+    fn reset(&mut self) -> io::Result<()> {
+        info!("device reset");
+        self.bar0.reset();
+        self.msix.clear();
+        Ok(())
+    }
+
+    fn set_irqs(&mut self, index: u32, flags: u32, start: u32, count: u32, fds: Vec<File>) -> io::Result<()> {
+        if index != irq::INDEX_MSIX {
+            return if count == 0 { Ok(()) } else { Err(invalid("only MSI-X interrupts exist")) };
+        }
+        if flags & VFIO_IRQ_SET_ACTION_TRIGGER == 0 {
+            return Err(invalid("only ACTION_TRIGGER is supported"));
+        }
+        if flags & VFIO_IRQ_SET_DATA_EVENTFD != 0 {
+            self.msix.set(start, count, fds)
+        } else if flags & VFIO_IRQ_SET_DATA_NONE != 0 && count == 0 {
+            self.msix.clear();
+            Ok(())
+        } else {
+            Err(invalid("unsupported SET_IRQS data type"))
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! BAR0, the register aperture: decodes accesses and routes them to units.
+
+use super::falcon::{self, FalconIrq};
+use nvgsp_proto::chip::{self, ChipId};
+
+/// What a register write asks of the device beyond storing a value.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Nothing further.
+    None,
+    /// Raise this MSI-X vector.
+    Interrupt(usize),
+}
+
+/// The registers of the modelled GPU.
+pub struct Bar0 {
+    chip: ChipId,
+    gsp_irq: FalconIrq,
+}
+
+impl Bar0 {
+    /// Registers of `chip` in their reset state.
+    pub fn new(chip: ChipId) -> Bar0 {
+        Bar0 { chip, gsp_irq: FalconIrq::default() }
+    }
+
+    /// Returns every register to its reset value.
+    pub fn reset(&mut self) {
+        *self = Bar0::new(self.chip);
+    }
+
+    /// Reads the 32-bit register at `off` (4-byte aligned). Registers the
+    /// model does not implement read as zero.
+    pub fn read32(&self, off: u32) -> u32 {
+        match off {
+            chip::NV_PMC_BOOT_0 => self.chip.boot0(),
+            chip::NV_PMC_BOOT_42 => self.chip.boot42(),
+            o if (falcon::GSP_BASE..falcon::GSP_BASE + 0x100).contains(&o) => {
+                self.gsp_irq.read(o - falcon::GSP_BASE).unwrap_or(0)
+            }
+            _ => 0,
+        }
+    }
+
+    /// Writes the 32-bit register at `off` (4-byte aligned).
+    pub fn write32(&mut self, off: u32, v: u32) -> Effect {
+        if (falcon::GSP_BASE..falcon::GSP_BASE + 0x100).contains(&off)
+            && self.gsp_irq.write(off - falcon::GSP_BASE, v) == Some(true)
+        {
+            return Effect::Interrupt(0);
+        }
+        Effect::None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SWGEN0: u32 = 1 << 6;
+
+    #[test]
+    fn identifies_as_ga102() {
+        let b = Bar0::new(ChipId::GA102_A1);
+        assert_eq!(b.read32(0), 0x1720_00a1);
+        assert_eq!(ChipId::from_boot42(b.read32(0xa00)), ChipId::GA102_A1);
+        assert_eq!(b.read32(0x1234), 0);
+    }
+
+    #[test]
+    fn gsp_swgen0_interrupts_vector_0() {
+        let mut b = Bar0::new(ChipId::GA102_A1);
+        assert_eq!(b.write32(0x11001c, SWGEN0), Effect::None);
+        assert_eq!(b.write32(0x110010, SWGEN0), Effect::None);
+        assert_eq!(b.write32(0x110000, SWGEN0), Effect::Interrupt(0));
+        assert_eq!(b.read32(0x110008), SWGEN0);
+        b.reset();
+        assert_eq!(b.read32(0x110008), 0);
+    }
+}

@@ -1,0 +1,123 @@
+//! Command-line options of `nvgsp-emu`.
+
+use std::path::PathBuf;
+
+/// What `nvgsp-emu` was asked to do.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Serve the device on a socket.
+    Serve(Options),
+    /// Print the usage text and exit successfully.
+    Help,
+}
+
+/// Settings of one emulated GPU.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Path of the vfio-user UNIX socket to listen on.
+    pub socket: PathBuf,
+    /// VRAM size in bytes; also the size of BAR1.
+    pub vram: u64,
+    /// Log every register access (`-v`).
+    pub verbose: bool,
+}
+
+/// Why the command line was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum OptionsError {
+    /// An option this program does not know.
+    #[error("unknown option '{0}'")]
+    Unknown(String),
+    /// An option given without its value.
+    #[error("option '{0}' needs a value")]
+    MissingValue(&'static str),
+    /// `--socket` was not given.
+    #[error("--socket PATH is required")]
+    NoSocket,
+    /// `--vram` is not a power of two between 64 MiB and 64 GiB.
+    #[error("bad --vram '{0}': want a power of two from 64M to 64G, e.g. 256M or 1G")]
+    BadVram(String),
+}
+
+/// The usage text printed by `--help` and on a bad command line.
+pub const USAGE: &str = "\
+usage: nvgsp-emu --socket PATH [--vram SIZE] [-v]
+
+Serves an emulated GA102-class NVIDIA GPU over vfio-user; QEMU attaches it
+with -device vfio-user-pci,socket=PATH. Exits when QEMU disconnects.
+
+  --socket PATH   UNIX socket to listen on (must not exist yet)
+  --vram SIZE     VRAM and BAR1 size, a power of two: 64M..64G (default 256M)
+  -v, --verbose   log every register access
+  -h, --help      print this text
+";
+
+const MIB: u64 = 1 << 20;
+
+fn parse_size(s: &str) -> Option<u64> {
+    let (num, mult) = match s.as_bytes().last()? {
+        b'M' | b'm' => (&s[..s.len() - 1], MIB),
+        b'G' | b'g' => (&s[..s.len() - 1], 1024 * MIB),
+        _ => (s, 1),
+    };
+    num.parse::<u64>().ok()?.checked_mul(mult)
+}
+
+/// Parses the arguments that follow the program name.
+pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, OptionsError> {
+    let mut socket = None;
+    let mut vram = 256 * MIB;
+    let mut verbose = false;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "-v" | "--verbose" => verbose = true,
+            "--socket" => {
+                socket = Some(PathBuf::from(args.next().ok_or(OptionsError::MissingValue("--socket"))?))
+            }
+            "--vram" => {
+                let v = args.next().ok_or(OptionsError::MissingValue("--vram"))?;
+                vram = parse_size(&v)
+                    .filter(|n| n.is_power_of_two() && (64 * MIB..=64 * 1024 * MIB).contains(n))
+                    .ok_or(OptionsError::BadVram(v))?;
+            }
+            _ => return Err(OptionsError::Unknown(arg)),
+        }
+    }
+    Ok(Command::Serve(Options {
+        socket: socket.ok_or(OptionsError::NoSocket)?,
+        vram,
+        verbose,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &[&str]) -> Result<Command, OptionsError> {
+        parse(args.iter().map(|s| s.to_string()))
+    }
+
+    #[test]
+    fn defaults_and_sizes() {
+        assert_eq!(
+            p(&["--socket", "/tmp/s"]),
+            Ok(Command::Serve(Options { socket: "/tmp/s".into(), vram: 256 * MIB, verbose: false }))
+        );
+        let Ok(Command::Serve(o)) = p(&["--vram", "1G", "--socket", "x", "-v"]) else { panic!() };
+        assert_eq!((o.vram, o.verbose), (1024 * MIB, true));
+        assert_eq!(p(&["--help", "--bogus"]), Ok(Command::Help));
+    }
+
+    #[test]
+    fn bad_command_lines_are_refused() {
+        assert_eq!(p(&[]), Err(OptionsError::NoSocket));
+        assert_eq!(p(&["--socket"]), Err(OptionsError::MissingValue("--socket")));
+        assert_eq!(p(&["--frob"]), Err(OptionsError::Unknown("--frob".into())));
+        for bad in ["100M", "32M", "128G", "x", "", "18446744073709551615G"] {
+            assert_eq!(p(&["--socket", "s", "--vram", bad]), Err(OptionsError::BadVram(bad.into())));
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Wire formats and register facts shared by the nvgsp kernel modules and by
+//! `nvgsp-emu`.
+//!
+//! Everything here is plain `core` Rust with no dependencies, so the same
+//! source files are compiled into `nvgsp_core.ko` (as modules of the driver
+//! crate, see `drivers/core/nvgsp_core.rs`) and into the emulator. The values
+//! are pinned by tests against their published sources, so a mistake cannot
+//! hide by being made identically on both sides.
+
+#![no_std]
+
+pub mod chip;
+pub mod pci;

@@ -1,0 +1,56 @@
+# shellcheck shell=bash
+# Shared helpers for nvgsp's scripts: cache location, logging, input hashing.
+# Sourced, never run.
+
+NVGSP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+NVGSP_CACHE=${NVGSP_CACHE:-$HOME/.cache/nvgsp}
+
+# One line on stderr, prefixed with the calling script's name.
+say() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# Hash of files and strings: the cache key of whatever is built from them.
+inputs_hash() {
+    local a
+    for a in "$@"; do
+        if [ -f "$a" ]; then sha256sum <"$a"; else printf '%s\n' "$a"; fi
+    done | sha256sum | cut -c1-16
+}
+
+# The Debian archive this machine's apt already uses, so nothing names a host.
+debian_mirror() {
+    if [ -n "${NVGSP_MIRROR:-}" ]; then echo "$NVGSP_MIRROR"; return; fi
+    local m
+    m=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\/debian\)[[:space:]]*$/\1/p' \
+        /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
+    [ -n "$m" ] || m=$(awk '$1=="deb" && $2 ~ /\/debian\/?$/ {print $2; exit}' \
+        /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null)
+    [ -n "$m" ] || return 1
+    echo "${m%/}"
+}
+
+# Bump when scripts/toolchain-root changes what it builds.
+ROOT_RECIPE=2
+
+# Path of the toolchain root for the current inputs (it may not exist yet).
+root_dir() {
+    echo "$NVGSP_CACHE/root-$(inputs_hash "recipe-$ROOT_RECIPE" "$NVGSP_TOP/scripts/root-packages")"
+}
+
+# Run a command inside the toolchain root, with the checkout and cache visible
+# at the same paths as outside. A private mount namespace drops the bind
+# mounts when the command ends, whatever way it ends.
+in_root() {
+    local root
+    root=$(root_dir)
+    [ -f "$root/.nvgsp-complete" ] || die "toolchain root missing or half-built ($root); run scripts/toolchain-root"
+    unshare --mount --propagation private -- /bin/bash -euc '
+        root=$1; shift
+        for d in /proc /sys /dev "$NVGSP_TOP" "$NVGSP_CACHE"; do
+            mkdir -p "$root$d"; mount --rbind "$d" "$root$d"
+        done
+        exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+            HOME=/root TERM="${TERM:-dumb}" LANG=C.UTF-8 "$@"
+    ' in_root "$root" "$@"
+}
+export NVGSP_TOP NVGSP_CACHE
