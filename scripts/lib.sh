@@ -37,20 +37,24 @@ root_dir() {
     echo "$NVGSP_CACHE/root-$(inputs_hash "recipe-$ROOT_RECIPE" "$NVGSP_TOP/scripts/root-packages")"
 }
 
-# Run a command inside the toolchain root, with the checkout and cache visible
-# at the same paths as outside. A private mount namespace drops the bind
-# mounts when the command ends, whatever way it ends.
+# Run a command inside the toolchain root (see scripts/in-root).
 in_root() {
-    local root
-    root=$(root_dir)
-    [ -f "$root/.nvgsp-complete" ] || die "toolchain root missing or half-built ($root); run scripts/toolchain-root"
-    unshare --mount --propagation private -- /bin/bash -euc '
-        root=$1; shift
-        for d in /proc /sys /dev "$NVGSP_TOP" "$NVGSP_CACHE"; do
-            mkdir -p "$root$d"; mount --rbind "$d" "$root$d"
-        done
-        exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-            HOME=/root TERM="${TERM:-dumb}" LANG=C.UTF-8 "$@"
-    ' in_root "$root" "$@"
+    "$NVGSP_TOP/scripts/in-root" "$@"
+}
+
+
+# Bump when scripts/kernel changes how kernels are built.
+KERNEL_RECIPE=1
+
+# The patched Linux source for the current root and patches.
+kernel_src_dir() {
+    echo "$NVGSP_CACHE/linux-src-$(inputs_hash "$(root_dir)" "$NVGSP_TOP"/kernel/patches/*.patch \
+        "$NVGSP_TOP/drivers/drm/include/uapi/drm/nvgsp_drm.h")"
+}
+
+# The kernel build directory of profile $1 for the current inputs.
+kernel_dir() {
+    echo "$NVGSP_CACHE/kernel-$1-$(inputs_hash "recipe-$KERNEL_RECIPE" "$(kernel_src_dir)" \
+        "$NVGSP_TOP/kernel/common.config" "$NVGSP_TOP/kernel/$1.config")"
 }
 export NVGSP_TOP NVGSP_CACHE

@@ -12,9 +12,9 @@ use nvgsp_proto::{chip::ChipId, pci};
 use std::fs::File;
 use std::io;
 use vfio_bindings::bindings::vfio::{
-    vfio_region_info, vfio_region_sparse_mmap_area, VFIO_IRQ_INFO_EVENTFD, VFIO_IRQ_SET_ACTION_TRIGGER,
-    VFIO_IRQ_SET_DATA_EVENTFD, VFIO_IRQ_SET_DATA_NONE, VFIO_REGION_INFO_FLAG_MMAP, VFIO_REGION_INFO_FLAG_READ,
-    VFIO_REGION_INFO_FLAG_WRITE,
+    vfio_region_info, vfio_region_sparse_mmap_area, VFIO_IRQ_INFO_EVENTFD,
+    VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_IRQ_SET_DATA_EVENTFD, VFIO_IRQ_SET_DATA_NONE,
+    VFIO_REGION_INFO_FLAG_MMAP, VFIO_REGION_INFO_FLAG_READ, VFIO_REGION_INFO_FLAG_WRITE,
 };
 use vfio_user::{DmaMapFlags, DmaUnmapFlags, IrqInfo, ServerBackend, ServerRegion, SparseArea};
 
@@ -26,6 +26,19 @@ const NUM_REGIONS: u32 = 9;
 
 fn invalid(what: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, what.to_string())
+}
+
+/// Accepts naturally aligned 1, 2, 4 or 8-byte accesses inside BAR0.
+fn check_bar0_access(offset: u64, len: usize) -> io::Result<()> {
+    let len = len as u64;
+    let inside = offset
+        .checked_add(len)
+        .is_some_and(|end| end <= pci::BAR0_SIZE);
+    if inside && matches!(len, 1 | 2 | 4 | 8) && offset.is_multiple_of(len) {
+        Ok(())
+    } else {
+        Err(invalid("bad BAR0 access"))
+    }
 }
 
 /// One DMA window of guest memory QEMU has shared with us.
@@ -80,7 +93,9 @@ impl Device {
                         offset: 0,
                     },
                     sparse_areas: if bar1 {
-                        vec![SparseArea { area: vfio_region_sparse_mmap_area { offset: 0, size } }]
+                        vec![SparseArea {
+                            area: vfio_region_sparse_mmap_area { offset: 0, size },
+                        }]
                     } else {
                         Vec::new()
                     },
@@ -95,17 +110,22 @@ impl Device {
         (0..irq::NUM_INDICES)
             .map(|index| IrqInfo {
                 index,
-                flags: if index == irq::INDEX_MSIX { VFIO_IRQ_INFO_EVENTFD } else { 0 },
-                count: if index == irq::INDEX_MSIX { u32::from(pci::MSIX_VECTORS) } else { 0 },
+                flags: if index == irq::INDEX_MSIX {
+                    VFIO_IRQ_INFO_EVENTFD
+                } else {
+                    0
+                },
+                count: if index == irq::INDEX_MSIX {
+                    u32::from(pci::MSIX_VECTORS)
+                } else {
+                    0
+                },
             })
             .collect()
     }
 
     fn bar0_read(&self, offset: u64, data: &mut [u8]) -> io::Result<()> {
-        let end = offset.checked_add(data.len() as u64).filter(|&e| e <= pci::BAR0_SIZE);
-        if end.is_none() || !matches!(data.len(), 1 | 2 | 4 | 8) || offset % data.len() as u64 != 0 {
-            return Err(invalid("bad BAR0 read"));
-        }
+        check_bar0_access(offset, data.len())?;
         let base = (offset & !3) as u32;
         let mut dwords = [0u8; 8];
         dwords[..4].copy_from_slice(&self.bar0.read32(base).to_le_bytes());
@@ -121,10 +141,7 @@ impl Device {
     }
 
     fn bar0_write(&mut self, offset: u64, data: &[u8]) -> io::Result<()> {
-        let end = offset.checked_add(data.len() as u64).filter(|&e| e <= pci::BAR0_SIZE);
-        if end.is_none() || !matches!(data.len(), 1 | 2 | 4 | 8) || offset % data.len() as u64 != 0 {
-            return Err(invalid("bad BAR0 write"));
-        }
+        check_bar0_access(offset, data.len())?;
         if self.verbose {
             debug!("bar0 write {offset:#08x} <- {data:02x?}");
         }
@@ -151,31 +168,56 @@ impl Device {
 impl ServerBackend for Device {
     fn region_read(&mut self, region: u32, offset: u64, data: &mut [u8]) -> io::Result<()> {
         match region {
-            REGION_CONFIG => self.config.read(offset, data).ok_or_else(|| invalid("config read out of range")),
+            REGION_CONFIG => self
+                .config
+                .read(offset, data)
+                .ok_or_else(|| invalid("config read out of range")),
             REGION_BAR0 => self.bar0_read(offset, data),
-            REGION_BAR1 => self.vram.read(offset, data).ok_or_else(|| invalid("BAR1 read out of range")),
+            REGION_BAR1 => self
+                .vram
+                .read(offset, data)
+                .ok_or_else(|| invalid("BAR1 read out of range")),
             _ => Err(invalid("read of an absent region")),
         }
     }
 
     fn region_write(&mut self, region: u32, offset: u64, data: &[u8]) -> io::Result<()> {
         match region {
-            REGION_CONFIG => self.config.write(offset, data).ok_or_else(|| invalid("config write out of range")),
+            REGION_CONFIG => self
+                .config
+                .write(offset, data)
+                .ok_or_else(|| invalid("config write out of range")),
             REGION_BAR0 => self.bar0_write(offset, data),
-            REGION_BAR1 => self.vram.write(offset, data).ok_or_else(|| invalid("BAR1 write out of range")),
+            REGION_BAR1 => self
+                .vram
+                .write(offset, data)
+                .ok_or_else(|| invalid("BAR1 write out of range")),
             _ => Err(invalid("write to an absent region")),
         }
     }
 
-    fn dma_map(&mut self, _flags: DmaMapFlags, _offset: u64, iova: u64, size: u64, fd: Option<File>) -> io::Result<()> {
+    fn dma_map(
+        &mut self,
+        _flags: DmaMapFlags,
+        _offset: u64,
+        iova: u64,
+        size: u64,
+        fd: Option<File>,
+    ) -> io::Result<()> {
         debug!("dma map {iova:#x}+{size:#x}");
-        self.dma.push(DmaWindow { iova, size, _file: fd });
+        self.dma.push(DmaWindow {
+            iova,
+            size,
+            _file: fd,
+        });
         Ok(())
     }
 
     fn dma_unmap(&mut self, _flags: DmaUnmapFlags, iova: u64, size: u64) -> io::Result<()> {
         debug!("dma unmap {iova:#x}+{size:#x}");
-        self.dma.retain(|w| !(w.iova >= iova && w.iova.saturating_add(w.size) <= iova.saturating_add(size)));
+        self.dma.retain(|w| {
+            !(w.iova >= iova && w.iova.saturating_add(w.size) <= iova.saturating_add(size))
+        });
         Ok(())
     }
 
@@ -186,9 +228,20 @@ impl ServerBackend for Device {
         Ok(())
     }
 
-    fn set_irqs(&mut self, index: u32, flags: u32, start: u32, count: u32, fds: Vec<File>) -> io::Result<()> {
+    fn set_irqs(
+        &mut self,
+        index: u32,
+        flags: u32,
+        start: u32,
+        count: u32,
+        fds: Vec<File>,
+    ) -> io::Result<()> {
         if index != irq::INDEX_MSIX {
-            return if count == 0 { Ok(()) } else { Err(invalid("only MSI-X interrupts exist")) };
+            return if count == 0 {
+                Ok(())
+            } else {
+                Err(invalid("only MSI-X interrupts exist"))
+            };
         }
         if flags & VFIO_IRQ_SET_ACTION_TRIGGER == 0 {
             return Err(invalid("only ACTION_TRIGGER is supported"));

@@ -16,23 +16,33 @@ pub struct Msix {
 impl Msix {
     /// A table of `count` unwired vectors.
     pub fn new(count: u16) -> Msix {
-        Msix { vectors: (0..count).map(|_| None).collect() }
+        Msix {
+            vectors: (0..count).map(|_| None).collect(),
+        }
     }
 
     /// Wires `fds` to vectors `start..start + fds.len()`, or unwires
     /// `start..start + count` when `fds` is empty.
     pub fn set(&mut self, start: u32, count: u32, fds: Vec<File>) -> io::Result<()> {
         let start = start as usize;
-        let end = start.checked_add(count as usize).filter(|&e| e <= self.vectors.len());
+        let end = start
+            .checked_add(count as usize)
+            .filter(|&e| e <= self.vectors.len());
         let Some(end) = end else {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "MSI-X vector range out of bounds"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "MSI-X vector range out of bounds",
+            ));
         };
         if fds.is_empty() {
             self.vectors[start..end].iter_mut().for_each(|v| *v = None);
             return Ok(());
         }
         if fds.len() != end - start {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "MSI-X eventfd count mismatch"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "MSI-X eventfd count mismatch",
+            ));
         }
         for (slot, fd) in self.vectors[start..end].iter_mut().zip(fds) {
             *slot = Some(fd);

@@ -27,6 +27,10 @@ impl log::Log for Stderr {
 pub fn init(verbose: bool) {
     static LOGGER: Stderr = Stderr;
     if log::set_logger(&LOGGER).is_ok() {
-        log::set_max_level(if verbose { LevelFilter::Debug } else { LevelFilter::Info });
+        log::set_max_level(if verbose {
+            LevelFilter::Debug
+        } else {
+            LevelFilter::Info
+        });
     }
 }

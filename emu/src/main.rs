@@ -23,6 +23,13 @@ fn main() -> ExitCode {
         }
     };
     logger::init(opts.verbose);
+    if let Some(ms) = opts.die_after_ms {
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+            log::error!("fault injection: dying after {ms} ms");
+            std::process::exit(1);
+        });
+    }
     match serve(&opts) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -33,7 +40,8 @@ fn main() -> ExitCode {
 }
 
 fn serve(opts: &options::Options) -> Result<(), String> {
-    let mut device = dev::Device::new(opts.vram, opts.verbose).map_err(|e| format!("cannot allocate VRAM: {e}"))?;
+    let mut device = dev::Device::new(opts.vram, opts.verbose)
+        .map_err(|e| format!("cannot allocate VRAM: {e}"))?;
     let server = vfio_user::Server::new(&opts.socket, true, dev::Device::irqs(), device.regions())
         .map_err(|e| format!("cannot listen on {}: {e}", opts.socket.display()))?;
     log::info!(
@@ -49,6 +57,17 @@ fn serve(opts: &options::Options) -> Result<(), String> {
         // A client that goes away in the middle of a message is a
         // disconnect too, not an emulator failure.
         Err(vfio_user::Error::StreamRead(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            log::info!("client disconnected mid-message, exiting");
+            Ok(())
+        }
+        // The library answers a truncated message with an error reply, which
+        // then fails on the closed socket.
+        Err(vfio_user::Error::StreamWrite(e))
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset
+            ) =>
+        {
             log::info!("client disconnected mid-message, exiting");
             Ok(())
         }

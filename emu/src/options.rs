@@ -20,6 +20,8 @@ pub struct Options {
     pub vram: u64,
     /// Log every register access (`-v`).
     pub verbose: bool,
+    /// Fault injection: exit abruptly this many milliseconds after start.
+    pub die_after_ms: Option<u64>,
 }
 
 /// Why the command line was refused.
@@ -34,6 +36,9 @@ pub enum OptionsError {
     /// `--socket` was not given.
     #[error("--socket PATH is required")]
     NoSocket,
+    /// A number option with a value that is not a number.
+    #[error("bad {0} '{1}': want a whole number")]
+    BadNumber(&'static str, String),
     /// `--vram` is not a power of two between 64 MiB and 64 GiB.
     #[error("bad --vram '{0}': want a power of two from 64M to 64G, e.g. 256M or 1G")]
     BadVram(String),
@@ -50,6 +55,9 @@ with -device vfio-user-pci,socket=PATH. Exits when QEMU disconnects.
   --vram SIZE     VRAM and BAR1 size, a power of two: 64M..64G (default 256M)
   -v, --verbose   log every register access
   -h, --help      print this text
+
+Fault injection (for tests):
+  --die-after-ms N  exit abruptly with status 1, N ms after start
 ";
 
 const MIB: u64 = 1 << 20;
@@ -68,19 +76,31 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
     let mut socket = None;
     let mut vram = 256 * MIB;
     let mut verbose = false;
+    let mut die_after_ms = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "-h" | "--help" => return Ok(Command::Help),
             "-v" | "--verbose" => verbose = true,
             "--socket" => {
-                socket = Some(PathBuf::from(args.next().ok_or(OptionsError::MissingValue("--socket"))?))
+                socket = Some(PathBuf::from(
+                    args.next().ok_or(OptionsError::MissingValue("--socket"))?,
+                ))
             }
             "--vram" => {
                 let v = args.next().ok_or(OptionsError::MissingValue("--vram"))?;
                 vram = parse_size(&v)
                     .filter(|n| n.is_power_of_two() && (64 * MIB..=64 * 1024 * MIB).contains(n))
                     .ok_or(OptionsError::BadVram(v))?;
+            }
+            "--die-after-ms" => {
+                let v = args
+                    .next()
+                    .ok_or(OptionsError::MissingValue("--die-after-ms"))?;
+                die_after_ms = Some(
+                    v.parse()
+                        .map_err(|_| OptionsError::BadNumber("--die-after-ms", v))?,
+                );
             }
             _ => return Err(OptionsError::Unknown(arg)),
         }
@@ -89,6 +109,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
         socket: socket.ok_or(OptionsError::NoSocket)?,
         vram,
         verbose,
+        die_after_ms,
     }))
 }
 
@@ -104,9 +125,16 @@ mod tests {
     fn defaults_and_sizes() {
         assert_eq!(
             p(&["--socket", "/tmp/s"]),
-            Ok(Command::Serve(Options { socket: "/tmp/s".into(), vram: 256 * MIB, verbose: false }))
+            Ok(Command::Serve(Options {
+                socket: "/tmp/s".into(),
+                vram: 256 * MIB,
+                verbose: false,
+                die_after_ms: None
+            }))
         );
-        let Ok(Command::Serve(o)) = p(&["--vram", "1G", "--socket", "x", "-v"]) else { panic!() };
+        let Ok(Command::Serve(o)) = p(&["--vram", "1G", "--socket", "x", "-v"]) else {
+            panic!()
+        };
         assert_eq!((o.vram, o.verbose), (1024 * MIB, true));
         assert_eq!(p(&["--help", "--bogus"]), Ok(Command::Help));
     }
@@ -114,10 +142,20 @@ mod tests {
     #[test]
     fn bad_command_lines_are_refused() {
         assert_eq!(p(&[]), Err(OptionsError::NoSocket));
-        assert_eq!(p(&["--socket"]), Err(OptionsError::MissingValue("--socket")));
+        assert_eq!(
+            p(&["--socket"]),
+            Err(OptionsError::MissingValue("--socket"))
+        );
         assert_eq!(p(&["--frob"]), Err(OptionsError::Unknown("--frob".into())));
+        assert_eq!(
+            p(&["--die-after-ms", "soon"]),
+            Err(OptionsError::BadNumber("--die-after-ms", "soon".into()))
+        );
         for bad in ["100M", "32M", "128G", "x", "", "18446744073709551615G"] {
-            assert_eq!(p(&["--socket", "s", "--vram", bad]), Err(OptionsError::BadVram(bad.into())));
+            assert_eq!(
+                p(&["--socket", "s", "--vram", bad]),
+                Err(OptionsError::BadVram(bad.into()))
+            );
         }
     }
 }

@@ -23,7 +23,11 @@ pub struct ConfigSpace {
 impl ConfigSpace {
     /// Builds the space of a GA102 function with a BAR1 of `bar1_size` bytes.
     pub fn new(bar1_size: u64) -> ConfigSpace {
-        let mut c = ConfigSpace { bytes: [0; SIZE], writable: [0; SIZE], bar_sizes: [0; 6] };
+        let mut c = ConfigSpace {
+            bytes: [0; SIZE],
+            writable: [0; SIZE],
+            bar_sizes: [0; 6],
+        };
         c.put16(0x00, pci::VENDOR_NVIDIA);
         c.put16(0x02, pci::DEVICE_GA102);
         c.put16(0x06, 1 << 4); // Status: capability list present.
@@ -96,7 +100,10 @@ impl ConfigSpace {
             self.bytes[at] = (self.bytes[at] & !m) | (b & m);
         }
         // BARs: the address bits below the size read back as zero.
-        for dw in (off & !3..end).step_by(4).filter(|d| (0x10..0x28).contains(d)) {
+        for dw in (off & !3..end)
+            .step_by(4)
+            .filter(|d| (0x10..0x28).contains(d))
+        {
             let mut staged = [0u8; 4];
             staged.copy_from_slice(&self.bytes[dw..dw + 4]);
             for (i, &b) in data.iter().enumerate() {
@@ -139,7 +146,10 @@ mod tests {
             p = c.bytes[p + 1] as usize;
         }
         assert_eq!(ids, [0x01, 0x11]);
-        assert_eq!(r32(&c, CAP_MSIX as u64) >> 16, u32::from(pci::MSIX_VECTORS - 1));
+        assert_eq!(
+            r32(&c, CAP_MSIX as u64) >> 16,
+            u32::from(pci::MSIX_VECTORS - 1)
+        );
     }
 
     #[test]

@@ -22,7 +22,8 @@ unsafe impl Send for Vram {}
 impl Vram {
     /// Creates `size` bytes of zeroed, shareable VRAM.
     pub fn new(size: u64) -> io::Result<Vram> {
-        let len = usize::try_from(size).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+        let len =
+            usize::try_from(size).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
         // SAFETY: the name is a valid NUL-terminated string; the returned fd
         // is checked before use.
         let fd = unsafe { libc::memfd_create(c"nvgsp-vram".as_ptr(), libc::MFD_CLOEXEC) };
@@ -47,7 +48,11 @@ impl Vram {
         if ptr == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }
-        Ok(Vram { file, ptr: ptr.cast(), size: len })
+        Ok(Vram {
+            file,
+            ptr: ptr.cast(),
+            size: len,
+        })
     }
 
     /// The descriptor QEMU maps BAR1 from.

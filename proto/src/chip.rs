@@ -92,7 +92,10 @@ mod tests {
 
     #[test]
     fn boot0_carries_architecture_bit_5() {
-        let hopper_like = ChipId { architecture: 0x21, ..ChipId::GA102_A1 };
+        let hopper_like = ChipId {
+            architecture: 0x21,
+            ..ChipId::GA102_A1
+        };
         assert_eq!(hopper_like.boot0() & (1 << 8), 1 << 8);
         assert_eq!((hopper_like.boot0() >> 24) & 0x1f, 1);
     }

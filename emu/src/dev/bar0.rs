@@ -21,7 +21,10 @@ pub struct Bar0 {
 impl Bar0 {
     /// Registers of `chip` in their reset state.
     pub fn new(chip: ChipId) -> Bar0 {
-        Bar0 { chip, gsp_irq: FalconIrq::default() }
+        Bar0 {
+            chip,
+            gsp_irq: FalconIrq::default(),
+        }
     }
 
     /// Returns every register to its reset value.

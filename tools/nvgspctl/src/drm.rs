@@ -36,7 +36,8 @@ struct GetParam {
 }
 
 const DRM_IOCTL_VERSION: libc::c_ulong = iowr(0x00, std::mem::size_of::<DrmVersion>());
-const DRM_IOCTL_NVGSP_GETPARAM: libc::c_ulong = iowr(DRM_COMMAND_BASE, std::mem::size_of::<GetParam>());
+const DRM_IOCTL_NVGSP_GETPARAM: libc::c_ulong =
+    iowr(DRM_COMMAND_BASE, std::mem::size_of::<GetParam>());
 
 /// `NVGSP_PARAM_CHIPSET`.
 pub const PARAM_CHIPSET: u64 = 1;

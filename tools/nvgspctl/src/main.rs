@@ -56,9 +56,16 @@ fn info(device: Option<String>) -> Result<(), String> {
         }
         None => find_node()?,
     };
-    let chipset = drm::getparam(&f, drm::PARAM_CHIPSET).map_err(|e| format!("{path}: GETPARAM(CHIPSET): {e}"))?;
-    let rev = drm::getparam(&f, drm::PARAM_REVISION).map_err(|e| format!("{path}: GETPARAM(REVISION): {e}"))?;
-    println!("{path}: {} (chipset {chipset:#x}) revision {:X}{:x}", chip_name(chipset), rev >> 4, rev & 0xf);
+    let chipset = drm::getparam(&f, drm::PARAM_CHIPSET)
+        .map_err(|e| format!("{path}: GETPARAM(CHIPSET): {e}"))?;
+    let rev = drm::getparam(&f, drm::PARAM_REVISION)
+        .map_err(|e| format!("{path}: GETPARAM(REVISION): {e}"))?;
+    println!(
+        "{path}: {} (chipset {chipset:#x}) revision {:X}{:x}",
+        chip_name(chipset),
+        rev >> 4,
+        rev & 0xf
+    );
     Ok(())
 }
 

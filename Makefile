@@ -1,0 +1,42 @@
+# nvgsp: make run | test | lint  (see README.md)
+#
+# Heavy pieces (the Debian toolchain root, the two kernels) are built once
+# into the cache ($NVGSP_CACHE, default ~/.cache/nvgsp) and reused; the
+# modules and the userspace crates build incrementally in the checkout.
+
+SHELL := /bin/bash
+PROFILES := full host
+
+.PHONY: all build root kernels modules userspace run test lint clean
+
+all: build
+
+build: userspace modules
+
+root:
+	@scripts/toolchain-root >/dev/null
+
+kernels: root
+	@for p in $(PROFILES); do scripts/kernel $$p >/dev/null || exit 1; done
+
+modules: kernels
+	@for p in $(PROFILES); do scripts/modules $$p >/dev/null || exit 1; done
+
+userspace:
+	@cargo build --release --workspace --quiet
+
+# Boot the full profile and show the driver stack at work.
+run: build
+	@scripts/vm --profile full -- "$(CURDIR)/tests/guest/show-stack"
+
+# Everything: cargo tests and the VM scenarios; ends with "N passed, N failed".
+test: build
+	@tests/run
+
+lint: root
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+	scripts/lint-kernel
+
+clean:
+	rm -rf build target

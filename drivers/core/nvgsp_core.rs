@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! nvgsp_core: the core of the nvgsp driver for GSP-era NVIDIA GPUs.
+//!
+//! It owns the PCI function and every register, and serves its clients
+//! (`nvgsp_drm`, `nvgsp_vfio`) over the auxiliary bus through the API in
+//! [`client`].
+
+use kernel::{
+    driver::Registration,
+    pci,
+    prelude::*,
+    InPlaceModule, //
+};
+
+pub mod client;
+mod driver;
+mod gpu;
+mod regs;
+
+/// Chip identification facts shared with the emulator.
+#[path = "../../proto/src/chip.rs"]
+#[expect(dead_code)]
+mod proto_chip;
+
+/// The client kinds the module parameters enable.
+pub(crate) struct ClientKinds {
+    /// Register `nvgsp_core.drm.<id>`.
+    pub(crate) drm: bool,
+    /// Register `nvgsp_core.vfio.<id>`.
+    pub(crate) vfio: bool,
+}
+
+/// Reads the `drm` and `vfio` module parameters. A kernel without DRM (the
+/// minimal vGPU host) gets no DRM client device, whatever the parameter says.
+pub(crate) fn clients() -> ClientKinds {
+    ClientKinds {
+        drm: *module_parameters::drm.value() && cfg!(CONFIG_DRM),
+        vfio: *module_parameters::vfio.value(),
+    }
+}
+
+#[pin_data]
+struct NvgspCoreModule {
+    #[pin]
+    _driver: Registration<pci::Adapter<driver::NvgspCoreDriver>>,
+}
+
+impl InPlaceModule for NvgspCoreModule {
+    fn init(module: &'static kernel::ThisModule) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            _driver <- Registration::new(client::MODULE_NAME, module),
+        })
+    }
+}
+
+module! {
+    type: NvgspCoreModule,
+    name: "nvgsp_core",
+    authors: ["nvgsp developers"],
+    description: "Core driver for GSP-era NVIDIA GPUs: hardware owner for the nvgsp clients",
+    license: "GPL v2",
+    params: {
+        drm: bool {
+            default: true,
+            description: "Register the DRM client's auxiliary device (nvgsp_core.drm.<id>) if the kernel has DRM",
+        },
+        vfio: bool {
+            default: true,
+            description: "Register the VFIO client's auxiliary device (nvgsp_core.vfio.<id>)",
+        },
+    },
+}

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The auxiliary driver and the DRM device it registers.
+
+use kernel::{
+    auxiliary,
+    device::{
+        Core,
+        DeviceContext, //
+    },
+    drm::{
+        self,
+        gem,
+        ioctl, //
+    },
+    prelude::*,
+    sync::aref::ARef, //
+};
+
+use nvgsp_core::client::{
+    self,
+    ChipInfo,
+    ClientData, //
+};
+
+use crate::file::File;
+
+/// The DRM driver.
+pub(crate) struct NvgspDrmDriver;
+
+/// The driver's state for one bound auxiliary device. Dropping it
+/// unregisters the DRM device.
+pub(crate) struct NvgspDrm<'bound> {
+    _drm: ARef<drm::Device<NvgspDrmDriver>>,
+    _reg: drm::Registration<'bound, NvgspDrmDriver>,
+}
+
+/// The DRM device of this driver.
+pub(crate) type NvgspDevice<Ctx = drm::Normal> = drm::Device<NvgspDrmDriver, Ctx>;
+
+/// GEM objects. The driver has no memory management yet; the type exists
+/// because every DRM driver names one.
+#[pin_data]
+pub(crate) struct NvgspObject {}
+
+impl gem::DriverObject for NvgspObject {
+    type Driver = NvgspDrmDriver;
+    type Args = ();
+
+    fn new(_dev: &NvgspDevice, _size: usize, _args: Self::Args) -> impl PinInit<Self, Error> {
+        try_pin_init!(NvgspObject {})
+    }
+}
+
+const INFO: drm::DriverInfo = drm::DriverInfo {
+    major: 0,
+    minor: 1,
+    patchlevel: 0,
+    name: c"nvgsp",
+    desc: c"nvgsp: NVIDIA GSP-RM GPUs",
+};
+
+kernel::auxiliary_device_table!(
+    AUX_TABLE,
+    <NvgspDrmDriver as auxiliary::Driver>::IdInfo,
+    [(auxiliary::DeviceId::new(client::MODULE_NAME, client::DRM), ())]
+);
+
+impl auxiliary::Driver for NvgspDrmDriver {
+    type IdInfo = ();
+    type Data<'bound> = NvgspDrm<'bound>;
+    const ID_TABLE: auxiliary::IdTable<Self::IdInfo> = &AUX_TABLE;
+
+    fn probe<'bound>(
+        adev: &'bound auxiliary::Device<Core<'_>>,
+        _info: &'bound Self::IdInfo,
+    ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
+        let client = adev
+            .registration_data::<ClientData>()
+            .inspect_err(|e| dev_err!(adev, "no nvgsp_core client data: {:?}\n", e))?;
+        let chip: ChipInfo = client.chip();
+        let drm = drm::UnregisteredDevice::<Self>::new(adev, Ok::<_, Error>(chip))?;
+        // SAFETY: `reg` is stored in `NvgspDrm`, which the driver core drops
+        // at unbind; it is never forgotten.
+        let reg = unsafe { drm::Registration::new(adev.as_ref(), drm, (), 0)? };
+        dev_info!(adev, "DRM device registered for {}\n", chip.name());
+        Ok(NvgspDrm {
+            _drm: reg.device().into(),
+            _reg: reg,
+        })
+    }
+}
+
+#[vtable]
+impl drm::Driver for NvgspDrmDriver {
+    type Data = ChipInfo;
+    type RegistrationData<'a> = ();
+    type File = File;
+    type Object = gem::Object<NvgspObject>;
+    type ParentDevice<Ctx: DeviceContext> = auxiliary::Device<Ctx>;
+
+    const INFO: drm::DriverInfo = INFO;
+    const FEAT_RENDER: bool = true;
+
+    kernel::declare_drm_ioctls! {
+        (NVGSP_GETPARAM, drm_nvgsp_getparam, ioctl::RENDER_ALLOW, File::get_param),
+    }
+}

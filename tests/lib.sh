@@ -1,0 +1,56 @@
+# shellcheck shell=bash
+# Helpers for the VM scenarios in tests/vm/. Sourced by each scenario, which
+# runs with the checkout as its working directory and fails on the first
+# failed check.
+set -euo pipefail
+. scripts/lib.sh
+
+# The output and kernel log of the last `vm` call.
+VM_OUT= VM_LOG= VM_RC=
+
+# Runs scripts/vm with the given arguments, capturing its output, status
+# and kernel log; never fails itself.
+vm() {
+    local err
+    err=$(mktemp)
+    VM_RC=0
+    VM_OUT=$(scripts/vm "$@" 2>"$err") || VM_RC=$?
+    VM_ERR=$(cat "$err")
+    rm -f "$err"
+    VM_LOG=$(sed -n 's/.*kernel log: \([^ )]*\).*/\1/p' <<<"$VM_ERR" | tail -n1)
+}
+
+fail() {
+    echo "FAIL: $*" >&2
+    [ -n "${VM_OUT:-}" ] && printf 'guest output:\n%s\n' "$VM_OUT" >&2
+    [ -n "${VM_ERR:-}" ] && printf 'scripts/vm said:\n%s\n' "$VM_ERR" >&2
+    [ -n "${VM_LOG:-}" ] && [ -f "$VM_LOG" ] && { echo "kernel log (last 30 lines):"; tail -n 30 "$VM_LOG"; } >&2
+    exit 1
+}
+
+# Asserts the last vm call succeeded.
+expect_ok() { [ "$VM_RC" = 0 ] || fail "scripts/vm exited $VM_RC ${1:-}"; }
+
+# Asserts the guest output matches an extended regex.
+expect_out() { grep -Eq -- "$1" <<<"$VM_OUT" || fail "guest output lacks /$1/"; }
+expect_no_out() { ! grep -Eq -- "$1" <<<"$VM_OUT" || fail "guest output has /$1/"; }
+
+# Asserts the kernel log matches / does not match.
+expect_log() { grep -Eq -- "$1" "$VM_LOG" || fail "kernel log lacks /$1/"; }
+
+# Asserts the kernel log shows no warning, bug, oops or leak.
+expect_clean_log() {
+    [ -f "$VM_LOG" ] || fail "no kernel log"
+    if grep -En 'WARNING:|BUG:|Oops|Call Trace|kernel BUG|general protection|unreferenced object|suspected memory leak' "$VM_LOG" >&2; then
+        fail "kernel log shows a warning, oops or leak ($VM_LOG)"
+    fi
+}
+
+# Asserts that no process started by scripts/vm survived.
+expect_no_leftovers() {
+    sleep 0.5
+    if pgrep -f "$NVGSP_TOP/target/release/nvgsp-emu" >/dev/null || pgrep -f "qemu-system-x86_64.*$NVGSP_CACHE/run/" >/dev/null; then
+        pgrep -af "nvgsp-emu|qemu-system" >&2 || true
+        fail "processes left behind"
+    fi
+}
