@@ -1,21 +1,9 @@
 //! The emulator as a program: its command line and how it ends a session.
 
+mod common;
+
+use common::{emu, start, wait_exit};
 use std::io::Write;
-use std::os::unix::net::UnixStream;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-fn emu() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_nvgsp-emu"))
-}
-
-fn socket_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("nvgsp-emu-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("s")
-}
 
 #[test]
 fn bad_options_print_usage() {
@@ -33,46 +21,6 @@ fn bad_options_print_usage() {
     let out = emu().arg("--help").output().unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("usage:"));
-}
-
-/// Starts the emulator on a fresh socket and connects to it.
-fn start(name: &str) -> (std::process::Child, UnixStream, PathBuf) {
-    let sock = socket_path(name);
-    let mut child = emu()
-        .arg("--socket")
-        .arg(&sock)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let stream = loop {
-        match UnixStream::connect(&sock) {
-            Ok(s) => break s,
-            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("emulator did not listen: {e}");
-            }
-        }
-    };
-    (child, stream, sock)
-}
-
-fn wait_exit(mut child: std::process::Child) -> (std::process::ExitStatus, String) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            let mut err = String::new();
-            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
-            return (st, err);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("emulator did not exit after the client left");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 #[test]
