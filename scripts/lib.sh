@@ -48,8 +48,7 @@ KERNEL_RECIPE=1
 
 # The patched Linux source for the current root and patches.
 kernel_src_dir() {
-    echo "$NVGSP_CACHE/linux-src-$(inputs_hash "$(root_dir)" "$NVGSP_TOP"/kernel/patches/*.patch \
-        "$NVGSP_TOP/drivers/drm/include/uapi/drm/nvgsp_drm.h")"
+    echo "$NVGSP_CACHE/linux-src-$(inputs_hash "$(root_dir)" "$NVGSP_TOP"/kernel/patches/*.patch)"
 }
 
 # The kernel build directory of profile $1 for the current inputs.

@@ -6,10 +6,13 @@
 use kernel::{
     auxiliary,
     device::Core,
+    irq,
     pci::{
         self,
         Class,
         ClassMask,
+        IrqType,
+        IrqTypes,
         Vendor, //
     },
     prelude::*,
@@ -22,7 +25,8 @@ use crate::{
         Client,
         ClientData, //
     },
-    gpu::Spec, //
+    gpu::Spec,
+    intr::GspInterrupt, //
 };
 
 /// Size of BAR0, the register aperture, on every GSP-era chip.
@@ -33,12 +37,19 @@ pub(crate) type Bar0<'a> = &'a pci::Bar<'a, BAR0_SIZE>;
 
 /// The core's state for one bound GPU.
 ///
-/// Fields drop in declaration order: the auxiliary devices go first, so no
-/// client can run once the BAR is unmapped.
+/// Fields are initialized in the order `probe` writes them (BAR, vectors,
+/// interrupt, clients) and dropped in declaration order: the auxiliary
+/// devices go first, so no client runs once the interrupt is freed, and the
+/// interrupt handler is gone before the vectors and the BAR it uses.
+#[pin_data]
 pub(crate) struct NvgspCore<'bound> {
     _drm: Option<auxiliary::Registration<'bound, ClientData>>,
     _vfio: Option<auxiliary::Registration<'bound, ClientData>>,
-    _bar: pci::Bar<'bound, BAR0_SIZE>,
+    #[pin]
+    irq: irq::Registration<'bound, GspInterrupt<'bound>>,
+    vectors: pci::IrqVectorRegistration<'bound>,
+    spec: Spec,
+    bar: pci::Bar<'bound, BAR0_SIZE>,
 }
 
 /// The PCI driver.
@@ -93,32 +104,58 @@ impl pci::Driver for NvgspCoreDriver {
         pdev: &'bound pci::Device<Core<'_>>,
         _info: Option<&'bound Self::IdInfo>,
     ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
-        pdev.enable_device_mem()
-            .inspect_err(|e| dev_err!(pdev, "cannot enable the device: {:?}\n", e))?;
-        pdev.set_master();
+        pin_init::pin_init_scope(move || {
+            pdev.enable_device_mem()
+                .inspect_err(|e| dev_err!(pdev, "cannot enable the device: {:?}\n", e))?;
+            pdev.set_master();
+            // One id per PCI function, the same for all of its clients (as
+            // mlx5): bus and devfn, unique within the PCI domain and stable
+            // across rebinds.
+            let id = u32::from(pdev.dev_id());
+            let kinds = crate::clients();
 
-        let bar = pdev
-            .iomap_region_sized::<BAR0_SIZE>(0, c"nvgsp_core/bar0")
-            .inspect_err(|e| dev_err!(pdev, "cannot map BAR0: {:?}\n", e))?;
-        let spec = Spec::new(&bar).inspect_err(|_| dev_err!(pdev, "unsupported or unknown chip\n"))?;
-        dev_info!(
-            pdev,
-            "NVIDIA {} ({:?}), revision {:X}{:x}\n",
-            spec.chipset.name(),
-            spec.chipset.arch(),
-            spec.revision.major,
-            spec.revision.minor
-        );
-
-        // One id per PCI function, the same for all of its clients (as mlx5):
-        // bus and devfn, which are unique within the PCI domain and stable
-        // across rebinds.
-        let id = u32::from(pdev.dev_id());
-        let params = crate::clients();
-        Ok(NvgspCore {
-            _drm: register_client(pdev, params.drm, client::DRM, id, spec)?,
-            _vfio: register_client(pdev, params.vfio, client::VFIO, id, spec)?,
-            _bar: bar,
+            Ok(try_pin_init!(NvgspCore {
+                bar: pdev
+                    .iomap_region_sized::<BAR0_SIZE>(0, c"nvgsp_core/bar0")
+                    .inspect_err(|e| dev_err!(pdev, "cannot map BAR0: {:?}\n", e))?,
+                spec: Spec::new(bar).inspect_err(|_| dev_err!(pdev, "unsupported or unknown chip\n"))?,
+                _: {
+                    dev_info!(
+                        pdev,
+                        "NVIDIA {} ({:?}), revision {:X}{:x}\n",
+                        spec.chipset.name(),
+                        spec.chipset.arch(),
+                        spec.revision.major,
+                        spec.revision.minor
+                    );
+                },
+                vectors: pdev
+                    .alloc_irq_vectors(1, 1, IrqTypes::default().with(IrqType::MsiX))
+                    .inspect_err(|e| dev_err!(pdev, "cannot allocate an MSI-X vector: {:?}\n", e))?,
+                // SAFETY: `bar` and `vectors` are initialized before this
+                // expression (initializer order), live at pinned, stable
+                // addresses, and are dropped after `irq` (declaration order).
+                irq <- unsafe {
+                    let bar: Bar0<'bound> = &*core::ptr::from_ref(bar);
+                    let vectors: &'bound pci::IrqVectorRegistration<'bound> =
+                        &*core::ptr::from_ref(vectors);
+                    irq::Registration::new(
+                        vectors.index(0)?.into(),
+                        irq::Flags::TRIGGER_NONE,
+                        c"nvgsp_core",
+                        Ok::<_, Error>(GspInterrupt::new(bar)),
+                    )
+                },
+                _: {
+                    let took = irq
+                        .handler()
+                        .self_test()
+                        .inspect_err(|_| dev_err!(pdev, "MSI-X interrupt self-test failed: no interrupt\n"))?;
+                    dev_info!(pdev, "MSI-X interrupt self-test passed ({} us)\n", took.as_micros_ceil());
+                },
+                _drm: register_client(pdev, kinds.drm, client::DRM, id, *spec)?,
+                _vfio: register_client(pdev, kinds.vfio, client::VFIO, id, *spec)?,
+            }))
         })
     }
 }

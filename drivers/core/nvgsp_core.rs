@@ -15,12 +15,14 @@ use kernel::{
 
 pub mod client;
 mod driver;
+mod falcon;
 mod gpu;
+mod intr;
 mod regs;
 
 /// Chip identification facts shared with the emulator.
 #[path = "../../proto/src/chip.rs"]
-#[expect(dead_code)]
+#[expect(dead_code, unreachable_pub)]
 mod proto_chip;
 
 /// The client kinds the module parameters enable.
@@ -35,8 +37,8 @@ pub(crate) struct ClientKinds {
 /// minimal vGPU host) gets no DRM client device, whatever the parameter says.
 pub(crate) fn clients() -> ClientKinds {
     ClientKinds {
-        drm: *module_parameters::drm.value() && cfg!(CONFIG_DRM),
-        vfio: *module_parameters::vfio.value(),
+        drm: module_parameters::drm.value() && cfg!(CONFIG_DRM),
+        vfio: module_parameters::vfio.value(),
     }
 }
 

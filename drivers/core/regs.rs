@@ -6,14 +6,14 @@
 //! checked at compile time against the table in `proto/src/chip.rs` that the
 //! emulator serves, so the two sides cannot drift apart.
 
-use kernel::io::register::{
-    self,
-    Register, //
+use kernel::io::{
+    register,
+    register::Register, //
 };
 
 use crate::proto_chip;
 
-register::register! {
+register! {
     /// Legacy chip identification: architecture bits and silicon revision.
     pub(crate) NV_PMC_BOOT_0(u32) @ 0x00000000 {
         /// Architecture, bits 4:0.

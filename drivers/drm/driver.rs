@@ -102,7 +102,7 @@ impl drm::Driver for NvgspDrmDriver {
     const INFO: drm::DriverInfo = INFO;
     const FEAT_RENDER: bool = true;
 
-    kernel::declare_drm_ioctls! {
+    crate::ioctl::declare_ioctls! {
         (NVGSP_GETPARAM, drm_nvgsp_getparam, ioctl::RENDER_ALLOW, File::get_param),
     }
 }

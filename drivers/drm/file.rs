@@ -7,13 +7,15 @@ use kernel::{
         self,
         Registered, //
     },
-    prelude::*,
-    uapi, //
+    prelude::*, //
 };
 
-use crate::driver::{
-    NvgspDevice,
-    NvgspDrmDriver, //
+use crate::{
+    driver::{
+        NvgspDevice,
+        NvgspDrmDriver, //
+    },
+    uapi, //
 };
 
 /// State of one open file of the DRM device.
@@ -41,9 +43,9 @@ impl File {
         _file: &drm::File<File>,
     ) -> Result<u32> {
         let chip = &**dev;
-        getparam.value = match u32::try_from(getparam.param) {
-            Ok(uapi::NVGSP_PARAM_CHIPSET) => u64::from(chip.chipset()),
-            Ok(uapi::NVGSP_PARAM_REVISION) => u64::from(chip.revision()),
+        getparam.value = match getparam.param {
+            uapi::NVGSP_PARAM_CHIPSET => u64::from(chip.chipset()),
+            uapi::NVGSP_PARAM_REVISION => u64::from(chip.revision()),
             _ => return Err(EINVAL),
         };
         Ok(0)

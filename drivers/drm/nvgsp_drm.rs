@@ -8,6 +8,8 @@
 
 mod driver;
 mod file;
+mod ioctl;
+mod uapi;
 
 kernel::module_auxiliary_driver! {
     type: driver::NvgspDrmDriver,

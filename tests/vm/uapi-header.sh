@@ -1,0 +1,25 @@
+# The C UAPI header userspace compiles against says what the driver's Rust
+# mirror (drivers/drm/uapi.rs) and nvgspctl (tools/nvgspctl/src/drm.rs) say:
+# the ioctl number, the struct size and the parameter numbers. (The numbers
+# below are pinned on the Rust side by nvgspctl's unit tests and by the
+# driver's compile-time size check; the full-stack scenario shows the driver
+# and the tool agree at run time.)
+. tests/lib.sh
+src=$(kernel_src_dir)
+tmp="$NVGSP_CACHE/run/uapi-$$"
+mkdir -p "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+cat >"$tmp/t.c" <<'EOC'
+#include <stdio.h>
+#include "nvgsp_drm.h"
+int main(void)
+{
+	printf("%#lx %zu %d %d\n", (unsigned long)DRM_IOCTL_NVGSP_GETPARAM,
+	       sizeof(struct drm_nvgsp_getparam), NVGSP_PARAM_CHIPSET, NVGSP_PARAM_REVISION);
+	return 0;
+}
+EOC
+scripts/in-root clang -Wall -Werror -I "$NVGSP_TOP/drivers/drm/include/uapi/drm" \
+    -I "$src/include/uapi/drm" -o "$tmp/t" "$tmp/t.c" || fail "the UAPI header does not compile"
+got=$(scripts/in-root "$tmp/t")
+[ "$got" = "0xc0106440 16 1 2" ] || fail "C header gives '$got'"
