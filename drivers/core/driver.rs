@@ -90,9 +90,15 @@ fn register_client<'bound>(
     if !enabled {
         return Ok(None);
     }
-    auxiliary::Registration::new(pdev.as_ref(), name, id, client::MODULE_NAME, Ok::<_, Error>(Client::new(spec)))
-        .inspect_err(|e| dev_err!(pdev, "cannot register auxiliary device {}: {:?}\n", name, e))
-        .map(Some)
+    auxiliary::Registration::new(
+        pdev.as_ref(),
+        name,
+        id,
+        client::MODULE_NAME,
+        Ok::<_, Error>(Client::new(spec)),
+    )
+    .inspect_err(|e| dev_err!(pdev, "cannot register auxiliary device {}: {:?}\n", name, e))
+    .map(Some)
 }
 
 impl pci::Driver for NvgspCoreDriver {

@@ -6,18 +6,12 @@
 //! Offsets follow Linux 7.3 `drivers/gpu/nova-core/regs.rs`
 //! (`NV_PFALCON_FALCON_*`) and nouveau's `nvkm/falcon/base.c`.
 
-use kernel::io::{
-    register,
-    register::RegisterBase, //
-};
+use kernel::io::register;
 
 pub(crate) mod gsp;
 
 /// Address family of the `PFALCON` block of an engine.
 pub(crate) struct PFalconBase(());
-
-/// Bit of the software interrupt GSP-RM raises for its message queue.
-pub(crate) const IRQ_SWGEN0: u32 = 1 << 6;
 
 register! {
     /// Interrupt status set: writing 1 raises an interrupt bit.
@@ -56,6 +50,3 @@ register! {
         6:6     swgen0 => bool;
     }
 }
-
-/// A falcon engine, identified by the base of its register block.
-pub(crate) trait FalconEngine: RegisterBase<PFalconBase> {}

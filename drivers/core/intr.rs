@@ -71,7 +71,10 @@ impl<'bound> GspInterrupt<'bound> {
     /// `ETIMEDOUT` if no interrupt arrives within [`SELF_TEST_TIMEOUT`].
     pub(crate) fn self_test(&self) -> Result<Delta> {
         let before = self.count();
-        self.bar.update(NV_PFALCON_FALCON_IRQDEST::of::<Gsp>(), |r| r.with_swgen0(true));
+        self.bar
+            .update(NV_PFALCON_FALCON_IRQDEST::of::<Gsp>(), |r| {
+                r.with_swgen0(true)
+            });
         self.bar.write(
             WithBase::of::<Gsp>(),
             NV_PFALCON_FALCON_IRQMSET::zeroed().with_swgen0(true),
@@ -93,7 +96,11 @@ impl<'bound> GspInterrupt<'bound> {
 
 impl irq::Handler for GspInterrupt<'_> {
     fn handle(&self) -> IrqReturn {
-        if !self.bar.read(NV_PFALCON_FALCON_IRQSTAT::of::<Gsp>()).swgen0() {
+        if !self
+            .bar
+            .read(NV_PFALCON_FALCON_IRQSTAT::of::<Gsp>())
+            .swgen0()
+        {
             return IrqReturn::None;
         }
         self.bar.write(

@@ -63,7 +63,10 @@ const INFO: drm::DriverInfo = drm::DriverInfo {
 kernel::auxiliary_device_table!(
     AUX_TABLE,
     <NvgspDrmDriver as auxiliary::Driver>::IdInfo,
-    [(auxiliary::DeviceId::new(client::MODULE_NAME, client::DRM), ())]
+    [(
+        auxiliary::DeviceId::new(client::MODULE_NAME, client::DRM),
+        ()
+    )]
 );
 
 impl auxiliary::Driver for NvgspDrmDriver {

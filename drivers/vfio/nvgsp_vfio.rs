@@ -22,7 +22,10 @@ struct NvgspVfioDriver;
 kernel::auxiliary_device_table!(
     AUX_TABLE,
     <NvgspVfioDriver as auxiliary::Driver>::IdInfo,
-    [(auxiliary::DeviceId::new(client::MODULE_NAME, client::VFIO), ())]
+    [(
+        auxiliary::DeviceId::new(client::MODULE_NAME, client::VFIO),
+        ()
+    )]
 );
 
 impl auxiliary::Driver for NvgspVfioDriver {

@@ -4,10 +4,7 @@
 
 use kernel::io::register::RegisterBase;
 
-use super::{
-    FalconEngine,
-    PFalconBase, //
-};
+use super::PFalconBase;
 
 /// The GSP engine (`NV_PGSP`), base 0x110000 on every GSP-era chip.
 pub(crate) struct Gsp(());
@@ -15,5 +12,3 @@ pub(crate) struct Gsp(());
 impl RegisterBase<PFalconBase> for Gsp {
     const BASE: usize = 0x0011_0000;
 }
-
-impl FalconEngine for Gsp {}
