@@ -41,7 +41,7 @@ expect_log() { grep -Eq -- "$1" "$VM_LOG" || fail "kernel log lacks /$1/"; }
 # Asserts the kernel log shows no warning, bug, oops or leak.
 expect_clean_log() {
     [ -f "$VM_LOG" ] || fail "no kernel log"
-    if grep -En 'WARNING:|BUG:|Oops|Call Trace|kernel BUG|general protection|unreferenced object|suspected memory leak' "$VM_LOG" >&2; then
+    if grep -En 'cut here|WARNING: CPU|BUG:|Oops|Call Trace|general protection|unreferenced object|suspected memory leak' "$VM_LOG" >&2; then
         fail "kernel log shows a warning, oops or leak ($VM_LOG)"
     fi
 }

@@ -4,15 +4,14 @@
 vm --profile full --no-load -- bash -c '
     modprobe nvgsp_core
     for _ in $(seq 100); do
-        [ -e /sys/bus/auxiliary/drivers/nvgsp_drm ] && [ -e /sys/bus/auxiliary/drivers/nvgsp_vfio ] && break
+        [ -e /sys/bus/auxiliary/devices/nvgsp_core.drm.*/driver ] && [ -e /sys/bus/auxiliary/devices/nvgsp_core.vfio.*/driver ] && break
         sleep 0.1
     done
-    sleep 0.5
     lsmod | sed "s/^/loaded: /"
     modprobe -r nvgsp_drm nvgsp_vfio nvgsp_core
     modprobe nvgsp_core drm=0
     sleep 2
-    ls /sys/bus/auxiliary/devices | sed "s/^/only: /"
+    ls -1 /sys/bus/auxiliary/devices | sed "s/^/only: /"
 '
 expect_ok
 expect_out '^loaded: nvgsp_drm '

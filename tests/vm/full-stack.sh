@@ -6,7 +6,7 @@ vm --profile full -- bash -c '
     for d in /sys/bus/auxiliary/devices/*; do
         echo "aux $(basename "$d") -> $(basename "$(readlink "$d/driver")")"
     done
-    ls /dev/dri
+    ls -1 /dev/dri
     nvgspctl info
     modinfo -F depends nvgsp_drm | sed "s/^/drm-depends: /"
     modinfo -F depends nvgsp_vfio | sed "s/^/vfio-depends: /"
@@ -17,8 +17,8 @@ expect_ok
 expect_out '^nvgsp_drm '
 expect_out '^nvgsp_vfio '
 expect_out '^nvgsp_core '
-expect_out '^aux nvgsp_core\.drm\.[0-9]+ -> nvgsp_drm$'
-expect_out '^aux nvgsp_core\.vfio\.[0-9]+ -> nvgsp_vfio$'
+expect_out '^aux nvgsp_core\.drm\.[0-9]+ -> nvgsp_drm.nvgsp_drm$'
+expect_out '^aux nvgsp_core\.vfio\.[0-9]+ -> nvgsp_vfio.nvgsp_vfio$'
 expect_out '^renderD128$'
 expect_out '^/dev/dri/renderD128: GA102 \(chipset 0x172\) revision A1$'
 expect_out '^drm-depends: nvgsp_core$'

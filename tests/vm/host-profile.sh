@@ -4,7 +4,7 @@ vm --profile host -- bash -c '
     lsmod
     echo "drm-class: $(ls /sys/class/drm 2>&1 | head -n1)"
     for m in nvgsp_core nvgsp_vfio; do echo "$m depends: [$(modinfo -F depends $m)]"; done
-    ls /sys/bus/auxiliary/devices
+    ls -1 /sys/bus/auxiliary/devices
 '
 expect_ok
 expect_out '^nvgsp_core '

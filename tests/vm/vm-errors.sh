@@ -32,7 +32,7 @@ expect_error '^vm: error: QEMU failed to start .*no-such-qemu-option'
 vm --timeout 15 -- sleep 1000
 expect_error '^vm: error: guest command timed out after 15 s'
 
-vm --emu --die-after-ms 3000 -- sleep 1000
+vm --emu --die-after-ms --emu 3000 -- sleep 1000
 expect_error '^vm: error: the emulator exited \(status 1\) while the guest was running'
 
 # And the good path reports the command's own status.
