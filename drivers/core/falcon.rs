@@ -6,7 +6,15 @@
 //! Offsets follow Linux 7.3 `drivers/gpu/nova-core/regs.rs`
 //! (`NV_PFALCON_FALCON_*`) and nouveau's `nvkm/falcon/base.c`.
 
-use kernel::io::register;
+use kernel::io::{
+    register,
+    register::{
+        Register,
+        RegisterBase, //
+    },
+};
+
+use crate::proto::falcon as proto;
 
 pub(crate) mod gsp;
 
@@ -50,3 +58,14 @@ register! {
         6:6     swgen0 => bool;
     }
 }
+
+const _: () = {
+    assert!(<gsp::Gsp as RegisterBase<PFalconBase>>::BASE == proto::GSP_BASE as usize);
+    assert!(NV_PFALCON_FALCON_IRQSSET::OFFSET == proto::IRQSSET as usize);
+    assert!(NV_PFALCON_FALCON_IRQSCLR::OFFSET == proto::IRQSCLR as usize);
+    assert!(NV_PFALCON_FALCON_IRQSTAT::OFFSET == proto::IRQSTAT as usize);
+    assert!(NV_PFALCON_FALCON_IRQMSET::OFFSET == proto::IRQMSET as usize);
+    assert!(NV_PFALCON_FALCON_IRQMCLR::OFFSET == proto::IRQMCLR as usize);
+    assert!(NV_PFALCON_FALCON_IRQDEST::OFFSET == proto::IRQDEST as usize);
+    assert!(1u32 << *NV_PFALCON_FALCON_IRQSTAT::SWGEN0_RANGE.start() == proto::IRQ_SWGEN0);
+};

@@ -18,12 +18,8 @@ mod driver;
 mod falcon;
 mod gpu;
 mod intr;
+mod proto;
 mod regs;
-
-/// Chip identification facts shared with the emulator.
-#[path = "../../proto/src/chip.rs"]
-#[expect(dead_code, unreachable_pub)]
-mod proto_chip;
 
 /// The client kinds the module parameters enable.
 pub(crate) struct ClientKinds {

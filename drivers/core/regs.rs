@@ -11,7 +11,7 @@ use kernel::io::{
     register::Register, //
 };
 
-use crate::proto_chip;
+use crate::proto::chip as proto_chip;
 
 register! {
     /// Legacy chip identification: architecture bits and silicon revision.

@@ -4,6 +4,7 @@
 
 mod common;
 
+use nvgsp_proto::falcon;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::Duration;
 use vfio_bindings::bindings::vfio::{VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_IRQ_SET_DATA_EVENTFD};
@@ -11,11 +12,12 @@ use vfio_bindings::bindings::vfio::{VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_IRQ_SET_DA
 const CONFIG: u32 = 7;
 const BAR0: u32 = 0;
 const MSIX_CAP: u64 = 0xb0;
-const GSP_IRQSSET: u64 = 0x110000;
-const GSP_IRQSCLR: u64 = 0x110004;
-const GSP_IRQMSET: u64 = 0x110010;
-const GSP_IRQDEST: u64 = 0x11001c;
-const SWGEN0: u32 = 1 << 6;
+const GSP_IRQSSET: u64 = (falcon::GSP_BASE + falcon::IRQSSET) as u64;
+const GSP_IRQSCLR: u64 = (falcon::GSP_BASE + falcon::IRQSCLR) as u64;
+const GSP_IRQSTAT: u64 = (falcon::GSP_BASE + falcon::IRQSTAT) as u64;
+const GSP_IRQMSET: u64 = (falcon::GSP_BASE + falcon::IRQMSET) as u64;
+const GSP_IRQDEST: u64 = (falcon::GSP_BASE + falcon::IRQDEST) as u64;
+const SWGEN0: u32 = falcon::IRQ_SWGEN0;
 
 fn eventfd() -> OwnedFd {
     // SAFETY: plain syscall; the result is checked before it is owned.
@@ -84,7 +86,7 @@ fn gsp_software_interrupt_reaches_msix_vector_0() {
     w32(&mut c, CONFIG, MSIX_CAP, ctrl | (1 << 31));
     w32(&mut c, BAR0, GSP_IRQSSET, SWGEN0);
     assert_eq!(wait_signal(&efd, Duration::from_secs(5)), 1);
-    assert_eq!(r32(&mut c, BAR0, 0x110008) & SWGEN0, SWGEN0);
+    assert_eq!(r32(&mut c, BAR0, GSP_IRQSTAT) & SWGEN0, SWGEN0);
 
     drop(c);
     let (st, err) = common::wait_exit(child);

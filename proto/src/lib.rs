@@ -10,4 +10,5 @@
 #![no_std]
 
 pub mod chip;
+pub mod falcon;
 pub mod pci;

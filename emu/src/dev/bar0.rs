@@ -1,7 +1,8 @@
 //! BAR0, the register aperture: decodes accesses and routes them to units.
 
-use super::falcon::{self, FalconIrq};
+use super::falcon::FalconIrq;
 use nvgsp_proto::chip::{self, ChipId};
+use nvgsp_proto::falcon;
 
 /// What a register write asks of the device beyond storing a value.
 #[derive(Debug, PartialEq, Eq)]
@@ -59,8 +60,7 @@ impl Bar0 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const SWGEN0: u32 = 1 << 6;
+    use nvgsp_proto::falcon::IRQ_SWGEN0 as SWGEN0;
 
     #[test]
     fn identifies_as_ga102() {

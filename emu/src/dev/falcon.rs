@@ -1,20 +1,7 @@
-//! The interrupt block of a falcon engine (GSP, SEC2).
-//!
-//! Offsets relative to the engine's base follow Linux 7.3
-//! `drivers/gpu/nova-core/regs.rs` (`NV_PFALCON_FALCON_IRQS*`) and nouveau's
-//! `nvkm/falcon/base.c`: IRQSSET +0x000, IRQSCLR +0x004, IRQSTAT +0x008,
-//! IRQMSET +0x010, IRQMCLR +0x014, IRQMASK +0x018, IRQDEST +0x01c.
+//! The interrupt block of a falcon engine (GSP, SEC2); offsets in
+//! `nvgsp_proto::falcon`.
 
-/// BAR0 base of the GSP falcon (`NV_PGSP`).
-pub const GSP_BASE: u32 = 0x0011_0000;
-
-const IRQSSET: u32 = 0x000;
-const IRQSCLR: u32 = 0x004;
-const IRQSTAT: u32 = 0x008;
-const IRQMSET: u32 = 0x010;
-const IRQMCLR: u32 = 0x014;
-const IRQMASK: u32 = 0x018;
-const IRQDEST: u32 = 0x01c;
+use nvgsp_proto::falcon::{IRQDEST, IRQMASK, IRQMCLR, IRQMSET, IRQSCLR, IRQSSET, IRQSTAT};
 
 /// Interrupt state of one falcon.
 #[derive(Default)]
@@ -62,8 +49,7 @@ impl FalconIrq {
 mod tests {
     use super::*;
 
-    /// SWGEN0, the software interrupt GSP-RM raises for the message queue.
-    pub const IRQ_SWGEN0: u32 = 1 << 6;
+    use nvgsp_proto::falcon::IRQ_SWGEN0;
 
     #[test]
     fn only_unmasked_host_routed_bits_interrupt() {

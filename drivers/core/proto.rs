@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Facts shared with the emulator: the `core`-only source files of the
+//! `nvgsp-proto` crate (`proto/src/`), compiled into this module. The core's
+//! typed registers are checked against them at compile time, so the driver
+//! and the device model cannot disagree silently.
+
+#![expect(dead_code, unreachable_pub)]
+
+#[path = "../../proto/src/chip.rs"]
+pub(crate) mod chip;
+
+#[path = "../../proto/src/falcon.rs"]
+pub(crate) mod falcon;
