@@ -124,7 +124,7 @@ impl pci::Driver for NvgspCoreDriver {
                 bar: pdev
                     .iomap_region_sized::<BAR0_SIZE>(0, c"nvgsp_core/bar0")
                     .inspect_err(|e| dev_err!(pdev, "cannot map BAR0: {:?}\n", e))?,
-                spec: Spec::new(bar).inspect_err(|_| dev_err!(pdev, "unsupported or unknown chip\n"))?,
+                spec: Spec::new(pdev.as_ref(), bar)?,
                 _: {
                     dev_info!(
                         pdev,

@@ -3,6 +3,7 @@
 //! Chip identity: which GPU this is, read from the PMC boot registers.
 
 use kernel::{
+    device,
     io::Io,
     prelude::*, //
 };
@@ -91,21 +92,29 @@ pub(crate) struct Spec {
 }
 
 impl Spec {
-    /// Identifies the GPU behind `bar`.
+    /// Identifies the GPU behind `bar`, logging why when it cannot.
     ///
     /// # Errors
     ///
     /// `ENODEV` if the chip predates Fermi (no `NV_PMC_BOOT_42`) or is not a
     /// chipset this driver supports.
-    pub(crate) fn new(bar: Bar0<'_>) -> Result<Spec> {
+    pub(crate) fn new(dev: &device::Device, bar: Bar0<'_>) -> Result<Spec> {
         let boot0 = bar.read(regs::NV_PMC_BOOT_0);
         if boot0.architecture_1().get() == 0 && boot0.architecture_0().get() < 0xc {
             // Pre-Fermi chips have no BOOT_42 (nova-core `is_older_than_fermi`).
+            dev_err!(dev, "pre-Fermi chip (NV_PMC_BOOT_0 {:#010x}) is not supported\n", boot0.into_raw());
             return Err(ENODEV);
         }
         let boot42 = bar.read(regs::NV_PMC_BOOT_42);
         let number = (boot42.architecture().get() << 4) | boot42.implementation().get();
-        let chipset = Chipset::try_from(number)?;
+        let chipset = Chipset::try_from(number).inspect_err(|_| {
+            dev_err!(
+                dev,
+                "unsupported chipset {:#x} (NV_PMC_BOOT_42 {:#010x})\n",
+                number,
+                boot42.into_raw()
+            )
+        })?;
         // CAST: both fields are 4 bits wide.
         let revision = Revision {
             major: boot42.major_revision().get() as u8,

@@ -59,11 +59,11 @@ pub struct Device {
 }
 
 impl Device {
-    /// A GA102 with `vram` bytes of VRAM.
-    pub fn new(vram: u64, verbose: bool) -> io::Result<Device> {
+    /// A GPU identifying as `chip`, with `vram` bytes of VRAM.
+    pub fn new(chip: ChipId, vram: u64, verbose: bool) -> io::Result<Device> {
         Ok(Device {
             config: ConfigSpace::new(vram),
-            bar0: Bar0::new(ChipId::GA102_A1),
+            bar0: Bar0::new(chip),
             vram: Vram::new(vram)?,
             msix: Msix::new(pci::MSIX_VECTORS),
             dma: Vec::new(),

@@ -8,6 +8,7 @@ mod options;
 mod pci_config;
 mod vram;
 
+use nvgsp_proto::chip::ChipId;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -40,12 +41,14 @@ fn main() -> ExitCode {
 }
 
 fn serve(opts: &options::Options) -> Result<(), String> {
-    let mut device = dev::Device::new(opts.vram, opts.verbose)
+    let chip = opts.boot42.map_or(ChipId::GA102_A1, ChipId::from_boot42);
+    let mut device = dev::Device::new(chip, opts.vram, opts.verbose)
         .map_err(|e| format!("cannot allocate VRAM: {e}"))?;
     let server = vfio_user::Server::new(&opts.socket, true, dev::Device::irqs(), device.regions())
         .map_err(|e| format!("cannot listen on {}: {e}", opts.socket.display()))?;
     log::info!(
-        "serving GA102 (10de:2204) with {} MiB VRAM on {}",
+        "serving chipset {:#x} (10de:2204) with {} MiB VRAM on {}",
+        chip.chipset(),
         opts.vram >> 20,
         opts.socket.display()
     );

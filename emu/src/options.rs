@@ -22,6 +22,9 @@ pub struct Options {
     pub verbose: bool,
     /// Fault injection: exit abruptly this many milliseconds after start.
     pub die_after_ms: Option<u64>,
+    /// Report this `NV_PMC_BOOT_42` (and the matching `NV_PMC_BOOT_0`)
+    /// instead of a GA102's: another, or an unsupported, chip.
+    pub boot42: Option<u32>,
 }
 
 /// Why the command line was refused.
@@ -37,7 +40,7 @@ pub enum OptionsError {
     #[error("--socket PATH is required")]
     NoSocket,
     /// A number option with a value that is not a number.
-    #[error("bad {0} '{1}': want a whole number")]
+    #[error("bad {0} '{1}': want a number")]
     BadNumber(&'static str, String),
     /// `--vram` is not a power of two between 64 MiB and 64 GiB.
     #[error("bad --vram '{0}': want a power of two from 64M to 64G, e.g. 256M or 1G")]
@@ -58,6 +61,7 @@ with -device vfio-user-pci,socket=PATH. Exits when QEMU disconnects.
 
 Fault injection (for tests):
   --die-after-ms N  exit abruptly with status 1, N ms after start
+  --boot42 VALUE    identify as the chip whose NV_PMC_BOOT_42 is VALUE (hex)
 ";
 
 const MIB: u64 = 1 << 20;
@@ -77,6 +81,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
     let mut vram = 256 * MIB;
     let mut verbose = false;
     let mut die_after_ms = None;
+    let mut boot42 = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -102,6 +107,14 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
                         .map_err(|_| OptionsError::BadNumber("--die-after-ms", v))?,
                 );
             }
+            "--boot42" => {
+                let v = args.next().ok_or(OptionsError::MissingValue("--boot42"))?;
+                let hex = v.strip_prefix("0x").unwrap_or(&v);
+                boot42 = Some(
+                    u32::from_str_radix(hex, 16)
+                        .map_err(|_| OptionsError::BadNumber("--boot42", v))?,
+                );
+            }
             _ => return Err(OptionsError::Unknown(arg)),
         }
     }
@@ -110,6 +123,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
         vram,
         verbose,
         die_after_ms,
+        boot42,
     }))
 }
 
@@ -129,13 +143,22 @@ mod tests {
                 socket: "/tmp/s".into(),
                 vram: 256 * MIB,
                 verbose: false,
-                die_after_ms: None
+                die_after_ms: None,
+                boot42: None
             }))
         );
         let Ok(Command::Serve(o)) = p(&["--vram", "1G", "--socket", "x", "-v"]) else {
             panic!()
         };
         assert_eq!((o.vram, o.verbose), (1024 * MIB, true));
+        let Ok(Command::Serve(o)) = p(&["--socket", "x", "--boot42", "0x192a1000"]) else {
+            panic!()
+        };
+        assert_eq!(o.boot42, Some(0x192a_1000));
+        assert_eq!(
+            p(&["--boot42", "zz"]),
+            Err(OptionsError::BadNumber("--boot42", "zz".into()))
+        );
         assert_eq!(p(&["--help", "--bogus"]), Ok(Command::Help));
     }
 
