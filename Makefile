@@ -7,7 +7,7 @@
 SHELL := /bin/bash
 PROFILES := full host
 
-.PHONY: all build root kernels modules userspace run test lint clean
+.PHONY: all build root kernels modules userspace run test lint fmt clean
 
 all: build
 
@@ -40,3 +40,9 @@ lint: root
 
 clean:
 	rm -rf build target
+
+# Format everything: rustfmt on the userspace crates, and on the modules
+# with the kernel's rustfmt settings.
+fmt: root
+	cargo fmt --all
+	scripts/lint-kernel --fix

@@ -102,7 +102,11 @@ impl Spec {
         let boot0 = bar.read(regs::NV_PMC_BOOT_0);
         if boot0.architecture_1().get() == 0 && boot0.architecture_0().get() < 0xc {
             // Pre-Fermi chips have no BOOT_42 (nova-core `is_older_than_fermi`).
-            dev_err!(dev, "pre-Fermi chip (NV_PMC_BOOT_0 {:#010x}) is not supported\n", boot0.into_raw());
+            dev_err!(
+                dev,
+                "pre-Fermi chip (NV_PMC_BOOT_0 {:#010x}) is not supported\n",
+                boot0.into_raw()
+            );
             return Err(ENODEV);
         }
         let boot42 = bar.read(regs::NV_PMC_BOOT_42);

@@ -35,16 +35,20 @@ macro_rules! declare_ioctls {
                 ::kernel::drm::ioctl::internal::drm_ioctl_desc {
                     cmd: ::kernel::macros::concat_idents!(DRM_IOCTL_, $cmd),
                     func: {
+                        /// # Safety
+                        ///
+                        /// Called by the DRM core only, with a registered device of
+                        /// this driver, the ioctl's argument buffer and the file.
                         #[allow(non_snake_case)]
                         unsafe extern "C" fn $cmd(
                             raw_dev: *mut ::kernel::drm::ioctl::internal::drm_device,
                             raw_data: *mut ::core::ffi::c_void,
                             raw_file: *mut ::kernel::drm::ioctl::internal::drm_file,
                         ) -> ::core::ffi::c_int {
-                            // SAFETY: The DRM core calls ioctl handlers only on a
-                            // registered device of this driver, which lives for
-                            // the duration of the call.
                             let dev: &::kernel::drm::device::Device<_, ::kernel::drm::Ioctl> =
+                                // SAFETY: The DRM core calls ioctl handlers only on a
+                                // registered device of this driver, which lives for
+                                // the duration of the call.
                                 unsafe { ::kernel::drm::device::Device::from_raw(raw_dev) };
 
                             // Ties `dev`'s driver type to the handler's first

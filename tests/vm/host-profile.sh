@@ -9,7 +9,7 @@ vm --profile host -- bash -c '
 expect_ok
 expect_out '^nvgsp_core '
 expect_out '^nvgsp_vfio '
-expect_no_out '^(nvgsp_)?drm'
+expect_no_out '^(nvgsp_drm|drm[a-z_]*) '
 expect_out '^drm-class: ls: cannot access'
 expect_out '^nvgsp_core depends: \[\]$'
 expect_out '^nvgsp_vfio depends: \[nvgsp_core\]$'
