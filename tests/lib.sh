@@ -31,17 +31,28 @@ fail() {
 # Asserts the last vm call succeeded.
 expect_ok() { [ "$VM_RC" = 0 ] || fail "scripts/vm exited $VM_RC ${1:-}"; }
 
-# Asserts the guest output matches an extended regex.
-expect_out() { grep -Eq -- "$1" <<<"$VM_OUT" || fail "guest output lacks /$1/"; }
-expect_no_out() { ! grep -Eq -- "$1" <<<"$VM_OUT" || fail "guest output has /$1/"; }
+# Runs grep -Eq, failing the test on a grep error (bad regex, no file)
+# rather than taking it for "no match".
+matches() {
+    local rc=0
+    grep -Eq -- "$@" || rc=$?
+    [ $rc -le 1 ] || fail "grep error (status $rc) on /$1/"
+    return $rc
+}
 
-# Asserts the kernel log matches / does not match.
-expect_log() { grep -Eq -- "$1" "$VM_LOG" || fail "kernel log lacks /$1/"; }
+# Asserts the guest output matches / does not match an extended regex.
+expect_out() { matches "$1" <<<"$VM_OUT" || fail "guest output lacks /$1/"; }
+expect_no_out() { ! matches "$1" <<<"$VM_OUT" || fail "guest output has /$1/"; }
+
+# Asserts the kernel log matches.
+expect_log() { matches "$1" "$VM_LOG" || fail "kernel log lacks /$1/"; }
 
 # Asserts the kernel log shows no warning, bug, oops or leak.
 expect_clean_log() {
     [ -f "$VM_LOG" ] || fail "no kernel log"
-    if grep -En 'cut here|WARNING: CPU|BUG:|Oops|Call Trace|general protection|unreferenced object|suspected memory leak' "$VM_LOG" >&2; then
+    local bad='cut here|WARNING: CPU|BUG:|Oops|Call Trace|general protection|unreferenced object|suspected memory leak'
+    if matches "$bad" "$VM_LOG"; then
+        grep -En "$bad" "$VM_LOG" >&2
         fail "kernel log shows a warning, oops or leak ($VM_LOG)"
     fi
 }

@@ -47,8 +47,10 @@ pub(crate) struct NvgspCore<'bound> {
     _vfio: Option<auxiliary::Registration<'bound, ClientData>>,
     #[pin]
     irq: irq::Registration<'bound, GspInterrupt<'bound>>,
+    #[pin]
     vectors: pci::IrqVectorRegistration<'bound>,
     spec: Spec,
+    #[pin]
     bar: pci::Bar<'bound, BAR0_SIZE>,
 }
 
@@ -124,7 +126,7 @@ impl pci::Driver for NvgspCoreDriver {
                 bar: pdev
                     .iomap_region_sized::<BAR0_SIZE>(0, c"nvgsp_core/bar0")
                     .inspect_err(|e| dev_err!(pdev, "cannot map BAR0: {:?}\n", e))?,
-                spec: Spec::new(pdev.as_ref(), bar)?,
+                spec: Spec::new(pdev.as_ref(), &bar)?,
                 _: {
                     dev_info!(
                         pdev,
@@ -142,11 +144,14 @@ impl pci::Driver for NvgspCoreDriver {
                 // expression (initializer order), live at pinned, stable
                 // addresses, and are dropped after `irq` (declaration order).
                 irq <- unsafe {
-                    let bar: Bar0<'bound> = &*core::ptr::from_ref(bar);
+                    let bar: Bar0<'bound> = &*core::ptr::from_ref(&*bar);
                     let vectors: &'bound pci::IrqVectorRegistration<'bound> =
-                        &*core::ptr::from_ref(vectors);
+                        &*core::ptr::from_ref(&*vectors);
+                    let vector = vectors
+                        .index(0)
+                        .inspect_err(|e| dev_err!(pdev, "no MSI-X vector 0: {:?}\n", e))?;
                     irq::Registration::new(
-                        vectors.index(0)?.into(),
+                        vector.into(),
                         irq::Flags::TRIGGER_NONE,
                         c"nvgsp_core",
                         Ok::<_, Error>(GspInterrupt::new(bar)),

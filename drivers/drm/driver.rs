@@ -82,10 +82,12 @@ impl auxiliary::Driver for NvgspDrmDriver {
             .registration_data::<ClientData>()
             .inspect_err(|e| dev_err!(adev, "no nvgsp_core client data: {:?}\n", e))?;
         let chip: ChipInfo = client.chip();
-        let drm = drm::UnregisteredDevice::<Self>::new(adev, Ok::<_, Error>(chip))?;
+        let drm = drm::UnregisteredDevice::<Self>::new(adev, Ok::<_, Error>(chip))
+            .inspect_err(|e| dev_err!(adev, "cannot allocate the DRM device: {:?}\n", e))?;
         // SAFETY: `reg` is stored in `NvgspDrm`, which the driver core drops
         // at unbind; it is never forgotten.
-        let reg = unsafe { drm::Registration::new(adev.as_ref(), drm, (), 0)? };
+        let reg = unsafe { drm::Registration::new(adev.as_ref(), drm, (), 0) }
+            .inspect_err(|e| dev_err!(adev, "cannot register the DRM device: {:?}\n", e))?;
         dev_info!(adev, "DRM device registered for {}\n", chip.name());
         Ok(NvgspDrm {
             _drm: reg.device().into(),

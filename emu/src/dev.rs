@@ -7,12 +7,12 @@ use crate::irq::{self, Msix};
 use crate::pci_config::{self, ConfigSpace};
 use crate::vram::Vram;
 use bar0::{Bar0, Effect};
-use log::{debug, info, warn};
+use log::{debug, info};
 use nvgsp_proto::{chip::ChipId, pci};
 use std::fs::File;
 use std::io;
 use vfio_bindings::bindings::vfio::{
-    vfio_region_info, vfio_region_sparse_mmap_area, VFIO_IRQ_INFO_EVENTFD,
+    vfio_region_info, vfio_region_sparse_mmap_area, VFIO_DMA_UNMAP_FLAG_ALL, VFIO_IRQ_INFO_EVENTFD,
     VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_IRQ_SET_DATA_EVENTFD, VFIO_IRQ_SET_DATA_NONE,
     VFIO_REGION_INFO_FLAG_MMAP, VFIO_REGION_INFO_FLAG_READ, VFIO_REGION_INFO_FLAG_WRITE,
 };
@@ -160,7 +160,16 @@ impl Device {
 
     fn interrupt(&mut self, vector: usize) {
         if !self.config.msix_enabled() || !self.msix.fire(vector) {
-            warn!("interrupt on MSI-X vector {vector} dropped: not enabled by the guest");
+            debug!("interrupt on MSI-X vector {vector} held: delivery not enabled by the guest");
+        }
+    }
+
+    /// Delivers the interrupts still asserted once the guest enables MSI-X
+    /// or wires a vector.
+    fn deliver_asserted(&mut self) {
+        let vectors: Vec<usize> = self.bar0.asserted_vectors().collect();
+        for v in vectors {
+            self.interrupt(v);
         }
     }
 }
@@ -183,10 +192,16 @@ impl ServerBackend for Device {
 
     fn region_write(&mut self, region: u32, offset: u64, data: &[u8]) -> io::Result<()> {
         match region {
-            REGION_CONFIG => self
-                .config
-                .write(offset, data)
-                .ok_or_else(|| invalid("config write out of range")),
+            REGION_CONFIG => {
+                let was_enabled = self.config.msix_enabled();
+                self.config
+                    .write(offset, data)
+                    .ok_or_else(|| invalid("config write out of range"))?;
+                if !was_enabled && self.config.msix_enabled() {
+                    self.deliver_asserted();
+                }
+                Ok(())
+            }
             REGION_BAR0 => self.bar0_write(offset, data),
             REGION_BAR1 => self
                 .vram
@@ -213,16 +228,21 @@ impl ServerBackend for Device {
         Ok(())
     }
 
-    fn dma_unmap(&mut self, _flags: DmaUnmapFlags, iova: u64, size: u64) -> io::Result<()> {
-        debug!("dma unmap {iova:#x}+{size:#x}");
-        self.dma.retain(|w| {
-            !(w.iova >= iova && w.iova.saturating_add(w.size) <= iova.saturating_add(size))
-        });
+    fn dma_unmap(&mut self, flags: DmaUnmapFlags, iova: u64, size: u64) -> io::Result<()> {
+        debug!("dma unmap {iova:#x}+{size:#x} flags {flags:?}");
+        if flags.bits() & VFIO_DMA_UNMAP_FLAG_ALL != 0 {
+            self.dma.clear();
+        } else {
+            let end = iova.saturating_add(size);
+            self.dma
+                .retain(|w| !(w.iova >= iova && w.iova.saturating_add(w.size) <= end));
+        }
         Ok(())
     }
 
     fn reset(&mut self) -> io::Result<()> {
         info!("device reset");
+        self.config = ConfigSpace::new(self.vram.size());
         self.bar0.reset();
         self.msix.clear();
         Ok(())
@@ -247,7 +267,9 @@ impl ServerBackend for Device {
             return Err(invalid("only ACTION_TRIGGER is supported"));
         }
         if flags & VFIO_IRQ_SET_DATA_EVENTFD != 0 {
-            self.msix.set(start, count, fds)
+            self.msix.set(start, count, fds)?;
+            self.deliver_asserted();
+            Ok(())
         } else if flags & VFIO_IRQ_SET_DATA_NONE != 0 && count == 0 {
             self.msix.clear();
             Ok(())

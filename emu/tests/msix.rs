@@ -76,17 +76,26 @@ fn gsp_software_interrupt_reaches_msix_vector_0() {
     w32(&mut c, BAR0, GSP_IRQDEST, SWGEN0);
     w32(&mut c, BAR0, GSP_IRQMSET, SWGEN0);
 
-    // MSI-X still disabled in config space: the interrupt must not arrive.
+    // MSI-X still disabled in config space: the interrupt must not arrive...
     w32(&mut c, BAR0, GSP_IRQSSET, SWGEN0);
     assert_eq!(wait_signal(&efd, Duration::from_millis(200)), 0);
-    w32(&mut c, BAR0, GSP_IRQSCLR, SWGEN0);
 
-    // Enable MSI-X (message control bit 15), then raise SWGEN0 again.
+    // ...until the guest enables MSI-X (message control bit 15): the source
+    // is still asserted, so it is delivered then.
     let ctrl = r32(&mut c, CONFIG, MSIX_CAP);
     w32(&mut c, CONFIG, MSIX_CAP, ctrl | (1 << 31));
+    assert_eq!(wait_signal(&efd, Duration::from_secs(5)), 1);
+
+    // Acknowledged, then raised again: one more interrupt.
+    w32(&mut c, BAR0, GSP_IRQSCLR, SWGEN0);
+    assert_eq!(r32(&mut c, BAR0, GSP_IRQSTAT) & SWGEN0, 0);
     w32(&mut c, BAR0, GSP_IRQSSET, SWGEN0);
     assert_eq!(wait_signal(&efd, Duration::from_secs(5)), 1);
     assert_eq!(r32(&mut c, BAR0, GSP_IRQSTAT) & SWGEN0, SWGEN0);
+
+    // Raising an already pending source sends nothing new.
+    w32(&mut c, BAR0, GSP_IRQSSET, SWGEN0);
+    assert_eq!(wait_signal(&efd, Duration::from_millis(200)), 0);
 
     drop(c);
     let (st, err) = common::wait_exit(child);

@@ -3,7 +3,7 @@
 out=$(make -s run 2>&1) || { echo "$out" | tail -n 40 >&2; fail "make run failed"; }
 VM_OUT=$out
 expect_out '^nvgsp_core .* 2 nvgsp_(vfio,nvgsp_drm|drm,nvgsp_vfio)$'
-expect_out 'nvgsp_core 0000:00:02\.0: NVIDIA GA102 \(Ampere\), revision A1$'
+expect_out 'nvgsp_core [0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]: NVIDIA GA102 \(Ampere\), revision A1$'
 expect_out 'MSI-X interrupt self-test passed'
 expect_out 'Kernel driver in use: nvgsp_core$'
 expect_out '^  nvgsp_core\.drm\.[0-9]+ +-> nvgsp_drm\.nvgsp_drm$'

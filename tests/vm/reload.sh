@@ -3,6 +3,7 @@
 # with no warning and no leak.
 . tests/lib.sh
 vm --profile full -- bash -c '
+    set -e
     settle() { for _ in $(seq 100); do [ -e /dev/dri/renderD128 ] && [ -e /sys/bus/auxiliary/devices/nvgsp_core.vfio.*/driver ] && return; sleep 0.1; done; echo "clients did not come back"; exit 1; }
     for i in 1 2 3; do
         if rmmod nvgsp_core 2>/dev/null; then echo "core unloaded under its clients"; exit 1; fi

@@ -6,7 +6,7 @@
 expect_error() {
     [ "$VM_RC" != 0 ] || fail "scripts/vm succeeded, expected: $1"
     grep -Eq -- "$1" <<<"$VM_ERR" || fail "error does not say /$1/"
-    [ "$(grep -c 'scripts/vm\|vm: error' <<<"$VM_ERR")" -le 2 ] || fail "more than one error line"
+    [ "$(grep -c 'vm: error' <<<"$VM_ERR")" = 1 ] || fail "not exactly one error line"
     expect_no_leftovers
 }
 
@@ -31,6 +31,7 @@ expect_error '^vm: error: QEMU failed to start .*no-such-qemu-option'
 
 vm --timeout 15 -- sleep 1000
 expect_error '^vm: error: guest command timed out after 15 s'
+[ "$VM_RC" = 124 ] || fail "timeout status $VM_RC, expected 124"
 
 vm --emu --die-after-ms --emu 3000 -- sleep 1000
 expect_error '^vm: error: the emulator exited \(status 1\) while the guest was running'

@@ -33,6 +33,13 @@ impl Bar0 {
         *self = Bar0::new(self.chip);
     }
 
+    /// The MSI-X vectors whose interrupt sources are asserted now. Sources
+    /// are levels: one still asserted when the host (re)enables delivery
+    /// interrupts again.
+    pub fn asserted_vectors(&self) -> impl Iterator<Item = usize> {
+        (self.gsp_irq.to_host() != 0).then_some(0).into_iter()
+    }
+
     /// Reads the 32-bit register at `off` (4-byte aligned). Registers the
     /// model does not implement read as zero.
     pub fn read32(&self, off: u32) -> u32 {
@@ -77,7 +84,9 @@ mod tests {
         assert_eq!(b.write32(0x110010, SWGEN0), Effect::None);
         assert_eq!(b.write32(0x110000, SWGEN0), Effect::Interrupt(0));
         assert_eq!(b.read32(0x110008), SWGEN0);
+        assert_eq!(b.asserted_vectors().collect::<Vec<_>>(), [0]);
         b.reset();
+        assert_eq!(b.asserted_vectors().count(), 0);
         assert_eq!(b.read32(0x110008), 0);
     }
 }

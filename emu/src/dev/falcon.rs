@@ -13,7 +13,7 @@ pub struct FalconIrq {
 
 impl FalconIrq {
     /// Bits that currently interrupt the host.
-    fn to_host(&self) -> u32 {
+    pub fn to_host(&self) -> u32 {
         self.stat & self.mask & self.dest
     }
 
