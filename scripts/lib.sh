@@ -10,8 +10,13 @@ say() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 # Hash of files and strings: the cache key of whatever is built from them.
+# An argument naming a file is hashed by content; one that looks like a file
+# of the checkout but does not exist is an error, not a string.
 inputs_hash() {
     local a
+    for a in "$@"; do
+        [ -f "$a" ] || [[ $a != "$NVGSP_TOP"/* ]] || die "input $a is missing"
+    done
     for a in "$@"; do
         if [ -f "$a" ]; then sha256sum <"$a"; else printf '%s\n' "$a"; fi
     done | sha256sum | cut -c1-16
