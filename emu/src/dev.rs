@@ -182,10 +182,13 @@ impl ServerBackend for Device {
                 .read(offset, data)
                 .ok_or_else(|| invalid("config read out of range")),
             REGION_BAR0 => self.bar0_read(offset, data),
-            REGION_BAR1 => self
-                .vram
-                .read(offset, data)
-                .ok_or_else(|| invalid("BAR1 read out of range")),
+            REGION_BAR1 => {
+                // Only reached when the client did not map BAR1.
+                debug!("bar1 trapped read {offset:#x}+{}", data.len());
+                self.vram
+                    .read(offset, data)
+                    .ok_or_else(|| invalid("BAR1 read out of range"))
+            }
             _ => Err(invalid("read of an absent region")),
         }
     }
@@ -203,10 +206,12 @@ impl ServerBackend for Device {
                 Ok(())
             }
             REGION_BAR0 => self.bar0_write(offset, data),
-            REGION_BAR1 => self
-                .vram
-                .write(offset, data)
-                .ok_or_else(|| invalid("BAR1 write out of range")),
+            REGION_BAR1 => {
+                debug!("bar1 trapped write {offset:#x}+{}", data.len());
+                self.vram
+                    .write(offset, data)
+                    .ok_or_else(|| invalid("BAR1 write out of range"))
+            }
             _ => Err(invalid("write to an absent region")),
         }
     }
