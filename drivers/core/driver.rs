@@ -81,6 +81,32 @@ kernel::pci_device_table!(
     ]
 );
 
+/// The id of the function's auxiliary devices, the same for all of its
+/// clients (as mlx5): `domain << 16 | bus << 8 | devfn`, unique per PCI
+/// function and stable across rebinds.
+///
+/// # Errors
+///
+/// `EINVAL` if the PCI domain does not fit in 16 bits (e.g. Intel VMD
+/// domains).
+fn client_id(pdev: &pci::Device<Core<'_>>) -> Result<u32> {
+    // The device name is "<domain>:<bus>:<dev>.<fn>", the domain in hex.
+    let name = pdev.as_ref().name().to_bytes();
+    let hex = name.split(|&b| b == b':').next().ok_or(EINVAL)?;
+    let mut domain: u32 = 0;
+    for &c in hex {
+        let digit = char::from(c).to_digit(16).ok_or(EINVAL)?;
+        domain = domain
+            .checked_mul(16)
+            .and_then(|d| d.checked_add(digit))
+            .ok_or(EINVAL)?;
+    }
+    if domain > 0xffff {
+        return Err(EINVAL);
+    }
+    Ok((domain << 16) | u32::from(pdev.dev_id()))
+}
+
 /// Registers the auxiliary device `nvgsp_core.<name>.<id>` if `enabled`.
 fn register_client<'bound>(
     pdev: &'bound pci::Device<Core<'_>>,
@@ -116,10 +142,12 @@ impl pci::Driver for NvgspCoreDriver {
             pdev.enable_device_mem()
                 .inspect_err(|e| dev_err!(pdev, "cannot enable the device: {:?}\n", e))?;
             pdev.set_master();
-            // One id per PCI function, the same for all of its clients (as
-            // mlx5): bus and devfn, unique within the PCI domain and stable
-            // across rebinds.
-            let id = u32::from(pdev.dev_id());
+            let id = client_id(pdev).inspect_err(|_| {
+                dev_err!(
+                    pdev,
+                    "PCI domain above 0xffff: no auxiliary device id for it\n"
+                )
+            })?;
             let kinds = crate::clients();
 
             Ok(try_pin_init!(NvgspCore {
