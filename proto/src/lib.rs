@@ -11,4 +11,5 @@
 
 pub mod chip;
 pub mod falcon;
+pub mod gsp;
 pub mod pci;

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Message-queue elements: the 48-byte `GSP_MSG_QUEUE_ELEMENT` header, the
+//! 32-byte `rpc_message_header_v03_00` that follows it, and the checksum.
+//!
+//! Encoding and decoding work on little-endian byte slices (no `unsafe`, no
+//! layout assumptions about the host); [`parse_element`] validates
+//! everything the other side controls before anything uses it.
+
+/// Size of the element header (`GSP_MSG_QUEUE_ELEMENT` up to `rpc`).
+pub const ELEMENT_HEADER_SIZE: usize = 48;
+/// Size of `rpc_message_header_v03_00` without its payload.
+pub const RPC_HEADER_SIZE: usize = 32;
+/// One queue page; an element spans `elemCount` of them.
+pub const PAGE_SIZE: usize = 0x1000;
+/// `GSP_MSG_QUEUE_ELEMENT_SIZE_MAX`: the largest element, 16 pages.
+pub const ELEMENT_SIZE_MAX: usize = 0x10000;
+/// `NV_VGPU_MSG_SIGNATURE_VALID`, "VRPC" read as a little-endian u32.
+pub const RPC_SIGNATURE: u32 = 0x4350_5256;
+/// RPC header version 3.0 (major in bits 31:24, minor in 23:16).
+pub const RPC_HEADER_VERSION: u32 = 0x0300_0000;
+/// `rpc_result` of a command as the CPU sends it.
+pub const RPC_RESULT_PENDING: u32 = 0xffff_ffff;
+
+/// The fields of an element header and its RPC header.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Header {
+    /// XOR checksum over the element (see [`checksum`]).
+    pub checksum: u32,
+    /// Per-queue element sequence number.
+    pub seq_num: u32,
+    /// Number of queue pages the element spans.
+    pub elem_count: u32,
+    /// `rpc.length`: RPC header plus payload, in bytes.
+    pub length: u32,
+    /// `rpc.function`: an RPC function or event number.
+    pub function: u32,
+    /// `rpc.rpc_result`: NV_STATUS of a reply.
+    pub rpc_result: u32,
+    /// `rpc.rpc_result_private`.
+    pub rpc_result_private: u32,
+    /// `rpc.sequence`: matches a reply to its command.
+    pub sequence: u32,
+}
+
+/// Why an element was rejected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParseError {
+    /// Fewer bytes than the two headers.
+    Truncated,
+    /// `elemCount` is zero or more than 16 pages, or more than the buffer holds.
+    BadElementCount(u32),
+    /// `rpc.signature` is not "VRPC".
+    BadSignature(u32),
+    /// `rpc.header_version` is not 3.0.
+    BadVersion(u32),
+    /// `rpc.length` is shorter than the RPC header or does not fit the element.
+    BadLength(u32),
+    /// The checksum over the element does not come out as zero.
+    BadChecksum,
+}
+
+fn get32(b: &[u8], off: usize) -> u32 {
+    let mut v = [0u8; 4];
+    v.copy_from_slice(&b[off..off + 4]);
+    u32::from_le_bytes(v)
+}
+
+fn put32(b: &mut [u8], off: usize, v: u32) {
+    b[off..off + 4].copy_from_slice(&v.to_le_bytes());
+}
+
+/// The GSP-RM checksum: XOR of the bytes, byte `i` rotated left by
+/// `8 * (i % 8)` (i.e. XOR of little-endian u64 words), folded to 32 bits.
+/// A message whose `checkSum` field holds the result sums to zero.
+pub fn checksum(bytes: &[u8]) -> u32 {
+    let sum = bytes.iter().enumerate().fold(0u64, |acc, (i, &b)| {
+        acc ^ u64::from(b).rotate_left(((i % 8) * 8) as u32)
+    });
+    ((sum >> 32) as u32) ^ (sum as u32)
+}
+
+/// Writes a complete element for `function` with `payload` into `buf`
+/// (element header, RPC header, payload) and returns its length in bytes,
+/// or `None` if the payload does not fit one element or `buf`. The checksum
+/// is computed last, over exactly those bytes.
+pub fn encode(
+    buf: &mut [u8],
+    seq_num: u32,
+    function: u32,
+    sequence: u32,
+    rpc_result: u32,
+    payload: &[u8],
+) -> Option<usize> {
+    let len = element_len(payload.len())?;
+    let msg = buf.get_mut(..len)?;
+    msg.fill(0);
+    let rpc_len = (RPC_HEADER_SIZE + payload.len()) as u32;
+    put32(msg, 36, seq_num);
+    put32(msg, 40, len.div_ceil(PAGE_SIZE) as u32);
+    let r = ELEMENT_HEADER_SIZE;
+    put32(msg, r, RPC_HEADER_VERSION);
+    put32(msg, r + 4, RPC_SIGNATURE);
+    put32(msg, r + 8, rpc_len);
+    put32(msg, r + 12, function);
+    put32(msg, r + 16, rpc_result);
+    put32(msg, r + 20, rpc_result);
+    put32(msg, r + 24, sequence);
+    msg[r + RPC_HEADER_SIZE..].copy_from_slice(payload);
+    let sum = checksum(msg);
+    put32(msg, 32, sum);
+    Some(len)
+}
+
+/// Bytes an element with a payload of `payload_len` bytes occupies, if it
+/// fits in one element.
+pub fn element_len(payload_len: usize) -> Option<usize> {
+    let len = (ELEMENT_HEADER_SIZE + RPC_HEADER_SIZE).checked_add(payload_len)?;
+    (len <= ELEMENT_SIZE_MAX).then_some(len)
+}
+
+/// Validates the element at the start of `buf` (the bytes of its
+/// `elemCount` pages, or more) and returns its header and payload.
+pub fn parse_element(buf: &[u8]) -> Result<(Header, &[u8]), ParseError> {
+    if buf.len() < ELEMENT_HEADER_SIZE + RPC_HEADER_SIZE {
+        return Err(ParseError::Truncated);
+    }
+    let r = ELEMENT_HEADER_SIZE;
+    let h = Header {
+        checksum: get32(buf, 32),
+        seq_num: get32(buf, 36),
+        elem_count: get32(buf, 40),
+        length: get32(buf, r + 8),
+        function: get32(buf, r + 12),
+        rpc_result: get32(buf, r + 16),
+        rpc_result_private: get32(buf, r + 20),
+        sequence: get32(buf, r + 24),
+    };
+    let pages = h.elem_count as usize;
+    if pages == 0
+        || pages * PAGE_SIZE > ELEMENT_SIZE_MAX
+        || pages * PAGE_SIZE > buf.len().next_multiple_of(PAGE_SIZE)
+    {
+        return Err(ParseError::BadElementCount(h.elem_count));
+    }
+    let signature = get32(buf, r + 4);
+    if signature != RPC_SIGNATURE {
+        return Err(ParseError::BadSignature(signature));
+    }
+    let version = get32(buf, r);
+    if version != RPC_HEADER_VERSION {
+        return Err(ParseError::BadVersion(version));
+    }
+    let len = h.length as usize;
+    let end = ELEMENT_HEADER_SIZE + len;
+    if len < RPC_HEADER_SIZE || end > pages * PAGE_SIZE || end > buf.len() {
+        return Err(ParseError::BadLength(h.length));
+    }
+    if checksum(&buf[..end]) != 0 {
+        return Err(ParseError::BadChecksum);
+    }
+    Ok((h, &buf[r + RPC_HEADER_SIZE..end]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    extern crate std;
+    use std::vec;
+
+    #[test]
+    fn published_numbers() {
+        // bindings.rs: NV_VGPU_MSG_SIGNATURE_VALID = 1129337430,
+        // GSP_MSG_QUEUE_ELEMENT_SIZE_MAX = 65536; nova-core MsgHeaderVersion 3.0.
+        assert_eq!(RPC_SIGNATURE, 1_129_337_430);
+        assert_eq!(ELEMENT_SIZE_MAX, 65_536);
+        assert_eq!(RPC_HEADER_VERSION >> 24, 3);
+        // GSP_MSG_QUEUE_ELEMENT: authTag[16], aad[16], checkSum@32,
+        // seqNum@36, elemCount@40, pad, rpc@48 (align 8).
+        assert_eq!(ELEMENT_HEADER_SIZE, 16 + 16 + 4 + 4 + 4 + 4);
+        // rpc_message_header_v03_00: 8 u32 fields before the payload.
+        assert_eq!(RPC_HEADER_SIZE, 8 * 4);
+    }
+
+    #[test]
+    fn round_trip_and_checksum_zero() {
+        let mut buf = vec![0u8; PAGE_SIZE * 2];
+        let payload: std::vec::Vec<u8> = (0..5000u32).map(|i| i as u8).collect();
+        let len = encode(&mut buf, 7, 76, 42, RPC_RESULT_PENDING, &payload).unwrap();
+        assert_eq!(len, 48 + 32 + 5000);
+        assert_eq!(checksum(&buf[..len]), 0);
+        let (h, p) = parse_element(&buf).unwrap();
+        assert_eq!(
+            (h.seq_num, h.elem_count, h.function, h.sequence),
+            (7, 2, 76, 42)
+        );
+        assert_eq!(h.length, 32 + 5000);
+        assert_eq!(p, &payload[..]);
+    }
+
+    #[test]
+    fn malformed_elements_are_rejected() {
+        let mut good = vec![0u8; PAGE_SIZE];
+        let len = encode(&mut good, 1, 65, 1, 0, &[1, 2, 3, 4]).unwrap();
+        assert_eq!(encode(&mut [0u8; 64], 1, 65, 1, 0, &[]), None);
+        assert!(parse_element(&good).is_ok());
+        assert_eq!(parse_element(&good[..70]), Err(ParseError::Truncated));
+
+        let mutate = |off: usize, v: u32| {
+            let mut b = good.clone();
+            put32(&mut b, off, v);
+            parse_element(&b).map(|(h, _)| h)
+        };
+        assert_eq!(mutate(40, 0), Err(ParseError::BadElementCount(0)));
+        assert_eq!(mutate(40, 17), Err(ParseError::BadElementCount(17)));
+        assert_eq!(mutate(40, 2), Err(ParseError::BadElementCount(2)));
+        assert_eq!(mutate(52, 0x1234), Err(ParseError::BadSignature(0x1234)));
+        assert_eq!(
+            mutate(48, 0x0200_0000),
+            Err(ParseError::BadVersion(0x0200_0000))
+        );
+        assert_eq!(mutate(56, 31), Err(ParseError::BadLength(31)));
+        assert_eq!(mutate(56, 4096), Err(ParseError::BadLength(4096)));
+        assert_eq!(mutate(56, u32::MAX), Err(ParseError::BadLength(u32::MAX)));
+        // A flipped payload bit breaks the checksum.
+        let mut b = good.clone();
+        b[len - 1] ^= 1;
+        assert_eq!(parse_element(&b), Err(ParseError::BadChecksum));
+    }
+
+    #[test]
+    fn element_len_limits() {
+        assert_eq!(element_len(0), Some(80));
+        assert_eq!(element_len(ELEMENT_SIZE_MAX - 80), Some(ELEMENT_SIZE_MAX));
+        assert_eq!(element_len(ELEMENT_SIZE_MAX - 79), None);
+        assert_eq!(element_len(usize::MAX), None);
+    }
+}
