@@ -72,10 +72,9 @@ macro_rules! declare_ioctls {
                             let Some(guard) = dev.registration_guard() else {
                                 return ::kernel::error::code::ENODEV.to_errno();
                             };
-                            // SAFETY: `drm_ioctl()` copied `_IOC_SIZE(cmd)` bytes,
-                            // which equals the struct's size (checked above), into
-                            // a buffer it owns for the whole call; every bit
-                            // pattern is a valid UAPI struct.
+                            // SAFETY: `drm_ioctl()` copied `_IOC_SIZE(cmd)` bytes (the
+                            // struct's size, checked above) into a buffer it owns for
+                            // the call; any bit pattern is a valid UAPI struct.
                             let data = unsafe { &mut *(raw_data.cast::<crate::uapi::$struct>()) };
                             // SAFETY: `raw_file` is the DRM file of this call.
                             let file = unsafe { ::kernel::drm::File::from_raw(raw_file) };
