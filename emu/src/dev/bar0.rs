@@ -13,6 +13,11 @@ pub enum Effect {
     Interrupt(usize),
 }
 
+/// The offset of `off` within the GSP falcon's interrupt block, if it is in it.
+fn gsp_offset(off: u32) -> Option<u32> {
+    off.checked_sub(falcon::GSP_BASE).filter(|&r| r < 0x100)
+}
+
 /// The registers of the modelled GPU.
 pub struct Bar0 {
     chip: ChipId,
@@ -34,8 +39,8 @@ impl Bar0 {
     }
 
     /// The MSI-X vectors whose interrupt sources are asserted now. Sources
-    /// are levels: one still asserted when the host (re)enables delivery
-    /// interrupts again.
+    /// are levels, so one still asserted when the host enables delivery
+    /// interrupts then.
     pub fn asserted_vectors(&self) -> impl Iterator<Item = usize> {
         (self.gsp_irq.to_host() != 0).then_some(0).into_iter()
     }
@@ -46,21 +51,18 @@ impl Bar0 {
         match off {
             chip::NV_PMC_BOOT_0 => self.chip.boot0(),
             chip::NV_PMC_BOOT_42 => self.chip.boot42(),
-            o if (falcon::GSP_BASE..falcon::GSP_BASE + 0x100).contains(&o) => {
-                self.gsp_irq.read(o - falcon::GSP_BASE).unwrap_or(0)
-            }
-            _ => 0,
+            o => gsp_offset(o)
+                .and_then(|r| self.gsp_irq.read(r))
+                .unwrap_or(0),
         }
     }
 
     /// Writes the 32-bit register at `off` (4-byte aligned).
     pub fn write32(&mut self, off: u32, v: u32) -> Effect {
-        if (falcon::GSP_BASE..falcon::GSP_BASE + 0x100).contains(&off)
-            && self.gsp_irq.write(off - falcon::GSP_BASE, v) == Some(true)
-        {
-            return Effect::Interrupt(0);
+        match gsp_offset(off).and_then(|r| self.gsp_irq.write(r, v)) {
+            Some(true) => Effect::Interrupt(0),
+            _ => Effect::None,
         }
-        Effect::None
     }
 }
 
