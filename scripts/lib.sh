@@ -35,7 +35,7 @@ debian_mirror() {
 }
 
 # Bump when scripts/toolchain-root changes what it builds.
-ROOT_RECIPE=2
+ROOT_RECIPE=3
 
 # Path of the toolchain root for the current inputs (it may not exist yet).
 root_dir() {
@@ -51,9 +51,17 @@ in_root() {
 # Bump when scripts/kernel changes how kernels are built.
 KERNEL_RECIPE=1
 
-# The patched Linux source for the current root and patches.
+# The root's record of what a kernel build depends on: the versions of the
+# kernel source and of the compilers (written by scripts/toolchain-root).
+# Kernels are keyed by it, not by the whole root, so adding a guest package
+# or firmware to the root does not rebuild them.
+toolchain_manifest() {
+    echo "$(root_dir)/.nvgsp-toolchain"
+}
+
+# The patched Linux source for the current toolchain and patches.
 kernel_src_dir() {
-    echo "$NVGSP_CACHE/linux-src-$(inputs_hash "$(root_dir)" "$NVGSP_TOP"/kernel/patches/*.patch)"
+    echo "$NVGSP_CACHE/linux-src-$(inputs_hash "$(toolchain_manifest)" "$NVGSP_TOP"/kernel/patches/*.patch)"
 }
 
 # The kernel build directory of profile $1 for the current inputs.

@@ -1,8 +1,10 @@
 //! The emulated GPU as a vfio-user device: regions, interrupts, DMA.
 
 pub mod bar0;
+pub mod boot;
 pub mod falcon;
 
+use crate::guest_mem::GuestMemory;
 use crate::irq::{self, Msix};
 use crate::pci_config::{self, ConfigSpace};
 use crate::vram::Vram;
@@ -11,6 +13,7 @@ use log::{debug, info};
 use nvgsp_proto::{chip::ChipId, pci};
 use std::fs::File;
 use std::io;
+use std::sync::{Arc, Mutex, MutexGuard};
 use vfio_bindings::bindings::vfio::{
     vfio_region_info, vfio_region_sparse_mmap_area, VFIO_DMA_UNMAP_FLAG_ALL, VFIO_IRQ_INFO_EVENTFD,
     VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_IRQ_SET_DATA_EVENTFD, VFIO_IRQ_SET_DATA_NONE,
@@ -41,32 +44,78 @@ fn check_bar0_access(offset: u64, len: usize) -> io::Result<()> {
     }
 }
 
-/// One DMA window of guest memory QEMU has shared with us.
-struct DmaWindow {
-    iova: u64,
-    size: u64,
-    _file: Option<File>,
+/// The hardware state the vfio-user thread and the GSP-RM model share:
+/// registers and interrupt delivery.
+pub struct Hw {
+    /// The register aperture.
+    pub bar0: Bar0,
+    msix: Msix,
+    msix_enabled: bool,
+}
+
+impl Hw {
+    /// Hardware around `bar0`, with MSI-X not yet enabled.
+    pub fn new(bar0: Bar0) -> SharedHw {
+        Arc::new(Mutex::new(Hw {
+            bar0,
+            msix: Msix::new(pci::MSIX_VECTORS),
+            msix_enabled: false,
+        }))
+    }
+
+    fn interrupt(&mut self, vector: usize) {
+        if !self.msix_enabled || !self.msix.fire(vector) {
+            debug!("interrupt on MSI-X vector {vector} held: delivery not enabled by the guest");
+        }
+    }
+
+    /// Delivers the interrupts still asserted once the guest enables MSI-X
+    /// or wires a vector.
+    fn deliver_asserted(&mut self) {
+        let vectors: Vec<usize> = self.bar0.asserted_vectors().collect();
+        for v in vectors {
+            self.interrupt(v);
+        }
+    }
+
+    /// GSP-RM raising SWGEN0 on its falcon: "look at the message queue".
+    pub fn raise_gsp_swgen0(&mut self) {
+        let before = self.bar0.gsp.irq.to_host();
+        self.bar0.gsp.irq.raise(nvgsp_proto::falcon::IRQ_SWGEN0);
+        if self.bar0.gsp.irq.to_host() & !before != 0 {
+            self.interrupt(0);
+        }
+    }
+}
+
+/// Shared handle on [`Hw`].
+pub type SharedHw = Arc<Mutex<Hw>>;
+
+/// Locks `hw`; a panicked holder leaves plain register values, still usable.
+pub fn lock(hw: &SharedHw) -> MutexGuard<'_, Hw> {
+    hw.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The whole emulated GPU.
 pub struct Device {
     config: ConfigSpace,
-    bar0: Bar0,
+    hw: SharedHw,
     vram: Vram,
-    msix: Msix,
-    dma: Vec<DmaWindow>,
+    mem: GuestMemory,
+    boot: boot::Boot,
     verbose: bool,
 }
 
 impl Device {
-    /// A GPU identifying as `chip`, with `vram` bytes of VRAM.
-    pub fn new(chip: ChipId, vram: u64, verbose: bool) -> io::Result<Device> {
+    /// A GPU identifying as `chip`, with `vram` bytes of VRAM, booting
+    /// GSP-RM as `boot` describes.
+    pub fn new(chip: ChipId, vram: u64, boot: boot::Boot, verbose: bool) -> io::Result<Device> {
         Ok(Device {
             config: ConfigSpace::new(vram),
-            bar0: Bar0::new(chip),
+            hw: Hw::new(Bar0::new(chip, vram, boot.vbios())),
             vram: Vram::new(vram)?,
-            msix: Msix::new(pci::MSIX_VECTORS),
-            dma: Vec::new(),
+            mem: GuestMemory::default(),
+            boot,
             verbose,
         })
     }
@@ -128,9 +177,12 @@ impl Device {
         check_bar0_access(offset, data.len())?;
         let base = (offset & !3) as u32;
         let mut dwords = [0u8; 8];
-        dwords[..4].copy_from_slice(&self.bar0.read32(base).to_le_bytes());
-        if data.len() == 8 {
-            dwords[4..].copy_from_slice(&self.bar0.read32(base + 4).to_le_bytes());
+        {
+            let hw = lock(&self.hw);
+            dwords[..4].copy_from_slice(&hw.bar0.read32(base).to_le_bytes());
+            if data.len() == 8 {
+                dwords[4..].copy_from_slice(&hw.bar0.read32(base + 4).to_le_bytes());
+            }
         }
         let at = (offset & 3) as usize;
         data.copy_from_slice(&dwords[at..at + data.len()]);
@@ -148,29 +200,24 @@ impl Device {
         let base = (offset & !3) as u32;
         for (i, chunk) in data.chunks(4).enumerate() {
             let reg = base + 4 * i as u32;
-            let mut v = self.bar0.read32(reg).to_le_bytes();
+            let mut hw = lock(&self.hw);
+            let mut v = hw.bar0.read32(reg).to_le_bytes();
             let at = (offset & 3) as usize;
             v[at..at + chunk.len()].copy_from_slice(chunk);
-            if let Effect::Interrupt(vector) = self.bar0.write32(reg, u32::from_le_bytes(v)) {
-                self.interrupt(vector);
+            match hw.bar0.write32(reg, u32::from_le_bytes(v), &self.mem) {
+                Effect::None => {}
+                Effect::Interrupt(vector) => hw.interrupt(vector),
+                Effect::Start(engine) => {
+                    drop(hw);
+                    self.boot.start(engine, &self.hw, &self.mem);
+                }
+                Effect::Doorbell => {
+                    drop(hw);
+                    self.boot.doorbell();
+                }
             }
         }
         Ok(())
-    }
-
-    fn interrupt(&mut self, vector: usize) {
-        if !self.config.msix_enabled() || !self.msix.fire(vector) {
-            debug!("interrupt on MSI-X vector {vector} held: delivery not enabled by the guest");
-        }
-    }
-
-    /// Delivers the interrupts still asserted once the guest enables MSI-X
-    /// or wires a vector.
-    fn deliver_asserted(&mut self) {
-        let vectors: Vec<usize> = self.bar0.asserted_vectors().collect();
-        for v in vectors {
-            self.interrupt(v);
-        }
     }
 }
 
@@ -196,12 +243,14 @@ impl ServerBackend for Device {
     fn region_write(&mut self, region: u32, offset: u64, data: &[u8]) -> io::Result<()> {
         match region {
             REGION_CONFIG => {
-                let was_enabled = self.config.msix_enabled();
                 self.config
                     .write(offset, data)
                     .ok_or_else(|| invalid("config write out of range"))?;
-                if !was_enabled && self.config.msix_enabled() {
-                    self.deliver_asserted();
+                let mut hw = lock(&self.hw);
+                let was_enabled = hw.msix_enabled;
+                hw.msix_enabled = self.config.msix_enabled();
+                if !was_enabled && hw.msix_enabled {
+                    hw.deliver_asserted();
                 }
                 Ok(())
             }
@@ -219,37 +268,36 @@ impl ServerBackend for Device {
     fn dma_map(
         &mut self,
         _flags: DmaMapFlags,
-        _offset: u64,
+        offset: u64,
         iova: u64,
         size: u64,
         fd: Option<File>,
     ) -> io::Result<()> {
         debug!("dma map {iova:#x}+{size:#x}");
-        self.dma.push(DmaWindow {
-            iova,
-            size,
-            _file: fd,
-        });
-        Ok(())
+        // Without a file descriptor the memory cannot be shared, and the
+        // device could only reach it through messages; QEMU always sends one
+        // for memfd-backed guest memory (scripts/vm).
+        let fd = fd.ok_or_else(|| invalid("DMA window without a file descriptor"))?;
+        self.mem.map(iova, size, fd, offset)
     }
 
     fn dma_unmap(&mut self, flags: DmaUnmapFlags, iova: u64, size: u64) -> io::Result<()> {
         debug!("dma unmap {iova:#x}+{size:#x} flags {flags:?}");
         if flags.bits() & VFIO_DMA_UNMAP_FLAG_ALL != 0 {
-            self.dma.clear();
+            self.mem.unmap(None)
         } else {
-            let end = iova.saturating_add(size);
-            self.dma
-                .retain(|w| !(w.iova >= iova && w.iova.saturating_add(w.size) <= end));
+            self.mem.unmap(Some((iova, size)))
         }
-        Ok(())
     }
 
     fn reset(&mut self) -> io::Result<()> {
         info!("device reset");
         self.config = ConfigSpace::new(self.vram.size());
-        self.bar0.reset();
-        self.msix.clear();
+        self.boot.stop();
+        let mut hw = lock(&self.hw);
+        hw.bar0.reset();
+        hw.msix.clear();
+        hw.msix_enabled = false;
         Ok(())
     }
 
@@ -271,12 +319,13 @@ impl ServerBackend for Device {
         if flags & VFIO_IRQ_SET_ACTION_TRIGGER == 0 {
             return Err(invalid("only ACTION_TRIGGER is supported"));
         }
+        let mut hw = lock(&self.hw);
         if flags & VFIO_IRQ_SET_DATA_EVENTFD != 0 {
-            self.msix.set(start, count, fds)?;
-            self.deliver_asserted();
+            hw.msix.set(start, count, fds)?;
+            hw.deliver_asserted();
             Ok(())
         } else if flags & VFIO_IRQ_SET_DATA_NONE != 0 && count == 0 {
-            self.msix.clear();
+            hw.msix.clear();
             Ok(())
         } else {
             Err(invalid("unsupported SET_IRQS data type"))

@@ -2,6 +2,8 @@
 //! vfio-user (`-device vfio-user-pci,socket=PATH`).
 
 mod dev;
+mod gsp_rm;
+mod guest_mem;
 mod irq;
 mod logger;
 mod options;
@@ -42,7 +44,8 @@ fn main() -> ExitCode {
 
 fn serve(opts: &options::Options) -> Result<(), String> {
     let chip = opts.boot42.map_or(ChipId::GA102_A1, ChipId::from_boot42);
-    let mut device = dev::Device::new(chip, opts.vram, opts.verbose)
+    let boot = dev::boot::Boot::new(gsp_rm::RmConfig { vram: opts.vram });
+    let mut device = dev::Device::new(chip, opts.vram, boot, opts.verbose)
         .map_err(|e| format!("cannot allocate VRAM: {e}"))?;
     let server = vfio_user::Server::new(&opts.socket, true, dev::Device::irqs(), device.regions())
         .map_err(|e| format!("cannot listen on {}: {e}", opts.socket.display()))?;

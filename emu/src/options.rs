@@ -25,6 +25,9 @@ pub struct Options {
     /// Report this `NV_PMC_BOOT_42` (and the matching `NV_PMC_BOOT_0`)
     /// instead of a GA102's: another, or an unsupported, chip.
     pub boot42: Option<u32>,
+    /// Directory holding `nvidia/<chip>/gsp/*-570.144.bin`, the files the
+    /// boot chain checks the driver's images against.
+    pub firmware: Option<PathBuf>,
 }
 
 /// Why the command line was refused.
@@ -49,12 +52,14 @@ pub enum OptionsError {
 
 /// The usage text printed by `--help` and on a bad command line.
 pub const USAGE: &str = "\
-usage: nvgsp-emu --socket PATH [--vram SIZE] [-v]
+usage: nvgsp-emu --socket PATH [--firmware DIR] [--vram SIZE] [-v]
 
 Serves an emulated GA102-class NVIDIA GPU over vfio-user; QEMU attaches it
 with -device vfio-user-pci,socket=PATH. Exits when QEMU disconnects.
 
   --socket PATH   UNIX socket to listen on (must not exist yet)
+  --firmware DIR  firmware root with nvidia/ga102/gsp/*-570.144.bin (the
+                  guest's /lib/firmware); without it GSP cannot boot
   --vram SIZE     VRAM and BAR1 size, a power of two: 64M..64G (default 256M)
   -v, --verbose   log every register access
   -h, --help      print this text
@@ -82,6 +87,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
     let mut verbose = false;
     let mut die_after_ms = None;
     let mut boot42 = None;
+    let mut firmware = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -90,6 +96,12 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
             "--socket" => {
                 socket = Some(PathBuf::from(
                     args.next().ok_or(OptionsError::MissingValue("--socket"))?,
+                ))
+            }
+            "--firmware" => {
+                firmware = Some(PathBuf::from(
+                    args.next()
+                        .ok_or(OptionsError::MissingValue("--firmware"))?,
                 ))
             }
             "--vram" => {
@@ -124,6 +136,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
         verbose,
         die_after_ms,
         boot42,
+        firmware,
     }))
 }
 
@@ -144,7 +157,8 @@ mod tests {
                 vram: 256 * MIB,
                 verbose: false,
                 die_after_ms: None,
-                boot42: None
+                boot42: None,
+                firmware: None,
             }))
         );
         let Ok(Command::Serve(o)) = p(&["--vram", "1G", "--socket", "x", "-v"]) else {

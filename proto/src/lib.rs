@@ -13,3 +13,4 @@ pub mod chip;
 pub mod falcon;
 pub mod gsp;
 pub mod pci;
+pub mod wire;

@@ -1,47 +1,314 @@
-//! The interrupt block of a falcon engine (GSP, SEC2); offsets in
-//! `nvgsp_proto::falcon`.
+//! A falcon engine (GSP or SEC2) as the boot chain drives it: engine reset,
+//! DMA transfers into IMEM/DMEM, mailboxes, the boot-ROM signature
+//! registers, CPU start and halt, and the RISC-V core status.
+//!
+//! The model does not execute falcon code. A start hands the loaded
+//! memories to the device (see `dev::boot`), which recognizes the ucode the
+//! driver loaded, checks what the real one would check, applies its effect
+//! and halts the falcon with the mailbox values the real ucode leaves.
+//! Offsets and bits are in `nvgsp_proto::falcon`.
 
-use nvgsp_proto::falcon::{IRQDEST, IRQMASK, IRQMCLR, IRQMSET, IRQSCLR, IRQSSET, IRQSTAT};
+pub mod irq;
 
-/// Interrupt state of one falcon.
-#[derive(Default)]
-pub struct FalconIrq {
-    stat: u32,
-    mask: u32,
-    dest: u32,
+use crate::guest_mem::GuestMemory;
+use irq::FalconIrq;
+use log::warn;
+use nvgsp_proto::falcon as f;
+
+/// Which falcon.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// The GSP falcon (FWSEC runs here, then GSP-RM on its RISC-V core).
+    Gsp,
+    /// The SEC2 falcon (booter_load and booter_unload run here).
+    Sec2,
 }
 
-impl FalconIrq {
-    /// Bits that currently interrupt the host.
-    pub fn to_host(&self) -> u32 {
-        self.stat & self.mask & self.dest
+impl Engine {
+    /// BAR0 base of the engine's first register block.
+    pub fn base(self) -> u32 {
+        match self {
+            Engine::Gsp => f::GSP_BASE,
+            Engine::Sec2 => f::SEC2_BASE,
+        }
     }
 
-    /// Reads the register at `off` from the engine base, if it is ours.
+    /// Name for log lines.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Gsp => "GSP",
+            Engine::Sec2 => "SEC2",
+        }
+    }
+}
+
+/// The span of BAR0 a falcon decodes: its two register blocks.
+pub const SPAN: u32 = 0x2000;
+/// Offset of the second block (`PFalcon2Base`) within [`SPAN`].
+const BLOCK2: u32 = 0x1000;
+
+/// What a register write asks of the device.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Nothing further.
+    None,
+    /// The falcon's host interrupt line rose.
+    Interrupt,
+    /// The CPU was started: run what is loaded.
+    Start,
+}
+
+/// The boot-ROM parameters of a heavy-secure ucode (`NV_PFALCON2_*`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Brom {
+    /// `MOD_SEL`: signature algorithm.
+    pub mod_sel: u32,
+    /// `BROM_CURR_UCODE_ID`.
+    pub ucode_id: u32,
+    /// `BROM_ENGIDMASK`.
+    pub engid_mask: u32,
+    /// `BROM_PARAADDR(0)`: DMEM offset of the signature.
+    pub para_addr: u32,
+}
+
+/// State of one falcon.
+pub struct Falcon {
+    engine: Engine,
+    /// The interrupt block.
+    pub irq: FalconIrq,
+    /// MAILBOX0 and MAILBOX1.
+    pub mailbox: [u32; 2],
+    /// The OS (application version) register.
+    pub os: u32,
+    rm: u32,
+    in_reset: bool,
+    halted: bool,
+    alias_en: bool,
+    /// BOOTVEC: where the CPU starts in IMEM.
+    pub bootvec: u32,
+    dmactl: u32,
+    dma_base: u32,
+    dma_base1: u32,
+    dma_moffs: u32,
+    dma_fboffs: u32,
+    /// Set when a DMA transfer failed; the ucode would fault on start.
+    pub dma_error: bool,
+    fbif_transcfg: [u32; 8],
+    fbif_ctl: u32,
+    /// Instruction memory.
+    pub imem: Vec<u8>,
+    /// Data memory.
+    pub dmem: Vec<u8>,
+    /// The highest byte of IMEM and DMEM written since reset.
+    pub imem_used: usize,
+    /// See `imem_used`.
+    pub dmem_used: usize,
+    /// Boot-ROM signature parameters.
+    pub brom: Brom,
+    /// `RISCV_CPUCTL`: whether the RISC-V core runs (GSP-RM).
+    pub riscv_active: bool,
+    bcr_ctrl: u32,
+}
+
+impl Falcon {
+    /// A falcon out of reset, halted, with empty memories.
+    pub fn new(engine: Engine) -> Falcon {
+        Falcon {
+            engine,
+            irq: FalconIrq::default(),
+            mailbox: [0; 2],
+            os: 0,
+            rm: 0,
+            in_reset: false,
+            halted: true,
+            alias_en: false,
+            bootvec: 0,
+            dmactl: 0,
+            dma_base: 0,
+            dma_base1: 0,
+            dma_moffs: 0,
+            dma_fboffs: 0,
+            dma_error: false,
+            fbif_transcfg: [0; 8],
+            fbif_ctl: 0,
+            imem: vec![0; f::IMEM_SIZE],
+            dmem: vec![0; f::DMEM_SIZE],
+            imem_used: 0,
+            dmem_used: 0,
+            brom: Brom::default(),
+            riscv_active: false,
+            bcr_ctrl: 0,
+        }
+    }
+
+    /// The engine reset: memories scrubbed, CPU halted, registers cleared.
+    /// The interrupt block survives (it belongs to the host interface).
+    fn reset(&mut self) {
+        let irq = std::mem::take(&mut self.irq);
+        *self = Falcon::new(self.engine);
+        self.irq = irq;
+    }
+
+    /// Called by the device when the started ucode finished.
+    pub fn halt(&mut self) {
+        self.halted = true;
+    }
+
+    /// Reads the register at `off` within [`SPAN`], if the model has it.
     pub fn read(&self, off: u32) -> Option<u32> {
+        if let Some(v) = self.irq.read(off) {
+            return Some(v);
+        }
         Some(match off {
-            IRQSTAT => self.stat,
-            IRQMASK => self.mask,
-            IRQDEST => self.dest,
-            IRQSSET | IRQSCLR | IRQMSET | IRQMCLR => 0,
+            f::MAILBOX0 => self.mailbox[0],
+            f::MAILBOX1 => self.mailbox[1],
+            f::OS => self.os,
+            f::RM => self.rm,
+            f::HWCFG2 => f::HWCFG2_RESET_READY | f::HWCFG2_RISCV,
+            f::CPUCTL => {
+                (if self.halted { f::CPUCTL_HALTED } else { 0 })
+                    | (if self.alias_en { f::CPUCTL_ALIAS_EN } else { 0 })
+            }
+            f::BOOTVEC => self.bootvec,
+            f::DMACTL => self.dmactl,
+            f::DMATRFBASE => self.dma_base,
+            f::DMATRFMOFFS => self.dma_moffs,
+            // Transfers complete synchronously: always idle.
+            f::DMATRFCMD => f::DMATRFCMD_IDLE,
+            f::DMATRFFBOFFS => self.dma_fboffs,
+            f::DMATRFBASE1 => self.dma_base1,
+            f::CPUCTL_ALIAS => 0,
+            f::ENGINE => u32::from(self.in_reset),
+            o if (f::FBIF_TRANSCFG..f::FBIF_TRANSCFG + 32).contains(&o) => {
+                self.fbif_transcfg[((o - f::FBIF_TRANSCFG) / 4) as usize]
+            }
+            f::FBIF_CTL => self.fbif_ctl,
+            o if o >= BLOCK2 => match o - BLOCK2 {
+                f::MOD_SEL => self.brom.mod_sel,
+                f::BROM_CURR_UCODE_ID => self.brom.ucode_id,
+                f::BROM_ENGIDMASK => self.brom.engid_mask,
+                f::BROM_PARAADDR => self.brom.para_addr,
+                f::RISCV_CPUCTL => {
+                    if self.riscv_active {
+                        f::RISCV_CPUCTL_ACTIVE
+                    } else {
+                        f::RISCV_CPUCTL_HALTED
+                    }
+                }
+                f::RISCV_BCR_CTRL => self.bcr_ctrl,
+                _ => return None,
+            },
             _ => return None,
         })
     }
 
-    /// Writes the register at `off`; returns `Some(true)` when the write
-    /// raised a new host interrupt, `None` if the register is not ours.
-    pub fn write(&mut self, off: u32, v: u32) -> Option<bool> {
-        let before = self.to_host();
+    /// Writes the register at `off` within [`SPAN`]; DMA transfers read
+    /// `mem`. Returns `None` if the model does not have the register.
+    pub fn write(&mut self, off: u32, v: u32, mem: &GuestMemory) -> Option<Effect> {
+        if let Some(raised) = self.irq.write(off, v) {
+            return Some(if raised {
+                Effect::Interrupt
+            } else {
+                Effect::None
+            });
+        }
         match off {
-            IRQSSET => self.stat |= v,
-            IRQSCLR => self.stat &= !v,
-            IRQMSET => self.mask |= v,
-            IRQMCLR => self.mask &= !v,
-            IRQDEST => self.dest = v,
-            IRQSTAT | IRQMASK => {}
+            f::ENGINE => {
+                let hold = v & 1 != 0;
+                if hold && !self.in_reset {
+                    self.reset();
+                }
+                self.in_reset = hold;
+            }
+            _ if self.in_reset => {
+                warn!(
+                    "{}: write {off:#x} while the engine is in reset ignored",
+                    self.engine.name()
+                );
+            }
+            f::MAILBOX0 => self.mailbox[0] = v,
+            f::MAILBOX1 => self.mailbox[1] = v,
+            f::OS => self.os = v,
+            f::RM => self.rm = v,
+            f::CPUCTL => {
+                self.alias_en = v & f::CPUCTL_ALIAS_EN != 0;
+                if v & f::CPUCTL_STARTCPU != 0 && !self.alias_en {
+                    return Some(self.start());
+                }
+            }
+            f::CPUCTL_ALIAS => {
+                if v & f::CPUCTL_STARTCPU != 0 && self.alias_en {
+                    return Some(self.start());
+                }
+            }
+            f::BOOTVEC => self.bootvec = v,
+            f::DMACTL => self.dmactl = v,
+            f::DMATRFBASE => self.dma_base = v,
+            f::DMATRFMOFFS => self.dma_moffs = v & 0x00ff_ffff,
+            f::DMATRFFBOFFS => self.dma_fboffs = v,
+            f::DMATRFBASE1 => self.dma_base1 = v & 0x1ff,
+            f::DMATRFCMD => self.dma(v, mem),
+            o if (f::FBIF_TRANSCFG..f::FBIF_TRANSCFG + 32).contains(&o) => {
+                self.fbif_transcfg[((o - f::FBIF_TRANSCFG) / 4) as usize] = v;
+            }
+            f::FBIF_CTL => self.fbif_ctl = v,
+            o if o >= BLOCK2 => match o - BLOCK2 {
+                f::MOD_SEL => self.brom.mod_sel = v,
+                f::BROM_CURR_UCODE_ID => self.brom.ucode_id = v,
+                f::BROM_ENGIDMASK => self.brom.engid_mask = v,
+                f::BROM_PARAADDR => self.brom.para_addr = v,
+                f::RISCV_BCR_CTRL => self.bcr_ctrl = v,
+                _ => return None,
+            },
             _ => return None,
         }
-        Some(self.to_host() & !before != 0)
+        Some(Effect::None)
+    }
+
+    fn start(&mut self) -> Effect {
+        if !self.halted {
+            warn!("{}: start while running ignored", self.engine.name());
+            return Effect::None;
+        }
+        self.halted = false;
+        Effect::Start
+    }
+
+    /// One DMATRFCMD transfer from system memory into IMEM or DMEM.
+    fn dma(&mut self, cmd: u32, mem: &GuestMemory) {
+        if cmd & (1 << 5) != 0 {
+            warn!(
+                "{}: DMA from falcon memory to system memory is not modelled",
+                self.engine.name()
+            );
+            self.dma_error = true;
+            return;
+        }
+        let len = 4usize << ((cmd >> f::DMATRFCMD_SIZE_SHIFT) & 7);
+        let src = ((u64::from(self.dma_base1) << 32 | u64::from(self.dma_base)) << 8)
+            + u64::from(self.dma_fboffs);
+        let to_imem = cmd & f::DMATRFCMD_IMEM != 0;
+        let dst = self.dma_moffs as usize;
+        let (memory, used) = if to_imem {
+            (&mut self.imem, &mut self.imem_used)
+        } else {
+            (&mut self.dmem, &mut self.dmem_used)
+        };
+        let Some(target) = memory.get_mut(dst..dst + len) else {
+            warn!(
+                "{}: DMA to {} offset {dst:#x}+{len:#x} is outside the memory",
+                self.engine.name(),
+                if to_imem { "IMEM" } else { "DMEM" }
+            );
+            self.dma_error = true;
+            return;
+        };
+        if let Err(e) = mem.read(src, target) {
+            warn!("{}: {e}", self.engine.name());
+            self.dma_error = true;
+            return;
+        }
+        *used = (*used).max(dst + len);
     }
 }
 
@@ -49,17 +316,53 @@ impl FalconIrq {
 mod tests {
     use super::*;
 
-    use nvgsp_proto::falcon::IRQ_SWGEN0;
+    #[test]
+    fn reset_clears_memories_and_registers_but_not_interrupts() {
+        let mem = GuestMemory::default();
+        let mut fal = Falcon::new(Engine::Sec2);
+        fal.write(f::IRQMSET, f::IRQ_SWGEN0, &mem);
+        fal.write(f::MAILBOX0, 5, &mem);
+        fal.imem[0] = 1;
+        fal.write(f::ENGINE, 1, &mem);
+        assert_eq!(fal.read(f::ENGINE), Some(1));
+        fal.write(f::MAILBOX0, 7, &mem);
+        fal.write(f::ENGINE, 0, &mem);
+        assert_eq!((fal.read(f::MAILBOX0), fal.imem[0]), (Some(0), 0));
+        assert_eq!(fal.read(f::IRQMASK), Some(f::IRQ_SWGEN0));
+        assert_eq!(fal.read(f::CPUCTL), Some(f::CPUCTL_HALTED));
+    }
 
     #[test]
-    fn only_unmasked_host_routed_bits_interrupt() {
-        let mut f = FalconIrq::default();
-        assert_eq!(f.write(IRQSSET, IRQ_SWGEN0), Some(false));
-        assert_eq!(f.read(IRQSTAT), Some(IRQ_SWGEN0));
-        assert_eq!(f.write(IRQDEST, IRQ_SWGEN0), Some(false));
-        assert_eq!(f.write(IRQMSET, IRQ_SWGEN0), Some(true));
-        assert_eq!(f.write(IRQSCLR, IRQ_SWGEN0), Some(false));
-        assert_eq!(f.read(IRQSTAT), Some(0));
-        assert_eq!(f.read(0x100), None);
+    fn start_through_the_alias_when_enabled() {
+        let mem = GuestMemory::default();
+        let mut fal = Falcon::new(Engine::Gsp);
+        assert_eq!(
+            fal.write(f::CPUCTL, f::CPUCTL_ALIAS_EN, &mem),
+            Some(Effect::None)
+        );
+        assert_eq!(
+            fal.write(f::CPUCTL_ALIAS, f::CPUCTL_STARTCPU, &mem),
+            Some(Effect::Start)
+        );
+        assert_eq!(fal.read(f::CPUCTL).map(|v| v & f::CPUCTL_HALTED), Some(0));
+        fal.halt();
+        assert_eq!(
+            fal.write(f::CPUCTL, f::CPUCTL_STARTCPU, &mem),
+            Some(Effect::Start)
+        );
+    }
+
+    #[test]
+    fn dma_outside_guest_memory_is_flagged() {
+        let mem = GuestMemory::default();
+        let mut fal = Falcon::new(Engine::Sec2);
+        fal.write(f::DMATRFBASE, 0x1000, &mem);
+        fal.write(
+            f::DMATRFCMD,
+            f::DMATRFCMD_IMEM | 6 << f::DMATRFCMD_SIZE_SHIFT,
+            &mem,
+        );
+        assert!(fal.dma_error);
+        assert_eq!(fal.imem_used, 0);
     }
 }

@@ -1,0 +1,234 @@
+//! The GSP-RM model: what runs on the GSP's RISC-V core once the boot
+//! chain started it.
+//!
+//! A thread reads the driver's LibOS arguments, finds its queues, then
+//! serves the command queue: each doorbell (`NV_PGSP_QUEUE_HEAD` write)
+//! wakes it, it handles every complete command, writes replies and events
+//! to the message queue in guest memory and raises SWGEN0 on the GSP falcon,
+//! which the host sees as MSI-X vector 0.
+
+pub mod queue;
+
+use crate::dev::{self, SharedHw};
+use crate::guest_mem::GuestMemory;
+use log::{error, info, warn};
+use nvgsp_proto::gsp::msgq;
+use queue::{QueueError, Queues, SharedMem};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// RPC functions and events the model knows (bindings.rs
+/// `NV_VGPU_MSG_FUNCTION_*`, `NV_VGPU_MSG_EVENT_*`).
+pub mod function {
+    pub const UNLOADING_GUEST_DRIVER: u32 = 47;
+    pub const GSP_SET_SYSTEM_INFO: u32 = 72;
+    pub const SET_REGISTRY: u32 = 73;
+    pub const EVENT_GSP_INIT_DONE: u32 = 0x1001;
+}
+
+/// `NV_OK` and the NV_STATUS codes the model returns.
+pub mod status {
+    pub const OK: u32 = 0;
+    pub const NOT_SUPPORTED: u32 = 0x56;
+}
+
+/// The LibOS processor-suspended bit GSP-RM sets in its MAILBOX0 after
+/// UNLOADING_GUEST_DRIVER (nova-core `gsp/boot.rs`).
+pub const LIBOS_SUSPENDED: u32 = 1 << 31;
+
+/// The configuration GSP-RM reports (GET_GSP_STATIC_INFO and controls).
+#[derive(Clone, Debug)]
+pub struct RmConfig {
+    /// VRAM in bytes.
+    pub vram: u64,
+}
+
+/// Where the driver's LibOS arguments say the queues are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueueArgs {
+    /// `sharedMemPhysAddr`: the self-mapping page table.
+    pub shared_mem: u64,
+    /// `pageTableEntryCount`.
+    pub pte_count: u32,
+    /// `cmdQueueOffset`.
+    pub cmd_off: u64,
+    /// `statQueueOffset`.
+    pub msg_off: u64,
+}
+
+enum Wake {
+    Doorbell,
+    Stop,
+}
+
+/// A running GSP-RM.
+pub struct GspRm {
+    wake: mpsc::Sender<Wake>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl GspRm {
+    /// Starts GSP-RM on queues described by `args`; fails (as GSP-RM's
+    /// init would, before it ever answers) if they are unusable.
+    pub fn start(
+        mem: GuestMemory,
+        hw: SharedHw,
+        args: QueueArgs,
+        config: RmConfig,
+    ) -> Result<GspRm, QueueError> {
+        let shm = SharedMem::new(mem, args.shared_mem, args.pte_count)?;
+        let queues = Queues::init(shm, args.cmd_off, args.msg_off)?;
+        let (wake, rx) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("gsp-rm".into())
+            .spawn(move || Model::new(queues, hw, config).run(rx))
+            .map_err(|_| QueueError::BadHeader("cannot start the GSP-RM thread"))?;
+        Ok(GspRm {
+            wake,
+            thread: Some(thread),
+        })
+    }
+
+    /// The driver rang the doorbell.
+    pub fn doorbell(&self) {
+        let _ = self.wake.send(Wake::Doorbell);
+    }
+}
+
+impl Drop for GspRm {
+    fn drop(&mut self) {
+        let _ = self.wake.send(Wake::Stop);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The thread's state.
+struct Model {
+    queues: Queues,
+    hw: SharedHw,
+    config: RmConfig,
+    seq_num: u32,
+    got_system_info: bool,
+    got_registry: bool,
+    init_done: bool,
+    unloaded: bool,
+}
+
+impl Model {
+    fn new(queues: Queues, hw: SharedHw, config: RmConfig) -> Model {
+        Model {
+            queues,
+            hw,
+            config,
+            seq_num: 0,
+            got_system_info: false,
+            got_registry: false,
+            init_done: false,
+            unloaded: false,
+        }
+    }
+
+    fn run(mut self, wake: mpsc::Receiver<Wake>) {
+        info!("GSP-RM: running, waiting for commands");
+        loop {
+            // The doorbell is a hint; queue state is the truth. A timeout
+            // also retries messages that found the queue full.
+            match wake.recv_timeout(Duration::from_millis(100)) {
+                Ok(Wake::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Ok(Wake::Doorbell) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            if let Err(e) = self.serve() {
+                error!("GSP-RM: {e}; halting");
+                break;
+            }
+            if self.unloaded {
+                break;
+            }
+        }
+        info!("GSP-RM: stopped");
+    }
+
+    /// Handles every command in the queue.
+    fn serve(&mut self) -> Result<(), QueueError> {
+        while let Some(element) = self.queues.next_command()? {
+            match msgq::parse_element(&element) {
+                Ok((header, payload)) => self.command(header, payload)?,
+                Err(e) => warn!("GSP-RM: dropping a malformed command: {e:?}"),
+            }
+            if self.unloaded {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    fn command(&mut self, h: msgq::Header, payload: &[u8]) -> Result<(), QueueError> {
+        use function as f;
+        match h.function {
+            f::GSP_SET_SYSTEM_INFO => self.got_system_info = true,
+            f::SET_REGISTRY => self.got_registry = true,
+            f::UNLOADING_GUEST_DRIVER => {
+                self.reply(h, status::OK, &[])?;
+                let mut hw = dev::lock(&self.hw);
+                hw.bar0.gsp.mailbox[0] |= LIBOS_SUSPENDED;
+                hw.bar0.gsp.riscv_active = false;
+                self.unloaded = true;
+                info!("GSP-RM: unloaded by the driver");
+                return Ok(());
+            }
+            other => {
+                warn!("GSP-RM: function {other} not supported");
+                self.reply(h, status::NOT_SUPPORTED, payload)?;
+            }
+        }
+        if !self.init_done && self.got_system_info && self.got_registry {
+            self.init_done = true;
+            self.event(f::EVENT_GSP_INIT_DONE, &[])?;
+            info!("GSP-RM: init done ({} MiB VRAM)", self.config.vram >> 20);
+        }
+        Ok(())
+    }
+
+    /// Sends the reply to command `h`: same function and sequence.
+    fn reply(&mut self, h: msgq::Header, result: u32, payload: &[u8]) -> Result<(), QueueError> {
+        self.send(h.function, h.sequence, result, payload)
+    }
+
+    /// Posts an asynchronous event.
+    fn event(&mut self, function: u32, payload: &[u8]) -> Result<(), QueueError> {
+        self.send(function, 0, status::OK, payload)
+    }
+
+    fn send(
+        &mut self,
+        function: u32,
+        sequence: u32,
+        result: u32,
+        payload: &[u8],
+    ) -> Result<(), QueueError> {
+        let mut buf = vec![0u8; msgq::ELEMENT_SIZE_MAX];
+        let len = msgq::encode(&mut buf, self.seq_num, function, sequence, result, payload)
+            .ok_or(QueueError::BadHeader("message too large for one element"))?;
+        // Wait for room: the driver drains the queue from its interrupt.
+        let mut tries = 0;
+        loop {
+            match self.queues.post(&buf[..len]) {
+                Err(QueueError::Full) if tries < 500 => {
+                    tries += 1;
+                    dev::lock(&self.hw).raise_gsp_swgen0();
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                r => break r?,
+            }
+        }
+        self.seq_num = self.seq_num.wrapping_add(1);
+        dev::lock(&self.hw).raise_gsp_swgen0();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

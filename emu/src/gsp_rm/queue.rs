@@ -1,0 +1,295 @@
+//! GSP-RM's side of the shared message queues.
+//!
+//! The driver hands GSP-RM one shared-memory region, described by a page
+//! table at its start (`MESSAGE_QUEUE_INIT_ARGUMENTS.sharedMemPhysAddr` and
+//! `pageTableEntryCount`): entry i is the bus address of page i, the table
+//! maps itself. At `cmdQueueOffset` is the command queue the driver writes
+//! (its TX header with the driver's write pointer, then the RX header with
+//! the driver's read pointer into the message queue, then the entries); at
+//! `statQueueOffset` is the message queue GSP-RM writes, laid out alike
+//! (Linux 7.3 `drivers/gpu/nova-core/gsp/cmdq.rs`, `GspMem`; nouveau
+//! `nvkm/subdev/gsp/rm/r535/gsp.c`, `r535_gsp_shared_init`).
+//!
+//! Every address GSP-RM uses goes through the driver's page table, so a
+//! wrong table shows up as wrong data or a DMA fault, as on real hardware.
+
+use crate::guest_mem::{DmaFault, GuestMemory};
+use nvgsp_proto::gsp::msgq::{self, PAGE_SIZE};
+
+/// `msgqTxHeader` field offsets (bindings.rs: version, size, msgSize,
+/// msgCount, writePtr, flags, rxHdrOff, entryOff; all u32).
+mod tx {
+    pub const SIZE: u64 = 4;
+    pub const MSG_SIZE: u64 = 8;
+    pub const MSG_COUNT: u64 = 12;
+    pub const WRITE_PTR: u64 = 16;
+    pub const FLAGS: u64 = 20;
+    pub const RX_HDR_OFF: u64 = 24;
+    pub const ENTRY_OFF: u64 = 28;
+    /// Size of the TX header.
+    pub const LEN: u32 = 32;
+}
+
+/// Why the queues cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum QueueError {
+    /// The driver's page table or queue memory is not reachable.
+    #[error(transparent)]
+    Dma(#[from] DmaFault),
+    /// An offset outside the shared region.
+    #[error("offset {0:#x} is outside the {1:#x}-byte shared region")]
+    OutOfRange(u64, u64),
+    /// The command queue's header is inconsistent.
+    #[error("bad command queue header: {0}")]
+    BadHeader(&'static str),
+    /// The driver's write pointer is outside the queue.
+    #[error("command queue write pointer {0} is outside the queue")]
+    BadWritePtr(u32),
+    /// A malformed command element.
+    #[error("malformed command element: {0:?}")]
+    BadElement(msgq::ParseError),
+    /// No room for a message: the driver does not read its queue.
+    #[error("message queue full")]
+    Full,
+}
+
+/// The shared region, addressed by offset through the driver's page table.
+pub struct SharedMem {
+    mem: GuestMemory,
+    pages: Vec<u64>,
+}
+
+impl SharedMem {
+    /// Reads the page table of `count` entries at `table`.
+    pub fn new(mem: GuestMemory, table: u64, count: u32) -> Result<SharedMem, QueueError> {
+        if count == 0 || count > 0x10000 {
+            return Err(QueueError::BadHeader("page table entry count"));
+        }
+        let mut raw = vec![0u8; count as usize * 8];
+        mem.read(table, &mut raw)?;
+        let pages = raw
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
+            .collect::<Vec<_>>();
+        if pages[0] != table {
+            return Err(QueueError::BadHeader(
+                "the page table does not map itself at entry 0",
+            ));
+        }
+        Ok(SharedMem { mem, pages })
+    }
+
+    /// Size of the region in bytes.
+    pub fn len(&self) -> u64 {
+        self.pages.len() as u64 * PAGE_SIZE as u64
+    }
+
+    fn each_page(
+        &self,
+        off: u64,
+        len: usize,
+        mut f: impl FnMut(u64, std::ops::Range<usize>) -> Result<(), DmaFault>,
+    ) -> Result<(), QueueError> {
+        let end = off.checked_add(len as u64).filter(|&e| e <= self.len());
+        if end.is_none() {
+            return Err(QueueError::OutOfRange(off, self.len()));
+        }
+        let mut done = 0usize;
+        while done < len {
+            let at = off + done as u64;
+            let in_page = (at % PAGE_SIZE as u64) as usize;
+            let n = (PAGE_SIZE - in_page).min(len - done);
+            let page = self.pages[(at / PAGE_SIZE as u64) as usize];
+            f(page + in_page as u64, done..done + n)?;
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Reads `buf.len()` bytes at offset `off`.
+    pub fn read(&self, off: u64, buf: &mut [u8]) -> Result<(), QueueError> {
+        let len = buf.len();
+        self.each_page(off, len, |addr, r| self.mem.read(addr, &mut buf[r]))
+    }
+
+    /// Writes `buf` at offset `off`.
+    pub fn write(&self, off: u64, buf: &[u8]) -> Result<(), QueueError> {
+        self.each_page(off, buf.len(), |addr, r| self.mem.write(addr, &buf[r]))
+    }
+
+    /// Reads the u32 at `off`.
+    pub fn read_u32(&self, off: u64) -> Result<u32, QueueError> {
+        let mut b = [0u8; 4];
+        self.read(off, &mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    /// Writes the u32 at `off`.
+    pub fn write_u32(&self, off: u64, v: u32) -> Result<(), QueueError> {
+        self.write(off, &v.to_le_bytes())
+    }
+}
+
+/// Geometry of one queue, from its TX header.
+#[derive(Clone, Copy, Debug)]
+struct Ring {
+    base: u64,
+    entry_off: u64,
+    count: u32,
+    rx_hdr_off: u64,
+}
+
+impl Ring {
+    fn entry(&self, i: u32) -> u64 {
+        self.base + self.entry_off + u64::from(i) * PAGE_SIZE as u64
+    }
+}
+
+/// Both queues, from GSP-RM's side.
+pub struct Queues {
+    shm: SharedMem,
+    cmd: Ring,
+    msg: Ring,
+    /// GSP-RM's read pointer into the command queue.
+    cmd_read: u32,
+    /// GSP-RM's write pointer into the message queue.
+    msg_write: u32,
+}
+
+/// Pages of the message queue GSP-RM sets up: the same as nova's and
+/// nouveau's command queue (0x3f entries after one header page).
+const MSG_COUNT: u32 = 0x3f;
+
+impl Queues {
+    /// Checks the command queue the driver set up at `cmd_off` and sets up
+    /// the message queue at `msg_off`, as GSP-RM does when it starts.
+    pub fn init(shm: SharedMem, cmd_off: u64, msg_off: u64) -> Result<Queues, QueueError> {
+        let h = |f: u64| shm.read_u32(cmd_off + f);
+        let (size, msg_size, count) = (h(tx::SIZE)?, h(tx::MSG_SIZE)?, h(tx::MSG_COUNT)?);
+        let (rx_hdr_off, entry_off) = (h(tx::RX_HDR_OFF)?, h(tx::ENTRY_OFF)?);
+        if msg_size as usize != PAGE_SIZE {
+            return Err(QueueError::BadHeader("msgSize is not one page"));
+        }
+        if count < 2 || !(entry_off as usize).is_multiple_of(PAGE_SIZE) {
+            return Err(QueueError::BadHeader("msgCount or entryOff"));
+        }
+        if !(tx::LEN..entry_off).contains(&rx_hdr_off)
+            || u64::from(entry_off) + u64::from(count) * PAGE_SIZE as u64 > u64::from(size)
+        {
+            return Err(QueueError::BadHeader(
+                "rxHdrOff, entryOff and size disagree",
+            ));
+        }
+        let msg_len = (1 + u64::from(MSG_COUNT)) * PAGE_SIZE as u64;
+        if cmd_off + u64::from(size) > shm.len()
+            || msg_off + msg_len > shm.len()
+            || (msg_off < cmd_off + u64::from(size) && cmd_off < msg_off + msg_len)
+        {
+            return Err(QueueError::BadHeader(
+                "queues overlap or exceed the shared region",
+            ));
+        }
+        let cmd = Ring {
+            base: cmd_off,
+            entry_off: entry_off.into(),
+            count,
+            rx_hdr_off: rx_hdr_off.into(),
+        };
+        let msg = Ring {
+            base: msg_off,
+            entry_off: PAGE_SIZE as u64,
+            count: MSG_COUNT,
+            rx_hdr_off: tx::LEN.into(),
+        };
+        // GSP-RM's TX header of the message queue, and its read pointer
+        // (into the command queue) in the RX header that follows.
+        let mut hdr = [0u8; 36];
+        let words = [
+            0,
+            msg_len as u32,
+            PAGE_SIZE as u32,
+            MSG_COUNT,
+            0,
+            0,
+            tx::LEN,
+            PAGE_SIZE as u32,
+            0,
+        ];
+        for (i, w) in words.iter().enumerate() {
+            hdr[i * 4..i * 4 + 4].copy_from_slice(&w.to_le_bytes());
+        }
+        shm.write(msg_off, &hdr)?;
+        let _ = tx::FLAGS;
+        Ok(Queues {
+            shm,
+            cmd,
+            msg,
+            cmd_read: 0,
+            msg_write: 0,
+        })
+    }
+
+    /// The next command element, if the driver wrote one: its raw bytes
+    /// (all its pages). Advances GSP-RM's read pointer past it even when
+    /// it is malformed, as there is no way to resynchronise otherwise.
+    pub fn next_command(&mut self) -> Result<Option<Vec<u8>>, QueueError> {
+        let write = self.shm.read_u32(self.cmd.base + tx::WRITE_PTR)?;
+        if write >= self.cmd.count {
+            return Err(QueueError::BadWritePtr(write));
+        }
+        if write == self.cmd_read {
+            return Ok(None);
+        }
+        let avail = (write + self.cmd.count - self.cmd_read) % self.cmd.count;
+        let mut first = vec![0u8; PAGE_SIZE];
+        self.shm.read(self.cmd.entry(self.cmd_read), &mut first)?;
+        let count = u32::from_le_bytes(first[40..44].try_into().unwrap_or_default());
+        if count == 0 || count > avail || count as usize * PAGE_SIZE > msgq::ELEMENT_SIZE_MAX {
+            // Skip what the driver published; the element cannot be trusted.
+            self.set_cmd_read(write)?;
+            return Err(QueueError::BadElement(msgq::ParseError::BadElementCount(
+                count,
+            )));
+        }
+        let mut buf = vec![0u8; count as usize * PAGE_SIZE];
+        for i in 0..count {
+            let idx = (self.cmd_read + i) % self.cmd.count;
+            let page = &mut buf[i as usize * PAGE_SIZE..][..PAGE_SIZE];
+            self.shm.read(self.cmd.entry(idx), page)?;
+        }
+        self.set_cmd_read((self.cmd_read + count) % self.cmd.count)?;
+        Ok(Some(buf))
+    }
+
+    fn set_cmd_read(&mut self, v: u32) -> Result<(), QueueError> {
+        self.cmd_read = v;
+        self.shm.write_u32(self.msg.base + self.msg.rx_hdr_off, v)
+    }
+
+    /// Free entries in the message queue now.
+    pub fn msg_space(&self) -> Result<u32, QueueError> {
+        let read = self.shm.read_u32(self.cmd.base + self.cmd.rx_hdr_off)?;
+        if read >= self.msg.count {
+            return Err(QueueError::BadHeader("the driver's message read pointer"));
+        }
+        Ok((read + self.msg.count - self.msg_write - 1) % self.msg.count)
+    }
+
+    /// Writes one complete element (a multiple of pages is not required)
+    /// and publishes it. Fails with `Full` without writing if it does not
+    /// fit now.
+    pub fn post(&mut self, element: &[u8]) -> Result<(), QueueError> {
+        let pages = element.len().div_ceil(PAGE_SIZE) as u32;
+        if pages > self.msg_space()? {
+            return Err(QueueError::Full);
+        }
+        for (i, chunk) in element.chunks(PAGE_SIZE).enumerate() {
+            let idx = (self.msg_write + i as u32) % self.msg.count;
+            self.shm.write(self.msg.entry(idx), chunk)?;
+        }
+        self.msg_write = (self.msg_write + pages) % self.msg.count;
+        std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
+        self.shm
+            .write_u32(self.msg.base + tx::WRITE_PTR, self.msg_write)
+    }
+}

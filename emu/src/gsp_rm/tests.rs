@@ -1,0 +1,189 @@
+//! The GSP-RM model driven the way the driver drives it: shared memory in a
+//! file-backed guest memory, commands written to the queue, messages read.
+
+use super::*;
+use crate::dev::bar0::Bar0;
+use crate::dev::Hw;
+use nvgsp_proto::chip::ChipId;
+use nvgsp_proto::falcon::IRQ_SWGEN0;
+use nvgsp_proto::gsp::msgq::{PAGE_SIZE, RPC_RESULT_PENDING};
+use std::io::Write;
+use std::time::Instant;
+
+const BASE: u64 = 0x10_0000;
+const PAGES: u64 = 1 + 0x40 + 0x40;
+const CMDQ: u64 = 0x1000;
+const MSGQ: u64 = CMDQ + 0x40 * 0x1000;
+
+/// A driver-side view of the queues, with its own pointers.
+struct Driver {
+    mem: GuestMemory,
+    hw: SharedHw,
+    rm: Option<GspRm>,
+    write: u32,
+    read: u32,
+    seq: u32,
+}
+
+fn guest_memory() -> GuestMemory {
+    let path = std::env::temp_dir().join(format!(
+        "nvgsp-rm-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)
+        .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    f.write_all(&vec![0u8; (PAGES * 0x1000) as usize]).unwrap();
+    let gm = GuestMemory::default();
+    gm.map(BASE, PAGES * 0x1000, f, 0).unwrap();
+    gm
+}
+
+impl Driver {
+    fn new() -> Driver {
+        let mem = guest_memory();
+        for i in 0..PAGES {
+            mem.write(BASE + i * 8, &(BASE + i * 0x1000).to_le_bytes())
+                .unwrap();
+        }
+        let words = [0u32, 0x40000, 0x1000, 0x3f, 0, 0, 0x20, 0x1000];
+        for (i, w) in words.iter().enumerate() {
+            mem.write(BASE + CMDQ + i as u64 * 4, &w.to_le_bytes())
+                .unwrap();
+        }
+        let mut bar0 = Bar0::new(ChipId::GA102_A1, 256 << 20, Vec::new());
+        // The driver unmasks SWGEN0 towards the host.
+        bar0.write32(0x110010, IRQ_SWGEN0, &mem);
+        bar0.write32(0x11001c, IRQ_SWGEN0, &mem);
+        let hw = Hw::new(bar0);
+        let args = QueueArgs {
+            shared_mem: BASE,
+            pte_count: PAGES as u32,
+            cmd_off: CMDQ,
+            msg_off: MSGQ,
+        };
+        let rm = GspRm::start(mem.clone(), hw.clone(), args, RmConfig { vram: 256 << 20 }).unwrap();
+        Driver {
+            mem,
+            hw,
+            rm: Some(rm),
+            write: 0,
+            read: 0,
+            seq: 0,
+        }
+    }
+
+    fn send(&mut self, function: u32, payload: &[u8]) -> u32 {
+        let mut buf = vec![0u8; msgq::ELEMENT_SIZE_MAX];
+        self.seq += 1;
+        let len = msgq::encode(
+            &mut buf,
+            self.seq,
+            function,
+            self.seq,
+            RPC_RESULT_PENDING,
+            payload,
+        )
+        .unwrap();
+        for chunk in buf[..len].chunks(PAGE_SIZE) {
+            let at = BASE + CMDQ + 0x1000 + u64::from(self.write) * 0x1000;
+            self.mem.write(at, chunk).unwrap();
+            self.write = (self.write + 1) % 0x3f;
+        }
+        self.mem
+            .write(BASE + CMDQ + 16, &self.write.to_le_bytes())
+            .unwrap();
+        self.rm.as_ref().unwrap().doorbell();
+        self.seq
+    }
+
+    /// Waits for the next message and returns its header and payload.
+    fn receive(&mut self) -> (msgq::Header, Vec<u8>) {
+        let start = Instant::now();
+        loop {
+            let gsp_write = self.mem.read_u32(BASE + MSGQ + 16).unwrap();
+            if gsp_write != self.read {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "no message from GSP-RM"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let mut first = vec![0u8; PAGE_SIZE];
+        let entry = |i: u32| BASE + MSGQ + 0x1000 + u64::from(i) * 0x1000;
+        self.mem.read(entry(self.read), &mut first).unwrap();
+        let count = u32::from_le_bytes(first[40..44].try_into().unwrap());
+        let mut buf = Vec::new();
+        for i in 0..count {
+            let mut page = vec![0u8; PAGE_SIZE];
+            self.mem
+                .read(entry((self.read + i) % 0x3f), &mut page)
+                .unwrap();
+            buf.extend_from_slice(&page);
+        }
+        self.read = (self.read + count) % 0x3f;
+        self.mem
+            .write(BASE + CMDQ + 0x20, &self.read.to_le_bytes())
+            .unwrap();
+        let (h, p) = msgq::parse_element(&buf).unwrap();
+        (h, p.to_vec())
+    }
+}
+
+#[test]
+fn init_sequence_then_init_done_with_interrupt() {
+    let mut d = Driver::new();
+    d.send(function::GSP_SET_SYSTEM_INFO, &[0u8; 64]);
+    d.send(function::SET_REGISTRY, &[0u8; 8]);
+    let (h, _) = d.receive();
+    assert_eq!(h.function, function::EVENT_GSP_INIT_DONE);
+    assert_eq!(h.rpc_result, status::OK);
+    assert_eq!(dev::lock(&d.hw).bar0.gsp.irq.to_host(), IRQ_SWGEN0);
+}
+
+#[test]
+fn unsupported_function_gets_an_error_reply_with_its_sequence() {
+    let mut d = Driver::new();
+    let seq = d.send(999, b"hello");
+    let (h, p) = d.receive();
+    assert_eq!(
+        (h.function, h.sequence, h.rpc_result),
+        (999, seq, status::NOT_SUPPORTED)
+    );
+    assert_eq!(p, b"hello");
+}
+
+#[test]
+fn unloading_suspends_the_processor() {
+    let mut d = Driver::new();
+    d.send(function::UNLOADING_GUEST_DRIVER, &[0u8; 8]);
+    let (h, _) = d.receive();
+    assert_eq!(h.function, function::UNLOADING_GUEST_DRIVER);
+    let start = Instant::now();
+    while dev::lock(&d.hw).bar0.gsp.mailbox[0] & LIBOS_SUSPENDED == 0 {
+        assert!(start.elapsed() < Duration::from_secs(5));
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    drop(d.rm.take());
+}
+
+#[test]
+fn a_page_table_that_does_not_map_itself_is_refused() {
+    let mem = guest_memory();
+    let hw = Hw::new(Bar0::new(ChipId::GA102_A1, 256 << 20, Vec::new()));
+    let args = QueueArgs {
+        shared_mem: BASE,
+        pte_count: PAGES as u32,
+        cmd_off: CMDQ,
+        msg_off: MSGQ,
+    };
+    assert!(GspRm::start(mem, hw, args, RmConfig { vram: 1 << 28 }).is_err());
+}
