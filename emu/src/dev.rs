@@ -112,7 +112,12 @@ impl Device {
     pub fn new(chip: ChipId, vram: u64, boot: boot::Boot, verbose: bool) -> io::Result<Device> {
         Ok(Device {
             config: ConfigSpace::new(vram),
-            hw: Hw::new(Bar0::new(chip, vram, boot.vbios())),
+            hw: Hw::new(Bar0::with_fuses(
+                chip,
+                vram,
+                boot.vbios(),
+                boot.sec2_fuses(),
+            )),
             vram: Vram::new(vram)?,
             mem: GuestMemory::default(),
             boot,
@@ -214,6 +219,10 @@ impl Device {
                 Effect::Doorbell => {
                     drop(hw);
                     self.boot.doorbell();
+                }
+                Effect::Reset(engine) => {
+                    drop(hw);
+                    self.boot.reset(engine, &self.hw);
                 }
             }
         }

@@ -12,30 +12,16 @@ pub mod queue;
 use crate::dev::{self, SharedHw};
 use crate::guest_mem::GuestMemory;
 use log::{error, info, warn};
-use nvgsp_proto::gsp::msgq;
+use nvgsp_proto::gsp::function::Function;
+use nvgsp_proto::gsp::rpc::{registry::Registry, system_info::GspSystemInfo};
+use nvgsp_proto::gsp::{msgq, status};
+use nvgsp_proto::wire::Wire;
 use queue::{QueueError, Queues, SharedMem};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// RPC functions and events the model knows (bindings.rs
-/// `NV_VGPU_MSG_FUNCTION_*`, `NV_VGPU_MSG_EVENT_*`).
-pub mod function {
-    pub const UNLOADING_GUEST_DRIVER: u32 = 47;
-    pub const GSP_SET_SYSTEM_INFO: u32 = 72;
-    pub const SET_REGISTRY: u32 = 73;
-    pub const EVENT_GSP_INIT_DONE: u32 = 0x1001;
-}
-
-/// `NV_OK` and the NV_STATUS codes the model returns.
-pub mod status {
-    pub const OK: u32 = 0;
-    pub const NOT_SUPPORTED: u32 = 0x56;
-}
-
-/// The LibOS processor-suspended bit GSP-RM sets in its MAILBOX0 after
-/// UNLOADING_GUEST_DRIVER (nova-core `gsp/boot.rs`).
-pub const LIBOS_SUSPENDED: u32 = 1 << 31;
+pub use nvgsp_proto::gsp::libos::LIBOS_INTERRUPT_PROCESSOR_SUSPENDED as LIBOS_SUSPENDED;
 
 /// The configuration GSP-RM reports (GET_GSP_STATIC_INFO and controls).
 #[derive(Clone, Debug)]
@@ -166,12 +152,30 @@ impl Model {
     }
 
     fn command(&mut self, h: msgq::Header, payload: &[u8]) -> Result<(), QueueError> {
-        use function as f;
-        match h.function {
-            f::GSP_SET_SYSTEM_INFO => self.got_system_info = true,
-            f::SET_REGISTRY => self.got_registry = true,
-            f::UNLOADING_GUEST_DRIVER => {
-                self.reply(h, status::OK, &[])?;
+        let function = Function::try_from(h.function);
+        match function {
+            Ok(Function::GspSetSystemInfo) => match GspSystemInfo::decode(payload) {
+                Some(info) => {
+                    info!(
+                        "GSP-RM: system info: PCI {:08x}, BAR0 at {:#x}",
+                        info.pci_device_id, info.gpu_phys_addr
+                    );
+                    self.got_system_info = true;
+                }
+                None => warn!(
+                    "GSP-RM: GSP_SET_SYSTEM_INFO of {} bytes is too short",
+                    payload.len()
+                ),
+            },
+            Ok(Function::SetRegistry) => match Registry::parse(payload) {
+                Ok(r) => {
+                    info!("GSP-RM: registry with {} entries", r.len());
+                    self.got_registry = true;
+                }
+                Err(e) => warn!("GSP-RM: malformed SET_REGISTRY: {e:?}"),
+            },
+            Ok(Function::UnloadingGuestDriver) => {
+                self.reply(h, status::NV_OK, &[])?;
                 let mut hw = dev::lock(&self.hw);
                 hw.bar0.gsp.mailbox[0] |= LIBOS_SUSPENDED;
                 hw.bar0.gsp.riscv_active = false;
@@ -179,14 +183,14 @@ impl Model {
                 info!("GSP-RM: unloaded by the driver");
                 return Ok(());
             }
-            other => {
-                warn!("GSP-RM: function {other} not supported");
-                self.reply(h, status::NOT_SUPPORTED, payload)?;
+            _ => {
+                warn!("GSP-RM: function {} not supported", h.function);
+                self.reply(h, status::NV_ERR_NOT_SUPPORTED, payload)?;
             }
         }
         if !self.init_done && self.got_system_info && self.got_registry {
             self.init_done = true;
-            self.event(f::EVENT_GSP_INIT_DONE, &[])?;
+            self.event(Function::GspInitDone as u32, &[])?;
             info!("GSP-RM: init done ({} MiB VRAM)", self.config.vram >> 20);
         }
         Ok(())
@@ -199,7 +203,7 @@ impl Model {
 
     /// Posts an asynchronous event.
     fn event(&mut self, function: u32, payload: &[u8]) -> Result<(), QueueError> {
-        self.send(function, 0, status::OK, payload)
+        self.send(function, 0, status::NV_OK, payload)
     }
 
     fn send(

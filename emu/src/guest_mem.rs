@@ -114,6 +114,7 @@ impl GuestMemory {
     }
 
     /// Reads a little-endian u32 at `addr`.
+    #[cfg(test)]
     pub fn read_u32(&self, addr: u64) -> Result<u32, DmaFault> {
         let mut b = [0u8; 4];
         self.read(addr, &mut b)?;

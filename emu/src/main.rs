@@ -2,12 +2,14 @@
 //! vfio-user (`-device vfio-user-pci,socket=PATH`).
 
 mod dev;
+mod firmware;
 mod gsp_rm;
 mod guest_mem;
 mod irq;
 mod logger;
 mod options;
 mod pci_config;
+mod vbios;
 mod vram;
 
 use nvgsp_proto::chip::ChipId;
@@ -42,9 +44,35 @@ fn main() -> ExitCode {
     }
 }
 
+/// The firmware directory and GSP-RM signature section of `chip`
+/// (nouveau's `gsp->fws` names; the section names are gsp-570.144.bin's).
+fn chip_firmware(chip: ChipId) -> Option<(&'static str, &'static str)> {
+    match chip.chipset() {
+        0x172 => Some(("ga102", ".fwsignature_ga10x")),
+        0x173 => Some(("ga103", ".fwsignature_ga10x")),
+        0x174 => Some(("ga104", ".fwsignature_ga10x")),
+        0x176 => Some(("ga106", ".fwsignature_ga10x")),
+        0x177 => Some(("ga107", ".fwsignature_ga10x")),
+        0x192 => Some(("ad102", ".fwsignature_ad10x")),
+        0x193 => Some(("ad103", ".fwsignature_ad10x")),
+        0x194 => Some(("ad104", ".fwsignature_ad10x")),
+        0x196 => Some(("ad106", ".fwsignature_ad10x")),
+        0x197 => Some(("ad107", ".fwsignature_ad10x")),
+        _ => None,
+    }
+}
+
 fn serve(opts: &options::Options) -> Result<(), String> {
     let chip = opts.boot42.map_or(ChipId::GA102_A1, ChipId::from_boot42);
-    let boot = dev::boot::Boot::new(gsp_rm::RmConfig { vram: opts.vram });
+    let firmware = match &opts.firmware {
+        Some(dir) => {
+            let (name, section) = chip_firmware(chip)
+                .ok_or_else(|| format!("no GSP firmware for chipset {:#x}", chip.chipset()))?;
+            Some(firmware::Firmware::load(dir, name, section)?)
+        }
+        None => None,
+    };
+    let boot = dev::boot::Boot::new(gsp_rm::RmConfig { vram: opts.vram }, firmware);
     let mut device = dev::Device::new(chip, opts.vram, boot, opts.verbose)
         .map_err(|e| format!("cannot allocate VRAM: {e}"))?;
     let server = vfio_user::Server::new(&opts.socket, true, dev::Device::irqs(), device.regions())

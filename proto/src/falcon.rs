@@ -113,3 +113,8 @@ pub const GSP_QUEUE_HEAD: u32 = 0x0011_0c00;
 pub const IMEM_SIZE: usize = 0x1_0000;
 /// See [`IMEM_SIZE`].
 pub const DMEM_SIZE: usize = 0x1_0000;
+
+/// `NV_FUSE_OPT_FPF_SEC2_UCODE1_VERSION(0)`: fuse versions of SEC2 ucode ids
+/// 1..=16, one u32 each; the highest set bit selects a heavy-secure
+/// ucode's signature (nova-core `regs.rs`).
+pub const FUSE_SEC2_UCODE1_VERSION: u32 = 0x0082_4140;

@@ -11,6 +11,7 @@
 
 pub mod chip;
 pub mod falcon;
+pub mod firmware;
 pub mod gsp;
 pub mod pci;
 pub mod wire;

@@ -43,6 +43,8 @@ pub enum Effect {
     Start(Engine),
     /// The driver rang GSP-RM's doorbell (`NV_PGSP_QUEUE_HEAD`).
     Doorbell,
+    /// A falcon was put into reset.
+    Reset(Engine),
 }
 
 /// The registers of the modelled GPU.
@@ -59,12 +61,20 @@ pub struct Bar0 {
     pub scratch_0e: u32,
     flush_sysmem: (u32, u32),
     vbios: Vec<u8>,
+    sec2_fuses: [u32; 16],
 }
 
 impl Bar0 {
     /// Registers of `chip` with `vram` bytes of VRAM and `vbios` in the
     /// PROM window, in their reset state.
+    #[cfg(test)]
     pub fn new(chip: ChipId, vram: u64, vbios: Vec<u8>) -> Bar0 {
+        Bar0::with_fuses(chip, vram, vbios, [0; 16])
+    }
+
+    /// As [`Bar0::new`], with the SEC2 ucode fuse registers (ucode ids
+    /// 1..=16) set to `sec2_fuses`.
+    pub fn with_fuses(chip: ChipId, vram: u64, vbios: Vec<u8>, sec2_fuses: [u32; 16]) -> Bar0 {
         Bar0 {
             chip,
             vram,
@@ -74,13 +84,14 @@ impl Bar0 {
             scratch_0e: 0,
             flush_sysmem: (0, 0),
             vbios,
+            sec2_fuses,
         }
     }
 
     /// Returns every register to its reset value.
     pub fn reset(&mut self) {
         let vbios = std::mem::take(&mut self.vbios);
-        *self = Bar0::new(self.chip, self.vram, vbios);
+        *self = Bar0::with_fuses(self.chip, self.vram, vbios, self.sec2_fuses);
     }
 
     /// The falcon decoding `off`, and the offset within it.
@@ -141,6 +152,9 @@ impl Bar0 {
                 u32::from_le_bytes(b)
             }
             f::GSP_QUEUE_HEAD => 0,
+            o if (f::FUSE_SEC2_UCODE1_VERSION..f::FUSE_SEC2_UCODE1_VERSION + 64).contains(&o) => {
+                self.sec2_fuses[((o - f::FUSE_SEC2_UCODE1_VERSION) / 4) as usize]
+            }
             o => match self.falcon(o) {
                 Some((Engine::Gsp, r)) => self.gsp.read(r),
                 Some((Engine::Sec2, r)) => self.sec2.read(r),
@@ -163,6 +177,7 @@ impl Bar0 {
                             return Effect::Interrupt(0)
                         }
                         Some(falcon::Effect::Start) => return Effect::Start(e),
+                        Some(falcon::Effect::Reset) => return Effect::Reset(e),
                         _ => {}
                     }
                 }

@@ -9,14 +9,27 @@
 //! `GspFwWprMeta` address in its mailboxes, verifies the GSP-RM image and
 //! starts GSP-RM on the GSP's RISC-V core, then halts with MAILBOX0 = 0.
 //!
-//! Not modelled yet: FWSEC (the VBIOS in the PROM window is empty) and the
-//! byte-for-byte checks of the booter image and the radix3 `.fwimage`.
+//! booter_load's checks here: the ucode in SEC2 is booter_load with the
+//! signature for this chip's fuse patched in and the boot-ROM registers
+//! set as its header says; the metadata has the right magic and revision
+//! and describes the VRAM layout GSP-RM needs; the radix3 table maps
+//! `.fwimage` byte for byte; the bootloader and the signature are the
+//! files' own. Not modelled yet: FWSEC (the PROM window is empty) and WPR2.
 
 use super::falcon::Engine;
 use super::{lock, SharedHw};
+use crate::firmware::Firmware;
 use crate::gsp_rm::{GspRm, QueueArgs, RmConfig};
-use crate::guest_mem::{DmaFault, GuestMemory};
+use crate::guest_mem::GuestMemory;
 use log::{error, info};
+use nvgsp_proto::gsp::{
+    args::GspArgumentsCached,
+    fb_layout::FbLayout,
+    libos::{self, LibosMemoryRegionInitArgument},
+    queue::GSP_PAGE_SIZE,
+    wpr_meta::GspFwWprMeta,
+};
+use nvgsp_proto::wire::Wire;
 
 /// Error codes a failing ucode leaves in MAILBOX0. The real ucode's codes
 /// are not published; these are the model's, distinct and non-zero.
@@ -29,27 +42,45 @@ pub mod code {
     pub const BAD_LIBOS_ARGS: u32 = 0xbad0_0003;
     /// A DMA transfer into the falcon failed.
     pub const DMA_FAULT: u32 = 0xbad0_0004;
+    /// The GSP-RM image, bootloader or signature is not the firmware's.
+    pub const BAD_IMAGE: u32 = 0xbad0_0005;
 }
-
-/// `GSP_FW_WPR_META_MAGIC` and `GSP_FW_WPR_META_REVISION` (bindings.rs).
-const WPR_META_MAGIC: u64 = 0xdc3a_ed43_b9d6_3c33;
-const WPR_META_REVISION: u64 = 1;
 
 /// The boot chain's state and GSP-RM once it runs.
 pub struct Boot {
     config: RmConfig,
+    firmware: Option<Firmware>,
     rm: Option<GspRm>,
 }
 
 impl Boot {
-    /// A boot chain that starts GSP-RM with `config`.
-    pub fn new(config: RmConfig) -> Boot {
-        Boot { config, rm: None }
+    /// A boot chain that checks against `firmware` and starts GSP-RM with
+    /// `config`. Without firmware, booter_load always fails.
+    pub fn new(config: RmConfig, firmware: Option<Firmware>) -> Boot {
+        Boot {
+            config,
+            firmware,
+            rm: None,
+        }
     }
 
     /// The VBIOS image in the PROM window.
     pub fn vbios(&self) -> Vec<u8> {
         Vec::new()
+    }
+
+    /// The SEC2 fuse registers (ucode ids 1..=16).
+    pub fn sec2_fuses(&self) -> [u32; 16] {
+        let mut fuses = [0; 16];
+        if let Some(b) = self.firmware.as_ref().map(|f| &f.booter_load) {
+            if let Some(r) = (b.ucode_id as usize)
+                .checked_sub(1)
+                .and_then(|i| fuses.get_mut(i))
+            {
+                *r = b.fuse_register;
+            }
+        }
+        fuses
     }
 
     /// The driver rang GSP-RM's doorbell.
@@ -59,9 +90,17 @@ impl Boot {
         }
     }
 
-    /// Stops GSP-RM (device or engine reset).
+    /// Stops GSP-RM (device reset).
     pub fn stop(&mut self) {
         self.rm = None;
+    }
+
+    /// A falcon was reset: resetting the GSP stops GSP-RM on its core.
+    pub fn reset(&mut self, engine: Engine, hw: &SharedHw) {
+        if engine == Engine::Gsp && self.rm.take().is_some() {
+            info!("GSP: engine reset stops GSP-RM");
+            lock(hw).bar0.gsp.riscv_active = false;
+        }
     }
 
     /// Runs what the falcon `engine` was started with.
@@ -73,7 +112,6 @@ impl Boot {
         let mut h = lock(hw);
         let falcon = h.bar0.engine(engine);
         if let Err(c) = result {
-            error!("{}: ucode failed with {c:#x}", engine.name());
             falcon.mailbox[0] = c;
         }
         falcon.halt();
@@ -86,30 +124,49 @@ impl Boot {
             info!("GSP: falcon started without ucode (LibOS arguments handed over)");
             return Ok(());
         }
+        error!("GSP: unknown ucode started");
         Err(code::BAD_UCODE)
     }
 
     fn start_sec2(&mut self, hw: &SharedHw, mem: &GuestMemory) -> Result<(), u32> {
+        let Some(fw) = &self.firmware else {
+            error!("SEC2: no firmware to verify booter_load against (--firmware)");
+            return Err(code::BAD_UCODE);
+        };
         let (meta_addr, libos_addr) = {
             let h = lock(hw);
             let s = &h.bar0.sec2;
             if s.dma_error {
+                error!("SEC2: a DMA transfer into the falcon faulted");
                 return Err(code::DMA_FAULT);
             }
-            if s.imem_used == 0 || s.brom.engid_mask == 0 {
-                return Err(code::BAD_UCODE);
-            }
+            check_booter(s, &fw.booter_load).map_err(|e| {
+                error!("SEC2: boot ROM rejects the ucode: {e}");
+                code::BAD_UCODE
+            })?;
             let g = &h.bar0.gsp;
             (
                 u64::from(s.mailbox[1]) << 32 | u64::from(s.mailbox[0]),
                 u64::from(g.mailbox[1]) << 32 | u64::from(g.mailbox[0]),
             )
         };
-        info!("SEC2: booter_load with GspFwWprMeta at {meta_addr:#x}");
-        check_wpr_meta(mem, meta_addr).map_err(|e| {
-            error!("SEC2: booter_load rejects the WPR metadata: {e}");
+        info!("SEC2: booter_load running with GspFwWprMeta at {meta_addr:#x}");
+        let meta: GspFwWprMeta = read_obj(mem, meta_addr).map_err(|e| {
+            error!("SEC2: booter_load cannot read GspFwWprMeta: {e}");
             code::BAD_WPR_META
         })?;
+        check_wpr_meta(&meta, self.config.vram, fw).map_err(|e| {
+            error!("SEC2: booter_load rejects GspFwWprMeta: {e}");
+            code::BAD_WPR_META
+        })?;
+        check_images(mem, &meta, fw).map_err(|e| {
+            error!("SEC2: booter_load rejects the GSP-RM images: {e}");
+            code::BAD_IMAGE
+        })?;
+        info!(
+            "SEC2: GSP-RM image ({} KiB through radix3), bootloader and signature verified",
+            fw.gsp_image.len() >> 10
+        );
         let args = queue_args(mem, libos_addr).map_err(|e| {
             error!("GSP: bad LibOS arguments at {libos_addr:#x}: {e}");
             code::BAD_LIBOS_ARGS
@@ -128,58 +185,147 @@ impl Boot {
     }
 }
 
-/// Checks what booter_load checks of `GspFwWprMeta` before it uses it.
-fn check_wpr_meta(mem: &GuestMemory, addr: u64) -> Result<(), String> {
-    let magic = mem.read_u64(addr).map_err(|e| e.to_string())?;
-    let revision = mem.read_u64(addr + 8).map_err(|e| e.to_string())?;
-    if magic != WPR_META_MAGIC {
-        return Err(format!("magic {magic:#x}"));
+fn read_obj<T: Wire>(mem: &GuestMemory, addr: u64) -> Result<T, String> {
+    let mut b = vec![0u8; T::SIZE];
+    mem.read(addr, &mut b).map_err(|e| e.to_string())?;
+    T::decode(&b).ok_or_else(|| "short structure".to_string())
+}
+
+fn same(what: &str, got: u64, want: u64) -> Result<(), String> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("{what} is {got:#x}, expected {want:#x}"))
     }
-    if revision != WPR_META_REVISION {
-        return Err(format!("revision {revision}"));
+}
+
+/// What the boot ROM checks before it runs a heavy-secure ucode: the
+/// signature (here: the whole image, signature patched in, as the
+/// driver must have loaded it) and the parameters it was given.
+fn check_booter(s: &super::falcon::Falcon, b: &crate::firmware::BooterImage) -> Result<(), String> {
+    same(
+        "BROM_ENGIDMASK",
+        s.brom.engid_mask.into(),
+        b.engine_id_mask.into(),
+    )?;
+    same(
+        "BROM_CURR_UCODE_ID",
+        s.brom.ucode_id.into(),
+        b.ucode_id.into(),
+    )?;
+    same(
+        "BROM_PARAADDR",
+        s.brom.para_addr.into(),
+        b.pkc_data_offset.into(),
+    )?;
+    same("MOD_SEL (RSA-3K)", s.brom.mod_sel.into(), 1)?;
+    same("BOOTVEC", s.bootvec.into(), b.boot_vector.into())?;
+    if s.imem.get(..b.imem.len()) != Some(&b.imem[..]) {
+        return Err("IMEM is not booter_load's code".into());
     }
-    // sysmemAddrOfRadix3Elf, sizeOfRadix3Elf, sysmemAddrOfBootloader,
-    // sizeOfBootloader at 0x10..0x30.
-    let radix3 = mem.read_u64(addr + 0x10).map_err(|e| e.to_string())?;
-    let size = mem.read_u64(addr + 0x18).map_err(|e| e.to_string())?;
-    if radix3 == 0 || size == 0 {
-        return Err("no GSP-RM image".into());
+    match s.dmem.get(..b.dmem.len()) {
+        Some(d) if d == &b.dmem[..] => Ok(()),
+        Some(d) => {
+            let at = b.pkc_data_offset as usize;
+            let sig_differs = d.get(at..at + 384) != b.dmem.get(at..at + 384);
+            Err(if sig_differs {
+                "signature check failed (wrong or missing signature in DMEM)".into()
+            } else {
+                "DMEM is not booter_load's data".into()
+            })
+        }
+        None => Err("DMEM too small".into()),
+    }
+}
+
+/// The metadata's header and the VRAM layout it describes.
+fn check_wpr_meta(m: &GspFwWprMeta, vram: u64, fw: &Firmware) -> Result<(), String> {
+    if !m.is_valid_header() {
+        return Err(format!("magic {:#x} revision {}", m.magic, m.revision));
+    }
+    same(
+        "sizeOfRadix3Elf",
+        m.size_of_radix3_elf,
+        fw.gsp_image.len() as u64,
+    )?;
+    same(
+        "sizeOfBootloader",
+        m.size_of_bootloader,
+        fw.bootloader.len() as u64,
+    )?;
+    same(
+        "sizeOfSignature",
+        m.size_of_signature,
+        fw.gsp_signature.len() as u64,
+    )?;
+    same("fbSize", m.fb_size, vram)?;
+    let want = FbLayout::ga102(vram, fw.bootloader.len() as u64, fw.gsp_image.len() as u64)
+        .ok_or("GSP-RM does not fit in VRAM")?;
+    if m.layout() != want {
+        return Err(format!(
+            "VRAM layout {:x?} is not GSP-RM's {:x?}",
+            m.layout(),
+            want
+        ));
     }
     Ok(())
 }
 
-/// Size of one `LibosMemoryRegionInitArgument` (id8, pa, size, kind, loc, pad).
-const LIBOS_ARG_SIZE: u64 = 32;
-
-/// Finds the RMARGS region in the LibOS arguments at `libos` and reads the
-/// `MESSAGE_QUEUE_INIT_ARGUMENTS` at its start.
-fn queue_args(mem: &GuestMemory, libos: u64) -> Result<QueueArgs, DmaFault> {
-    let rmargs = id8(b"RMARGS");
-    for i in 0..(4096 / LIBOS_ARG_SIZE) {
-        let at = libos + i * LIBOS_ARG_SIZE;
-        let id = mem.read_u64(at)?;
-        if id == 0 {
-            break;
-        }
-        if id == rmargs {
-            let pa = mem.read_u64(at + 8)?;
-            return Ok(QueueArgs {
-                shared_mem: mem.read_u64(pa)?,
-                pte_count: mem.read_u32(pa + 8)?,
-                cmd_off: mem.read_u64(pa + 16)?,
-                msg_off: mem.read_u64(pa + 24)?,
-            });
+/// Walks the radix3 table and compares every page with `.fwimage`; the
+/// bootloader and signature must be the files' too.
+fn check_images(mem: &GuestMemory, m: &GspFwWprMeta, fw: &Firmware) -> Result<(), String> {
+    let page = GSP_PAGE_SIZE as u64;
+    let pages = (fw.gsp_image.len() as u64).div_ceil(page);
+    let err = |e: crate::guest_mem::DmaFault| e.to_string();
+    let level1 = mem.read_u64(m.sysmem_addr_of_radix3_elf).map_err(err)?;
+    let mut data = vec![0u8; GSP_PAGE_SIZE];
+    for p in 0..pages {
+        let l2_index = p / 512;
+        let level2 = mem.read_u64(level1 + l2_index * 8).map_err(err)?;
+        let addr = mem.read_u64(level2 + (p % 512) * 8).map_err(err)?;
+        let start = (p * page) as usize;
+        let want = &fw.gsp_image[start..(start + GSP_PAGE_SIZE).min(fw.gsp_image.len())];
+        mem.read(addr, &mut data[..want.len()]).map_err(err)?;
+        if data[..want.len()] != *want {
+            return Err(format!(
+                "radix3 page {p} (at {addr:#x}) differs from .fwimage"
+            ));
         }
     }
-    Err(DmaFault {
-        what: "read (no RMARGS region)",
-        addr: libos,
-        len: 0,
-    })
+    let mut bl = vec![0u8; fw.bootloader.len()];
+    mem.read(m.sysmem_addr_of_bootloader, &mut bl)
+        .map_err(err)?;
+    if bl != fw.bootloader {
+        return Err("the bootloader differs from bootloader-570.144.bin".into());
+    }
+    let mut sig = vec![0u8; fw.gsp_signature.len()];
+    mem.read(m.sysmem_addr_of_signature, &mut sig)
+        .map_err(err)?;
+    if sig != fw.gsp_signature {
+        return Err("the signature differs from gsp-570.144.bin's".into());
+    }
+    Ok(())
 }
 
-/// The LibOS region identifier: the name's bytes, first byte most
-/// significant (nova-core `gsp/fw.rs` `id8`).
-fn id8(name: &[u8]) -> u64 {
-    name.iter().fold(0u64, |acc, &b| acc << 8 | u64::from(b))
+/// Finds the RMARGS region in the LibOS arguments at `libos` and reads the
+/// queue arguments at its start.
+fn queue_args(mem: &GuestMemory, libos: u64) -> Result<QueueArgs, String> {
+    let mut page = vec![0u8; GSP_PAGE_SIZE];
+    mem.read(libos, &mut page).map_err(|e| e.to_string())?;
+    let rmargs: LibosMemoryRegionInitArgument =
+        libos::find_region(&page, libos::ID8_RMARGS).ok_or("no RMARGS region")?;
+    if rmargs.size < GspArgumentsCached::SIZE as u64 {
+        return Err(format!(
+            "RMARGS region of {} bytes is too small",
+            rmargs.size
+        ));
+    }
+    let args: GspArgumentsCached = read_obj(mem, rmargs.pa)?;
+    let q = args.message_queue_init_arguments;
+    Ok(QueueArgs {
+        shared_mem: q.shared_mem_phys_addr,
+        pte_count: q.page_table_entry_count,
+        cmd_off: q.cmd_queue_offset,
+        msg_off: q.stat_queue_offset,
+    })
 }

@@ -56,6 +56,8 @@ pub enum Effect {
     Interrupt,
     /// The CPU was started: run what is loaded.
     Start,
+    /// The engine was put into reset: whatever ran on it stops.
+    Reset,
 }
 
 /// The boot-ROM parameters of a heavy-secure ucode (`NV_PFALCON2_*`).
@@ -195,7 +197,8 @@ impl Falcon {
                         f::RISCV_CPUCTL_HALTED
                     }
                 }
-                f::RISCV_BCR_CTRL => self.bcr_ctrl,
+                // The selection takes effect at once: always valid.
+                f::RISCV_BCR_CTRL => self.bcr_ctrl | 1,
                 _ => return None,
             },
             _ => return None,
@@ -215,10 +218,14 @@ impl Falcon {
         match off {
             f::ENGINE => {
                 let hold = v & 1 != 0;
-                if hold && !self.in_reset {
+                let entering = hold && !self.in_reset;
+                if entering {
                     self.reset();
                 }
                 self.in_reset = hold;
+                if entering {
+                    return Some(Effect::Reset);
+                }
             }
             _ if self.in_reset => {
                 warn!(
@@ -323,7 +330,7 @@ mod tests {
         fal.write(f::IRQMSET, f::IRQ_SWGEN0, &mem);
         fal.write(f::MAILBOX0, 5, &mem);
         fal.imem[0] = 1;
-        fal.write(f::ENGINE, 1, &mem);
+        assert_eq!(fal.write(f::ENGINE, 1, &mem), Some(Effect::Reset));
         assert_eq!(fal.read(f::ENGINE), Some(1));
         fal.write(f::MAILBOX0, 7, &mem);
         fal.write(f::ENGINE, 0, &mem);

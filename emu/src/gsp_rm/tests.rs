@@ -141,11 +141,22 @@ impl Driver {
 #[test]
 fn init_sequence_then_init_done_with_interrupt() {
     let mut d = Driver::new();
-    d.send(function::GSP_SET_SYSTEM_INFO, &[0u8; 64]);
-    d.send(function::SET_REGISTRY, &[0u8; 8]);
+    // A short system info and a malformed registry do not count.
+    d.send(Function::GspSetSystemInfo as u32, &[0u8; 64]);
+    d.send(Function::SetRegistry as u32, &[0xffu8; 8]);
+    d.send(
+        Function::GspSetSystemInfo as u32,
+        &[0u8; GspSystemInfo::SIZE],
+    );
+    let mut reg = vec![0u8; 256];
+    let len =
+        nvgsp_proto::gsp::rpc::registry::encode_registry(&[("RMDevidCheckIgnore", 1)], &mut reg)
+            .unwrap();
+    d.send(Function::SetRegistry as u32, &reg[..len]);
     let (h, _) = d.receive();
-    assert_eq!(h.function, function::EVENT_GSP_INIT_DONE);
-    assert_eq!(h.rpc_result, status::OK);
+    assert_eq!(h.function, Function::GspInitDone as u32);
+    assert_eq!(h.rpc_result, status::NV_OK);
+    assert_eq!(h.seq_num, 0, "nothing was sent before init done");
     assert_eq!(dev::lock(&d.hw).bar0.gsp.irq.to_host(), IRQ_SWGEN0);
 }
 
@@ -156,7 +167,7 @@ fn unsupported_function_gets_an_error_reply_with_its_sequence() {
     let (h, p) = d.receive();
     assert_eq!(
         (h.function, h.sequence, h.rpc_result),
-        (999, seq, status::NOT_SUPPORTED)
+        (999, seq, status::NV_ERR_NOT_SUPPORTED)
     );
     assert_eq!(p, b"hello");
 }
@@ -164,9 +175,9 @@ fn unsupported_function_gets_an_error_reply_with_its_sequence() {
 #[test]
 fn unloading_suspends_the_processor() {
     let mut d = Driver::new();
-    d.send(function::UNLOADING_GUEST_DRIVER, &[0u8; 8]);
+    d.send(Function::UnloadingGuestDriver as u32, &[0u8; 8]);
     let (h, _) = d.receive();
-    assert_eq!(h.function, function::UNLOADING_GUEST_DRIVER);
+    assert_eq!(h.function, Function::UnloadingGuestDriver as u32);
     let start = Instant::now();
     while dev::lock(&d.hw).bar0.gsp.mailbox[0] & LIBOS_SUSPENDED == 0 {
         assert!(start.elapsed() < Duration::from_secs(5));

@@ -6,6 +6,8 @@
 //! layout assumptions about the host); [`parse_element`] validates
 //! everything the other side controls before anything uses it.
 
+use super::super::wire::Wire;
+
 /// Size of the element header (`GSP_MSG_QUEUE_ELEMENT` up to `rpc`).
 pub const ELEMENT_HEADER_SIZE: usize = 48;
 /// Size of `rpc_message_header_v03_00` without its payload.
@@ -59,14 +61,43 @@ pub enum ParseError {
     BadChecksum,
 }
 
-fn get32(b: &[u8], off: usize) -> u32 {
-    let mut v = [0u8; 4];
-    v.copy_from_slice(&b[off..off + 4]);
-    u32::from_le_bytes(v)
-}
+crate::wire_struct! {
+    /// `GSP_MSG_QUEUE_ELEMENT` up to `rpc` (message_queue_priv.h; nova-core
+    /// bindings.rs).
+    pub struct GspMsgQueueElement {
+        /// `authTagBuffer` (confidential computing; zero otherwise).
+        pub auth_tag_buffer: [u8; 16],
+        /// `aadBuffer`.
+        pub aad_buffer: [u8; 16],
+        /// `checkSum`: makes the element's [`checksum`] zero.
+        pub check_sum: u32,
+        /// `seqNum`: per-queue element sequence number.
+        pub seq_num: u32,
+        /// `elemCount`: queue pages the element spans.
+        pub elem_count: u32,
+        /// Padding: `rpc` is 8-aligned.
+        pub _pad0: u32,
+    }
 
-fn put32(b: &mut [u8], off: usize, v: u32) {
-    b[off..off + 4].copy_from_slice(&v.to_le_bytes());
+    /// `rpc_message_header_v03_00` without `rpc_message_data[]`.
+    pub struct RpcMessageHeader {
+        /// `header_version`: [`RPC_HEADER_VERSION`].
+        pub header_version: u32,
+        /// `signature`: [`RPC_SIGNATURE`].
+        pub signature: u32,
+        /// `length`: this header plus the payload, in bytes.
+        pub length: u32,
+        /// `function`: an RPC function or event number.
+        pub function: u32,
+        /// `rpc_result`: NV_STATUS of a reply.
+        pub rpc_result: u32,
+        /// `rpc_result_private`.
+        pub rpc_result_private: u32,
+        /// `sequence`: matches a reply to its command.
+        pub sequence: u32,
+        /// The `spare`/`cpuRmGfid` union.
+        pub spare: u32,
+    }
 }
 
 /// The GSP-RM checksum: XOR of the bytes, byte `i` rotated left by
@@ -94,20 +125,27 @@ pub fn encode(
     let len = element_len(payload.len())?;
     let msg = buf.get_mut(..len)?;
     msg.fill(0);
-    let rpc_len = (RPC_HEADER_SIZE + payload.len()) as u32;
-    put32(msg, 36, seq_num);
-    put32(msg, 40, len.div_ceil(PAGE_SIZE) as u32);
-    let r = ELEMENT_HEADER_SIZE;
-    put32(msg, r, RPC_HEADER_VERSION);
-    put32(msg, r + 4, RPC_SIGNATURE);
-    put32(msg, r + 8, rpc_len);
-    put32(msg, r + 12, function);
-    put32(msg, r + 16, rpc_result);
-    put32(msg, r + 20, rpc_result);
-    put32(msg, r + 24, sequence);
-    msg[r + RPC_HEADER_SIZE..].copy_from_slice(payload);
-    let sum = checksum(msg);
-    put32(msg, 32, sum);
+    let elem = GspMsgQueueElement {
+        seq_num,
+        elem_count: len.div_ceil(PAGE_SIZE) as u32,
+        ..GspMsgQueueElement::ZERO
+    };
+    let rpc = RpcMessageHeader {
+        header_version: RPC_HEADER_VERSION,
+        signature: RPC_SIGNATURE,
+        length: (RPC_HEADER_SIZE + payload.len()) as u32,
+        function,
+        rpc_result,
+        rpc_result_private: rpc_result,
+        sequence,
+        spare: 0,
+    };
+    rpc.encode(msg.get_mut(ELEMENT_HEADER_SIZE..)?)?;
+    msg.get_mut(ELEMENT_HEADER_SIZE + RPC_HEADER_SIZE..)?
+        .copy_from_slice(payload);
+    elem.encode(msg)?;
+    let check_sum = checksum(msg);
+    GspMsgQueueElement { check_sum, ..elem }.encode(msg)?;
     Some(len)
 }
 
@@ -121,19 +159,23 @@ pub fn element_len(payload_len: usize) -> Option<usize> {
 /// Validates the element at the start of `buf` (the bytes of its
 /// `elemCount` pages, or more) and returns its header and payload.
 pub fn parse_element(buf: &[u8]) -> Result<(Header, &[u8]), ParseError> {
-    if buf.len() < ELEMENT_HEADER_SIZE + RPC_HEADER_SIZE {
-        return Err(ParseError::Truncated);
-    }
-    let r = ELEMENT_HEADER_SIZE;
+    let (elem, rpc) = match (
+        GspMsgQueueElement::decode(buf),
+        buf.get(ELEMENT_HEADER_SIZE..)
+            .and_then(RpcMessageHeader::decode),
+    ) {
+        (Some(e), Some(r)) => (e, r),
+        _ => return Err(ParseError::Truncated),
+    };
     let h = Header {
-        checksum: get32(buf, 32),
-        seq_num: get32(buf, 36),
-        elem_count: get32(buf, 40),
-        length: get32(buf, r + 8),
-        function: get32(buf, r + 12),
-        rpc_result: get32(buf, r + 16),
-        rpc_result_private: get32(buf, r + 20),
-        sequence: get32(buf, r + 24),
+        checksum: elem.check_sum,
+        seq_num: elem.seq_num,
+        elem_count: elem.elem_count,
+        length: rpc.length,
+        function: rpc.function,
+        rpc_result: rpc.rpc_result,
+        rpc_result_private: rpc.rpc_result_private,
+        sequence: rpc.sequence,
     };
     let pages = h.elem_count as usize;
     if pages == 0
@@ -142,23 +184,27 @@ pub fn parse_element(buf: &[u8]) -> Result<(Header, &[u8]), ParseError> {
     {
         return Err(ParseError::BadElementCount(h.elem_count));
     }
-    let signature = get32(buf, r + 4);
-    if signature != RPC_SIGNATURE {
-        return Err(ParseError::BadSignature(signature));
+    if rpc.signature != RPC_SIGNATURE {
+        return Err(ParseError::BadSignature(rpc.signature));
     }
-    let version = get32(buf, r);
-    if version != RPC_HEADER_VERSION {
-        return Err(ParseError::BadVersion(version));
+    if rpc.header_version != RPC_HEADER_VERSION {
+        return Err(ParseError::BadVersion(rpc.header_version));
     }
     let len = h.length as usize;
-    let end = ELEMENT_HEADER_SIZE + len;
+    let end = ELEMENT_HEADER_SIZE.saturating_add(len);
     if len < RPC_HEADER_SIZE || end > pages * PAGE_SIZE || end > buf.len() {
         return Err(ParseError::BadLength(h.length));
     }
-    if checksum(&buf[..end]) != 0 {
+    let (Some(element), Some(payload)) = (
+        buf.get(..end),
+        buf.get(ELEMENT_HEADER_SIZE + RPC_HEADER_SIZE..end),
+    ) else {
+        return Err(ParseError::BadLength(h.length));
+    };
+    if checksum(element) != 0 {
         return Err(ParseError::BadChecksum);
     }
-    Ok((h, &buf[r + RPC_HEADER_SIZE..end]))
+    Ok((h, payload))
 }
 
 #[cfg(test)]
@@ -166,7 +212,32 @@ mod tests {
     use super::*;
 
     extern crate std;
+    use core::mem::{offset_of, size_of};
     use std::vec;
+
+    fn put32(b: &mut [u8], off: usize, v: u32) {
+        b[off..off + 4].copy_from_slice(&v.to_le_bytes());
+    }
+
+    #[test]
+    fn header_layouts() {
+        // message_queue_priv.h: u8[16], u8[16], three NvU32, then the
+        // 8-aligned rpc header at 48 (GSP_MSG_QUEUE_ELEMENT_HDR_SIZE).
+        assert_eq!(size_of::<GspMsgQueueElement>(), ELEMENT_HEADER_SIZE);
+        assert_eq!(offset_of!(GspMsgQueueElement, aad_buffer), 16);
+        assert_eq!(offset_of!(GspMsgQueueElement, check_sum), 32);
+        assert_eq!(offset_of!(GspMsgQueueElement, seq_num), 36);
+        assert_eq!(offset_of!(GspMsgQueueElement, elem_count), 40);
+        // bindings.rs rpc_message_header_v03_00: eight u32, data at 32.
+        assert_eq!(size_of::<RpcMessageHeader>(), RPC_HEADER_SIZE);
+        assert_eq!(offset_of!(RpcMessageHeader, signature), 4);
+        assert_eq!(offset_of!(RpcMessageHeader, length), 8);
+        assert_eq!(offset_of!(RpcMessageHeader, function), 12);
+        assert_eq!(offset_of!(RpcMessageHeader, rpc_result), 16);
+        assert_eq!(offset_of!(RpcMessageHeader, rpc_result_private), 20);
+        assert_eq!(offset_of!(RpcMessageHeader, sequence), 24);
+        assert_eq!(offset_of!(RpcMessageHeader, spare), 28);
+    }
 
     #[test]
     fn published_numbers() {
