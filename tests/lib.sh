@@ -47,6 +47,13 @@ expect_no_out() { ! matches "$1" <<<"$VM_OUT" || fail "guest output has /$1/"; }
 # Asserts the kernel log matches.
 expect_log() { matches "$1" "$VM_LOG" || fail "kernel log lacks /$1/"; }
 
+# Asserts the kernel log has exactly $2 lines matching /$1/.
+expect_log_count() {
+    local n
+    n=$(grep -Ec -- "$1" "$VM_LOG")
+    [ "$n" = "$2" ] || fail "kernel log has $n lines matching /$1/, expected $2"
+}
+
 # Asserts the kernel log shows no warning, bug, oops or leak.
 expect_clean_log() {
     [ -f "$VM_LOG" ] || fail "no kernel log"

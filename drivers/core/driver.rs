@@ -26,6 +26,7 @@ use crate::{
         ClientData, //
     },
     gpu::Spec,
+    gsp::Gsp,
     intr::GspInterrupt, //
 };
 
@@ -35,20 +36,39 @@ const BAR0_SIZE: usize = SZ_16M;
 /// The mapped register aperture.
 pub(crate) type Bar0<'a> = &'a pci::Bar<'a, BAR0_SIZE>;
 
+/// GSP-RM running; dropping it shuts GSP-RM down.
+struct Running<'bound> {
+    dev: &'bound kernel::device::Device,
+    bar: Bar0<'bound>,
+    gsp: &'bound Gsp,
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        // Errors are logged by unload(); the device goes away regardless.
+        let _ = self.gsp.unload(self.dev, self.bar);
+    }
+}
+
 /// The core's state for one bound GPU.
 ///
-/// Fields are initialized in the order `probe` writes them (BAR, vectors,
-/// interrupt, clients) and dropped in declaration order: the auxiliary
-/// devices go first, so no client runs once the interrupt is freed, and the
-/// interrupt handler is gone before the vectors and the BAR it uses.
+/// Fields are initialized in the order `probe` writes them (BAR, chip,
+/// shared memory, vectors, interrupt, GSP boot, clients) and dropped in
+/// declaration order: the auxiliary devices go first, so no client runs
+/// once GSP-RM stops; GSP-RM is shut down while the interrupt still
+/// delivers its reply; the interrupt handler is gone before the vectors,
+/// the shared memory and the BAR it uses.
 #[pin_data]
 pub(crate) struct NvgspCore<'bound> {
     _drm: Option<auxiliary::Registration<'bound, ClientData>>,
     _vfio: Option<auxiliary::Registration<'bound, ClientData>>,
+    _running: Running<'bound>,
     #[pin]
-    irq: irq::Registration<'bound, GspInterrupt<'bound>>,
+    irq: irq::ThreadedRegistration<'bound, GspInterrupt<'bound>>,
     #[pin]
     vectors: pci::IrqVectorRegistration<'bound>,
+    #[pin]
+    gsp: Gsp,
     spec: Spec,
     #[pin]
     bar: pci::Bar<'bound, BAR0_SIZE>,
@@ -165,24 +185,26 @@ impl pci::Driver for NvgspCoreDriver {
                         spec.revision.minor
                     );
                 },
+                gsp <- Gsp::new(pdev.as_ref()),
                 vectors: pdev
                     .alloc_irq_vectors(1, 1, IrqTypes::default().with(IrqType::MsiX))
                     .inspect_err(|e| dev_err!(pdev, "cannot allocate an MSI-X vector: {:?}\n", e))?,
-                // SAFETY: `bar` and `vectors` are initialized before this
-                // expression (initializer order), live at pinned, stable
+                // SAFETY: `bar`, `gsp` and `vectors` are initialized before
+                // this expression (initializer order), live at pinned, stable
                 // addresses, and are dropped after `irq` (declaration order).
                 irq <- unsafe {
                     let bar: Bar0<'bound> = &*core::ptr::from_ref(&*bar);
+                    let gsp: &'bound Gsp = &*core::ptr::from_ref(&*gsp);
                     let vectors: &'bound pci::IrqVectorRegistration<'bound> =
                         &*core::ptr::from_ref(&*vectors);
                     let vector = vectors
                         .index(0)
                         .inspect_err(|e| dev_err!(pdev, "no MSI-X vector 0: {:?}\n", e))?;
-                    irq::Registration::new(
+                    irq::ThreadedRegistration::new(
                         vector.into(),
                         irq::Flags::TRIGGER_NONE,
                         c"nvgsp_core",
-                        Ok::<_, Error>(GspInterrupt::new(bar)),
+                        Ok::<_, Error>(GspInterrupt::new(bar, &gsp.rpc)),
                     )
                 },
                 _: {
@@ -191,6 +213,14 @@ impl pci::Driver for NvgspCoreDriver {
                         .self_test()
                         .inspect_err(|_| dev_err!(pdev, "MSI-X interrupt self-test failed: no interrupt\n"))?;
                     dev_info!(pdev, "MSI-X interrupt self-test passed ({} us)\n", took.as_micros_ceil());
+                },
+                // SAFETY: `bar` and `gsp` are initialized, pinned, and
+                // dropped after `_running` (declaration order).
+                _running: unsafe {
+                    let bar: Bar0<'bound> = &*core::ptr::from_ref(&*bar);
+                    let gsp: &'bound Gsp = &*core::ptr::from_ref(&*gsp);
+                    gsp.boot(pdev, bar, *spec)?;
+                    Running { dev: pdev.as_ref(), bar, gsp }
                 },
                 _drm: register_client(pdev, kinds.drm, client::DRM, id, *spec)?,
                 _vfio: register_client(pdev, kinds.vfio, client::VFIO, id, *spec)?,

@@ -31,6 +31,12 @@ macro_rules! define_chipset {
                 }
             }
 
+            /// The chipset's directory under `nvidia/` in the firmware tree:
+            /// its name in lower case (e.g. "ga102").
+            pub(crate) fn firmware_dir(self) -> LowerCase {
+                LowerCase(self.name())
+            }
+
             /// The architecture the chipset belongs to.
             pub(crate) const fn arch(self) -> Architecture {
                 match self {
@@ -50,6 +56,17 @@ macro_rules! define_chipset {
             }
         }
     };
+}
+
+/// A name printed in lower case.
+pub(crate) struct LowerCase(&'static str);
+
+impl kernel::fmt::Display for LowerCase {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        self.0
+            .chars()
+            .try_for_each(|c| kernel::fmt::Write::write_char(f, c.to_ascii_lowercase()))
+    }
 }
 
 /// GPU architectures that run GSP-RM.

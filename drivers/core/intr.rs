@@ -2,7 +2,8 @@
 
 //! The GPU's interrupt: one MSI-X vector, on which GSP signals the host by
 //! raising its falcon's software interrupt 0 (SWGEN0), as nouveau's r535
-//! `gsp.c` handles it.
+//! `gsp.c` handles it. The hard handler acknowledges SWGEN0; the threaded
+//! handler drains GSP-RM's message queue.
 
 use kernel::{
     io::{
@@ -12,7 +13,8 @@ use kernel::{
     },
     irq::{
         self,
-        IrqReturn, //
+        IrqReturn,
+        ThreadedIrqReturn, //
     },
     prelude::*,
     sync::atomic::{
@@ -32,6 +34,7 @@ use crate::{
         NV_PFALCON_FALCON_IRQSSET,
         NV_PFALCON_FALCON_IRQSTAT, //
     },
+    gsp::rpc::Rpc,
 };
 
 /// How long the self-test waits for its interrupt.
@@ -45,14 +48,16 @@ const SELF_TEST_TIMEOUT: Delta = Delta::from_secs(1);
 /// sleeps.
 pub(crate) struct GspInterrupt<'bound> {
     bar: Bar0<'bound>,
+    rpc: &'bound Rpc,
     swgen0: Atomic<u32>,
 }
 
 impl<'bound> GspInterrupt<'bound> {
-    /// Handler state for the GPU behind `bar`.
-    pub(crate) fn new(bar: Bar0<'bound>) -> Self {
+    /// Handler state for the GPU behind `bar`, whose messages go to `rpc`.
+    pub(crate) fn new(bar: Bar0<'bound>, rpc: &'bound Rpc) -> Self {
         Self {
             bar,
+            rpc,
             swgen0: Atomic::new(0),
         }
     }
@@ -71,14 +76,7 @@ impl<'bound> GspInterrupt<'bound> {
     /// `ETIMEDOUT` if no interrupt arrives within [`SELF_TEST_TIMEOUT`].
     pub(crate) fn self_test(&self) -> Result<Delta> {
         let before = self.count();
-        self.bar
-            .update(NV_PFALCON_FALCON_IRQDEST::of::<Gsp>(), |r| {
-                r.with_swgen0(true)
-            });
-        self.bar.write(
-            WithBase::of::<Gsp>(),
-            NV_PFALCON_FALCON_IRQMSET::zeroed().with_swgen0(true),
-        );
+        route_swgen0(self.bar);
         let start = kernel::time::Instant::<kernel::time::Monotonic>::now();
         self.bar.write(
             WithBase::of::<Gsp>(),
@@ -94,20 +92,39 @@ impl<'bound> GspInterrupt<'bound> {
     }
 }
 
-impl irq::Handler for GspInterrupt<'_> {
-    fn handle(&self) -> IrqReturn {
+/// Routes the GSP falcon's SWGEN0 to the host and unmasks it; done again
+/// after every GSP engine reset.
+pub(crate) fn route_swgen0(bar: Bar0<'_>) {
+    bar.update(NV_PFALCON_FALCON_IRQDEST::of::<Gsp>(), |r| {
+        r.with_swgen0(true)
+    });
+    bar.write(
+        WithBase::of::<Gsp>(),
+        NV_PFALCON_FALCON_IRQMSET::zeroed().with_swgen0(true),
+    );
+}
+
+impl irq::ThreadedHandler for GspInterrupt<'_> {
+    fn handle(&self) -> ThreadedIrqReturn {
         if !self
             .bar
             .read(NV_PFALCON_FALCON_IRQSTAT::of::<Gsp>())
             .swgen0()
         {
-            return IrqReturn::None;
+            return ThreadedIrqReturn::None;
         }
+        // Acknowledge before draining: a message posted after this raises
+        // SWGEN0 again, so none is left behind.
         self.bar.write(
             WithBase::of::<Gsp>(),
             NV_PFALCON_FALCON_IRQSCLR::zeroed().with_swgen0(true),
         );
         self.swgen0.fetch_add(1, Relaxed);
+        ThreadedIrqReturn::WakeThread
+    }
+
+    fn handle_threaded(&self) -> IrqReturn {
+        self.rpc.drain();
         IrqReturn::Handled
     }
 }

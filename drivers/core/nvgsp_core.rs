@@ -17,9 +17,13 @@ pub mod client;
 mod driver;
 mod falcon;
 mod gpu;
+mod gsp;
 mod intr;
 mod proto;
 mod regs;
+
+/// The wire-structure support of `proto/`, where its macro expects it.
+pub(crate) use proto::wire;
 
 /// The client kinds the module parameters enable.
 pub(crate) struct ClientKinds {

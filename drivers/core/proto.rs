@@ -12,3 +12,12 @@ pub(crate) mod chip;
 
 #[path = "../../proto/src/falcon.rs"]
 pub(crate) mod falcon;
+
+#[path = "../../proto/src/wire.rs"]
+pub(crate) mod wire;
+
+#[path = "../../proto/src/gsp.rs"]
+pub(crate) mod gsp;
+
+#[path = "../../proto/src/firmware.rs"]
+pub(crate) mod firmware;

@@ -64,13 +64,18 @@ fn chip_firmware(chip: ChipId) -> Option<(&'static str, &'static str)> {
 
 fn serve(opts: &options::Options) -> Result<(), String> {
     let chip = opts.boot42.map_or(ChipId::GA102_A1, ChipId::from_boot42);
-    let firmware = match &opts.firmware {
-        Some(dir) => {
-            let (name, section) = chip_firmware(chip)
-                .ok_or_else(|| format!("no GSP firmware for chipset {:#x}", chip.chipset()))?;
-            Some(firmware::Firmware::load(dir, name, section)?)
+    let firmware = match (&opts.firmware, chip_firmware(chip)) {
+        (Some(dir), Some((name, section))) => Some(firmware::Firmware::load(dir, name, section)?),
+        (Some(_), None) => {
+            // A chip GSP-RM 570.144 does not support: it can be served
+            // (to test the driver's refusal) but never boots.
+            log::warn!(
+                "no GSP firmware for chipset {:#x}: GSP cannot boot",
+                chip.chipset()
+            );
+            None
         }
-        None => None,
+        (None, _) => None,
     };
     let boot = dev::boot::Boot::new(gsp_rm::RmConfig { vram: opts.vram }, firmware);
     let mut device = dev::Device::new(chip, opts.vram, boot, opts.verbose)

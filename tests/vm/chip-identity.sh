@@ -8,6 +8,8 @@ vm --emu --boot42 --emu 0x192a1000 -- nvgspctl info
 expect_ok
 expect_out '^/dev/dri/renderD128: AD102 \(chipset 0x192\) revision A1$'
 expect_log 'nvgsp_core .*: NVIDIA AD102 \(Ada\), revision A1'
+# GSP-RM boots from AD102's own files (nvidia/ad102/gsp, .fwsignature_ad10x).
+expect_log 'nvgsp_core .*: GSP-RM 570\.144 ready'
 expect_clean_log
 
 # Architecture 0x1f does not exist.

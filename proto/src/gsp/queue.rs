@@ -113,10 +113,10 @@ impl MsgqTxHeader {
     /// (the bytes available for this queue). Returns the entry count.
     pub fn validate(&self, region_len: usize) -> Result<u32, QueueError> {
         if self.version != MSGQ_VERSION {
-            return Err(QueueError::BadVersion(self.version));
+            return Err(QueueError::Version(self.version));
         }
         if self.msg_size as usize != QUEUE_ENTRY_SIZE {
-            return Err(QueueError::BadEntrySize(self.msg_size));
+            return Err(QueueError::EntrySize(self.msg_size));
         }
         let end = (self.msg_count as usize)
             .checked_mul(QUEUE_ENTRY_SIZE)
@@ -132,7 +132,7 @@ impl MsgqTxHeader {
             {
                 Ok(self.msg_count)
             }
-            _ => Err(QueueError::BadGeometry),
+            _ => Err(QueueError::Geometry),
         }
     }
 }
@@ -141,11 +141,11 @@ impl MsgqTxHeader {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum QueueError {
     /// `version` is not [`MSGQ_VERSION`].
-    BadVersion(u32),
+    Version(u32),
     /// `msgSize` is not one page.
-    BadEntrySize(u32),
+    EntrySize(u32),
     /// Entries or the rx header do not fit in the queue or the region.
-    BadGeometry,
+    Geometry,
 }
 
 /// Entries free for the producer, given its write pointer and the
@@ -231,22 +231,16 @@ mod tests {
             f(&mut h);
             h.validate(QUEUE_SIZE)
         };
-        assert_eq!(with(|h| h.version = 1), Err(QueueError::BadVersion(1)));
-        assert_eq!(with(|h| h.msg_size = 16), Err(QueueError::BadEntrySize(16)));
-        assert_eq!(with(|h| h.msg_count = 0x40), Err(QueueError::BadGeometry));
-        assert_eq!(
-            with(|h| h.msg_count = u32::MAX),
-            Err(QueueError::BadGeometry)
-        );
-        assert_eq!(with(|h| h.msg_count = 1), Err(QueueError::BadGeometry));
-        assert_eq!(with(|h| h.size = 0x80000), Err(QueueError::BadGeometry));
-        assert_eq!(with(|h| h.rx_hdr_off = 0xffd), Err(QueueError::BadGeometry));
-        assert_eq!(
-            with(|h| h.rx_hdr_off = u32::MAX),
-            Err(QueueError::BadGeometry)
-        );
-        assert_eq!(with(|h| h.entry_off = 8), Err(QueueError::BadGeometry));
-        assert_eq!(good.validate(QUEUE_SIZE - 1), Err(QueueError::BadGeometry));
+        assert_eq!(with(|h| h.version = 1), Err(QueueError::Version(1)));
+        assert_eq!(with(|h| h.msg_size = 16), Err(QueueError::EntrySize(16)));
+        assert_eq!(with(|h| h.msg_count = 0x40), Err(QueueError::Geometry));
+        assert_eq!(with(|h| h.msg_count = u32::MAX), Err(QueueError::Geometry));
+        assert_eq!(with(|h| h.msg_count = 1), Err(QueueError::Geometry));
+        assert_eq!(with(|h| h.size = 0x80000), Err(QueueError::Geometry));
+        assert_eq!(with(|h| h.rx_hdr_off = 0xffd), Err(QueueError::Geometry));
+        assert_eq!(with(|h| h.rx_hdr_off = u32::MAX), Err(QueueError::Geometry));
+        assert_eq!(with(|h| h.entry_off = 8), Err(QueueError::Geometry));
+        assert_eq!(good.validate(QUEUE_SIZE - 1), Err(QueueError::Geometry));
     }
 
     #[test]

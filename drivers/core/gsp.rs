@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! GSP-RM: the memory the driver shares with it, its boot, and its
+//! shutdown.
+//!
+//! [`Gsp`] owns what GSP-RM reads while it runs (the LibOS argument page,
+//! its log buffers, the RM arguments and the RPC queues); [`Gsp::boot`]
+//! runs the GA102 boot chain (Linux 7.3 `drivers/gpu/nova-core/gsp/boot.rs`
+//! and `gsp/hal/tu102.rs`, nouveau `nvkm/subdev/gsp/rm/r535/gsp.c`);
+//! [`Gsp::unload`] asks GSP-RM to shut down so the GPU can be bound again.
+
+use kernel::{
+    device,
+    dma::Coherent,
+    io::{
+        poll::read_poll_timeout,
+        register::WithBase,
+        Io, //
+    },
+    pci,
+    prelude::*,
+    time::{
+        Delta,
+        Instant,
+        Monotonic, //
+    },
+};
+
+use crate::{
+    driver::Bar0,
+    falcon::{
+        gsp::Gsp as GspEngine,
+        sec2::Sec2,
+        Falcon, //
+    },
+    gpu::Spec,
+    proto::gsp::{
+        args::GspArgumentsCached,
+        fb_layout::FbLayout,
+        function::Function,
+        libos::{
+            self,
+            LibosMemoryRegionInitArgument, //
+        },
+        queue::GSP_PAGE_SIZE,
+        wpr_meta::GspFwWprMeta, //
+    },
+    wire::Wire,
+};
+
+pub(crate) mod fw;
+pub(crate) mod queues;
+pub(crate) mod regs;
+pub(crate) mod rpc;
+mod sysinfo;
+
+use fw::GspFirmware;
+use queues::write_bytes;
+use rpc::Rpc;
+
+/// Pages of each LibOS log buffer (nova `RM_LOG_BUFFER_NUM_PAGES`).
+const LOG_BUFFER_SIZE: usize = libos::LOG_BUFFER_NUM_PAGES * GSP_PAGE_SIZE;
+
+// TIMEOUT: GSP-RM reaches these points within milliseconds on hardware
+// (nova-core waits up to 5 s for each); the emulated GSP is slower but far
+// inside the same bound.
+const RISCV_START_TIMEOUT: Delta = Delta::from_secs(5);
+const INIT_DONE_TIMEOUT: Delta = Delta::from_secs(10);
+const SUSPEND_TIMEOUT: Delta = Delta::from_secs(5);
+
+/// A LibOS log buffer: a put pointer, then the buffer's own page table,
+/// then GSP-RM's log records.
+fn log_buffer(dev: &device::Device<device::Bound>) -> Result<Coherent<[u8]>> {
+    let buf = Coherent::<u8>::zeroed_slice(dev, LOG_BUFFER_SIZE, GFP_KERNEL)?;
+    let base = buf.dma_address();
+    for i in 0..libos::LOG_BUFFER_NUM_PAGES {
+        let pte = base + (i * GSP_PAGE_SIZE) as u64;
+        write_bytes(
+            &buf,
+            libos::LOG_BUFFER_PTE_OFFSET + i * 8,
+            &pte.to_le_bytes(),
+        )?;
+    }
+    Ok(buf)
+}
+
+/// Encodes a wire structure into a fresh coherent page.
+fn coherent_page<T: Wire>(dev: &device::Device<device::Bound>, v: &T) -> Result<Coherent<[u8]>> {
+    let page = Coherent::<u8>::zeroed_slice(dev, GSP_PAGE_SIZE, GFP_KERNEL)?;
+    let mut bytes = KVec::from_elem(0u8, T::SIZE, GFP_KERNEL)?;
+    v.encode(&mut bytes).ok_or(EINVAL)?;
+    write_bytes(&page, 0, &bytes)?;
+    Ok(page)
+}
+
+/// Memory shared with GSP-RM, and the RPC channel.
+#[pin_data]
+pub(crate) struct Gsp {
+    libos: Coherent<[u8]>,
+    _logs: [Coherent<[u8]>; 3],
+    _rmargs: Coherent<[u8]>,
+    /// Calls into GSP-RM.
+    #[pin]
+    pub(crate) rpc: Rpc,
+}
+
+impl Gsp {
+    /// Allocates and fills in the shared memory of `dev`.
+    pub(crate) fn new(dev: &device::Device<device::Bound>) -> impl PinInit<Self, Error> + '_ {
+        pin_init::pin_init_scope(move || {
+            let logs = [log_buffer(dev)?, log_buffer(dev)?, log_buffer(dev)?];
+            Ok(try_pin_init!(Self {
+                rpc <- Rpc::new(dev),
+                _rmargs: coherent_page(dev, &GspArgumentsCached::first_boot(rpc.queues_dma_address()))?,
+                libos: {
+                    let page = Coherent::<u8>::zeroed_slice(dev, GSP_PAGE_SIZE, GFP_KERNEL)?;
+                    let regions = [
+                        (libos::ID8_LOGINIT, &logs[0]),
+                        (libos::ID8_LOGINTR, &logs[1]),
+                        (libos::ID8_LOGRM, &logs[2]),
+                        (libos::ID8_RMARGS, _rmargs),
+                    ];
+                    let mut arg = [0u8; LibosMemoryRegionInitArgument::SIZE];
+                    for (i, (id, mem)) in regions.iter().enumerate() {
+                        LibosMemoryRegionInitArgument::sysmem(*id, mem.dma_address(), mem.size() as u64)
+                            .encode(&mut arg)
+                            .ok_or(EINVAL)?;
+                        write_bytes(&page, i * arg.len(), &arg)?;
+                    }
+                    page
+                },
+                _logs: logs,
+            }))
+        })
+    }
+
+    /// Boots GSP-RM on the GPU behind `bar` and waits until it is ready.
+    pub(crate) fn boot(
+        &self,
+        pdev: &pci::Device<device::Bound>,
+        bar: Bar0<'_>,
+        spec: Spec,
+    ) -> Result {
+        let dev = pdev.as_ref();
+        let start = Instant::<Monotonic>::now();
+        let gsp_falcon = Falcon::<GspEngine>::new(dev, bar);
+        let sec2 = Falcon::<Sec2>::new(dev, bar);
+
+        let fw = KBox::pin_init(
+            GspFirmware::new(dev, spec.chipset, |ucode_id| sec2.fuse_version(ucode_id)),
+            GFP_KERNEL,
+        )?;
+        dev_info!(
+            dev,
+            "GSP firmware {} loaded: GSP-RM image {} KiB, bootloader {} B\n",
+            fw::GSP_RM_VERSION,
+            fw.elf_size() >> 10,
+            fw.bootloader_size()
+        );
+
+        let fb_size = u64::from(bar.read(regs::NV_USABLE_FB_SIZE_IN_MB).value()) << 20;
+        let layout =
+            FbLayout::ga102(fb_size, fw.bootloader_size(), fw.elf_size()).ok_or_else(|| {
+                dev_err!(dev, "{} MiB of VRAM cannot hold GSP-RM\n", fb_size >> 20);
+                ENOSPC
+            })?;
+        let wpr_meta = coherent_page(dev, &GspFwWprMeta::for_boot(&layout, &fw.sysmem_images()))?;
+        dev_dbg!(dev, "VRAM layout {:x?}\n", layout);
+
+        // The GSP falcon's boot ROM takes the LibOS arguments' address.
+        gsp_falcon.reset()?;
+        crate::intr::route_swgen0(bar);
+        let libos = self.libos.dma_address();
+        gsp_falcon.boot(libos as u32, (libos >> 32) as u32)?;
+
+        // booter_load on SEC2 verifies GSP-RM and starts it.
+        sec2.reset()?;
+        sec2.load(&fw.booter.loadable())?;
+        let meta = wpr_meta.dma_address();
+        let (mbox0, _) = sec2.boot(meta as u32, (meta >> 32) as u32)?;
+        if mbox0 != 0 {
+            dev_err!(dev, "booter_load failed with status {:#x}\n", mbox0);
+            return Err(EIO);
+        }
+        dev_info!(dev, "booter_load started GSP-RM\n");
+
+        self.wait_ready(pdev, bar, &gsp_falcon, fw.app_version)
+            .inspect_err(|_| {
+                // Stop GSP-RM before the memory it uses is freed.
+                let _ = gsp_falcon.reset();
+            })?;
+        dev_info!(
+            dev,
+            "GSP-RM {} ready ({} ms from probe to init done)\n",
+            fw::GSP_RM_VERSION,
+            start.elapsed().as_millis()
+        );
+        Ok(())
+    }
+
+    /// Hands GSP-RM its configuration and waits for its init-done event.
+    fn wait_ready(
+        &self,
+        pdev: &pci::Device<device::Bound>,
+        bar: Bar0<'_>,
+        gsp_falcon: &Falcon<'_, GspEngine>,
+        app_version: u32,
+    ) -> Result {
+        let dev = pdev.as_ref();
+        gsp_falcon.write_os_version(app_version);
+        read_poll_timeout(
+            || Ok(gsp_falcon.riscv_active()),
+            |&active| active,
+            Delta::from_millis(1),
+            RISCV_START_TIMEOUT,
+        )
+        .inspect_err(|_| dev_err!(dev, "GSP RISC-V core did not start\n"))?;
+
+        let rpc = &self.rpc;
+        rpc.send_no_wait(
+            bar,
+            Function::GspSetSystemInfo,
+            &sysinfo::system_info(pdev)?,
+        )?;
+        rpc.send_no_wait(bar, Function::SetRegistry, &sysinfo::registry()?)?;
+        rpc.wait_events(rpc::EVENT_INIT_DONE, INIT_DONE_TIMEOUT)
+            .inspect_err(|_| dev_err!(dev, "GSP-RM did not finish its initialization\n"))
+    }
+
+    /// Asks GSP-RM to shut down and waits until its processor is
+    /// suspended (nova-core `Gsp::unload`).
+    pub(crate) fn unload(&self, dev: &device::Device, bar: Bar0<'_>) -> Result {
+        let gsp_falcon_mbox0 = || {
+            bar.read(crate::falcon::NV_PFALCON_FALCON_MAILBOX0::of::<GspEngine>())
+                .value()
+        };
+        let reply = self.rpc.call(
+            bar,
+            Function::UnloadingGuestDriver,
+            &sysinfo::unloading_guest_driver()?,
+        )?;
+        if reply.status != 0 {
+            dev_err!(
+                dev,
+                "GSP-RM refused to unload: status {:#x}\n",
+                reply.status
+            );
+            return Err(EIO);
+        }
+        read_poll_timeout(
+            || Ok(gsp_falcon_mbox0()),
+            |&mb0| mb0 & libos::LIBOS_INTERRUPT_PROCESSOR_SUSPENDED != 0,
+            Delta::from_millis(1),
+            SUSPEND_TIMEOUT,
+        )
+        .inspect_err(|_| dev_err!(dev, "GSP-RM did not suspend\n"))?;
+        dev_info!(dev, "GSP-RM shut down\n");
+        Ok(())
+    }
+}

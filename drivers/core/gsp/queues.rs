@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The shared-memory queues between the driver and GSP-RM: one region with
+//! a self-mapping page table, the command queue the driver writes and the
+//! status (message) queue GSP-RM writes. The layout is in
+//! `proto/src/gsp/queue.rs`.
+//!
+//! [`Queues::push`] and [`Queues::pop`] are the only code touching the
+//! rings; their callers serialize each direction with a lock of its own, so
+//! sending and receiving never wait for each other.
+
+use kernel::{
+    device,
+    dma::Coherent,
+    io::{
+        io_project,
+        Io, //
+    },
+    prelude::*, //
+};
+
+use core::sync::atomic::{
+    fence,
+    Ordering, //
+};
+
+use crate::proto::gsp::{
+    msgq,
+    queue::{
+        self,
+        MsgqTxHeader,
+        CMD_QUEUE_OFFSET,
+        GSP_PAGE_SIZE,
+        PTE_COUNT,
+        QUEUE_ENTRY_COUNT,
+        QUEUE_ENTRY_OFFSET,
+        QUEUE_RX_HDR_OFFSET,
+        SHARED_REGION_SIZE,
+        STAT_QUEUE_OFFSET, //
+    },
+};
+use crate::wire::Wire;
+
+/// Offset of `writePtr` in a TX header (bindings.rs `msgqTxHeader`).
+const TX_WRITE_PTR: usize = 16;
+
+/// Reads the u32 at `off` of `mem`.
+pub(crate) fn read_u32(mem: &Coherent<[u8]>, off: usize) -> Result<u32> {
+    Ok(io_project!(mem, [try: off..off + 4])
+        .try_cast::<u32>()?
+        .read_val())
+}
+
+/// Writes the u32 at `off` of `mem`.
+pub(crate) fn write_u32(mem: &Coherent<[u8]>, off: usize, v: u32) -> Result {
+    io_project!(mem, [try: off..off + 4])
+        .try_cast::<u32>()?
+        .write_val(v);
+    Ok(())
+}
+
+/// Copies `data` into `mem` at `off`.
+pub(crate) fn write_bytes(mem: &Coherent<[u8]>, off: usize, data: &[u8]) -> Result {
+    io_project!(mem, [try: off..off + data.len()]).copy_from_slice(data);
+    Ok(())
+}
+
+/// Copies `mem` at `off` into `buf`.
+pub(crate) fn read_bytes(mem: &Coherent<[u8]>, off: usize, buf: &mut [u8]) -> Result {
+    io_project!(mem, [try: off..off + buf.len()]).copy_to_slice(buf);
+    Ok(())
+}
+
+/// What went wrong reading the status queue. Each is GSP-RM (or a
+/// corrupted queue) sending something the driver must not trust.
+pub(crate) enum PopError {
+    /// GSP-RM's write pointer is outside the queue.
+    WritePointer(u32),
+    /// The element failed validation.
+    Element(msgq::ParseError),
+    /// Allocation or access failure.
+    Kernel(Error),
+}
+
+impl From<Error> for PopError {
+    fn from(e: Error) -> Self {
+        PopError::Kernel(e)
+    }
+}
+
+/// What [`Queues::pop`] returns: the element and the new read pointer, or
+/// why it failed and the read pointer to continue from.
+pub(crate) type PopResult = Result<Option<(KVec<u8>, u32)>, (PopError, u32)>;
+
+/// The shared region.
+pub(crate) struct Queues {
+    mem: Coherent<[u8]>,
+}
+
+impl Queues {
+    /// Allocates the region, fills in its page table and the command queue
+    /// header.
+    pub(crate) fn new(dev: &device::Device<device::Bound>) -> Result<Self> {
+        let mem = Coherent::<u8>::zeroed_slice(dev, SHARED_REGION_SIZE, GFP_KERNEL)?;
+        let base = mem.dma_address();
+        for i in 0..PTE_COUNT as usize {
+            let pte = base + (i * GSP_PAGE_SIZE) as u64;
+            write_bytes(&mem, i * 8, &pte.to_le_bytes())?;
+        }
+        let mut hdr = [0u8; MsgqTxHeader::SIZE];
+        MsgqTxHeader::new_cmdq().encode(&mut hdr).ok_or(EINVAL)?;
+        write_bytes(&mem, CMD_QUEUE_OFFSET, &hdr)?;
+        Ok(Self { mem })
+    }
+
+    /// Bus address of the region (`sharedMemPhysAddr`).
+    pub(crate) fn dma_address(&self) -> u64 {
+        self.mem.dma_address()
+    }
+
+    fn cmd_entry(i: u32) -> usize {
+        CMD_QUEUE_OFFSET + QUEUE_ENTRY_OFFSET + i as usize * GSP_PAGE_SIZE
+    }
+
+    fn msg_entry(i: u32) -> usize {
+        STAT_QUEUE_OFFSET + QUEUE_ENTRY_OFFSET + i as usize * GSP_PAGE_SIZE
+    }
+
+    /// GSP-RM's read pointer into the command queue.
+    fn gsp_read_ptr(&self) -> Result<u32> {
+        read_u32(&self.mem, STAT_QUEUE_OFFSET + QUEUE_RX_HDR_OFFSET as usize)
+    }
+
+    /// Entries the driver may write now.
+    pub(crate) fn cmd_space(&self, write: u32) -> Result<u32> {
+        Ok(queue::free_entries(
+            write,
+            self.gsp_read_ptr()?,
+            QUEUE_ENTRY_COUNT,
+        ))
+    }
+
+    /// Writes `element` (already encoded, checksummed) at the driver's
+    /// write pointer `write` and publishes it. The caller checked
+    /// [`Self::cmd_space`]. Returns the new write pointer.
+    pub(crate) fn push(&self, write: u32, element: &[u8]) -> Result<u32> {
+        let mut w = write;
+        for chunk in element.chunks(GSP_PAGE_SIZE) {
+            write_bytes(&self.mem, Self::cmd_entry(w), chunk)?;
+            w = (w + 1) % QUEUE_ENTRY_COUNT;
+        }
+        // The element's bytes are visible before the pointer that
+        // publishes them.
+        fence(Ordering::Release);
+        write_u32(&self.mem, CMD_QUEUE_OFFSET + TX_WRITE_PTR, w)?;
+        Ok(w)
+    }
+
+    /// Reads the next element of the status queue at the driver's read
+    /// pointer `read`, if there is one: returns it and the new read
+    /// pointer. A malformed element is consumed (there is no way to
+    /// resynchronise within it) and reported.
+    pub(crate) fn pop(&self, read: u32) -> PopResult {
+        let write =
+            read_u32(&self.mem, STAT_QUEUE_OFFSET + TX_WRITE_PTR).map_err(|e| (e.into(), read))?;
+        if write >= QUEUE_ENTRY_COUNT {
+            return Err((PopError::WritePointer(write), read));
+        }
+        if write == read {
+            return Ok(None);
+        }
+        fence(Ordering::Acquire);
+        let avail = queue::used_entries(write, read, QUEUE_ENTRY_COUNT);
+        let mut first = [0u8; msgq::ELEMENT_HEADER_SIZE];
+        read_bytes(&self.mem, Self::msg_entry(read), &mut first).map_err(|e| (e.into(), read))?;
+        let count = u32::from_le_bytes([first[40], first[41], first[42], first[43]]);
+        if count == 0 || count > avail || count as usize * GSP_PAGE_SIZE > msgq::ELEMENT_SIZE_MAX {
+            // Skip everything published: nothing in it can be trusted.
+            self.consume(write).map_err(|e| (e.into(), write))?;
+            return Err((
+                PopError::Element(msgq::ParseError::BadElementCount(count)),
+                write,
+            ));
+        }
+        let next = (read + count) % QUEUE_ENTRY_COUNT;
+        let mut buf = KVec::from_elem(0u8, count as usize * GSP_PAGE_SIZE, GFP_KERNEL)
+            .map_err(|e| (Error::from(e).into(), read))?;
+        for (i, page) in buf.chunks_mut(GSP_PAGE_SIZE).enumerate() {
+            let idx = (read + i as u32) % QUEUE_ENTRY_COUNT;
+            read_bytes(&self.mem, Self::msg_entry(idx), page).map_err(|e| (e.into(), read))?;
+        }
+        self.consume(next).map_err(|e| (e.into(), next))?;
+        Ok(Some((buf, next)))
+    }
+
+    /// Tells GSP-RM the driver read the status queue up to `read`.
+    fn consume(&self, read: u32) -> Result {
+        fence(Ordering::Release);
+        write_u32(
+            &self.mem,
+            CMD_QUEUE_OFFSET + QUEUE_RX_HDR_OFFSET as usize,
+            read,
+        )
+    }
+}

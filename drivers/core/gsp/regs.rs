@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Registers the GSP boot and RPC use outside the falcons (Linux 7.3
+//! `drivers/gpu/nova-core/gsp/regs.rs`, `regs.rs`, `fb/regs.rs`), checked
+//! against `proto/src/falcon.rs` where the emulator has them.
+
+use kernel::io::{
+    register,
+    register::Register, //
+};
+
+use crate::proto::falcon as proto;
+
+register! {
+    /// GSP-RM's doorbell: the driver writes it after adding commands.
+    pub(crate) NV_PGSP_QUEUE_HEAD(u32) @ 0x00110c00 {
+        31:0    address => u32;
+    }
+
+    /// Usable VRAM in MiB, as the VBIOS's devinit found it.
+    pub(crate) NV_USABLE_FB_SIZE_IN_MB(u32) @ 0x001183a4 {
+        31:0    value => u32;
+    }
+
+    /// Start of WPR2, bits 39:12 of the address in 31:4.
+    pub(crate) NV_PFB_PRI_MMU_WPR2_ADDR_LO(u32) @ 0x001fa824 {
+        31:4    lo_val;
+    }
+
+    /// Last 4 KiB page of WPR2, bits 39:12 of the address in 31:4.
+    pub(crate) NV_PFB_PRI_MMU_WPR2_ADDR_HI(u32) @ 0x001fa828 {
+        31:4    hi_val;
+    }
+
+    /// SW scratch 0xe: FWSEC-FRTS's error code in bits 31:16.
+    pub(crate) NV_PBUS_SW_SCRATCH_0E(u32) @ 0x00001438 {
+        31:16   frts_err_code;
+    }
+}
+
+const _: () = assert!(NV_PGSP_QUEUE_HEAD::OFFSET == proto::GSP_QUEUE_HEAD as usize);

@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Remote procedure calls to GSP-RM over the shared queues.
+//!
+//! A caller registers a waiter for a fresh sequence number, writes its
+//! command under the send lock only, rings the doorbell and sleeps. The
+//! threaded interrupt handler drains the status queue under the receive
+//! lock, hands each reply to the waiter whose sequence and function match,
+//! and records events. Several callers can therefore be in flight at once;
+//! no lock is held from send to reply.
+//!
+//! Everything GSP-RM sends is checked before use (checksum, lengths, element
+//! count, function); a reply nobody waits for (late, duplicated, unknown)
+//! is dropped with one log line.
+
+use kernel::{
+    device,
+    io::Io,
+    new_condvar, new_mutex,
+    prelude::*,
+    sync::{
+        aref::ARef,
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        CondVar,
+        CondVarTimeoutResult,
+        Mutex, //
+    },
+    time::{
+        msecs_to_jiffies,
+        Delta,
+        Instant,
+        Monotonic, //
+    },
+};
+
+use super::queues::{
+    PopError,
+    Queues, //
+};
+use crate::{
+    driver::Bar0,
+    gsp::regs::NV_PGSP_QUEUE_HEAD,
+    proto::gsp::{
+        function::Function,
+        msgq,
+        status, //
+    },
+};
+
+/// How long a call waits for its reply.
+// TIMEOUT: GSP-RM answers in microseconds on hardware; the emulated GSP in
+// milliseconds. Two seconds means GSP-RM is gone or the reply was lost.
+pub(crate) const RPC_TIMEOUT: Delta = Delta::from_secs(2);
+
+/// How long a sender waits for room in the command queue.
+const QUEUE_SPACE_TIMEOUT: Delta = Delta::from_secs(2);
+
+/// Events the driver waits for, as bits of [`Pending::events`].
+pub(crate) const EVENT_INIT_DONE: u32 = 1 << 0;
+
+/// A reply from GSP-RM.
+pub(crate) struct Reply {
+    /// `rpc_result`: the NV_STATUS of the call.
+    pub(crate) status: u32,
+    /// The payload after the RPC header.
+    #[expect(dead_code, reason = "no caller reads reply payloads yet")]
+    pub(crate) payload: KVec<u8>,
+}
+
+struct Waiter {
+    sequence: u32,
+    function: u32,
+    reply: Option<Reply>,
+}
+
+struct Pending {
+    waiters: KVec<Waiter>,
+    events: u32,
+}
+
+struct Tx {
+    write: u32,
+    seq_num: u32,
+    sequence: u32,
+}
+
+struct Rx {
+    read: u32,
+}
+
+/// Counters for debugfs.
+pub(crate) struct Stats {
+    /// Calls that got their reply.
+    pub(crate) calls: Atomic<u64>,
+    /// Calls that timed out.
+    pub(crate) timeouts: Atomic<u64>,
+    /// Elements GSP-RM sent that failed validation.
+    pub(crate) bad_messages: Atomic<u64>,
+    /// Replies nobody waited for.
+    pub(crate) unexpected: Atomic<u64>,
+    /// Events received.
+    pub(crate) events: Atomic<u64>,
+    /// Sum of the round trips of `calls`, in nanoseconds.
+    pub(crate) total_ns: Atomic<u64>,
+}
+
+impl Stats {
+    fn new() -> Self {
+        Self {
+            calls: Atomic::new(0),
+            timeouts: Atomic::new(0),
+            bad_messages: Atomic::new(0),
+            unexpected: Atomic::new(0),
+            events: Atomic::new(0),
+            total_ns: Atomic::new(0),
+        }
+    }
+}
+
+/// The RPC channel to GSP-RM.
+#[pin_data]
+pub(crate) struct Rpc {
+    dev: ARef<device::Device>,
+    queues: Queues,
+    #[pin]
+    tx: Mutex<Tx>,
+    #[pin]
+    rx: Mutex<Rx>,
+    #[pin]
+    pending: Mutex<Pending>,
+    #[pin]
+    wake: CondVar,
+    /// Counters.
+    pub(crate) stats: Stats,
+}
+
+fn function_name(f: u32) -> &'static str {
+    Function::try_from(f).map_or("unknown", Function::name)
+}
+
+impl Rpc {
+    /// A channel over freshly allocated queues of `dev`.
+    pub(crate) fn new(dev: &device::Device<device::Bound>) -> impl PinInit<Self, Error> + '_ {
+        try_pin_init!(Self {
+            queues: Queues::new(dev)?,
+            dev: dev.into(),
+            tx <- new_mutex!(Tx { write: 0, seq_num: 0, sequence: 1 }),
+            rx <- new_mutex!(Rx { read: 0 }),
+            pending <- new_mutex!(Pending { waiters: KVec::new(), events: 0 }),
+            wake <- new_condvar!(),
+            stats: Stats::new(),
+        })
+    }
+
+    /// Bus address of the shared queue region.
+    pub(crate) fn queues_dma_address(&self) -> u64 {
+        self.queues.dma_address()
+    }
+
+    /// Encodes and writes one command; returns its sequence number.
+    fn send(&self, bar: Bar0<'_>, function: u32, payload: &[u8], waiter: bool) -> Result<u32> {
+        let len = msgq::element_len(payload.len()).ok_or(E2BIG)?;
+        let mut element = KVec::from_elem(0u8, len, GFP_KERNEL)?;
+        let pages = len.div_ceil(crate::proto::gsp::queue::GSP_PAGE_SIZE) as u32;
+        let mut tx = self.tx.lock();
+        let start = Instant::<Monotonic>::now();
+        while self.queues.cmd_space(tx.write)? < pages {
+            if start.elapsed() > QUEUE_SPACE_TIMEOUT {
+                dev_err!(
+                    self.dev,
+                    "GSP command queue full: GSP-RM does not consume commands\n"
+                );
+                return Err(EBUSY);
+            }
+            kernel::time::delay::fsleep(Delta::from_micros(100));
+        }
+        let sequence = tx.sequence;
+        tx.sequence = tx.sequence.wrapping_add(1).max(1);
+        msgq::encode(
+            &mut element,
+            tx.seq_num,
+            function,
+            sequence,
+            msgq::RPC_RESULT_PENDING,
+            payload,
+        )
+        .ok_or(EINVAL)?;
+        if waiter {
+            self.pending.lock().waiters.push(
+                Waiter {
+                    sequence,
+                    function,
+                    reply: None,
+                },
+                GFP_KERNEL,
+            )?;
+        }
+        tx.write = self.queues.push(tx.write, &element)?;
+        tx.seq_num = tx.seq_num.wrapping_add(1);
+        drop(tx);
+        bar.write_reg(NV_PGSP_QUEUE_HEAD::zeroed());
+        Ok(sequence)
+    }
+
+    /// Sends a command that has no reply.
+    pub(crate) fn send_no_wait(&self, bar: Bar0<'_>, function: Function, payload: &[u8]) -> Result {
+        self.send(bar, function as u32, payload, false).map(|_| ())
+    }
+
+    /// Calls `function` and waits for its reply.
+    pub(crate) fn call(&self, bar: Bar0<'_>, function: Function, payload: &[u8]) -> Result<Reply> {
+        let start = Instant::<Monotonic>::now();
+        let sequence = self.send(bar, function as u32, payload, true)?;
+        let mut pending = self.pending.lock();
+        loop {
+            let idx = pending.waiters.iter().position(|w| w.sequence == sequence);
+            let Some(idx) = idx else {
+                return Err(EINVAL);
+            };
+            if pending.waiters[idx].reply.is_some() {
+                let w = pending.waiters.remove(idx)?;
+                let took = start.elapsed();
+                self.stats.calls.fetch_add(1, Relaxed);
+                self.stats
+                    .total_ns
+                    .fetch_add(took.as_nanos() as u64, Relaxed);
+                return w.reply.ok_or(EINVAL);
+            }
+            let left = RPC_TIMEOUT - start.elapsed();
+            if left <= Delta::ZERO {
+                pending.waiters.remove(idx)?;
+                self.stats.timeouts.fetch_add(1, Relaxed);
+                dev_err!(
+                    self.dev,
+                    "GSP RPC {} (sequence {}) timed out after {} ms\n",
+                    function.name(),
+                    sequence,
+                    RPC_TIMEOUT.as_millis()
+                );
+                return Err(ETIMEDOUT);
+            }
+            let jiffies = msecs_to_jiffies(left.as_millis().max(1) as u32);
+            if let CondVarTimeoutResult::Signal { .. } =
+                self.wake.wait_interruptible_timeout(&mut pending, jiffies)
+            {
+                if let Some(i) = pending.waiters.iter().position(|w| w.sequence == sequence) {
+                    pending.waiters.remove(i)?;
+                }
+                return Err(ERESTARTSYS);
+            }
+        }
+    }
+
+    /// Waits until every event in `mask` arrived, or `timeout` passed.
+    pub(crate) fn wait_events(&self, mask: u32, timeout: Delta) -> Result {
+        let start = Instant::<Monotonic>::now();
+        let mut pending = self.pending.lock();
+        while pending.events & mask != mask {
+            let left = timeout - start.elapsed();
+            if left <= Delta::ZERO {
+                return Err(ETIMEDOUT);
+            }
+            let jiffies = msecs_to_jiffies(left.as_millis().max(1) as u32);
+            if let CondVarTimeoutResult::Signal { .. } =
+                self.wake.wait_interruptible_timeout(&mut pending, jiffies)
+            {
+                return Err(ERESTARTSYS);
+            }
+        }
+        Ok(())
+    }
+
+    /// Handles everything in the status queue. Called from the threaded
+    /// interrupt handler.
+    pub(crate) fn drain(&self) {
+        let mut rx = self.rx.lock();
+        loop {
+            match self.queues.pop(rx.read) {
+                Ok(None) => break,
+                Ok(Some((element, next))) => {
+                    rx.read = next;
+                    match msgq::parse_element(&element) {
+                        Ok((h, payload)) => self.dispatch(h, payload),
+                        Err(e) => {
+                            self.stats.bad_messages.fetch_add(1, Relaxed);
+                            dev_err!(self.dev, "GSP sent a malformed message: {:?}\n", e);
+                        }
+                    }
+                }
+                Err((e, next)) => {
+                    rx.read = next;
+                    self.stats.bad_messages.fetch_add(1, Relaxed);
+                    match e {
+                        PopError::WritePointer(w) => {
+                            dev_err!(
+                                self.dev,
+                                "GSP status queue write pointer {} is out of range\n",
+                                w
+                            );
+                            break;
+                        }
+                        PopError::Element(pe) => {
+                            dev_err!(self.dev, "GSP sent a malformed message: {:?}\n", pe);
+                        }
+                        PopError::Kernel(ke) => {
+                            dev_err!(self.dev, "cannot read the GSP status queue: {:?}\n", ke);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn dispatch(&self, h: msgq::Header, payload: &[u8]) {
+        let Ok(function) = Function::try_from(h.function) else {
+            self.stats.bad_messages.fetch_add(1, Relaxed);
+            dev_err!(
+                self.dev,
+                "GSP sent a message with unknown function {:#x}\n",
+                h.function
+            );
+            return;
+        };
+        if function.is_event() {
+            self.stats.events.fetch_add(1, Relaxed);
+            let bit = match function {
+                Function::GspInitDone => EVENT_INIT_DONE,
+                _ => {
+                    dev_dbg!(self.dev, "GSP event {} ignored\n", function.name());
+                    0
+                }
+            };
+            if bit != 0 {
+                self.pending.lock().events |= bit;
+                self.wake.notify_all();
+            }
+            return;
+        }
+        let mut pending = self.pending.lock();
+        let waiter = pending
+            .waiters
+            .iter_mut()
+            .find(|w| w.sequence == h.sequence && w.function == h.function && w.reply.is_none());
+        let Some(waiter) = waiter else {
+            drop(pending);
+            self.stats.unexpected.fetch_add(1, Relaxed);
+            dev_err!(
+                self.dev,
+                "GSP sent an unexpected reply {} (sequence {}): late, duplicated or unknown\n",
+                function_name(h.function),
+                h.sequence
+            );
+            return;
+        };
+        let mut copy = KVec::new();
+        if copy.extend_from_slice(payload, GFP_KERNEL).is_err() {
+            waiter.reply = Some(Reply {
+                status: status::NV_ERR_NO_MEMORY,
+                payload: KVec::new(),
+            });
+        } else {
+            waiter.reply = Some(Reply {
+                status: h.rpc_result,
+                payload: copy,
+            });
+        }
+        drop(pending);
+        self.wake.notify_all();
+    }
+}

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The payloads of the commands the driver sends while GSP-RM boots and
+//! when it shuts down: GSP_SET_SYSTEM_INFO, SET_REGISTRY and
+//! UNLOADING_GUEST_DRIVER. Contents follow Linux 7.3
+//! `drivers/gpu/nova-core/gsp/fw/commands.rs` and `gsp/commands.rs`.
+
+use kernel::{
+    device,
+    pci,
+    prelude::*, //
+};
+
+use crate::{
+    proto::gsp::rpc::{
+        registry,
+        system_info::GspSystemInfo,
+        unload::{
+            RpcUnloadingGuestDriver,
+            NV2080_CTRL_GPU_SET_POWER_STATE_GPU_LEVEL_0, //
+        },
+    },
+    wire::Wire,
+};
+
+/// Where GA10x and later mirror PCI config space in BAR0 (nova-core
+/// `Chipset::pci_config_mirror_range`).
+const PCI_CONFIG_MIRROR: (u32, u32) = (0x088000, 0x089000);
+
+/// The registry the driver hands GSP-RM, as nova-core's `SetRegistry`.
+const REGISTRY: &[(&str, u32)] = &[
+    // Let GSP-RM reset the secondary bus, and keep PCI config across
+    // resets.
+    ("RMSecBusResetEnable", 1),
+    ("RMForcePcieConfigSave", 1),
+    // Boot even when the device id is not in GSP-RM's product table.
+    ("RMDevidCheckIgnore", 1),
+];
+
+fn encode<T: Wire>(v: &T) -> Result<KVec<u8>> {
+    let mut out = KVec::from_elem(0u8, T::SIZE, GFP_KERNEL)?;
+    v.encode(&mut out).ok_or(EINVAL)?;
+    Ok(out)
+}
+
+/// GSP_SET_SYSTEM_INFO: where the GPU sits on the bus and what it is.
+pub(crate) fn system_info(pdev: &pci::Device<device::Bound>) -> Result<KVec<u8>> {
+    let mut info = GspSystemInfo::ZERO;
+    info.gpu_phys_addr = pdev.resource_start(0)?;
+    info.gpu_phys_fb_addr = pdev.resource_start(1)?;
+    info.gpu_phys_inst_addr = pdev.resource_start(3)?;
+    info.nv_domain_bus_device_func = u64::from(pdev.dev_id());
+    // nova-core: TASK_SIZE of a 4-level page table, less a page.
+    info.max_user_va = (1 << 47) - 4096;
+    info.pci_config_mirror_base = PCI_CONFIG_MIRROR.0;
+    info.pci_config_mirror_size = PCI_CONFIG_MIRROR.1 - PCI_CONFIG_MIRROR.0;
+    info.pci_device_id = (u32::from(pdev.device_id()) << 16) | u32::from(pdev.vendor_id().as_raw());
+    info.pci_sub_device_id =
+        (u32::from(pdev.subsystem_device_id()) << 16) | u32::from(pdev.subsystem_vendor_id());
+    info.pci_revision_id = u32::from(pdev.revision_id());
+    encode(&info)
+}
+
+/// SET_REGISTRY: the packed registry table.
+pub(crate) fn registry() -> Result<KVec<u8>> {
+    let len = registry::registry_len(REGISTRY).ok_or(EINVAL)?;
+    let mut out = KVec::from_elem(0u8, len, GFP_KERNEL)?;
+    registry::encode_registry(REGISTRY, &mut out).ok_or(EINVAL)?;
+    Ok(out)
+}
+
+/// UNLOADING_GUEST_DRIVER for a full unload (power level 0).
+pub(crate) fn unloading_guest_driver() -> Result<KVec<u8>> {
+    encode(&RpcUnloadingGuestDriver::new(
+        NV2080_CTRL_GPU_SET_POWER_STATE_GPU_LEVEL_0,
+    ))
+}
