@@ -41,6 +41,7 @@ struct Running<'bound> {
     dev: &'bound kernel::device::Device,
     bar: Bar0<'bound>,
     gsp: &'bound Gsp,
+    gpu: client::GpuConfig,
 }
 
 impl Drop for Running<'_> {
@@ -134,6 +135,7 @@ fn register_client<'bound>(
     name: &CStr,
     id: u32,
     spec: Spec,
+    gpu: client::GpuConfig,
 ) -> Result<Option<auxiliary::Registration<'bound, ClientData>>> {
     if !enabled {
         return Ok(None);
@@ -143,7 +145,7 @@ fn register_client<'bound>(
         name,
         id,
         client::MODULE_NAME,
-        Ok::<_, Error>(Client::new(spec)),
+        Ok::<_, Error>(Client::new(spec, gpu)),
     )
     .inspect_err(|e| dev_err!(pdev, "cannot register auxiliary device {}: {:?}\n", name, e))
     .map(Some)
@@ -219,11 +221,11 @@ impl pci::Driver for NvgspCoreDriver {
                 _running: unsafe {
                     let bar: Bar0<'bound> = &*core::ptr::from_ref(&*bar);
                     let gsp: &'bound Gsp = &*core::ptr::from_ref(&*gsp);
-                    gsp.boot(pdev, bar, *spec)?;
-                    Running { dev: pdev.as_ref(), bar, gsp }
+                    let gpu = gsp.boot(pdev, bar, *spec)?;
+                    Running { dev: pdev.as_ref(), bar, gsp, gpu }
                 },
-                _drm: register_client(pdev, kinds.drm, client::DRM, id, *spec)?,
-                _vfio: register_client(pdev, kinds.vfio, client::VFIO, id, *spec)?,
+                _drm: register_client(pdev, kinds.drm, client::DRM, id, *spec, _running.gpu)?,
+                _vfio: register_client(pdev, kinds.vfio, client::VFIO, id, *spec, _running.gpu)?,
             }))
         })
     }

@@ -27,6 +27,10 @@ use kernel::{
 };
 
 use crate::{
+    client::{
+        engine_name,
+        GpuConfig, //
+    },
     driver::Bar0,
     falcon::{
         gsp::Gsp as GspEngine,
@@ -48,9 +52,11 @@ use crate::{
     wire::Wire,
 };
 
+mod enumerate;
 pub(crate) mod fw;
 pub(crate) mod queues;
 pub(crate) mod regs;
+mod rm;
 pub(crate) mod rpc;
 mod sysinfo;
 
@@ -91,6 +97,17 @@ fn coherent_page<T: Wire>(dev: &device::Device<device::Bound>, v: &T) -> Result<
     v.encode(&mut bytes).ok_or(EINVAL)?;
     write_bytes(&page, 0, &bytes)?;
     Ok(page)
+}
+
+/// Engine names separated by spaces, for the log.
+struct EngineList<'a>(&'a [u32]);
+
+impl kernel::fmt::Display for EngineList<'_> {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        self.0
+            .iter()
+            .try_for_each(|&e| kernel::fmt::Write::write_fmt(f, format_args!(" {}", engine_name(e))))
+    }
 }
 
 /// Memory shared with GSP-RM, and the RPC channel.
@@ -140,7 +157,7 @@ impl Gsp {
         pdev: &pci::Device<device::Bound>,
         bar: Bar0<'_>,
         spec: Spec,
-    ) -> Result {
+    ) -> Result<GpuConfig> {
         let dev = pdev.as_ref();
         let start = Instant::<Monotonic>::now();
         let gsp_falcon = Falcon::<GspEngine>::new(dev, bar);
@@ -184,18 +201,33 @@ impl Gsp {
         }
         dev_info!(dev, "booter_load started GSP-RM\n");
 
-        self.wait_ready(pdev, bar, &gsp_falcon, fw.app_version)
+        let gpu = self
+            .wait_ready(pdev, bar, &gsp_falcon, fw.app_version)
+            .and_then(|()| {
+                dev_info!(
+                    dev,
+                    "GSP-RM {} ready (boot took {} ms)\n",
+                    fw::GSP_RM_VERSION,
+                    start.elapsed().as_millis()
+                );
+                enumerate::enumerate(&self.rpc, bar, dev)
+            })
             .inspect_err(|_| {
                 // Stop GSP-RM before the memory it uses is freed.
                 let _ = gsp_falcon.reset();
             })?;
         dev_info!(
             dev,
-            "GSP-RM {} ready ({} ms from probe to init done)\n",
-            fw::GSP_RM_VERSION,
-            start.elapsed().as_millis()
+            "{}: {}, {} MiB VRAM ({} MiB usable), {} GPCs x {} TPCs, engines{}\n",
+            spec.chipset.name(),
+            gpu.name(),
+            gpu.vram_size() >> 20,
+            gpu.usable_vram() >> 20,
+            gpu.gpcs(),
+            gpu.tpcs_per_gpc(),
+            EngineList(gpu.engines())
         );
-        Ok(())
+        Ok(gpu)
     }
 
     /// Hands GSP-RM its configuration and waits for its init-done event.
@@ -230,6 +262,8 @@ impl Gsp {
     /// Asks GSP-RM to shut down and waits until its processor is
     /// suspended (nova-core `Gsp::unload`).
     pub(crate) fn unload(&self, dev: &device::Device, bar: Bar0<'_>) -> Result {
+        // Best effort: GSP-RM frees every client when it unloads anyway.
+        let _ = enumerate::release(&self.rpc, bar, dev);
         let gsp_falcon_mbox0 = || {
             bar.read(crate::falcon::NV_PFALCON_FALCON_MAILBOX0::of::<GspEngine>())
                 .value()

@@ -20,7 +20,8 @@ use kernel::{
 use nvgsp_core::client::{
     self,
     ChipInfo,
-    ClientData, //
+    ClientData,
+    GpuConfig, //
 };
 
 use crate::file::File;
@@ -82,13 +83,19 @@ impl auxiliary::Driver for NvgspDrmDriver {
             .registration_data::<ClientData>()
             .inspect_err(|e| dev_err!(adev, "no nvgsp_core client data: {:?}\n", e))?;
         let chip: ChipInfo = client.chip();
-        let drm = drm::UnregisteredDevice::<Self>::new(adev, Ok::<_, Error>(chip))
+        let gpu = client.gpu();
+        let drm = drm::UnregisteredDevice::<Self>::new(adev, Ok::<_, Error>(GpuData { chip, gpu }))
             .inspect_err(|e| dev_err!(adev, "cannot allocate the DRM device: {:?}\n", e))?;
         // SAFETY: `reg` is stored in `NvgspDrm`, which the driver core drops
         // at unbind; it is never forgotten.
         let reg = unsafe { drm::Registration::new(adev.as_ref(), drm, (), 0) }
             .inspect_err(|e| dev_err!(adev, "cannot register the DRM device: {:?}\n", e))?;
-        dev_info!(adev, "DRM device registered for {}\n", chip.name());
+        dev_info!(
+            adev,
+            "DRM device registered for {} with {} MiB VRAM\n",
+            chip.name(),
+            gpu.vram_size() >> 20
+        );
         Ok(NvgspDrm {
             _drm: reg.device().into(),
             _reg: reg,
@@ -96,9 +103,18 @@ impl auxiliary::Driver for NvgspDrmDriver {
     }
 }
 
+/// What the DRM device knows about its GPU: the identity and the
+/// configuration the core enumerated from GSP-RM.
+pub(crate) struct GpuData {
+    /// Chip identity.
+    pub(crate) chip: ChipInfo,
+    /// GSP-RM's view of the GPU.
+    pub(crate) gpu: GpuConfig,
+}
+
 #[vtable]
 impl drm::Driver for NvgspDrmDriver {
-    type Data = ChipInfo;
+    type Data = GpuData;
     type RegistrationData<'a> = ();
     type File = File;
     type Object = gem::Object<NvgspObject>;

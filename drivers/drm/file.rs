@@ -42,10 +42,16 @@ impl File {
         getparam: &mut uapi::drm_nvgsp_getparam,
         _file: &drm::File<File>,
     ) -> Result<u32> {
-        let chip = &**dev;
+        let data = &**dev;
+        let (chip, gpu) = (&data.chip, &data.gpu);
         getparam.value = match getparam.param {
             uapi::NVGSP_PARAM_CHIPSET => u64::from(chip.chipset()),
             uapi::NVGSP_PARAM_REVISION => u64::from(chip.revision()),
+            uapi::NVGSP_PARAM_VRAM_SIZE => gpu.vram_size(),
+            uapi::NVGSP_PARAM_USABLE_VRAM_SIZE => gpu.usable_vram(),
+            uapi::NVGSP_PARAM_GPC_COUNT => u64::from(gpu.gpcs()),
+            uapi::NVGSP_PARAM_TPC_PER_GPC => u64::from(gpu.tpcs_per_gpc()),
+            uapi::NVGSP_PARAM_ENGINE_MASK => gpu.engine_mask(),
             _ => return Err(EINVAL),
         };
         Ok(0)

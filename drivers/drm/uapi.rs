@@ -21,6 +21,16 @@ pub(crate) const DRM_COMMAND_BASE: u32 = 0x40;
 pub(crate) const NVGSP_PARAM_CHIPSET: u64 = 1;
 /// `NVGSP_PARAM_REVISION`: silicon revision, `major << 4 | minor`.
 pub(crate) const NVGSP_PARAM_REVISION: u64 = 2;
+/// `NVGSP_PARAM_VRAM_SIZE`: VRAM in bytes, as GSP-RM reports it.
+pub(crate) const NVGSP_PARAM_VRAM_SIZE: u64 = 3;
+/// `NVGSP_PARAM_USABLE_VRAM_SIZE`: VRAM GSP-RM leaves to the driver.
+pub(crate) const NVGSP_PARAM_USABLE_VRAM_SIZE: u64 = 4;
+/// `NVGSP_PARAM_GPC_COUNT`: graphics processing clusters.
+pub(crate) const NVGSP_PARAM_GPC_COUNT: u64 = 5;
+/// `NVGSP_PARAM_TPC_PER_GPC`: texture processing clusters per GPC.
+pub(crate) const NVGSP_PARAM_TPC_PER_GPC: u64 = 6;
+/// `NVGSP_PARAM_ENGINE_MASK`: bit n set if an engine of type n exists.
+pub(crate) const NVGSP_PARAM_ENGINE_MASK: u64 = 7;
 
 /// `struct drm_nvgsp_getparam`.
 #[repr(C)]

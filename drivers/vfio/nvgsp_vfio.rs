@@ -41,12 +41,20 @@ impl auxiliary::Driver for NvgspVfioDriver {
             .registration_data::<ClientData>()
             .inspect_err(|e| dev_err!(adev, "no nvgsp_core client data: {:?}\n", e))?;
         let chip = client.chip();
+        let gpu = client.gpu();
         dev_info!(
             adev,
             "vGPU host client bound to {} (chipset {:#x}, revision {:x})\n",
             chip.name(),
             chip.chipset(),
             chip.revision()
+        );
+        dev_info!(
+            adev,
+            "{} MiB VRAM, {} engines (mask {:#x})\n",
+            gpu.vram_size() >> 20,
+            gpu.engines().len(),
+            gpu.engine_mask()
         );
         Ok(NvgspVfioDriver)
     }

@@ -7,13 +7,19 @@
 //! to the message queue in guest memory and raises SWGEN0 on the GSP falcon,
 //! which the host sees as MSI-X vector 0.
 
+pub mod config;
+pub mod objects;
 pub mod queue;
 
 use crate::dev::{self, SharedHw};
 use crate::guest_mem::GuestMemory;
 use log::{error, info, warn};
 use nvgsp_proto::gsp::function::Function;
-use nvgsp_proto::gsp::rpc::{registry::Registry, system_info::GspSystemInfo};
+use nvgsp_proto::gsp::rpc::{
+    registry::Registry,
+    rm::{RpcFree, RpcGspRmAlloc, RpcGspRmControl},
+    system_info::GspSystemInfo,
+};
 use nvgsp_proto::gsp::{msgq, status};
 use nvgsp_proto::wire::Wire;
 use queue::{QueueError, Queues, SharedMem};
@@ -23,12 +29,8 @@ use std::time::Duration;
 
 pub use nvgsp_proto::gsp::libos::LIBOS_INTERRUPT_PROCESSOR_SUSPENDED as LIBOS_SUSPENDED;
 
-/// The configuration GSP-RM reports (GET_GSP_STATIC_INFO and controls).
-#[derive(Clone, Debug)]
-pub struct RmConfig {
-    /// VRAM in bytes.
-    pub vram: u64,
-}
+pub use config::RmConfig;
+use objects::Objects;
 
 /// Where the driver's LibOS arguments say the queues are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,6 +98,7 @@ struct Model {
     queues: Queues,
     hw: SharedHw,
     config: RmConfig,
+    objects: Objects,
     seq_num: u32,
     got_system_info: bool,
     got_registry: bool,
@@ -109,6 +112,7 @@ impl Model {
             queues,
             hw,
             config,
+            objects: Objects::default(),
             seq_num: 0,
             got_system_info: false,
             got_registry: false,
@@ -173,6 +177,57 @@ impl Model {
                     self.got_registry = true;
                 }
                 Err(e) => warn!("GSP-RM: malformed SET_REGISTRY: {e:?}"),
+            },
+            Ok(Function::GetGspStaticInfo) => {
+                let mut out =
+                    vec![0u8; nvgsp_proto::gsp::rpc::static_info::GspStaticConfigInfo::SIZE];
+                self.config.static_info().encode(&mut out);
+                self.reply(h, status::NV_OK, &out)?;
+            }
+            Ok(Function::GspRmAlloc) => match RpcGspRmAlloc::parse(payload) {
+                Ok((mut a, params)) => {
+                    a.status = self
+                        .objects
+                        .alloc(a.h_client, a.h_parent, a.h_object, a.h_class, params);
+                    let mut out = vec![0u8; payload.len()];
+                    a.encode_with(params, &mut out);
+                    self.reply(h, a.status, &out)?;
+                }
+                Err(e) => {
+                    warn!("GSP-RM: malformed GSP_RM_ALLOC: {e:?}");
+                    self.reply(h, status::NV_ERR_INVALID_ARGUMENT, payload)?;
+                }
+            },
+            Ok(Function::GspRmControl) => match RpcGspRmControl::parse(payload) {
+                Ok((mut c, params)) => {
+                    let mut params = params.to_vec();
+                    c.status = self.objects.control(
+                        &self.config,
+                        c.h_client,
+                        c.h_object,
+                        c.cmd,
+                        &mut params,
+                    );
+                    let mut out = vec![0u8; payload.len()];
+                    c.encode_with(&params, &mut out);
+                    self.reply(h, c.status, &out)?;
+                }
+                Err(e) => {
+                    warn!("GSP-RM: malformed GSP_RM_CONTROL: {e:?}");
+                    self.reply(h, status::NV_ERR_INVALID_ARGUMENT, payload)?;
+                }
+            },
+            Ok(Function::Free) => match RpcFree::decode(payload) {
+                Some(mut f) => {
+                    f.params.status = self.objects.free(f.params.h_root, f.params.h_object_old);
+                    let mut out = vec![0u8; RpcFree::SIZE];
+                    f.encode(&mut out);
+                    self.reply(h, f.params.status, &out)?;
+                }
+                None => {
+                    warn!("GSP-RM: FREE of {} bytes is too short", payload.len());
+                    self.reply(h, status::NV_ERR_INVALID_ARGUMENT, payload)?;
+                }
             },
             Ok(Function::UnloadingGuestDriver) => {
                 self.reply(h, status::NV_OK, &[])?;

@@ -77,7 +77,14 @@ fn serve(opts: &options::Options) -> Result<(), String> {
         }
         (None, _) => None,
     };
-    let boot = dev::boot::Boot::new(gsp_rm::RmConfig { vram: opts.vram }, firmware);
+    let defaults = gsp_rm::RmConfig::default();
+    let config = gsp_rm::RmConfig {
+        vram: opts.vram,
+        engines: opts.engines.clone().unwrap_or(defaults.engines),
+        gpcs: opts.gpcs.unwrap_or(defaults.gpcs),
+        tpcs_per_gpc: opts.tpcs_per_gpc.unwrap_or(defaults.tpcs_per_gpc),
+    };
+    let boot = dev::boot::Boot::new(config, firmware);
     let mut device = dev::Device::new(chip, opts.vram, boot, opts.verbose)
         .map_err(|e| format!("cannot allocate VRAM: {e}"))?;
     let server = vfio_user::Server::new(&opts.socket, true, dev::Device::irqs(), device.regions())

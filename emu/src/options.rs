@@ -28,6 +28,12 @@ pub struct Options {
     /// Directory holding `nvidia/<chip>/gsp/*-570.144.bin`, the files the
     /// boot chain checks the driver's images against.
     pub firmware: Option<PathBuf>,
+    /// Engines GSP-RM reports (`NV2080_ENGINE_TYPE_*`), if not the default.
+    pub engines: Option<Vec<u32>>,
+    /// GPC count GSP-RM reports, if not the default.
+    pub gpcs: Option<u32>,
+    /// TPCs per GPC GSP-RM reports, if not the default.
+    pub tpcs_per_gpc: Option<u32>,
 }
 
 /// Why the command line was refused.
@@ -45,6 +51,9 @@ pub enum OptionsError {
     /// A number option with a value that is not a number.
     #[error("bad {0} '{1}': want a number")]
     BadNumber(&'static str, String),
+    /// `--engines` names an engine the model does not know.
+    #[error("bad --engines '{0}': want a comma-separated list of gr, ce0-ce3, nvdec0-1, nvenc0-1, nvjpg0, ofa0, sec2, sw")]
+    BadEngines(String),
     /// `--vram` is not a power of two between 64 MiB and 64 GiB.
     #[error("bad --vram '{0}': want a power of two from 64M to 64G, e.g. 256M or 1G")]
     BadVram(String),
@@ -60,6 +69,9 @@ with -device vfio-user-pci,socket=PATH. Exits when QEMU disconnects.
   --socket PATH   UNIX socket to listen on (must not exist yet)
   --firmware DIR  firmware root with nvidia/ga102/gsp/*-570.144.bin (the
                   guest's /lib/firmware); without it GSP cannot boot
+  --engines LIST  engines GSP-RM reports, e.g. gr,ce0,ce1,nvdec0,nvenc0,sec2,sw
+  --gpcs N        GPCs GSP-RM reports (default 7)
+  --tpcs-per-gpc N  TPCs per GPC GSP-RM reports (default 6)
   --vram SIZE     VRAM and BAR1 size, a power of two: 64M..64G (default 256M)
   -v, --verbose   log every register access
   -h, --help      print this text
@@ -88,6 +100,9 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
     let mut die_after_ms = None;
     let mut boot42 = None;
     let mut firmware = None;
+    let mut engines = None;
+    let mut gpcs = None;
+    let mut tpcs_per_gpc = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -103,6 +118,35 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
                     args.next()
                         .ok_or(OptionsError::MissingValue("--firmware"))?,
                 ))
+            }
+            "--engines" => {
+                let v = args.next().ok_or(OptionsError::MissingValue("--engines"))?;
+                let list: Option<Vec<u32>> = v
+                    .split(',')
+                    .map(crate::gsp_rm::config::engine_by_name)
+                    .collect();
+                engines = Some(
+                    list.filter(|l| !l.is_empty())
+                        .ok_or(OptionsError::BadEngines(v))?,
+                );
+            }
+            "--gpcs" | "--tpcs-per-gpc" => {
+                let name = if arg == "--gpcs" {
+                    "--gpcs"
+                } else {
+                    "--tpcs-per-gpc"
+                };
+                let v = args.next().ok_or(OptionsError::MissingValue(name))?;
+                let n: u32 = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=64).contains(n))
+                    .ok_or(OptionsError::BadNumber(name, v))?;
+                if arg == "--gpcs" {
+                    gpcs = Some(n);
+                } else {
+                    tpcs_per_gpc = Some(n);
+                }
             }
             "--vram" => {
                 let v = args.next().ok_or(OptionsError::MissingValue("--vram"))?;
@@ -137,6 +181,9 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
         die_after_ms,
         boot42,
         firmware,
+        engines,
+        gpcs,
+        tpcs_per_gpc,
     }))
 }
 
@@ -159,6 +206,9 @@ mod tests {
                 die_after_ms: None,
                 boot42: None,
                 firmware: None,
+                engines: None,
+                gpcs: None,
+                tpcs_per_gpc: None,
             }))
         );
         let Ok(Command::Serve(o)) = p(&["--vram", "1G", "--socket", "x", "-v"]) else {
@@ -174,6 +224,19 @@ mod tests {
             Err(OptionsError::BadNumber("--boot42", "zz".into()))
         );
         assert_eq!(p(&["--help", "--bogus"]), Ok(Command::Help));
+        let Ok(Command::Serve(o)) = p(&["--socket", "x", "--engines", "gr,ce0", "--gpcs", "4"])
+        else {
+            panic!()
+        };
+        assert_eq!((o.engines, o.gpcs), (Some(vec![1, 9]), Some(4)));
+        assert_eq!(
+            p(&["--socket", "x", "--engines", "gr,warp"]),
+            Err(OptionsError::BadEngines("gr,warp".into()))
+        );
+        assert_eq!(
+            p(&["--socket", "x", "--tpcs-per-gpc", "0"]),
+            Err(OptionsError::BadNumber("--tpcs-per-gpc", "0".into()))
+        );
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub mod class;
 pub mod fb_layout;
 #[path = "gsp/function.rs"]
 pub mod function;
+#[path = "gsp/gr_info.rs"]
+pub mod gr_info;
 #[path = "gsp/libos.rs"]
 pub mod libos;
 #[path = "gsp/msgq.rs"]

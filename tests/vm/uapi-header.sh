@@ -13,8 +13,10 @@ cat >"$tmp/t.c" <<'EOC'
 #include "nvgsp_drm.h"
 int main(void)
 {
-	printf("%#lx %zu %d %d\n", (unsigned long)DRM_IOCTL_NVGSP_GETPARAM,
-	       sizeof(struct drm_nvgsp_getparam), NVGSP_PARAM_CHIPSET, NVGSP_PARAM_REVISION);
+	printf("%#lx %zu %d %d %d %d %d %d %d\n", (unsigned long)DRM_IOCTL_NVGSP_GETPARAM,
+	       sizeof(struct drm_nvgsp_getparam), NVGSP_PARAM_CHIPSET, NVGSP_PARAM_REVISION,
+	       NVGSP_PARAM_VRAM_SIZE, NVGSP_PARAM_USABLE_VRAM_SIZE, NVGSP_PARAM_GPC_COUNT,
+	       NVGSP_PARAM_TPC_PER_GPC, NVGSP_PARAM_ENGINE_MASK);
 	return 0;
 }
 EOC
@@ -23,4 +25,4 @@ EOC
 scripts/in-root clang -Wall -Werror -I "$NVGSP_TOP/drivers/drm/include/uapi/drm" \
     -I /usr/include/drm -o "$tmp/t" "$tmp/t.c" || fail "the UAPI header does not compile"
 got=$(scripts/in-root "$tmp/t")
-[ "$got" = "0xc0106440 16 1 2" ] || fail "C header gives '$got'"
+[ "$got" = "0xc0106440 16 1 2 3 4 5 6 7" ] || fail "C header gives '$got'"

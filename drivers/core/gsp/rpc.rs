@@ -66,7 +66,6 @@ pub(crate) struct Reply {
     /// `rpc_result`: the NV_STATUS of the call.
     pub(crate) status: u32,
     /// The payload after the RPC header.
-    #[expect(dead_code, reason = "no caller reads reply payloads yet")]
     pub(crate) payload: KVec<u8>,
 }
 

@@ -68,7 +68,7 @@ impl Driver {
             cmd_off: CMDQ,
             msg_off: MSGQ,
         };
-        let rm = GspRm::start(mem.clone(), hw.clone(), args, RmConfig { vram: 256 << 20 }).unwrap();
+        let rm = GspRm::start(mem.clone(), hw.clone(), args, RmConfig::default()).unwrap();
         Driver {
             mem,
             hw,
@@ -196,5 +196,66 @@ fn a_page_table_that_does_not_map_itself_is_refused() {
         cmd_off: CMDQ,
         msg_off: MSGQ,
     };
-    assert!(GspRm::start(mem, hw, args, RmConfig { vram: 1 << 28 }).is_err());
+    assert!(GspRm::start(mem, hw, args, RmConfig::default()).is_err());
+}
+
+#[test]
+fn static_info_and_rm_objects_over_the_queue() {
+    use nvgsp_proto::gsp::class;
+    use nvgsp_proto::gsp::rpc::static_info::GspStaticConfigInfo;
+    let mut d = Driver::new();
+    let seq = d.send(Function::GetGspStaticInfo as u32, &[]);
+    let (h, p) = d.receive();
+    assert_eq!(
+        (h.function, h.sequence, h.rpc_result),
+        (Function::GetGspStaticInfo as u32, seq, 0)
+    );
+    let info = GspStaticConfigInfo::decode(&p).unwrap();
+    assert_eq!(info.fb_length, 256 << 20);
+    assert_eq!(info.gpu_short_name(), b"GA102");
+
+    let alloc = |h_parent, h_object, class, params: &[u8]| {
+        let a = RpcGspRmAlloc {
+            h_client: 0xc1,
+            h_parent,
+            h_object,
+            h_class: class,
+            ..RpcGspRmAlloc::ZERO
+        };
+        let mut buf = vec![0u8; RpcGspRmAlloc::SIZE_WITHOUT_PARAMS + params.len()];
+        a.encode_with(params, &mut buf).unwrap();
+        buf
+    };
+    d.send(
+        Function::GspRmAlloc as u32,
+        &alloc(
+            0,
+            0xc1,
+            class::NV01_ROOT,
+            &[0; class::Nv0000AllocParameters::SIZE],
+        ),
+    );
+    assert_eq!(d.receive().0.rpc_result, 0);
+    // The same client again is a duplicate: RM's status in both places.
+    d.send(
+        Function::GspRmAlloc as u32,
+        &alloc(
+            0,
+            0xc1,
+            class::NV01_ROOT,
+            &[0; class::Nv0000AllocParameters::SIZE],
+        ),
+    );
+    let (h, p) = d.receive();
+    assert_eq!(h.rpc_result, status::NV_ERR_INSERT_DUPLICATE_NAME);
+    assert_eq!(
+        RpcGspRmAlloc::parse(&p).unwrap().0.status,
+        status::NV_ERR_INSERT_DUPLICATE_NAME
+    );
+    let mut free = vec![0u8; RpcFree::SIZE];
+    RpcFree::new(0xc1, 0xc1).encode(&mut free).unwrap();
+    d.send(Function::Free as u32, &free);
+    assert_eq!(d.receive().0.rpc_result, 0);
+    d.send(Function::Free as u32, &free);
+    assert_eq!(d.receive().0.rpc_result, status::NV_ERR_INVALID_CLIENT);
 }

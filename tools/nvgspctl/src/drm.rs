@@ -43,6 +43,16 @@ const DRM_IOCTL_NVGSP_GETPARAM: libc::c_ulong =
 pub const PARAM_CHIPSET: u64 = 1;
 /// `NVGSP_PARAM_REVISION`.
 pub const PARAM_REVISION: u64 = 2;
+/// `NVGSP_PARAM_VRAM_SIZE`.
+pub const PARAM_VRAM_SIZE: u64 = 3;
+/// `NVGSP_PARAM_USABLE_VRAM_SIZE`.
+pub const PARAM_USABLE_VRAM_SIZE: u64 = 4;
+/// `NVGSP_PARAM_GPC_COUNT`.
+pub const PARAM_GPC_COUNT: u64 = 5;
+/// `NVGSP_PARAM_TPC_PER_GPC`.
+pub const PARAM_TPC_PER_GPC: u64 = 6;
+/// `NVGSP_PARAM_ENGINE_MASK`.
+pub const PARAM_ENGINE_MASK: u64 = 7;
 
 fn ioctl<T>(f: &File, req: libc::c_ulong, arg: &mut T) -> io::Result<()> {
     // SAFETY: `arg` is a live, exclusively borrowed `#[repr(C)]` struct whose

@@ -25,6 +25,28 @@ fn chip_name(chipset: u64) -> &'static str {
     }
 }
 
+/// Short name of engine type `t` (NVIDIA's `NV2080_ENGINE_TYPE_*`).
+fn engine_name(t: u32) -> &'static str {
+    match t {
+        0x01 => "gr",
+        0x09..=0x12 => [
+            "ce0", "ce1", "ce2", "ce3", "ce4", "ce5", "ce6", "ce7", "ce8", "ce9",
+        ][(t - 0x09) as usize],
+        0x13..=0x1a => [
+            "nvdec0", "nvdec1", "nvdec2", "nvdec3", "nvdec4", "nvdec5", "nvdec6", "nvdec7",
+        ][(t - 0x13) as usize],
+        0x1b..=0x1d => ["nvenc0", "nvenc1", "nvenc2"][(t - 0x1b) as usize],
+        0x22 => "sw",
+        0x26 => "sec2",
+        0x27 => "host",
+        0x2b..=0x32 => [
+            "nvjpg0", "nvjpg1", "nvjpg2", "nvjpg3", "nvjpg4", "nvjpg5", "nvjpg6", "nvjpg7",
+        ][(t - 0x2b) as usize],
+        0x33 => "ofa0",
+        _ => "unknown",
+    }
+}
+
 fn open(path: &str) -> std::io::Result<File> {
     OpenOptions::new().read(true).write(true).open(path)
 }
@@ -66,6 +88,24 @@ fn info(device: Option<String>) -> Result<(), String> {
         rev >> 4,
         rev & 0xf
     );
+    let get = |param, name| {
+        drm::getparam(&f, param).map_err(|e| format!("{path}: GETPARAM({name}): {e}"))
+    };
+    let vram = get(drm::PARAM_VRAM_SIZE, "VRAM_SIZE")?;
+    let usable = get(drm::PARAM_USABLE_VRAM_SIZE, "USABLE_VRAM_SIZE")?;
+    let gpcs = get(drm::PARAM_GPC_COUNT, "GPC_COUNT")?;
+    let tpcs = get(drm::PARAM_TPC_PER_GPC, "TPC_PER_GPC")?;
+    let mask = get(drm::PARAM_ENGINE_MASK, "ENGINE_MASK")?;
+    println!(
+        "vram: {} MiB ({} MiB usable), {gpcs} GPCs x {tpcs} TPCs",
+        vram >> 20,
+        usable >> 20
+    );
+    let engines: Vec<&str> = (0..64)
+        .filter(|b| mask & (1 << b) != 0)
+        .map(engine_name)
+        .collect();
+    println!("engines: {}", engines.join(" "));
     Ok(())
 }
 

@@ -1,0 +1,169 @@
+//! The GPU configuration GSP-RM reports: GET_GSP_STATIC_INFO and the info
+//! controls. Defaults are a GA102 as shipped on a GeForce RTX 3090 class
+//! board (7 GPCs of 6 TPCs, 384-bit GDDR6X, 6 MiB L2); VRAM, the engine
+//! list and the GPC/TPC counts come from the command line.
+
+use nvgsp_proto::gsp::class::{self, FbRegionInfo};
+use nvgsp_proto::gsp::fb_layout::FbLayout;
+use nvgsp_proto::gsp::gr_info;
+use nvgsp_proto::gsp::rpc::static_info::GspStaticConfigInfo;
+use nvgsp_proto::wire::Wire;
+
+/// Engine names the command line accepts, with their `NV2080_ENGINE_TYPE_*`
+/// numbers (cl2080.h: GRAPHICS 0x01, COPY0 0x09.., NVDEC0 0x13..,
+/// NVENC0 0x1b.., SW 0x22, SEC2 0x26, NVJPEG0 0x2b, OFA0 0x33).
+pub const ENGINE_NAMES: &[(&str, u32)] = &[
+    ("gr", class::NV2080_ENGINE_TYPE_GRAPHICS),
+    ("ce0", class::NV2080_ENGINE_TYPE_COPY0),
+    ("ce1", class::NV2080_ENGINE_TYPE_COPY0 + 1),
+    ("ce2", class::NV2080_ENGINE_TYPE_COPY0 + 2),
+    ("ce3", class::NV2080_ENGINE_TYPE_COPY0 + 3),
+    ("nvdec0", class::NV2080_ENGINE_TYPE_NVDEC0),
+    ("nvdec1", class::NV2080_ENGINE_TYPE_NVDEC0 + 1),
+    ("nvenc0", class::NV2080_ENGINE_TYPE_NVENC0),
+    ("nvenc1", class::NV2080_ENGINE_TYPE_NVENC0 + 1),
+    ("nvjpg0", class::NV2080_ENGINE_TYPE_NVJPEG0),
+    ("ofa0", class::NV2080_ENGINE_TYPE_OFA0),
+    ("sec2", class::NV2080_ENGINE_TYPE_SEC2),
+    ("sw", class::NV2080_ENGINE_TYPE_SW),
+];
+
+/// The engine number of `name`.
+pub fn engine_by_name(name: &str) -> Option<u32> {
+    ENGINE_NAMES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|&(_, t)| t)
+}
+
+/// The handles GSP-RM uses for its own client, device and subdevice
+/// (reported in the static info; values as nouveau sees them in logs:
+/// the internal client is 0xc1d00000 plus an index).
+const INTERNAL_HANDLES: (u32, u32, u32) = (0xc1d0_0000, 0x5c00_0001, 0x5c00_0002);
+
+/// The reported configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RmConfig {
+    /// VRAM in bytes.
+    pub vram: u64,
+    /// `NV2080_ENGINE_TYPE_*` of each engine.
+    pub engines: Vec<u32>,
+    /// GPCs.
+    pub gpcs: u32,
+    /// TPCs per GPC.
+    pub tpcs_per_gpc: u32,
+}
+
+impl Default for RmConfig {
+    fn default() -> Self {
+        let names = [
+            "gr", "ce0", "ce1", "ce2", "nvdec0", "nvdec1", "nvenc0", "sec2", "sw",
+        ];
+        RmConfig {
+            vram: 256 << 20,
+            engines: names.iter().filter_map(|n| engine_by_name(n)).collect(),
+            gpcs: 7,
+            tpcs_per_gpc: 6,
+        }
+    }
+}
+
+const L2_CACHE_SIZE: u32 = 6 << 20;
+const BUS_WIDTH: u32 = 384;
+
+impl RmConfig {
+    /// The VRAM GSP-RM leaves to clients: below the non-WPR heap of the
+    /// layout the boot used (the bootloader and image sizes move it by
+    /// little; the model assumes 570.144's).
+    fn usable_end(&self) -> u64 {
+        FbLayout::ga102(self.vram, 0x6000, 0x3c9_9000).map_or(0, |l| l.non_wpr_heap.start)
+    }
+
+    /// GET_GSP_STATIC_INFO's reply.
+    pub fn static_info(&self) -> GspStaticConfigInfo {
+        let mut s = GspStaticConfigInfo::ZERO;
+        s.fb_length = self.vram;
+        s.fb_bus_width = BUS_WIDTH;
+        s.fb_ram_type = class::NV2080_CTRL_FB_INFO_RAM_TYPE_GDDR6X;
+        s.l2_cache_size = L2_CACHE_SIZE;
+        s.fbp_mask = 0xfff;
+        s.fbio_mask = 0xfff;
+        copy_str(&mut s.gpu_name_string, b"NVIDIA GeForce RTX 3090");
+        copy_str(&mut s.gpu_short_name_string, b"GA102");
+        for &e in &self.engines {
+            if let Some(w) = s.engine_caps.get_mut((e / 32) as usize) {
+                *w |= 1 << (e % 32);
+            }
+        }
+        let usable = FbRegionInfo {
+            base: 0,
+            limit: self.usable_end().saturating_sub(1),
+            performance: 1000,
+            support_compressed: 1,
+            support_iso: 1,
+            ..FbRegionInfo::ZERO
+        };
+        let reserved = FbRegionInfo {
+            base: self.usable_end(),
+            limit: self.vram - 1,
+            reserved: 1,
+            b_protected: 1,
+            ..FbRegionInfo::ZERO
+        };
+        s.fb_region_info_params.num_fb_regions = 2;
+        s.fb_region_info_params.fb_region[0] = usable;
+        s.fb_region_info_params.fb_region[1] = reserved;
+        (
+            s.h_internal_client,
+            s.h_internal_device,
+            s.h_internal_subdevice,
+        ) = INTERNAL_HANDLES;
+        s.b_vbios_valid = 1;
+        s
+    }
+
+    /// `NV2080_CTRL_CMD_FB_GET_INFO_V2` entries (sizes in KiB, as RM
+    /// reports them).
+    pub fn fb_info(&self, index: u32) -> Option<u32> {
+        let kib = |b: u64| u32::try_from(b >> 10).unwrap_or(u32::MAX);
+        Some(match index {
+            class::NV2080_CTRL_FB_INFO_INDEX_RAM_SIZE
+            | class::NV2080_CTRL_FB_INFO_INDEX_TOTAL_RAM_SIZE
+            | class::NV2080_CTRL_FB_INFO_INDEX_BAR1_SIZE => kib(self.vram),
+            class::NV2080_CTRL_FB_INFO_INDEX_USABLE_RAM_SIZE
+            | class::NV2080_CTRL_FB_INFO_INDEX_HEAP_SIZE
+            | class::NV2080_CTRL_FB_INFO_INDEX_HEAP_FREE => kib(self.usable_end()),
+            class::NV2080_CTRL_FB_INFO_INDEX_BUS_WIDTH => BUS_WIDTH,
+            class::NV2080_CTRL_FB_INFO_INDEX_RAM_TYPE => class::NV2080_CTRL_FB_INFO_RAM_TYPE_GDDR6X,
+            class::NV2080_CTRL_FB_INFO_INDEX_L2CACHE_SIZE => L2_CACHE_SIZE,
+            class::NV2080_CTRL_FB_INFO_INDEX_FBP_MASK => 0xfff,
+            _ => return None,
+        })
+    }
+
+    /// `NV2080_CTRL_CMD_GPU_GET_INFO_V2` entries.
+    pub fn gpu_info(&self, index: u32) -> Option<u32> {
+        Some(match index {
+            class::NV2080_CTRL_GPU_INFO_INDEX_MINOR_REVISION_EXT => 1,
+            class::NV2080_CTRL_GPU_INFO_INDEX_SYSMEM_ACCESS => 1,
+            class::NV2080_CTRL_GPU_INFO_INDEX_GPU_SM_VERSION => 0x806,
+            class::NV2080_CTRL_GPU_INFO_INDEX_DISPLAY_ENABLED => 0,
+            _ => return None,
+        })
+    }
+
+    /// `NV2080_CTRL_CMD_GR_GET_INFO_V2` entries.
+    pub fn gr_info(&self, index: u32) -> Option<u32> {
+        Some(match index {
+            gr_info::GR_INFO_INDEX_LITTER_NUM_GPCS => self.gpcs,
+            gr_info::GR_INFO_INDEX_LITTER_NUM_TPC_PER_GPC => self.tpcs_per_gpc,
+            gr_info::GR_INFO_INDEX_LITTER_NUM_SM_PER_TPC => 2,
+            _ => return None,
+        })
+    }
+}
+
+fn copy_str(dst: &mut [u8], s: &[u8]) {
+    let n = s.len().min(dst.len().saturating_sub(1));
+    dst[..n].copy_from_slice(&s[..n]);
+}
