@@ -79,7 +79,11 @@ pub struct GpuConfig {
 impl GpuConfig {
     /// The board's name as GSP-RM reports it, e.g. "NVIDIA GeForce RTX 3090".
     pub fn name(&self) -> &str {
-        let len = self.name.iter().position(|&c| c == 0).unwrap_or(self.name.len());
+        let len = self
+            .name
+            .iter()
+            .position(|&c| c == 0)
+            .unwrap_or(self.name.len());
         core::str::from_utf8(&self.name[..len]).unwrap_or("?")
     }
 
@@ -137,7 +141,10 @@ pub fn engine_name(t: u32) -> &'static str {
         (0x2b, "nvjpg0"),
         (0x33, "ofa0"),
     ];
-    NAMES.iter().find(|(n, _)| *n == t).map_or("unknown", |&(_, s)| s)
+    NAMES
+        .iter()
+        .find(|(n, _)| *n == t)
+        .map_or("unknown", |&(_, s)| s)
 }
 
 /// A client's handle on one GPU: the registration data of its auxiliary

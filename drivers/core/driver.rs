@@ -61,6 +61,8 @@ impl Drop for Running<'_> {
 /// the shared memory and the BAR it uses.
 #[pin_data]
 pub(crate) struct NvgspCore<'bound> {
+    #[pin]
+    _debugfs: crate::debugfs::GpuDebugfs,
     _drm: Option<auxiliary::Registration<'bound, ClientData>>,
     _vfio: Option<auxiliary::Registration<'bound, ClientData>>,
     _running: Running<'bound>,
@@ -224,8 +226,21 @@ impl pci::Driver for NvgspCoreDriver {
                     let gpu = gsp.boot(pdev, bar, *spec)?;
                     Running { dev: pdev.as_ref(), bar, gsp, gpu }
                 },
+                _: {
+                    crate::sysfs::add(
+                        pdev.as_ref(),
+                        spec.chipset.name(),
+                        crate::gsp::fw::GSP_RM_VERSION,
+                        &_running.gpu,
+                    )?;
+                },
                 _drm: register_client(pdev, kinds.drm, client::DRM, id, *spec, _running.gpu)?,
                 _vfio: register_client(pdev, kinds.vfio, client::VFIO, id, *spec, _running.gpu)?,
+                _debugfs <- crate::debugfs::GpuDebugfs::new(
+                    pdev.as_ref().name(),
+                    _running.gsp.rpc.stats.clone(),
+                    _running.gpu,
+                ),
             }))
         })
     }

@@ -104,9 +104,9 @@ struct EngineList<'a>(&'a [u32]);
 
 impl kernel::fmt::Display for EngineList<'_> {
     fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
-        self.0
-            .iter()
-            .try_for_each(|&e| kernel::fmt::Write::write_fmt(f, format_args!(" {}", engine_name(e))))
+        self.0.iter().try_for_each(|&e| {
+            kernel::fmt::Write::write_fmt(f, format_args!(" {}", engine_name(e)))
+        })
     }
 }
 

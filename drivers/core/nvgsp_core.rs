@@ -14,6 +14,7 @@ use kernel::{
 };
 
 pub mod client;
+mod debugfs;
 mod driver;
 mod falcon;
 mod gpu;
@@ -21,6 +22,7 @@ mod gsp;
 mod intr;
 mod proto;
 mod regs;
+mod sysfs;
 
 /// The wire-structure support of `proto/`, where its macro expects it.
 pub(crate) use proto::wire;
@@ -46,11 +48,14 @@ pub(crate) fn clients() -> ClientKinds {
 struct NvgspCoreModule {
     #[pin]
     _driver: Registration<pci::Adapter<driver::NvgspCoreDriver>>,
+    // Dropped after the driver is unregistered (declaration order).
+    _debugfs_root: debugfs::RootGuard,
 }
 
 impl InPlaceModule for NvgspCoreModule {
     fn init(module: &'static kernel::ThisModule) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
+            _debugfs_root: debugfs::RootGuard::new(),
             _driver <- Registration::new(client::MODULE_NAME, module),
         })
     }

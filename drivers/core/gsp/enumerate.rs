@@ -92,11 +92,23 @@ pub(crate) fn enumerate(rpc: &Rpc, bar: Bar0<'_>, dev: &device::Device) -> Resul
     let h = CORE_HANDLES;
     let mut root = Nv0000AllocParameters::ZERO;
     root.h_client = h.client;
-    rm::alloc(rpc, bar, dev, (h.client, 0, h.client, class::NV01_ROOT), &encode(&root)?)?;
+    rm::alloc(
+        rpc,
+        bar,
+        dev,
+        (h.client, 0, h.client, class::NV01_ROOT),
+        &encode(&root)?,
+    )?;
     let queried = (|| {
         let mut device = Nv0080AllocParameters::ZERO;
         device.h_client_share = h.client;
-        rm::alloc(rpc, bar, dev, (h.client, h.client, h.device, class::NV01_DEVICE_0), &encode(&device)?)?;
+        rm::alloc(
+            rpc,
+            bar,
+            dev,
+            (h.client, h.client, h.device, class::NV01_DEVICE_0),
+            &encode(&device)?,
+        )?;
         let subdevice = Nv2080AllocParameters::ZERO;
         rm::alloc(
             rpc,
@@ -134,7 +146,9 @@ pub(crate) fn enumerate(rpc: &Rpc, bar: Bar0<'_>, dev: &device::Device) -> Resul
         )?;
         let gr: GrGetInfoV2Params = decode(dev, "GR info", &out)?;
         gpu.gpcs = gr.get(gr_info::GR_INFO_INDEX_LITTER_NUM_GPCS).unwrap_or(0);
-        gpu.tpcs_per_gpc = gr.get(gr_info::GR_INFO_INDEX_LITTER_NUM_TPC_PER_GPC).unwrap_or(0);
+        gpu.tpcs_per_gpc = gr
+            .get(gr_info::GR_INFO_INDEX_LITTER_NUM_TPC_PER_GPC)
+            .unwrap_or(0);
 
         let out = rm::control(
             rpc,
@@ -142,10 +156,15 @@ pub(crate) fn enumerate(rpc: &Rpc, bar: Bar0<'_>, dev: &device::Device) -> Resul
             dev,
             sub,
             class::NV2080_CTRL_CMD_FB_GET_INFO_V2,
-            &encode(&Nv2080CtrlFbGetInfoV2Params::request(&[class::NV2080_CTRL_FB_INFO_INDEX_RAM_SIZE]))?,
+            &encode(&Nv2080CtrlFbGetInfoV2Params::request(&[
+                class::NV2080_CTRL_FB_INFO_INDEX_RAM_SIZE,
+            ]))?,
         )?;
         let fb: Nv2080CtrlFbGetInfoV2Params = decode(dev, "FB info", &out)?;
-        let ram = u64::from(fb.get(class::NV2080_CTRL_FB_INFO_INDEX_RAM_SIZE).unwrap_or(0)) << 10;
+        let ram = u64::from(
+            fb.get(class::NV2080_CTRL_FB_INFO_INDEX_RAM_SIZE)
+                .unwrap_or(0),
+        ) << 10;
         if ram != gpu.vram_size {
             dev_warn!(
                 dev,

@@ -62,7 +62,11 @@ pub(crate) fn alloc(
         h_class: class,
         ..RpcGspRmAlloc::ZERO
     };
-    let mut buf = KVec::from_elem(0u8, RpcGspRmAlloc::SIZE_WITHOUT_PARAMS + params.len(), GFP_KERNEL)?;
+    let mut buf = KVec::from_elem(
+        0u8,
+        RpcGspRmAlloc::SIZE_WITHOUT_PARAMS + params.len(),
+        GFP_KERNEL,
+    )?;
     hdr.encode_with(params, &mut buf).ok_or(EINVAL)?;
     let reply = rpc.call(bar, Function::GspRmAlloc, &buf)?;
     let (r, _) = RpcGspRmAlloc::parse(&reply.payload).map_err(|_| {
@@ -89,7 +93,11 @@ pub(crate) fn control(
         cmd,
         ..RpcGspRmControl::ZERO
     };
-    let mut buf = KVec::from_elem(0u8, RpcGspRmControl::SIZE_WITHOUT_PARAMS + params.len(), GFP_KERNEL)?;
+    let mut buf = KVec::from_elem(
+        0u8,
+        RpcGspRmControl::SIZE_WITHOUT_PARAMS + params.len(),
+        GFP_KERNEL,
+    )?;
     hdr.encode_with(params, &mut buf).ok_or(EINVAL)?;
     let reply = rpc.call(bar, Function::GspRmControl, &buf)?;
     let (r, out) = RpcGspRmControl::parse(&reply.payload).map_err(|_| {
@@ -98,7 +106,13 @@ pub(crate) fn control(
     })?;
     check(dev, "control", r.status)?;
     if out.len() != params.len() {
-        dev_err!(dev, "GSP-RM control {:#x} returned {} bytes for {}\n", cmd, out.len(), params.len());
+        dev_err!(
+            dev,
+            "GSP-RM control {:#x} returned {} bytes for {}\n",
+            cmd,
+            out.len(),
+            params.len()
+        );
         return Err(EPROTO);
     }
     let mut v = KVec::new();
@@ -107,9 +121,17 @@ pub(crate) fn control(
 }
 
 /// Frees `object` (and everything below it) in `client`.
-pub(crate) fn free(rpc: &Rpc, bar: Bar0<'_>, dev: &device::Device, client: u32, object: u32) -> Result {
+pub(crate) fn free(
+    rpc: &Rpc,
+    bar: Bar0<'_>,
+    dev: &device::Device,
+    client: u32,
+    object: u32,
+) -> Result {
     let mut buf = [0u8; RpcFree::SIZE];
-    RpcFree::new(client, object).encode(&mut buf).ok_or(EINVAL)?;
+    RpcFree::new(client, object)
+        .encode(&mut buf)
+        .ok_or(EINVAL)?;
     let reply = rpc.call(bar, Function::Free, &buf)?;
     check(dev, "free", reply.status)
 }

@@ -24,6 +24,7 @@ use kernel::{
             Atomic,
             Relaxed, //
         },
+        Arc,
         CondVar,
         CondVarTimeoutResult,
         Mutex, //
@@ -132,8 +133,8 @@ pub(crate) struct Rpc {
     pending: Mutex<Pending>,
     #[pin]
     wake: CondVar,
-    /// Counters.
-    pub(crate) stats: Stats,
+    /// Counters, shared with debugfs.
+    pub(crate) stats: Arc<Stats>,
 }
 
 fn function_name(f: u32) -> &'static str {
@@ -150,7 +151,7 @@ impl Rpc {
             rx <- new_mutex!(Rx { read: 0 }),
             pending <- new_mutex!(Pending { waiters: KVec::new(), events: 0 }),
             wake <- new_condvar!(),
-            stats: Stats::new(),
+            stats: Arc::new(Stats::new(), GFP_KERNEL)?,
         })
     }
 
