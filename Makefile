@@ -7,7 +7,7 @@
 SHELL := /bin/bash
 PROFILES := full host
 
-.PHONY: all build root kernels modules userspace run test lint fmt clean
+.PHONY: all build root kernels modules userspace run test bench lint fmt clean
 
 all: build
 
@@ -32,6 +32,10 @@ run: build
 # Everything: cargo tests and the VM scenarios; ends with "N passed, N failed".
 test: build
 	@tests/run
+
+# RPC and BAR0 round trips in one VM run, with their ratios (scripts/bench).
+bench: build
+	@scripts/bench
 
 lint: root
 	cargo fmt --all --check

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! debugfs: `/sys/kernel/debug/nvgsp/<pci device>/` with `rpc` (RPC
-//! counters and the mean round trip) and `gpu` (the enumerated
-//! configuration).
+//! counters and the mean round trip), `gpu` (the enumerated configuration),
+//! and two probes for tests and benchmarks: each read of `bar0_read` does
+//! one BAR0 register read, each read of `rpc_null` one RPC of a control
+//! that does nothing (`NV2080_CTRL_CMD_NULL`); both print the operation's
+//! own duration in nanoseconds.
 
 use kernel::{
     debugfs::{
@@ -21,7 +24,19 @@ use crate::{
         engine_name,
         GpuConfig, //
     },
-    gsp::rpc::Stats,
+    driver::Bar0,
+    gsp::{
+        rpc::Stats,
+        Gsp, //
+    },
+    regs::NV_PMC_BOOT_0,
+};
+use kernel::{
+    io::Io,
+    time::{
+        Instant,
+        Monotonic, //
+    },
 };
 
 /// The module's debugfs directory, `nvgsp`. Set in module init before the
@@ -87,6 +102,68 @@ impl core::fmt::Debug for GpuView {
     }
 }
 
+/// What the probe files reach: the BAR and GSP of one bound GPU.
+#[derive(Clone, Copy)]
+pub(crate) struct Target {
+    bar: *const kernel::pci::Bar<'static, { crate::driver::BAR0_SIZE }>,
+    gsp: *const Gsp,
+}
+
+// SAFETY: `Target` only hands out shared references to `Bar` and `Gsp`,
+// which are `Sync`; see `Target::new` for why they stay valid.
+unsafe impl Send for Target {}
+// SAFETY: as above.
+unsafe impl Sync for Target {}
+
+impl Target {
+    /// # Safety
+    ///
+    /// `bar` and `gsp` must stay valid until every file created with this
+    /// target is removed. `NvgspCore` guarantees it: its debugfs directory
+    /// is its first field, dropped before the GSP and the BAR, and removing
+    /// a debugfs file waits for reads in progress.
+    pub(crate) unsafe fn new(bar: Bar0<'_>, gsp: &Gsp) -> Self {
+        Self {
+            bar: core::ptr::from_ref(bar).cast(),
+            gsp: core::ptr::from_ref(gsp),
+        }
+    }
+
+    fn get(&self) -> (Bar0<'_>, &Gsp) {
+        // SAFETY: valid while the file exists (`Target::new`).
+        unsafe { (&*self.bar, &*self.gsp) }
+    }
+}
+
+/// `bar0_read`: one read of `NV_PMC_BOOT_0` per file read.
+struct Bar0Probe(Target);
+
+impl core::fmt::Debug for Bar0Probe {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let (bar, _) = self.0.get();
+        let start = Instant::<Monotonic>::now();
+        let boot0 = bar.read(NV_PMC_BOOT_0).into_raw();
+        let ns = start.elapsed().as_nanos();
+        write!(f, "{ns} {boot0:#010x}")
+    }
+}
+
+/// `rpc_null`: one `NV2080_CTRL_CMD_NULL` RPC per file read.
+struct RpcNullProbe(Target);
+
+impl core::fmt::Debug for RpcNullProbe {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let (bar, gsp) = self.0.get();
+        let start = Instant::<Monotonic>::now();
+        let r = gsp.null_control(bar);
+        let ns = start.elapsed().as_nanos();
+        match r {
+            Ok(()) => write!(f, "{ns} ok"),
+            Err(e) => write!(f, "{ns} error {}", e.to_errno()),
+        }
+    }
+}
+
 /// One GPU's debugfs directory.
 #[pin_data]
 pub(crate) struct GpuDebugfs {
@@ -94,6 +171,10 @@ pub(crate) struct GpuDebugfs {
     _rpc: File<RpcView>,
     #[pin]
     _gpu: File<GpuView>,
+    #[pin]
+    _bar0_read: File<Bar0Probe>,
+    #[pin]
+    _rpc_null: File<RpcNullProbe>,
     _dir: Dir,
 }
 
@@ -103,6 +184,7 @@ impl GpuDebugfs {
         name: &'a CStr,
         stats: Arc<Stats>,
         gpu: GpuConfig,
+        target: Target,
     ) -> impl PinInit<Self, Error> + 'a {
         #[allow(static_mut_refs)]
         // SAFETY: `ROOT` is only written in module init and exit, when no
@@ -113,6 +195,8 @@ impl GpuDebugfs {
             Ok(try_pin_init!(Self {
                 _rpc <- dir.read_only_file(c"rpc", RpcView(stats)),
                 _gpu <- dir.read_only_file(c"gpu", GpuView(gpu)),
+                _bar0_read <- dir.read_only_file(c"bar0_read", Bar0Probe(target)),
+                _rpc_null <- dir.read_only_file(c"rpc_null", RpcNullProbe(target)),
                 _dir: dir,
             }))
         })

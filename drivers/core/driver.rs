@@ -31,7 +31,7 @@ use crate::{
 };
 
 /// Size of BAR0, the register aperture, on every GSP-era chip.
-const BAR0_SIZE: usize = SZ_16M;
+pub(crate) const BAR0_SIZE: usize = SZ_16M;
 
 /// The mapped register aperture.
 pub(crate) type Bar0<'a> = &'a pci::Bar<'a, BAR0_SIZE>;
@@ -240,6 +240,9 @@ impl pci::Driver for NvgspCoreDriver {
                     pdev.as_ref().name(),
                     _running.gsp.rpc.stats.clone(),
                     _running.gpu,
+                    // SAFETY: `_debugfs` is the first field of `NvgspCore`,
+                    // dropped before the GSP and BAR the target points to.
+                    unsafe { crate::debugfs::Target::new(_running.bar, _running.gsp) },
                 ),
             }))
         })

@@ -259,6 +259,22 @@ impl Gsp {
             .inspect_err(|_| dev_err!(dev, "GSP-RM did not finish its initialization\n"))
     }
 
+    /// Runs `NV2080_CTRL_CMD_NULL` on the core's subdevice: one full RPC
+    /// round trip that GSP-RM answers without doing anything.
+    pub(crate) fn null_control(&self, bar: Bar0<'_>) -> Result {
+        let h = enumerate::CORE_HANDLES;
+        let dev = self.rpc.device();
+        rm::control(
+            &self.rpc,
+            bar,
+            dev,
+            (h.client, h.subdevice),
+            crate::proto::gsp::class::NV2080_CTRL_CMD_NULL,
+            &[],
+        )
+        .map(|_| ())
+    }
+
     /// Asks GSP-RM to shut down and waits until its processor is
     /// suspended (nova-core `Gsp::unload`).
     pub(crate) fn unload(&self, dev: &device::Device, bar: Bar0<'_>) -> Result {

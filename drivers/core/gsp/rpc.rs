@@ -155,6 +155,11 @@ impl Rpc {
         })
     }
 
+    /// The device the channel belongs to, for log lines.
+    pub(crate) fn device(&self) -> &device::Device {
+        &self.dev
+    }
+
     /// Bus address of the shared queue region.
     pub(crate) fn queues_dma_address(&self) -> u64 {
         self.queues.dma_address()

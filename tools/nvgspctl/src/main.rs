@@ -3,12 +3,21 @@
 //! `nvgspctl info` finds the render node of the nvgsp driver and prints the
 //! chip identity it reports through `DRM_IOCTL_NVGSP_GETPARAM`.
 
+mod bench;
 mod drm;
 
 use std::fs::{File, OpenOptions};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: nvgspctl info [--device /dev/dri/renderDN]\n";
+const USAGE: &str = "\
+usage: nvgspctl info [--device /dev/dri/renderDN]
+       nvgspctl bench PROBE THREADS CALLS
+
+  info    the GPU behind an nvgsp render node: identity, VRAM, engines
+  bench   read a debugfs probe of nvgsp_core (e.g.
+          /sys/kernel/debug/nvgsp/0000:00:02.0/rpc_null or bar0_read) CALLS
+          times from THREADS threads; prints p50/p99 and calls/s
+";
 
 /// Chip names by chipset number (nova-core `define_chipset!`).
 fn chip_name(chipset: u64) -> &'static str {
@@ -109,11 +118,31 @@ fn info(device: Option<String>) -> Result<(), String> {
     Ok(())
 }
 
+fn bench(path: &str, threads: &str, calls: &str) -> Result<(), String> {
+    let threads: usize = threads
+        .parse()
+        .map_err(|_| format!("bad thread count '{threads}'"))?;
+    let calls: usize = calls
+        .parse()
+        .map_err(|_| format!("bad call count '{calls}'"))?;
+    let _ = bench::read_once(path)?;
+    let r = bench::run(path, threads, calls)?;
+    println!(
+        "{path}: {} calls, {} errors, {threads} threads, p50 {} ns, p99 {} ns, {:.0} calls/s",
+        r.calls, r.errors, r.p50_ns, r.p99_ns, r.calls_per_sec
+    );
+    if r.errors > 0 {
+        return Err(format!("{} of {} calls failed", r.errors, r.calls));
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["info"] => info(None),
         ["info", "--device", dev] => info(Some(dev.to_string())),
+        ["bench", path, threads, calls] => bench(path, threads, calls),
         ["-h"] | ["--help"] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
