@@ -42,12 +42,13 @@ struct Running<'bound> {
     bar: Bar0<'bound>,
     gsp: &'bound Gsp,
     gpu: client::GpuConfig,
+    bundle: crate::gsp::UnloadBundle,
 }
 
 impl Drop for Running<'_> {
     fn drop(&mut self) {
         // Errors are logged by unload(); the device goes away regardless.
-        let _ = self.gsp.unload(self.dev, self.bar);
+        let _ = self.gsp.unload(self.dev, self.bar, &self.bundle);
     }
 }
 
@@ -223,8 +224,8 @@ impl pci::Driver for NvgspCoreDriver {
                 _running: unsafe {
                     let bar: Bar0<'bound> = &*core::ptr::from_ref(&*bar);
                     let gsp: &'bound Gsp = &*core::ptr::from_ref(&*gsp);
-                    let gpu = gsp.boot(pdev, bar, *spec)?;
-                    Running { dev: pdev.as_ref(), bar, gsp, gpu }
+                    let (gpu, bundle) = gsp.boot(pdev, bar, *spec)?;
+                    Running { dev: pdev.as_ref(), bar, gsp, gpu, bundle }
                 },
                 _: {
                     crate::sysfs::add(

@@ -328,14 +328,14 @@ pub(crate) struct LoadableUcode<'a> {
 
 /// One falcon of the GPU behind `bar`.
 pub(crate) struct Falcon<'a, E: FalconEngine> {
-    dev: &'a device::Device<device::Bound>,
+    dev: &'a device::Device,
     bar: Bar0<'a>,
     _engine: core::marker::PhantomData<E>,
 }
 
 impl<'a, E: FalconEngine> Falcon<'a, E> {
     /// The falcon `E` of the GPU `dev`.
-    pub(crate) fn new(dev: &'a device::Device<device::Bound>, bar: Bar0<'a>) -> Self {
+    pub(crate) fn new(dev: &'a device::Device, bar: Bar0<'a>) -> Self {
         Self {
             dev,
             bar,

@@ -38,6 +38,7 @@ use crate::{
         Falcon, //
     },
     gpu::Spec,
+    proto::firmware::vbios::appif::FwsecCommand,
     proto::gsp::{
         args::GspArgumentsCached,
         fb_layout::FbLayout,
@@ -54,6 +55,7 @@ use crate::{
 
 mod enumerate;
 pub(crate) mod fw;
+mod fwsec;
 pub(crate) mod queues;
 pub(crate) mod regs;
 mod rm;
@@ -97,6 +99,44 @@ fn coherent_page<T: Wire>(dev: &device::Device<device::Bound>, v: &T) -> Result<
     v.encode(&mut bytes).ok_or(EINVAL)?;
     write_bytes(&page, 0, &bytes)?;
     Ok(page)
+}
+
+/// What puts the GPU back after GSP-RM stopped, so it can boot again
+/// without a reset: FWSEC-SB on the GSP falcon, then booter_unload on SEC2
+/// to remove WPR2 (nova-core `tu102.rs` `Sec2UnloadBundle`).
+pub(crate) struct UnloadBundle {
+    fwsec_sb: fwsec::Fwsec,
+    booter_unload: fw::Booter,
+}
+
+impl UnloadBundle {
+    /// Runs FWSEC-SB, then booter_unload if WPR2 exists; both are tried.
+    pub(crate) fn run(&self, dev: &device::Device, bar: Bar0<'_>) -> Result {
+        let gsp_falcon = Falcon::<GspEngine>::new(dev, bar);
+        let sb = self.fwsec_sb.run(dev, &gsp_falcon, "FWSEC-SB");
+        if regs::wpr2_range(bar).is_none() {
+            return sb;
+        }
+        let sec2 = Falcon::<Sec2>::new(dev, bar);
+        sec2.reset()?;
+        sec2.load(&self.booter_unload.loadable())?;
+        // booter_unload's sentinel arguments (nova-core, nouveau).
+        let (mbox0, _) = sec2.boot(0xff, 0xff)?;
+        if mbox0 != 0 {
+            dev_err!(dev, "booter_unload failed with status {:#x}\n", mbox0);
+            return Err(EIO);
+        }
+        if let Some(w) = regs::wpr2_range(bar) {
+            dev_err!(
+                dev,
+                "WPR2 still set ({:#x}..{:#x}) after booter_unload\n",
+                w.start,
+                w.end
+            );
+            return Err(EBUSY);
+        }
+        sb
+    }
 }
 
 /// Engine names separated by spaces, for the log.
@@ -157,7 +197,7 @@ impl Gsp {
         pdev: &pci::Device<device::Bound>,
         bar: Bar0<'_>,
         spec: Spec,
-    ) -> Result<GpuConfig> {
+    ) -> Result<(GpuConfig, UnloadBundle)> {
         let dev = pdev.as_ref();
         let start = Instant::<Monotonic>::now();
         let gsp_falcon = Falcon::<GspEngine>::new(dev, bar);
@@ -184,20 +224,86 @@ impl Gsp {
         let wpr_meta = coherent_page(dev, &GspFwWprMeta::for_boot(&layout, &fw.sysmem_images()))?;
         dev_dbg!(dev, "VRAM layout {:x?}\n", layout);
 
-        // The GSP falcon's boot ROM takes the LibOS arguments' address.
-        gsp_falcon.reset()?;
-        crate::intr::route_swgen0(bar);
-        let libos = self.libos.dma_address();
-        gsp_falcon.boot(libos as u32, (libos >> 32) as u32)?;
+        if let Some(w) = regs::wpr2_range(bar) {
+            dev_err!(
+                dev,
+                "WPR2 already exists ({:#x}..{:#x}): the GPU needs a reset before GSP-RM can boot\n",
+                w.start,
+                w.end
+            );
+            return Err(EBUSY);
+        }
+        let rom = crate::vbios::read(dev, bar)?;
+        let frts = fwsec::Fwsec::new(
+            dev,
+            bar,
+            &rom,
+            FwsecCommand::Frts {
+                offset: layout.frts.start,
+                size: layout.frts.len(),
+            },
+        )?;
+        // What unbind needs to put the GPU back, prepared while firmware
+        // can still be loaded.
+        let bundle = UnloadBundle {
+            fwsec_sb: fwsec::Fwsec::new(dev, bar, &rom, FwsecCommand::Sb)?,
+            booter_unload: fw::Booter::new(dev, spec.chipset, "booter_unload", &|id| {
+                sec2.fuse_version(id)
+            })?,
+        };
+        drop(rom);
 
-        // booter_load on SEC2 verifies GSP-RM and starts it.
-        sec2.reset()?;
-        sec2.load(&fw.booter.loadable())?;
-        let meta = wpr_meta.dma_address();
-        let (mbox0, _) = sec2.boot(meta as u32, (meta >> 32) as u32)?;
-        if mbox0 != 0 {
-            dev_err!(dev, "booter_load failed with status {:#x}\n", mbox0);
+        // FWSEC-FRTS carves WPR2 out of the top of VRAM.
+        frts.run(dev, &gsp_falcon, "FWSEC-FRTS")?;
+        let err = bar.read(regs::NV_PBUS_SW_SCRATCH_0E).frts_err_code().get();
+        if err != 0 {
+            dev_err!(dev, "FWSEC-FRTS returned error code {:#x}\n", err);
+            let _ = bundle.run(dev, bar);
             return Err(EIO);
+        }
+        match regs::wpr2_range(bar) {
+            Some(w) if w.start == layout.frts.start => {
+                dev_info!(
+                    dev,
+                    "FWSEC-FRTS set up WPR2 at {:#x}..{:#x}\n",
+                    w.start,
+                    w.end
+                );
+            }
+            w => {
+                dev_err!(
+                    dev,
+                    "WPR2 is {:x?} after FWSEC-FRTS, expected it at {:#x}\n",
+                    w,
+                    layout.frts.start
+                );
+                let _ = bundle.run(dev, bar);
+                return Err(EIO);
+            }
+        }
+
+        let started = (|| {
+            // The GSP falcon's boot ROM takes the LibOS arguments' address.
+            gsp_falcon.reset()?;
+            crate::intr::route_swgen0(bar);
+            let libos = self.libos.dma_address();
+            gsp_falcon.boot(libos as u32, (libos >> 32) as u32)?;
+
+            // booter_load on SEC2 verifies GSP-RM and starts it.
+            sec2.reset()?;
+            sec2.load(&fw.booter.loadable())?;
+            let meta = wpr_meta.dma_address();
+            let (mbox0, _) = sec2.boot(meta as u32, (meta >> 32) as u32)?;
+            if mbox0 != 0 {
+                dev_err!(dev, "booter_load failed with status {:#x}\n", mbox0);
+                return Err(EIO);
+            }
+            Ok(())
+        })();
+        if let Err(e) = started {
+            let _ = gsp_falcon.reset();
+            let _ = bundle.run(dev, bar);
+            return Err(e);
         }
         dev_info!(dev, "booter_load started GSP-RM\n");
 
@@ -213,8 +319,10 @@ impl Gsp {
                 enumerate::enumerate(&self.rpc, bar, dev)
             })
             .inspect_err(|_| {
-                // Stop GSP-RM before the memory it uses is freed.
+                // Stop GSP-RM before the memory it uses is freed, and give
+                // the GPU back in a state the next boot accepts.
                 let _ = gsp_falcon.reset();
+                let _ = bundle.run(dev, bar);
             })?;
         dev_info!(
             dev,
@@ -227,7 +335,7 @@ impl Gsp {
             gpu.tpcs_per_gpc(),
             EngineList(gpu.engines())
         );
-        Ok(gpu)
+        Ok((gpu, bundle))
     }
 
     /// Hands GSP-RM its configuration and waits for its init-done event.
@@ -277,7 +385,12 @@ impl Gsp {
 
     /// Asks GSP-RM to shut down and waits until its processor is
     /// suspended (nova-core `Gsp::unload`).
-    pub(crate) fn unload(&self, dev: &device::Device, bar: Bar0<'_>) -> Result {
+    pub(crate) fn unload(
+        &self,
+        dev: &device::Device,
+        bar: Bar0<'_>,
+        bundle: &UnloadBundle,
+    ) -> Result {
         // Best effort: GSP-RM frees every client when it unloads anyway.
         let _ = enumerate::release(&self.rpc, bar, dev);
         let gsp_falcon_mbox0 = || {
@@ -304,6 +417,7 @@ impl Gsp {
             SUSPEND_TIMEOUT,
         )
         .inspect_err(|_| dev_err!(dev, "GSP-RM did not suspend\n"))?;
+        bundle.run(dev, bar)?;
         dev_info!(dev, "GSP-RM shut down\n");
         Ok(())
     }

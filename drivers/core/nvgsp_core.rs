@@ -23,6 +23,7 @@ mod intr;
 mod proto;
 mod regs;
 mod sysfs;
+mod vbios;
 
 /// The wire-structure support of `proto/`, where its macro expects it.
 pub(crate) use proto::wire;

@@ -112,12 +112,7 @@ impl Device {
     pub fn new(chip: ChipId, vram: u64, boot: boot::Boot, verbose: bool) -> io::Result<Device> {
         Ok(Device {
             config: ConfigSpace::new(vram),
-            hw: Hw::new(Bar0::with_fuses(
-                chip,
-                vram,
-                boot.vbios(),
-                boot.sec2_fuses(),
-            )),
+            hw: Hw::new(Bar0::with_fuses(chip, vram, boot.vbios(), boot.fuses())),
             vram: Vram::new(vram)?,
             mem: GuestMemory::default(),
             boot,

@@ -33,6 +33,7 @@ pub struct BooterImage {
 }
 
 /// The files of one chip.
+#[derive(Clone)]
 pub struct Firmware {
     /// `.fwimage` of gsp-570.144.bin.
     pub gsp_image: Vec<u8>,
@@ -42,6 +43,8 @@ pub struct Firmware {
     pub bootloader: Vec<u8>,
     /// booter_load as loaded.
     pub booter_load: BooterImage,
+    /// booter_unload as loaded.
+    pub booter_unload: BooterImage,
 }
 
 fn read(dir: &Path, chip: &str, name: &str) -> Result<Vec<u8>, String> {
@@ -59,17 +62,21 @@ impl Firmware {
         let bl_file = read(dir, chip, "bootloader")?;
         let bl = RiscvFirmware::parse(&bl_file)
             .map_err(|e| format!("bootloader-{VERSION}.bin: {e:?}"))?;
-        let booter_file = read(dir, chip, "booter_load")?;
-        let hs = HsFirmware::parse(&booter_file)
-            .map_err(|e| format!("booter_load-{VERSION}.bin: {e:?}"))?;
         Ok(Firmware {
             gsp_image: rm.image.to_vec(),
             gsp_signature: rm.signature.to_vec(),
             bootloader: bl.image().to_vec(),
-            booter_load: booter_image(&hs)
-                .map_err(|e| format!("booter_load-{VERSION}.bin: {e}"))?,
+            booter_load: load_booter(dir, chip, "booter_load")?,
+            booter_unload: load_booter(dir, chip, "booter_unload")?,
         })
     }
+}
+
+/// Reads the heavy-secure ucode file `name` of `chip` and cuts it as loaded.
+fn load_booter(dir: &Path, chip: &str, name: &str) -> Result<BooterImage, String> {
+    let file = read(dir, chip, name)?;
+    let hs = HsFirmware::parse(&file).map_err(|e| format!("{name}-{VERSION}.bin: {e:?}"))?;
+    booter_image(&hs).map_err(|e| format!("{name}-{VERSION}.bin: {e}"))
 }
 
 /// The chip's fuse is at booter's own fuse version, so signature 0 is the

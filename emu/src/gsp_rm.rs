@@ -8,6 +8,7 @@
 //! which the host sees as MSI-X vector 0.
 
 pub mod config;
+pub mod faults;
 pub mod objects;
 pub mod queue;
 
@@ -30,6 +31,7 @@ use std::time::Duration;
 pub use nvgsp_proto::gsp::libos::LIBOS_INTERRUPT_PROCESSOR_SUSPENDED as LIBOS_SUSPENDED;
 
 pub use config::RmConfig;
+use faults::{Fault, FaultKind};
 use objects::Objects;
 
 /// Where the driver's LibOS arguments say the queues are.
@@ -210,7 +212,11 @@ impl Model {
                     );
                     let mut out = vec![0u8; payload.len()];
                     c.encode_with(&params, &mut out);
-                    self.reply(h, c.status, &out)?;
+                    if nvgsp_proto::gsp::class::is_null_cmd(c.cmd) {
+                        self.reply_with_faults(h, c.status, &out)?;
+                    } else {
+                        self.reply(h, c.status, &out)?;
+                    }
                 }
                 Err(e) => {
                     warn!("GSP-RM: malformed GSP_RM_CONTROL: {e:?}");
@@ -245,10 +251,81 @@ impl Model {
         }
         if !self.init_done && self.got_system_info && self.got_registry {
             self.init_done = true;
+            if Fault::fires(&self.config.faults, FaultKind::NoInitDone) {
+                warn!("GSP-RM: fault injection: no GSP_INIT_DONE");
+                return Ok(());
+            }
             self.event(Function::GspInitDone as u32, &[])?;
             info!("GSP-RM: init done ({} MiB VRAM)", self.config.vram >> 20);
         }
         Ok(())
+    }
+
+    /// Sends the reply to command `h`, committing the armed message fault.
+    fn reply_with_faults(
+        &mut self,
+        h: msgq::Header,
+        result: u32,
+        payload: &[u8],
+    ) -> Result<(), QueueError> {
+        let faults = self.config.faults.clone();
+        let fault = [
+            FaultKind::BadChecksum,
+            FaultKind::BadLength,
+            FaultKind::OversizedCount,
+            FaultKind::WrongSequence,
+            FaultKind::UnknownFunction,
+            FaultKind::NoReply,
+            FaultKind::LateReply,
+            FaultKind::DuplicateSequence,
+        ]
+        .into_iter()
+        .find(|&k| Fault::fires(&faults, k));
+        let Some(fault) = fault else {
+            return self.reply(h, result, payload);
+        };
+        warn!(
+            "GSP-RM: fault injection: {fault:?} in the reply to sequence {}",
+            h.sequence
+        );
+        match fault {
+            FaultKind::NoReply => return Ok(()),
+            FaultKind::LateReply => std::thread::sleep(Duration::from_secs(3)),
+            FaultKind::UnknownFunction => self.send(0x7777, 0, status::NV_OK, &[])?,
+            FaultKind::DuplicateSequence => self.reply(h, result, payload)?,
+            _ => {}
+        }
+        let mut buf = vec![0u8; msgq::ELEMENT_SIZE_MAX];
+        let len = msgq::encode(
+            &mut buf,
+            self.seq_num,
+            h.function,
+            h.sequence,
+            result,
+            payload,
+        )
+        .ok_or(QueueError::BadHeader("message too large for one element"))?;
+        let put =
+            |b: &mut [u8], off: usize, v: u32| b[off..off + 4].copy_from_slice(&v.to_le_bytes());
+        let r = msgq::ELEMENT_HEADER_SIZE;
+        match fault {
+            FaultKind::BadChecksum => buf[32] ^= 0x5a,
+            FaultKind::BadLength => put(&mut buf, r + 8, msgq::ELEMENT_SIZE_MAX as u32),
+            FaultKind::OversizedCount => put(&mut buf, 40, 17),
+            FaultKind::WrongSequence => put(&mut buf, r + 24, h.sequence.wrapping_add(1000)),
+            _ => {}
+        }
+        if matches!(
+            fault,
+            FaultKind::BadLength | FaultKind::OversizedCount | FaultKind::WrongSequence
+        ) {
+            // Still a correctly checksummed element: only the field is wrong.
+            put(&mut buf, 32, 0);
+            let sum = msgq::checksum(&buf[..len]);
+            put(&mut buf, 32, sum);
+        }
+        self.seq_num = self.seq_num.wrapping_add(1);
+        self.post(&buf[..len])
     }
 
     /// Sends the reply to command `h`: same function and sequence.
@@ -271,10 +348,16 @@ impl Model {
         let mut buf = vec![0u8; msgq::ELEMENT_SIZE_MAX];
         let len = msgq::encode(&mut buf, self.seq_num, function, sequence, result, payload)
             .ok_or(QueueError::BadHeader("message too large for one element"))?;
+        self.seq_num = self.seq_num.wrapping_add(1);
+        self.post(&buf[..len])
+    }
+
+    /// Posts an encoded element and raises the interrupt.
+    fn post(&mut self, element: &[u8]) -> Result<(), QueueError> {
         // Wait for room: the driver drains the queue from its interrupt.
         let mut tries = 0;
         loop {
-            match self.queues.post(&buf[..len]) {
+            match self.queues.post(element) {
                 Err(QueueError::Full) if tries < 500 => {
                     tries += 1;
                     dev::lock(&self.hw).raise_gsp_swgen0();
@@ -283,7 +366,6 @@ impl Model {
                 r => break r?,
             }
         }
-        self.seq_num = self.seq_num.wrapping_add(1);
         dev::lock(&self.hw).raise_gsp_swgen0();
         Ok(())
     }

@@ -34,6 +34,8 @@ pub struct Options {
     pub gpcs: Option<u32>,
     /// TPCs per GPC GSP-RM reports, if not the default.
     pub tpcs_per_gpc: Option<u32>,
+    /// Faults GSP-RM commits (`--fault`).
+    pub faults: Vec<crate::gsp_rm::faults::Fault>,
 }
 
 /// Why the command line was refused.
@@ -54,6 +56,9 @@ pub enum OptionsError {
     /// `--engines` names an engine the model does not know.
     #[error("bad --engines '{0}': want a comma-separated list of gr, ce0-ce3, nvdec0-1, nvenc0-1, nvjpg0, ofa0, sec2, sw")]
     BadEngines(String),
+    /// `--fault` names a fault the model does not know.
+    #[error("bad --fault '{0}': want KIND[:COUNT], KIND one of bad-checksum, bad-length, unknown-function, duplicate-sequence, wrong-sequence, oversized-count, no-reply, late-reply, no-init-done, static-info-error")]
+    BadFault(String),
     /// `--vram` is not a power of two between 64 MiB and 64 GiB.
     #[error("bad --vram '{0}': want a power of two from 64M to 64G, e.g. 256M or 1G")]
     BadVram(String),
@@ -78,6 +83,11 @@ with -device vfio-user-pci,socket=PATH. Exits when QEMU disconnects.
 
 Fault injection (for tests):
   --die-after-ms N  exit abruptly with status 1, N ms after start
+  --fault KIND[:COUNT]  GSP-RM misbehaves COUNT times (default 1): a reply
+                    to an NV2080_CTRL_CMD_NULL control with bad-checksum,
+                    bad-length, unknown-function, duplicate-sequence,
+                    wrong-sequence, oversized-count, no-reply or late-reply;
+                    or at boot: no-init-done, static-info-error
   --boot42 VALUE    identify as the chip whose NV_PMC_BOOT_42 is VALUE (hex)
 ";
 
@@ -103,6 +113,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
     let mut engines = None;
     let mut gpcs = None;
     let mut tpcs_per_gpc = None;
+    let mut faults = Vec::new();
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -148,6 +159,12 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
                     tpcs_per_gpc = Some(n);
                 }
             }
+            "--fault" => {
+                let v = args.next().ok_or(OptionsError::MissingValue("--fault"))?;
+                faults.push(
+                    crate::gsp_rm::faults::Fault::parse(&v).ok_or(OptionsError::BadFault(v))?,
+                );
+            }
             "--vram" => {
                 let v = args.next().ok_or(OptionsError::MissingValue("--vram"))?;
                 vram = parse_size(&v)
@@ -184,6 +201,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
         engines,
         gpcs,
         tpcs_per_gpc,
+        faults,
     }))
 }
 
@@ -209,6 +227,7 @@ mod tests {
                 engines: None,
                 gpcs: None,
                 tpcs_per_gpc: None,
+                faults: Vec::new(),
             }))
         );
         let Ok(Command::Serve(o)) = p(&["--vram", "1G", "--socket", "x", "-v"]) else {

@@ -42,9 +42,6 @@
 //! executes them: the device model checks what the driver loaded against
 //! [`SynthVbios::expected_dmem`] and the IMEM image.
 
-// Not wired into the device model yet; only the tests use it so far.
-#![allow(dead_code)]
-
 use nvgsp_proto::firmware::vbios::appif::{
     AppifEntryV1, AppifHeaderV1, DmemInterface, DmemMapperV3, FwsecCommand, APPIF_HEADER_VERSION_1,
     APPIF_ID_DMEMMAPPER, DMEMMAPPER_SIGNATURE, DMEMMAPPER_VERSION_3, INIT_CMD_FRTS, INIT_CMD_SB,
@@ -117,6 +114,30 @@ pub struct Config {
     pub ucode_id: u8,
 }
 
+impl Config {
+    /// The emulated GA102 board's VBIOS: PCI device 0x2204 (as the emulated
+    /// function reports), FWSEC signed for fuse versions 1 and 2, run on
+    /// the GSP (engine id mask 0x400, nova-core
+    /// `signature_reg_fuse_version_ga102` then reads the GSP fuses), ucode
+    /// id 9 (the model's choice: not 1, so that a driver indexing the
+    /// fuse array wrongly reads a zero fuse).
+    pub const GA102: Config = Config {
+        device_id: 0x2204,
+        signature_versions: 0b110,
+        engine_id_mask: 0x400,
+        ucode_id: 9,
+    };
+
+    /// The value of `NV_FUSE_OPT_FPF_GSP_UCODE<ucode_id>_VERSION` on a chip
+    /// fused for the newest signature there is: fuses are burnt one bit
+    /// per revision, so version `v` reads `(1 << v) - 1` and its highest
+    /// set bit (counting from 1) is `v` (nova-core, nouveau `fls()`).
+    pub fn gsp_fuse(&self) -> u32 {
+        let newest = 15u32.saturating_sub(self.signature_versions.leading_zeros());
+        (1u32 << newest) - 1
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -130,6 +151,8 @@ impl Default for Config {
 
 /// Where one synthetic FWSEC ucode is in the ROM.
 #[derive(Clone, Debug)]
+// Some facts only the tests read.
+#[cfg_attr(not(test), allow(dead_code))]
 pub struct FwsecFacts {
     /// Falcon ucode table application id (FWSEC_PROD or FWSEC_DBG).
     pub application_id: u8,
@@ -158,6 +181,8 @@ pub struct FwsecFacts {
 /// A synthesized VBIOS and the facts the device model checks the driver
 /// against.
 #[derive(Clone, Debug)]
+// Some facts only the tests read.
+#[cfg_attr(not(test), allow(dead_code))]
 pub struct SynthVbios {
     /// The ROM image (what BAR0 0x300000.. reads return).
     pub rom: Vec<u8>,
@@ -177,6 +202,12 @@ impl SynthVbios {
     /// The FWSEC_PROD IMEM image the driver must load into IMEM.
     pub fn imem(&self) -> &[u8] {
         &self.rom[self.fwsec.imem.clone()]
+    }
+
+    /// The FWSEC_DBG IMEM image (what a driver that picked the debug ucode
+    /// loads).
+    pub fn dbg_imem(&self) -> &[u8] {
+        &self.rom[self.fwsec_dbg.imem.clone()]
     }
 
     /// The FWSEC_PROD DMEM image as stored (before the driver patches it).
@@ -693,6 +724,31 @@ mod tests {
             s.loaded_command(s.dmem()).is_err(),
             "unpatched DMEM asks for nothing"
         );
+    }
+
+    #[test]
+    fn the_emulated_boards_vbios_and_fuse() {
+        let cfg = Config::GA102;
+        let s = synthesize(&cfg);
+        assert_eq!(
+            (s.fwsec.application_id, s.fwsec_dbg.application_id),
+            (APPID_FWSEC_PROD, APPID_FWSEC_DBG)
+        );
+        let f = Vbios::parse(&s.rom).unwrap().fwsec().unwrap();
+        assert_eq!(
+            (
+                f.desc.engine_id_mask,
+                f.desc.ucode_id,
+                f.desc.signature_count
+            ),
+            (0x400, 9, 2)
+        );
+        // Fuses burnt for versions 1 and 2: version 2, the second signature.
+        assert_eq!(cfg.gsp_fuse(), 0b11);
+        let v = nvgsp_proto::firmware::fuse_version(cfg.gsp_fuse());
+        assert_eq!((v, f.signature_index(v)), (2, Ok(1)));
+        assert_eq!(s.dbg_imem(), &s.rom[s.fwsec_dbg.imem.clone()]);
+        assert_eq!(Config::default().gsp_fuse(), 0b1);
     }
 
     #[test]

@@ -118,3 +118,12 @@ pub const DMEM_SIZE: usize = 0x1_0000;
 /// 1..=16, one u32 each; the highest set bit selects a heavy-secure
 /// ucode's signature (nova-core `regs.rs`).
 pub const FUSE_SEC2_UCODE1_VERSION: u32 = 0x0082_4140;
+
+/// `NV_FUSE_OPT_FPF_GSP_UCODE1_VERSION(0)`: fuse versions of GSP ucode ids
+/// 1..=16 (FWSEC runs on the GSP: its engine id mask is 0x400), one u32
+/// each, read like the SEC2 ones (nova-core `regs.rs`,
+/// `signature_reg_fuse_version_ga102`).
+pub const FUSE_GSP_UCODE1_VERSION: u32 = 0x0082_41c0;
+/// Number of `NV_FUSE_OPT_FPF_*_UCODE<id>_VERSION` registers per engine
+/// (nova-core `NV_FUSE_OPT_FPF_SIZE`).
+pub const FUSE_UCODE_COUNT: usize = 16;

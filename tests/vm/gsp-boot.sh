@@ -28,6 +28,7 @@ expect_out '^vram: 1024 MiB \([0-9]+ MiB usable\), 4 GPCs x 5 TPCs$'
 expect_out '^engines: gr ce0 ce1 nvdec0 nvenc0 sw sec2$'
 # The boot chain's steps, driver side and device side.
 expect_log 'nvgsp_core .*: GSP firmware 570\.144 loaded'
+expect_log 'nvgsp_core .*: FWSEC-FRTS set up WPR2 at 0x[0-9a-f]+\.\.0x[0-9a-f]+'
 expect_log 'nvgsp_core .*: booter_load started GSP-RM'
 expect_log 'nvgsp_core .*: GSP-RM 570\.144 ready \(boot took [0-9]+ ms\)'
 expect_log 'nvgsp_core .*: GA102: NVIDIA GeForce RTX 3090, 1024 MiB VRAM'

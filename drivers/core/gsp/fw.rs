@@ -241,43 +241,11 @@ impl GspFirmware {
         chipset: Chipset,
         fuse_version: &impl Fn(u8) -> Result<u32>,
     ) -> Result<Booter> {
-        let file = request(dev, chipset, "booter_load")?;
-        let hs = HsFirmware::parse(file.data()).map_err(|e| parse_error(dev, "booter_load", e))?;
-        let layout = hs
-            .ga102_layout()
-            .map_err(|e| parse_error(dev, "booter_load", e))?;
-        let fuse = fuse_version(hs.ucode_id())?;
-        let index = hs.signature_index(fuse).map_err(|e| {
-            dev_err!(
-                dev,
-                "booter_load has no signature for fuse version {}\n",
-                fuse
-            );
-            parse_error(dev, "booter_load", e)
-        })?;
-        let sig = hs
-            .signature(index)
-            .map_err(|e| parse_error(dev, "booter_load", e))?;
-        let image = dma_copy(dev, hs.image(), 256)?;
-        write_bytes(&image, hs.patch_loc as usize, sig)?;
-        let seg = |t: pfw::LoadTarget| Segment {
-            src: t.src as usize,
-            dst: t.dst,
-            len: t.len as usize,
-        };
-        Ok(Booter {
-            image,
-            imem: seg(layout.imem_sec),
-            dmem: seg(layout.dmem),
-            brom: BromParams {
-                pkc_data_offset: hs.pkc_data_offset(),
-                engine_id_mask: u32::from(hs.engine_id_mask()),
-                ucode_id: hs.ucode_id(),
-            },
-            boot_vector: layout.boot_addr,
-        })
+        Booter::new(dev, chipset, "booter_load", fuse_version)
     }
+}
 
+impl GspFirmware {
     /// Size of the GSP-RM image (`.fwimage`).
     pub(crate) fn elf_size(&self) -> u64 {
         self.elf_size as u64
@@ -299,5 +267,44 @@ impl GspFirmware {
             signature: self.signature.dma_address(),
             signature_size: self.signature_size as u64,
         }
+    }
+}
+
+impl Booter {
+    /// Loads `name` (booter_load or booter_unload) of `chipset`, signed
+    /// for the fuse `fuse_version` reads.
+    pub(crate) fn new(
+        dev: &device::Device<device::Bound>,
+        chipset: Chipset,
+        name: &str,
+        fuse_version: &impl Fn(u8) -> Result<u32>,
+    ) -> Result<Booter> {
+        let file = request(dev, chipset, name)?;
+        let hs = HsFirmware::parse(file.data()).map_err(|e| parse_error(dev, name, e))?;
+        let layout = hs.ga102_layout().map_err(|e| parse_error(dev, name, e))?;
+        let fuse = fuse_version(hs.ucode_id())?;
+        let index = hs.signature_index(fuse).map_err(|e| {
+            dev_err!(dev, "{} has no signature for fuse version {}\n", name, fuse);
+            parse_error(dev, name, e)
+        })?;
+        let sig = hs.signature(index).map_err(|e| parse_error(dev, name, e))?;
+        let image = dma_copy(dev, hs.image(), 256)?;
+        write_bytes(&image, hs.patch_loc as usize, sig)?;
+        let seg = |t: pfw::LoadTarget| Segment {
+            src: t.src as usize,
+            dst: t.dst,
+            len: t.len as usize,
+        };
+        Ok(Booter {
+            image,
+            imem: seg(layout.imem_sec),
+            dmem: seg(layout.dmem),
+            brom: BromParams {
+                pkc_data_offset: hs.pkc_data_offset(),
+                engine_id_mask: u32::from(hs.engine_id_mask()),
+                ucode_id: hs.ucode_id(),
+            },
+            boot_vector: layout.boot_addr,
+        })
     }
 }

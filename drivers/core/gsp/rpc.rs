@@ -89,6 +89,9 @@ struct Tx {
 
 struct Rx {
     read: u32,
+    /// The element sequence number the next message must carry, once the
+    /// first one set it.
+    seq_num: Option<u32>,
 }
 
 /// Counters for debugfs.
@@ -148,7 +151,7 @@ impl Rpc {
             queues: Queues::new(dev)?,
             dev: dev.into(),
             tx <- new_mutex!(Tx { write: 0, seq_num: 0, sequence: 1 }),
-            rx <- new_mutex!(Rx { read: 0 }),
+            rx <- new_mutex!(Rx { read: 0, seq_num: None }),
             pending <- new_mutex!(Pending { waiters: KVec::new(), events: 0 }),
             wake <- new_condvar!(),
             stats: Arc::new(Stats::new(), GFP_KERNEL)?,
@@ -288,7 +291,23 @@ impl Rpc {
                 Ok(Some((element, next))) => {
                     rx.read = next;
                     match msgq::parse_element(&element) {
-                        Ok((h, payload)) => self.dispatch(h, payload),
+                        Ok((h, payload)) => {
+                            let expected = rx.seq_num.unwrap_or(h.seq_num);
+                            // Resynchronise on whatever arrived, so one bad
+                            // number costs one message and one line.
+                            rx.seq_num = Some(h.seq_num.wrapping_add(1));
+                            if h.seq_num != expected {
+                                self.stats.bad_messages.fetch_add(1, Relaxed);
+                                dev_err!(
+                                    self.dev,
+                                    "GSP message out of order: sequence number {}, expected {}: dropped\n",
+                                    h.seq_num,
+                                    expected
+                                );
+                                continue;
+                            }
+                            self.dispatch(h, payload)
+                        }
                         Err(e) => {
                             self.stats.bad_messages.fetch_add(1, Relaxed);
                             dev_err!(self.dev, "GSP sent a malformed message: {:?}\n", e);

@@ -4,12 +4,23 @@ use super::falcon::{self, Engine, Falcon};
 use crate::guest_mem::GuestMemory;
 use nvgsp_proto::chip::{self, ChipId};
 use nvgsp_proto::falcon as f;
+use std::ops::Range;
 
 /// Registers outside the falcons, with their offsets (Linux 7.3
 /// `drivers/gpu/nova-core/regs.rs` and `fb/regs.rs`).
 pub mod reg {
-    /// `NV_PBUS_SW_SCRATCH(0xe)`: FWSEC-FRTS error code in bits 31:16.
+    /// `NV_PBUS_SW_SCRATCH(i)`, i < [`SW_SCRATCH_COUNT`]: software scratch
+    /// registers the VBIOS ucodes report through.
+    pub const SW_SCRATCH: u32 = 0x0000_1400;
+    /// Number of `NV_PBUS_SW_SCRATCH` registers (nova-core `regs.rs`).
+    pub const SW_SCRATCH_COUNT: usize = 64;
+    /// `NV_PBUS_SW_SCRATCH(0xe)`: FWSEC-FRTS error code in bits 31:16
+    /// (nova-core `NV_PBUS_SW_SCRATCH_0E_FRTS_ERR`, nouveau
+    /// `nvkm_gsp_fwsec_frts`).
     pub const SW_SCRATCH_0E: u32 = 0x0000_1438;
+    /// `NV_PBUS_SW_SCRATCH(0x15)`: FWSEC-SB error code in bits 15:0
+    /// (nouveau `nvkm_gsp_fwsec_sb`).
+    pub const SW_SCRATCH_15: u32 = 0x0000_1454;
     /// `NV_PFB_NISO_FLUSH_SYSMEM_ADDR`: sysmembar page, bits 39:8.
     pub const FLUSH_SYSMEM_ADDR: u32 = 0x0010_0c10;
     /// `NV_PFB_NISO_FLUSH_SYSMEM_ADDR_HI`: bits 63:40.
@@ -22,9 +33,12 @@ pub mod reg {
     pub const GFW_BOOT: u32 = 0x0011_8234;
     /// `NV_PGC6_AON_SECURE_SCRATCH_GROUP_42`: usable VRAM in MiB.
     pub const USABLE_FB_SIZE_IN_MB: u32 = 0x0011_83a4;
-    /// `NV_PFB_PRI_MMU_WPR2_ADDR_LO`: WPR2 start, bits 39:12 in 31:4.
+    /// `NV_PFB_PRI_MMU_WPR2_ADDR_LO`: WPR2 start, address bits 39:12 in
+    /// `_VAL` (31:4). Only heavy-secure ucode writes it.
     pub const WPR2_ADDR_LO: u32 = 0x001f_a824;
-    /// `NV_PFB_PRI_MMU_WPR2_ADDR_HI`: WPR2 end (inclusive last 4K page).
+    /// `NV_PFB_PRI_MMU_WPR2_ADDR_HI`: WPR2 end (exclusive, as nova-core
+    /// `fb/regs.rs` `higher_bound` reads it), address bits 39:12 in `_VAL`
+    /// (31:4); `_VAL` 0: no WPR2.
     pub const WPR2_ADDR_HI: u32 = 0x001f_a828;
     /// The PROM window: the VBIOS image, read 32 bits at a time.
     pub const PROM: u32 = 0x0030_0000;
@@ -47,6 +61,30 @@ pub enum Effect {
     Reset(Engine),
 }
 
+/// The ucode version fuses the boot ROMs and the driver read to pick a
+/// heavy-secure ucode's signature: `NV_FUSE_OPT_FPF_<engine>_UCODE<id>_VERSION`
+/// for ucode ids 1..=16, the data in bits 15:0 (nova-core `regs.rs`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Fuses {
+    /// SEC2's (booter_load, booter_unload), at
+    /// [`f::FUSE_SEC2_UCODE1_VERSION`].
+    pub sec2: [u32; f::FUSE_UCODE_COUNT],
+    /// The GSP's (FWSEC), at [`f::FUSE_GSP_UCODE1_VERSION`].
+    pub gsp: [u32; f::FUSE_UCODE_COUNT],
+}
+
+/// The `NV_PFB_PRI_MMU_WPR2_ADDR_*` `_VAL` encoding of `addr`: bits 39:12
+/// in register bits 31:4 (`_ALIGNMENT` 12).
+fn wpr2_val(addr: u64) -> u32 {
+    ((addr >> 12) << 4) as u32
+}
+
+/// The address a `NV_PFB_PRI_MMU_WPR2_ADDR_*` register value stands for
+/// (nova-core `lower_bound` / `higher_bound`: `_VAL << 12`).
+fn wpr2_addr(reg: u32) -> u64 {
+    u64::from(reg >> 4) << 12
+}
+
 /// The registers of the modelled GPU.
 pub struct Bar0 {
     chip: ChipId,
@@ -55,13 +93,13 @@ pub struct Bar0 {
     pub gsp: Falcon,
     /// The SEC2 falcon.
     pub sec2: Falcon,
-    /// WPR2 bounds as FWSEC-FRTS programs them (`lo`, `hi` register values).
-    pub wpr2: (u32, u32),
-    /// `NV_PBUS_SW_SCRATCH(0xe)`.
-    pub scratch_0e: u32,
+    /// `NV_PFB_PRI_MMU_WPR2_ADDR_LO` and `_HI` as heavy-secure ucode
+    /// programs them; see [`Bar0::wpr2`].
+    wpr2: (u32, u32),
+    sw_scratch: [u32; reg::SW_SCRATCH_COUNT],
     flush_sysmem: (u32, u32),
     vbios: Vec<u8>,
-    sec2_fuses: [u32; 16],
+    fuses: Fuses,
 }
 
 impl Bar0 {
@@ -69,29 +107,48 @@ impl Bar0 {
     /// PROM window, in their reset state.
     #[cfg(test)]
     pub fn new(chip: ChipId, vram: u64, vbios: Vec<u8>) -> Bar0 {
-        Bar0::with_fuses(chip, vram, vbios, [0; 16])
+        Bar0::with_fuses(chip, vram, vbios, Fuses::default())
     }
 
-    /// As [`Bar0::new`], with the SEC2 ucode fuse registers (ucode ids
-    /// 1..=16) set to `sec2_fuses`.
-    pub fn with_fuses(chip: ChipId, vram: u64, vbios: Vec<u8>, sec2_fuses: [u32; 16]) -> Bar0 {
+    /// As [`Bar0::new`], with the ucode fuse registers set to `fuses`.
+    pub fn with_fuses(chip: ChipId, vram: u64, vbios: Vec<u8>, fuses: Fuses) -> Bar0 {
         Bar0 {
             chip,
             vram,
             gsp: Falcon::new(Engine::Gsp),
             sec2: Falcon::new(Engine::Sec2),
             wpr2: (0, 0),
-            scratch_0e: 0,
+            sw_scratch: [0; reg::SW_SCRATCH_COUNT],
             flush_sysmem: (0, 0),
             vbios,
-            sec2_fuses,
+            fuses,
         }
     }
 
-    /// Returns every register to its reset value.
+    /// Returns every register to its reset value (WPR2 included: only a
+    /// GPU reset or booter_unload removes it).
     pub fn reset(&mut self) {
         let vbios = std::mem::take(&mut self.vbios);
-        *self = Bar0::with_fuses(self.chip, self.vram, vbios, self.sec2_fuses);
+        *self = Bar0::with_fuses(self.chip, self.vram, vbios, self.fuses);
+    }
+
+    /// WPR2 as the driver reads it (nova-core `fb.rs` `wpr2_range`):
+    /// `None` while `_HI`'s `_VAL` is 0, else `LO..HI`.
+    pub fn wpr2(&self) -> Option<Range<u64>> {
+        (self.wpr2.1 >> 4 != 0).then(|| wpr2_addr(self.wpr2.0)..wpr2_addr(self.wpr2.1))
+    }
+
+    /// Programs WPR2 (heavy-secure ucode only): `range` must be 4 KiB
+    /// aligned and below 2^40; `None` removes WPR2 (both registers 0).
+    pub fn set_wpr2(&mut self, range: Option<Range<u64>>) {
+        self.wpr2 = range.map_or((0, 0), |r| (wpr2_val(r.start), wpr2_val(r.end)));
+    }
+
+    /// The `NV_PBUS_SW_SCRATCH` register at BAR0 offset `off`, for the
+    /// ucodes to write.
+    pub fn sw_scratch_mut(&mut self, off: u32) -> Option<&mut u32> {
+        let i = off.checked_sub(reg::SW_SCRATCH)? / 4;
+        self.sw_scratch.get_mut(i as usize)
     }
 
     /// The falcon decoding `off`, and the offset within it.
@@ -130,7 +187,11 @@ impl Bar0 {
         match off {
             chip::NV_PMC_BOOT_0 => self.chip.boot0(),
             chip::NV_PMC_BOOT_42 => self.chip.boot42(),
-            reg::SW_SCRATCH_0E => self.scratch_0e,
+            o if (reg::SW_SCRATCH..reg::SW_SCRATCH + 4 * reg::SW_SCRATCH_COUNT as u32)
+                .contains(&o) =>
+            {
+                self.sw_scratch[((o - reg::SW_SCRATCH) / 4) as usize]
+            }
             reg::FLUSH_SYSMEM_ADDR => self.flush_sysmem.0,
             reg::FLUSH_SYSMEM_ADDR_HI => self.flush_sysmem.1,
             reg::LOCAL_MEMORY_RANGE => self.local_memory_range(),
@@ -153,7 +214,10 @@ impl Bar0 {
             }
             f::GSP_QUEUE_HEAD => 0,
             o if (f::FUSE_SEC2_UCODE1_VERSION..f::FUSE_SEC2_UCODE1_VERSION + 64).contains(&o) => {
-                self.sec2_fuses[((o - f::FUSE_SEC2_UCODE1_VERSION) / 4) as usize]
+                self.fuses.sec2[((o - f::FUSE_SEC2_UCODE1_VERSION) / 4) as usize]
+            }
+            o if (f::FUSE_GSP_UCODE1_VERSION..f::FUSE_GSP_UCODE1_VERSION + 64).contains(&o) => {
+                self.fuses.gsp[((o - f::FUSE_GSP_UCODE1_VERSION) / 4) as usize]
             }
             o => match self.falcon(o) {
                 Some((Engine::Gsp, r)) => self.gsp.read(r),
@@ -164,7 +228,9 @@ impl Bar0 {
         }
     }
 
-    /// Writes the 32-bit register at `off` (4-byte aligned).
+    /// Writes the 32-bit register at `off` (4-byte aligned). WPR2, the
+    /// scratch registers the ucodes report in and the fuses are not
+    /// writable from the host: writes to them are dropped.
     pub fn write32(&mut self, off: u32, v: u32, mem: &GuestMemory) -> Effect {
         match off {
             reg::FLUSH_SYSMEM_ADDR => self.flush_sysmem.0 = v,
@@ -244,5 +310,50 @@ mod tests {
             b.write32(0x840100, f::CPUCTL_STARTCPU, &mem),
             Effect::Start(Engine::Sec2)
         );
+    }
+
+    #[test]
+    fn wpr2_encoding_is_what_nova_reads() {
+        let mem = GuestMemory::default();
+        let mut b = bar0();
+        assert_eq!(b.wpr2(), None);
+        b.set_wpr2(Some(0xfe0_0000..0xff0_0000));
+        // _VAL (31:4) = address >> 12; HI is the exclusive end.
+        assert_eq!(b.read32(reg::WPR2_ADDR_LO), 0x000f_e000);
+        assert_eq!(b.read32(reg::WPR2_ADDR_HI), 0x000f_f000);
+        assert_eq!(b.wpr2(), Some(0xfe0_0000..0xff0_0000));
+        // The host cannot move or remove it.
+        b.write32(reg::WPR2_ADDR_HI, 0, &mem);
+        b.write32(reg::WPR2_ADDR_LO, 0, &mem);
+        assert_eq!(b.wpr2(), Some(0xfe0_0000..0xff0_0000));
+        b.set_wpr2(None);
+        assert_eq!(
+            (b.read32(reg::WPR2_ADDR_LO), b.read32(reg::WPR2_ADDR_HI)),
+            (0, 0)
+        );
+        b.set_wpr2(Some(0x1000..0x2000));
+        b.reset();
+        assert_eq!(b.wpr2(), None);
+    }
+
+    #[test]
+    fn fuses_and_scratch_registers() {
+        let mem = GuestMemory::default();
+        let mut fuses = Fuses::default();
+        fuses.sec2[2] = 1;
+        fuses.gsp[8] = 3;
+        let mut b = Bar0::with_fuses(ChipId::GA102_A1, 256 << 20, Vec::new(), fuses);
+        assert_eq!(b.read32(0x824148), 1);
+        assert_eq!(b.read32(0x8241c0 + 8 * 4), 3);
+        assert_eq!(b.read32(0x8241c0), 0);
+        *b.sw_scratch_mut(reg::SW_SCRATCH_0E).unwrap() = 0x0002_0000;
+        *b.sw_scratch_mut(reg::SW_SCRATCH_15).unwrap() = 0x3;
+        assert_eq!(b.sw_scratch_mut(reg::SW_SCRATCH + 0x100), None);
+        b.write32(reg::SW_SCRATCH_0E, 0, &mem);
+        assert_eq!(b.read32(reg::SW_SCRATCH_0E) >> 16, 2);
+        assert_eq!(b.read32(reg::SW_SCRATCH_15) & 0xffff, 3);
+        b.reset();
+        assert_eq!(b.read32(reg::SW_SCRATCH_0E), 0);
+        assert_eq!(b.read32(0x8241c0 + 8 * 4), 3, "fuses survive a reset");
     }
 }

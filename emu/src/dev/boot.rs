@@ -1,40 +1,52 @@
 //! The boot chain as the hardware sees it: what each falcon start runs, the
 //! checks the real ucode makes, and the mailbox values it leaves.
 //!
-//! GA102 sequence (Linux 7.3 `drivers/gpu/nova-core/gsp/hal/tu102.rs`,
-//! nouveau `nvkm/subdev/gsp/rm/r535/gsp.c`): FWSEC-FRTS on the GSP falcon
-//! carves WPR2; the driver resets the GSP falcon and starts it with the
-//! LibOS arguments' address in MAILBOX0/1 (only the boot ROM runs: it
-//! halts at once, keeping the mailboxes); booter_load on SEC2 receives the
-//! `GspFwWprMeta` address in its mailboxes, verifies the GSP-RM image and
-//! starts GSP-RM on the GSP's RISC-V core, then halts with MAILBOX0 = 0.
+//! GA102 boot (Linux 7.3 `drivers/gpu/nova-core/gsp/hal/tu102.rs` with
+//! `needs_fwsec_bootloader = false`, nouveau `nvkm/subdev/gsp/tu102.c`):
 //!
-//! booter_load's checks here: the ucode in SEC2 is booter_load with the
-//! signature for this chip's fuse patched in and the boot-ROM registers
-//! set as its header says; the metadata has the right magic and revision
-//! and describes the VRAM layout GSP-RM needs; the radix3 table maps
-//! `.fwimage` byte for byte; the bootloader and the signature are the
-//! files' own. Not modelled yet: FWSEC (the PROM window is empty) and WPR2.
+//! 1. FWSEC-FRTS on the GSP falcon ([`fwsec`]) carves WPR2 as the FRTS
+//!    region; it refuses if WPR2 exists;
+//! 2. the driver resets the GSP falcon and starts it with the LibOS
+//!    arguments' address in MAILBOX0/1 (only the boot ROM runs: it halts at
+//!    once, keeping the mailboxes);
+//! 3. booter_load on SEC2 ([`booter`]) receives the `GspFwWprMeta` address
+//!    in its mailboxes, requires WPR2 to be exactly the metadata's FRTS
+//!    region, verifies the GSP-RM image, extends WPR2 down to
+//!    `gspFwWprStart` and starts GSP-RM on the GSP's RISC-V core, then
+//!    halts with MAILBOX0 = 0.
+//!
+//! Unload (nova-core `Gsp::unload` then `Sec2UnloadBundle::run`): GSP-RM
+//! suspends on `UNLOADING_GUEST_DRIVER`; FWSEC-SB on the (reset) GSP falcon
+//! returns it to its pre-LibOS state; booter_unload on SEC2, with the
+//! sentinel 0xff in both mailboxes, requires GSP-RM stopped, removes WPR2
+//! and halts with MAILBOX0 = 0. Then the chain can run again; without it,
+//! FWSEC-FRTS refuses until the device is reset.
+//!
+//! Each failure halts the falcon with a non-zero MAILBOX0 ([`code`]) and
+//! logs one `error!` line naming the ucode and what was wrong.
 
+mod booter;
+pub mod fwsec;
+#[cfg(test)]
+mod tests;
+
+use super::bar0::Fuses;
 use super::falcon::Engine;
 use super::{lock, SharedHw};
 use crate::firmware::Firmware;
-use crate::gsp_rm::{GspRm, QueueArgs, RmConfig};
+use crate::gsp_rm::{GspRm, RmConfig};
 use crate::guest_mem::GuestMemory;
-use log::{error, info};
-use nvgsp_proto::gsp::{
-    args::GspArgumentsCached,
-    fb_layout::FbLayout,
-    libos::{self, LibosMemoryRegionInitArgument},
-    queue::GSP_PAGE_SIZE,
-    wpr_meta::GspFwWprMeta,
-};
-use nvgsp_proto::wire::Wire;
+use crate::vbios;
+use booter::Booter;
+use log::{error, info, warn};
+use nvgsp_proto::firmware::vbios::appif::FwsecCommand;
+use nvgsp_proto::gsp::wpr_meta::GspFwWprMeta;
 
 /// Error codes a failing ucode leaves in MAILBOX0. The real ucode's codes
 /// are not published; these are the model's, distinct and non-zero.
 pub mod code {
-    /// The ucode the driver loaded is not one the chip accepts.
+    /// The ucode the driver loaded is not one the chip accepts (boot ROM:
+    /// wrong image, signature or boot-ROM parameters).
     pub const BAD_UCODE: u32 = 0xbad0_0001;
     /// The `GspFwWprMeta` is unreadable or inconsistent.
     pub const BAD_WPR_META: u32 = 0xbad0_0002;
@@ -44,43 +56,134 @@ pub mod code {
     pub const DMA_FAULT: u32 = 0xbad0_0004;
     /// The GSP-RM image, bootloader or signature is not the firmware's.
     pub const BAD_IMAGE: u32 = 0xbad0_0005;
+    /// FWSEC: the DMEMMAPPER command is not one FWSEC runs.
+    pub const BAD_COMMAND: u32 = 0xbad0_0006;
+    /// FWSEC-FRTS refused (WPR2 exists, or a wrong FRTS region); the
+    /// reason is in `NV_PBUS_SW_SCRATCH(0xe)[31:16]`.
+    pub const FRTS_FAILED: u32 = 0xbad0_0007;
+    /// booter_load: WPR2 is not the FRTS region FWSEC-FRTS carved.
+    pub const BAD_WPR2: u32 = 0xbad0_0008;
+    /// booter_unload: GSP-RM still runs on the GSP.
+    pub const GSP_RM_RUNNING: u32 = 0xbad0_0009;
+    /// booter_unload: mailbox arguments the model does not implement.
+    pub const BAD_ARGS: u32 = 0xbad0_000a;
 }
+
+/// Why a ucode halted with an error; [`Failure::code`] is its MAILBOX0.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// A DMA transfer into the falcon faulted.
+    #[error("a DMA transfer into the falcon faulted")]
+    DmaFault,
+    /// The boot ROM refuses the ucode.
+    #[error("the boot ROM rejects the ucode: {0}")]
+    BadUcode(String),
+    /// FWSEC cannot run the command in its DMEMMAPPER.
+    #[error("{0}")]
+    BadCommand(String),
+    /// FWSEC-FRTS refuses to carve WPR2.
+    #[error("{0}")]
+    Frts(String),
+    /// booter_load: WPR2 is missing or not the FRTS region.
+    #[error("{0}")]
+    Wpr2(String),
+    /// booter_load: bad `GspFwWprMeta`.
+    #[error("rejects GspFwWprMeta: {0}")]
+    BadWprMeta(String),
+    /// booter_load: the GSP-RM images are not the firmware's.
+    #[error("rejects the GSP-RM images: {0}")]
+    BadImage(String),
+    /// booter_load: unusable LibOS arguments or queues.
+    #[error("bad LibOS arguments: {0}")]
+    BadLibosArgs(String),
+    /// booter_unload while GSP-RM runs.
+    #[error(
+        "GSP-RM still runs on the GSP: suspend it (UNLOADING_GUEST_DRIVER) or reset the GSP \
+         falcon first; WPR2 stays"
+    )]
+    GspRmRunning,
+    /// booter_unload: unsupported mailbox arguments.
+    #[error("{0}")]
+    BadArgs(String),
+}
+
+impl Failure {
+    /// The MAILBOX0 value the falcon halts with.
+    pub fn code(&self) -> u32 {
+        match self {
+            Failure::DmaFault => code::DMA_FAULT,
+            Failure::BadUcode(_) => code::BAD_UCODE,
+            Failure::BadCommand(_) => code::BAD_COMMAND,
+            Failure::Frts(_) => code::FRTS_FAILED,
+            Failure::Wpr2(_) => code::BAD_WPR2,
+            Failure::BadWprMeta(_) => code::BAD_WPR_META,
+            Failure::BadImage(_) => code::BAD_IMAGE,
+            Failure::BadLibosArgs(_) => code::BAD_LIBOS_ARGS,
+            Failure::GspRmRunning => code::GSP_RM_RUNNING,
+            Failure::BadArgs(_) => code::BAD_ARGS,
+        }
+    }
+}
+
+/// booter_unload's "no suspend-resume data" mailbox values: nova-core and
+/// nouveau pass 0xff in both (a sentinel MAILBOX0 = 0 replaces), OpenRM 0.
+const UNLOAD_PLAIN_ARGS: [[u32; 2]; 2] = [[0xff, 0xff], [0, 0]];
 
 /// The boot chain's state and GSP-RM once it runs.
 pub struct Boot {
     config: RmConfig,
     firmware: Option<Firmware>,
+    fwsec: fwsec::Fwsec,
     rm: Option<GspRm>,
+    /// FWSEC-SB ran since the last FWSEC-FRTS or booter_load.
+    sb_ran: bool,
 }
 
 impl Boot {
     /// A boot chain that checks against `firmware` and starts GSP-RM with
-    /// `config`. Without firmware, booter_load always fails.
+    /// `config`, with the emulated GA102 VBIOS. Without firmware,
+    /// booter_load always fails.
     pub fn new(config: RmConfig, firmware: Option<Firmware>) -> Boot {
         Boot {
             config,
             firmware,
+            fwsec: fwsec::Fwsec::new(vbios::Config::GA102),
             rm: None,
+            sb_ran: false,
         }
     }
 
     /// The VBIOS image in the PROM window.
     pub fn vbios(&self) -> Vec<u8> {
-        Vec::new()
+        self.fwsec.rom().to_vec()
     }
 
-    /// The SEC2 fuse registers (ucode ids 1..=16).
-    pub fn sec2_fuses(&self) -> [u32; 16] {
-        let mut fuses = [0; 16];
-        if let Some(b) = self.firmware.as_ref().map(|f| &f.booter_load) {
+    /// The ucode fuses: the GSP's for FWSEC, SEC2's for the booters (each
+    /// at its ucode id, the value its own fuse version stands for).
+    pub fn fuses(&self) -> Fuses {
+        let mut fuses = Fuses {
+            gsp: self.fwsec.gsp_fuses(),
+            ..Fuses::default()
+        };
+        let booters = self
+            .firmware
+            .iter()
+            .flat_map(|f| [&f.booter_load, &f.booter_unload]);
+        for b in booters {
             if let Some(r) = (b.ucode_id as usize)
                 .checked_sub(1)
-                .and_then(|i| fuses.get_mut(i))
+                .and_then(|i| fuses.sec2.get_mut(i))
             {
                 *r = b.fuse_register;
             }
         }
         fuses
+    }
+
+    /// Whether FWSEC-SB ran since the last FWSEC-FRTS or booter_load.
+    #[cfg(test)]
+    pub fn sb_ran(&self) -> bool {
+        self.sb_ran
     }
 
     /// The driver rang GSP-RM's doorbell.
@@ -93,6 +196,7 @@ impl Boot {
     /// Stops GSP-RM (device reset).
     pub fn stop(&mut self) {
         self.rm = None;
+        self.sb_ran = false;
     }
 
     /// A falcon was reset: resetting the GSP stops GSP-RM on its core.
@@ -105,227 +209,154 @@ impl Boot {
 
     /// Runs what the falcon `engine` was started with.
     pub fn start(&mut self, engine: Engine, hw: &SharedHw, mem: &GuestMemory) {
-        let result = match engine {
+        let (ucode, result) = match engine {
             Engine::Gsp => self.start_gsp(hw),
             Engine::Sec2 => self.start_sec2(hw, mem),
         };
         let mut h = lock(hw);
         let falcon = h.bar0.engine(engine);
-        if let Err(c) = result {
-            falcon.mailbox[0] = c;
+        if let Err(e) = result {
+            error!("{}: {ucode} halts with {:#x}: {e}", engine.name(), e.code());
+            falcon.mailbox[0] = e.code();
         }
         falcon.halt();
     }
 
-    fn start_gsp(&mut self, hw: &SharedHw) -> Result<(), u32> {
-        let h = lock(hw);
+    fn start_gsp(&mut self, hw: &SharedHw) -> (&'static str, Result<(), Failure>) {
+        let mut h = lock(hw);
         if h.bar0.gsp.imem_used == 0 {
             // Only the boot ROM: nothing to run, the mailboxes stay.
             info!("GSP: falcon started without ucode (LibOS arguments handed over)");
-            return Ok(());
+            return ("boot ROM", Ok(()));
         }
-        error!("GSP: unknown ucode started");
-        Err(code::BAD_UCODE)
+        let (ucode, result) = self.fwsec.run(&mut h.bar0, self.config.vram);
+        if let Ok(cmd) = &result {
+            // FRTS starts a boot; SB ends one.
+            self.sb_ran = *cmd == FwsecCommand::Sb;
+            h.bar0.gsp.mailbox[0] = 0;
+        }
+        (ucode, result.map(|_| ()))
     }
 
-    fn start_sec2(&mut self, hw: &SharedHw, mem: &GuestMemory) -> Result<(), u32> {
+    fn start_sec2(
+        &mut self,
+        hw: &SharedHw,
+        mem: &GuestMemory,
+    ) -> (&'static str, Result<(), Failure>) {
         let Some(fw) = &self.firmware else {
-            error!("SEC2: no firmware to verify booter_load against (--firmware)");
-            return Err(code::BAD_UCODE);
+            return (
+                "booter",
+                Err(Failure::BadUcode(
+                    "no firmware to verify booters against (--firmware)".into(),
+                )),
+            );
         };
-        let (meta_addr, libos_addr) = {
+        let which = {
             let h = lock(hw);
             let s = &h.bar0.sec2;
-            if s.dma_error {
-                error!("SEC2: a DMA transfer into the falcon faulted");
-                return Err(code::DMA_FAULT);
+            match booter::identify(s, fw, |i| self.fwsec.is_fwsec(i)) {
+                Err(_) if s.dma_error => return ("booter", Err(Failure::DmaFault)),
+                Err(e) => return ("booter", Err(e)),
+                Ok((which, image)) => match booter::check_brom(s, image) {
+                    Ok(()) => which,
+                    Err(e) => return (which.name(), Err(e)),
+                },
             }
-            check_booter(s, &fw.booter_load).map_err(|e| {
-                error!("SEC2: boot ROM rejects the ucode: {e}");
-                code::BAD_UCODE
-            })?;
-            let g = &h.bar0.gsp;
+        };
+        match which {
+            Booter::Load => ("booter_load", self.booter_load(hw, mem)),
+            Booter::Unload => ("booter_unload", self.booter_unload(hw)),
+        }
+    }
+
+    fn booter_load(&mut self, hw: &SharedHw, mem: &GuestMemory) -> Result<(), Failure> {
+        let fw = self
+            .firmware
+            .as_ref()
+            .ok_or_else(|| Failure::BadUcode("no firmware".into()))?;
+        let (meta_addr, libos_addr, wpr2) = {
+            let h = lock(hw);
+            let (s, g) = (&h.bar0.sec2, &h.bar0.gsp);
             (
                 u64::from(s.mailbox[1]) << 32 | u64::from(s.mailbox[0]),
                 u64::from(g.mailbox[1]) << 32 | u64::from(g.mailbox[0]),
+                h.bar0.wpr2(),
             )
         };
+        let Some(wpr2) = wpr2 else {
+            return Err(Failure::Wpr2(
+                "WPR2 is not set up: FWSEC-FRTS must run before booter_load".into(),
+            ));
+        };
         info!("SEC2: booter_load running with GspFwWprMeta at {meta_addr:#x}");
-        let meta: GspFwWprMeta = read_obj(mem, meta_addr).map_err(|e| {
-            error!("SEC2: booter_load cannot read GspFwWprMeta: {e}");
-            code::BAD_WPR_META
-        })?;
-        check_wpr_meta(&meta, self.config.vram, fw).map_err(|e| {
-            error!("SEC2: booter_load rejects GspFwWprMeta: {e}");
-            code::BAD_WPR_META
-        })?;
-        check_images(mem, &meta, fw).map_err(|e| {
-            error!("SEC2: booter_load rejects the GSP-RM images: {e}");
-            code::BAD_IMAGE
-        })?;
+        let meta: GspFwWprMeta = booter::read_obj(mem, meta_addr).map_err(Failure::BadWprMeta)?;
+        booter::check_wpr_meta(&meta, self.config.vram, fw).map_err(Failure::BadWprMeta)?;
+        // WPR2 is FWSEC-FRTS's region, at the top of the one booter_load
+        // sets up (`frtsOffset`/`frtsSize`; nova-core `run_fwsec_frts`
+        // checks WPR2 starts at the FRTS region).
+        let frts = meta.frts_offset..meta.frts_offset.wrapping_add(meta.frts_size);
+        if wpr2 != frts {
+            return Err(Failure::Wpr2(format!(
+                "WPR2 is {:#x}..{:#x}, not the FRTS region {:#x}..{:#x} of GspFwWprMeta \
+                 (booter_load already ran, or FRTS carved another region)",
+                wpr2.start, wpr2.end, frts.start, frts.end
+            )));
+        }
+        booter::check_images(mem, &meta, fw).map_err(Failure::BadImage)?;
         info!(
             "SEC2: GSP-RM image ({} KiB through radix3), bootloader and signature verified",
             fw.gsp_image.len() >> 10
         );
-        let args = queue_args(mem, libos_addr).map_err(|e| {
-            error!("GSP: bad LibOS arguments at {libos_addr:#x}: {e}");
-            code::BAD_LIBOS_ARGS
-        })?;
+        let args = booter::queue_args(mem, libos_addr)
+            .map_err(|e| Failure::BadLibosArgs(format!("at {libos_addr:#x}: {e}")))?;
         self.rm = None;
-        let rm = GspRm::start(mem.clone(), hw.clone(), args, self.config.clone()).map_err(|e| {
-            error!("GSP: GSP-RM cannot start: {e}");
-            code::BAD_LIBOS_ARGS
-        })?;
+        let rm = GspRm::start(mem.clone(), hw.clone(), args, self.config.clone())
+            .map_err(|e| Failure::BadLibosArgs(format!("GSP-RM cannot start: {e}")))?;
         self.rm = Some(rm);
+        self.sb_ran = false;
+        let wpr2 = meta.layout().wpr2;
         let mut h = lock(hw);
+        h.bar0.set_wpr2(Some(wpr2.start..wpr2.end));
         h.bar0.gsp.riscv_active = true;
         h.bar0.sec2.mailbox[0] = 0;
-        info!("GSP: RISC-V core running GSP-RM");
+        info!(
+            "SEC2: WPR2 now {:#x}..{:#x}; GSP: RISC-V core running GSP-RM",
+            wpr2.start, wpr2.end
+        );
         Ok(())
     }
-}
 
-fn read_obj<T: Wire>(mem: &GuestMemory, addr: u64) -> Result<T, String> {
-    let mut b = vec![0u8; T::SIZE];
-    mem.read(addr, &mut b).map_err(|e| e.to_string())?;
-    T::decode(&b).ok_or_else(|| "short structure".to_string())
-}
-
-fn same(what: &str, got: u64, want: u64) -> Result<(), String> {
-    if got == want {
+    fn booter_unload(&mut self, hw: &SharedHw) -> Result<(), Failure> {
+        let mut h = lock(hw);
+        let args = h.bar0.sec2.mailbox;
+        if !UNLOAD_PLAIN_ARGS.contains(&args) {
+            return Err(Failure::BadArgs(format!(
+                "mailboxes {:#x}/{:#x} would be suspend-resume data, which the model does not \
+                 implement (pass 0xff/0xff)",
+                args[0], args[1]
+            )));
+        }
+        if h.bar0.gsp.riscv_active {
+            return Err(Failure::GspRmRunning);
+        }
+        match h.bar0.wpr2() {
+            Some(r) => {
+                h.bar0.set_wpr2(None);
+                info!(
+                    "SEC2: booter_unload removed WPR2 {:#x}..{:#x}",
+                    r.start, r.end
+                );
+            }
+            None => info!("SEC2: booter_unload: no WPR2 to remove"),
+        }
+        if !self.sb_ran {
+            warn!("SEC2: booter_unload ran without FWSEC-SB after GSP-RM");
+        }
+        h.bar0.sec2.mailbox[0] = 0;
+        drop(h);
+        // GSP-RM stopped; its thread ends (outside the lock it may take).
+        self.rm = None;
+        self.sb_ran = false;
         Ok(())
-    } else {
-        Err(format!("{what} is {got:#x}, expected {want:#x}"))
     }
-}
-
-/// What the boot ROM checks before it runs a heavy-secure ucode: the
-/// signature (here: the whole image, signature patched in, as the
-/// driver must have loaded it) and the parameters it was given.
-fn check_booter(s: &super::falcon::Falcon, b: &crate::firmware::BooterImage) -> Result<(), String> {
-    same(
-        "BROM_ENGIDMASK",
-        s.brom.engid_mask.into(),
-        b.engine_id_mask.into(),
-    )?;
-    same(
-        "BROM_CURR_UCODE_ID",
-        s.brom.ucode_id.into(),
-        b.ucode_id.into(),
-    )?;
-    same(
-        "BROM_PARAADDR",
-        s.brom.para_addr.into(),
-        b.pkc_data_offset.into(),
-    )?;
-    same("MOD_SEL (RSA-3K)", s.brom.mod_sel.into(), 1)?;
-    same("BOOTVEC", s.bootvec.into(), b.boot_vector.into())?;
-    if s.imem.get(..b.imem.len()) != Some(&b.imem[..]) {
-        return Err("IMEM is not booter_load's code".into());
-    }
-    match s.dmem.get(..b.dmem.len()) {
-        Some(d) if d == &b.dmem[..] => Ok(()),
-        Some(d) => {
-            let at = b.pkc_data_offset as usize;
-            let sig_differs = d.get(at..at + 384) != b.dmem.get(at..at + 384);
-            Err(if sig_differs {
-                "signature check failed (wrong or missing signature in DMEM)".into()
-            } else {
-                "DMEM is not booter_load's data".into()
-            })
-        }
-        None => Err("DMEM too small".into()),
-    }
-}
-
-/// The metadata's header and the VRAM layout it describes.
-fn check_wpr_meta(m: &GspFwWprMeta, vram: u64, fw: &Firmware) -> Result<(), String> {
-    if !m.is_valid_header() {
-        return Err(format!("magic {:#x} revision {}", m.magic, m.revision));
-    }
-    same(
-        "sizeOfRadix3Elf",
-        m.size_of_radix3_elf,
-        fw.gsp_image.len() as u64,
-    )?;
-    same(
-        "sizeOfBootloader",
-        m.size_of_bootloader,
-        fw.bootloader.len() as u64,
-    )?;
-    same(
-        "sizeOfSignature",
-        m.size_of_signature,
-        fw.gsp_signature.len() as u64,
-    )?;
-    same("fbSize", m.fb_size, vram)?;
-    let want = FbLayout::ga102(vram, fw.bootloader.len() as u64, fw.gsp_image.len() as u64)
-        .ok_or("GSP-RM does not fit in VRAM")?;
-    if m.layout() != want {
-        return Err(format!(
-            "VRAM layout {:x?} is not GSP-RM's {:x?}",
-            m.layout(),
-            want
-        ));
-    }
-    Ok(())
-}
-
-/// Walks the radix3 table and compares every page with `.fwimage`; the
-/// bootloader and signature must be the files' too.
-fn check_images(mem: &GuestMemory, m: &GspFwWprMeta, fw: &Firmware) -> Result<(), String> {
-    let page = GSP_PAGE_SIZE as u64;
-    let pages = (fw.gsp_image.len() as u64).div_ceil(page);
-    let err = |e: crate::guest_mem::DmaFault| e.to_string();
-    let level1 = mem.read_u64(m.sysmem_addr_of_radix3_elf).map_err(err)?;
-    let mut data = vec![0u8; GSP_PAGE_SIZE];
-    for p in 0..pages {
-        let l2_index = p / 512;
-        let level2 = mem.read_u64(level1 + l2_index * 8).map_err(err)?;
-        let addr = mem.read_u64(level2 + (p % 512) * 8).map_err(err)?;
-        let start = (p * page) as usize;
-        let want = &fw.gsp_image[start..(start + GSP_PAGE_SIZE).min(fw.gsp_image.len())];
-        mem.read(addr, &mut data[..want.len()]).map_err(err)?;
-        if data[..want.len()] != *want {
-            return Err(format!(
-                "radix3 page {p} (at {addr:#x}) differs from .fwimage"
-            ));
-        }
-    }
-    let mut bl = vec![0u8; fw.bootloader.len()];
-    mem.read(m.sysmem_addr_of_bootloader, &mut bl)
-        .map_err(err)?;
-    if bl != fw.bootloader {
-        return Err("the bootloader differs from bootloader-570.144.bin".into());
-    }
-    let mut sig = vec![0u8; fw.gsp_signature.len()];
-    mem.read(m.sysmem_addr_of_signature, &mut sig)
-        .map_err(err)?;
-    if sig != fw.gsp_signature {
-        return Err("the signature differs from gsp-570.144.bin's".into());
-    }
-    Ok(())
-}
-
-/// Finds the RMARGS region in the LibOS arguments at `libos` and reads the
-/// queue arguments at its start.
-fn queue_args(mem: &GuestMemory, libos: u64) -> Result<QueueArgs, String> {
-    let mut page = vec![0u8; GSP_PAGE_SIZE];
-    mem.read(libos, &mut page).map_err(|e| e.to_string())?;
-    let rmargs: LibosMemoryRegionInitArgument =
-        libos::find_region(&page, libos::ID8_RMARGS).ok_or("no RMARGS region")?;
-    if rmargs.size < GspArgumentsCached::SIZE as u64 {
-        return Err(format!(
-            "RMARGS region of {} bytes is too small",
-            rmargs.size
-        ));
-    }
-    let args: GspArgumentsCached = read_obj(mem, rmargs.pa)?;
-    let q = args.message_queue_init_arguments;
-    Ok(QueueArgs {
-        shared_mem: q.shared_mem_phys_addr,
-        pte_count: q.page_table_entry_count,
-        cmd_off: q.cmd_queue_offset,
-        msg_off: q.stat_queue_offset,
-    })
 }

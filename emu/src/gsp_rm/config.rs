@@ -52,6 +52,8 @@ pub struct RmConfig {
     pub gpcs: u32,
     /// TPCs per GPC.
     pub tpcs_per_gpc: u32,
+    /// Armed faults.
+    pub faults: Vec<super::faults::Fault>,
 }
 
 impl Default for RmConfig {
@@ -64,6 +66,7 @@ impl Default for RmConfig {
             engines: names.iter().filter_map(|n| engine_by_name(n)).collect(),
             gpcs: 7,
             tpcs_per_gpc: 6,
+            faults: Vec::new(),
         }
     }
 }

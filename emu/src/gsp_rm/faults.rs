@@ -1,0 +1,117 @@
+//! Faults GSP-RM can be told to commit, for the driver's error paths
+//! (`--fault KIND[:COUNT]`). Message faults hit the replies to
+//! `NV2080_CTRL_CMD_NULL` controls (the driver never issues those while
+//! booting, so a fault never stops the boot it does not target); boot
+//! faults hit the next boots.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+/// What goes wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// The reply's checksum does not sum to zero.
+    BadChecksum,
+    /// The reply's `rpc.length` runs past its element.
+    BadLength,
+    /// An extra message with an unknown function precedes the reply.
+    UnknownFunction,
+    /// The reply is sent twice.
+    DuplicateSequence,
+    /// The reply carries another call's sequence number.
+    WrongSequence,
+    /// The reply's element count is above the 16-page maximum.
+    OversizedCount,
+    /// No reply at all.
+    NoReply,
+    /// The reply comes after the driver's timeout.
+    LateReply,
+    /// GSP-RM never posts GSP_INIT_DONE.
+    NoInitDone,
+    /// GET_GSP_STATIC_INFO fails with NV_ERR_GENERIC.
+    StaticInfoError,
+}
+
+/// Names on the command line.
+pub const NAMES: &[(&str, FaultKind)] = &[
+    ("bad-checksum", FaultKind::BadChecksum),
+    ("bad-length", FaultKind::BadLength),
+    ("unknown-function", FaultKind::UnknownFunction),
+    ("duplicate-sequence", FaultKind::DuplicateSequence),
+    ("wrong-sequence", FaultKind::WrongSequence),
+    ("oversized-count", FaultKind::OversizedCount),
+    ("no-reply", FaultKind::NoReply),
+    ("late-reply", FaultKind::LateReply),
+    ("no-init-done", FaultKind::NoInitDone),
+    ("static-info-error", FaultKind::StaticInfoError),
+];
+
+/// A fault and how many more times it fires; shared by every GSP-RM
+/// instance of the device, so a count spans reboots.
+#[derive(Clone, Debug)]
+pub struct Fault {
+    /// What goes wrong.
+    pub kind: FaultKind,
+    left: Arc<AtomicU32>,
+}
+
+impl PartialEq for Fault {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.left() == other.left()
+    }
+}
+
+impl Eq for Fault {}
+
+impl Fault {
+    /// `kind`, firing `count` times.
+    pub fn new(kind: FaultKind, count: u32) -> Fault {
+        Fault {
+            kind,
+            left: Arc::new(AtomicU32::new(count)),
+        }
+    }
+
+    /// Parses `KIND[:COUNT]`.
+    pub fn parse(s: &str) -> Option<Fault> {
+        let (name, count) = match s.split_once(':') {
+            Some((n, c)) => (n, c.parse().ok().filter(|&c| c > 0)?),
+            None => (s, 1),
+        };
+        let kind = NAMES.iter().find(|(n, _)| *n == name)?.1;
+        Some(Fault::new(kind, count))
+    }
+
+    /// Times it will still fire.
+    pub fn left(&self) -> u32 {
+        self.left.load(Ordering::Relaxed)
+    }
+
+    /// Whether `kind` fires now; counts it down if so.
+    pub fn fires(faults: &[Fault], kind: FaultKind) -> bool {
+        faults.iter().filter(|f| f.kind == kind).any(|f| {
+            f.left
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                .is_ok()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_and_count_down() {
+        let f = Fault::parse("late-reply:2").unwrap();
+        assert_eq!((f.kind, f.left()), (FaultKind::LateReply, 2));
+        let faults = [f];
+        assert!(Fault::fires(&faults, FaultKind::LateReply));
+        assert!(!Fault::fires(&faults, FaultKind::NoReply));
+        assert!(Fault::fires(&faults, FaultKind::LateReply));
+        assert!(!Fault::fires(&faults, FaultKind::LateReply));
+        assert_eq!(Fault::parse("no-reply").map(|f| f.left()), Some(1));
+        assert!(Fault::parse("no-reply:0").is_none());
+        assert!(Fault::parse("gremlins").is_none());
+    }
+}
