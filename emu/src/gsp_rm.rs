@@ -184,7 +184,12 @@ impl Model {
                 let mut out =
                     vec![0u8; nvgsp_proto::gsp::rpc::static_info::GspStaticConfigInfo::SIZE];
                 self.config.static_info().encode(&mut out);
-                self.reply(h, status::NV_OK, &out)?;
+                if Fault::fires(&self.config.faults, FaultKind::StaticInfoError) {
+                    warn!("GSP-RM: fault injection: GET_GSP_STATIC_INFO fails");
+                    self.reply(h, status::NV_ERR_GENERIC, &[])?;
+                } else {
+                    self.reply(h, status::NV_OK, &out)?;
+                }
             }
             Ok(Function::GspRmAlloc) => match RpcGspRmAlloc::parse(payload) {
                 Ok((mut a, params)) => {

@@ -75,6 +75,7 @@ fn decode<T: Wire>(dev: &device::Device, what: &str, b: &[u8]) -> Result<T> {
 /// queries the GPU; on error the objects are freed again.
 pub(crate) fn enumerate(rpc: &Rpc, bar: Bar0<'_>, dev: &device::Device) -> Result<GpuConfig> {
     let reply = rpc.call(bar, Function::GetGspStaticInfo, &[])?;
+    rm::check(dev, "GET_GSP_STATIC_INFO", reply.status)?;
     let info: GspStaticConfigInfo = decode(dev, "GET_GSP_STATIC_INFO reply", &reply.payload)?;
     let mut gpu = GpuConfig {
         name: [0; 64],

@@ -28,7 +28,7 @@ use crate::{
 };
 
 /// Maps an RM status to an errno, logging it once.
-fn check(dev: &device::Device, what: &str, status: u32) -> Result {
+pub(crate) fn check(dev: &device::Device, what: &str, status: u32) -> Result {
     if status == NV_OK {
         return Ok(());
     }

@@ -309,6 +309,9 @@ impl Rpc {
                             self.dispatch(h, payload)
                         }
                         Err(e) => {
+                            // Its sequence number cannot be trusted either:
+                            // take the next good message's.
+                            rx.seq_num = None;
                             self.stats.bad_messages.fetch_add(1, Relaxed);
                             dev_err!(self.dev, "GSP sent a malformed message: {:?}\n", e);
                         }
@@ -327,6 +330,7 @@ impl Rpc {
                             break;
                         }
                         PopError::Element(pe) => {
+                            rx.seq_num = None;
                             dev_err!(self.dev, "GSP sent a malformed message: {:?}\n", pe);
                         }
                         PopError::Kernel(ke) => {

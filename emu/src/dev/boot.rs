@@ -229,6 +229,19 @@ impl Boot {
             info!("GSP: falcon started without ucode (LibOS arguments handed over)");
             return ("boot ROM", Ok(()));
         }
+        let frts_fault = h.bar0.wpr2().is_none()
+            && crate::gsp_rm::faults::Fault::fires(
+                &self.config.faults,
+                crate::gsp_rm::faults::FaultKind::FwsecFrts,
+            );
+        if frts_fault {
+            // As FWSEC reports an FRTS failure: an error code in
+            // SW_SCRATCH(0xe), no WPR2, a clean halt.
+            error!("GSP: fault injection: FWSEC-FRTS fails with error 0x42");
+            fwsec::set_frts_err(&mut h.bar0, 0x42);
+            h.bar0.gsp.mailbox[0] = 0;
+            return ("FWSEC-FRTS", Ok(()));
+        }
         let (ucode, result) = self.fwsec.run(&mut h.bar0, self.config.vram);
         if let Ok(cmd) = &result {
             // FRTS starts a boot; SB ends one.
@@ -303,6 +316,14 @@ impl Boot {
             )));
         }
         booter::check_images(mem, &meta, fw).map_err(Failure::BadImage)?;
+        if crate::gsp_rm::faults::Fault::fires(
+            &self.config.faults,
+            crate::gsp_rm::faults::FaultKind::BooterLoad,
+        ) {
+            return Err(Failure::BadImage(
+                "fault injection: verification fails".into(),
+            ));
+        }
         info!(
             "SEC2: GSP-RM image ({} KiB through radix3), bootloader and signature verified",
             fw.gsp_image.len() >> 10
@@ -310,6 +331,17 @@ impl Boot {
         let args = booter::queue_args(mem, libos_addr)
             .map_err(|e| Failure::BadLibosArgs(format!("at {libos_addr:#x}: {e}")))?;
         self.rm = None;
+        if crate::gsp_rm::faults::Fault::fires(
+            &self.config.faults,
+            crate::gsp_rm::faults::FaultKind::NoRiscvStart,
+        ) {
+            error!("GSP: fault injection: the RISC-V core does not start");
+            let wpr2 = meta.layout().wpr2;
+            let mut h = lock(hw);
+            h.bar0.set_wpr2(Some(wpr2.start..wpr2.end));
+            h.bar0.sec2.mailbox[0] = 0;
+            return Ok(());
+        }
         let rm = GspRm::start(mem.clone(), hw.clone(), args, self.config.clone())
             .map_err(|e| Failure::BadLibosArgs(format!("GSP-RM cannot start: {e}")))?;
         self.rm = Some(rm);

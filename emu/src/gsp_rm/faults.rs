@@ -2,7 +2,8 @@
 //! (`--fault KIND[:COUNT]`). Message faults hit the replies to
 //! `NV2080_CTRL_CMD_NULL` controls (the driver never issues those while
 //! booting, so a fault never stops the boot it does not target); boot
-//! faults hit the next boots.
+//! faults (fwsec-frts, booter-load, no-riscv-start, no-init-done,
+//! static-info-error) hit the next boots, one step of the chain each.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -26,6 +27,12 @@ pub enum FaultKind {
     NoReply,
     /// The reply comes after the driver's timeout.
     LateReply,
+    /// FWSEC-FRTS fails (error code in SW_SCRATCH(0xe), no WPR2).
+    FwsecFrts,
+    /// booter_load fails its verification.
+    BooterLoad,
+    /// booter_load succeeds but the RISC-V core never starts GSP-RM.
+    NoRiscvStart,
     /// GSP-RM never posts GSP_INIT_DONE.
     NoInitDone,
     /// GET_GSP_STATIC_INFO fails with NV_ERR_GENERIC.
@@ -42,6 +49,9 @@ pub const NAMES: &[(&str, FaultKind)] = &[
     ("oversized-count", FaultKind::OversizedCount),
     ("no-reply", FaultKind::NoReply),
     ("late-reply", FaultKind::LateReply),
+    ("fwsec-frts", FaultKind::FwsecFrts),
+    ("booter-load", FaultKind::BooterLoad),
+    ("no-riscv-start", FaultKind::NoRiscvStart),
     ("no-init-done", FaultKind::NoInitDone),
     ("static-info-error", FaultKind::StaticInfoError),
 ];

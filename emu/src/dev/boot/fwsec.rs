@@ -268,7 +268,7 @@ fn frts(bar0: &mut Bar0, offset: u64, size: u64, vram: u64) -> Result<(), Failur
 }
 
 /// Writes `code` into `NV_PBUS_SW_SCRATCH(0xe)[31:16]`.
-fn set_frts_err(bar0: &mut Bar0, code: u16) {
+pub(crate) fn set_frts_err(bar0: &mut Bar0, code: u16) {
     if let Some(r) = bar0.sw_scratch_mut(reg::SW_SCRATCH_0E) {
         *r = (*r & 0xffff) | u32::from(code) << 16;
     }
