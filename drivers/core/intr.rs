@@ -31,8 +31,7 @@ use crate::{
         NV_PFALCON_FALCON_IRQDEST,
         NV_PFALCON_FALCON_IRQMSET,
         NV_PFALCON_FALCON_IRQSCLR,
-        NV_PFALCON_FALCON_IRQSSET,
-        NV_PFALCON_FALCON_IRQSTAT, //
+        NV_PFALCON_FALCON_IRQSSET, //
     },
     gsp::rpc::Rpc,
 };
@@ -106,13 +105,9 @@ pub(crate) fn route_swgen0(bar: Bar0<'_>) {
 
 impl irq::ThreadedHandler for GspInterrupt<'_> {
     fn handle(&self) -> ThreadedIrqReturn {
-        if !self
-            .bar
-            .read(NV_PFALCON_FALCON_IRQSTAT::of::<Gsp>())
-            .swgen0()
-        {
-            return ThreadedIrqReturn::None;
-        }
+        // The MSI-X vector is the GSP's alone and SWGEN0 is the only source
+        // routed to it, so the status need not be read: one MMIO write per
+        // interrupt, the least an RPC can cost beyond its doorbell.
         // Acknowledge before draining: a message posted after this raises
         // SWGEN0 again, so none is left behind.
         self.bar.write(
