@@ -4,8 +4,10 @@
 //! counters and the mean round trip), `gpu` (the enumerated configuration),
 //! and two probes for tests and benchmarks: each read of `bar0_read` does
 //! one BAR0 register read, each read of `rpc_null` one RPC of a control
-//! that does nothing (`NV2080_CTRL_CMD_NULL`); both print the operation's
-//! own duration in nanoseconds.
+//! that does nothing (`NV2080_CTRL_CMD_NULL`), each read of `rpc_large` one
+//! such control with 150,000 bytes of parameters (split over several queue
+//! elements both ways); all print the operation's own duration in
+//! nanoseconds.
 
 use kernel::{
     debugfs::{
@@ -164,6 +166,23 @@ impl core::fmt::Debug for RpcNullProbe {
     }
 }
 
+/// `rpc_large`: one NULL control with 150,000 bytes of parameters per
+/// file read, split over three queue elements each way.
+struct RpcLargeProbe(Target);
+
+impl core::fmt::Debug for RpcLargeProbe {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let (bar, gsp) = self.0.get();
+        let start = Instant::<Monotonic>::now();
+        let r = gsp.large_null_control(bar, 150_000);
+        let ns = start.elapsed().as_nanos();
+        match r {
+            Ok(()) => write!(f, "{ns} ok"),
+            Err(e) => write!(f, "{ns} error {}", e.to_errno()),
+        }
+    }
+}
+
 /// One GPU's debugfs directory.
 #[pin_data]
 pub(crate) struct GpuDebugfs {
@@ -175,6 +194,8 @@ pub(crate) struct GpuDebugfs {
     _bar0_read: File<Bar0Probe>,
     #[pin]
     _rpc_null: File<RpcNullProbe>,
+    #[pin]
+    _rpc_large: File<RpcLargeProbe>,
     _dir: Dir,
 }
 
@@ -197,6 +218,7 @@ impl GpuDebugfs {
                 _gpu <- dir.read_only_file(c"gpu", GpuView(gpu)),
                 _bar0_read <- dir.read_only_file(c"bar0_read", Bar0Probe(target)),
                 _rpc_null <- dir.read_only_file(c"rpc_null", RpcNullProbe(target)),
+                _rpc_large <- dir.read_only_file(c"rpc_large", RpcLargeProbe(target)),
                 _dir: dir,
             }))
         })

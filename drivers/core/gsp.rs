@@ -383,6 +383,34 @@ impl Gsp {
         .map(|_| ())
     }
 
+    /// Runs `NV0000_CTRL_CMD_NULL` on the core's client with `len` bytes
+    /// of patterned parameters, which GSP-RM hands back: a message split
+    /// over several queue elements both ways. Fails with `EPROTO` if the
+    /// parameters do not come back intact.
+    pub(crate) fn large_null_control(&self, bar: Bar0<'_>, len: usize) -> Result {
+        let h = enumerate::CORE_HANDLES;
+        let mut params = KVec::with_capacity(len, GFP_KERNEL)?;
+        for i in 0..len {
+            params.push((i.wrapping_mul(7) >> 3) as u8, GFP_KERNEL)?;
+        }
+        let out = rm::control(
+            &self.rpc,
+            bar,
+            self.rpc.device(),
+            (h.client, h.client),
+            crate::proto::gsp::class::NV0000_CTRL_CMD_NULL,
+            &params,
+        )?;
+        if out[..] != params[..] {
+            dev_err!(
+                self.rpc.device(),
+                "a large GSP-RM control came back altered\n"
+            );
+            return Err(EPROTO);
+        }
+        Ok(())
+    }
+
     /// Asks GSP-RM to shut down and waits until its processor is
     /// suspended (nova-core `Gsp::unload`).
     pub(crate) fn unload(

@@ -106,6 +106,23 @@ struct Model {
     got_registry: bool,
     init_done: bool,
     unloaded: bool,
+    /// A command split over several elements, being reassembled.
+    split: Option<(msgq::Header, Vec<u8>, usize)>,
+}
+
+/// The size a command's payload must reach, if its header says it is
+/// larger than what arrived (an RM control or alloc whose parameters
+/// continue in CONTINUATION_RECORD elements; nouveau r535
+/// `r535_gsp_rpc_push`).
+fn split_need(h: &msgq::Header, payload: &[u8]) -> Option<usize> {
+    let (size_off, fixed) = match Function::try_from(h.function) {
+        Ok(Function::GspRmControl) => (16, RpcGspRmControl::SIZE_WITHOUT_PARAMS),
+        Ok(Function::GspRmAlloc) => (20, RpcGspRmAlloc::SIZE_WITHOUT_PARAMS),
+        _ => return None,
+    };
+    let params = u32::from_le_bytes(payload.get(size_off..size_off + 4)?.try_into().ok()?);
+    let need = fixed.checked_add(params as usize)?;
+    (need > payload.len() && need <= msgq::MAX_RPC_LENGTH as usize).then_some(need)
 }
 
 impl Model {
@@ -120,6 +137,7 @@ impl Model {
             got_registry: false,
             init_done: false,
             unloaded: false,
+            split: None,
         }
     }
 
@@ -147,7 +165,7 @@ impl Model {
     fn serve(&mut self) -> Result<(), QueueError> {
         while let Some(element) = self.queues.next_command()? {
             match msgq::parse_element(&element) {
-                Ok((header, payload)) => self.command(header, payload)?,
+                Ok((header, payload)) => self.element(header, payload)?,
                 Err(e) => warn!("GSP-RM: dropping a malformed command: {e:?}"),
             }
             if self.unloaded {
@@ -155,6 +173,33 @@ impl Model {
             }
         }
         Ok(())
+    }
+
+    /// One element: a whole command, or part of a split one.
+    fn element(&mut self, h: msgq::Header, payload: &[u8]) -> Result<(), QueueError> {
+        if h.function == Function::ContinuationRecord as u32 {
+            let Some((head, mut data, need)) = self.split.take() else {
+                warn!("GSP-RM: continuation record without a split command: dropped");
+                return Ok(());
+            };
+            data.extend_from_slice(payload);
+            if data.len() < need {
+                self.split = Some((head, data, need));
+                return Ok(());
+            }
+            data.truncate(need);
+            return self.command(head, &data);
+        }
+        if self.split.take().is_some() {
+            warn!("GSP-RM: a split command was interrupted: dropped");
+        }
+        match split_need(&h, payload) {
+            Some(need) => {
+                self.split = Some((h, payload.to_vec(), need));
+                Ok(())
+            }
+            None => self.command(h, payload),
+        }
     }
 
     fn command(&mut self, h: msgq::Header, payload: &[u8]) -> Result<(), QueueError> {
@@ -351,6 +396,37 @@ impl Model {
         payload: &[u8],
     ) -> Result<(), QueueError> {
         let mut buf = vec![0u8; msgq::ELEMENT_SIZE_MAX];
+        if payload.len() > msgq::MAX_PAYLOAD {
+            // As GSP-RM splits a large message: a full first element whose
+            // rpc.length covers everything, then continuation records.
+            let (first, rest) = payload.split_at(msgq::MAX_PAYLOAD);
+            let len = msgq::encode_split_head(
+                &mut buf,
+                self.seq_num,
+                function,
+                sequence,
+                result,
+                first,
+                payload.len(),
+            )
+            .ok_or(QueueError::BadHeader("message too large"))?;
+            self.seq_num = self.seq_num.wrapping_add(1);
+            self.post(&buf[..len])?;
+            for chunk in rest.chunks(msgq::MAX_PAYLOAD) {
+                let len = msgq::encode(
+                    &mut buf,
+                    self.seq_num,
+                    Function::ContinuationRecord as u32,
+                    sequence,
+                    result,
+                    chunk,
+                )
+                .ok_or(QueueError::BadHeader("message too large"))?;
+                self.seq_num = self.seq_num.wrapping_add(1);
+                self.post(&buf[..len])?;
+            }
+            return Ok(());
+        }
         let len = msgq::encode(&mut buf, self.seq_num, function, sequence, result, payload)
             .ok_or(QueueError::BadHeader("message too large for one element"))?;
         self.seq_num = self.seq_num.wrapping_add(1);

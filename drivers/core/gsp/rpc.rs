@@ -89,6 +89,9 @@ struct Tx {
 
 struct Rx {
     read: u32,
+    /// A message GSP-RM split over several elements: its header, the
+    /// payload so far, and the payload's full size.
+    split: Option<(msgq::Header, KVec<u8>, usize)>,
     /// The element sequence number the next message must carry, once the
     /// first one set it.
     seq_num: Option<u32>,
@@ -151,7 +154,7 @@ impl Rpc {
             queues: Queues::new(dev)?,
             dev: dev.into(),
             tx <- new_mutex!(Tx { write: 0, seq_num: 0, sequence: 1 }),
-            rx <- new_mutex!(Rx { read: 0, seq_num: None }),
+            rx <- new_mutex!(Rx { read: 0, split: None, seq_num: None }),
             pending <- new_mutex!(Pending { waiters: KVec::new(), events: 0 }),
             wake <- new_condvar!(),
             stats: Arc::new(Stats::new(), GFP_KERNEL)?,
@@ -169,11 +172,19 @@ impl Rpc {
     }
 
     /// Encodes and writes one command; returns its sequence number.
-    fn send(&self, bar: Bar0<'_>, function: u32, payload: &[u8], waiter: bool) -> Result<u32> {
+    /// Encodes one element and pushes it once the queue has room; rings
+    /// the doorbell.
+    fn push_element(
+        &self,
+        tx: &mut Tx,
+        bar: Bar0<'_>,
+        function: u32,
+        sequence: u32,
+        payload: &[u8],
+    ) -> Result {
         let len = msgq::element_len(payload.len()).ok_or(E2BIG)?;
         let mut element = KVec::from_elem(0u8, len, GFP_KERNEL)?;
         let pages = len.div_ceil(crate::proto::gsp::queue::GSP_PAGE_SIZE) as u32;
-        let mut tx = self.tx.lock();
         let start = Instant::<Monotonic>::now();
         while self.queues.cmd_space(tx.write)? < pages {
             if start.elapsed() > QUEUE_SPACE_TIMEOUT {
@@ -185,8 +196,6 @@ impl Rpc {
             }
             kernel::time::delay::fsleep(Delta::from_micros(100));
         }
-        let sequence = tx.sequence;
-        tx.sequence = tx.sequence.wrapping_add(1).max(1);
         msgq::encode(
             &mut element,
             tx.seq_num,
@@ -196,6 +205,23 @@ impl Rpc {
             payload,
         )
         .ok_or(EINVAL)?;
+        tx.write = self.queues.push(tx.write, &element)?;
+        tx.seq_num = tx.seq_num.wrapping_add(1);
+        bar.write_reg(NV_PGSP_QUEUE_HEAD::zeroed());
+        Ok(())
+    }
+
+    /// Writes one command, split over continuation records if it does not
+    /// fit one element (nouveau r535 `r535_gsp_rpc_push`); returns its
+    /// sequence number. The waiter, if any, is registered before the first
+    /// element is visible to GSP-RM.
+    fn send(&self, bar: Bar0<'_>, function: u32, payload: &[u8], waiter: bool) -> Result<u32> {
+        if payload.len() + msgq::RPC_HEADER_SIZE > msgq::MAX_RPC_LENGTH as usize {
+            return Err(E2BIG);
+        }
+        let mut tx = self.tx.lock();
+        let sequence = tx.sequence;
+        tx.sequence = tx.sequence.wrapping_add(1).max(1);
         if waiter {
             self.pending.lock().waiters.push(
                 Waiter {
@@ -206,10 +232,30 @@ impl Rpc {
                 GFP_KERNEL,
             )?;
         }
-        tx.write = self.queues.push(tx.write, &element)?;
-        tx.seq_num = tx.seq_num.wrapping_add(1);
+        let (first, rest) = payload.split_at(payload.len().min(msgq::MAX_PAYLOAD));
+        let sent = self
+            .push_element(&mut tx, bar, function, sequence, first)
+            .and_then(|()| {
+                rest.chunks(msgq::MAX_PAYLOAD).try_for_each(|chunk| {
+                    self.push_element(
+                        &mut tx,
+                        bar,
+                        Function::ContinuationRecord as u32,
+                        sequence,
+                        chunk,
+                    )
+                })
+            });
         drop(tx);
-        bar.write_reg(NV_PGSP_QUEUE_HEAD::zeroed());
+        if let Err(e) = sent {
+            if waiter {
+                let mut pending = self.pending.lock();
+                if let Some(i) = pending.waiters.iter().position(|w| w.sequence == sequence) {
+                    let _ = pending.waiters.remove(i);
+                }
+            }
+            return Err(e);
+        }
         Ok(sequence)
     }
 
@@ -306,7 +352,7 @@ impl Rpc {
                                 );
                                 continue;
                             }
-                            self.dispatch(h, payload)
+                            self.assemble(&mut rx, h, payload)
                         }
                         Err(e) => {
                             // Its sequence number cannot be trusted either:
@@ -341,6 +387,59 @@ impl Rpc {
                 }
             }
         }
+    }
+
+    /// Passes whole messages on and reassembles split ones: the first
+    /// element's `rpc.length` covers the whole message, CONTINUATION_RECORD
+    /// elements carry the rest.
+    fn assemble(&self, rx: &mut Rx, h: msgq::Header, payload: &[u8]) {
+        if h.function == Function::ContinuationRecord as u32 {
+            let Some((head, mut data, total)) = rx.split.take() else {
+                self.stats.bad_messages.fetch_add(1, Relaxed);
+                dev_err!(
+                    self.dev,
+                    "GSP sent a continuation record with no message to continue\n"
+                );
+                return;
+            };
+            if data.extend_from_slice(payload, GFP_KERNEL).is_err() {
+                dev_err!(
+                    self.dev,
+                    "no memory to reassemble a {}-byte GSP message\n",
+                    total
+                );
+                return;
+            }
+            if data.len() < total {
+                rx.split = Some((head, data, total));
+            } else {
+                data.truncate(total);
+                self.dispatch(head, &data);
+            }
+            return;
+        }
+        if rx.split.take().is_some() {
+            self.stats.bad_messages.fetch_add(1, Relaxed);
+            dev_err!(
+                self.dev,
+                "GSP interrupted a split message: the partial message is dropped\n"
+            );
+        }
+        let total = (h.length as usize).saturating_sub(msgq::RPC_HEADER_SIZE);
+        if total > payload.len() {
+            let mut data = KVec::new();
+            if data.extend_from_slice(payload, GFP_KERNEL).is_err() {
+                dev_err!(
+                    self.dev,
+                    "no memory to reassemble a {}-byte GSP message\n",
+                    total
+                );
+                return;
+            }
+            rx.split = Some((h, data, total));
+            return;
+        }
+        self.dispatch(h, payload)
     }
 
     fn dispatch(&self, h: msgq::Header, payload: &[u8]) {

@@ -80,6 +80,16 @@ impl Driver {
     }
 
     fn send(&mut self, function: u32, payload: &[u8]) -> u32 {
+        if payload.len() > msgq::MAX_PAYLOAD {
+            // The command in the first element, the rest in continuation
+            // records (nouveau r535_gsp_rpc_push).
+            let (first, rest) = payload.split_at(msgq::MAX_PAYLOAD);
+            let seq = self.send(function, first);
+            for chunk in rest.chunks(msgq::MAX_PAYLOAD) {
+                self.send(Function::ContinuationRecord as u32, chunk);
+            }
+            return seq;
+        }
         let mut buf = vec![0u8; msgq::ELEMENT_SIZE_MAX];
         self.seq += 1;
         let len = msgq::encode(
@@ -258,4 +268,48 @@ fn static_info_and_rm_objects_over_the_queue() {
     assert_eq!(d.receive().0.rpc_result, 0);
     d.send(Function::Free as u32, &free);
     assert_eq!(d.receive().0.rpc_result, status::NV_ERR_INVALID_CLIENT);
+}
+
+#[test]
+fn large_controls_split_both_ways() {
+    use nvgsp_proto::gsp::class;
+    let mut d = Driver::new();
+    let alloc = RpcGspRmAlloc {
+        h_client: 0xc1,
+        h_object: 0xc1,
+        h_class: class::NV01_ROOT,
+        ..RpcGspRmAlloc::ZERO
+    };
+    let p0 = [0u8; class::Nv0000AllocParameters::SIZE];
+    let mut buf = vec![0u8; RpcGspRmAlloc::SIZE_WITHOUT_PARAMS + p0.len()];
+    alloc.encode_with(&p0, &mut buf).unwrap();
+    d.send(Function::GspRmAlloc as u32, &buf);
+    assert_eq!(d.receive().0.rpc_result, 0);
+    // A NULL control with 150,000 bytes of parameters: three elements each
+    // way, the reply echoing the parameters.
+    let params: Vec<u8> = (0..150_000u32).map(|i| (i * 7) as u8).collect();
+    let ctrl = RpcGspRmControl {
+        h_client: 0xc1,
+        h_object: 0xc1,
+        cmd: class::NV0000_CTRL_CMD_NULL,
+        ..RpcGspRmControl::ZERO
+    };
+    let mut buf = vec![0u8; RpcGspRmControl::SIZE_WITHOUT_PARAMS + params.len()];
+    ctrl.encode_with(&params, &mut buf).unwrap();
+    let seq = d.send(Function::GspRmControl as u32, &buf);
+    let (h, first) = d.receive();
+    assert_eq!(
+        (h.function, h.sequence, h.rpc_result),
+        (Function::GspRmControl as u32, seq, 0)
+    );
+    assert_eq!(h.length as usize, msgq::RPC_HEADER_SIZE + buf.len());
+    let mut whole = first;
+    while whole.len() < buf.len() {
+        let (c, p) = d.receive();
+        assert_eq!(c.function, Function::ContinuationRecord as u32);
+        whole.extend_from_slice(&p);
+    }
+    let (r, out) = RpcGspRmControl::parse(&whole).unwrap();
+    assert_eq!(r.status, 0);
+    assert_eq!(out, &params[..]);
 }

@@ -20,6 +20,11 @@ pub const ELEMENT_SIZE_MAX: usize = 0x10000;
 pub const RPC_SIGNATURE: u32 = 0x4350_5256;
 /// RPC header version 3.0 (major in bits 31:24, minor in 23:16).
 pub const RPC_HEADER_VERSION: u32 = 0x0300_0000;
+/// The most RPC payload one element carries.
+pub const MAX_PAYLOAD: usize = ELEMENT_SIZE_MAX - ELEMENT_HEADER_SIZE - RPC_HEADER_SIZE;
+/// The largest RPC (header and payload) accepted when it is split over
+/// several elements (a bound on what the receiver allocates).
+pub const MAX_RPC_LENGTH: u32 = 1 << 20;
 /// `rpc_result` of a command as the CPU sends it.
 pub const RPC_RESULT_PENDING: u32 = 0xffff_ffff;
 
@@ -149,6 +154,39 @@ pub fn encode(
     Some(len)
 }
 
+/// Writes `v` little-endian at `off` of `b` (in bounds by construction).
+fn set_u32(b: &mut [u8], off: usize, v: u32) {
+    if let Some(d) = b.get_mut(off..off + 4) {
+        d.copy_from_slice(&v.to_le_bytes());
+    }
+}
+
+/// Writes the first element of a message whose payload of `total_len`
+/// bytes is too large for one element, as GSP-RM does: a full element
+/// carrying `first` ([`MAX_PAYLOAD`] bytes) with `rpc.length` covering the
+/// whole message. The rest goes in `CONTINUATION_RECORD` elements.
+pub fn encode_split_head(
+    buf: &mut [u8],
+    seq_num: u32,
+    function: u32,
+    sequence: u32,
+    rpc_result: u32,
+    first: &[u8],
+    total_len: usize,
+) -> Option<usize> {
+    if first.len() != MAX_PAYLOAD || total_len <= MAX_PAYLOAD {
+        return None;
+    }
+    let rpc_len = u32::try_from(RPC_HEADER_SIZE + total_len).ok()?;
+    let len = encode(buf, seq_num, function, sequence, rpc_result, first)?;
+    let msg = buf.get_mut(..len)?;
+    set_u32(msg, ELEMENT_HEADER_SIZE + 8, rpc_len);
+    set_u32(msg, 32, 0);
+    let sum = checksum(msg);
+    set_u32(msg, 32, sum);
+    Some(len)
+}
+
 /// Bytes an element with a payload of `payload_len` bytes occupies, if it
 /// fits in one element.
 pub fn element_len(payload_len: usize) -> Option<usize> {
@@ -158,6 +196,15 @@ pub fn element_len(payload_len: usize) -> Option<usize> {
 
 /// Validates the element at the start of `buf` (the bytes of its
 /// `elemCount` pages, or more) and returns its header and payload.
+/// Validates the element at the start of `buf` (the bytes of its
+/// `elemCount` pages, or more) and returns its header and payload.
+///
+/// The first element of a message GSP-RM split over several elements is
+/// full (16 pages) and its `rpc.length` is the whole message's (nouveau
+/// r535 `r535_gsp_msg_recv`): it is accepted when that length is at most
+/// [`MAX_RPC_LENGTH`], and the payload returned is the part it carries; the
+/// rest follows in `CONTINUATION_RECORD` elements. The checksum then covers
+/// the full element.
 pub fn parse_element(buf: &[u8]) -> Result<(Header, &[u8]), ParseError> {
     let (elem, rpc) = match (
         GspMsgQueueElement::decode(buf),
@@ -191,7 +238,13 @@ pub fn parse_element(buf: &[u8]) -> Result<(Header, &[u8]), ParseError> {
         return Err(ParseError::BadVersion(rpc.header_version));
     }
     let len = h.length as usize;
-    let end = ELEMENT_HEADER_SIZE.saturating_add(len);
+    let mut end = ELEMENT_HEADER_SIZE.saturating_add(len);
+    let split_head = end > pages * PAGE_SIZE
+        && pages * PAGE_SIZE == ELEMENT_SIZE_MAX
+        && h.length <= MAX_RPC_LENGTH;
+    if split_head {
+        end = ELEMENT_SIZE_MAX;
+    }
     if len < RPC_HEADER_SIZE || end > pages * PAGE_SIZE || end > buf.len() {
         return Err(ParseError::BadLength(h.length));
     }
@@ -205,6 +258,40 @@ pub fn parse_element(buf: &[u8]) -> Result<(Header, &[u8]), ParseError> {
         return Err(ParseError::BadChecksum);
     }
     Ok((h, payload))
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::*;
+    extern crate std;
+    use std::vec;
+
+    #[test]
+    fn split_head_round_trips_and_is_bounded() {
+        let mut buf = vec![0u8; ELEMENT_SIZE_MAX];
+        let first = vec![7u8; MAX_PAYLOAD];
+        let len = encode_split_head(&mut buf, 1, 76, 9, 0, &first, MAX_PAYLOAD + 100).unwrap();
+        assert_eq!(len, ELEMENT_SIZE_MAX);
+        let (h, p) = parse_element(&buf).unwrap();
+        assert_eq!(
+            (h.elem_count, h.length as usize),
+            (16, RPC_HEADER_SIZE + MAX_PAYLOAD + 100)
+        );
+        assert_eq!(p.len(), MAX_PAYLOAD);
+        // Not full, or too large: a bad length.
+        assert_eq!(
+            encode_split_head(&mut buf, 1, 76, 9, 0, &first[1..], MAX_PAYLOAD + 100),
+            None
+        );
+        set_u32(&mut buf, ELEMENT_HEADER_SIZE + 8, MAX_RPC_LENGTH + 1);
+        set_u32(&mut buf, 32, 0);
+        let sum = checksum(&buf);
+        set_u32(&mut buf, 32, sum);
+        assert_eq!(
+            parse_element(&buf),
+            Err(ParseError::BadLength(MAX_RPC_LENGTH + 1))
+        );
+    }
 }
 
 #[cfg(test)]
