@@ -305,6 +305,9 @@ impl Model {
                 warn!("GSP-RM: fault injection: no GSP_INIT_DONE");
                 return Ok(());
             }
+            // GSP-RM leaves its boot-time lockdown before it reports init
+            // done (GSP_LOCKDOWN_NOTICE, bLockdownEngaging = 0).
+            self.event(Function::GspLockdownNotice as u32, &[0])?;
             self.event(Function::GspInitDone as u32, &[])?;
             info!("GSP-RM: init done ({} MiB VRAM)", self.config.vram >> 20);
         }

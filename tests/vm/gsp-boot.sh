@@ -23,7 +23,7 @@ expect_out '^sysfs engines: gr ce0 ce1 nvdec0 nvenc0 sec2 sw$'
 expect_out '^debugfs calls: [1-9][0-9]*$'
 expect_out '^debugfs timeouts: 0$'
 expect_out '^debugfs bad_messages: 0$'
-expect_out '^debugfs events: [1-9]'
+expect_out '^debugfs events: 2$'
 expect_out '^vram: 1024 MiB \([0-9]+ MiB usable\), 4 GPCs x 5 TPCs$'
 expect_out '^engines: gr ce0 ce1 nvdec0 nvenc0 sw sec2$'
 # The boot chain's steps, driver side and device side.

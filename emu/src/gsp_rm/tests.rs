@@ -163,10 +163,15 @@ fn init_sequence_then_init_done_with_interrupt() {
         nvgsp_proto::gsp::rpc::registry::encode_registry(&[("RMDevidCheckIgnore", 1)], &mut reg)
             .unwrap();
     d.send(Function::SetRegistry as u32, &reg[..len]);
+    let (h, p) = d.receive();
+    assert_eq!(
+        (h.function, p),
+        (Function::GspLockdownNotice as u32, vec![0u8])
+    );
+    assert_eq!(h.seq_num, 0, "nothing was sent before the init events");
     let (h, _) = d.receive();
     assert_eq!(h.function, Function::GspInitDone as u32);
     assert_eq!(h.rpc_result, status::NV_OK);
-    assert_eq!(h.seq_num, 0, "nothing was sent before init done");
     assert_eq!(dev::lock(&d.hw).bar0.gsp.irq.to_host(), IRQ_SWGEN0);
 }
 
