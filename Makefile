@@ -1,4 +1,4 @@
-# nvgsp: make run | test | lint  (see README.md)
+# nvgsp: make run | test | lint | fuzz  (see README.md)
 #
 # Heavy pieces (the Debian toolchain root, the two kernels) are built once
 # into the cache ($NVGSP_CACHE, default ~/.cache/nvgsp) and reused; the
@@ -41,6 +41,11 @@ lint: root
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
 	scripts/lint-kernel
+
+# Fuzz the proto parsers (scripts/fuzz): every target, FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 10
+fuzz:
+	@scripts/fuzz --seconds $(FUZZ_SECONDS)
 
 clean:
 	rm -rf build target

@@ -43,9 +43,10 @@ pub struct FbRange {
 }
 
 impl FbRange {
-    /// Bytes in the range.
+    /// Bytes in the range (zero for a range that ends before it starts,
+    /// as hostile metadata can describe).
     pub const fn len(&self) -> u64 {
-        self.end - self.start
+        self.end.saturating_sub(self.start)
     }
 
     /// Whether the range is empty.

@@ -155,8 +155,13 @@ pub const fn free_entries(write_ptr: u32, read_ptr: u32, count: u32) -> u32 {
     if count == 0 {
         return 0;
     }
-    let (w, r) = (write_ptr % count, read_ptr % count);
-    (r + count - w - 1) % count
+    // In u64: `r + count` overflows a u32 for counts above 2^31.
+    let (w, r, n) = (
+        (write_ptr % count) as u64,
+        (read_ptr % count) as u64,
+        count as u64,
+    );
+    ((r + n - w - 1) % n) as u32
 }
 
 /// Entries waiting for the consumer (nouveau `r535_gsp_msgq_wait()`).
@@ -164,8 +169,12 @@ pub const fn used_entries(write_ptr: u32, read_ptr: u32, count: u32) -> u32 {
     if count == 0 {
         return 0;
     }
-    let (w, r) = (write_ptr % count, read_ptr % count);
-    (w + count - r) % count
+    let (w, r, n) = (
+        (write_ptr % count) as u64,
+        (read_ptr % count) as u64,
+        count as u64,
+    );
+    ((w + n - r) % n) as u32
 }
 
 #[cfg(test)]
@@ -255,5 +264,19 @@ mod tests {
         assert_eq!(free_entries(u32::MAX, u32::MAX, n), n - 1);
         assert_eq!(free_entries(1, 2, 0), 0);
         assert_eq!(used_entries(1, 2, 0), 0);
+    }
+
+    #[test]
+    fn ring_arithmetic_does_not_overflow() {
+        // Found by the shared_mem fuzz target: `r + count` and `w + count`
+        // overflowed a u32 for counts above 2^31.
+        let n = u32::MAX;
+        assert_eq!(free_entries(0, n - 1, n), n - 2);
+        assert_eq!(used_entries(n - 1, 0, n), n - 1);
+        assert_eq!(free_entries(n - 1, n - 1, n), n - 1);
+        assert_eq!(used_entries(n - 1, n - 1, n), 0);
+        let n = 0x8000_0001;
+        assert_eq!(free_entries(0, n - 1, n), n - 2);
+        assert_eq!(used_entries(n - 1, 0, n), n - 1);
     }
 }
