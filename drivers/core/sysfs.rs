@@ -76,10 +76,10 @@ pub(crate) fn add(
         .cast::<bindings::device>()
         .cast_mut()
         .cast::<core::ffi::c_void>();
-    // SAFETY: `device::Device` is a transparent wrapper of `struct device`,
-    // so `raw` points to the bound device, valid for the call; `info` is a
-    // valid `struct nvgsp_sysfs_info` that the C side copies before
-    // returning.
-    to_result(unsafe { nvgsp_sysfs_add(raw, &info) })
-        .inspect_err(|e| dev_err!(dev, "cannot add the gsp sysfs attributes: {:?}\n", e))
+    // `raw` points to the bound device (`device::Device` is a transparent
+    // wrapper of `struct device`) and `info` is a valid
+    // `struct nvgsp_sysfs_info`, which the C side copies before returning.
+    // SAFETY: both pointers are valid for the duration of the call.
+    let ret = unsafe { nvgsp_sysfs_add(raw, &info) };
+    to_result(ret).inspect_err(|e| dev_err!(dev, "cannot add the gsp sysfs attributes: {:?}\n", e))
 }
