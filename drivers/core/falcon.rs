@@ -481,17 +481,8 @@ impl<'a, E: FalconEngine> Falcon<'a, E> {
         Ok(())
     }
 
-    /// Writes the mailboxes, starts the CPU, waits for it to halt and
-    /// returns the mailboxes it left.
-    pub(crate) fn boot(&self, mbox0: u32, mbox1: u32) -> Result<(u32, u32)> {
-        self.bar.write(
-            WithBase::of::<E>(),
-            NV_PFALCON_FALCON_MAILBOX0::zeroed().with_value(mbox0),
-        );
-        self.bar.write(
-            WithBase::of::<E>(),
-            NV_PFALCON_FALCON_MAILBOX1::zeroed().with_value(mbox1),
-        );
+    /// Starts the CPU (through CPUCTL_ALIAS when it is enabled).
+    pub(crate) fn start(&self) -> Result {
         if self
             .bar
             .read(NV_PFALCON_FALCON_CPUCTL::of::<E>())
@@ -507,13 +498,34 @@ impl<'a, E: FalconEngine> Falcon<'a, E> {
                 NV_PFALCON_FALCON_CPUCTL::zeroed().with_startcpu(true),
             );
         }
+        Ok(())
+    }
+
+    /// Waits for the CPU to halt.
+    pub(crate) fn wait_halted(&self) -> Result {
         read_poll_timeout(
             || Ok(self.bar.read(NV_PFALCON_FALCON_CPUCTL::of::<E>())),
             |r| r.halted(),
             Delta::from_micros(100),
             HALT_TIMEOUT,
         )
-        .inspect_err(|_| dev_err!(self.dev, "{}: ucode did not halt\n", E::NAME))?;
+        .map(|_| ())
+        .inspect_err(|_| dev_err!(self.dev, "{}: ucode did not halt\n", E::NAME))
+    }
+
+    /// Writes the mailboxes, starts the CPU, waits for it to halt and
+    /// returns the mailboxes it left.
+    pub(crate) fn boot(&self, mbox0: u32, mbox1: u32) -> Result<(u32, u32)> {
+        self.bar.write(
+            WithBase::of::<E>(),
+            NV_PFALCON_FALCON_MAILBOX0::zeroed().with_value(mbox0),
+        );
+        self.bar.write(
+            WithBase::of::<E>(),
+            NV_PFALCON_FALCON_MAILBOX1::zeroed().with_value(mbox1),
+        );
+        self.start()?;
+        self.wait_halted()?;
         Ok((self.mailbox0(), self.mailbox1()))
     }
 

@@ -60,6 +60,7 @@ pub(crate) mod queues;
 pub(crate) mod regs;
 mod rm;
 pub(crate) mod rpc;
+mod sequencer;
 mod sysinfo;
 
 use fw::GspFirmware;
@@ -363,8 +364,19 @@ impl Gsp {
             &sysinfo::system_info(pdev)?,
         )?;
         rpc.send_no_wait(bar, Function::SetRegistry, &sysinfo::registry()?)?;
-        rpc.wait_events(rpc::EVENT_INIT_DONE, INIT_DONE_TIMEOUT)
-            .inspect_err(|_| dev_err!(dev, "GSP-RM did not finish its initialization\n"))
+        // GSP-RM may have the CPU run register programs before it is done.
+        let start = Instant::<Monotonic>::now();
+        loop {
+            let left = INIT_DONE_TIMEOUT - start.elapsed();
+            let events = rpc
+                .wait_any(rpc::EVENT_INIT_DONE | rpc::EVENT_SEQUENCER, left)
+                .inspect_err(|_| dev_err!(dev, "GSP-RM did not finish its initialization\n"))?;
+            if let Some(program) = rpc.take_sequencer() {
+                sequencer::run(dev, bar, gsp_falcon, &program)?;
+            } else if events & rpc::EVENT_INIT_DONE != 0 {
+                return Ok(());
+            }
+        }
     }
 
     /// Runs `NV2080_CTRL_CMD_NULL` on the core's subdevice: one full RPC

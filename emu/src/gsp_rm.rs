@@ -305,6 +305,10 @@ impl Model {
                 warn!("GSP-RM: fault injection: no GSP_INIT_DONE");
                 return Ok(());
             }
+            // GSP-RM has the CPU run a register program for it
+            // (GSP_RUN_CPU_SEQUENCER, nova-core `gsp/sequencer.rs`) and
+            // goes on only once its effects are visible.
+            self.run_cpu_sequencer()?;
             // GSP-RM leaves its boot-time lockdown before it reports init
             // done (GSP_LOCKDOWN_NOTICE, bLockdownEngaging = 0).
             self.event(Function::GspLockdownNotice as u32, &[0])?;
@@ -312,6 +316,58 @@ impl Model {
             info!("GSP-RM: init done ({} MiB VRAM)", self.config.vram >> 20);
         }
         Ok(())
+    }
+
+    /// Posts GSP_RUN_CPU_SEQUENCER with a program of register operations on
+    /// host scratch and waits (up to 5 s) for the CPU to have run it:
+    /// write, modify, poll, delay, store.
+    fn run_cpu_sequencer(&mut self) -> Result<(), QueueError> {
+        use nvgsp_proto::gsp::rpc::sequencer::{
+            encode_sequence, sequence_len, SeqCmd, SeqDelayUs, SeqRegModify, SeqRegPoll,
+            SeqRegStore, SeqRegWrite,
+        };
+        const SCRATCH: u32 = crate::dev::bar0::reg::SW_SCRATCH_HOST.start;
+        const DONE: u32 = 0x5ec0_0042;
+        let program = [
+            SeqCmd::RegWrite(SeqRegWrite {
+                addr: SCRATCH,
+                val: 0x5ec0_0001,
+            }),
+            SeqCmd::RegModify(SeqRegModify {
+                addr: SCRATCH,
+                mask: 0xff,
+                val: 0x42,
+            }),
+            SeqCmd::DelayUs(SeqDelayUs { val: 5 }),
+            SeqCmd::RegPoll(SeqRegPoll {
+                addr: SCRATCH,
+                mask: u32::MAX,
+                val: DONE,
+                timeout: 1000,
+                error: 0,
+            }),
+            SeqCmd::RegStore(SeqRegStore {
+                addr: SCRATCH,
+                index: 0,
+            }),
+        ];
+        let mut buf = vec![0u8; sequence_len(64)];
+        let Some(len) = encode_sequence(&program, 64, &mut buf) else {
+            return Err(QueueError::BadHeader(
+                "cannot encode the CPU sequencer program",
+            ));
+        };
+        self.event(Function::GspRunCpuSequencer as u32, &buf[..len])?;
+        for _ in 0..500 {
+            if dev::lock(&self.hw).bar0.read32(SCRATCH) == DONE {
+                info!("GSP-RM: the CPU ran the sequencer program");
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Err(QueueError::BadHeader(
+            "the CPU did not run the sequencer program",
+        ))
     }
 
     /// Sends the reply to command `h`, committing the armed message fault.

@@ -23,7 +23,7 @@ expect_out '^sysfs engines: gr ce0 ce1 nvdec0 nvenc0 sec2 sw$'
 expect_out '^debugfs calls: [1-9][0-9]*$'
 expect_out '^debugfs timeouts: 0$'
 expect_out '^debugfs bad_messages: 0$'
-expect_out '^debugfs events: 2$'
+expect_out '^debugfs events: 3$'
 expect_out '^vram: 1024 MiB \([0-9]+ MiB usable\), 4 GPCs x 5 TPCs$'
 expect_out '^engines: gr ce0 ce1 nvdec0 nvenc0 sw sec2$'
 # The boot chain's steps, driver side and device side.
@@ -34,5 +34,7 @@ expect_log 'nvgsp_core .*: GSP-RM 570\.144 ready \(boot took [0-9]+ ms\)'
 expect_log 'nvgsp_core .*: GA102: NVIDIA GeForce RTX 3090, 1024 MiB VRAM'
 matches 'SEC2: GSP-RM image \([0-9]+ KiB through radix3\), bootloader and signature verified' "$(dirname "$VM_LOG")/emu.log" ||
     fail "the emulator did not verify the GSP-RM image"
+matches 'GSP-RM: the CPU ran the sequencer program' "$(dirname "$VM_LOG")/emu.log" ||
+    fail "the driver did not run GSP-RM's sequencer program"
 matches 'GSP-RM: init done' "$(dirname "$VM_LOG")/emu.log" || fail "GSP-RM did not finish init"
 expect_clean_log

@@ -61,6 +61,8 @@ const QUEUE_SPACE_TIMEOUT: Delta = Delta::from_secs(2);
 
 /// Events the driver waits for, as bits of [`Pending::events`].
 pub(crate) const EVENT_INIT_DONE: u32 = 1 << 0;
+/// GSP-RM asked the CPU to run a sequencer program ([`Rpc::take_sequencer`]).
+pub(crate) const EVENT_SEQUENCER: u32 = 1 << 1;
 
 /// A reply from GSP-RM.
 pub(crate) struct Reply {
@@ -79,6 +81,7 @@ struct Waiter {
 struct Pending {
     waiters: KVec<Waiter>,
     events: u32,
+    sequencer: Option<KVec<u8>>,
 }
 
 struct Tx {
@@ -155,7 +158,7 @@ impl Rpc {
             dev: dev.into(),
             tx <- new_mutex!(Tx { write: 0, seq_num: 0, sequence: 1 }),
             rx <- new_mutex!(Rx { read: 0, split: None, seq_num: None }),
-            pending <- new_mutex!(Pending { waiters: KVec::new(), events: 0 }),
+            pending <- new_mutex!(Pending { waiters: KVec::new(), events: 0, sequencer: None }),
             wake <- new_condvar!(),
             stats: Arc::new(Stats::new(), GFP_KERNEL)?,
         })
@@ -308,11 +311,12 @@ impl Rpc {
         }
     }
 
-    /// Waits until every event in `mask` arrived, or `timeout` passed.
-    pub(crate) fn wait_events(&self, mask: u32, timeout: Delta) -> Result {
+    /// Waits until any event in `mask` arrived, or `timeout` passed;
+    /// returns the events seen.
+    pub(crate) fn wait_any(&self, mask: u32, timeout: Delta) -> Result<u32> {
         let start = Instant::<Monotonic>::now();
         let mut pending = self.pending.lock();
-        while pending.events & mask != mask {
+        while pending.events & mask == 0 {
             let left = timeout - start.elapsed();
             if left <= Delta::ZERO {
                 return Err(ETIMEDOUT);
@@ -324,7 +328,15 @@ impl Rpc {
                 return Err(ERESTARTSYS);
             }
         }
-        Ok(())
+        Ok(pending.events & mask)
+    }
+
+    /// The sequencer program GSP-RM posted, if one is waiting; clears
+    /// [`EVENT_SEQUENCER`].
+    pub(crate) fn take_sequencer(&self) -> Option<KVec<u8>> {
+        let mut pending = self.pending.lock();
+        pending.events &= !EVENT_SEQUENCER;
+        pending.sequencer.take()
     }
 
     /// Handles everything in the status queue. Called from the threaded
@@ -456,6 +468,15 @@ impl Rpc {
             self.stats.events.fetch_add(1, Relaxed);
             let bit = match function {
                 Function::GspInitDone => EVENT_INIT_DONE,
+                Function::GspRunCpuSequencer => {
+                    let mut copy = KVec::new();
+                    if copy.extend_from_slice(payload, GFP_KERNEL).is_err() {
+                        dev_err!(self.dev, "no memory for GSP-RM's sequencer program\n");
+                        return;
+                    }
+                    self.pending.lock().sequencer = Some(copy);
+                    EVENT_SEQUENCER
+                }
                 _ => {
                     dev_dbg!(self.dev, "GSP event {} ignored\n", function.name());
                     0

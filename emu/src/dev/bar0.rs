@@ -21,6 +21,9 @@ pub mod reg {
     /// `NV_PBUS_SW_SCRATCH(0x15)`: FWSEC-SB error code in bits 15:0
     /// (nouveau `nvkm_gsp_fwsec_sb`).
     pub const SW_SCRATCH_15: u32 = 0x0000_1454;
+    /// `NV_PBUS_SW_SCRATCH(0x20..0x30)`: scratch the host may write, which
+    /// the model's GSP-RM uses as the target of its CPU sequencer program.
+    pub const SW_SCRATCH_HOST: core::ops::Range<u32> = 0x0000_1480..0x0000_14c0;
     /// `NV_PFB_NISO_FLUSH_SYSMEM_ADDR`: sysmembar page, bits 39:8.
     pub const FLUSH_SYSMEM_ADDR: u32 = 0x0010_0c10;
     /// `NV_PFB_NISO_FLUSH_SYSMEM_ADDR_HI`: bits 63:40.
@@ -236,6 +239,11 @@ impl Bar0 {
             reg::FLUSH_SYSMEM_ADDR => self.flush_sysmem.0 = v,
             reg::FLUSH_SYSMEM_ADDR_HI => self.flush_sysmem.1 = v & 0x00ff_ffff,
             f::GSP_QUEUE_HEAD => return Effect::Doorbell,
+            o if reg::SW_SCRATCH_HOST.contains(&o) => {
+                if let Some(r) = self.sw_scratch_mut(o) {
+                    *r = v;
+                }
+            }
             o => {
                 if let Some((e, r)) = self.falcon(o) {
                     match self.engine(e).write(r, v, mem) {

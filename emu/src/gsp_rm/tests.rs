@@ -163,12 +163,19 @@ fn init_sequence_then_init_done_with_interrupt() {
         nvgsp_proto::gsp::rpc::registry::encode_registry(&[("RMDevidCheckIgnore", 1)], &mut reg)
             .unwrap();
     d.send(Function::SetRegistry as u32, &reg[..len]);
+    // GSP-RM asks the CPU to run its register program and waits for it.
+    let (h, p) = d.receive();
+    assert_eq!(h.function, Function::GspRunCpuSequencer as u32);
+    assert_eq!(h.seq_num, 0, "nothing was sent before the init events");
+    let seq = nvgsp_proto::gsp::rpc::sequencer::Sequence::parse(&p).unwrap();
+    assert_eq!(seq.validate(), Ok(5));
+    let scratch = crate::dev::bar0::reg::SW_SCRATCH_HOST.start;
+    dev::lock(&d.hw).bar0.write32(scratch, 0x5ec0_0042, &d.mem);
     let (h, p) = d.receive();
     assert_eq!(
         (h.function, p),
         (Function::GspLockdownNotice as u32, vec![0u8])
     );
-    assert_eq!(h.seq_num, 0, "nothing was sent before the init events");
     let (h, _) = d.receive();
     assert_eq!(h.function, Function::GspInitDone as u32);
     assert_eq!(h.rpc_result, status::NV_OK);
