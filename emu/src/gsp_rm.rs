@@ -115,13 +115,11 @@ struct Model {
 /// continue in CONTINUATION_RECORD elements; nouveau r535
 /// `r535_gsp_rpc_push`).
 fn split_need(h: &msgq::Header, payload: &[u8]) -> Option<usize> {
-    let (size_off, fixed) = match Function::try_from(h.function) {
-        Ok(Function::GspRmControl) => (16, RpcGspRmControl::SIZE_WITHOUT_PARAMS),
-        Ok(Function::GspRmAlloc) => (20, RpcGspRmAlloc::SIZE_WITHOUT_PARAMS),
+    let need = match Function::try_from(h.function) {
+        Ok(Function::GspRmControl) => RpcGspRmControl::declared_len(payload)?,
+        Ok(Function::GspRmAlloc) => RpcGspRmAlloc::declared_len(payload)?,
         _ => return None,
     };
-    let params = u32::from_le_bytes(payload.get(size_off..size_off + 4)?.try_into().ok()?);
-    let need = fixed.checked_add(params as usize)?;
     (need > payload.len() && need <= msgq::MAX_RPC_LENGTH as usize).then_some(need)
 }
 

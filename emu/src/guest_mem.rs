@@ -129,32 +129,33 @@ impl GuestMemory {
     }
 }
 
+/// For tests: an unlinked, zero-filled file of `size` bytes, standing in
+/// for the memfd QEMU shares guest RAM through.
+#[cfg(test)]
+pub fn backing_file(size: u64) -> File {
+    let path = std::env::temp_dir().join(format!(
+        "nvgsp-guest-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)
+        .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    f.set_len(size).unwrap();
+    f
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
 
     fn memfd(size: usize) -> File {
-        let mut f = tempfile();
-        f.write_all(&vec![0u8; size]).unwrap();
-        f
-    }
-
-    fn tempfile() -> File {
-        let path = std::env::temp_dir().join(format!(
-            "nvgsp-gm-{}-{:?}",
-            std::process::id(),
-            std::thread::current().id()
-        ));
-        let f = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)
-            .unwrap();
-        std::fs::remove_file(&path).unwrap();
-        f
+        backing_file(size as u64)
     }
 
     #[test]

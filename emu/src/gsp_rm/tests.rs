@@ -7,7 +7,6 @@ use crate::dev::Hw;
 use nvgsp_proto::chip::ChipId;
 use nvgsp_proto::falcon::IRQ_SWGEN0;
 use nvgsp_proto::gsp::msgq::{PAGE_SIZE, RPC_RESULT_PENDING};
-use std::io::Write;
 use std::time::Instant;
 
 const BASE: u64 = 0x10_0000;
@@ -26,21 +25,8 @@ struct Driver {
 }
 
 fn guest_memory() -> GuestMemory {
-    let path = std::env::temp_dir().join(format!(
-        "nvgsp-rm-{}-{:?}",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    let mut f = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&path)
-        .unwrap();
-    std::fs::remove_file(&path).unwrap();
-    f.write_all(&vec![0u8; (PAGES * 0x1000) as usize]).unwrap();
     let gm = GuestMemory::default();
+    let f = crate::guest_mem::backing_file(PAGES * 0x1000);
     gm.map(BASE, PAGES * 0x1000, f, 0).unwrap();
     gm
 }

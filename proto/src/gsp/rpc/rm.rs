@@ -77,51 +77,45 @@ crate::wire_struct! {
     }
 }
 
-impl RpcGspRmAlloc {
-    /// Splits an alloc payload into its header and its `paramsSize` bytes of
-    /// parameters. Bytes past the parameters are ignored.
-    pub fn parse(payload: &[u8]) -> Result<(Self, &[u8]), PayloadError> {
-        let (hdr, rest) = split_header::<Self>(payload)?;
-        let params = take_tail(rest, hdr.params_size, "paramsSize")?;
-        Ok((hdr, params))
-    }
+/// The methods of the RPCs that carry RM parameters after a fixed header
+/// with a `paramsSize` field.
+macro_rules! with_params {
+    ($name:ident, $size:expr, $c:literal) => {
+        impl $name {
+            /// Splits a payload into its header and its `paramsSize` bytes
+            /// of parameters. Bytes past the parameters are ignored.
+            pub fn parse(payload: &[u8]) -> Result<(Self, &[u8]), PayloadError> {
+                let (hdr, rest) = split_header::<Self>(payload)?;
+                let params = take_tail(rest, hdr.params_size, "paramsSize")?;
+                Ok((hdr, params))
+            }
 
-    /// Writes the header, with `paramsSize` set to `params.len()`, and
-    /// `params`; returns the payload length.
-    pub fn encode_with(&self, params: &[u8], buf: &mut [u8]) -> Option<usize> {
-        let hdr = Self {
-            params_size: u32::try_from(params.len()).ok()?,
-            ..*self
-        };
-        encode_with_tail(&hdr, Self::SIZE_WITHOUT_PARAMS, params, buf)
-    }
+            /// Writes the header, with `paramsSize` set to `params.len()`,
+            /// and `params`; returns the payload length.
+            pub fn encode_with(&self, params: &[u8], buf: &mut [u8]) -> Option<usize> {
+                let hdr = Self {
+                    params_size: u32::try_from(params.len()).ok()?,
+                    ..*self
+                };
+                encode_with_tail(&hdr, Self::SIZE_WITHOUT_PARAMS, params, buf)
+            }
 
-    /// `offsetof(rpc_gsp_rm_alloc_v03_00, params)`.
-    pub const SIZE_WITHOUT_PARAMS: usize = 32;
+            /// The payload length the header at the start of `payload`
+            /// declares (header and `paramsSize`), if the header is there:
+            /// what a split message must add up to.
+            pub fn declared_len(payload: &[u8]) -> Option<usize> {
+                let (hdr, _) = split_header::<Self>(payload).ok()?;
+                Self::SIZE_WITHOUT_PARAMS.checked_add(hdr.params_size as usize)
+            }
+
+            #[doc = concat!("`offsetof(", $c, ", params)`.")]
+            pub const SIZE_WITHOUT_PARAMS: usize = $size;
+        }
+    };
 }
 
-impl RpcGspRmControl {
-    /// Splits a control payload into its header and its `paramsSize` bytes of
-    /// parameters. Bytes past the parameters are ignored.
-    pub fn parse(payload: &[u8]) -> Result<(Self, &[u8]), PayloadError> {
-        let (hdr, rest) = split_header::<Self>(payload)?;
-        let params = take_tail(rest, hdr.params_size, "paramsSize")?;
-        Ok((hdr, params))
-    }
-
-    /// Writes the header, with `paramsSize` set to `params.len()`, and
-    /// `params`; returns the payload length.
-    pub fn encode_with(&self, params: &[u8], buf: &mut [u8]) -> Option<usize> {
-        let hdr = Self {
-            params_size: u32::try_from(params.len()).ok()?,
-            ..*self
-        };
-        encode_with_tail(&hdr, Self::SIZE_WITHOUT_PARAMS, params, buf)
-    }
-
-    /// `offsetof(rpc_gsp_rm_control_v03_00, params)`.
-    pub const SIZE_WITHOUT_PARAMS: usize = 24;
-}
+with_params!(RpcGspRmAlloc, 32, "rpc_gsp_rm_alloc_v03_00");
+with_params!(RpcGspRmControl, 24, "rpc_gsp_rm_control_v03_00");
 
 impl RpcFree {
     /// The request nouveau `r535_gsp_rpc_rm_free()` sends to free `object`

@@ -139,20 +139,7 @@ impl Gpu {
             ..RmConfig::default()
         };
         let mut dev = Device::new(ChipId::GA102_A1, VRAM, Boot::new(config, fw), false).unwrap();
-        let path = std::env::temp_dir().join(format!(
-            "nvgsp-boot-{}-{:?}",
-            std::process::id(),
-            std::thread::current().id()
-        ));
-        let backing = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)
-            .unwrap();
-        std::fs::remove_file(&path).unwrap();
-        backing.set_len(mem).unwrap();
+        let backing = crate::guest_mem::backing_file(mem);
         dev.dma_map(DmaMapFlags::READ_WRITE, 0, IOVA, mem, Some(backing))
             .unwrap();
         Gpu {
