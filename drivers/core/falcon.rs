@@ -513,9 +513,13 @@ impl<'a, E: FalconEngine> Falcon<'a, E> {
         .inspect_err(|_| dev_err!(self.dev, "{}: ucode did not halt\n", E::NAME))
     }
 
-    /// Writes the mailboxes, starts the CPU, waits for it to halt and
-    /// returns the mailboxes it left.
-    pub(crate) fn boot(&self, mbox0: u32, mbox1: u32) -> Result<(u32, u32)> {
+    /// Whether the CPU is halted.
+    pub(crate) fn halted(&self) -> bool {
+        self.bar.read(NV_PFALCON_FALCON_CPUCTL::of::<E>()).halted()
+    }
+
+    /// Writes both mailboxes: the arguments of the ucode started next.
+    pub(crate) fn write_mailboxes(&self, mbox0: u32, mbox1: u32) {
         self.bar.write(
             WithBase::of::<E>(),
             NV_PFALCON_FALCON_MAILBOX0::zeroed().with_value(mbox0),
@@ -524,6 +528,12 @@ impl<'a, E: FalconEngine> Falcon<'a, E> {
             WithBase::of::<E>(),
             NV_PFALCON_FALCON_MAILBOX1::zeroed().with_value(mbox1),
         );
+    }
+
+    /// Writes the mailboxes, starts the CPU, waits for it to halt and
+    /// returns the mailboxes it left.
+    pub(crate) fn boot(&self, mbox0: u32, mbox1: u32) -> Result<(u32, u32)> {
+        self.write_mailboxes(mbox0, mbox1);
         self.start()?;
         self.wait_halted()?;
         Ok((self.mailbox0(), self.mailbox1()))

@@ -309,7 +309,7 @@ impl Gsp {
         dev_info!(dev, "booter_load started GSP-RM\n");
 
         let gpu = self
-            .wait_ready(pdev, bar, &gsp_falcon, fw.app_version)
+            .wait_ready(pdev, bar, &gsp_falcon, &sec2, fw.app_version)
             .and_then(|()| {
                 dev_info!(
                     dev,
@@ -345,6 +345,7 @@ impl Gsp {
         pdev: &pci::Device<device::Bound>,
         bar: Bar0<'_>,
         gsp_falcon: &Falcon<'_, GspEngine>,
+        sec2: &Falcon<'_, Sec2>,
         app_version: u32,
     ) -> Result {
         let dev = pdev.as_ref();
@@ -365,6 +366,14 @@ impl Gsp {
         )?;
         rpc.send_no_wait(bar, Function::SetRegistry, &sysinfo::registry()?)?;
         // GSP-RM may have the CPU run register programs before it is done.
+        let sequencer = sequencer::Sequencer {
+            dev,
+            bar,
+            gsp: gsp_falcon,
+            sec2,
+            libos: self.libos.dma_address(),
+            app_version,
+        };
         let start = Instant::<Monotonic>::now();
         loop {
             let left = INIT_DONE_TIMEOUT - start.elapsed();
@@ -372,7 +381,7 @@ impl Gsp {
                 .wait_any(rpc::EVENT_INIT_DONE | rpc::EVENT_SEQUENCER, left)
                 .inspect_err(|_| dev_err!(dev, "GSP-RM did not finish its initialization\n"))?;
             if let Some(program) = rpc.take_sequencer() {
-                sequencer::run(dev, bar, gsp_falcon, &program)?;
+                sequencer.run(&program)?;
             } else if events & rpc::EVENT_INIT_DONE != 0 {
                 return Ok(());
             }

@@ -26,7 +26,7 @@ use nvgsp_proto::wire::Wire;
 use queue::{QueueError, Queues, SharedMem};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub use nvgsp_proto::gsp::libos::LIBOS_INTERRUPT_PROCESSOR_SUSPENDED as LIBOS_SUSPENDED;
 
@@ -108,7 +108,16 @@ struct Model {
     unloaded: bool,
     /// A command split over several elements, being reassembled.
     split: Option<(msgq::Header, Vec<u8>, usize)>,
+    /// When the CPU must have run the posted sequencer program by.
+    sequencer_deadline: Option<Instant>,
 }
+
+/// The host scratch register the sequencer program works on, and the value
+/// it leaves there.
+const SEQ_SCRATCH: u32 = crate::dev::bar0::reg::SW_SCRATCH_HOST.start;
+const SEQ_DONE: u32 = 0x5ec0_0042;
+/// How long GSP-RM waits for the CPU to run its sequencer program.
+const SEQUENCER_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The size a command's payload must reach, if its header says it is
 /// larger than what arrived (an RM control or alloc whose parameters
@@ -136,6 +145,7 @@ impl Model {
             init_done: false,
             unloaded: false,
             split: None,
+            sequencer_deadline: None,
         }
     }
 
@@ -143,12 +153,27 @@ impl Model {
         info!("GSP-RM: running, waiting for commands");
         loop {
             // The doorbell is a hint; queue state is the truth. A timeout
-            // also retries messages that found the queue full.
-            match wake.recv_timeout(Duration::from_millis(100)) {
+            // also retries messages that found the queue full, and looks
+            // at a sequencer program's progress more often.
+            let tick = if self.sequencer_deadline.is_some() {
+                5
+            } else {
+                100
+            };
+            match wake.recv_timeout(Duration::from_millis(tick)) {
                 Ok(Wake::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 Ok(Wake::Doorbell) | Err(mpsc::RecvTimeoutError::Timeout) => {}
             }
-            if let Err(e) = self.serve() {
+            // While the CPU runs the sequencer program GSP-RM is suspended.
+            let served = match self.sequencer_deadline {
+                Some(_) => match self.sequencer_done() {
+                    Ok(true) => self.finish_init().and_then(|()| self.serve()),
+                    Ok(false) => Ok(()),
+                    Err(e) => Err(e),
+                },
+                None => self.serve(),
+            };
+            if let Err(e) = served {
                 error!("GSP-RM: {e}; halting");
                 break;
             }
@@ -305,49 +330,57 @@ impl Model {
             }
             // GSP-RM has the CPU run a register program for it
             // (GSP_RUN_CPU_SEQUENCER, nova-core `gsp/sequencer.rs`) and
-            // goes on only once its effects are visible.
+            // goes on (`finish_init`) only once its effects are visible.
             self.run_cpu_sequencer()?;
-            // GSP-RM leaves its boot-time lockdown before it reports init
-            // done (GSP_LOCKDOWN_NOTICE, bLockdownEngaging = 0).
-            self.event(Function::GspLockdownNotice as u32, &[0])?;
-            self.event(Function::GspInitDone as u32, &[])?;
-            info!("GSP-RM: init done ({} MiB VRAM)", self.config.vram >> 20);
         }
         Ok(())
     }
 
+    /// The rest of init once the sequencer program ran: GSP-RM leaves its
+    /// boot-time lockdown (GSP_LOCKDOWN_NOTICE, bLockdownEngaging = 0) and
+    /// reports init done.
+    fn finish_init(&mut self) -> Result<(), QueueError> {
+        self.event(Function::GspLockdownNotice as u32, &[0])?;
+        self.event(Function::GspInitDone as u32, &[])?;
+        info!("GSP-RM: init done ({} MiB VRAM)", self.config.vram >> 20);
+        Ok(())
+    }
+
     /// Posts GSP_RUN_CPU_SEQUENCER with a program of register operations on
-    /// host scratch and waits (up to 5 s) for the CPU to have run it:
-    /// write, modify, poll, delay, store.
+    /// host scratch (write, modify, delay, poll, store) that ends, as the
+    /// boot-time program of a real GA102 does, with CORE_RESUME: GSP-RM has
+    /// saved its state and put SEC2-RTOS into SEC2 (the model's stand-in for
+    /// the program's SEC2 loading steps); the CPU resets the GSP, hands it
+    /// the LibOS arguments again and starts SEC2, whose RTOS resumes GSP-RM.
+    /// [`Model::sequencer_done`] then sees the program's effects.
     fn run_cpu_sequencer(&mut self) -> Result<(), QueueError> {
         use nvgsp_proto::gsp::rpc::sequencer::{
-            encode_sequence, sequence_len, SeqCmd, SeqDelayUs, SeqRegModify, SeqRegPoll,
-            SeqRegStore, SeqRegWrite,
+            encode_sequence, sequence_len, RpcRunCpuSequencer, SeqCmd, SeqDelayUs, SeqRegModify,
+            SeqRegPoll, SeqRegStore, SeqRegWrite,
         };
-        const SCRATCH: u32 = crate::dev::bar0::reg::SW_SCRATCH_HOST.start;
-        const DONE: u32 = 0x5ec0_0042;
         let program = [
             SeqCmd::RegWrite(SeqRegWrite {
-                addr: SCRATCH,
+                addr: SEQ_SCRATCH,
                 val: 0x5ec0_0001,
             }),
             SeqCmd::RegModify(SeqRegModify {
-                addr: SCRATCH,
+                addr: SEQ_SCRATCH,
                 mask: 0xff,
                 val: 0x42,
             }),
             SeqCmd::DelayUs(SeqDelayUs { val: 5 }),
             SeqCmd::RegPoll(SeqRegPoll {
-                addr: SCRATCH,
+                addr: SEQ_SCRATCH,
                 mask: u32::MAX,
-                val: DONE,
+                val: SEQ_DONE,
                 timeout: 1000,
                 error: 0,
             }),
             SeqCmd::RegStore(SeqRegStore {
-                addr: SCRATCH,
+                addr: SEQ_SCRATCH,
                 index: 0,
             }),
+            SeqCmd::CoreResume,
         ];
         let mut buf = vec![0u8; sequence_len(64)];
         let Some(len) = encode_sequence(&program, 64, &mut buf) else {
@@ -355,17 +388,45 @@ impl Model {
                 "cannot encode the CPU sequencer program",
             ));
         };
-        self.event(Function::GspRunCpuSequencer as u32, &buf[..len])?;
-        for _ in 0..500 {
-            if dev::lock(&self.hw).bar0.read32(SCRATCH) == DONE {
-                info!("GSP-RM: the CPU ran the sequencer program");
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(10));
+        if Fault::fires(&self.config.faults, FaultKind::BadSequencer) {
+            // The fourth command's opcode becomes one no release defines.
+            let at = RpcRunCpuSequencer::SIZE + program[..3].iter().map(SeqCmd::len).sum::<usize>();
+            warn!("GSP-RM: fault injection: an unknown opcode in the sequencer program");
+            buf[at..at + 4].copy_from_slice(&0x77u32.to_le_bytes());
         }
-        Err(QueueError::BadHeader(
-            "the CPU did not run the sequencer program",
-        ))
+        dev::lock(&self.hw).bar0.sec2.rtos_loaded = true;
+        self.event(Function::GspRunCpuSequencer as u32, &buf[..len])?;
+        self.sequencer_deadline = Some(Instant::now() + SEQUENCER_TIMEOUT);
+        Ok(())
+    }
+
+    /// Whether the CPU ran the sequencer program: the scratch holds what
+    /// the program leaves and SEC2-RTOS resumed GSP-RM. Fails once the
+    /// program's deadline passed.
+    fn sequencer_done(&mut self) -> Result<bool, QueueError> {
+        let Some(deadline) = self.sequencer_deadline else {
+            return Ok(true);
+        };
+        let done = {
+            let hw = dev::lock(&self.hw);
+            hw.bar0.read32(SEQ_SCRATCH) == SEQ_DONE
+                && hw.bar0.read32(nvgsp_proto::falcon::BSI_SECURE_SCRATCH_14)
+                    & nvgsp_proto::falcon::BSI_BOOT_STAGE_3_HANDOFF
+                    != 0
+                && hw.bar0.gsp.riscv_active
+        };
+        if done {
+            self.sequencer_deadline = None;
+            info!("GSP-RM: the CPU ran the sequencer program; resumed by SEC2-RTOS");
+            return Ok(true);
+        }
+        if Instant::now() > deadline {
+            self.sequencer_deadline = None;
+            return Err(QueueError::BadHeader(
+                "the CPU did not run the sequencer program",
+            ));
+        }
+        Ok(false)
     }
 
     /// Sends the reply to command `h`, committing the armed message fault.

@@ -109,6 +109,13 @@ pub const RISCV_BCR_CTRL: u32 = 0x668;
 /// wrote to the command queue.
 pub const GSP_QUEUE_HEAD: u32 = 0x0011_0c00;
 
+/// `NV_PGC6_BSI_SECURE_SCRATCH_14`: boot progress SEC2-RTOS reports when it
+/// resumed GSP-RM for the CPU sequencer's `CORE_RESUME` (Linux 7.3
+/// nova-core `regs.rs`, nouveau r535 `r535_gsp_msg_run_cpu_sequencer`).
+pub const BSI_SECURE_SCRATCH_14: u32 = 0x0011_80f8;
+/// `BSI_SECURE_SCRATCH_14` bit 26, `boot_stage_3_handoff`: GSP-RM resumed.
+pub const BSI_BOOT_STAGE_3_HANDOFF: u32 = 1 << 26;
+
 /// IMEM and DMEM sizes of the GA102 GSP and SEC2 falcons the model offers.
 pub const IMEM_SIZE: usize = 0x1_0000;
 /// See [`IMEM_SIZE`].

@@ -34,7 +34,9 @@ expect_log 'nvgsp_core .*: GSP-RM 570\.144 ready \(boot took [0-9]+ ms\)'
 expect_log 'nvgsp_core .*: GA102: NVIDIA GeForce RTX 3090, 1024 MiB VRAM'
 matches 'SEC2: GSP-RM image \([0-9]+ KiB through radix3\), bootloader and signature verified' "$(dirname "$VM_LOG")/emu.log" ||
     fail "the emulator did not verify the GSP-RM image"
-matches 'GSP-RM: the CPU ran the sequencer program' "$(dirname "$VM_LOG")/emu.log" ||
+matches 'GSP-RM: the CPU ran the sequencer program; resumed by SEC2-RTOS' "$(dirname "$VM_LOG")/emu.log" ||
     fail "the driver did not run GSP-RM's sequencer program"
+matches 'SEC2: SEC2-RTOS resumed GSP-RM \(boot stage 3 handoff\)' "$(dirname "$VM_LOG")/emu.log" ||
+    fail "the driver did not resume GSP-RM through SEC2-RTOS (CORE_RESUME)"
 matches 'GSP-RM: init done' "$(dirname "$VM_LOG")/emu.log" || fail "GSP-RM did not finish init"
 expect_clean_log

@@ -36,9 +36,18 @@ register! {
     pub(crate) NV_PBUS_SW_SCRATCH_0E(u32) @ 0x00001438 {
         31:16   frts_err_code;
     }
+
+    /// Boot progress SEC2-RTOS reports; bit 26 once it resumed GSP-RM for
+    /// the CPU sequencer's CORE_RESUME.
+    pub(crate) NV_PGC6_BSI_SECURE_SCRATCH_14(u32) @ 0x001180f8 {
+        26:26   boot_stage_3_handoff => bool;
+    }
 }
 
 const _: () = assert!(NV_PGSP_QUEUE_HEAD::OFFSET == proto::GSP_QUEUE_HEAD as usize);
+const _: () =
+    assert!(NV_PGC6_BSI_SECURE_SCRATCH_14::OFFSET == proto::BSI_SECURE_SCRATCH_14 as usize);
+const _: () = assert!(1 << 26 == proto::BSI_BOOT_STAGE_3_HANDOFF);
 
 /// WPR2 as `start..end`, if FWSEC-FRTS set it up: the HI register holds
 /// the exclusive end, zero when there is no WPR2 (nova-core `fb.rs`

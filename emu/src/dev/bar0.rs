@@ -100,6 +100,8 @@ pub struct Bar0 {
     /// programs them; see [`Bar0::wpr2`].
     wpr2: (u32, u32),
     sw_scratch: [u32; reg::SW_SCRATCH_COUNT],
+    /// `NV_PGC6_BSI_SECURE_SCRATCH_14`: read-only to the host.
+    bsi_scratch14: u32,
     flush_sysmem: (u32, u32),
     vbios: Vec<u8>,
     fuses: Fuses,
@@ -122,6 +124,7 @@ impl Bar0 {
             sec2: Falcon::new(Engine::Sec2),
             wpr2: (0, 0),
             sw_scratch: [0; reg::SW_SCRATCH_COUNT],
+            bsi_scratch14: 0,
             flush_sysmem: (0, 0),
             vbios,
             fuses,
@@ -145,6 +148,11 @@ impl Bar0 {
     /// aligned and below 2^40; `None` removes WPR2 (both registers 0).
     pub fn set_wpr2(&mut self, range: Option<Range<u64>>) {
         self.wpr2 = range.map_or((0, 0), |r| (wpr2_val(r.start), wpr2_val(r.end)));
+    }
+
+    /// SEC2-RTOS's "GSP-RM resumed" bit in `BSI_SECURE_SCRATCH_14`.
+    pub fn set_boot_stage_3_handoff(&mut self, done: bool) {
+        self.bsi_scratch14 = if done { f::BSI_BOOT_STAGE_3_HANDOFF } else { 0 };
     }
 
     /// The `NV_PBUS_SW_SCRATCH` register at BAR0 offset `off`, for the
@@ -203,6 +211,7 @@ impl Bar0 {
             reg::GFW_PRIV_LEVEL_MASK => 1,
             reg::GFW_BOOT => 0xff,
             reg::USABLE_FB_SIZE_IN_MB => (self.vram >> 20) as u32,
+            f::BSI_SECURE_SCRATCH_14 => self.bsi_scratch14,
             reg::WPR2_ADDR_LO => self.wpr2.0,
             reg::WPR2_ADDR_HI => self.wpr2.1,
             o if (reg::PROM..reg::PROM + reg::PROM_SIZE).contains(&o) => {

@@ -14,6 +14,11 @@
 //!    region, verifies the GSP-RM image, extends WPR2 down to
 //!    `gspFwWprStart` and starts GSP-RM on the GSP's RISC-V core, then
 //!    halts with MAILBOX0 = 0.
+//! 4. GSP-RM's CPU sequencer program ends with `CORE_RESUME` (nova-core
+//!    `GspSeqCmd::CoreResume`): GSP-RM saved its state and put SEC2-RTOS
+//!    into SEC2; the driver resets the GSP (GSP-RM survives, suspended),
+//!    writes the LibOS address to its mailboxes again and starts SEC2,
+//!    whose RTOS resumes GSP-RM and sets `BSI_SECURE_SCRATCH_14` bit 26.
 //!
 //! Unload (nova-core `Gsp::unload` then `Sec2UnloadBundle::run`): GSP-RM
 //! suspends on `UNLOADING_GUEST_DRIVER`; FWSEC-SB on the (reset) GSP falcon
@@ -67,6 +72,8 @@ pub mod code {
     pub const GSP_RM_RUNNING: u32 = 0xbad0_0009;
     /// booter_unload: mailbox arguments the model does not implement.
     pub const BAD_ARGS: u32 = 0xbad0_000a;
+    /// SEC2-RTOS could not resume GSP-RM (sequencer `CORE_RESUME`).
+    pub const RESUME_FAILED: u32 = 0xbad0_000b;
 }
 
 /// Why a ucode halted with an error; [`Failure::code`] is its MAILBOX0.
@@ -105,6 +112,9 @@ pub enum Failure {
     /// booter_unload: unsupported mailbox arguments.
     #[error("{0}")]
     BadArgs(String),
+    /// SEC2-RTOS cannot resume GSP-RM.
+    #[error("cannot resume GSP-RM: {0}")]
+    Resume(String),
 }
 
 impl Failure {
@@ -121,6 +131,7 @@ impl Failure {
             Failure::BadLibosArgs(_) => code::BAD_LIBOS_ARGS,
             Failure::GspRmRunning => code::GSP_RM_RUNNING,
             Failure::BadArgs(_) => code::BAD_ARGS,
+            Failure::Resume(_) => code::RESUME_FAILED,
         }
     }
 }
@@ -135,6 +146,11 @@ pub struct Boot {
     firmware: Option<Firmware>,
     fwsec: fwsec::Fwsec,
     rm: Option<GspRm>,
+    /// GSP-RM saved its state for SEC2-RTOS and the GSP falcon was reset
+    /// since: the state a sequencer `CORE_RESUME` resumes from.
+    rm_suspended: bool,
+    /// The LibOS arguments' address booter_load started GSP-RM with.
+    libos_addr: u64,
     /// FWSEC-SB ran since the last FWSEC-FRTS or booter_load.
     sb_ran: bool,
 }
@@ -149,6 +165,8 @@ impl Boot {
             firmware,
             fwsec: fwsec::Fwsec::new(vbios::Config::GA102),
             rm: None,
+            rm_suspended: false,
+            libos_addr: 0,
             sb_ran: false,
         }
     }
@@ -196,19 +214,43 @@ impl Boot {
     /// Stops GSP-RM (device reset).
     pub fn stop(&mut self) {
         self.rm = None;
+        self.rm_suspended = false;
         self.sb_ran = false;
     }
 
-    /// A falcon was reset: resetting the GSP stops GSP-RM on its core.
+    /// A falcon was reset: resetting the GSP stops GSP-RM on its core,
+    /// unless GSP-RM saved its state for SEC2-RTOS to resume it.
     pub fn reset(&mut self, engine: Engine, hw: &SharedHw) {
-        if engine == Engine::Gsp && self.rm.take().is_some() {
-            info!("GSP: engine reset stops GSP-RM");
-            lock(hw).bar0.gsp.riscv_active = false;
+        if engine != Engine::Gsp || self.rm.is_none() {
+            return;
         }
+        let mut h = lock(hw);
+        h.bar0.gsp.riscv_active = false;
+        if h.bar0.sec2.rtos_loaded {
+            info!("GSP: engine reset; GSP-RM's state is saved for SEC2-RTOS to resume");
+            self.rm_suspended = true;
+            return;
+        }
+        drop(h);
+        info!("GSP: engine reset stops GSP-RM");
+        self.rm = None;
+        self.rm_suspended = false;
     }
 
     /// Runs what the falcon `engine` was started with.
     pub fn start(&mut self, engine: Engine, hw: &SharedHw, mem: &GuestMemory) {
+        if engine == Engine::Sec2 && lock(hw).bar0.sec2.rtos_loaded {
+            // SEC2-RTOS keeps running once it resumed GSP-RM.
+            let result = self.sec2_rtos_resume(hw);
+            let mut h = lock(hw);
+            h.bar0.sec2.rtos_loaded = false;
+            if let Err(e) = result {
+                error!("SEC2: SEC2-RTOS halts with {:#x}: {e}", e.code());
+                h.bar0.sec2.mailbox[0] = e.code();
+                h.bar0.sec2.halt();
+            }
+            return;
+        }
         let (ucode, result) = match engine {
             Engine::Gsp => self.start_gsp(hw),
             Engine::Sec2 => self.start_sec2(hw, mem),
@@ -220,6 +262,42 @@ impl Boot {
             falcon.mailbox[0] = e.code();
         }
         falcon.halt();
+    }
+
+    /// SEC2-RTOS, started by the CPU sequencer's `CORE_RESUME` (nova-core
+    /// `GspSeqCmd::CoreResume`): resumes the suspended GSP-RM on the reset
+    /// GSP falcon, which must hold the LibOS arguments' address in its
+    /// mailboxes, and reports boot stage 3 handoff in BSI scratch.
+    fn sec2_rtos_resume(&mut self, hw: &SharedHw) -> Result<(), Failure> {
+        let mut h = lock(hw);
+        if self.rm.is_none() {
+            return Err(Failure::Resume("no GSP-RM to resume".into()));
+        }
+        if !self.rm_suspended {
+            return Err(Failure::Resume(
+                "the GSP falcon was not reset after GSP-RM suspended".into(),
+            ));
+        }
+        let g = &h.bar0.gsp;
+        let addr = u64::from(g.mailbox[1]) << 32 | u64::from(g.mailbox[0]);
+        if addr != self.libos_addr {
+            return Err(Failure::Resume(format!(
+                "the GSP mailboxes hold {addr:#x}, not the LibOS arguments at {:#x}",
+                self.libos_addr
+            )));
+        }
+        if crate::gsp_rm::faults::Fault::fires(
+            &self.config.faults,
+            crate::gsp_rm::faults::FaultKind::ResumeFail,
+        ) {
+            return Err(Failure::Resume("fault injection".into()));
+        }
+        self.rm_suspended = false;
+        h.bar0.gsp.riscv_active = true;
+        h.bar0.set_boot_stage_3_handoff(true);
+        h.bar0.sec2.mailbox[0] = 0;
+        info!("SEC2: SEC2-RTOS resumed GSP-RM (boot stage 3 handoff)");
+        Ok(())
     }
 
     fn start_gsp(&mut self, hw: &SharedHw) -> (&'static str, Result<(), Failure>) {
@@ -345,9 +423,12 @@ impl Boot {
         let rm = GspRm::start(mem.clone(), hw.clone(), args, self.config.clone())
             .map_err(|e| Failure::BadLibosArgs(format!("GSP-RM cannot start: {e}")))?;
         self.rm = Some(rm);
+        self.rm_suspended = false;
+        self.libos_addr = libos_addr;
         self.sb_ran = false;
         let wpr2 = meta.layout().wpr2;
         let mut h = lock(hw);
+        h.bar0.set_boot_stage_3_handoff(false);
         h.bar0.set_wpr2(Some(wpr2.start..wpr2.end));
         h.bar0.gsp.riscv_active = true;
         h.bar0.sec2.mailbox[0] = 0;
@@ -388,6 +469,7 @@ impl Boot {
         drop(h);
         // GSP-RM stopped; its thread ends (outside the lock it may take).
         self.rm = None;
+        self.rm_suspended = false;
         self.sb_ran = false;
         Ok(())
     }

@@ -110,6 +110,9 @@ pub struct Falcon {
     /// `RISCV_CPUCTL`: whether the RISC-V core runs (GSP-RM).
     pub riscv_active: bool,
     bcr_ctrl: u32,
+    /// SEC2 only: GSP-RM put SEC2-RTOS into this falcon for a CPU
+    /// sequencer `CORE_RESUME`; starting the CPU runs it. A reset discards it.
+    pub rtos_loaded: bool,
 }
 
 impl Falcon {
@@ -140,6 +143,7 @@ impl Falcon {
             brom: Brom::default(),
             riscv_active: false,
             bcr_ctrl: 0,
+            rtos_loaded: false,
         }
     }
 

@@ -3,7 +3,8 @@
 //! `NV2080_CTRL_CMD_NULL` controls (the driver never issues those while
 //! booting, so a fault never stops the boot it does not target); boot
 //! faults (fwsec-frts, booter-load, no-riscv-start, no-init-done,
-//! static-info-error) hit the next boots, one step of the chain each.
+//! bad-sequencer, resume-fail, static-info-error) hit the next boots, one
+//! step of the chain each.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -35,6 +36,10 @@ pub enum FaultKind {
     NoRiscvStart,
     /// GSP-RM never posts GSP_INIT_DONE.
     NoInitDone,
+    /// The CPU sequencer program carries an unknown opcode.
+    BadSequencer,
+    /// SEC2-RTOS fails to resume GSP-RM for the sequencer's CORE_RESUME.
+    ResumeFail,
     /// GET_GSP_STATIC_INFO fails with NV_ERR_GENERIC.
     StaticInfoError,
 }
@@ -53,6 +58,8 @@ pub const NAMES: &[(&str, FaultKind)] = &[
     ("booter-load", FaultKind::BooterLoad),
     ("no-riscv-start", FaultKind::NoRiscvStart),
     ("no-init-done", FaultKind::NoInitDone),
+    ("bad-sequencer", FaultKind::BadSequencer),
+    ("resume-fail", FaultKind::ResumeFail),
     ("static-info-error", FaultKind::StaticInfoError),
 ];
 

@@ -99,6 +99,12 @@ impl Driver {
         self.seq
     }
 
+    /// Queue elements GSP-RM posted that were not received yet.
+    fn pending(&self) -> u32 {
+        let gsp_write = self.mem.read_u32(BASE + MSGQ + 16).unwrap();
+        (gsp_write + 0x3f - self.read) % 0x3f
+    }
+
     /// Waits for the next message and returns its header and payload.
     fn receive(&mut self) -> (msgq::Header, Vec<u8>) {
         let start = Instant::now();
@@ -154,9 +160,25 @@ fn init_sequence_then_init_done_with_interrupt() {
     assert_eq!(h.function, Function::GspRunCpuSequencer as u32);
     assert_eq!(h.seq_num, 0, "nothing was sent before the init events");
     let seq = nvgsp_proto::gsp::rpc::sequencer::Sequence::parse(&p).unwrap();
-    assert_eq!(seq.validate(), Ok(5));
+    assert_eq!(seq.validate(), Ok(6));
+    let last = seq.iter().last().unwrap().unwrap();
+    assert_eq!(last, nvgsp_proto::gsp::rpc::sequencer::SeqCmd::CoreResume);
+    assert!(
+        dev::lock(&d.hw).bar0.sec2.rtos_loaded,
+        "SEC2-RTOS is loaded for CORE_RESUME"
+    );
+    // The program's register effects alone do not finish init: GSP-RM
+    // waits to be resumed.
     let scratch = crate::dev::bar0::reg::SW_SCRATCH_HOST.start;
     dev::lock(&d.hw).bar0.write32(scratch, 0x5ec0_0042, &d.mem);
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(d.pending(), 0, "nothing posted before the resume");
+    {
+        // What SEC2-RTOS does when CORE_RESUME starts it.
+        let mut hw = dev::lock(&d.hw);
+        hw.bar0.gsp.riscv_active = true;
+        hw.bar0.set_boot_stage_3_handoff(true);
+    }
     let (h, p) = d.receive();
     assert_eq!(
         (h.function, p),
