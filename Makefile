@@ -1,11 +1,11 @@
 # nvgsp: make run | test | lint | fuzz  (see README.md)
 #
-# Heavy pieces (the Debian toolchain root, the two kernels) are built once
+# Heavy pieces (the Debian toolchain root, the three kernels) are built once
 # into the cache ($NVGSP_CACHE, default ~/.cache/nvgsp) and reused; the
 # modules and the userspace crates build incrementally in the checkout.
 
 SHELL := /bin/bash
-PROFILES := full host
+PROFILES := full host debug
 
 .PHONY: all build root kernels modules userspace run test bench lint fmt clean
 

@@ -54,10 +54,14 @@ expect_log_count() {
     [ "$n" = "$2" ] || fail "kernel log has $n lines matching /$1/, expected $2"
 }
 
-# Asserts the kernel log shows no warning, bug, oops or leak.
+# Asserts the kernel log shows no warning, bug, oops, leak or checker
+# finding.
 expect_clean_log() {
     [ -f "$VM_LOG" ] || fail "no kernel log"
+    # Includes what the debug kernel's checkers print: KASAN reports,
+    # lockdep's findings, DEBUG_OBJECTS' ODEBUG lines.
     local bad='cut here|WARNING: CPU|BUG:|Oops|Call Trace|general protection|unreferenced object|suspected memory leak'
+    bad+='|KASAN|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU usage|ODEBUG:'
     if matches "$bad" "$VM_LOG"; then
         grep -En "$bad" "$VM_LOG" >&2
         fail "kernel log shows a warning, oops or leak ($VM_LOG)"

@@ -5,10 +5,19 @@
 //! The core registers one auxiliary device per client kind and GPU,
 //! `nvgsp_core.<kind>.<id>`, carrying a [`Client`] as typed registration
 //! data. A client driver fetches it with
-//! `adev.registration_data::<nvgsp_core::client::ClientData>()` and calls the
-//! methods below. The methods are real exported functions, so `modinfo`
-//! shows the client's dependency on `nvgsp_core` and the core cannot be
-//! unloaded while a client is loaded.
+//! `adev.registration_data::<nvgsp_core::client::ClientData>()`, reads the
+//! GPU's identity from it and opens a [`Gpu`] handle, through which it
+//! allocates VRAM ([`Vram`]), channel IDs ([`Channel`]) and RM objects
+//! ([`RmObject`]) in an RM namespace of its own. Every allocation is an
+//! RAII value borrowing the handle, so a client cannot leak past its
+//! unbind: dropping the handle frees its RM client with every object in it.
+//! VRAM and channels count against the client kind's share
+//! (`partition/policy`); beyond it allocations fail with `ENOSPC`. Clients
+//! never see BAR0 or the message queues.
+//!
+//! The methods are real exported functions, so `modinfo` shows the
+//! client's dependency on `nvgsp_core` and the core cannot be unloaded
+//! while a client is loaded.
 //!
 //! Nothing here names a GSP-RM firmware version or structure: those stay in
 //! the core (Documentation/gpu/nova/core/guidelines.rst).
@@ -20,6 +29,10 @@
 //!     let client = adev.registration_data::<nvgsp_core::client::ClientData>()?;
 //!     let chip = client.chip();
 //!     dev_info!(adev, "bound to {} rev {:x}\n", chip.name(), chip.revision());
+//!     let gpu = client.open()?;
+//!     let buf = gpu.alloc_vram(SZ_2M as u64, SZ_2M as u64, Placement::Any)?;
+//!     let chan = gpu.alloc_channel()?;
+//!     dev_info!(adev, "VRAM at {:#x}, channel {}\n", buf.offset(), chan.id());
 //!     Ok(())
 //! }
 //! ```
@@ -29,7 +42,25 @@ use kernel::{
     types::CovariantForLt, //
 };
 
-use crate::gpu;
+use crate::{
+    gpu,
+    services::Services, //
+};
+
+mod channel;
+mod handle;
+mod object;
+mod vram;
+
+pub use crate::partition::Placement;
+pub use crate::proto::partition::ClientKind;
+pub use channel::Channel;
+pub use handle::Gpu;
+pub use object::{
+    RmObject,
+    RmParent, //
+};
+pub use vram::Vram;
 
 /// Module name the auxiliary devices are registered under.
 pub const MODULE_NAME: &CStr = c"nvgsp_core";
@@ -63,6 +94,8 @@ impl ChipInfo {
 
 /// Most engines a [`GpuConfig`] lists.
 pub const MAX_ENGINES: usize = 32;
+/// Most usable VRAM ranges a [`GpuConfig`] keeps.
+pub const MAX_USABLE_RANGES: usize = 4;
 
 /// The GPU's configuration as GSP-RM enumerated it at boot.
 #[derive(Clone, Copy, Debug)]
@@ -74,6 +107,9 @@ pub struct GpuConfig {
     pub(crate) tpcs_per_gpc: u32,
     pub(crate) engines: [u32; MAX_ENGINES],
     pub(crate) engine_count: usize,
+    pub(crate) usable: [(u64, u64); MAX_USABLE_RANGES],
+    pub(crate) usable_count: usize,
+    pub(crate) channels: u32,
 }
 
 impl GpuConfig {
@@ -112,6 +148,18 @@ impl GpuConfig {
         &self.engines[..self.engine_count.min(MAX_ENGINES)]
     }
 
+    /// Channel IDs GSP-RM offers the driver.
+    pub fn channels(&self) -> u32 {
+        self.channels
+    }
+
+    /// The VRAM ranges GSP-RM leaves to the driver, as VRAM offsets.
+    pub fn usable_ranges(&self) -> impl Iterator<Item = core::ops::Range<u64>> + '_ {
+        self.usable[..self.usable_count.min(MAX_USABLE_RANGES)]
+            .iter()
+            .map(|&(s, e)| s..e)
+    }
+
     /// The engines as a bit mask of their type numbers (types 0..=63).
     pub fn engine_mask(&self) -> u64 {
         self.engines()
@@ -147,35 +195,49 @@ pub fn engine_name(t: u32) -> &'static str {
         .map_or("unknown", |&(_, s)| s)
 }
 
-/// A client's handle on one GPU: the registration data of its auxiliary
-/// device. It lives as long as the auxiliary device is registered, i.e.
-/// until the core unbinds from the GPU.
-pub struct Client {
-    chip: ChipInfo,
-    gpu: GpuConfig,
+/// A client kind's attachment to one GPU: the registration data of its
+/// auxiliary device. It lives as long as the auxiliary device is
+/// registered, i.e. until the core unbinds from the GPU. Everything beyond
+/// the GPU's identity goes through a [`Gpu`] handle from [`Client::open`].
+pub struct Client<'a> {
+    kind: ClientKind,
+    services: &'a Services<'a>,
 }
 
 /// The registration-data type tag clients pass to
 /// `auxiliary::Device::registration_data`.
-pub type ClientData = CovariantForLt!(Client);
+pub type ClientData = CovariantForLt!(Client<'_>);
 
-impl Client {
-    pub(crate) fn new(spec: gpu::Spec, gpu: GpuConfig) -> Client {
-        Client {
-            chip: ChipInfo { spec },
-            gpu,
-        }
+impl<'a> Client<'a> {
+    pub(crate) fn new(kind: ClientKind, services: &'a Services<'a>) -> Client<'a> {
+        Client { kind, services }
     }
 
     /// The configuration GSP-RM reported.
     #[inline(never)]
     pub fn gpu(&self) -> GpuConfig {
-        self.gpu
+        self.services.gpu
     }
 
     /// The identity of the GPU.
     #[inline(never)]
     pub fn chip(&self) -> ChipInfo {
-        self.chip
+        ChipInfo {
+            spec: self.services.spec,
+        }
+    }
+
+    /// Which client this is; its resource share follows from it.
+    #[inline(never)]
+    pub fn kind(&self) -> ClientKind {
+        self.kind
+    }
+
+    /// Opens a handle on the GPU with an RM namespace of its own (an RM
+    /// client with the GPU's device and subdevice). Everything allocated
+    /// through the handle is returned when it is dropped.
+    #[inline(never)]
+    pub fn open(&self) -> Result<Gpu<'a>> {
+        Gpu::open(self.kind, self.services)
     }
 }

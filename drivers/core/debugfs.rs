@@ -7,7 +7,7 @@
 //! that does nothing (`NV2080_CTRL_CMD_NULL`), each read of `rpc_large` one
 //! such control with 150,000 bytes of parameters (split over several queue
 //! elements both ways); all print the operation's own duration in
-//! nanoseconds.
+//! nanoseconds. `partition` shows the resource partition's accounting.
 
 use kernel::{
     debugfs::{
@@ -31,6 +31,8 @@ use crate::{
         rpc::Stats,
         Gsp, //
     },
+    partition::Partition,
+    proto::partition::ClientKind,
     regs::NV_PMC_BOOT_0,
 };
 use kernel::{
@@ -183,6 +185,41 @@ impl core::fmt::Debug for RpcLargeProbe {
     }
 }
 
+/// `partition`: the policy, the totals and each client kind's limits and
+/// holdings.
+struct PartitionView(*const Partition);
+
+// SAFETY: only a shared reference to the `Sync` `Partition` is handed
+// out; it stays valid while the file exists (`GpuDebugfs::new`).
+unsafe impl Send for PartitionView {}
+// SAFETY: as above.
+unsafe impl Sync for PartitionView {}
+
+impl core::fmt::Debug for PartitionView {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // SAFETY: valid while the file exists (`GpuDebugfs::new`).
+        let a = unsafe { &*self.0 }.accounting();
+        writeln!(f, "policy: {}", a.policy)?;
+        writeln!(f, "vram_total: {}", a.vram_total)?;
+        writeln!(f, "channels_total: {}", a.channels_total)?;
+        for kind in ClientKind::ALL {
+            let (l, u) = (a.limits[kind.index()], a.usage[kind.index()]);
+            writeln!(
+                f,
+                "{}: vram {}/{} in {} allocations, channels {}/{}, refused {}",
+                kind.name(),
+                u.vram,
+                l.vram,
+                u.vram_allocs,
+                u.channels,
+                l.channels,
+                u.refused
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// One GPU's debugfs directory.
 #[pin_data]
 pub(crate) struct GpuDebugfs {
@@ -196,17 +233,26 @@ pub(crate) struct GpuDebugfs {
     _rpc_null: File<RpcNullProbe>,
     #[pin]
     _rpc_large: File<RpcLargeProbe>,
+    #[pin]
+    _partition: File<PartitionView>,
     _dir: Dir,
 }
 
 impl GpuDebugfs {
-    /// Creates `nvgsp/<name>/{rpc,gpu}`.
-    pub(crate) fn new<'a>(
+    /// Creates `nvgsp/<name>/`.
+    ///
+    /// # Safety
+    ///
+    /// `partition` must stay valid until the returned directory is
+    /// dropped (removing a file waits for reads in progress).
+    pub(crate) unsafe fn new<'a>(
         name: &'a CStr,
         stats: Arc<Stats>,
         gpu: GpuConfig,
         target: Target,
+        partition: &Partition,
     ) -> impl PinInit<Self, Error> + 'a {
+        let partition = PartitionView(partition);
         #[allow(static_mut_refs)]
         // SAFETY: `ROOT` is only written in module init and exit, when no
         // device is bound (see `RootGuard`).
@@ -219,6 +265,7 @@ impl GpuDebugfs {
                 _bar0_read <- dir.read_only_file(c"bar0_read", Bar0Probe(target)),
                 _rpc_null <- dir.read_only_file(c"rpc_null", RpcNullProbe(target)),
                 _rpc_large <- dir.read_only_file(c"rpc_large", RpcLargeProbe(target)),
+                _partition <- dir.read_only_file(c"partition", partition),
                 _dir: dir,
             }))
         })

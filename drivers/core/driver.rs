@@ -23,11 +23,13 @@ use crate::{
     client::{
         self,
         Client,
-        ClientData, //
+        ClientData,
+        ClientKind, //
     },
     gpu::Spec,
     gsp::Gsp,
-    intr::GspInterrupt, //
+    intr::GspInterrupt,
+    services::Services, //
 };
 
 /// Size of BAR0, the register aperture, on every GSP-era chip.
@@ -64,8 +66,11 @@ impl Drop for Running<'_> {
 pub(crate) struct NvgspCore<'bound> {
     #[pin]
     _debugfs: crate::debugfs::GpuDebugfs,
+    _partition_sysfs: crate::sysfs::PartitionGroup,
     _drm: Option<auxiliary::Registration<'bound, ClientData>>,
     _vfio: Option<auxiliary::Registration<'bound, ClientData>>,
+    #[pin]
+    services: Services<'bound>,
     _running: Running<'bound>,
     #[pin]
     irq: irq::ThreadedRegistration<'bound, GspInterrupt<'bound>>,
@@ -131,25 +136,36 @@ fn client_id(pdev: &pci::Device<Core<'_>>) -> Result<u32> {
     Ok((domain << 16) | u32::from(pdev.dev_id()))
 }
 
-/// Registers the auxiliary device `nvgsp_core.<name>.<id>` if `enabled`.
-fn register_client<'bound>(
+/// Registers the auxiliary device `nvgsp_core.<kind>.<id>` if `enabled`.
+///
+/// # Safety
+///
+/// The registration must be dropped before `services` (its data borrows
+/// them): `NvgspCore` declares the registrations before the services.
+unsafe fn register_client<'bound>(
     pdev: &'bound pci::Device<Core<'_>>,
     enabled: bool,
-    name: &CStr,
+    kind: ClientKind,
     id: u32,
-    spec: Spec,
-    gpu: client::GpuConfig,
+    services: &'bound Services<'bound>,
 ) -> Result<Option<auxiliary::Registration<'bound, ClientData>>> {
     if !enabled {
         return Ok(None);
     }
-    auxiliary::Registration::new(
-        pdev.as_ref(),
-        name,
-        id,
-        client::MODULE_NAME,
-        Ok::<_, Error>(Client::new(spec, gpu)),
-    )
+    let name = match kind {
+        ClientKind::Drm => client::DRM,
+        ClientKind::Vfio => client::VFIO,
+    };
+    // SAFETY: the caller drops the registration before `services`.
+    unsafe {
+        auxiliary::Registration::new_with_lt(
+            pdev.as_ref(),
+            name,
+            id,
+            client::MODULE_NAME,
+            Ok::<_, Error>(Client::new(kind, services)),
+        )
+    }
     .inspect_err(|e| dev_err!(pdev, "cannot register auxiliary device {}: {:?}\n", name, e))
     .map(Some)
 }
@@ -235,16 +251,42 @@ impl pci::Driver for NvgspCoreDriver {
                         &_running.gpu,
                     )?;
                 },
-                _drm: register_client(pdev, kinds.drm, client::DRM, id, *spec, _running.gpu)?,
-                _vfio: register_client(pdev, kinds.vfio, client::VFIO, id, *spec, _running.gpu)?,
-                _debugfs <- crate::debugfs::GpuDebugfs::new(
-                    pdev.as_ref().name(),
-                    _running.gsp.rpc.stats.clone(),
+                services <- Services::new(
+                    pdev.as_ref(),
+                    _running.bar,
+                    _running.gsp,
+                    *spec,
                     _running.gpu,
-                    // SAFETY: `_debugfs` is the first field of `NvgspCore`,
-                    // dropped before the GSP and BAR the target points to.
-                    unsafe { crate::debugfs::Target::new(_running.bar, _running.gsp) },
+                    crate::partition_policy(pdev.as_ref()),
                 ),
+                // SAFETY: the registrations are declared, so dropped, before
+                // `services`; `services` is pinned in place.
+                _drm: unsafe {
+                    let services: &'bound Services<'bound> = &*core::ptr::from_ref(&*services);
+                    register_client(pdev, kinds.drm, ClientKind::Drm, id, services)?
+                },
+                // SAFETY: as for `_drm`.
+                _vfio: unsafe {
+                    let services: &'bound Services<'bound> = &*core::ptr::from_ref(&*services);
+                    register_client(pdev, kinds.vfio, ClientKind::Vfio, id, services)?
+                },
+                // SAFETY: `_partition_sysfs` is dropped before `services`
+                // (declaration order), and removing the group waits for
+                // the attribute calls in progress.
+                _partition_sysfs: unsafe {
+                    crate::sysfs::PartitionGroup::add(pdev.as_ref(), &services.partition)?
+                },
+                // SAFETY: `_debugfs` is the first field of `NvgspCore`,
+                // dropped before the GSP, BAR and services it points to.
+                _debugfs <- unsafe {
+                    crate::debugfs::GpuDebugfs::new(
+                        pdev.as_ref().name(),
+                        _running.gsp.rpc.stats.clone(),
+                        _running.gpu,
+                        crate::debugfs::Target::new(_running.bar, _running.gsp),
+                        &services.partition,
+                    )
+                },
             }))
         })
     }

@@ -53,12 +53,12 @@ use crate::{
     wire::Wire,
 };
 
-mod enumerate;
+pub(crate) mod enumerate;
 pub(crate) mod fw;
 mod fwsec;
 pub(crate) mod queues;
 pub(crate) mod regs;
-mod rm;
+pub(crate) mod rm;
 pub(crate) mod rpc;
 mod sequencer;
 mod sysinfo;

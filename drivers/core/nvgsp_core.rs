@@ -20,8 +20,10 @@ mod falcon;
 mod gpu;
 mod gsp;
 mod intr;
+mod partition;
 mod proto;
 mod regs;
+mod services;
 mod sysfs;
 mod vbios;
 
@@ -43,6 +45,12 @@ pub(crate) fn clients() -> ClientKinds {
         drm: module_parameters::drm.value() && cfg!(CONFIG_DRM),
         vfio: module_parameters::vfio.value(),
     }
+}
+
+/// The partition policy a newly bound GPU starts with (the `partition`
+/// module parameter, in `nvgsp_core_partition.c`).
+pub(crate) fn partition_policy(dev: &kernel::device::Device) -> proto::partition::Policy {
+    sysfs::partition_param(dev)
 }
 
 #[pin_data]

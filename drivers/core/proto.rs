@@ -21,3 +21,6 @@ pub(crate) mod gsp;
 
 #[path = "../../proto/src/firmware.rs"]
 pub(crate) mod firmware;
+
+#[path = "../../proto/src/partition.rs"]
+pub(crate) mod partition;

@@ -138,7 +138,7 @@ impl Model {
             queues,
             hw,
             config,
-            objects: Objects::default(),
+            objects: Objects::with_internal_client(config::INTERNAL_HANDLES),
             seq_num: 0,
             got_system_info: false,
             got_registry: false,

@@ -34,6 +34,8 @@ pub struct Options {
     pub gpcs: Option<u32>,
     /// TPCs per GPC GSP-RM reports, if not the default.
     pub tpcs_per_gpc: Option<u32>,
+    /// Channel IDs GSP-RM reports, if not the default.
+    pub channels: Option<u32>,
     /// Faults GSP-RM commits (`--fault`).
     pub faults: Vec<crate::gsp_rm::faults::Fault>,
 }
@@ -77,6 +79,8 @@ with -device vfio-user-pci,socket=PATH. Exits when QEMU disconnects.
   --engines LIST  engines GSP-RM reports, e.g. gr,ce0,ce1,nvdec0,nvenc0,sec2,sw
   --gpcs N        GPCs GSP-RM reports (default 7)
   --tpcs-per-gpc N  TPCs per GPC GSP-RM reports (default 6)
+  --channels N      channel IDs per runlist GSP-RM reports (2..4096,
+                    default 2048)
   --vram SIZE     VRAM and BAR1 size, a power of two: 64M..64G (default 256M)
   -v, --verbose   log every register access
   -h, --help      print this text
@@ -115,6 +119,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
     let mut engines = None;
     let mut gpcs = None;
     let mut tpcs_per_gpc = None;
+    let mut channels = None;
     let mut faults = Vec::new();
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -161,6 +166,17 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
                     tpcs_per_gpc = Some(n);
                 }
             }
+            "--channels" => {
+                let v = args
+                    .next()
+                    .ok_or(OptionsError::MissingValue("--channels"))?;
+                channels = Some(
+                    v.parse()
+                        .ok()
+                        .filter(|n| (2..=4096).contains(n))
+                        .ok_or(OptionsError::BadNumber("--channels", v))?,
+                );
+            }
             "--fault" => {
                 let v = args.next().ok_or(OptionsError::MissingValue("--fault"))?;
                 faults.push(
@@ -203,6 +219,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
         engines,
         gpcs,
         tpcs_per_gpc,
+        channels,
         faults,
     }))
 }
@@ -229,6 +246,7 @@ mod tests {
                 engines: None,
                 gpcs: None,
                 tpcs_per_gpc: None,
+                channels: None,
                 faults: Vec::new(),
             }))
         );

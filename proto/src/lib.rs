@@ -13,5 +13,6 @@ pub mod chip;
 pub mod falcon;
 pub mod firmware;
 pub mod gsp;
+pub mod partition;
 pub mod pci;
 pub mod wire;

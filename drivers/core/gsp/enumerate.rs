@@ -17,7 +17,8 @@ use super::{
 use crate::{
     client::{
         GpuConfig,
-        MAX_ENGINES, //
+        MAX_ENGINES,
+        MAX_USABLE_RANGES, //
     },
     driver::Bar0,
     proto::gsp::{
@@ -27,7 +28,8 @@ use crate::{
             Nv0080AllocParameters,
             Nv2080AllocParameters,
             Nv2080CtrlFbGetInfoV2Params,
-            Nv2080CtrlGpuGetEnginesV2Params, //
+            Nv2080CtrlGpuGetEnginesV2Params,
+            Nv2080CtrlInternalFifoGetNumChannelsParams, //
         },
         function::Function,
         gr_info::{
@@ -85,39 +87,21 @@ pub(crate) fn enumerate(rpc: &Rpc, bar: Bar0<'_>, dev: &device::Device) -> Resul
         tpcs_per_gpc: 0,
         engines: [0; MAX_ENGINES],
         engine_count: 0,
+        usable: [(0, 0); MAX_USABLE_RANGES],
+        usable_count: 0,
+        channels: 0,
     };
+    for (slot, r) in gpu.usable.iter_mut().zip(info.usable_fb_ranges()) {
+        *slot = (r.start, r.end);
+        gpu.usable_count += 1;
+    }
     let name = info.gpu_name();
     let n = name.len().min(gpu.name.len() - 1);
     gpu.name[..n].copy_from_slice(&name[..n]);
 
     let h = CORE_HANDLES;
-    let mut root = Nv0000AllocParameters::ZERO;
-    root.h_client = h.client;
-    rm::alloc(
-        rpc,
-        bar,
-        dev,
-        (h.client, 0, h.client, class::NV01_ROOT),
-        &encode(&root)?,
-    )?;
+    alloc_namespace(rpc, bar, dev, h)?;
     let queried = (|| {
-        let mut device = Nv0080AllocParameters::ZERO;
-        device.h_client_share = h.client;
-        rm::alloc(
-            rpc,
-            bar,
-            dev,
-            (h.client, h.client, h.device, class::NV01_DEVICE_0),
-            &encode(&device)?,
-        )?;
-        let subdevice = Nv2080AllocParameters::ZERO;
-        rm::alloc(
-            rpc,
-            bar,
-            dev,
-            (h.client, h.device, h.subdevice, class::NV20_SUBDEVICE_0),
-            &encode(&subdevice)?,
-        )?;
         let sub = (h.client, h.subdevice);
 
         let out = rm::control(
@@ -174,6 +158,19 @@ pub(crate) fn enumerate(rpc: &Rpc, bar: Bar0<'_>, dev: &device::Device) -> Resul
                 ram >> 20
             );
         }
+
+        // The channel IDs of the graphics runlist, from GSP-RM's internal
+        // subdevice (what CPU-RM's kernel_fifo.c asks).
+        let out = rm::control(
+            rpc,
+            bar,
+            dev,
+            (info.h_internal_client, info.h_internal_subdevice),
+            class::NV2080_CTRL_CMD_INTERNAL_FIFO_GET_NUM_CHANNELS,
+            &encode(&Nv2080CtrlInternalFifoGetNumChannelsParams::ZERO)?,
+        )?;
+        let chans: Nv2080CtrlInternalFifoGetNumChannelsParams = decode(dev, "channel count", &out)?;
+        gpu.channels = chans.num_channels;
         Ok(())
     })();
     if let Err(e) = queried {
@@ -181,6 +178,48 @@ pub(crate) fn enumerate(rpc: &Rpc, bar: Bar0<'_>, dev: &device::Device) -> Resul
         return Err(e);
     }
     Ok(gpu)
+}
+
+/// Allocates the RM client `h.client` with its device and subdevice; on
+/// error nothing stays allocated.
+pub(crate) fn alloc_namespace(
+    rpc: &Rpc,
+    bar: Bar0<'_>,
+    dev: &device::Device,
+    h: RmHandles,
+) -> Result {
+    let mut root = Nv0000AllocParameters::ZERO;
+    root.h_client = h.client;
+    rm::alloc(
+        rpc,
+        bar,
+        dev,
+        (h.client, 0, h.client, class::NV01_ROOT),
+        &encode(&root)?,
+    )?;
+    let below = (|| {
+        let mut device = Nv0080AllocParameters::ZERO;
+        device.h_client_share = h.client;
+        rm::alloc(
+            rpc,
+            bar,
+            dev,
+            (h.client, h.client, h.device, class::NV01_DEVICE_0),
+            &encode(&device)?,
+        )?;
+        rm::alloc(
+            rpc,
+            bar,
+            dev,
+            (h.client, h.device, h.subdevice, class::NV20_SUBDEVICE_0),
+            &encode(&Nv2080AllocParameters::ZERO)?,
+        )
+    })();
+    if let Err(e) = below {
+        let _ = rm::free(rpc, bar, dev, h.client, h.client);
+        return Err(e);
+    }
+    Ok(())
 }
 
 /// Frees the core's RM client and everything in it.

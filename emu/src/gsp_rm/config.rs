@@ -39,7 +39,7 @@ pub fn engine_by_name(name: &str) -> Option<u32> {
 /// The handles GSP-RM uses for its own client, device and subdevice
 /// (reported in the static info; values as nouveau sees them in logs:
 /// the internal client is 0xc1d00000 plus an index).
-const INTERNAL_HANDLES: (u32, u32, u32) = (0xc1d0_0000, 0x5c00_0001, 0x5c00_0002);
+pub const INTERNAL_HANDLES: (u32, u32, u32) = (0xc1d0_0000, 0x5c00_0001, 0x5c00_0002);
 
 /// The reported configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,6 +52,8 @@ pub struct RmConfig {
     pub gpcs: u32,
     /// TPCs per GPC.
     pub tpcs_per_gpc: u32,
+    /// Channel IDs per runlist (nouveau r535 `fifo.c` assumes 2048).
+    pub channels: u32,
     /// Armed faults.
     pub faults: Vec<super::faults::Fault>,
 }
@@ -66,6 +68,7 @@ impl Default for RmConfig {
             engines: names.iter().filter_map(|n| engine_by_name(n)).collect(),
             gpcs: 7,
             tpcs_per_gpc: 6,
+            channels: 2048,
             faults: Vec::new(),
         }
     }

@@ -26,6 +26,8 @@ struct Object {
 #[derive(Default)]
 pub struct Objects {
     clients: HashMap<u32, HashMap<u32, Object>>,
+    /// GSP-RM's own client; only it may run internal controls.
+    internal_client: u32,
 }
 
 /// Clients GSP-RM accepts before it runs out of resources.
@@ -34,6 +36,42 @@ const MAX_CLIENTS: usize = 4096;
 const MAX_OBJECTS: usize = 65536;
 
 impl Objects {
+    /// The table GSP-RM starts with: its own internal client, device and
+    /// subdevice (`handles`, reported in the static info), on which the
+    /// driver runs internal controls.
+    pub fn with_internal_client(handles: (u32, u32, u32)) -> Objects {
+        let (client, device, subdevice) = handles;
+        let mut objects = HashMap::new();
+        let root = class::NV01_ROOT;
+        objects.insert(
+            client,
+            Object {
+                class: root,
+                parent: 0,
+            },
+        );
+        let dev = class::NV01_DEVICE_0;
+        objects.insert(
+            device,
+            Object {
+                class: dev,
+                parent: client,
+            },
+        );
+        let sub = class::NV20_SUBDEVICE_0;
+        objects.insert(
+            subdevice,
+            Object {
+                class: sub,
+                parent: device,
+            },
+        );
+        Objects {
+            clients: HashMap::from([(client, objects)]),
+            internal_client: client,
+        }
+    }
+
     /// Number of live clients.
     #[cfg(test)]
     pub fn clients(&self) -> usize {
@@ -187,6 +225,18 @@ impl Objects {
                     fill(&mut p.gpu_info_list, size, |i| config.gpu_info(i))
                 })
             }
+            class::NV2080_CTRL_CMD_INTERNAL_FIFO_GET_NUM_CHANNELS => {
+                if h_client != self.internal_client {
+                    return NV_ERR_INSUFFICIENT_PERMISSIONS;
+                }
+                rewrite(
+                    params,
+                    |p: &mut class::Nv2080CtrlInternalFifoGetNumChannelsParams| {
+                        p.num_channels = config.channels;
+                        NV_OK
+                    },
+                )
+            }
             gr_info::NV2080_CTRL_CMD_GR_GET_INFO_V2 => {
                 rewrite(params, |p: &mut GrGetInfoV2Params| {
                     let size = p.gr_info_list_size;
@@ -246,6 +296,38 @@ mod tests {
             NV_OK
         );
         (o, RmConfig::default())
+    }
+
+    #[test]
+    fn internal_controls_answer_only_gsp_rms_own_client() {
+        let (c, _, sub) = super::super::config::INTERNAL_HANDLES;
+        let mut o = Objects::with_internal_client((c, 0x5c00_0001, sub));
+        let cfg = RmConfig {
+            channels: 512,
+            ..RmConfig::default()
+        };
+        let cmd = class::NV2080_CTRL_CMD_INTERNAL_FIFO_GET_NUM_CHANNELS;
+        let mut p = [0u8; 8];
+        assert_eq!(o.control(&cfg, c, sub, cmd, &mut p), NV_OK);
+        assert_eq!(u32::from_le_bytes(p[4..].try_into().unwrap()), 512);
+        // A client of the driver's own may not run it.
+        let p0 = vec![0u8; class::Nv0000AllocParameters::SIZE];
+        assert_eq!(o.alloc(0xc1, 0, 0xc1, class::NV01_ROOT, &p0), NV_OK);
+        let p80 = vec![0u8; class::Nv0080AllocParameters::SIZE];
+        assert_eq!(o.alloc(0xc1, 0xc1, 0xd1, class::NV01_DEVICE_0, &p80), NV_OK);
+        let p2080 = vec![0u8; class::Nv2080AllocParameters::SIZE];
+        assert_eq!(
+            o.alloc(0xc1, 0xd1, 0x51, class::NV20_SUBDEVICE_0, &p2080),
+            NV_OK
+        );
+        assert_eq!(
+            o.control(&cfg, 0xc1, 0x51, cmd, &mut p),
+            NV_ERR_INSUFFICIENT_PERMISSIONS
+        );
+        assert_eq!(
+            o.control(&cfg, c, sub, cmd, &mut [0u8; 4]),
+            NV_ERR_INVALID_PARAM_STRUCT
+        );
     }
 
     #[test]

@@ -378,6 +378,21 @@ impl Nv2080CtrlFbGetInfoV2Params {
     }
 }
 
+/// `NV2080_CTRL_CMD_INTERNAL_FIFO_GET_NUM_CHANNELS` (ctrl2080internal.h,
+/// 570.144): the channel IDs of a runlist. CPU-RM sends it to GSP-RM's
+/// internal client and subdevice (kernel_fifo.c); it is privileged.
+pub const NV2080_CTRL_CMD_INTERNAL_FIFO_GET_NUM_CHANNELS: u32 = 0x2080_0a61;
+
+crate::wire_struct! {
+    /// `NV2080_CTRL_INTERNAL_FIFO_GET_NUM_CHANNELS_PARAMS`.
+    pub struct Nv2080CtrlInternalFifoGetNumChannelsParams {
+        /// `runlistId`.
+        pub runlist_id: u32,
+        /// `numChannels`: RM's answer.
+        pub num_channels: u32,
+    }
+}
+
 /// `NV2080_CTRL_CMD_GPU_GET_ENGINES_V2` (ctrl2080gpu.h).
 pub const NV2080_CTRL_CMD_GPU_GET_ENGINES_V2: u32 = 0x2080_0170;
 /// `NV2080_GPU_MAX_ENGINES_LIST_SIZE` (= `NV2080_ENGINE_TYPE_LAST`).
@@ -613,6 +628,16 @@ mod tests {
 
     #[test]
     fn control_param_layouts() {
+        // ctrl2080internal.h: {runlistId, numChannels}, 8 bytes.
+        assert_eq!(size_of::<Nv2080CtrlInternalFifoGetNumChannelsParams>(), 8);
+        assert_eq!(
+            offset_of!(Nv2080CtrlInternalFifoGetNumChannelsParams, num_channels),
+            4
+        );
+        assert_eq!(
+            ctrl_cmd_class(NV2080_CTRL_CMD_INTERNAL_FIFO_GET_NUM_CHANNELS),
+            0x2080
+        );
         assert_eq!(size_of::<CtrlInfo>(), 8);
         // u32 + 0x41 * 8 = 524.
         assert_eq!(size_of::<Nv2080CtrlGpuGetInfoV2Params>(), 524);

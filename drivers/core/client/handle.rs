@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! [`Gpu`]: a client's open handle on its GPU and its RM namespace.
+
+use kernel::{
+    prelude::*,
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Arc, //
+    },
+};
+
+use super::{
+    Channel,
+    ClientKind,
+    Placement,
+    RmObject,
+    RmParent,
+    Vram, //
+};
+use crate::{
+    gsp::{
+        enumerate::RmHandles,
+        rm, //
+    },
+    services::Services,
+};
+
+/// The first handle the core gives a client's own RM objects.
+const OBJECT_HANDLE_BASE: u32 = 0xcf00_0000;
+
+/// A client's handle on its GPU, from [`super::Client::open`]. It owns an
+/// RM client with the GPU's device and subdevice, shared by its clones and
+/// by everything allocated through it (VRAM, channels, RM objects); when
+/// the last of them is dropped the RM client is freed and, with it, every
+/// RM object the client made.
+#[derive(Clone)]
+pub struct Gpu<'a> {
+    inner: Arc<Namespace<'a>>,
+}
+
+/// The state behind a [`Gpu`] handle.
+struct Namespace<'a> {
+    services: &'a Services<'a>,
+    kind: ClientKind,
+    rm: RmHandles,
+    next_object: Atomic<u32>,
+}
+
+impl Drop for Namespace<'_> {
+    fn drop(&mut self) {
+        // Failure is logged by rm::free; the namespace goes away regardless.
+        let _ = self.services.close_namespace(self.rm.client);
+    }
+}
+
+impl<'a> Gpu<'a> {
+    pub(super) fn open(kind: ClientKind, services: &'a Services<'a>) -> Result<Gpu<'a>> {
+        let rm = services.open_namespace()?;
+        let ns = Namespace {
+            services,
+            kind,
+            rm,
+            next_object: Atomic::new(0),
+        };
+        // On failure `ns` is dropped, which frees the RM client again.
+        Ok(Gpu {
+            inner: Arc::new(ns, GFP_KERNEL)?,
+        })
+    }
+
+    pub(super) fn services(&self) -> &'a Services<'a> {
+        self.inner.services
+    }
+
+    pub(super) fn client_kind(&self) -> ClientKind {
+        self.inner.kind
+    }
+
+    /// The handle of this namespace's RM client.
+    #[inline(never)]
+    pub fn rm_client(&self) -> u32 {
+        self.inner.rm.client
+    }
+
+    /// Allocates `size` bytes of contiguous VRAM (rounded up to 4 KiB) at a
+    /// multiple of `align` (a power of two; 0 for 4 KiB), placed as
+    /// `placement` says.
+    ///
+    /// # Errors
+    ///
+    /// `ENOSPC` beyond the client kind's share, `ENOMEM` if no free range
+    /// is large enough, `EINVAL` for a zero size, a bad alignment or an
+    /// empty placement.
+    #[inline(never)]
+    pub fn alloc_vram(&self, size: u64, align: u64, placement: Placement) -> Result<Vram<'a>> {
+        Vram::new(self, size, align, placement)
+    }
+
+    /// Allocates a channel ID.
+    ///
+    /// # Errors
+    ///
+    /// `ENOSPC` beyond the client kind's share, `ENOMEM` if none is free.
+    #[inline(never)]
+    pub fn alloc_channel(&self) -> Result<Channel<'a>> {
+        Channel::new(self)
+    }
+
+    /// Allocates an RM object of `class` under `parent` with the class's
+    /// allocation parameters `params`; the core picks its handle.
+    #[inline(never)]
+    pub fn alloc_object(
+        &self,
+        parent: RmParent<'_>,
+        class: u32,
+        params: &[u8],
+    ) -> Result<RmObject<'a>> {
+        let ns = &*self.inner;
+        let handle = OBJECT_HANDLE_BASE | (ns.next_object.fetch_add(1, Relaxed) & 0xff_ffff);
+        let parent = self.parent_handle(parent);
+        let s = ns.services;
+        rm::alloc(
+            &s.gsp.rpc,
+            s.bar,
+            s.dev,
+            (ns.rm.client, parent, handle, class),
+            params,
+        )?;
+        Ok(RmObject::new(self.clone(), handle, class))
+    }
+
+    /// Runs RM control `cmd` on `target` with `params`; returns what RM
+    /// wrote back (the same size).
+    #[inline(never)]
+    pub fn control(&self, target: RmParent<'_>, cmd: u32, params: &[u8]) -> Result<KVec<u8>> {
+        let s = self.inner.services;
+        rm::control(
+            &s.gsp.rpc,
+            s.bar,
+            s.dev,
+            (self.inner.rm.client, self.parent_handle(target)),
+            cmd,
+            params,
+        )
+    }
+
+    fn parent_handle(&self, p: RmParent<'_>) -> u32 {
+        match p {
+            RmParent::Device => self.inner.rm.device,
+            RmParent::Subdevice => self.inner.rm.subdevice,
+            RmParent::Object(o) => o.handle(),
+        }
+    }
+
+    pub(super) fn free_object(&self, handle: u32) {
+        let s = self.inner.services;
+        // RM logged the reason; nothing more a destructor can do.
+        let _ = rm::free(&s.gsp.rpc, s.bar, s.dev, self.inner.rm.client, handle);
+    }
+}

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! [`RmObject`]: an RM object in a client's namespace.
+
+use super::Gpu;
+
+/// Where an RM object goes, or what a control addresses.
+#[derive(Clone, Copy)]
+pub enum RmParent<'o> {
+    /// The namespace's device (`NV01_DEVICE_0`).
+    Device,
+    /// The namespace's subdevice (`NV20_SUBDEVICE_0`).
+    Subdevice,
+    /// An object the client allocated.
+    Object(&'o RmObject<'o>),
+}
+
+/// An RM object the client allocated; dropping it frees it (and its
+/// children) in GSP-RM.
+pub struct RmObject<'g> {
+    gpu: Gpu<'g>,
+    handle: u32,
+    class: u32,
+}
+
+impl<'g> RmObject<'g> {
+    pub(super) fn new(gpu: Gpu<'g>, handle: u32, class: u32) -> Self {
+        RmObject { gpu, handle, class }
+    }
+
+    /// Its RM handle.
+    #[inline(never)]
+    pub fn handle(&self) -> u32 {
+        self.handle
+    }
+
+    /// Its RM class.
+    #[inline(never)]
+    pub fn class(&self) -> u32 {
+        self.class
+    }
+}
+
+impl Drop for RmObject<'_> {
+    fn drop(&mut self) {
+        self.gpu.free_object(self.handle);
+    }
+}

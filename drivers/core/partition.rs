@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Resource partitioning: the core owns the GPU's usable VRAM and channel
+//! IDs and divides them between the client kinds by policy
+//! (`proto/src/partition.rs`: the `partition` module parameter and the
+//! `partition/policy` sysfs attribute).
+//!
+//! VRAM is what GSP-RM reports usable (WPR2, the GSP-RM heap and the other
+//! firmware regions are outside it) minus [`CORE_RESERVED_VRAM`]; it is
+//! handed out as contiguous, aligned ranges tracked in a maple tree
+//! (`MT_FLAGS_ALLOC_RANGE`, first fit). Channel IDs come from an ID pool
+//! over the channel space GSP-RM reports. A client kind that would exceed
+//! its share gets `ENOSPC`; a request within the share that finds no free
+//! contiguous range gets `ENOMEM`.
+
+use core::ops::Range;
+
+use kernel::{
+    id_pool::IdPool,
+    maple_tree::MapleTreeAlloc,
+    new_mutex,
+    prelude::*,
+    sync::Mutex, //
+};
+
+use crate::proto::partition::{
+    ClientKind,
+    Limits,
+    Policy,
+    PolicyError,
+    KINDS,
+    VRAM_GRANULE, //
+};
+
+/// Shows a `core::fmt::Display` value (the `proto` types) in the kernel's
+/// log macros, which want `kernel::fmt::Display`.
+pub(crate) struct Show<T>(pub(crate) T);
+
+impl<T: core::fmt::Display> kernel::fmt::Display for Show<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// VRAM the core keeps for itself at the start of the first usable range
+/// (its own instance blocks and page directories).
+pub(crate) const CORE_RESERVED_VRAM: u64 = 2 << 20;
+
+/// Where in VRAM an allocation may be placed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// Anywhere in the partitioned VRAM.
+    Any,
+    /// Entirely inside `start..end` (VRAM offsets), e.g. the part a BAR1
+    /// window can reach.
+    Within {
+        /// First byte allowed.
+        start: u64,
+        /// First byte no longer allowed.
+        end: u64,
+    },
+}
+
+/// What one client kind holds now.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Usage {
+    /// Bytes of VRAM.
+    pub(crate) vram: u64,
+    /// VRAM allocations.
+    pub(crate) vram_allocs: u64,
+    /// Channel IDs.
+    pub(crate) channels: u64,
+    /// Requests refused because they would exceed the share.
+    pub(crate) refused: u64,
+}
+
+struct State {
+    policy: Policy,
+    limits: [Limits; KINDS],
+    usage: [Usage; KINDS],
+    channel_ids: IdPool,
+}
+
+/// A VRAM allocation's record in the tree.
+struct Record {
+    kind: ClientKind,
+    size: u64,
+}
+
+/// VRAM allocations by offset.
+#[pin_data]
+struct VramTree {
+    #[pin]
+    tree: MapleTreeAlloc<KBox<Record>>,
+}
+
+// SAFETY: the C maple tree serializes its users with its own spinlock and
+// may be used from any thread; the records it owns are `Send`. (The Rust
+// abstraction does not say so yet.) `Partition` also only changes the tree
+// under its `state` mutex.
+unsafe impl Send for VramTree {}
+// SAFETY: as above.
+unsafe impl Sync for VramTree {}
+
+impl core::ops::Deref for VramTree {
+    type Target = MapleTreeAlloc<KBox<Record>>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.tree
+    }
+}
+
+/// The partitioned resources of one GPU.
+#[pin_data]
+pub(crate) struct Partition {
+    /// The VRAM ranges the core hands out.
+    vram_ranges: KVec<Range<u64>>,
+    vram_total: u64,
+    channels_total: u64,
+    /// VRAM allocations by offset; only changed under `state`.
+    #[pin]
+    vram: VramTree,
+    #[pin]
+    state: Mutex<State>,
+}
+
+/// Why a policy cannot be applied.
+#[derive(Debug)]
+pub(crate) enum ApplyError {
+    /// The policy itself is wrong for this GPU.
+    Policy(PolicyError),
+    /// A kind already holds more than its new share would allow.
+    WouldOrphan(ClientKind),
+}
+
+/// A snapshot for sysfs and debugfs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Accounting {
+    pub(crate) policy: Policy,
+    pub(crate) vram_total: u64,
+    pub(crate) channels_total: u64,
+    pub(crate) limits: [Limits; KINDS],
+    pub(crate) usage: [Usage; KINDS],
+}
+
+impl Partition {
+    /// Partitions `usable` VRAM (GSP-RM's usable ranges, in VRAM offsets)
+    /// and channel IDs 1..`channels` according to `policy`.
+    pub(crate) fn new(
+        dev: &kernel::device::Device,
+        usable: &[Range<u64>],
+        channels: u32,
+        policy: Policy,
+    ) -> impl PinInit<Self, Error> {
+        let setup = (|| -> Result<_> {
+            let mut ranges = KVec::new();
+            let mut reserve = CORE_RESERVED_VRAM;
+            for r in usable {
+                let start = r.start.next_multiple_of(VRAM_GRANULE);
+                let end = r.end / VRAM_GRANULE * VRAM_GRANULE;
+                if start >= end {
+                    continue;
+                }
+                let cut = reserve.min(end - start);
+                let start = start + cut;
+                reserve -= cut;
+                if start < end {
+                    ranges.push(start..end, GFP_KERNEL)?;
+                }
+            }
+            let total: u64 = ranges.iter().map(|r| r.end - r.start).sum();
+            // Channel ID 0 stays unused (nouveau r570 `rsvd_chids`).
+            let channels = u64::from(channels.saturating_sub(1));
+            let (policy, limits) = match policy.limits(total, channels) {
+                Ok(l) => (policy, l),
+                Err(e) => {
+                    let fallback = Policy::default();
+                    dev_err!(
+                        dev,
+                        "partition policy {} does not fit this GPU ({}); using {}\n",
+                        Show(policy),
+                        Show(e),
+                        Show(fallback)
+                    );
+                    (
+                        fallback,
+                        fallback.limits(total, channels).map_err(|_| EINVAL)?,
+                    )
+                }
+            };
+            let ids = IdPool::with_capacity(channels as usize + 1, GFP_KERNEL)?;
+            Ok((ranges, total, channels, policy, limits, ids))
+        })();
+        pin_init::pin_init_scope(move || {
+            let (ranges, total, channels, policy, limits, ids) = setup?;
+            Ok(try_pin_init!(Self {
+                vram_ranges: ranges,
+                vram_total: total,
+                channels_total: channels,
+                vram <- pin_init!(VramTree { tree <- MapleTreeAlloc::new() }),
+                state <- new_mutex!(State {
+                    policy,
+                    limits,
+                    usage: [Usage::default(); KINDS],
+                    channel_ids: ids,
+                }),
+            }))
+        })
+    }
+
+    /// The policy, limits and usage now.
+    pub(crate) fn accounting(&self) -> Accounting {
+        let s = self.state.lock();
+        Accounting {
+            policy: s.policy,
+            vram_total: self.vram_total,
+            channels_total: self.channels_total,
+            limits: s.limits,
+            usage: s.usage,
+        }
+    }
+
+    /// Replaces the policy, unless a kind holds more than its new share.
+    pub(crate) fn apply(&self, policy: Policy) -> Result<(), ApplyError> {
+        let limits = policy
+            .limits(self.vram_total, self.channels_total)
+            .map_err(ApplyError::Policy)?;
+        let mut s = self.state.lock();
+        for kind in ClientKind::ALL {
+            let (u, l) = (&s.usage[kind.index()], &limits[kind.index()]);
+            if u.vram > l.vram || u.channels > l.channels {
+                return Err(ApplyError::WouldOrphan(kind));
+            }
+        }
+        s.policy = policy;
+        s.limits = limits;
+        Ok(())
+    }
+
+    /// Allocates `size` bytes of contiguous VRAM for `kind`, at an offset
+    /// that is a multiple of `align` (a power of two; 0 for the 4 KiB
+    /// page), placed as `placement` says. Returns the offset and the size
+    /// (rounded up to whole pages).
+    pub(crate) fn alloc_vram(
+        &self,
+        kind: ClientKind,
+        size: u64,
+        align: u64,
+        placement: Placement,
+    ) -> Result<(u64, u64)> {
+        let align = align.max(VRAM_GRANULE);
+        if size == 0
+            || size > self.vram_total
+            || !align.is_power_of_two()
+            || align > self.vram_total
+        {
+            return Err(EINVAL);
+        }
+        let size = size.next_multiple_of(VRAM_GRANULE);
+        let (lo, hi) = match placement {
+            Placement::Any => (0, u64::MAX),
+            Placement::Within { start, end } if start < end => (start, end),
+            Placement::Within { .. } => return Err(EINVAL),
+        };
+        let mut s = self.state.lock();
+        let (usage, limit) = (&s.usage[kind.index()], &s.limits[kind.index()]);
+        if usage.vram + size > limit.vram {
+            s.usage[kind.index()].refused += 1;
+            return Err(ENOSPC);
+        }
+        let slack = align - VRAM_GRANULE;
+        let mut record = KBox::new(Record { kind, size }, GFP_KERNEL)?;
+        for r in self.vram_ranges.iter() {
+            let (start, end) = (r.start.max(lo), r.end.min(hi));
+            if start >= end || end - start < size {
+                continue;
+            }
+            let span = usize::try_from(size + slack).map_err(|_| EINVAL)?;
+            let found = self.vram.alloc_range(
+                span,
+                record,
+                usize::try_from(start).map_err(|_| EINVAL)?
+                    ..usize::try_from(end).map_err(|_| EINVAL)?,
+                GFP_KERNEL,
+            );
+            match found {
+                Ok(at) => {
+                    let offset = self.trim(at as u64, size, align, slack)?;
+                    let u = &mut s.usage[kind.index()];
+                    u.vram += size;
+                    u.vram_allocs += 1;
+                    return Ok((offset, size));
+                }
+                Err(e) => record = e.value,
+            }
+        }
+        Err(ENOMEM)
+    }
+
+    /// Shrinks the range allocated at `at` (with `slack` bytes to spare)
+    /// to `size` bytes at the first multiple of `align`.
+    fn trim(&self, at: u64, size: u64, align: u64, slack: u64) -> Result<u64> {
+        if slack == 0 {
+            return Ok(at);
+        }
+        let offset = at.next_multiple_of(align);
+        let record = self.vram.erase(at as usize).ok_or(EINVAL)?;
+        let range = offset as usize..(offset + size) as usize;
+        // The range lies inside the one just freed, under `state`: it is
+        // free, so only an allocation failure can stop the insert.
+        self.vram
+            .insert_range(range, record, GFP_KERNEL)
+            .map_err(|_| ENOMEM)?;
+        Ok(offset)
+    }
+
+    /// Frees the VRAM allocation at `offset`.
+    pub(crate) fn free_vram(&self, offset: u64) {
+        let mut s = self.state.lock();
+        if let Some(r) = self.vram.erase(offset as usize) {
+            let u = &mut s.usage[r.kind.index()];
+            u.vram -= r.size;
+            u.vram_allocs -= 1;
+        }
+    }
+
+    /// Allocates a channel ID for `kind`.
+    pub(crate) fn alloc_channel(&self, kind: ClientKind) -> Result<u32> {
+        let mut s = self.state.lock();
+        if s.usage[kind.index()].channels >= s.limits[kind.index()].channels {
+            s.usage[kind.index()].refused += 1;
+            return Err(ENOSPC);
+        }
+        let last = self.channels_total as usize;
+        let id = match s.channel_ids.find_unused_id(1) {
+            Some(id) if id.as_usize() <= last => id.acquire(),
+            _ => return Err(ENOMEM),
+        };
+        s.usage[kind.index()].channels += 1;
+        Ok(id as u32)
+    }
+
+    /// Frees channel ID `id` of `kind`.
+    pub(crate) fn free_channel(&self, kind: ClientKind, id: u32) {
+        let mut s = self.state.lock();
+        s.channel_ids.release_id(id as usize);
+        s.usage[kind.index()].channels -= 1;
+    }
+}

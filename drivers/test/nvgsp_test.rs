@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! nvgsp_test: a test-only client of nvgsp_core, for the scenarios that
+//! drive the client API directly (resource partitioning).
+//!
+//! It binds the auxiliary devices of both client kinds,
+//! `nvgsp_core.{drm,vfio}.<id>`, in place of `nvgsp_drm` and `nvgsp_vfio`,
+//! so its allocations count against those kinds' shares. It is never
+//! installed for MODALIAS loading; tests `insmod` it. Each bound device
+//! gets `/sys/kernel/debug/<auxiliary device>/ctl`:
+//!
+//! - write `vram SIZE [ALIGN]`, `fill-vram SIZE`, `channel`,
+//!   `fill-channels`, `free-vram`, `free-channels` or `free`;
+//! - read the holdings and the last command's result: `ok ...` or
+//!   `error ERRNO` (a fill reports how many it got and the errno that
+//!   stopped it).
+
+use kernel::{
+    auxiliary,
+    debugfs::{
+        Dir,
+        File, //
+    },
+    device::Core,
+    new_mutex,
+    prelude::*,
+    sync::Mutex,
+    uaccess::UserSliceReader, //
+};
+
+use nvgsp_core::client::{
+    self,
+    Channel,
+    ClientData,
+    Gpu,
+    Placement,
+    Vram, //
+};
+
+/// What one bound client holds.
+struct Held<'b> {
+    vram: KVec<Vram<'b>>,
+    channels: KVec<Channel<'b>>,
+    /// The last command's result.
+    last: (i64, i64, i32),
+}
+
+/// One bound client: its GPU handle and holdings.
+#[pin_data]
+struct State<'b> {
+    gpu: Gpu<'b>,
+    #[pin]
+    held: Mutex<Held<'b>>,
+}
+
+/// The `ctl` file's data: the state of the device it belongs to.
+struct Ctl(*const State<'static>);
+
+// SAFETY: `State` is only used through shared references and its mutex;
+// see `TestClient` for why the pointer stays valid.
+unsafe impl Send for Ctl {}
+// SAFETY: as above.
+unsafe impl Sync for Ctl {}
+
+impl Ctl {
+    fn state(&self) -> &State<'static> {
+        // SAFETY: `TestClient` drops the file before the state.
+        unsafe { &*self.0 }
+    }
+}
+
+fn errno(e: Error) -> i32 {
+    e.to_errno()
+}
+
+fn show(ctl: &Ctl, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+    let held = ctl.state().held.lock();
+    let bytes: u64 = held.vram.iter().map(|v| v.size()).sum();
+    writeln!(f, "vram_allocs: {}", held.vram.len())?;
+    writeln!(f, "vram_bytes: {bytes}")?;
+    writeln!(f, "channels: {}", held.channels.len())?;
+    match held.last {
+        (a, b, 0) => writeln!(f, "last: ok {a} {b}"),
+        (n, _, e) if n >= 0 => writeln!(f, "last: ok {n} error {e}"),
+        (_, _, e) => writeln!(f, "last: error {e}"),
+    }
+}
+
+fn number(s: Option<&str>) -> Result<u64> {
+    let s = s.ok_or(EINVAL)?;
+    let (digits, shift) = match s.as_bytes().last() {
+        Some(b'K') => (&s[..s.len() - 1], 10),
+        Some(b'M') => (&s[..s.len() - 1], 20),
+        Some(b'G') => (&s[..s.len() - 1], 30),
+        _ => (s, 0),
+    };
+    let n: u64 = digits.parse().map_err(|_| EINVAL)?;
+    n.checked_mul(1 << shift).ok_or(EINVAL)
+}
+
+fn command(ctl: &Ctl, r: &mut UserSliceReader) -> Result {
+    let mut buf = [0u8; 64];
+    let n = r.len().min(buf.len());
+    r.read_slice(&mut buf[..n])?;
+    let text = core::str::from_utf8(&buf[..n]).map_err(|_| EINVAL)?;
+    let mut words = text.split_whitespace();
+    let state = ctl.state();
+    let gpu = &state.gpu;
+    let mut held = state.held.lock();
+    // (first value, second value, errno); a negative first value means
+    // the command failed outright.
+    let result = match words.next() {
+        Some("vram") => {
+            let size = number(words.next())?;
+            let align = words.next().map_or(Ok(0), |w| number(Some(w)))?;
+            match gpu.alloc_vram(size, align, Placement::Any) {
+                Ok(v) => {
+                    let r = (v.offset() as i64, v.size() as i64, 0);
+                    held.vram.push(v, GFP_KERNEL)?;
+                    r
+                }
+                Err(e) => (-1, 0, errno(e)),
+            }
+        }
+        Some("fill-vram") => {
+            let size = number(words.next())?;
+            let mut got = 0;
+            loop {
+                match gpu.alloc_vram(size, 0, Placement::Any) {
+                    Ok(v) => {
+                        held.vram.push(v, GFP_KERNEL)?;
+                        got += 1;
+                    }
+                    Err(e) => break (got, 0, errno(e)),
+                }
+            }
+        }
+        Some("channel") => match gpu.alloc_channel() {
+            Ok(c) => {
+                let r = (i64::from(c.id()), 0, 0);
+                held.channels.push(c, GFP_KERNEL)?;
+                r
+            }
+            Err(e) => (-1, 0, errno(e)),
+        },
+        Some("fill-channels") => {
+            let mut got = 0;
+            loop {
+                match gpu.alloc_channel() {
+                    Ok(c) => {
+                        held.channels.push(c, GFP_KERNEL)?;
+                        got += 1;
+                    }
+                    Err(e) => break (got, 0, errno(e)),
+                }
+            }
+        }
+        Some("free-vram") => {
+            held.vram.clear();
+            (0, 0, 0)
+        }
+        Some("free-channels") => {
+            held.channels.clear();
+            (0, 0, 0)
+        }
+        Some("free") => {
+            held.vram.clear();
+            held.channels.clear();
+            (0, 0, 0)
+        }
+        _ => return Err(EINVAL),
+    };
+    held.last = result;
+    Ok(())
+}
+
+/// The driver's data for one bound device. Field order is drop order:
+/// the file goes before the state it points to.
+struct TestClient {
+    _ctl: Pin<KBox<File<Ctl>>>,
+    _dir: Dir,
+    _state: Pin<KBox<State<'static>>>,
+}
+
+struct NvgspTestDriver;
+
+kernel::auxiliary_device_table!(
+    AUX_TABLE,
+    <NvgspTestDriver as auxiliary::Driver>::IdInfo,
+    [
+        (
+            auxiliary::DeviceId::new(client::MODULE_NAME, client::DRM),
+            ()
+        ),
+        (
+            auxiliary::DeviceId::new(client::MODULE_NAME, client::VFIO),
+            ()
+        ),
+    ]
+);
+
+impl auxiliary::Driver for NvgspTestDriver {
+    type IdInfo = ();
+    type Data<'bound> = TestClient;
+    const ID_TABLE: auxiliary::IdTable<Self::IdInfo> = &AUX_TABLE;
+
+    fn probe<'bound>(
+        adev: &'bound auxiliary::Device<Core<'_>>,
+        _info: &'bound Self::IdInfo,
+    ) -> impl PinInit<TestClient, Error> + 'bound {
+        let client = adev
+            .registration_data::<ClientData>()
+            .inspect_err(|e| dev_err!(adev, "no nvgsp_core client data: {:?}\n", e))?;
+        let gpu = client.open()?;
+        let state = KBox::pin_init(
+            try_pin_init!(State {
+                gpu,
+                held <- new_mutex!(Held {
+                    vram: KVec::new(),
+                    channels: KVec::new(),
+                    last: (0, 0, 0),
+                }),
+            }),
+            GFP_KERNEL,
+        )?;
+        // SAFETY: the state borrows the client data for `'bound`; it is
+        // dropped with the driver data, before the device is unbound and
+        // the registration data goes away. `'static` only names the
+        // pointee for the file, which is dropped first (`TestClient`).
+        let state: Pin<KBox<State<'static>>> = unsafe { core::mem::transmute(state) };
+        let dir = Dir::new(adev.as_ref().name());
+        let ctl = KBox::pin_init(
+            dir.read_write_callback_file(
+                c"ctl",
+                Ctl(core::ptr::from_ref(&*state)),
+                &show,
+                &command,
+            ),
+            GFP_KERNEL,
+        )?;
+        dev_info!(
+            adev,
+            "test client ({}) with RM client {:#x}\n",
+            client.kind().name(),
+            state.gpu.rm_client()
+        );
+        Ok(TestClient {
+            _ctl: ctl,
+            _dir: dir,
+            _state: state,
+        })
+    }
+}
+
+kernel::module_auxiliary_driver! {
+    type: NvgspTestDriver,
+    name: "nvgsp_test",
+    authors: ["nvgsp developers"],
+    description: "Test-only client of nvgsp_core (resource partitioning scenarios)",
+    license: "GPL v2",
+}
