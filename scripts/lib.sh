@@ -64,16 +64,14 @@ kernel_src_dir() {
     echo "$NVGSP_CACHE/linux-src-$(inputs_hash "$(toolchain_manifest)" "$NVGSP_TOP"/kernel/patches/*.patch)"
 }
 
+# The config fragments of profile $1, applied in order on top of tinyconfig.
 # The profiles: full (DRM + VFIO), host (minimal vGPU host, no DRM) and
 # debug (full plus KASAN, lockdep, kmemleak, DEBUG_OBJECTS).
-PROFILES="full host debug"
-
-# The config fragments of profile $1, applied in order on top of tinyconfig.
 kernel_fragments() {
     case $1 in
         full | host) echo "$NVGSP_TOP/kernel/common.config $NVGSP_TOP/kernel/$1.config" ;;
         debug) echo "$NVGSP_TOP/kernel/common.config $NVGSP_TOP/kernel/full.config $NVGSP_TOP/kernel/debug.config" ;;
-        *) die "unknown kernel profile '$1' (want one of: $PROFILES)" ;;
+        *) die "unknown profile '$1' (want full, host or debug)" ;;
     esac
 }
 
@@ -82,7 +80,7 @@ profile_modules() {
     case $1 in
         full | debug) echo "nvgsp_core nvgsp_drm nvgsp_vfio" ;;
         host) echo "nvgsp_core nvgsp_vfio" ;;
-        *) die "unknown kernel profile '$1' (want one of: $PROFILES)" ;;
+        *) die "unknown profile '$1' (want full, host or debug)" ;;
     esac
 }
 

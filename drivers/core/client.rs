@@ -50,8 +50,15 @@ use crate::{
 mod channel;
 mod handle;
 mod object;
+mod subscription;
 mod vram;
 
+pub use crate::events::{
+    Event,
+    EventHandler,
+    EventKind,
+    EventKinds, //
+};
 pub use crate::partition::Placement;
 pub use crate::proto::partition::ClientKind;
 pub use channel::Channel;
@@ -60,6 +67,7 @@ pub use object::{
     RmObject,
     RmParent, //
 };
+pub use subscription::Subscription;
 pub use vram::Vram;
 
 /// Module name the auxiliary devices are registered under.

@@ -223,7 +223,9 @@ impl pci::Driver for NvgspCoreDriver {
                         .inspect_err(|e| dev_err!(pdev, "no MSI-X vector 0: {:?}\n", e))?;
                     irq::ThreadedRegistration::new(
                         vector.into(),
-                        irq::Flags::TRIGGER_NONE,
+                        // ONESHOT: the vector stays masked while the thread drains,
+                        // so a flood of messages cannot count as spurious interrupts.
+                        irq::Flags::ONESHOT,
                         c"nvgsp_core",
                         Ok::<_, Error>(GspInterrupt::new(bar, &gsp.rpc)),
                     )

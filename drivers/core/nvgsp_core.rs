@@ -16,6 +16,7 @@ use kernel::{
 pub mod client;
 mod debugfs;
 mod driver;
+mod events;
 mod falcon;
 mod gpu;
 mod gsp;

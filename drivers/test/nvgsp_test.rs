@@ -10,10 +10,16 @@
 //! gets `/sys/kernel/debug/<auxiliary device>/ctl`:
 //!
 //! - write `vram SIZE [ALIGN]`, `fill-vram SIZE`, `channel`,
-//!   `fill-channels`, `free-vram`, `free-channels` or `free`;
-//! - read the holdings and the last command's result: `ok ...` or
+//!   `fill-channels`, `free-vram`, `free-channels`,
+//!   `subscribe NOTIFIER [hold]` (`hold`: the handler holds on to its
+//!   first event until `release`), `release`, `unsubscribe` or `free`;
+//! - read the holdings, the events received (count, numbering errors,
+//!   first and last arrival) and the last command's result: `ok ...` or
 //!   `error ERRNO` (a fill reports how many it got and the errno that
 //!   stopped it).
+//!
+//! Events are checked against the numbering of the emulator's bursts:
+//! each carries its number in `data` and in its 4 bytes of payload.
 
 use kernel::{
     auxiliary,
@@ -24,7 +30,18 @@ use kernel::{
     device::Core,
     new_mutex,
     prelude::*,
-    sync::Mutex,
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Arc,
+        Mutex, //
+    },
+    time::{
+        Instant,
+        Monotonic, //
+    },
     uaccess::UserSliceReader, //
 };
 
@@ -32,15 +49,59 @@ use nvgsp_core::client::{
     self,
     Channel,
     ClientData,
+    Event,
+    EventHandler,
     Gpu,
     Placement,
+    Subscription,
     Vram, //
 };
+
+/// What the event handler saw.
+struct Counter {
+    start: Instant<Monotonic>,
+    count: Atomic<u64>,
+    /// The number the next event must carry.
+    next: Atomic<u32>,
+    /// Events out of numbering order, or whose payload disagrees.
+    errors: Atomic<u64>,
+    first_ns: Atomic<u64>,
+    last_ns: Atomic<u64>,
+    /// Set while the handler is to hold on to its first event (a stalled
+    /// subscriber), until `release` or five minutes pass.
+    hold: Atomic<bool>,
+}
+
+/// The handler the test client subscribes with.
+struct Recorder(Arc<Counter>);
+
+impl EventHandler for Recorder {
+    fn event(&self, e: &Event) {
+        let c = &self.0;
+        let ns = c.start.elapsed().as_nanos() as u64;
+        if c.count.fetch_add(1, Relaxed) == 0 {
+            c.first_ns.store(ns, Relaxed);
+            let held_since = Instant::<Monotonic>::now();
+            while c.hold.load(Relaxed) && held_since.elapsed() < kernel::time::Delta::from_secs(300)
+            {
+                kernel::time::delay::fsleep(kernel::time::Delta::from_millis(10));
+            }
+        }
+        c.last_ns.store(ns, Relaxed);
+        let want = c.next.load(Relaxed);
+        if e.data != want || e.payload() != e.data.to_le_bytes() {
+            c.errors.fetch_add(1, Relaxed);
+        }
+        c.next.store(e.data.wrapping_add(1), Relaxed);
+    }
+}
 
 /// What one bound client holds.
 struct Held<'b> {
     vram: KVec<Vram<'b>>,
     channels: KVec<Channel<'b>>,
+    subscriptions: KVec<Subscription<'b>>,
+    counter: Option<Arc<Counter>>,
     /// The last command's result.
     last: (i64, i64, i32),
 }
@@ -79,6 +140,17 @@ fn show(ctl: &Ctl, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
     writeln!(f, "vram_allocs: {}", held.vram.len())?;
     writeln!(f, "vram_bytes: {bytes}")?;
     writeln!(f, "channels: {}", held.channels.len())?;
+    writeln!(f, "subscriptions: {}", held.subscriptions.len())?;
+    if let Some(c) = &held.counter {
+        writeln!(
+            f,
+            "events: {} errors: {} first_ns: {} last_ns: {}",
+            c.count.load(Relaxed),
+            c.errors.load(Relaxed),
+            c.first_ns.load(Relaxed),
+            c.last_ns.load(Relaxed)
+        )?;
+    }
     match held.last {
         (a, b, 0) => writeln!(f, "last: ok {a} {b}"),
         (n, _, e) if n >= 0 => writeln!(f, "last: ok {n} error {e}"),
@@ -155,6 +227,45 @@ fn command(ctl: &Ctl, r: &mut UserSliceReader) -> Result {
                 }
             }
         }
+        Some("subscribe") => {
+            let notifier = u32::try_from(number(words.next())?).map_err(|_| EINVAL)?;
+            let hold = match words.next() {
+                None => false,
+                Some("hold") => true,
+                Some(_) => return Err(EINVAL),
+            };
+            let counter = Arc::new(
+                Counter {
+                    start: Instant::now(),
+                    count: Atomic::new(0),
+                    next: Atomic::new(0),
+                    errors: Atomic::new(0),
+                    first_ns: Atomic::new(0),
+                    last_ns: Atomic::new(0),
+                    hold: Atomic::new(hold),
+                },
+                GFP_KERNEL,
+            )?;
+            let handler = KBox::new(Recorder(counter.clone()), GFP_KERNEL)?;
+            match gpu.subscribe_notifier(notifier, handler) {
+                Ok(s) => {
+                    held.subscriptions.push(s, GFP_KERNEL)?;
+                    held.counter = Some(counter);
+                    (0, 0, 0)
+                }
+                Err(e) => (-1, 0, errno(e)),
+            }
+        }
+        Some("release") => {
+            if let Some(c) = &held.counter {
+                c.hold.store(false, Relaxed);
+            }
+            (0, 0, 0)
+        }
+        Some("unsubscribe") => {
+            held.subscriptions.clear();
+            (0, 0, 0)
+        }
         Some("free-vram") => {
             held.vram.clear();
             (0, 0, 0)
@@ -164,6 +275,7 @@ fn command(ctl: &Ctl, r: &mut UserSliceReader) -> Result {
             (0, 0, 0)
         }
         Some("free") => {
+            held.subscriptions.clear();
             held.vram.clear();
             held.channels.clear();
             (0, 0, 0)
@@ -218,6 +330,8 @@ impl auxiliary::Driver for NvgspTestDriver {
                 held <- new_mutex!(Held {
                     vram: KVec::new(),
                     channels: KVec::new(),
+                    subscriptions: KVec::new(),
+                    counter: None,
                     last: (0, 0, 0),
                 }),
             }),

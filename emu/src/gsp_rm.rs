@@ -7,6 +7,7 @@
 //! to the message queue in guest memory and raises SWGEN0 on the GSP falcon,
 //! which the host sees as MSI-X vector 0.
 
+pub mod bursts;
 pub mod config;
 pub mod faults;
 pub mod objects;
@@ -30,6 +31,7 @@ use std::time::{Duration, Instant};
 
 pub use nvgsp_proto::gsp::libos::LIBOS_INTERRUPT_PROCESSOR_SUSPENDED as LIBOS_SUSPENDED;
 
+use bursts::Burst;
 pub use config::RmConfig;
 use faults::{Fault, FaultKind};
 use objects::Objects;
@@ -110,6 +112,10 @@ struct Model {
     split: Option<(msgq::Header, Vec<u8>, usize)>,
     /// When the CPU must have run the posted sequencer program by.
     sequencer_deadline: Option<Instant>,
+    /// Event bursts under way (`--event-burst`), oldest first.
+    bursts: std::collections::VecDeque<Burst>,
+    /// Messages are being posted as a batch: interrupt once at its end.
+    batching: bool,
 }
 
 /// The host scratch register the sequencer program works on, and the value
@@ -146,6 +152,8 @@ impl Model {
             unloaded: false,
             split: None,
             sequencer_deadline: None,
+            bursts: std::collections::VecDeque::new(),
+            batching: false,
         }
     }
 
@@ -155,7 +163,9 @@ impl Model {
             // The doorbell is a hint; queue state is the truth. A timeout
             // also retries messages that found the queue full, and looks
             // at a sequencer program's progress more often.
-            let tick = if self.sequencer_deadline.is_some() {
+            let tick = if !self.bursts.is_empty() {
+                0
+            } else if self.sequencer_deadline.is_some() {
                 5
             } else {
                 100
@@ -171,7 +181,7 @@ impl Model {
                     Ok(false) => Ok(()),
                     Err(e) => Err(e),
                 },
-                None => self.serve(),
+                None => self.serve().and_then(|()| self.pump_bursts()),
             };
             if let Err(e) = served {
                 error!("GSP-RM: {e}; halting");
@@ -289,6 +299,9 @@ impl Model {
                         self.reply_with_faults(h, c.status, &out)?;
                     } else {
                         self.reply(h, c.status, &out)?;
+                    }
+                    if c.status == status::NV_OK {
+                        self.start_burst(c.h_client, c.cmd, &params);
                     }
                 }
                 Err(e) => {
@@ -429,6 +442,53 @@ impl Model {
         Ok(false)
     }
 
+    /// Starts the configured event burst if `cmd` just enabled repeated
+    /// notification of its notifier for `h_client`.
+    fn start_burst(&mut self, h_client: u32, cmd: u32, params: &[u8]) {
+        use nvgsp_proto::gsp::class;
+        let Some(cfg) = self.config.event_burst else {
+            return;
+        };
+        if cmd != class::NV2080_CTRL_CMD_EVENT_SET_NOTIFICATION {
+            return;
+        }
+        let Some(p) = class::Nv2080CtrlEventSetNotificationParams::decode(params) else {
+            return;
+        };
+        if p.event == cfg.index
+            && p.action == class::NV2080_CTRL_EVENT_SET_NOTIFICATION_ACTION_REPEAT
+        {
+            let events = self.objects.notified(h_client, cfg.index);
+            info!(
+                "GSP-RM: event burst of {} for client {h_client:#x} (notifier {}, {} event objects)",
+                cfg.count,
+                cfg.index,
+                events.len()
+            );
+            self.bursts.push_back(Burst::new(cfg, h_client, events));
+        }
+    }
+
+    /// Posts the next slice of the oldest burst.
+    fn pump_bursts(&mut self) -> Result<(), QueueError> {
+        let Some(b) = self.bursts.front_mut() else {
+            return Ok(());
+        };
+        let slice = b.slice();
+        if b.done() {
+            self.bursts.pop_front();
+            info!("GSP-RM: event burst posted");
+        }
+        // Like GSP-RM, write the slice's messages, then interrupt once.
+        self.batching = true;
+        let posted = slice
+            .iter()
+            .try_for_each(|p| self.event(Function::PostEvent as u32, p));
+        self.batching = false;
+        dev::lock(&self.hw).raise_gsp_swgen0();
+        posted
+    }
+
     /// Sends the reply to command `h`, committing the armed message fault.
     fn reply_with_faults(
         &mut self,
@@ -557,15 +617,17 @@ impl Model {
         let mut tries = 0;
         loop {
             match self.queues.post(element) {
-                Err(QueueError::Full) if tries < 500 => {
+                Err(QueueError::Full) if tries < 25_000 => {
                     tries += 1;
                     dev::lock(&self.hw).raise_gsp_swgen0();
-                    std::thread::sleep(Duration::from_millis(10));
+                    std::thread::sleep(Duration::from_micros(200));
                 }
                 r => break r?,
             }
         }
-        dev::lock(&self.hw).raise_gsp_swgen0();
+        if !self.batching {
+            dev::lock(&self.hw).raise_gsp_swgen0();
+        }
         Ok(())
     }
 }

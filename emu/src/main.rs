@@ -84,6 +84,7 @@ fn serve(opts: &options::Options) -> Result<(), String> {
         gpcs: opts.gpcs.unwrap_or(defaults.gpcs),
         tpcs_per_gpc: opts.tpcs_per_gpc.unwrap_or(defaults.tpcs_per_gpc),
         channels: opts.channels.unwrap_or(defaults.channels),
+        event_burst: opts.event_burst,
         faults: opts.faults.clone(),
     };
     let boot = dev::boot::Boot::new(config, firmware);

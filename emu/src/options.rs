@@ -36,6 +36,8 @@ pub struct Options {
     pub tpcs_per_gpc: Option<u32>,
     /// Channel IDs GSP-RM reports, if not the default.
     pub channels: Option<u32>,
+    /// `--event-burst INDEX:COUNT`.
+    pub event_burst: Option<crate::gsp_rm::bursts::BurstConfig>,
     /// Faults GSP-RM commits (`--fault`).
     pub faults: Vec<crate::gsp_rm::faults::Fault>,
 }
@@ -81,6 +83,9 @@ with -device vfio-user-pci,socket=PATH. Exits when QEMU disconnects.
   --tpcs-per-gpc N  TPCs per GPC GSP-RM reports (default 6)
   --channels N      channel IDs per runlist GSP-RM reports (2..4096,
                     default 2048)
+  --event-burst INDEX:COUNT
+                    when a client enables repeated notification of
+                    notifier INDEX, post COUNT POST_EVENTs for it, numbered
   --vram SIZE     VRAM and BAR1 size, a power of two: 64M..64G (default 256M)
   -v, --verbose   log every register access
   -h, --help      print this text
@@ -120,6 +125,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
     let mut gpcs = None;
     let mut tpcs_per_gpc = None;
     let mut channels = None;
+    let mut event_burst = None;
     let mut faults = Vec::new();
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -177,6 +183,15 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
                         .ok_or(OptionsError::BadNumber("--channels", v))?,
                 );
             }
+            "--event-burst" => {
+                let v = args
+                    .next()
+                    .ok_or(OptionsError::MissingValue("--event-burst"))?;
+                event_burst = Some(
+                    crate::gsp_rm::bursts::BurstConfig::parse(&v)
+                        .ok_or(OptionsError::BadNumber("--event-burst", v))?,
+                );
+            }
             "--fault" => {
                 let v = args.next().ok_or(OptionsError::MissingValue("--fault"))?;
                 faults.push(
@@ -220,6 +235,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
         gpcs,
         tpcs_per_gpc,
         channels,
+        event_burst,
         faults,
     }))
 }
@@ -247,6 +263,7 @@ mod tests {
                 gpcs: None,
                 tpcs_per_gpc: None,
                 channels: None,
+                event_burst: None,
                 faults: Vec::new(),
             }))
         );

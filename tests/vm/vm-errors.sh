@@ -11,7 +11,7 @@ expect_error() {
 }
 
 vm --profile bogus -- true
-expect_error "^vm: error: unknown profile 'bogus' \(want full or host\)$"
+expect_error "^vm: error: unknown profile 'bogus' \(want full, host or debug\)$"
 [ "$(wc -l <<<"$VM_ERR")" = 1 ] || fail "not a one-line error"
 
 vm -- 

@@ -16,17 +16,28 @@ use kernel::{
 use super::{
     Channel,
     ClientKind,
+    EventHandler,
+    EventKind,
+    EventKinds,
     Placement,
     RmObject,
     RmParent,
+    Subscription,
     Vram, //
 };
 use crate::{
+    events::Filter,
     gsp::{
         enumerate::RmHandles,
         rm, //
     },
+    proto::gsp::class::{
+        self,
+        Nv0005AllocParameters,
+        Nv2080CtrlEventSetNotificationParams, //
+    },
     services::Services,
+    wire::Wire,
 };
 
 /// The first handle the core gives a client's own RM objects.
@@ -154,6 +165,83 @@ impl<'a> Gpu<'a> {
             RmParent::Subdevice => self.inner.rm.subdevice,
             RmParent::Object(o) => o.handle(),
         }
+    }
+
+    /// Subscribes `handler` to the events of `kinds` that concern this
+    /// handle's RM namespace or the whole GPU (channel errors are
+    /// delivered only to the client owning the channel).
+    #[inline(never)]
+    pub fn subscribe(
+        &self,
+        kinds: EventKinds,
+        handler: KBox<dyn EventHandler>,
+    ) -> Result<Subscription<'a>> {
+        let filter = Filter {
+            kinds,
+            client: self.inner.rm.client,
+            object: None,
+        };
+        let sub = self.services().gsp.rpc.events.subscribe(filter, handler)?;
+        Ok(Subscription::new(self, sub, None))
+    }
+
+    /// Subscribes `handler` to notifier `notifier` (`NV2080_NOTIFIERS_*`)
+    /// of the GPU: the core binds an RM event object to the subdevice and
+    /// has GSP-RM notify it every time (nouveau r535 `device.c`).
+    #[inline(never)]
+    pub fn subscribe_notifier(
+        &self,
+        notifier: u32,
+        handler: KBox<dyn EventHandler>,
+    ) -> Result<Subscription<'a>> {
+        if notifier > 0xffff {
+            return Err(EINVAL);
+        }
+        let params = Nv0005AllocParameters {
+            h_parent_client: self.inner.rm.client,
+            h_class: class::NV01_EVENT_KERNEL_CALLBACK_EX,
+            notify_index: class::NV01_EVENT_CLIENT_RM | notifier,
+            ..Nv0005AllocParameters::ZERO
+        };
+        let mut buf = [0u8; Nv0005AllocParameters::SIZE];
+        params.encode(&mut buf).ok_or(EINVAL)?;
+        let object = self.alloc_object(
+            RmParent::Subdevice,
+            class::NV01_EVENT_KERNEL_CALLBACK_EX,
+            &buf,
+        )?;
+        // Registered before GSP-RM starts notifying, so nothing is missed.
+        let filter = Filter {
+            kinds: EventKinds::of(&[EventKind::Notify]),
+            client: self.inner.rm.client,
+            object: Some(object.handle()),
+        };
+        let sub = self.services().gsp.rpc.events.subscribe(filter, handler)?;
+        let subscription = Subscription::new(self, sub, Some((object, notifier)));
+        // On failure, dropping the subscription undoes the rest.
+        self.set_notification(notifier, true)?;
+        Ok(subscription)
+    }
+
+    /// Turns repeated notification of `notifier` on or off.
+    pub(super) fn set_notification(&self, notifier: u32, on: bool) -> Result {
+        let params = Nv2080CtrlEventSetNotificationParams {
+            event: notifier,
+            action: if on {
+                class::NV2080_CTRL_EVENT_SET_NOTIFICATION_ACTION_REPEAT
+            } else {
+                class::NV2080_CTRL_EVENT_SET_NOTIFICATION_ACTION_DISABLE
+            },
+            ..Nv2080CtrlEventSetNotificationParams::ZERO
+        };
+        let mut buf = [0u8; Nv2080CtrlEventSetNotificationParams::SIZE];
+        params.encode(&mut buf).ok_or(EINVAL)?;
+        self.control(
+            RmParent::Subdevice,
+            class::NV2080_CTRL_CMD_EVENT_SET_NOTIFICATION,
+            &buf,
+        )
+        .map(|_| ())
     }
 
     pub(super) fn free_object(&self, handle: u32) {

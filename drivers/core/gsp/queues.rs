@@ -88,9 +88,10 @@ impl From<Error> for PopError {
     }
 }
 
-/// What [`Queues::pop`] returns: the element and the new read pointer, or
-/// why it failed and the read pointer to continue from.
-pub(crate) type PopResult = Result<Option<(KVec<u8>, u32)>, (PopError, u32)>;
+/// What [`Queues::pop`] returns: the new read pointer (the element is in
+/// the caller's buffer), or why it failed and the read pointer to continue
+/// from.
+pub(crate) type PopResult = Result<Option<u32>, (PopError, u32)>;
 
 /// The shared region.
 pub(crate) struct Queues {
@@ -160,7 +161,9 @@ impl Queues {
     /// pointer `read`, if there is one: returns it and the new read
     /// pointer. A malformed element is consumed (there is no way to
     /// resynchronise within it) and reported.
-    pub(crate) fn pop(&self, read: u32) -> PopResult {
+    /// Copies the next element of the status queue into `buf` (reused from
+    /// call to call, so draining allocates nothing once it is large enough).
+    pub(crate) fn pop(&self, read: u32, buf: &mut KVec<u8>) -> PopResult {
         let write =
             read_u32(&self.mem, STAT_QUEUE_OFFSET + TX_WRITE_PTR).map_err(|e| (e.into(), read))?;
         if write >= QUEUE_ENTRY_COUNT {
@@ -171,9 +174,10 @@ impl Queues {
         }
         fence(Ordering::Acquire);
         let avail = queue::used_entries(write, read, QUEUE_ENTRY_COUNT);
-        let mut first = [0u8; msgq::ELEMENT_HEADER_SIZE];
+        let mut first = [0u8; msgq::ELEMENT_HEADER_SIZE + msgq::RPC_HEADER_SIZE];
         read_bytes(&self.mem, Self::msg_entry(read), &mut first).map_err(|e| (e.into(), read))?;
         let count = u32::from_le_bytes([first[40], first[41], first[42], first[43]]);
+        let rpc_length = u32::from_le_bytes([first[56], first[57], first[58], first[59]]);
         if count == 0 || count > avail || count as usize * GSP_PAGE_SIZE > msgq::ELEMENT_SIZE_MAX {
             // Skip everything published: nothing in it can be trusted.
             self.consume(write).map_err(|e| (e.into(), write))?;
@@ -183,14 +187,26 @@ impl Queues {
             ));
         }
         let next = (read + count) % QUEUE_ENTRY_COUNT;
-        let mut buf = KVec::from_elem(0u8, count as usize * GSP_PAGE_SIZE, GFP_KERNEL)
+        // Copy what the message occupies, not its whole pages: the checksum
+        // covers only those bytes. An element with more pages than its
+        // length needs (or a split message's head) is copied whole and
+        // left to `parse_element` to judge.
+        let pages = count as usize * GSP_PAGE_SIZE;
+        let used = msgq::ELEMENT_HEADER_SIZE.saturating_add(rpc_length as usize);
+        let len = if used <= pages && used > pages - GSP_PAGE_SIZE {
+            used.max(first.len())
+        } else {
+            pages
+        };
+        buf.clear();
+        buf.resize(len, 0, GFP_KERNEL)
             .map_err(|e| (Error::from(e).into(), read))?;
         for (i, page) in buf.chunks_mut(GSP_PAGE_SIZE).enumerate() {
             let idx = (read + i as u32) % QUEUE_ENTRY_COUNT;
             read_bytes(&self.mem, Self::msg_entry(idx), page).map_err(|e| (e.into(), read))?;
         }
         self.consume(next).map_err(|e| (e.into(), next))?;
-        Ok(Some((buf, next)))
+        Ok(Some(next))
     }
 
     /// Tells GSP-RM the driver read the status queue up to `read`.

@@ -43,6 +43,10 @@ use super::queues::{
 };
 use crate::{
     driver::Bar0,
+    events::{
+        Dispatcher,
+        Event, //
+    },
     gsp::regs::NV_PGSP_QUEUE_HEAD,
     proto::gsp::{
         function::Function,
@@ -98,6 +102,8 @@ struct Rx {
     /// The element sequence number the next message must carry, once the
     /// first one set it.
     seq_num: Option<u32>,
+    /// The element being handled, kept from drain to drain.
+    buf: KVec<u8>,
 }
 
 /// Counters for debugfs.
@@ -142,6 +148,9 @@ pub(crate) struct Rpc {
     pending: Mutex<Pending>,
     #[pin]
     wake: CondVar,
+    /// Where the events clients may subscribe to go.
+    #[pin]
+    pub(crate) events: Dispatcher,
     /// Counters, shared with debugfs.
     pub(crate) stats: Arc<Stats>,
 }
@@ -157,9 +166,10 @@ impl Rpc {
             queues: Queues::new(dev)?,
             dev: dev.into(),
             tx <- new_mutex!(Tx { write: 0, seq_num: 0, sequence: 1 }),
-            rx <- new_mutex!(Rx { read: 0, split: None, seq_num: None }),
+            rx <- new_mutex!(Rx { read: 0, split: None, seq_num: None, buf: KVec::new() }),
             pending <- new_mutex!(Pending { waiters: KVec::new(), events: 0, sequencer: None }),
             wake <- new_condvar!(),
+            events <- Dispatcher::new(),
             stats: Arc::new(Stats::new(), GFP_KERNEL)?,
         })
     }
@@ -343,10 +353,11 @@ impl Rpc {
     /// interrupt handler.
     pub(crate) fn drain(&self) {
         let mut rx = self.rx.lock();
+        let mut element = core::mem::take(&mut rx.buf);
         loop {
-            match self.queues.pop(rx.read) {
+            match self.queues.pop(rx.read, &mut element) {
                 Ok(None) => break,
-                Ok(Some((element, next))) => {
+                Ok(Some(next)) => {
                     rx.read = next;
                     match msgq::parse_element(&element) {
                         Ok((h, payload)) => {
@@ -399,6 +410,7 @@ impl Rpc {
                 }
             }
         }
+        rx.buf = element;
     }
 
     /// Passes whole messages on and reassembles split ones: the first
@@ -478,7 +490,19 @@ impl Rpc {
                     EVENT_SEQUENCER
                 }
                 _ => {
-                    dev_dbg!(self.dev, "GSP event {} ignored\n", function.name());
+                    match Event::decode(function, payload) {
+                        Ok(Some(e)) => self.events.post(&self.dev, &e),
+                        Ok(None) => dev_dbg!(self.dev, "GSP event {} ignored\n", function.name()),
+                        Err(_) => {
+                            self.stats.bad_messages.fetch_add(1, Relaxed);
+                            dev_err!(
+                                self.dev,
+                                "GSP sent a malformed {} event ({} bytes): dropped\n",
+                                function.name(),
+                                payload.len()
+                            );
+                        }
+                    }
                     0
                 }
             };

@@ -54,6 +54,8 @@ pub struct RmConfig {
     pub tpcs_per_gpc: u32,
     /// Channel IDs per runlist (nouveau r535 `fifo.c` assumes 2048).
     pub channels: u32,
+    /// The event burst `--event-burst` asks for.
+    pub event_burst: Option<super::bursts::BurstConfig>,
     /// Armed faults.
     pub faults: Vec<super::faults::Fault>,
 }
@@ -69,6 +71,7 @@ impl Default for RmConfig {
             gpcs: 7,
             tpcs_per_gpc: 6,
             channels: 2048,
+            event_burst: None,
             faults: Vec::new(),
         }
     }

@@ -20,7 +20,22 @@ use std::collections::HashMap;
 struct Object {
     class: u32,
     parent: u32,
+    /// Event objects: the `NV2080_NOTIFIERS_*` number they are for.
+    notify_index: Option<u32>,
 }
+
+impl Object {
+    fn new(class: u32, parent: u32) -> Object {
+        Object {
+            class,
+            parent,
+            notify_index: None,
+        }
+    }
+}
+
+/// `NV2080_NOTIFIERS_MAXCOUNT` (cl2080_notification.h, 570.144).
+pub const NV2080_NOTIFIERS_MAXCOUNT: u32 = 197;
 
 /// All clients and their objects.
 #[derive(Default)]
@@ -28,6 +43,8 @@ pub struct Objects {
     clients: HashMap<u32, HashMap<u32, Object>>,
     /// GSP-RM's own client; only it may run internal controls.
     internal_client: u32,
+    /// `EVENT_SET_NOTIFICATION` state: (client, notifier) -> action.
+    notifications: HashMap<(u32, u32), u32>,
 }
 
 /// Clients GSP-RM accepts before it runs out of resources.
@@ -42,33 +59,13 @@ impl Objects {
     pub fn with_internal_client(handles: (u32, u32, u32)) -> Objects {
         let (client, device, subdevice) = handles;
         let mut objects = HashMap::new();
-        let root = class::NV01_ROOT;
-        objects.insert(
-            client,
-            Object {
-                class: root,
-                parent: 0,
-            },
-        );
-        let dev = class::NV01_DEVICE_0;
-        objects.insert(
-            device,
-            Object {
-                class: dev,
-                parent: client,
-            },
-        );
-        let sub = class::NV20_SUBDEVICE_0;
-        objects.insert(
-            subdevice,
-            Object {
-                class: sub,
-                parent: device,
-            },
-        );
+        objects.insert(client, Object::new(class::NV01_ROOT, 0));
+        objects.insert(device, Object::new(class::NV01_DEVICE_0, client));
+        objects.insert(subdevice, Object::new(class::NV20_SUBDEVICE_0, device));
         Objects {
             clients: HashMap::from([(client, objects)]),
             internal_client: client,
+            notifications: HashMap::new(),
         }
     }
 
@@ -102,7 +99,7 @@ impl Objects {
                     return NV_ERR_INVALID_PARAM_STRUCT;
                 }
                 let mut objects = HashMap::new();
-                objects.insert(h_client, Object { class, parent: 0 });
+                objects.insert(h_client, Object::new(class, 0));
                 self.clients.insert(h_client, objects);
                 NV_OK
             }
@@ -133,13 +130,32 @@ impl Objects {
                 if objects.len() >= MAX_OBJECTS {
                     return NV_ERR_INSUFFICIENT_RESOURCES;
                 }
-                objects.insert(
-                    h_object,
-                    Object {
-                        class,
-                        parent: h_parent,
-                    },
-                );
+                objects.insert(h_object, Object::new(class, h_parent));
+                NV_OK
+            }
+            class::NV01_EVENT_KERNEL_CALLBACK_EX | class::NV01_EVENT_OS_EVENT => {
+                let Some(objects) = self.clients.get_mut(&h_client) else {
+                    return NV_ERR_INVALID_CLIENT;
+                };
+                if !objects.contains_key(&h_parent) {
+                    return NV_ERR_INVALID_OBJECT_PARENT;
+                }
+                if h_object == 0 || objects.contains_key(&h_object) {
+                    return NV_ERR_INSERT_DUPLICATE_NAME;
+                }
+                let Some(p) = class::Nv0005AllocParameters::decode(params) else {
+                    return NV_ERR_INVALID_PARAM_STRUCT;
+                };
+                let index = p.notify_index & 0xffff;
+                if index >= NV2080_NOTIFIERS_MAXCOUNT || p.h_parent_client != h_client {
+                    return NV_ERR_INVALID_ARGUMENT;
+                }
+                if objects.len() >= MAX_OBJECTS {
+                    return NV_ERR_INSUFFICIENT_RESOURCES;
+                }
+                let mut o = Object::new(class, h_parent);
+                o.notify_index = Some(index);
+                objects.insert(h_object, o);
                 NV_OK
             }
             _ => NV_ERR_INVALID_CLASS,
@@ -150,6 +166,7 @@ impl Objects {
     /// frees the client.
     pub fn free(&mut self, h_client: u32, h_object: u32) -> u32 {
         if h_object == h_client {
+            self.notifications.retain(|&(c, _), _| c != h_client);
             return if self.clients.remove(&h_client).is_some() {
                 NV_OK
             } else {
@@ -183,7 +200,7 @@ impl Objects {
     /// GSP_RM_CONTROL: answers `cmd` on the object, rewriting `params` in
     /// place like RM does.
     pub fn control(
-        &self,
+        &mut self,
         config: &RmConfig,
         h_client: u32,
         h_object: u32,
@@ -193,7 +210,7 @@ impl Objects {
         let Some(objects) = self.clients.get(&h_client) else {
             return NV_ERR_INVALID_CLIENT;
         };
-        let Some(object) = objects.get(&h_object) else {
+        let Some(&object) = objects.get(&h_object) else {
             return NV_ERR_INVALID_OBJECT_HANDLE;
         };
         // RM answers NULL commands before anything else (rmapi/control.c).
@@ -225,6 +242,31 @@ impl Objects {
                     fill(&mut p.gpu_info_list, size, |i| config.gpu_info(i))
                 })
             }
+            class::NV2080_CTRL_CMD_EVENT_SET_NOTIFICATION => {
+                let Some(p) = class::Nv2080CtrlEventSetNotificationParams::decode(params)
+                    .filter(|_| params.len() == class::Nv2080CtrlEventSetNotificationParams::SIZE)
+                else {
+                    return NV_ERR_INVALID_PARAM_STRUCT;
+                };
+                if p.event >= NV2080_NOTIFIERS_MAXCOUNT
+                    || p.action > class::NV2080_CTRL_EVENT_SET_NOTIFICATION_ACTION_REPEAT
+                {
+                    return NV_ERR_INVALID_ARGUMENT;
+                }
+                if p.action == class::NV2080_CTRL_EVENT_SET_NOTIFICATION_ACTION_DISABLE {
+                    self.notifications.remove(&(h_client, p.event));
+                    return NV_OK;
+                }
+                // RM wants an event object bound to the subdevice first.
+                let bound = objects
+                    .values()
+                    .any(|o| o.parent == h_object && o.notify_index == Some(p.event));
+                if !bound {
+                    return NV_ERR_INVALID_STATE;
+                }
+                self.notifications.insert((h_client, p.event), p.action);
+                NV_OK
+            }
             class::NV2080_CTRL_CMD_INTERNAL_FIFO_GET_NUM_CHANNELS => {
                 if h_client != self.internal_client {
                     return NV_ERR_INSUFFICIENT_PERMISSIONS;
@@ -245,6 +287,26 @@ impl Objects {
             }
             _ => NV_ERR_NOT_SUPPORTED,
         }
+    }
+}
+
+impl Objects {
+    /// The event objects of `h_client` for notifier `index`, if the client
+    /// enabled its notification.
+    pub fn notified(&self, h_client: u32, index: u32) -> Vec<u32> {
+        if !self.notifications.contains_key(&(h_client, index)) {
+            return Vec::new();
+        }
+        let mut v: Vec<u32> = self
+            .clients
+            .get(&h_client)
+            .into_iter()
+            .flat_map(|o| o.iter())
+            .filter(|(_, o)| o.notify_index == Some(index))
+            .map(|(&h, _)| h)
+            .collect();
+        v.sort_unstable();
+        v
     }
 }
 
@@ -331,6 +393,64 @@ mod tests {
     }
 
     #[test]
+    fn event_objects_and_notifications() {
+        let (mut o, cfg) = setup();
+        let ev = |index: u32, parent_client: u32| {
+            let p = class::Nv0005AllocParameters {
+                h_parent_client: parent_client,
+                h_class: class::NV01_EVENT_KERNEL_CALLBACK_EX,
+                notify_index: class::NV01_EVENT_CLIENT_RM | index,
+                ..class::Nv0005AllocParameters::ZERO
+            };
+            let mut b = vec![0u8; class::Nv0005AllocParameters::SIZE];
+            p.encode(&mut b);
+            b
+        };
+        let cls = class::NV01_EVENT_KERNEL_CALLBACK_EX;
+        assert_eq!(o.alloc(0xc1, 0x51, 0xe1, cls, &ev(35, 0xc1)), NV_OK);
+        assert_eq!(
+            o.alloc(0xc1, 0x51, 0xe2, cls, &ev(197, 0xc1)),
+            NV_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            o.alloc(0xc1, 0x51, 0xe2, cls, &ev(35, 0xc2)),
+            NV_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            o.alloc(0xc1, 0x51, 0xe2, cls, &[0u8; 8]),
+            NV_ERR_INVALID_PARAM_STRUCT
+        );
+        let set = |event: u32, action: u32| {
+            let p = class::Nv2080CtrlEventSetNotificationParams {
+                event,
+                action,
+                ..class::Nv2080CtrlEventSetNotificationParams::ZERO
+            };
+            let mut b = vec![0u8; class::Nv2080CtrlEventSetNotificationParams::SIZE];
+            p.encode(&mut b);
+            b
+        };
+        let cmd = class::NV2080_CTRL_CMD_EVENT_SET_NOTIFICATION;
+        assert_eq!(o.notified(0xc1, 35), Vec::<u32>::new());
+        assert_eq!(
+            o.control(&cfg, 0xc1, 0x51, cmd, &mut set(36, 2)),
+            NV_ERR_INVALID_STATE
+        );
+        assert_eq!(
+            o.control(&cfg, 0xc1, 0x51, cmd, &mut set(35, 3)),
+            NV_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(o.control(&cfg, 0xc1, 0x51, cmd, &mut set(35, 2)), NV_OK);
+        assert_eq!(o.notified(0xc1, 35), vec![0xe1]);
+        assert_eq!(o.control(&cfg, 0xc1, 0x51, cmd, &mut set(35, 0)), NV_OK);
+        assert_eq!(o.notified(0xc1, 35), Vec::<u32>::new());
+        // Freeing the client forgets its notifications.
+        assert_eq!(o.control(&cfg, 0xc1, 0x51, cmd, &mut set(35, 2)), NV_OK);
+        assert_eq!(o.free(0xc1, 0xc1), NV_OK);
+        assert_eq!(o.notified(0xc1, 35), Vec::<u32>::new());
+    }
+
+    #[test]
     fn handle_table_errors_are_rm_errors() {
         let (mut o, _) = setup();
         let p80 = vec![0u8; class::Nv0080AllocParameters::SIZE];
@@ -382,7 +502,7 @@ mod tests {
 
     #[test]
     fn controls_answer_from_the_configuration() {
-        let (o, cfg) = setup();
+        let (mut o, cfg) = setup();
         let mut raw = vec![0u8; Nv2080CtrlGpuGetEnginesV2Params::SIZE];
         assert_eq!(
             o.control(

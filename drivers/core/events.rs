@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Event dispatch: GSP-RM's asynchronous messages, routed to the clients
+//! that subscribed to them.
+//!
+//! The threaded interrupt handler decodes each event once ([`Event::decode`])
+//! and appends a copy to the queue of every matching subscription; each
+//! subscription has a work item on the core's own unbound workqueue that
+//! hands its queue, oldest first, to the client's handler. So delivery is
+//! exactly once and in the order GSP-RM posted, in process context (the
+//! handler may sleep), and a slow subscriber delays only itself: the message
+//! queue is drained regardless, and other subscriptions' work runs in
+//! parallel. The workqueue is destroyed, and so drained, when the GPU is
+//! unbound.
+
+use kernel::{
+    bindings, device, new_mutex,
+    prelude::*,
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Arc,
+        Mutex, //
+    },
+    workqueue::{
+        self,
+        impl_has_work,
+        new_work,
+        Work,
+        WorkItem, //
+    },
+};
+
+use crate::proto::gsp::{
+    function::Function,
+    rpc::event::{
+        RpcOsErrorLog,
+        RpcPostEvent,
+        RpcRcTriggered, //
+    },
+};
+
+/// The kinds of event a subscription can ask for (bits of
+/// [`EventKinds`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// A notifier fired (`POST_EVENT`) on an event object of the client.
+    Notify = 1 << 0,
+    /// A channel error (`RC_TRIGGERED`) on a channel of the client.
+    RcError = 1 << 1,
+    /// A GSP-RM error report (`OS_ERROR_LOG`).
+    GspLog = 1 << 2,
+    /// GSP-RM entered or left lockdown (`GSP_LOCKDOWN_NOTICE`).
+    Lockdown = 1 << 3,
+}
+
+/// A set of [`EventKind`]s.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EventKinds(u32);
+
+impl EventKinds {
+    /// Every kind in `kinds`.
+    pub fn of(kinds: &[EventKind]) -> Self {
+        Self(kinds.iter().fold(0, |m, &k| m | k as u32))
+    }
+
+    fn has(self, k: EventKind) -> bool {
+        self.0 & k as u32 != 0
+    }
+}
+
+/// Payload bytes an [`Event`] carries inline; longer ones are shared.
+const INLINE_PAYLOAD: usize = 24;
+
+/// An event's payload: small ones inline (no allocation per subscriber),
+/// larger ones shared between the subscribers' copies.
+#[derive(Clone)]
+enum Payload {
+    Inline(u8, [u8; INLINE_PAYLOAD]),
+    Shared(Arc<KVec<u8>>),
+}
+
+/// One event as GSP-RM posted it.
+#[derive(Clone)]
+pub struct Event {
+    /// What happened.
+    pub kind: EventKind,
+    /// The RM client it concerns (0 for GPU-wide events).
+    pub client: u32,
+    /// The RM object it concerns: the event object of a notification, 0
+    /// otherwise.
+    pub object: u32,
+    /// The notifier (`NV2080_NOTIFIERS_*`), the Xid of an error report or
+    /// of a channel error, 1 when lockdown begins.
+    pub code: u32,
+    /// `data` of a notification, the channel ID of an error.
+    pub data: u32,
+    payload: Payload,
+}
+
+impl Event {
+    /// The rest: `eventData`, an error report's text.
+    pub fn payload(&self) -> &[u8] {
+        match &self.payload {
+            Payload::Inline(n, b) => &b[..usize::from(*n)],
+            Payload::Shared(v) => v,
+        }
+    }
+
+    fn with_payload(kind: EventKind, bytes: &[u8]) -> Result<Event> {
+        let payload = if bytes.len() <= INLINE_PAYLOAD {
+            let mut b = [0u8; INLINE_PAYLOAD];
+            b[..bytes.len()].copy_from_slice(bytes);
+            Payload::Inline(bytes.len() as u8, b)
+        } else {
+            let mut v = KVec::new();
+            v.extend_from_slice(bytes, GFP_KERNEL)?;
+            Payload::Shared(Arc::new(v, GFP_KERNEL)?)
+        };
+        Ok(Event {
+            kind,
+            client: 0,
+            object: 0,
+            code: 0,
+            data: 0,
+            payload,
+        })
+    }
+
+    /// Decodes the event message `function` with `payload`; `None` for
+    /// events clients do not see, `Err` for a malformed one.
+    pub(crate) fn decode(function: Function, payload: &[u8]) -> Result<Option<Event>> {
+        let ev = match function {
+            Function::PostEvent => {
+                let (e, data) = RpcPostEvent::parse(payload).map_err(|_| EPROTO)?;
+                Event {
+                    client: e.h_client,
+                    object: e.h_event,
+                    code: e.notify_index,
+                    data: e.data,
+                    ..Event::with_payload(EventKind::Notify, data)?
+                }
+            }
+            Function::RcTriggered => {
+                let (e, _) = RpcRcTriggered::parse(payload).map_err(|_| EPROTO)?;
+                Event {
+                    code: e.except_type,
+                    data: e.chid,
+                    ..Event::with_payload(EventKind::RcError, &[])?
+                }
+            }
+            Function::OsErrorLog => {
+                let e = RpcOsErrorLog::parse(payload).map_err(|_| EPROTO)?;
+                Event {
+                    code: e.except_type,
+                    data: e.chid,
+                    ..Event::with_payload(EventKind::GspLog, e.message())?
+                }
+            }
+            Function::GspLockdownNotice => Event {
+                code: u32::from(*payload.first().ok_or(EPROTO)? != 0),
+                ..Event::with_payload(EventKind::Lockdown, &[])?
+            },
+            _ => return Ok(None),
+        };
+        Ok(Some(ev))
+    }
+}
+
+/// What a client does with its events; called in process context, one
+/// event at a time, in order.
+pub trait EventHandler: Send + Sync {
+    /// One event.
+    fn event(&self, event: &Event);
+}
+
+/// Which events a subscription receives.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Filter {
+    pub(crate) kinds: EventKinds,
+    /// The subscriber's RM client: events of other clients never match.
+    pub(crate) client: u32,
+    /// Only this RM object's notifications, if set.
+    pub(crate) object: Option<u32>,
+}
+
+impl Filter {
+    fn matches(&self, e: &Event) -> bool {
+        if !self.kinds.has(e.kind) {
+            return false;
+        }
+        match e.kind {
+            EventKind::Notify => {
+                e.client == self.client && self.object.is_none_or(|o| o == e.object)
+            }
+            // Attributed to a client by the core before posting; GPU-wide
+            // otherwise.
+            EventKind::RcError => e.client == self.client,
+            EventKind::GspLog | EventKind::Lockdown => true,
+        }
+    }
+}
+
+/// A subscription's state, shared with its work item.
+#[pin_data]
+pub(crate) struct Subscriber {
+    filter: Filter,
+    /// Events not yet handed to the handler, oldest first (kvmalloc'ed:
+    /// a stalled subscriber's queue may grow large).
+    #[pin]
+    queue: Mutex<KVVec<Event>>,
+    /// The handler; `None` once the subscription is closed. Held while
+    /// the handler runs, so closing waits for it.
+    #[pin]
+    handler: Mutex<Option<KBox<dyn EventHandler>>>,
+    #[pin]
+    work: Work<Subscriber>,
+    /// Events dropped because no memory was left to queue them.
+    lost: Atomic<u64>,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for Subscriber { self.work }
+}
+
+impl WorkItem for Subscriber {
+    type Pointer = Arc<Subscriber>;
+
+    fn run(this: Arc<Subscriber>) {
+        loop {
+            let batch = core::mem::take(&mut *this.queue.lock());
+            if batch.is_empty() {
+                return;
+            }
+            let handler = this.handler.lock();
+            let Some(h) = handler.as_ref() else {
+                return;
+            };
+            for e in batch.iter() {
+                h.event(e);
+            }
+        }
+    }
+}
+
+impl Subscriber {
+    /// Stops delivery and drops the handler, waiting for a call in
+    /// progress; queued events are discarded.
+    pub(crate) fn close(&self) {
+        let handler = self.handler.lock().take();
+        drop(handler);
+        self.queue.lock().clear();
+    }
+}
+
+/// An owned workqueue, destroyed (after running what is queued) on drop.
+struct OwnedQueue(*mut bindings::workqueue_struct);
+
+// SAFETY: workqueues may be used and destroyed from any thread.
+unsafe impl Send for OwnedQueue {}
+// SAFETY: as above.
+unsafe impl Sync for OwnedQueue {}
+
+impl OwnedQueue {
+    fn new() -> Result<Self> {
+        // SAFETY: a format string without conversions and no further
+        // arguments; the result is checked.
+        let wq = unsafe {
+            bindings::alloc_workqueue_noprof(
+                c"nvgsp_events".as_char_ptr(),
+                bindings::wq_flags_WQ_UNBOUND,
+                0,
+            )
+        };
+        if wq.is_null() {
+            return Err(ENOMEM);
+        }
+        Ok(Self(wq))
+    }
+
+    fn queue(&self) -> &workqueue::Queue {
+        // SAFETY: `self.0` is a live workqueue until `drop`.
+        unsafe { workqueue::Queue::from_raw(self.0) }
+    }
+}
+
+impl Drop for OwnedQueue {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new`; destroying drains it first.
+        unsafe { bindings::destroy_workqueue(self.0) };
+    }
+}
+
+/// The subscriptions of one GPU.
+#[pin_data]
+pub(crate) struct Dispatcher {
+    #[pin]
+    subscribers: Mutex<KVec<Arc<Subscriber>>>,
+    wq: OwnedQueue,
+    /// Events handed to at least one subscriber.
+    pub(crate) delivered: Atomic<u64>,
+}
+
+impl Dispatcher {
+    pub(crate) fn new() -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            subscribers <- new_mutex!(KVec::new()),
+            wq: OwnedQueue::new()?,
+            delivered: Atomic::new(0),
+        })
+    }
+
+    /// Adds a subscription delivering what `filter` matches to `handler`.
+    pub(crate) fn subscribe(
+        &self,
+        filter: Filter,
+        handler: KBox<dyn EventHandler>,
+    ) -> Result<Arc<Subscriber>> {
+        let sub = Arc::pin_init(
+            try_pin_init!(Subscriber {
+                filter,
+                queue <- new_mutex!(KVVec::new()),
+                handler <- new_mutex!(Some(handler)),
+                work <- new_work!("nvgsp_core::events::Subscriber::work"),
+                lost: Atomic::new(0),
+            }),
+            GFP_KERNEL,
+        )?;
+        self.subscribers.lock().push(sub.clone(), GFP_KERNEL)?;
+        Ok(sub)
+    }
+
+    /// Removes `sub` and closes it.
+    pub(crate) fn unsubscribe(&self, sub: &Arc<Subscriber>) {
+        let mut subs = self.subscribers.lock();
+        if let Some(i) = subs.iter().position(|s| Arc::ptr_eq(s, sub)) {
+            let _ = subs.remove(i);
+        }
+        drop(subs);
+        sub.close();
+    }
+
+    /// Queues `e` for every matching subscription. Called from the
+    /// threaded interrupt handler, in GSP-RM's order.
+    pub(crate) fn post(&self, dev: &device::Device, e: &Event) {
+        let subs = self.subscribers.lock();
+        let mut any = false;
+        for s in subs.iter().filter(|s| s.filter.matches(e)) {
+            any = true;
+            let queued = s.queue.lock().push(e.clone(), GFP_KERNEL);
+            if queued.is_err() {
+                if s.lost.fetch_add(1, Relaxed) == 0 {
+                    dev_err!(dev, "no memory to queue a GSP event: events lost\n");
+                }
+                continue;
+            }
+            // Already queued: the pending run takes this event as well.
+            let _ = self.wq.queue().enqueue(s.clone());
+        }
+        if any {
+            self.delivered.fetch_add(1, Relaxed);
+        }
+    }
+}

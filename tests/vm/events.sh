@@ -1,0 +1,58 @@
+# Event dispatch on the debug kernel: GSP-RM posts a burst of 100,000
+# numbered notifications (emulator --event-burst) to each of two clients
+# subscribed to the same notifier through the test client. Both get all of
+# theirs, each exactly once and in order; neither sees the other's. The DRM
+# client's handler holds on to its first event until released, and the
+# VFIO client's burst, posted after the DRM client's, still arrives
+# complete meanwhile: a stalled subscriber holds up only itself.
+# Unsubscribing and unbinding leave no leak and no checker finding.
+. tests/lib.sh
+count=100000
+vm --profile debug --no-load --timeout 550 --emu --event-burst --emu "35:$count" -- bash -c '
+    count='"$count"'
+    echo >/sys/kernel/uevent_helper
+    modprobe nvgsp_core
+    insmod "$NVGSP_MODDIR/nvgsp_test.ko"
+    for _ in $(seq 100); do
+        [ -e /sys/bus/auxiliary/devices/nvgsp_core.drm.*/driver ] &&
+            [ -e /sys/bus/auxiliary/devices/nvgsp_core.vfio.*/driver ] && break
+        sleep 0.1
+    done
+    d=$(echo /sys/kernel/debug/nvgsp_core.drm.*/ctl)
+    v=$(echo /sys/kernel/debug/nvgsp_core.vfio.*/ctl)
+    events() { sed -n "s/^events: \([0-9]*\) .*/\1/p" "$1"; }
+    echo "subscribe 35 hold" >$d && echo "drm subscribed: $(grep last: $d)"
+    echo "subscribe 35" >$v && echo "vfio subscribed: $(grep last: $v)"
+    start=$(date +%s)
+    for _ in $(seq 1200); do
+        [ "$(events $v)" = "$count" ] && break
+        sleep 0.25
+    done
+    echo "vfio complete while drm has: $(events $d)"
+    echo release >$d
+    for _ in $(seq 1200); do
+        [ "$(events $d)" = "$count" ] && break
+        sleep 0.25
+    done
+    echo "after $(( $(date +%s) - start )) s:"
+    grep events: $d | sed "s/^/drm /"
+    grep events: $v | sed "s/^/vfio /"
+    echo unsubscribe >$d && echo unsubscribe >$v
+    grep subscriptions: $d | sed "s/^/drm /"
+    rmmod nvgsp_test
+    "$NVGSP_TOP/tests/guest/kmemleak"
+'
+expect_ok
+expect_out '^drm subscribed: last: ok 0 0$'
+expect_out '^vfio subscribed: last: ok 0 0$'
+expect_out "^drm events: $count errors: 0 "
+expect_out "^vfio events: $count errors: 0 "
+matches "^vfio complete while drm has: ([0-9]+)\$" <<<"$VM_OUT" || fail "the VFIO client's burst did not complete"
+drm_then=$(sed -n 's/^vfio complete while drm has: \([0-9]*\)$/\1/p' <<<"$VM_OUT")
+[ "$drm_then" = 1 ] || fail "the stalled DRM subscriber got $drm_then events, not just the one it holds"
+expect_out '^drm subscriptions: 0$'
+expect_out '^kmemleak: clean$'
+# Throughput of the VFIO client's delivery (first to last event).
+read -r first last < <(sed -n 's/^vfio events: [0-9]* errors: 0 first_ns: \([0-9]*\) last_ns: \([0-9]*\)$/\1 \2/p' <<<"$VM_OUT")
+echo "dispatch: $count events in $(( (last - first) / 1000000 )) ms, $(( (count - 1) * 1000000000 / (last - first + 1) )) events/s"
+expect_clean_log
