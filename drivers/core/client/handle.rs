@@ -168,8 +168,10 @@ impl<'a> Gpu<'a> {
     }
 
     /// Subscribes `handler` to the events of `kinds` that concern this
-    /// handle's RM namespace or the whole GPU (channel errors are
-    /// delivered only to the client owning the channel).
+    /// handle's RM namespace or the whole GPU. Channel errors
+    /// ([`EventKind::RcError`]) go only to the client owning the channel;
+    /// the core does not attribute them yet, so for now it logs them and
+    /// delivers none.
     #[inline(never)]
     pub fn subscribe(
         &self,

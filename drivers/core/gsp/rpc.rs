@@ -45,7 +45,8 @@ use crate::{
     driver::Bar0,
     events::{
         Dispatcher,
-        Event, //
+        Event,
+        EventKind, //
     },
     gsp::regs::NV_PGSP_QUEUE_HEAD,
     proto::gsp::{
@@ -153,6 +154,27 @@ pub(crate) struct Rpc {
     pub(crate) events: Dispatcher,
     /// Counters, shared with debugfs.
     pub(crate) stats: Arc<Stats>,
+}
+
+/// What the core says in its own log about an event, whoever subscribed:
+/// GSP-RM's error reports and channel errors, one line each.
+fn log_event(dev: &device::Device, e: &Event) {
+    match e.kind {
+        EventKind::GspLog => dev_warn!(
+            dev,
+            "GSP-RM reports Xid {} (channel {}): {}\n",
+            e.code,
+            e.data,
+            kernel::str::BStr::from_bytes(e.payload())
+        ),
+        EventKind::RcError => dev_warn!(
+            dev,
+            "GSP-RM reports channel error Xid {} on channel {}\n",
+            e.code,
+            e.data
+        ),
+        EventKind::Notify | EventKind::Lockdown => {}
+    }
 }
 
 fn function_name(f: u32) -> &'static str {
@@ -491,7 +513,10 @@ impl Rpc {
                 }
                 _ => {
                     match Event::decode(function, payload) {
-                        Ok(Some(e)) => self.events.post(&self.dev, &e),
+                        Ok(Some(e)) => {
+                            log_event(&self.dev, &e);
+                            self.events.post(&self.dev, &e)
+                        }
                         Ok(None) => dev_dbg!(self.dev, "GSP event {} ignored\n", function.name()),
                         Err(_) => {
                             self.stats.bad_messages.fetch_add(1, Relaxed);
