@@ -38,7 +38,8 @@ use crate::proto::gsp::{
     rpc::event::{
         RpcOsErrorLog,
         RpcPostEvent,
-        RpcRcTriggered, //
+        RpcRcTriggered,
+        ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT, //
     },
 };
 
@@ -97,6 +98,8 @@ pub struct Event {
     pub code: u32,
     /// `data` of a notification, the channel ID of an error.
     pub data: u32,
+    /// For an MMU fault (channel error Xid 31): the faulting address (u64)
+    /// and the fault type (u32), little-endian, in the payload.
     payload: Payload,
 }
 
@@ -145,10 +148,15 @@ impl Event {
             }
             Function::RcTriggered => {
                 let (e, _) = RpcRcTriggered::parse(payload).map_err(|_| EPROTO)?;
+                // An MMU fault carries its address and type.
+                let mut fault = [0u8; 12];
+                fault[..8].copy_from_slice(&e.mmu_fault_addr().to_le_bytes());
+                fault[8..].copy_from_slice(&e.mmu_fault_type.to_le_bytes());
+                let mmu = e.except_type == ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT;
                 Event {
                     code: e.except_type,
                     data: e.chid,
-                    ..Event::with_payload(EventKind::RcError, &[])?
+                    ..Event::with_payload(EventKind::RcError, if mmu { &fault } else { &[] })?
                 }
             }
             Function::OsErrorLog => {
@@ -293,11 +301,25 @@ impl Drop for OwnedQueue {
     }
 }
 
+/// Who holds a channel ID: channel errors go to that client only.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ChannelOwner {
+    /// The channel ID.
+    pub(crate) chid: u32,
+    /// The RM client of the owner's namespace.
+    pub(crate) client: u32,
+    /// The owner's kind, for log lines.
+    pub(crate) kind: crate::proto::partition::ClientKind,
+}
+
 /// The subscriptions of one GPU.
 #[pin_data]
 pub(crate) struct Dispatcher {
     #[pin]
     subscribers: Mutex<KVec<Arc<Subscriber>>>,
+    /// The channel IDs clients hold.
+    #[pin]
+    owners: Mutex<KVec<ChannelOwner>>,
     wq: OwnedQueue,
     /// Events handed to at least one subscriber.
     pub(crate) delivered: Atomic<u64>,
@@ -307,6 +329,7 @@ impl Dispatcher {
     pub(crate) fn new() -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             subscribers <- new_mutex!(KVec::new()),
+            owners <- new_mutex!(KVec::new()),
             wq: OwnedQueue::new()?,
             delivered: Atomic::new(0),
         })
@@ -340,6 +363,38 @@ impl Dispatcher {
         }
         drop(subs);
         sub.close();
+    }
+
+    /// Records that `owner` holds its channel ID.
+    pub(crate) fn own_channel(&self, owner: ChannelOwner) -> Result {
+        self.owners.lock().push(owner, GFP_KERNEL)?;
+        Ok(())
+    }
+
+    /// Forgets the owner of channel `chid`.
+    pub(crate) fn disown_channel(&self, chid: u32) {
+        let mut owners = self.owners.lock();
+        if let Some(i) = owners.iter().position(|o| o.chid == chid) {
+            let _ = owners.remove(i);
+        }
+    }
+
+    /// Attributes a channel error to the client holding its channel:
+    /// sets `e.client` and returns the owner, if any.
+    pub(crate) fn attribute(&self, e: &mut Event) -> Option<ChannelOwner> {
+        if e.kind != EventKind::RcError {
+            return None;
+        }
+        let owner = self
+            .owners
+            .lock()
+            .iter()
+            .find(|o| o.chid == e.data)
+            .copied();
+        if let Some(o) = owner {
+            e.client = o.client;
+        }
+        owner
     }
 
     /// Queues `e` for every matching subscription. Called from the

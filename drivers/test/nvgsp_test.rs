@@ -10,9 +10,11 @@
 //! gets `/sys/kernel/debug/<auxiliary device>/ctl`:
 //!
 //! - write `vram SIZE [ALIGN]`, `fill-vram SIZE`, `channel`,
+//!   `channel-object` (a channel ID and its GPFIFO object in GSP-RM),
 //!   `fill-channels`, `free-vram`, `free-channels`,
 //!   `subscribe NOTIFIER [hold]` (`hold`: the handler holds on to its
-//!   first event until `release`), `release`, `unsubscribe` or `free`;
+//!   first event until `release`), `release`, `subscribe-errors` (channel
+//!   errors of the client's channels), `unsubscribe` or `free`;
 //! - read the holdings, the events received (count, numbering errors,
 //!   first and last arrival) and the last command's result: `ok ...` or
 //!   `error ERRNO` (a fill reports how many it got and the errno that
@@ -51,8 +53,11 @@ use nvgsp_core::client::{
     ClientData,
     Event,
     EventHandler,
+    EventKind,
+    EventKinds,
     Gpu,
     Placement,
+    RmObject,
     Subscription,
     Vram, //
 };
@@ -96,12 +101,42 @@ impl EventHandler for Recorder {
     }
 }
 
-/// What one bound client holds.
+/// The channel errors the client was told about.
+struct Faults {
+    count: Atomic<u64>,
+    /// The last one's Xid, channel and MMU fault address.
+    xid: Atomic<u32>,
+    chid: Atomic<u32>,
+    addr: Atomic<u64>,
+}
+
+/// The handler of `subscribe-errors`.
+struct FaultRecorder(Arc<Faults>);
+
+impl EventHandler for FaultRecorder {
+    fn event(&self, e: &Event) {
+        let f = &self.0;
+        f.xid.store(e.code, Relaxed);
+        f.chid.store(e.data, Relaxed);
+        let addr = e
+            .payload()
+            .get(..8)
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, u64::from_le_bytes);
+        f.addr.store(addr, Relaxed);
+        f.count.fetch_add(1, Relaxed);
+    }
+}
+
+/// What one bound client holds (RM objects first: they go before the
+/// channel IDs they use).
 struct Held<'b> {
+    objects: KVec<RmObject<'b>>,
     vram: KVec<Vram<'b>>,
     channels: KVec<Channel<'b>>,
     subscriptions: KVec<Subscription<'b>>,
     counter: Option<Arc<Counter>>,
+    faults: Option<Arc<Faults>>,
     /// The last command's result.
     last: (i64, i64, i32),
 }
@@ -149,6 +184,16 @@ fn show(ctl: &Ctl, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
             c.errors.load(Relaxed),
             c.first_ns.load(Relaxed),
             c.last_ns.load(Relaxed)
+        )?;
+    }
+    if let Some(x) = &held.faults {
+        writeln!(
+            f,
+            "channel_errors: {} xid: {} chid: {} addr: {:#x}",
+            x.count.load(Relaxed),
+            x.xid.load(Relaxed),
+            x.chid.load(Relaxed),
+            x.addr.load(Relaxed)
         )?;
     }
     match held.last {
@@ -215,6 +260,19 @@ fn command(ctl: &Ctl, r: &mut UserSliceReader) -> Result {
             }
             Err(e) => (-1, 0, errno(e)),
         },
+        Some("channel-object") => match gpu.alloc_channel() {
+            // A channel with its GPFIFO object in GSP-RM (graphics engine).
+            Ok(c) => match c.create_gpfifo(1) {
+                Ok(o) => {
+                    let r = (i64::from(c.id()), i64::from(o.handle()), 0);
+                    held.objects.push(o, GFP_KERNEL)?;
+                    held.channels.push(c, GFP_KERNEL)?;
+                    r
+                }
+                Err(e) => (-1, 0, errno(e)),
+            },
+            Err(e) => (-1, 0, errno(e)),
+        },
         Some("fill-channels") => {
             let mut got = 0;
             loop {
@@ -256,6 +314,24 @@ fn command(ctl: &Ctl, r: &mut UserSliceReader) -> Result {
                 Err(e) => (-1, 0, errno(e)),
             }
         }
+        Some("subscribe-errors") => {
+            let faults = Faults {
+                count: Atomic::new(0),
+                xid: Atomic::new(0),
+                chid: Atomic::new(0),
+                addr: Atomic::new(0),
+            };
+            let faults = Arc::new(faults, GFP_KERNEL)?;
+            let handler = KBox::new(FaultRecorder(faults.clone()), GFP_KERNEL)?;
+            match gpu.subscribe(EventKinds::of(&[EventKind::RcError]), handler) {
+                Ok(s) => {
+                    held.subscriptions.push(s, GFP_KERNEL)?;
+                    held.faults = Some(faults);
+                    (0, 0, 0)
+                }
+                Err(e) => (-1, 0, errno(e)),
+            }
+        }
         Some("release") => {
             if let Some(c) = &held.counter {
                 c.hold.store(false, Relaxed);
@@ -271,11 +347,13 @@ fn command(ctl: &Ctl, r: &mut UserSliceReader) -> Result {
             (0, 0, 0)
         }
         Some("free-channels") => {
+            held.objects.clear();
             held.channels.clear();
             (0, 0, 0)
         }
         Some("free") => {
             held.subscriptions.clear();
+            held.objects.clear();
             held.vram.clear();
             held.channels.clear();
             (0, 0, 0)
@@ -331,7 +409,9 @@ impl auxiliary::Driver for NvgspTestDriver {
                     vram: KVec::new(),
                     channels: KVec::new(),
                     subscriptions: KVec::new(),
+                    objects: KVec::new(),
                     counter: None,
+                    faults: None,
                     last: (0, 0, 0),
                 }),
             }),

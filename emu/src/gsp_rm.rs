@@ -143,8 +143,8 @@ impl Model {
         Model {
             queues,
             hw,
+            objects: Objects::with_internal_client(config::INTERNAL_HANDLES, config.channels),
             config,
-            objects: Objects::with_internal_client(config::INTERNAL_HANDLES),
             seq_num: 0,
             got_system_info: false,
             got_registry: false,
@@ -277,6 +277,9 @@ impl Model {
                     let mut out = vec![0u8; payload.len()];
                     a.encode_with(params, &mut out);
                     self.reply(h, a.status, &out)?;
+                    if a.status == status::NV_OK {
+                        self.channel_fault(a.h_client, a.h_object)?;
+                    }
                 }
                 Err(e) => {
                     warn!("GSP-RM: malformed GSP_RM_ALLOC: {e:?}");
@@ -440,6 +443,36 @@ impl Model {
             ));
         }
         Ok(false)
+    }
+
+    /// With `--fault mmu-fault` armed, a channel object just allocated
+    /// faults at once: GSP-RM reports an MMU fault (Xid 31) on its channel.
+    fn channel_fault(&mut self, h_client: u32, h_object: u32) -> Result<(), QueueError> {
+        use nvgsp_proto::gsp::rpc::event::{RpcRcTriggered, ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT};
+        let Some(chid) = self.objects.chid(h_client, h_object) else {
+            return Ok(());
+        };
+        if !Fault::fires(&self.config.faults, FaultKind::MmuFault) {
+            return Ok(());
+        }
+        // A fault address that names the channel, for the test to check.
+        let addr: u64 = 0xdead_0000_0000 | u64::from(chid) << 12;
+        warn!("GSP-RM: fault injection: MMU fault at {addr:#x} on channel {chid}");
+        let rc = RpcRcTriggered {
+            nv2080_engine_type: nvgsp_proto::gsp::class::NV2080_ENGINE_TYPE_GRAPHICS,
+            chid,
+            except_level: 2,
+            except_type: ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT,
+            mmu_fault_addr_lo: addr as u32,
+            mmu_fault_addr_hi: (addr >> 32) as u32,
+            mmu_fault_type: 2,
+            ..RpcRcTriggered::ZERO
+        };
+        let mut buf = vec![0u8; RpcRcTriggered::SIZE];
+        let Some(len) = rc.encode_with(&[], &mut buf) else {
+            return Ok(());
+        };
+        self.event(Function::RcTriggered as u32, &buf[..len])
     }
 
     /// Starts the configured event burst if `cmd` just enabled repeated

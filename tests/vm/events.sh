@@ -5,10 +5,15 @@
 # client's handler holds on to its first event until released, and the
 # VFIO client's burst, posted after the DRM client's, still arrives
 # complete meanwhile: a stalled subscriber holds up only itself.
-# Unsubscribing and unbinding leave no leak and no checker finding.
+# Then an MMU fault (emulator --fault mmu-fault) hits the channel the VFIO
+# client creates first: only the VFIO client is told, with the fault's
+# channel and address, and the log names it; the DRM client's channel
+# and subscription see nothing. Unsubscribing and unbinding leave no leak
+# and no checker finding.
 . tests/lib.sh
 count=100000
-vm --profile debug --no-load --timeout 550 --emu --event-burst --emu "35:$count" -- bash -c '
+vm --profile debug --no-load --timeout 550 --emu --event-burst --emu "35:$count" \
+    --emu --fault --emu mmu-fault -- bash -c '
     count='"$count"'
     echo >/sys/kernel/uevent_helper
     modprobe nvgsp_core
@@ -38,6 +43,16 @@ vm --profile debug --no-load --timeout 550 --emu --event-burst --emu "35:$count"
     grep events: $d | sed "s/^/drm /"
     grep events: $v | sed "s/^/vfio /"
     echo unsubscribe >$d && echo unsubscribe >$v
+    echo subscribe-errors >$d && echo subscribe-errors >$v
+    echo channel-object >$v && echo "vfio channel: $(grep last: $v)"
+    echo channel-object >$d && echo "drm channel: $(grep last: $d)"
+    for _ in $(seq 100); do
+        grep -q "^channel_errors: 1 " $v && break
+        sleep 0.1
+    done
+    grep channel_errors: $d | sed "s/^/drm /"
+    grep channel_errors: $v | sed "s/^/vfio /"
+    echo free >$d && echo free >$v
     grep subscriptions: $d | sed "s/^/drm /"
     rmmod nvgsp_test
     "$NVGSP_TOP/tests/guest/kmemleak"
@@ -51,6 +66,13 @@ matches "^vfio complete while drm has: ([0-9]+)\$" <<<"$VM_OUT" || fail "the VFI
 drm_then=$(sed -n 's/^vfio complete while drm has: \([0-9]*\)$/\1/p' <<<"$VM_OUT")
 [ "$drm_then" = 1 ] || fail "the stalled DRM subscriber got $drm_then events, not just the one it holds"
 expect_out '^drm subscriptions: 0$'
+vchid=$(sed -n 's/^vfio channel: last: ok \([0-9]*\) [0-9]*$/\1/p' <<<"$VM_OUT")
+[ -n "$vchid" ] || fail "the VFIO client got no channel"
+expect_out '^drm channel: last: ok [0-9]+ [0-9]+$'
+expect_out "^vfio channel_errors: 1 xid: 31 chid: $vchid addr: $(printf '0x%x' $((0xdead00000000 | vchid << 12)))\$"
+expect_out '^drm channel_errors: 0 '
+expect_log_count "nvgsp_core .*: vfio client \(RM client 0x[0-9a-f]+\): MMU fault \(Xid 31\) at 0x[0-9a-f]+ on channel ${vchid}\b" 1
+expect_log_count 'MMU fault' 1
 expect_out '^kmemleak: clean$'
 # Throughput of the VFIO client's delivery (first to last event).
 read -r first last < <(sed -n 's/^vfio events: [0-9]* errors: 0 first_ns: \([0-9]*\) last_ns: \([0-9]*\)$/\1 \2/p' <<<"$VM_OUT")

@@ -4,10 +4,23 @@
 
 use kernel::prelude::*;
 
-use super::Gpu;
+use super::{
+    Gpu,
+    RmObject,
+    RmParent, //
+};
+use crate::{
+    events::ChannelOwner,
+    proto::gsp::class::{
+        self,
+        NvChannelAllocParams, //
+    },
+    wire::Wire,
+};
 
-/// A channel ID counted against the client kind's share; dropping it
-/// returns the ID.
+/// A channel ID counted against the client kind's share; channel errors
+/// GSP-RM reports for it go to this client only. Dropping it returns the
+/// ID.
 pub struct Channel<'g> {
     gpu: Gpu<'g>,
     id: u32,
@@ -15,7 +28,17 @@ pub struct Channel<'g> {
 
 impl<'g> Channel<'g> {
     pub(super) fn new(gpu: &Gpu<'g>) -> Result<Self> {
-        let id = gpu.services().partition.alloc_channel(gpu.client_kind())?;
+        let partition = &gpu.services().partition;
+        let id = partition.alloc_channel(gpu.client_kind())?;
+        let owner = ChannelOwner {
+            chid: id,
+            client: gpu.rm_client(),
+            kind: gpu.client_kind(),
+        };
+        if let Err(e) = gpu.services().gsp.rpc.events.own_channel(owner) {
+            partition.free_channel(gpu.client_kind(), id);
+            return Err(e);
+        }
         Ok(Channel {
             gpu: gpu.clone(),
             id,
@@ -27,10 +50,29 @@ impl<'g> Channel<'g> {
     pub fn id(&self) -> u32 {
         self.id
     }
+
+    /// Creates the channel's object in GSP-RM (`AMPERE_CHANNEL_GPFIFO_A`
+    /// under the device) for engine `engine_type` (`NV2080_ENGINE_TYPE_*`),
+    /// with this channel ID, so GSP-RM reports the channel's errors under
+    /// it. Its GPFIFO, USERD and instance memory are not set up yet.
+    #[inline(never)]
+    pub fn create_gpfifo(&self, engine_type: u32) -> Result<RmObject<'g>> {
+        let params = NvChannelAllocParams {
+            flags: NvChannelAllocParams::chid_flags(self.id),
+            engine_type,
+            internal_flags: class::NV_CHANNEL_INTERNAL_FLAGS_USER,
+            ..NvChannelAllocParams::ZERO
+        };
+        let mut buf = [0u8; NvChannelAllocParams::SIZE];
+        params.encode(&mut buf).ok_or(EINVAL)?;
+        self.gpu
+            .alloc_object(RmParent::Device, class::AMPERE_CHANNEL_GPFIFO_A, &buf)
+    }
 }
 
 impl Drop for Channel<'_> {
     fn drop(&mut self) {
+        self.gpu.services().gsp.rpc.events.disown_channel(self.id);
         self.gpu
             .services()
             .partition

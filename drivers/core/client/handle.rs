@@ -169,9 +169,8 @@ impl<'a> Gpu<'a> {
 
     /// Subscribes `handler` to the events of `kinds` that concern this
     /// handle's RM namespace or the whole GPU. Channel errors
-    /// ([`EventKind::RcError`]) go only to the client owning the channel;
-    /// the core does not attribute them yet, so for now it logs them and
-    /// delivers none.
+    /// ([`EventKind::RcError`], MMU faults among them) go only to the
+    /// handle that holds the channel ([`Gpu::alloc_channel`]).
     #[inline(never)]
     pub fn subscribe(
         &self,

@@ -44,6 +44,7 @@ use super::queues::{
 use crate::{
     driver::Bar0,
     events::{
+        ChannelOwner,
         Dispatcher,
         Event,
         EventKind, //
@@ -52,6 +53,7 @@ use crate::{
     proto::gsp::{
         function::Function,
         msgq,
+        rpc::event::xid_name,
         status, //
     },
 };
@@ -157,8 +159,9 @@ pub(crate) struct Rpc {
 }
 
 /// What the core says in its own log about an event, whoever subscribed:
-/// GSP-RM's error reports and channel errors, one line each.
-fn log_event(dev: &device::Device, e: &Event) {
+/// GSP-RM's error reports and channel errors (naming the client that holds
+/// the channel), one line each.
+fn log_event(dev: &device::Device, e: &Event, owner: Option<ChannelOwner>) {
     match e.kind {
         EventKind::GspLog => dev_warn!(
             dev,
@@ -167,12 +170,42 @@ fn log_event(dev: &device::Device, e: &Event) {
             e.data,
             kernel::str::BStr::from_bytes(e.payload())
         ),
-        EventKind::RcError => dev_warn!(
-            dev,
-            "GSP-RM reports channel error Xid {} on channel {}\n",
-            e.code,
-            e.data
-        ),
+        EventKind::RcError => {
+            let what = xid_name(e.code);
+            let at = e
+                .payload()
+                .get(..8)
+                .and_then(|b| b.try_into().ok())
+                .map(u64::from_le_bytes);
+            match (owner, at) {
+                (Some(o), Some(addr)) => dev_warn!(
+                    dev,
+                    "{} client (RM client {:#x}): {} (Xid {}) at {:#x} on channel {}\n",
+                    o.kind.name(),
+                    o.client,
+                    what,
+                    e.code,
+                    addr,
+                    e.data
+                ),
+                (Some(o), None) => dev_warn!(
+                    dev,
+                    "{} client (RM client {:#x}): {} (Xid {}) on channel {}\n",
+                    o.kind.name(),
+                    o.client,
+                    what,
+                    e.code,
+                    e.data
+                ),
+                (None, _) => dev_warn!(
+                    dev,
+                    "GSP-RM reports {} (Xid {}) on channel {}, which no client holds\n",
+                    what,
+                    e.code,
+                    e.data
+                ),
+            }
+        }
         EventKind::Notify | EventKind::Lockdown => {}
     }
 }
@@ -513,8 +546,9 @@ impl Rpc {
                 }
                 _ => {
                     match Event::decode(function, payload) {
-                        Ok(Some(e)) => {
-                            log_event(&self.dev, &e);
+                        Ok(Some(mut e)) => {
+                            let owner = self.events.attribute(&mut e);
+                            log_event(&self.dev, &e, owner);
                             self.events.post(&self.dev, &e)
                         }
                         Ok(None) => dev_dbg!(self.dev, "GSP event {} ignored\n", function.name()),

@@ -42,6 +42,9 @@ pub enum FaultKind {
     ResumeFail,
     /// GET_GSP_STATIC_INFO fails with NV_ERR_GENERIC.
     StaticInfoError,
+    /// The next channel object allocated takes an MMU fault (RC_TRIGGERED,
+    /// Xid 31, on its channel).
+    MmuFault,
 }
 
 /// Names on the command line.
@@ -61,6 +64,7 @@ pub const NAMES: &[(&str, FaultKind)] = &[
     ("bad-sequencer", FaultKind::BadSequencer),
     ("resume-fail", FaultKind::ResumeFail),
     ("static-info-error", FaultKind::StaticInfoError),
+    ("mmu-fault", FaultKind::MmuFault),
 ];
 
 /// A fault and how many more times it fires; shared by every GSP-RM

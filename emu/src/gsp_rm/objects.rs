@@ -22,6 +22,8 @@ struct Object {
     parent: u32,
     /// Event objects: the `NV2080_NOTIFIERS_*` number they are for.
     notify_index: Option<u32>,
+    /// Channels: their channel ID.
+    chid: Option<u32>,
 }
 
 impl Object {
@@ -30,6 +32,7 @@ impl Object {
             class,
             parent,
             notify_index: None,
+            chid: None,
         }
     }
 }
@@ -41,6 +44,8 @@ pub const NV2080_NOTIFIERS_MAXCOUNT: u32 = 197;
 #[derive(Default)]
 pub struct Objects {
     clients: HashMap<u32, HashMap<u32, Object>>,
+    /// Channel IDs of the runlist (`RmConfig::channels`).
+    channels: u32,
     /// GSP-RM's own client; only it may run internal controls.
     internal_client: u32,
     /// `EVENT_SET_NOTIFICATION` state: (client, notifier) -> action.
@@ -56,7 +61,7 @@ impl Objects {
     /// The table GSP-RM starts with: its own internal client, device and
     /// subdevice (`handles`, reported in the static info), on which the
     /// driver runs internal controls.
-    pub fn with_internal_client(handles: (u32, u32, u32)) -> Objects {
+    pub fn with_internal_client(handles: (u32, u32, u32), channels: u32) -> Objects {
         let (client, device, subdevice) = handles;
         let mut objects = HashMap::new();
         objects.insert(client, Object::new(class::NV01_ROOT, 0));
@@ -64,6 +69,7 @@ impl Objects {
         objects.insert(subdevice, Object::new(class::NV20_SUBDEVICE_0, device));
         Objects {
             clients: HashMap::from([(client, objects)]),
+            channels,
             internal_client: client,
             notifications: HashMap::new(),
         }
@@ -131,6 +137,44 @@ impl Objects {
                     return NV_ERR_INSUFFICIENT_RESOURCES;
                 }
                 objects.insert(h_object, Object::new(class, h_parent));
+                NV_OK
+            }
+            class::AMPERE_CHANNEL_GPFIFO_A => {
+                let in_use = |chid| {
+                    self.clients
+                        .values()
+                        .flat_map(|o| o.values())
+                        .any(|o| o.chid == Some(chid))
+                };
+                let Some(p) = class::NvChannelAllocParams::decode(params) else {
+                    return NV_ERR_INVALID_PARAM_STRUCT;
+                };
+                // The model takes only channel IDs the driver chose (what
+                // CPU-RM and nouveau do), 1.. below the runlist's count.
+                let Some(chid) = p.chid().filter(|&c| c >= 1 && c < self.channels) else {
+                    return NV_ERR_INVALID_ARGUMENT;
+                };
+                if in_use(chid) {
+                    return NV_ERR_STATE_IN_USE;
+                }
+                let Some(objects) = self.clients.get_mut(&h_client) else {
+                    return NV_ERR_INVALID_CLIENT;
+                };
+                match objects.get(&h_parent) {
+                    Some(o)
+                        if [class::NV01_DEVICE_0, class::KEPLER_CHANNEL_GROUP_A]
+                            .contains(&o.class) => {}
+                    _ => return NV_ERR_INVALID_OBJECT_PARENT,
+                }
+                if h_object == 0 || objects.contains_key(&h_object) {
+                    return NV_ERR_INSERT_DUPLICATE_NAME;
+                }
+                if objects.len() >= MAX_OBJECTS {
+                    return NV_ERR_INSUFFICIENT_RESOURCES;
+                }
+                let mut o = Object::new(class, h_parent);
+                o.chid = Some(chid);
+                objects.insert(h_object, o);
                 NV_OK
             }
             class::NV01_EVENT_KERNEL_CALLBACK_EX | class::NV01_EVENT_OS_EVENT => {
@@ -291,6 +335,11 @@ impl Objects {
 }
 
 impl Objects {
+    /// The channel ID of channel object `h_object` of `h_client`.
+    pub fn chid(&self, h_client: u32, h_object: u32) -> Option<u32> {
+        self.clients.get(&h_client)?.get(&h_object)?.chid
+    }
+
     /// The event objects of `h_client` for notifier `index`, if the client
     /// enabled its notification.
     pub fn notified(&self, h_client: u32, index: u32) -> Vec<u32> {
@@ -363,7 +412,7 @@ mod tests {
     #[test]
     fn internal_controls_answer_only_gsp_rms_own_client() {
         let (c, _, sub) = super::super::config::INTERNAL_HANDLES;
-        let mut o = Objects::with_internal_client((c, 0x5c00_0001, sub));
+        let mut o = Objects::with_internal_client((c, 0x5c00_0001, sub), 2048);
         let cfg = RmConfig {
             channels: 512,
             ..RmConfig::default()
@@ -390,6 +439,50 @@ mod tests {
             o.control(&cfg, c, sub, cmd, &mut [0u8; 4]),
             NV_ERR_INVALID_PARAM_STRUCT
         );
+    }
+
+    #[test]
+    fn channels_take_the_drivers_channel_id_once() {
+        let (mut o, _) = setup();
+        o.channels = 16;
+        let chan = |chid: Option<u32>| {
+            let p = class::NvChannelAllocParams {
+                flags: chid.map_or(0, class::NvChannelAllocParams::chid_flags),
+                ..class::NvChannelAllocParams::ZERO
+            };
+            let mut b = vec![0u8; class::NvChannelAllocParams::SIZE];
+            p.encode(&mut b);
+            b
+        };
+        let cls = class::AMPERE_CHANNEL_GPFIFO_A;
+        assert_eq!(o.alloc(0xc1, 0xd1, 0xf1, cls, &chan(Some(9))), NV_OK);
+        assert_eq!(o.chid(0xc1, 0xf1), Some(9));
+        assert_eq!(
+            o.alloc(0xc1, 0xd1, 0xf2, cls, &chan(Some(9))),
+            NV_ERR_STATE_IN_USE
+        );
+        assert_eq!(
+            o.alloc(0xc1, 0xd1, 0xf2, cls, &chan(None)),
+            NV_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            o.alloc(0xc1, 0xd1, 0xf2, cls, &chan(Some(16))),
+            NV_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            o.alloc(0xc1, 0xd1, 0xf2, cls, &chan(Some(0))),
+            NV_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            o.alloc(0xc1, 0x51, 0xf2, cls, &chan(Some(3))),
+            NV_ERR_INVALID_OBJECT_PARENT
+        );
+        assert_eq!(
+            o.alloc(0xc1, 0xd1, 0xf2, cls, &[0u8; 16]),
+            NV_ERR_INVALID_PARAM_STRUCT
+        );
+        assert_eq!(o.free(0xc1, 0xf1), NV_OK);
+        assert_eq!(o.alloc(0xc1, 0xd1, 0xf2, cls, &chan(Some(9))), NV_OK);
     }
 
     #[test]

@@ -515,6 +515,113 @@ impl Nv2080CtrlFbGetFbRegionInfoParams {
     }
 }
 
+crate::wire_struct! {
+    /// `NV_MEMORY_DESC_PARAMS` (alloc_channel.h, 570.144).
+    pub struct NvMemoryDescParams {
+        /// `base`.
+        pub base: u64,
+        /// `size`.
+        pub size: u64,
+        /// `addressSpace`.
+        pub address_space: u32,
+        /// `cacheAttrib`.
+        pub cache_attrib: u32,
+    }
+
+    /// `NV_CHANNEL_ALLOC_PARAMS` (`NV_CHANNELGPFIFO_ALLOCATION_PARAMETERS`,
+    /// alloc_channel.h, 570.144; nouveau r570 `nvrm/fifo.h`): allocation
+    /// parameters of [`AMPERE_CHANNEL_GPFIFO_A`]. The channel ID the CPU
+    /// driver chose travels in `flags` ([`NvChannelAllocParams::chid`]).
+    pub struct NvChannelAllocParams {
+        /// `hObjectError`.
+        pub h_object_error: u32,
+        /// `hObjectBuffer` (no longer used).
+        pub h_object_buffer: u32,
+        /// `gpFifoOffset`: GPU VA of the GPFIFO ring.
+        pub gp_fifo_offset: u64,
+        /// `gpFifoEntries`.
+        pub gp_fifo_entries: u32,
+        /// `flags`: `NVOS04_FLAGS_*`.
+        pub flags: u32,
+        /// `hContextShare`.
+        pub h_context_share: u32,
+        /// `hVASpace`.
+        pub h_va_space: u32,
+        /// `hUserdMemory[NV_MAX_SUBDEVICES]`.
+        pub h_userd_memory: [u32; 8],
+        /// `userdOffset[NV_MAX_SUBDEVICES]`.
+        pub userd_offset: [u64; 8],
+        /// `engineType`: `NV2080_ENGINE_TYPE_*`.
+        pub engine_type: u32,
+        /// `cid`: RM's unique channel number (output).
+        pub cid: u32,
+        /// `subDeviceId`.
+        pub sub_device_id: u32,
+        /// `hObjectEccError`.
+        pub h_object_ecc_error: u32,
+        /// `instanceMem`.
+        pub instance_mem: NvMemoryDescParams,
+        /// `userdMem`.
+        pub userd_mem: NvMemoryDescParams,
+        /// `ramfcMem`.
+        pub ramfc_mem: NvMemoryDescParams,
+        /// `mthdbufMem`.
+        pub mthdbuf_mem: NvMemoryDescParams,
+        /// `hPhysChannelGroup` (reserved).
+        pub h_phys_channel_group: u32,
+        /// `internalFlags`: privilege and notifier types.
+        pub internal_flags: u32,
+        /// `errorNotifierMem`.
+        pub error_notifier_mem: NvMemoryDescParams,
+        /// `eccErrorNotifierMem`.
+        pub ecc_error_notifier_mem: NvMemoryDescParams,
+        /// `ProcessID`.
+        pub process_id: u32,
+        /// `SubProcessID`.
+        pub sub_process_id: u32,
+        /// `encryptIv`.
+        pub encrypt_iv: [u32; 3],
+        /// `decryptIv`.
+        pub decrypt_iv: [u32; 3],
+        /// `hmacNonce`.
+        pub hmac_nonce: [u32; 8],
+        /// `tpcConfigID`.
+        pub tpc_config_id: u32,
+        /// Tail padding.
+        pub _pad: u32,
+    }
+}
+
+/// `NVOS04_FLAGS_USERD_INDEX_VALUE` (10:8): the channel ID modulo 8.
+const NVOS04_USERD_INDEX_SHIFT: u32 = 8;
+/// `NVOS04_FLAGS_USERD_INDEX_PAGE_VALUE` (20:12): the channel ID / 8.
+const NVOS04_USERD_INDEX_PAGE_SHIFT: u32 = 12;
+/// `NVOS04_FLAGS_USERD_INDEX_PAGE_FIXED` (21): the driver chose the ID.
+pub const NVOS04_FLAGS_USERD_INDEX_PAGE_FIXED: u32 = 1 << 21;
+/// `internalFlags` of a user channel: PRIVILEGE USER, no error notifiers
+/// (nouveau r570 `r570_chan_alloc`).
+pub const NV_CHANNEL_INTERNAL_FLAGS_USER: u32 = 0x14;
+
+impl NvChannelAllocParams {
+    /// `flags` naming channel ID `chid` as the driver's choice, as CPU-RM
+    /// and nouveau set them (kernel_channel.c; USERD_INDEX_FIXED stays 0).
+    pub const fn chid_flags(chid: u32) -> u32 {
+        ((chid % 8) << NVOS04_USERD_INDEX_SHIFT)
+            | (((chid / 8) & 0x1ff) << NVOS04_USERD_INDEX_PAGE_SHIFT)
+            | NVOS04_FLAGS_USERD_INDEX_PAGE_FIXED
+    }
+
+    /// The channel ID the driver chose, if `flags` name one.
+    pub const fn chid(&self) -> Option<u32> {
+        if self.flags & NVOS04_FLAGS_USERD_INDEX_PAGE_FIXED == 0 {
+            return None;
+        }
+        let page = (self.flags >> NVOS04_USERD_INDEX_PAGE_SHIFT) & 0x1ff;
+        let index = (self.flags >> NVOS04_USERD_INDEX_SHIFT) & 7;
+        Some(page * 8 + index)
+    }
+}
+
 /// `NV2080_CTRL_CMD_EVENT_SET_NOTIFICATION` (ctrl2080event.h).
 pub const NV2080_CTRL_CMD_EVENT_SET_NOTIFICATION: u32 = 0x2080_0301;
 /// `NV2080_CTRL_EVENT_SET_NOTIFICATION_ACTION_DISABLE`.
@@ -624,6 +731,38 @@ mod tests {
         assert_eq!(size_of::<Nv0005AllocParameters>(), 24);
         assert_eq!(offset_of!(Nv0005AllocParameters, notify_index), 12);
         assert_eq!(offset_of!(Nv0005AllocParameters, data), 16);
+    }
+
+    #[test]
+    fn channel_alloc_params_layout() {
+        // alloc_channel.h at 570.144, offsets as gcc lays them out.
+        assert_eq!(size_of::<NvMemoryDescParams>(), 24);
+        assert_eq!(size_of::<NvChannelAllocParams>(), 0x170);
+        assert_eq!(offset_of!(NvChannelAllocParams, flags), 0x14);
+        assert_eq!(offset_of!(NvChannelAllocParams, h_userd_memory), 0x20);
+        assert_eq!(offset_of!(NvChannelAllocParams, userd_offset), 0x40);
+        assert_eq!(offset_of!(NvChannelAllocParams, engine_type), 0x80);
+        assert_eq!(offset_of!(NvChannelAllocParams, cid), 0x84);
+        assert_eq!(offset_of!(NvChannelAllocParams, instance_mem), 0x90);
+        assert_eq!(offset_of!(NvChannelAllocParams, mthdbuf_mem), 0xd8);
+        assert_eq!(offset_of!(NvChannelAllocParams, h_phys_channel_group), 0xf0);
+        assert_eq!(offset_of!(NvChannelAllocParams, internal_flags), 0xf4);
+        assert_eq!(offset_of!(NvChannelAllocParams, error_notifier_mem), 0xf8);
+        assert_eq!(offset_of!(NvChannelAllocParams, process_id), 0x128);
+        assert_eq!(offset_of!(NvChannelAllocParams, hmac_nonce), 0x148);
+        assert_eq!(offset_of!(NvChannelAllocParams, tpc_config_id), 0x168);
+        for chid in [1, 7, 8, 9, 2047] {
+            let p = NvChannelAllocParams {
+                flags: NvChannelAllocParams::chid_flags(chid),
+                ..NvChannelAllocParams::ZERO
+            };
+            assert_eq!(p.chid(), Some(chid));
+        }
+        assert_eq!(
+            NvChannelAllocParams::chid_flags(9),
+            (1 << 8) | (1 << 12) | (1 << 21)
+        );
+        assert_eq!(NvChannelAllocParams::ZERO.chid(), None);
     }
 
     #[test]

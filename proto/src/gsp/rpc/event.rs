@@ -221,9 +221,52 @@ impl RpcLog {
     }
 }
 
+/// `ROBUST_CHANNEL_GR_EXCEPTION` (nverror.h, 570.144): Xid 13.
+pub const ROBUST_CHANNEL_GR_EXCEPTION: u32 = 13;
+/// `ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT`: Xid 31, an MMU fault; the
+/// fault's address and type are in `mmuFaultAddrLo/Hi` and `mmuFaultType`.
+pub const ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT: u32 = 31;
+/// `ROBUST_CHANNEL_PBDMA_ERROR`: Xid 32.
+pub const ROBUST_CHANNEL_PBDMA_ERROR: u32 = 32;
+/// `ROBUST_CHANNEL_PREEMPTIVE_REMOVAL`: Xid 45.
+pub const ROBUST_CHANNEL_PREEMPTIVE_REMOVAL: u32 = 45;
+/// `ROBUST_CHANNEL_GR_CLASS_ERROR`: Xid 69.
+pub const ROBUST_CHANNEL_GR_CLASS_ERROR: u32 = 69;
+/// `GSP_RPC_TIMEOUT`: Xid 119.
+pub const GSP_RPC_TIMEOUT: u32 = 119;
+/// `GSP_ERROR`: Xid 120.
+pub const GSP_ERROR: u32 = 120;
+
+/// A short name for channel error (Xid) `xid`, for log lines.
+pub const fn xid_name(xid: u32) -> &'static str {
+    match xid {
+        ROBUST_CHANNEL_GR_EXCEPTION => "graphics exception",
+        ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT => "MMU fault",
+        ROBUST_CHANNEL_PBDMA_ERROR => "PBDMA error",
+        ROBUST_CHANNEL_PREEMPTIVE_REMOVAL => "preemptive removal",
+        ROBUST_CHANNEL_GR_CLASS_ERROR => "graphics class error",
+        GSP_RPC_TIMEOUT => "GSP RPC timeout",
+        GSP_ERROR => "GSP error",
+        _ => "channel error",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xids() {
+        // nverror.h at 570.144.
+        assert_eq!(ROBUST_CHANNEL_GR_EXCEPTION, 13);
+        assert_eq!(ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT, 31);
+        assert_eq!(ROBUST_CHANNEL_PBDMA_ERROR, 32);
+        assert_eq!(ROBUST_CHANNEL_PREEMPTIVE_REMOVAL, 45);
+        assert_eq!(ROBUST_CHANNEL_GR_CLASS_ERROR, 69);
+        assert_eq!((GSP_RPC_TIMEOUT, GSP_ERROR), (119, 120));
+        assert_eq!(xid_name(31), "MMU fault");
+        assert_eq!(xid_name(1000), "channel error");
+    }
     use core::mem::{offset_of, size_of};
 
     #[test]
