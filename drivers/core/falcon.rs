@@ -58,36 +58,48 @@ pub(crate) trait FalconEngine:
 register! {
     /// Interrupt status set: writing 1 raises an interrupt bit.
     pub(crate) NV_PFALCON_FALCON_IRQSSET(u32) @ PFalconBase + 0x00000000 {
+        /// The falcon halted (for GSP-RM: it crashed).
+        4:4     halt => bool;
         /// Software interrupt 0.
         6:6     swgen0 => bool;
     }
 
     /// Interrupt status clear: writing 1 clears an interrupt bit.
     pub(crate) NV_PFALCON_FALCON_IRQSCLR(u32) @ PFalconBase + 0x00000004 {
+        /// The falcon halted (for GSP-RM: it crashed).
+        4:4     halt => bool;
         /// Software interrupt 0.
         6:6     swgen0 => bool;
     }
 
     /// Interrupt status: which interrupts are pending.
     pub(crate) NV_PFALCON_FALCON_IRQSTAT(u32) @ PFalconBase + 0x00000008 {
+        /// The falcon halted (for GSP-RM: it crashed).
+        4:4     halt => bool;
         /// Software interrupt 0.
         6:6     swgen0 => bool;
     }
 
     /// Interrupt mask set: writing 1 enables an interrupt.
     pub(crate) NV_PFALCON_FALCON_IRQMSET(u32) @ PFalconBase + 0x00000010 {
+        /// The falcon halted (for GSP-RM: it crashed).
+        4:4     halt => bool;
         /// Software interrupt 0.
         6:6     swgen0 => bool;
     }
 
     /// Interrupt mask clear: writing 1 disables an interrupt.
     pub(crate) NV_PFALCON_FALCON_IRQMCLR(u32) @ PFalconBase + 0x00000014 {
+        /// The falcon halted (for GSP-RM: it crashed).
+        4:4     halt => bool;
         /// Software interrupt 0.
         6:6     swgen0 => bool;
     }
 
     /// Interrupt destination: a set bit routes that interrupt to the host.
     pub(crate) NV_PFALCON_FALCON_IRQDEST(u32) @ PFalconBase + 0x0000001c {
+        /// The falcon halted (for GSP-RM: it crashed).
+        4:4     halt => bool;
         /// Software interrupt 0.
         6:6     swgen0 => bool;
     }
@@ -276,6 +288,7 @@ const _: () = {
     assert!(NV_PFALCON_FALCON_IRQMCLR::OFFSET == proto::IRQMCLR as usize);
     assert!(NV_PFALCON_FALCON_IRQDEST::OFFSET == proto::IRQDEST as usize);
     assert!(1u32 << *NV_PFALCON_FALCON_IRQSTAT::SWGEN0_RANGE.start() == proto::IRQ_SWGEN0);
+    assert!(1u32 << *NV_PFALCON_FALCON_IRQSTAT::HALT_RANGE.start() == proto::IRQ_HALT);
 };
 
 /// Size of one falcon DMA transfer, and the alignment of its source.

@@ -441,31 +441,44 @@ impl Gsp {
         bundle: &UnloadBundle,
     ) -> Result {
         // Best effort: GSP-RM frees every client when it unloads anyway.
-        let _ = enumerate::release(&self.rpc, bar, dev);
+        if !self.rpc.is_lost() {
+            let _ = enumerate::release(&self.rpc, bar, dev);
+        }
         let gsp_falcon_mbox0 = || {
             bar.read(crate::falcon::NV_PFALCON_FALCON_MAILBOX0::of::<GspEngine>())
                 .value()
         };
-        let reply = self.rpc.call(
-            bar,
-            Function::UnloadingGuestDriver,
-            &sysinfo::unloading_guest_driver()?,
-        )?;
-        if reply.status != 0 {
-            dev_err!(
-                dev,
-                "GSP-RM refused to unload: status {:#x}\n",
-                reply.status
-            );
-            return Err(EIO);
+        let suspended = (|| {
+            if self.rpc.is_lost() {
+                return Err(ENODEV);
+            }
+            let reply = self.rpc.call(
+                bar,
+                Function::UnloadingGuestDriver,
+                &sysinfo::unloading_guest_driver()?,
+            )?;
+            if reply.status != 0 {
+                dev_err!(
+                    dev,
+                    "GSP-RM refused to unload: status {:#x}\n",
+                    reply.status
+                );
+                return Err(EIO);
+            }
+            read_poll_timeout(
+                || Ok(gsp_falcon_mbox0()),
+                |&mb0| mb0 & libos::LIBOS_INTERRUPT_PROCESSOR_SUSPENDED != 0,
+                Delta::from_millis(1),
+                SUSPEND_TIMEOUT,
+            )
+            .inspect_err(|_| dev_err!(dev, "GSP-RM did not suspend\n"))
+        })();
+        if suspended.is_err() {
+            // A crashed, hung or unwilling GSP-RM: stop its core, so the
+            // GPU can still be handed back for the next boot.
+            dev_warn!(dev, "GSP-RM did not shut down: resetting the GSP\n");
+            Falcon::<GspEngine>::new(dev, bar).reset()?;
         }
-        read_poll_timeout(
-            || Ok(gsp_falcon_mbox0()),
-            |&mb0| mb0 & libos::LIBOS_INTERRUPT_PROCESSOR_SUSPENDED != 0,
-            Delta::from_millis(1),
-            SUSPEND_TIMEOUT,
-        )
-        .inspect_err(|_| dev_err!(dev, "GSP-RM did not suspend\n"))?;
         bundle.run(dev, bar)?;
         dev_info!(dev, "GSP-RM shut down\n");
         Ok(())

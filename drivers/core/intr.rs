@@ -31,7 +31,8 @@ use crate::{
         NV_PFALCON_FALCON_IRQDEST,
         NV_PFALCON_FALCON_IRQMSET,
         NV_PFALCON_FALCON_IRQSCLR,
-        NV_PFALCON_FALCON_IRQSSET, //
+        NV_PFALCON_FALCON_IRQSSET,
+        NV_PFALCON_FALCON_IRQSTAT, //
     },
     gsp::rpc::Rpc,
 };
@@ -91,15 +92,17 @@ impl<'bound> GspInterrupt<'bound> {
     }
 }
 
-/// Routes the GSP falcon's SWGEN0 to the host and unmasks it; done again
-/// after every GSP engine reset.
+/// Routes the GSP falcon's SWGEN0 (messages) and HALT (GSP-RM crashed) to
+/// the host and unmasks them; done again after every GSP engine reset.
 pub(crate) fn route_swgen0(bar: Bar0<'_>) {
     bar.update(NV_PFALCON_FALCON_IRQDEST::of::<Gsp>(), |r| {
-        r.with_swgen0(true)
+        r.with_swgen0(true).with_halt(true)
     });
     bar.write(
         WithBase::of::<Gsp>(),
-        NV_PFALCON_FALCON_IRQMSET::zeroed().with_swgen0(true),
+        NV_PFALCON_FALCON_IRQMSET::zeroed()
+            .with_swgen0(true)
+            .with_halt(true),
     );
 }
 
@@ -120,6 +123,16 @@ impl irq::ThreadedHandler for GspInterrupt<'_> {
 
     fn handle_threaded(&self) -> IrqReturn {
         self.rpc.drain();
+        // The vector is masked while this runs (ONESHOT), so reading the
+        // status here costs one read per batch of messages, not per RPC.
+        if self.bar.read(NV_PFALCON_FALCON_IRQSTAT::of::<Gsp>()).halt() {
+            self.bar.write(
+                WithBase::of::<Gsp>(),
+                NV_PFALCON_FALCON_IRQSCLR::zeroed().with_halt(true),
+            );
+            let mbox0 = crate::falcon::Falcon::<Gsp>::new(self.rpc.device(), self.bar).mailbox0();
+            self.rpc.lose(crate::gsp::rpc::Lost::Crashed, mbox0);
+        }
         IrqReturn::Handled
     }
 }

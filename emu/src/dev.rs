@@ -80,8 +80,14 @@ impl Hw {
 
     /// GSP-RM raising SWGEN0 on its falcon: "look at the message queue".
     pub fn raise_gsp_swgen0(&mut self) {
+        self.raise_gsp(nvgsp_proto::falcon::IRQ_SWGEN0);
+    }
+
+    /// The GSP falcon raising interrupt `bits`; the host hears of the ones
+    /// it routed and unmasked that were not pending yet.
+    pub fn raise_gsp(&mut self, bits: u32) {
         let before = self.bar0.gsp.irq.to_host();
-        self.bar0.gsp.irq.raise(nvgsp_proto::falcon::IRQ_SWGEN0);
+        self.bar0.gsp.irq.raise(bits);
         if self.bar0.gsp.irq.to_host() & !before != 0 {
             self.interrupt(0);
         }

@@ -116,6 +116,8 @@ struct Model {
     bursts: std::collections::VecDeque<Burst>,
     /// Messages are being posted as a batch: interrupt once at its end.
     batching: bool,
+    /// GSP-RM stopped answering (`--fault gsp-hang`).
+    hung: bool,
 }
 
 /// The host scratch register the sequencer program works on, and the value
@@ -154,6 +156,7 @@ impl Model {
             sequencer_deadline: None,
             bursts: std::collections::VecDeque::new(),
             batching: false,
+            hung: false,
         }
     }
 
@@ -173,6 +176,9 @@ impl Model {
             match wake.recv_timeout(Duration::from_millis(tick)) {
                 Ok(Wake::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 Ok(Wake::Doorbell) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            if self.hung {
+                continue;
             }
             // While the CPU runs the sequencer program GSP-RM is suspended.
             let served = match self.sequencer_deadline {
@@ -539,6 +545,8 @@ impl Model {
             FaultKind::NoReply,
             FaultKind::LateReply,
             FaultKind::DuplicateSequence,
+            FaultKind::GspCrash,
+            FaultKind::GspHang,
         ]
         .into_iter()
         .find(|&k| Fault::fires(&faults, k));
@@ -551,6 +559,17 @@ impl Model {
         );
         match fault {
             FaultKind::NoReply => return Ok(()),
+            FaultKind::GspCrash => {
+                let mut hw = dev::lock(&self.hw);
+                hw.bar0.gsp.riscv_active = false;
+                hw.bar0.gsp.mailbox[0] = faults::GSP_CRASH_CODE;
+                hw.raise_gsp(nvgsp_proto::falcon::IRQ_HALT);
+                return Err(QueueError::BadHeader("fault injection: GSP-RM crashed"));
+            }
+            FaultKind::GspHang => {
+                self.hung = true;
+                return Ok(());
+            }
             FaultKind::LateReply => std::thread::sleep(Duration::from_secs(3)),
             FaultKind::UnknownFunction => self.send(0x7777, 0, status::NV_OK, &[])?,
             FaultKind::DuplicateSequence => self.reply(h, result, payload)?,

@@ -61,7 +61,7 @@ pub enum OptionsError {
     #[error("bad --engines '{0}': want a comma-separated list of gr, ce0-ce3, nvdec0-1, nvenc0-1, nvjpg0, ofa0, sec2, sw")]
     BadEngines(String),
     /// `--fault` names a fault the model does not know.
-    #[error("bad --fault '{0}': want KIND[:COUNT], KIND one of bad-checksum, bad-length, unknown-function, duplicate-sequence, wrong-sequence, oversized-count, no-reply, late-reply, fwsec-frts, booter-load, no-riscv-start, no-init-done, bad-sequencer, resume-fail, static-info-error, mmu-fault")]
+    #[error("bad --fault '{0}': want KIND[:COUNT], KIND one of bad-checksum, bad-length, unknown-function, duplicate-sequence, wrong-sequence, oversized-count, no-reply, late-reply, fwsec-frts, booter-load, no-riscv-start, no-init-done, bad-sequencer, resume-fail, static-info-error, mmu-fault, gsp-crash, gsp-hang")]
     BadFault(String),
     /// `--vram` is not a power of two between 64 MiB and 64 GiB.
     #[error("bad --vram '{0}': want a power of two from 64M to 64G, e.g. 256M or 1G")]
@@ -99,7 +99,8 @@ Fault injection (for tests):
                     or at boot: fwsec-frts, booter-load, no-riscv-start,
                     no-init-done, bad-sequencer, resume-fail,
                     static-info-error; or at run time: mmu-fault (the next
-                    channel object allocated faults)
+                    channel object allocated faults), gsp-crash or gsp-hang
+                    (instead of the reply to a NULL control)
   --boot42 VALUE    identify as the chip whose NV_PMC_BOOT_42 is VALUE (hex)
 ";
 

@@ -28,6 +28,10 @@ pub const IRQDEST: u32 = 0x01c;
 
 /// Software interrupt 0, which GSP-RM raises for its message queue.
 pub const IRQ_SWGEN0: u32 = 1 << 6;
+/// IRQSTAT bit 4, `HALT`: the falcon's CPU halted; for the GSP while
+/// GSP-RM runs, that it crashed (open-gpu-kernel-modules 570.144
+/// `kgspService_TU102`).
+pub const IRQ_HALT: u32 = 1 << 4;
 
 /// BAR0 base of the GSP falcon's second register block (`PFalcon2Base`,
 /// RISC-V and boot-ROM registers).

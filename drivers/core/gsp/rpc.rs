@@ -71,6 +71,22 @@ pub(crate) const EVENT_INIT_DONE: u32 = 1 << 0;
 /// GSP-RM asked the CPU to run a sequencer program ([`Rpc::take_sequencer`]).
 pub(crate) const EVENT_SEQUENCER: u32 = 1 << 1;
 
+/// Calls timing out in a row while GSP-RM sent nothing at all, its core
+/// still running, that make the driver take GSP-RM for hung. (A lost or
+/// malformed reply times out one call; GSP-RM is alive if it sends
+/// anything.)
+const HANG_TIMEOUTS: u32 = 3;
+
+/// Why GSP-RM no longer answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Lost {
+    /// Its RISC-V core halted (the falcon's HALT interrupt, or found
+    /// halted after a call timed out).
+    Crashed = 1,
+    /// Calls keep timing out while its core runs.
+    Hung = 2,
+}
+
 /// A reply from GSP-RM.
 pub(crate) struct Reply {
     /// `rpc_result`: the NV_STATUS of the call.
@@ -154,6 +170,13 @@ pub(crate) struct Rpc {
     /// Where the events clients may subscribe to go.
     #[pin]
     pub(crate) events: Dispatcher,
+    /// Why GSP-RM is gone ([`Lost`]), 0 while it answers.
+    lost: Atomic<u32>,
+    /// Calls that timed out in a row with GSP-RM silent throughout.
+    timeouts_in_a_row: Atomic<u32>,
+    /// Elements taken from the status queue, well-formed or not: whether
+    /// GSP-RM said anything at all.
+    received: Atomic<u64>,
     /// Counters, shared with debugfs.
     pub(crate) stats: Arc<Stats>,
 }
@@ -225,8 +248,53 @@ impl Rpc {
             pending <- new_mutex!(Pending { waiters: KVec::new(), events: 0, sequencer: None }),
             wake <- new_condvar!(),
             events <- Dispatcher::new(),
+            lost: Atomic::new(0),
+            timeouts_in_a_row: Atomic::new(0),
+            received: Atomic::new(0),
             stats: Arc::new(Stats::new(), GFP_KERNEL)?,
         })
+    }
+
+    /// Whether GSP-RM is gone: every call then fails at once with
+    /// `ENODEV` instead of timing out.
+    pub(crate) fn is_lost(&self) -> bool {
+        self.lost.load(Relaxed) != 0
+    }
+
+    /// Marks GSP-RM gone (once; said in one log line) and fails every call
+    /// in flight.
+    pub(crate) fn lose(&self, why: Lost, mailbox0: u32) {
+        if self.lost.cmpxchg(0, why as u32, Relaxed).is_err() {
+            return;
+        }
+        match why {
+            Lost::Crashed => dev_err!(
+                self.dev,
+                "GSP-RM crashed (its core halted, MAILBOX0 {:#x}): the GPU is unusable until it is bound again\n",
+                mailbox0
+            ),
+            Lost::Hung => dev_err!(
+                self.dev,
+                "GSP-RM hung ({} calls in a row timed out): the GPU is unusable until it is bound again\n",
+                HANG_TIMEOUTS
+            ),
+        }
+        let _guard = self.pending.lock();
+        self.wake.notify_all();
+    }
+
+    /// After a call timed out: GSP-RM crashed if its core halted; hung if
+    /// calls keep timing out while it says nothing (`silent`: nothing
+    /// arrived since the call was sent).
+    fn judge_timeout(&self, bar: Bar0<'_>, silent: bool) {
+        let gsp = crate::falcon::Falcon::<crate::falcon::gsp::Gsp>::new(&self.dev, bar);
+        if !gsp.riscv_active() {
+            self.lose(Lost::Crashed, gsp.mailbox0());
+        } else if !silent {
+            self.timeouts_in_a_row.store(0, Relaxed);
+        } else if self.timeouts_in_a_row.fetch_add(1, Relaxed) + 1 >= HANG_TIMEOUTS {
+            self.lose(Lost::Hung, gsp.mailbox0());
+        }
     }
 
     /// The device the channel belongs to, for log lines.
@@ -284,6 +352,9 @@ impl Rpc {
     /// sequence number. The waiter, if any, is registered before the first
     /// element is visible to GSP-RM.
     fn send(&self, bar: Bar0<'_>, function: u32, payload: &[u8], waiter: bool) -> Result<u32> {
+        if self.is_lost() {
+            return Err(ENODEV);
+        }
         if payload.len() + msgq::RPC_HEADER_SIZE > msgq::MAX_RPC_LENGTH as usize {
             return Err(E2BIG);
         }
@@ -327,7 +398,7 @@ impl Rpc {
         Ok(sequence)
     }
 
-    /// Sends a command that has no reply.
+    /// Sends a command that has no reply; `ENODEV` once GSP-RM is lost.
     pub(crate) fn send_no_wait(&self, bar: Bar0<'_>, function: Function, payload: &[u8]) -> Result {
         self.send(bar, function as u32, payload, false).map(|_| ())
     }
@@ -335,6 +406,10 @@ impl Rpc {
     /// Calls `function` and waits for its reply.
     pub(crate) fn call(&self, bar: Bar0<'_>, function: Function, payload: &[u8]) -> Result<Reply> {
         let start = Instant::<Monotonic>::now();
+        if self.is_lost() {
+            return Err(ENODEV);
+        }
+        let heard = self.received.load(Relaxed);
         let sequence = self.send(bar, function as u32, payload, true)?;
         let mut pending = self.pending.lock();
         loop {
@@ -345,15 +420,21 @@ impl Rpc {
             if pending.waiters[idx].reply.is_some() {
                 let w = pending.waiters.remove(idx)?;
                 let took = start.elapsed();
+                self.timeouts_in_a_row.store(0, Relaxed);
                 self.stats.calls.fetch_add(1, Relaxed);
                 self.stats
                     .total_ns
                     .fetch_add(took.as_nanos() as u64, Relaxed);
                 return w.reply.ok_or(EINVAL);
             }
+            if self.is_lost() {
+                pending.waiters.remove(idx)?;
+                return Err(ENODEV);
+            }
             let left = RPC_TIMEOUT - start.elapsed();
             if left <= Delta::ZERO {
                 pending.waiters.remove(idx)?;
+                drop(pending);
                 self.stats.timeouts.fetch_add(1, Relaxed);
                 dev_err!(
                     self.dev,
@@ -362,6 +443,7 @@ impl Rpc {
                     sequence,
                     RPC_TIMEOUT.as_millis()
                 );
+                self.judge_timeout(bar, self.received.load(Relaxed) == heard);
                 return Err(ETIMEDOUT);
             }
             let jiffies = msecs_to_jiffies(left.as_millis().max(1) as u32);
@@ -382,6 +464,9 @@ impl Rpc {
         let start = Instant::<Monotonic>::now();
         let mut pending = self.pending.lock();
         while pending.events & mask == 0 {
+            if self.is_lost() {
+                return Err(ENODEV);
+            }
             let left = timeout - start.elapsed();
             if left <= Delta::ZERO {
                 return Err(ETIMEDOUT);
@@ -410,7 +495,11 @@ impl Rpc {
         let mut rx = self.rx.lock();
         let mut element = core::mem::take(&mut rx.buf);
         loop {
-            match self.queues.pop(rx.read, &mut element) {
+            let popped = self.queues.pop(rx.read, &mut element);
+            if !matches!(popped, Ok(None)) {
+                self.received.fetch_add(1, Relaxed);
+            }
+            match popped {
                 Ok(None) => break,
                 Ok(Some(next)) => {
                     rx.read = next;

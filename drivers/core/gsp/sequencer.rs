@@ -122,6 +122,7 @@ impl Sequencer<'_> {
     fn core_resume(&self) -> Result {
         let dev = self.dev;
         self.gsp.reset()?;
+        crate::intr::route_swgen0(self.bar);
         self.gsp
             .write_mailboxes(self.libos as u32, (self.libos >> 32) as u32);
         self.sec2.start()?;

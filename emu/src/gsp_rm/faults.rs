@@ -4,7 +4,9 @@
 //! booting, so a fault never stops the boot it does not target); boot
 //! faults (fwsec-frts, booter-load, no-riscv-start, no-init-done,
 //! bad-sequencer, resume-fail, static-info-error) hit the next boots, one
-//! step of the chain each.
+//! step of the chain each. `gsp-crash` and `gsp-hang` strike instead of the
+//! reply to a NULL control, i.e. under RPC load; `mmu-fault` hits the next
+//! channel object.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -45,7 +47,16 @@ pub enum FaultKind {
     /// The next channel object allocated takes an MMU fault (RC_TRIGGERED,
     /// Xid 31, on its channel).
     MmuFault,
+    /// GSP-RM crashes instead of answering: its RISC-V core halts, the
+    /// falcon raises HALT and MAILBOX0 holds [`GSP_CRASH_CODE`].
+    GspCrash,
+    /// GSP-RM stops answering anything, its core still running.
+    GspHang,
 }
+
+/// MAILBOX0 of a crashed GSP-RM (the model's; real crash reports go
+/// through the CrashCat queue, which the model does not have).
+pub const GSP_CRASH_CODE: u32 = 0xbad0_dead;
 
 /// Names on the command line.
 pub const NAMES: &[(&str, FaultKind)] = &[
@@ -65,6 +76,8 @@ pub const NAMES: &[(&str, FaultKind)] = &[
     ("resume-fail", FaultKind::ResumeFail),
     ("static-info-error", FaultKind::StaticInfoError),
     ("mmu-fault", FaultKind::MmuFault),
+    ("gsp-crash", FaultKind::GspCrash),
+    ("gsp-hang", FaultKind::GspHang),
 ];
 
 /// A fault and how many more times it fires; shared by every GSP-RM
