@@ -322,6 +322,7 @@ impl Gsp {
             .inspect_err(|_| {
                 // Stop GSP-RM before the memory it uses is freed, and give
                 // the GPU back in a state the next boot accepts.
+                self.rpc.set_running(false);
                 let _ = gsp_falcon.reset();
                 let _ = bundle.run(dev, bar);
             })?;
@@ -383,6 +384,7 @@ impl Gsp {
             if let Some(program) = rpc.take_sequencer() {
                 sequencer.run(&program)?;
             } else if events & rpc::EVENT_INIT_DONE != 0 {
+                rpc.set_running(true);
                 return Ok(());
             }
         }
@@ -440,6 +442,8 @@ impl Gsp {
         bar: Bar0<'_>,
         bundle: &UnloadBundle,
     ) -> Result {
+        // From here on GSP-RM stops: its core halting is no crash.
+        self.rpc.set_running(false);
         // Best effort: GSP-RM frees every client when it unloads anyway.
         if !self.rpc.is_lost() {
             let _ = enumerate::release(&self.rpc, bar, dev);

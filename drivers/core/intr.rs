@@ -130,8 +130,7 @@ impl irq::ThreadedHandler for GspInterrupt<'_> {
                 WithBase::of::<Gsp>(),
                 NV_PFALCON_FALCON_IRQSCLR::zeroed().with_halt(true),
             );
-            let mbox0 = crate::falcon::Falcon::<Gsp>::new(self.rpc.device(), self.bar).mailbox0();
-            self.rpc.lose(crate::gsp::rpc::Lost::Crashed, mbox0);
+            self.rpc.gsp_halted(self.bar);
         }
         IrqReturn::Handled
     }

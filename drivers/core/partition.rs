@@ -46,6 +46,10 @@ impl<T: core::fmt::Display> kernel::fmt::Display for Show<T> {
 /// (its own instance blocks and page directories).
 pub(crate) const CORE_RESERVED_VRAM: u64 = 2 << 20;
 
+/// Channel IDs the core hands out at most: the USERD page and index fields
+/// of `NV_CHANNEL_ALLOC_PARAMS.flags` hold 12 bits.
+const MAX_CHANNELS: u32 = 4096;
+
 /// Where in VRAM an allocation may be placed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Placement {
@@ -169,8 +173,9 @@ impl Partition {
                 }
             }
             let total: u64 = ranges.iter().map(|r| r.end - r.start).sum();
-            // Channel ID 0 stays unused (nouveau r570 `rsvd_chids`).
-            let channels = u64::from(channels.saturating_sub(1));
+            // Channel ID 0 stays unused (nouveau r570 `rsvd_chids`); IDs
+            // travel in 12 bits of the channel allocation's flags.
+            let channels = u64::from(channels.min(MAX_CHANNELS).saturating_sub(1));
             let (policy, limits) = match policy.limits(total, channels) {
                 Ok(l) => (policy, l),
                 Err(e) => {
@@ -271,27 +276,37 @@ impl Partition {
         let slack = align - VRAM_GRANULE;
         let mut record = KBox::new(Record { kind, size }, GFP_KERNEL)?;
         for r in self.vram_ranges.iter() {
-            let (start, end) = (r.start.max(lo), r.end.min(hi));
+            // Whole pages of the range inside the placement, starting at an
+            // aligned offset.
+            let start = r.start.max(lo).next_multiple_of(align);
+            let end = r.end.min(hi) / VRAM_GRANULE * VRAM_GRANULE;
             if start >= end || end - start < size {
                 continue;
             }
-            let span = usize::try_from(size + slack).map_err(|_| EINVAL)?;
-            let found = self.vram.alloc_range(
-                span,
-                record,
-                usize::try_from(start).map_err(|_| EINVAL)?
-                    ..usize::try_from(end).map_err(|_| EINVAL)?,
-                GFP_KERNEL,
-            );
-            match found {
-                Ok(at) => {
-                    let offset = self.trim(at as u64, size, align, slack)?;
-                    let u = &mut s.usage[kind.index()];
-                    u.vram += size;
-                    u.vram_allocs += 1;
-                    return Ok((offset, size));
+            let range = usize::try_from(start).map_err(|_| EINVAL)?
+                ..usize::try_from(end).map_err(|_| EINVAL)?;
+            // First with room to align (`slack`), then, for a gap that
+            // fits exactly, without: that one counts only if aligned.
+            let passes: &[u64] = if slack > 0 { &[slack, 0] } else { &[0] };
+            for &extra in passes {
+                let span = usize::try_from(size + extra).map_err(|_| EINVAL)?;
+                if (end - start) < size + extra {
+                    continue;
                 }
-                Err(e) => record = e.value,
+                match self
+                    .vram
+                    .alloc_range(span, record, range.clone(), GFP_KERNEL)
+                {
+                    Ok(at) if extra > 0 || (at as u64).is_multiple_of(align) => {
+                        let offset = self.trim(at as u64, size, align, extra)?;
+                        let u = &mut s.usage[kind.index()];
+                        u.vram += size;
+                        u.vram_allocs += 1;
+                        return Ok((offset, size));
+                    }
+                    Ok(at) => record = self.vram.erase(at).ok_or(EINVAL)?,
+                    Err(e) => record = e.value,
+                }
             }
         }
         Err(ENOMEM)

@@ -57,7 +57,6 @@ use nvgsp_core::client::{
     EventKinds,
     Gpu,
     Placement,
-    RmObject,
     Subscription,
     Vram, //
 };
@@ -128,10 +127,8 @@ impl EventHandler for FaultRecorder {
     }
 }
 
-/// What one bound client holds (RM objects first: they go before the
-/// channel IDs they use).
+/// What one bound client holds.
 struct Held<'b> {
-    objects: KVec<RmObject<'b>>,
     vram: KVec<Vram<'b>>,
     channels: KVec<Channel<'b>>,
     subscriptions: KVec<Subscription<'b>>,
@@ -262,10 +259,9 @@ fn command(ctl: &Ctl, r: &mut UserSliceReader) -> Result {
         },
         Some("channel-object") => match gpu.alloc_channel() {
             // A channel with its GPFIFO object in GSP-RM (graphics engine).
-            Ok(c) => match c.create_gpfifo(1) {
-                Ok(o) => {
-                    let r = (i64::from(c.id()), i64::from(o.handle()), 0);
-                    held.objects.push(o, GFP_KERNEL)?;
+            Ok(mut c) => match c.create_gpfifo(1) {
+                Ok(handle) => {
+                    let r = (i64::from(c.id()), i64::from(handle), 0);
                     held.channels.push(c, GFP_KERNEL)?;
                     r
                 }
@@ -339,6 +335,10 @@ fn command(ctl: &Ctl, r: &mut UserSliceReader) -> Result {
             (0, 0, 0)
         }
         Some("unsubscribe") => {
+            // A held handler would keep the drop waiting: let it go first.
+            if let Some(c) = &held.counter {
+                c.hold.store(false, Relaxed);
+            }
             held.subscriptions.clear();
             (0, 0, 0)
         }
@@ -347,13 +347,14 @@ fn command(ctl: &Ctl, r: &mut UserSliceReader) -> Result {
             (0, 0, 0)
         }
         Some("free-channels") => {
-            held.objects.clear();
             held.channels.clear();
             (0, 0, 0)
         }
         Some("free") => {
+            if let Some(c) = &held.counter {
+                c.hold.store(false, Relaxed);
+            }
             held.subscriptions.clear();
-            held.objects.clear();
             held.vram.clear();
             held.channels.clear();
             (0, 0, 0)
@@ -362,6 +363,15 @@ fn command(ctl: &Ctl, r: &mut UserSliceReader) -> Result {
     };
     held.last = result;
     Ok(())
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        // A held handler would keep the subscription's drop waiting.
+        if let Some(c) = &self.counter {
+            c.hold.store(false, Relaxed);
+        }
+    }
 }
 
 /// The driver's data for one bound device. Field order is drop order:
@@ -409,7 +419,6 @@ impl auxiliary::Driver for NvgspTestDriver {
                     vram: KVec::new(),
                     channels: KVec::new(),
                     subscriptions: KVec::new(),
-                    objects: KVec::new(),
                     counter: None,
                     faults: None,
                     last: (0, 0, 0),
@@ -417,10 +426,9 @@ impl auxiliary::Driver for NvgspTestDriver {
             }),
             GFP_KERNEL,
         )?;
-        // SAFETY: the state borrows the client data for `'bound`; it is
-        // dropped with the driver data, before the device is unbound and
-        // the registration data goes away. `'static` only names the
-        // pointee for the file, which is dropped first (`TestClient`).
+        // SAFETY: the state borrows the core's services, which outlive this
+        // driver data (clients unbind first); `'static` only names the
+        // pointee for the `ctl` file, which is dropped first (`TestClient`).
         let state: Pin<KBox<State<'static>>> = unsafe { core::mem::transmute(state) };
         let dir = Dir::new(adev.as_ref().name());
         let ctl = KBox::pin_init(

@@ -494,8 +494,13 @@ impl Model {
         let Some(p) = class::Nv2080CtrlEventSetNotificationParams::decode(params) else {
             return;
         };
+        let running = self
+            .bursts
+            .iter()
+            .any(|b| b.target() == (h_client, cfg.index));
         if p.event == cfg.index
             && p.action == class::NV2080_CTRL_EVENT_SET_NOTIFICATION_ACTION_REPEAT
+            && !running
         {
             let events = self.objects.notified(h_client, cfg.index);
             info!(
@@ -510,6 +515,17 @@ impl Model {
 
     /// Posts the next slice of the oldest burst.
     fn pump_bursts(&mut self) -> Result<(), QueueError> {
+        let Some(b) = self.bursts.front_mut() else {
+            return Ok(());
+        };
+        // Notification turned off, or the event objects or client freed:
+        // the source stops firing.
+        let (client, index) = b.target();
+        if self.objects.notified(client, index).is_empty() {
+            info!("GSP-RM: event burst for client {client:#x} stopped: notification off");
+            self.bursts.pop_front();
+            return Ok(());
+        }
         let Some(b) = self.bursts.front_mut() else {
             return Ok(());
         };

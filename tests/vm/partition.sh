@@ -29,6 +29,9 @@ vm --profile debug --no-load --timeout 500 --emu --vram --emu 1G --emu --channel
     done
     d=$(echo /sys/kernel/debug/nvgsp_core.drm.*/ctl)
     v=$(echo /sys/kernel/debug/nvgsp_core.vfio.*/ctl)
+    # Placement: aligned, and inside a window.
+    echo "vram 3M 2M" >$d && echo "aligned: $(grep last: $d)"
+    echo free-vram >$d
     # Both kinds at once, up to and past their shares.
     (echo "fill-vram 1M" >$d; echo fill-channels >$d) &
     (echo "fill-vram 1M" >$v; echo fill-channels >$v) &
@@ -65,6 +68,8 @@ expect_out '^vfio bound to nvgsp_test\.nvgsp_test$'
 expect_out '^policy at load: drm=50%,vfio=50%$'
 expect_out '^policy now: drm=75%,vfio=25%$'
 expect_out '^channels_total: 63$'
+aligned=$(sed -n 's/^aligned: last: ok \([0-9]*\) 3145728$/\1/p' <<<"$VM_OUT")
+[ -n "$aligned" ] && [ $((aligned % (2 << 20))) = 0 ] || fail "3 MiB at 2 MiB alignment came back at '$aligned'"
 expect_out '^drm_channels_limit: 47$'
 expect_out '^vfio_channels_limit: 15$'
 for k in drm vfio; do

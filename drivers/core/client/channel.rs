@@ -24,6 +24,8 @@ use crate::{
 pub struct Channel<'g> {
     gpu: Gpu<'g>,
     id: u32,
+    /// The channel's object in GSP-RM, freed before the ID is returned.
+    gpfifo: Option<RmObject<'g>>,
 }
 
 impl<'g> Channel<'g> {
@@ -42,6 +44,7 @@ impl<'g> Channel<'g> {
         Ok(Channel {
             gpu: gpu.clone(),
             id,
+            gpfifo: None,
         })
     }
 
@@ -54,9 +57,18 @@ impl<'g> Channel<'g> {
     /// Creates the channel's object in GSP-RM (`AMPERE_CHANNEL_GPFIFO_A`
     /// under the device) for engine `engine_type` (`NV2080_ENGINE_TYPE_*`),
     /// with this channel ID, so GSP-RM reports the channel's errors under
-    /// it. Its GPFIFO, USERD and instance memory are not set up yet.
+    /// it; returns its RM handle. The channel owns the object: it is freed
+    /// before the ID goes back. Its GPFIFO, USERD and instance memory are
+    /// not set up yet.
+    ///
+    /// # Errors
+    ///
+    /// `EBUSY` if the channel has its object already.
     #[inline(never)]
-    pub fn create_gpfifo(&self, engine_type: u32) -> Result<RmObject<'g>> {
+    pub fn create_gpfifo(&mut self, engine_type: u32) -> Result<u32> {
+        if self.gpfifo.is_some() {
+            return Err(EBUSY);
+        }
         let params = NvChannelAllocParams {
             flags: NvChannelAllocParams::chid_flags(self.id),
             engine_type,
@@ -65,13 +77,18 @@ impl<'g> Channel<'g> {
         };
         let mut buf = [0u8; NvChannelAllocParams::SIZE];
         params.encode(&mut buf).ok_or(EINVAL)?;
-        self.gpu
-            .alloc_object(RmParent::Device, class::AMPERE_CHANNEL_GPFIFO_A, &buf)
+        let object =
+            self.gpu
+                .alloc_object(RmParent::Device, class::AMPERE_CHANNEL_GPFIFO_A, &buf)?;
+        let handle = object.handle();
+        self.gpfifo = Some(object);
+        Ok(handle)
     }
 }
 
 impl Drop for Channel<'_> {
     fn drop(&mut self) {
+        drop(self.gpfifo.take());
         self.gpu.services().gsp.rpc.events.disown_channel(self.id);
         self.gpu
             .services()

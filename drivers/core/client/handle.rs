@@ -3,13 +3,15 @@
 //! [`Gpu`]: a client's open handle on its GPU and its RM namespace.
 
 use kernel::{
+    new_mutex,
     prelude::*,
     sync::{
         atomic::{
             Atomic,
             Relaxed, //
         },
-        Arc, //
+        Arc,
+        Mutex, //
     },
 };
 
@@ -53,16 +55,25 @@ pub struct Gpu<'a> {
     inner: Arc<Namespace<'a>>,
 }
 
+/// `NV2080_NOTIFIERS_MAXCOUNT` (cl2080_notification.h, 570.144).
+const NOTIFIERS: u32 = 197;
+
 /// The state behind a [`Gpu`] handle.
+#[pin_data(PinnedDrop)]
 struct Namespace<'a> {
     services: &'a Services<'a>,
     kind: ClientKind,
     rm: RmHandles,
     next_object: Atomic<u32>,
+    /// Subscriptions per notifier: GSP-RM notifies the namespace while a
+    /// notifier has any. Also serializes turning notification on and off.
+    #[pin]
+    notifiers: Mutex<KVec<(u32, u32)>>,
 }
 
-impl Drop for Namespace<'_> {
-    fn drop(&mut self) {
+#[pinned_drop]
+impl PinnedDrop for Namespace<'_> {
+    fn drop(self: Pin<&mut Self>) {
         // Failure is logged by rm::free; the namespace goes away regardless.
         let _ = self.services.close_namespace(self.rm.client);
     }
@@ -71,16 +82,21 @@ impl Drop for Namespace<'_> {
 impl<'a> Gpu<'a> {
     pub(super) fn open(kind: ClientKind, services: &'a Services<'a>) -> Result<Gpu<'a>> {
         let rm = services.open_namespace()?;
-        let ns = Namespace {
+        let ns = try_pin_init!(Namespace {
             services,
             kind,
             rm,
             next_object: Atomic::new(0),
-        };
-        // On failure `ns` is dropped, which frees the RM client again.
-        Ok(Gpu {
-            inner: Arc::new(ns, GFP_KERNEL)?,
-        })
+            notifiers <- new_mutex!(KVec::new()),
+        });
+        match Arc::pin_init(ns, GFP_KERNEL) {
+            Ok(inner) => Ok(Gpu { inner }),
+            Err(e) => {
+                // Never initialized, so not dropped: free the RM client here.
+                let _ = services.close_namespace(rm.client);
+                Err(e)
+            }
+        }
     }
 
     pub(super) fn services(&self) -> &'a Services<'a> {
@@ -186,16 +202,17 @@ impl<'a> Gpu<'a> {
         Ok(Subscription::new(self, sub, None))
     }
 
-    /// Subscribes `handler` to notifier `notifier` (`NV2080_NOTIFIERS_*`)
-    /// of the GPU: the core binds an RM event object to the subdevice and
-    /// has GSP-RM notify it every time (nouveau r535 `device.c`).
+    /// Subscribes `handler` to notifier `notifier` (`NV2080_NOTIFIERS_*`,
+    /// below 197) of the GPU: the core binds an RM event object to the
+    /// subdevice and has GSP-RM notify it every time (nouveau r535
+    /// `device.c`), until the handle's last subscription to it goes.
     #[inline(never)]
     pub fn subscribe_notifier(
         &self,
         notifier: u32,
         handler: KBox<dyn EventHandler>,
     ) -> Result<Subscription<'a>> {
-        if notifier > 0xffff {
+        if notifier >= NOTIFIERS {
             return Err(EINVAL);
         }
         let params = Nv0005AllocParameters {
@@ -218,10 +235,45 @@ impl<'a> Gpu<'a> {
             object: Some(object.handle()),
         };
         let sub = self.services().gsp.rpc.events.subscribe(filter, handler)?;
+        let mut counts = self.inner.notifiers.lock();
+        let first = match counts.iter_mut().find(|(n, _)| *n == notifier) {
+            Some((_, c)) => {
+                *c += 1;
+                false
+            }
+            None => {
+                if let Err(e) = counts.push((notifier, 1), GFP_KERNEL) {
+                    drop(counts);
+                    self.services().gsp.rpc.events.unsubscribe(&sub);
+                    return Err(e.into());
+                }
+                true
+            }
+        };
+        // From here on, dropping the subscription gives its count back.
         let subscription = Subscription::new(self, sub, Some((object, notifier)));
-        // On failure, dropping the subscription undoes the rest.
-        self.set_notification(notifier, true)?;
-        Ok(subscription)
+        let enabled = if first {
+            self.set_notification(notifier, true)
+        } else {
+            Ok(())
+        };
+        drop(counts);
+        enabled.map(|()| subscription)
+    }
+
+    /// Gives back one subscription's count of `notifier`; the last one
+    /// turns GSP-RM's notification off.
+    pub(super) fn put_notifier(&self, notifier: u32) {
+        let mut counts = self.inner.notifiers.lock();
+        let Some(i) = counts.iter().position(|(n, _)| *n == notifier) else {
+            return;
+        };
+        counts[i].1 -= 1;
+        if counts[i].1 == 0 {
+            let _ = counts.remove(i);
+            // Failure is logged; the event objects go away regardless.
+            let _ = self.set_notification(notifier, false);
+        }
     }
 
     /// Turns repeated notification of `notifier` on or off.

@@ -39,8 +39,7 @@ impl<'g> Subscription<'g> {
 impl Drop for Subscription<'_> {
     fn drop(&mut self) {
         if let Some((_, notifier)) = &self.event_object {
-            // Failure is logged; the event object goes away below anyway.
-            let _ = self.gpu.set_notification(*notifier, false);
+            self.gpu.put_notifier(*notifier);
         }
         drop(self.event_object.take());
         self.gpu.services().gsp.rpc.events.unsubscribe(&self.sub);

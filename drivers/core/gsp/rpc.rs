@@ -172,6 +172,9 @@ pub(crate) struct Rpc {
     pub(crate) events: Dispatcher,
     /// Why GSP-RM is gone ([`Lost`]), 0 while it answers.
     lost: Atomic<u32>,
+    /// GSP-RM finished its init and is not being unloaded: only then does
+    /// a halted GSP mean a crash (FWSEC and the boot ROM halt by design).
+    running: Atomic<bool>,
     /// Calls that timed out in a row with GSP-RM silent throughout.
     timeouts_in_a_row: Atomic<u32>,
     /// Elements taken from the status queue, well-formed or not: whether
@@ -249,6 +252,7 @@ impl Rpc {
             wake <- new_condvar!(),
             events <- Dispatcher::new(),
             lost: Atomic::new(0),
+            running: Atomic::new(false),
             timeouts_in_a_row: Atomic::new(0),
             received: Atomic::new(0),
             stats: Arc::new(Stats::new(), GFP_KERNEL)?,
@@ -259,6 +263,20 @@ impl Rpc {
     /// `ENODEV` instead of timing out.
     pub(crate) fn is_lost(&self) -> bool {
         self.lost.load(Relaxed) != 0
+    }
+
+    /// Records whether GSP-RM runs (between its init and its unload).
+    pub(crate) fn set_running(&self, running: bool) {
+        self.running.store(running, Relaxed);
+    }
+
+    /// The GSP falcon raised HALT: GSP-RM crashed if it was running and
+    /// its core no longer is.
+    pub(crate) fn gsp_halted(&self, bar: Bar0<'_>) {
+        let gsp = crate::falcon::Falcon::<crate::falcon::gsp::Gsp>::new(&self.dev, bar);
+        if self.running.load(Relaxed) && !gsp.riscv_active() {
+            self.lose(Lost::Crashed, gsp.mailbox0());
+        }
     }
 
     /// Marks GSP-RM gone (once; said in one log line) and fails every call

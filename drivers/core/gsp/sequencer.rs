@@ -126,18 +126,18 @@ impl Sequencer<'_> {
         self.gsp
             .write_mailboxes(self.libos as u32, (self.libos >> 32) as u32);
         self.sec2.start()?;
-        // SEC2-RTOS keeps running once it resumed GSP-RM; halting means it
-        // gave up, with its status in MAILBOX0.
+        // SEC2-RTOS keeps running once it resumed GSP-RM; halting with a
+        // status in MAILBOX0 means it gave up.
         let handoff = read_poll_timeout(
             || {
                 Ok((
                     self.bar
                         .read(NV_PGC6_BSI_SECURE_SCRATCH_14)
                         .boot_stage_3_handoff(),
-                    self.sec2.halted(),
+                    self.sec2.halted() && self.sec2.mailbox0() != 0,
                 ))
             },
-            |&(handoff, halted)| handoff || halted,
+            |&(handoff, failed)| handoff || failed,
             Delta::from_micros(100),
             RESUME_TIMEOUT,
         )

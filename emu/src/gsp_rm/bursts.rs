@@ -83,6 +83,11 @@ impl Burst {
         out
     }
 
+    /// The client and notifier the burst is for.
+    pub fn target(&self) -> (u32, u32) {
+        (self.client, self.index)
+    }
+
     /// Whether every firing was handed out.
     pub fn done(&self) -> bool {
         self.next >= self.count
