@@ -110,42 +110,30 @@ impl Objects {
                 NV_OK
             }
             class::NV01_DEVICE_0 | class::NV20_SUBDEVICE_0 => {
-                let Some(objects) = self.clients.get_mut(&h_client) else {
-                    return NV_ERR_INVALID_CLIENT;
-                };
-                let want_parent = if class == class::NV01_DEVICE_0 {
-                    [class::NV01_ROOT, class::NV01_ROOT_CLIENT]
+                let (parents, min) = if class == class::NV01_DEVICE_0 {
+                    (
+                        &[class::NV01_ROOT, class::NV01_ROOT_CLIENT][..],
+                        class::Nv0080AllocParameters::SIZE,
+                    )
                 } else {
-                    [class::NV01_DEVICE_0, class::NV01_DEVICE_0]
+                    (
+                        &[class::NV01_DEVICE_0][..],
+                        class::Nv2080AllocParameters::SIZE,
+                    )
                 };
-                match objects.get(&h_parent) {
-                    Some(p) if want_parent.contains(&p.class) => {}
-                    _ => return NV_ERR_INVALID_OBJECT_PARENT,
+                if let Err(status) = self.check_new(h_client, h_parent, parents, h_object) {
+                    return status;
                 }
-                if h_object == 0 || objects.contains_key(&h_object) {
-                    return NV_ERR_INSERT_DUPLICATE_NAME;
-                }
-                let min = if class == class::NV01_DEVICE_0 {
-                    class::Nv0080AllocParameters::SIZE
-                } else {
-                    class::Nv2080AllocParameters::SIZE
-                };
                 if params.len() < min {
                     return NV_ERR_INVALID_PARAM_STRUCT;
                 }
-                if objects.len() >= MAX_OBJECTS {
-                    return NV_ERR_INSUFFICIENT_RESOURCES;
-                }
-                objects.insert(h_object, Object::new(class, h_parent));
-                NV_OK
+                self.insert(h_client, h_object, Object::new(class, h_parent))
             }
             class::AMPERE_CHANNEL_GPFIFO_A => {
-                let in_use = |chid| {
-                    self.clients
-                        .values()
-                        .flat_map(|o| o.values())
-                        .any(|o| o.chid == Some(chid))
-                };
+                let parents = [class::NV01_DEVICE_0, class::KEPLER_CHANNEL_GROUP_A];
+                if let Err(status) = self.check_new(h_client, h_parent, &parents, h_object) {
+                    return status;
+                }
                 let Some(p) = class::NvChannelAllocParams::decode(params) else {
                     return NV_ERR_INVALID_PARAM_STRUCT;
                 };
@@ -154,38 +142,21 @@ impl Objects {
                 let Some(chid) = p.chid().filter(|&c| c >= 1 && c < self.channels) else {
                     return NV_ERR_INVALID_ARGUMENT;
                 };
-                if in_use(chid) {
+                let in_use = self
+                    .clients
+                    .values()
+                    .flat_map(|o| o.values())
+                    .any(|o| o.chid == Some(chid));
+                if in_use {
                     return NV_ERR_STATE_IN_USE;
-                }
-                let Some(objects) = self.clients.get_mut(&h_client) else {
-                    return NV_ERR_INVALID_CLIENT;
-                };
-                match objects.get(&h_parent) {
-                    Some(o)
-                        if [class::NV01_DEVICE_0, class::KEPLER_CHANNEL_GROUP_A]
-                            .contains(&o.class) => {}
-                    _ => return NV_ERR_INVALID_OBJECT_PARENT,
-                }
-                if h_object == 0 || objects.contains_key(&h_object) {
-                    return NV_ERR_INSERT_DUPLICATE_NAME;
-                }
-                if objects.len() >= MAX_OBJECTS {
-                    return NV_ERR_INSUFFICIENT_RESOURCES;
                 }
                 let mut o = Object::new(class, h_parent);
                 o.chid = Some(chid);
-                objects.insert(h_object, o);
-                NV_OK
+                self.insert(h_client, h_object, o)
             }
             class::NV01_EVENT_KERNEL_CALLBACK_EX | class::NV01_EVENT_OS_EVENT => {
-                let Some(objects) = self.clients.get_mut(&h_client) else {
-                    return NV_ERR_INVALID_CLIENT;
-                };
-                if !objects.contains_key(&h_parent) {
-                    return NV_ERR_INVALID_OBJECT_PARENT;
-                }
-                if h_object == 0 || objects.contains_key(&h_object) {
-                    return NV_ERR_INSERT_DUPLICATE_NAME;
+                if let Err(status) = self.check_new(h_client, h_parent, &[], h_object) {
+                    return status;
                 }
                 let Some(p) = class::Nv0005AllocParameters::decode(params) else {
                     return NV_ERR_INVALID_PARAM_STRUCT;
@@ -194,15 +165,46 @@ impl Objects {
                 if index >= NV2080_NOTIFIERS_MAXCOUNT || p.h_parent_client != h_client {
                     return NV_ERR_INVALID_ARGUMENT;
                 }
-                if objects.len() >= MAX_OBJECTS {
-                    return NV_ERR_INSUFFICIENT_RESOURCES;
-                }
                 let mut o = Object::new(class, h_parent);
                 o.notify_index = Some(index);
-                objects.insert(h_object, o);
-                NV_OK
+                self.insert(h_client, h_object, o)
             }
             _ => NV_ERR_INVALID_CLASS,
+        }
+    }
+
+    /// Whether `h_object` may be added to `h_client` under `h_parent`,
+    /// whose class must be one of `parents` (any, if empty); RM's status
+    /// if not.
+    fn check_new(
+        &self,
+        h_client: u32,
+        h_parent: u32,
+        parents: &[u32],
+        h_object: u32,
+    ) -> Result<(), u32> {
+        let objects = self.clients.get(&h_client).ok_or(NV_ERR_INVALID_CLIENT)?;
+        match objects.get(&h_parent) {
+            Some(p) if parents.is_empty() || parents.contains(&p.class) => {}
+            _ => return Err(NV_ERR_INVALID_OBJECT_PARENT),
+        }
+        if h_object == 0 || objects.contains_key(&h_object) {
+            return Err(NV_ERR_INSERT_DUPLICATE_NAME);
+        }
+        if objects.len() >= MAX_OBJECTS {
+            return Err(NV_ERR_INSUFFICIENT_RESOURCES);
+        }
+        Ok(())
+    }
+
+    /// Adds `object` as `h_object` of `h_client` (checked by `check_new`).
+    fn insert(&mut self, h_client: u32, h_object: u32, object: Object) -> u32 {
+        match self.clients.get_mut(&h_client) {
+            Some(objects) => {
+                objects.insert(h_object, object);
+                NV_OK
+            }
+            None => NV_ERR_INVALID_CLIENT,
         }
     }
 
