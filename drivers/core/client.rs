@@ -15,6 +15,13 @@
 //! (`partition/policy`); beyond it allocations fail with `ENOSPC`. Clients
 //! never see BAR0 or the message queues.
 //!
+//! When GSP-RM crashes or hangs the core resets the GPU and boots it again
+//! (`recovery.rs`). A client registers a [`ResetHandler`] with
+//! [`Gpu::on_reset`] to be told before (`prepare`: calls fail with `EAGAIN`
+//! until `done`, its RM objects are gone) and after (`done`: its namespace
+//! is back under the same handles; it rebuilds the rest). Handles, VRAM,
+//! channel IDs and subscriptions survive a reset.
+//!
 //! The methods are real exported functions, so `modinfo` shows the
 //! client's dependency on `nvgsp_core` and the core cannot be unloaded
 //! while a client is loaded.
@@ -50,6 +57,7 @@ use crate::{
 mod channel;
 mod handle;
 mod object;
+mod reset;
 mod subscription;
 mod vram;
 
@@ -61,12 +69,15 @@ pub use crate::events::{
 };
 pub use crate::partition::Placement;
 pub use crate::proto::partition::ClientKind;
+pub use crate::recovery::ResetHandler;
 pub use channel::Channel;
 pub use handle::Gpu;
+pub(crate) use handle::Namespace;
 pub use object::{
     RmObject,
     RmParent, //
 };
+pub use reset::ResetNotifier;
 pub use subscription::Subscription;
 pub use vram::Vram;
 
@@ -106,7 +117,7 @@ pub const MAX_ENGINES: usize = 32;
 pub const MAX_USABLE_RANGES: usize = 4;
 
 /// The GPU's configuration as GSP-RM enumerated it at boot.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GpuConfig {
     pub(crate) name: [u8; 64],
     pub(crate) vram_size: u64,

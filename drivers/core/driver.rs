@@ -7,6 +7,7 @@ use kernel::{
     auxiliary,
     device::Core,
     irq,
+    new_mutex,
     pci::{
         self,
         Class,
@@ -16,7 +17,8 @@ use kernel::{
         Vendor, //
     },
     prelude::*,
-    sizes::SZ_16M, //
+    sizes::SZ_16M,
+    sync::Mutex, //
 };
 
 use crate::{
@@ -27,7 +29,10 @@ use crate::{
         ClientKind, //
     },
     gpu::Spec,
-    gsp::Gsp,
+    gsp::{
+        Gsp,
+        UnloadBundle, //
+    },
     intr::GspInterrupt,
     services::Services, //
 };
@@ -39,18 +44,45 @@ pub(crate) const BAR0_SIZE: usize = SZ_16M;
 pub(crate) type Bar0<'a> = &'a pci::Bar<'a, BAR0_SIZE>;
 
 /// GSP-RM running; dropping it shuts GSP-RM down.
-struct Running<'bound> {
+pub(crate) struct Running<'bound> {
     dev: &'bound kernel::device::Device,
     bar: Bar0<'bound>,
     gsp: &'bound Gsp,
-    gpu: client::GpuConfig,
-    bundle: crate::gsp::UnloadBundle,
+    /// What GSP-RM reported at probe.
+    pub(crate) gpu: client::GpuConfig,
+    /// What hands the GPU back at unbind; a recovery replaces it, and
+    /// takes it if GSP-RM cannot be booted again (the GPU was handed
+    /// back then).
+    pub(crate) bundle: Pin<KBox<Mutex<Option<UnloadBundle>>>>,
+}
+
+impl<'bound> Running<'bound> {
+    fn new(
+        pdev: &'bound pci::Device<Core<'_>>,
+        bar: Bar0<'bound>,
+        gsp: &'bound Gsp,
+        spec: crate::gpu::Spec,
+    ) -> Result<Self> {
+        let slot = KBox::pin_init(new_mutex!(None), GFP_KERNEL)?;
+        let (gpu, bundle) = gsp.boot(pdev, bar, spec)?;
+        *slot.lock() = Some(bundle);
+        Ok(Running {
+            dev: pdev.as_ref(),
+            bar,
+            gsp,
+            gpu,
+            bundle: slot,
+        })
+    }
 }
 
 impl Drop for Running<'_> {
     fn drop(&mut self) {
-        // Errors are logged by unload(); the device goes away regardless.
-        let _ = self.gsp.unload(self.dev, self.bar, &self.bundle);
+        let bundle = self.bundle.lock().take();
+        if let Some(bundle) = bundle {
+            // Errors are logged by unload(); the device goes away regardless.
+            let _ = self.gsp.unload(self.dev, self.bar, &bundle);
+        }
     }
 }
 
@@ -58,8 +90,8 @@ impl Drop for Running<'_> {
 ///
 /// Fields are initialized in the order `probe` writes them (BAR, chip,
 /// shared memory, vectors, interrupt, GSP boot, clients) and dropped in
-/// declaration order: the auxiliary devices go first, so no client runs
-/// once GSP-RM stops; GSP-RM is shut down while the interrupt still
+/// declaration order: the services go first, unregistering the auxiliary
+/// devices and waiting for a recovery, so no client runs once GSP-RM stops; GSP-RM is shut down while the interrupt still
 /// delivers its reply; the interrupt handler is gone before the vectors,
 /// the shared memory and the BAR it uses.
 #[pin_data]
@@ -67,8 +99,6 @@ pub(crate) struct NvgspCore<'bound> {
     #[pin]
     _debugfs: crate::debugfs::GpuDebugfs,
     _partition_sysfs: crate::sysfs::PartitionGroup,
-    _drm: Option<auxiliary::Registration<'bound, ClientData>>,
-    _vfio: Option<auxiliary::Registration<'bound, ClientData>>,
     #[pin]
     services: Services<'bound>,
     _running: Running<'bound>,
@@ -136,29 +166,26 @@ fn client_id(pdev: &pci::Device<Core<'_>>) -> Result<u32> {
     Ok((domain << 16) | u32::from(pdev.dev_id()))
 }
 
-/// Registers the auxiliary device `nvgsp_core.<kind>.<id>` if `enabled`.
-///
-/// # Safety
-///
-/// The registration must be dropped before `services` (its data borrows
-/// them): `NvgspCore` declares the registrations before the services.
-unsafe fn register_client<'bound>(
+/// Registers the auxiliary device `nvgsp_core.<kind>.<id>` if `enabled`,
+/// into `services.clients`.
+fn register_client<'bound>(
     pdev: &'bound pci::Device<Core<'_>>,
     enabled: bool,
     kind: ClientKind,
     id: u32,
     services: &'bound Services<'bound>,
-) -> Result<Option<auxiliary::Registration<'bound, ClientData>>> {
+) -> Result {
     if !enabled {
-        return Ok(None);
+        return Ok(());
     }
     let name = match kind {
         ClientKind::Drm => client::DRM,
         ClientKind::Vfio => client::VFIO,
     };
-    // SAFETY: the caller drops the registration before `services`.
-    unsafe {
-        auxiliary::Registration::new_with_lt(
+    // SAFETY: the registration goes into `services.clients`, which
+    // `Services::drop` empties before anything else of the services goes.
+    let registration = unsafe {
+        auxiliary::Registration::<ClientData>::new_with_lt(
             pdev.as_ref(),
             name,
             id,
@@ -166,8 +193,16 @@ unsafe fn register_client<'bound>(
             Ok::<_, Error>(Client::new(kind, services)),
         )
     }
-    .inspect_err(|e| dev_err!(pdev, "cannot register auxiliary device {}: {:?}\n", name, e))
-    .map(Some)
+    .inspect_err(|e| dev_err!(pdev, "cannot register auxiliary device {}: {:?}\n", name, e))?;
+    // SAFETY: only the lifetime changes; `Services::drop` drops the
+    // registration before the services it borrows go.
+    let registration: auxiliary::Registration<'static, ClientData> =
+        unsafe { core::mem::transmute(registration) };
+    services
+        .clients
+        .lock()
+        .push((kind, registration), GFP_KERNEL)?;
+    Ok(())
 }
 
 impl pci::Driver for NvgspCoreDriver {
@@ -242,8 +277,7 @@ impl pci::Driver for NvgspCoreDriver {
                 _running: unsafe {
                     let bar: Bar0<'bound> = &*core::ptr::from_ref(&*bar);
                     let gsp: &'bound Gsp = &*core::ptr::from_ref(&*gsp);
-                    let (gpu, bundle) = gsp.boot(pdev, bar, *spec)?;
-                    Running { dev: pdev.as_ref(), bar, gsp, gpu, bundle }
+                    Running::new(pdev, bar, gsp, *spec)?
                 },
                 _: {
                     crate::sysfs::add(
@@ -253,24 +287,29 @@ impl pci::Driver for NvgspCoreDriver {
                         &_running.gpu,
                     )?;
                 },
-                services <- Services::new(
-                    pdev.as_ref(),
-                    _running.bar,
-                    _running.gsp,
-                    *spec,
-                    _running.gpu,
-                    crate::partition_policy(pdev.as_ref()),
-                ),
-                // SAFETY: the registrations are declared, so dropped, before
-                // `services`; `services` is pinned in place.
-                _drm: unsafe {
-                    let services: &'bound Services<'bound> = &*core::ptr::from_ref(&*services);
-                    register_client(pdev, kinds.drm, ClientKind::Drm, id, services)?
+                // SAFETY: `_running` is initialized, and dropped after
+                // `services` (declaration order).
+                services <- unsafe {
+                    let running: &'bound Running<'bound> = &*core::ptr::from_ref(&*_running);
+                    Services::new(
+                        pdev,
+                        running.bar,
+                        running.gsp,
+                        running,
+                        *spec,
+                        crate::partition_policy(pdev.as_ref()),
+                    )
                 },
-                // SAFETY: as for `_drm`.
-                _vfio: unsafe {
-                    let services: &'bound Services<'bound> = &*core::ptr::from_ref(&*services);
-                    register_client(pdev, kinds.vfio, ClientKind::Vfio, id, services)?
+                _: {
+                    // SAFETY: `services` is pinned in place and outlives
+                    // what it registers (`Services::drop`).
+                    let services: Pin<&'bound Services<'bound>> =
+                        unsafe { Pin::new_unchecked(&*core::ptr::from_ref(&*services)) };
+                    register_client(pdev, kinds.drm, ClientKind::Drm, id, &services)?;
+                    register_client(pdev, kinds.vfio, ClientKind::Vfio, id, &services)?;
+                    if crate::recovery_enabled() {
+                        services.enable_recovery()?;
+                    }
                 },
                 // SAFETY: `_partition_sysfs` is dropped before `services`
                 // (declaration order), and removing the group waits for

@@ -14,7 +14,7 @@
 //! unbound.
 
 use kernel::{
-    bindings, device, new_mutex,
+    device, new_mutex,
     prelude::*,
     sync::{
         atomic::{
@@ -25,7 +25,6 @@ use kernel::{
         Mutex, //
     },
     workqueue::{
-        self,
         impl_has_work,
         new_work,
         Work,
@@ -42,6 +41,7 @@ use crate::proto::gsp::{
         ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT, //
     },
 };
+use crate::wq::OwnedQueue;
 
 /// The kinds of event a subscription can ask for (bits of
 /// [`EventKinds`]).
@@ -263,44 +263,6 @@ impl Subscriber {
     }
 }
 
-/// An owned workqueue, destroyed (after running what is queued) on drop.
-struct OwnedQueue(*mut bindings::workqueue_struct);
-
-// SAFETY: workqueues may be used and destroyed from any thread.
-unsafe impl Send for OwnedQueue {}
-// SAFETY: as above.
-unsafe impl Sync for OwnedQueue {}
-
-impl OwnedQueue {
-    fn new() -> Result<Self> {
-        // SAFETY: a format string without conversions and no further
-        // arguments; the result is checked.
-        let wq = unsafe {
-            bindings::alloc_workqueue_noprof(
-                c"nvgsp_events".as_char_ptr(),
-                bindings::wq_flags_WQ_UNBOUND,
-                0,
-            )
-        };
-        if wq.is_null() {
-            return Err(ENOMEM);
-        }
-        Ok(Self(wq))
-    }
-
-    fn queue(&self) -> &workqueue::Queue {
-        // SAFETY: `self.0` is a live workqueue until `drop`.
-        unsafe { workqueue::Queue::from_raw(self.0) }
-    }
-}
-
-impl Drop for OwnedQueue {
-    fn drop(&mut self) {
-        // SAFETY: allocated in `new`; destroying drains it first.
-        unsafe { bindings::destroy_workqueue(self.0) };
-    }
-}
-
 /// Who holds a channel ID: channel errors go to that client only.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ChannelOwner {
@@ -330,7 +292,7 @@ impl Dispatcher {
         try_pin_init!(Self {
             subscribers <- new_mutex!(KVec::new()),
             owners <- new_mutex!(KVec::new()),
-            wq: OwnedQueue::new()?,
+            wq: OwnedQueue::new(c"nvgsp_events")?,
             delivered: Atomic::new(0),
         })
     }

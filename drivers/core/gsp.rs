@@ -56,6 +56,7 @@ use crate::{
 pub(crate) mod enumerate;
 pub(crate) mod fw;
 mod fwsec;
+pub(crate) mod gate;
 pub(crate) mod queues;
 pub(crate) mod regs;
 pub(crate) mod rm;
@@ -76,6 +77,8 @@ const LOG_BUFFER_SIZE: usize = libos::LOG_BUFFER_NUM_PAGES * GSP_PAGE_SIZE;
 const RISCV_START_TIMEOUT: Delta = Delta::from_secs(5);
 const INIT_DONE_TIMEOUT: Delta = Delta::from_secs(10);
 const SUSPEND_TIMEOUT: Delta = Delta::from_secs(5);
+/// How often the wait for init-done looks whether GSP-RM's core still runs.
+const INIT_POLL: Delta = Delta::from_millis(100);
 
 /// A LibOS log buffer: a put pointer, then the buffer's own page table,
 /// then GSP-RM's log records.
@@ -378,9 +381,28 @@ impl Gsp {
         let start = Instant::<Monotonic>::now();
         loop {
             let left = INIT_DONE_TIMEOUT - start.elapsed();
-            let events = rpc
-                .wait_any(rpc::EVENT_INIT_DONE | rpc::EVENT_SEQUENCER, left)
-                .inspect_err(|_| dev_err!(dev, "GSP-RM did not finish its initialization\n"))?;
+            // Looks at the core between slices: a GSP-RM that crashed
+            // while initializing is not waited for in full.
+            let waited = rpc.wait_any(
+                rpc::EVENT_INIT_DONE | rpc::EVENT_SEQUENCER,
+                if left > INIT_POLL { INIT_POLL } else { left },
+            );
+            let events = match waited {
+                Err(e) if e == ETIMEDOUT && left > INIT_POLL => {
+                    if !gsp_falcon.riscv_active() {
+                        dev_err!(
+                            dev,
+                            "GSP-RM halted during its initialization (MAILBOX0 {:#x})\n",
+                            gsp_falcon.mailbox0()
+                        );
+                        return Err(EIO);
+                    }
+                    continue;
+                }
+                w => {
+                    w.inspect_err(|_| dev_err!(dev, "GSP-RM did not finish its initialization\n"))?
+                }
+            };
             if let Some(program) = rpc.take_sequencer() {
                 sequencer.run(&program)?;
             } else if events & rpc::EVENT_INIT_DONE != 0 {

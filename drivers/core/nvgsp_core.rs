@@ -23,10 +23,12 @@ mod gsp;
 mod intr;
 mod partition;
 mod proto;
+mod recovery;
 mod regs;
 mod services;
 mod sysfs;
 mod vbios;
+mod wq;
 
 /// The wire-structure support of `proto/`, where its macro expects it.
 pub(crate) use proto::wire;
@@ -46,6 +48,11 @@ pub(crate) fn clients() -> ClientKinds {
         drm: module_parameters::drm.value() && cfg!(CONFIG_DRM),
         vfio: module_parameters::vfio.value(),
     }
+}
+
+/// Whether a lost GSP-RM is recovered (the `recover` module parameter).
+pub(crate) fn recovery_enabled() -> bool {
+    module_parameters::recover.value()
 }
 
 /// The partition policy a newly bound GPU starts with (the `partition`
@@ -85,6 +92,10 @@ module! {
         vfio: bool {
             default: true,
             description: "Register the VFIO client's auxiliary device (nvgsp_core.vfio.<id>)",
+        },
+        recover: bool {
+            default: true,
+            description: "Reset the GPU and boot GSP-RM again when it crashes or hangs (0: the GPU stays unusable until it is bound again)",
         },
     },
 }

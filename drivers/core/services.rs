@@ -5,56 +5,116 @@
 //! client API (`client.rs`) is a thin typed layer over this.
 
 use kernel::{
-    device,
+    auxiliary, device, new_mutex, pci,
     prelude::*,
-    sync::atomic::{
-        Atomic,
-        Relaxed, //
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Mutex, //
     },
 };
 
 use crate::{
-    client::GpuConfig,
-    driver::Bar0,
+    client::{
+        ClientData,
+        GpuConfig,
+        Namespace, //
+    },
+    driver::{
+        Bar0,
+        Running, //
+    },
     gpu::Spec,
     gsp::{
         enumerate::{
             self,
             RmHandles, //
         },
+        gate::Pass,
         rm,
         Gsp, //
     },
     partition::Partition,
+    proto::partition::ClientKind,
+    recovery::{
+        Resets,
+        Trigger, //
+    },
 };
 
 /// The RM client handles of clients' namespaces: `CLIENT_HANDLE_BASE + n`
 /// (the core's own is `enumerate::CORE_HANDLES.client`, n = 1).
 const CLIENT_HANDLE_BASE: u32 = 0xc1e0_0000;
 
+/// An open namespace, as the services list it for recovery. Its lifetime
+/// is erased, so that the services (and `Client`, which borrows them) stay
+/// covariant in theirs.
+struct NsRef(*const Namespace<'static>);
+
+// SAFETY: a namespace is shared between threads anyway (`Gpu` is an Arc);
+// the pointer is only dereferenced under the list's lock, and a namespace
+// leaves the list before it is freed.
+unsafe impl Send for NsRef {}
+
+/// A client's auxiliary device registration, its lifetime erased as for
+/// [`NsRef`]: `Services::drop` drops it before the services go.
+pub(crate) type ClientRegistration = (ClientKind, auxiliary::Registration<'static, ClientData>);
+
 /// The core's services for one bound GPU.
-#[pin_data]
+#[pin_data(PinnedDrop)]
 pub(crate) struct Services<'a> {
+    pub(crate) pdev: &'a pci::Device<device::Bound>,
     pub(crate) dev: &'a device::Device,
     pub(crate) bar: Bar0<'a>,
     pub(crate) gsp: &'a Gsp,
+    /// What GSP-RM runs with (its unload bundle), replaced by a recovery.
+    pub(crate) running: &'a Running<'a>,
     pub(crate) spec: Spec,
     pub(crate) gpu: GpuConfig,
     #[pin]
     pub(crate) partition: Partition,
     /// The last RM client handle number given out.
     next_client: Atomic<u32>,
+    /// The clients' open namespaces, which a recovery re-creates.
+    #[pin]
+    namespaces: Mutex<KVec<NsRef>>,
+    /// The clients' reset handlers.
+    #[pin]
+    pub(crate) resets: Resets,
+    /// The clients' auxiliary devices; a recovery may unbind them.
+    #[pin]
+    pub(crate) clients: Mutex<KVec<ClientRegistration>>,
+    /// Set once the GPU is being unbound: a recovery stops.
+    closing: Atomic<bool>,
+    /// Recoveries that succeeded.
+    pub(crate) recoveries: Atomic<u32>,
+}
+
+#[pinned_drop]
+impl PinnedDrop for Services<'_> {
+    fn drop(self: Pin<&mut Self>) {
+        self.closing.store(true, Relaxed);
+        // No recovery from here on; wait for one in progress.
+        drop(self.gsp.rpc.set_recovery(None));
+        // The clients go before the services they use.
+        let clients = core::mem::take(&mut *self.clients.lock());
+        drop(clients);
+    }
 }
 
 impl<'a> Services<'a> {
     pub(crate) fn new(
-        dev: &'a device::Device,
+        pdev: &'a pci::Device<device::Bound>,
         bar: Bar0<'a>,
         gsp: &'a Gsp,
+        running: &'a Running<'a>,
         spec: Spec,
-        gpu: GpuConfig,
         policy: crate::proto::partition::Policy,
     ) -> impl PinInit<Self, Error> + 'a {
+        let gpu = running.gpu;
+        let dev = pdev.as_ref();
         let mut ranges: [core::ops::Range<u64>; crate::client::MAX_USABLE_RANGES] =
             core::array::from_fn(|_| 0..0);
         let mut n = 0;
@@ -63,14 +123,48 @@ impl<'a> Services<'a> {
             n += 1;
         }
         try_pin_init!(Self {
+            pdev,
             dev,
             bar,
             gsp,
+            running,
             spec,
             gpu,
             partition <- Partition::new(dev, &ranges[..n], gpu.channels(), policy),
             next_client: Atomic::new(1),
+            namespaces <- new_mutex!(KVec::new()),
+            resets <- Resets::new(),
+            clients <- new_mutex!(KVec::new()),
+            closing: Atomic::new(false),
+            recoveries: Atomic::new(0),
         })
+    }
+
+    /// Whether the GPU is being unbound.
+    pub(crate) fn closing(&self) -> bool {
+        self.closing.load(Relaxed)
+    }
+
+    /// Has a lost GSP-RM recovered from now on (`recover` module
+    /// parameter).
+    pub(crate) fn enable_recovery(self: Pin<&Self>) -> Result {
+        // SAFETY: `Services::drop` removes the trigger, and so waits for
+        // its work, before anything of the services goes; they are pinned.
+        let trigger = unsafe { Trigger::new(&self)? };
+        drop(self.gsp.rpc.set_recovery(Some(trigger)));
+        Ok(())
+    }
+
+    /// Enters the RPC gate for a client operation that creates something
+    /// in GSP-RM; returns the pass and the GSP-RM instance the creation
+    /// belongs to (no recovery can complete while the pass is held).
+    ///
+    /// # Errors
+    ///
+    /// `EAGAIN` during a recovery, `ENODEV` once the GPU was given up.
+    pub(crate) fn enter(&self) -> Result<(Pass<'_>, u32)> {
+        let pass = self.gsp.rpc.gate.enter()?;
+        Ok((pass, self.gsp.rpc.generation()))
     }
 
     /// Allocates a new RM namespace: a client, the device and subdevice.
@@ -87,5 +181,46 @@ impl<'a> Services<'a> {
     /// Frees RM client `client` and every object in it.
     pub(crate) fn close_namespace(&self, client: u32) -> Result {
         rm::free(&self.gsp.rpc, self.bar, self.dev, client, client)
+    }
+
+    /// Lists `ns` for recovery, if it exists in GSP-RM instance
+    /// `generation`, the current one.
+    ///
+    /// # Errors
+    ///
+    /// `EAGAIN` if GSP-RM was lost since (a recovery missed it).
+    pub(crate) fn add_namespace(&self, ns: &Namespace<'a>, generation: u32) -> Result {
+        let mut list = self.namespaces.lock();
+        if self.gsp.rpc.generation() != generation {
+            return Err(EAGAIN);
+        }
+        list.push(
+            NsRef(core::ptr::from_ref(ns).cast::<Namespace<'static>>()),
+            GFP_KERNEL,
+        )?;
+        Ok(())
+    }
+
+    /// Takes `ns` off the recovery list (it is being freed).
+    pub(crate) fn remove_namespace(&self, ns: &Namespace<'a>) {
+        let mut list = self.namespaces.lock();
+        if let Some(i) = list
+            .iter()
+            .position(|r| core::ptr::eq(r.0.cast::<u8>(), core::ptr::from_ref(ns).cast::<u8>()))
+        {
+            let _ = list.remove(i);
+        }
+    }
+
+    /// Re-creates every listed namespace in the GSP-RM just booted.
+    pub(crate) fn reopen_namespaces(&self) -> Result {
+        let generation = self.gsp.rpc.generation();
+        let list = self.namespaces.lock();
+        for r in list.iter() {
+            // SAFETY: listed namespaces are alive (see `NsRef`).
+            let ns = unsafe { &*r.0 };
+            ns.reopen(self, generation)?;
+        }
+        Ok(())
     }
 }

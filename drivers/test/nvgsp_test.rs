@@ -15,7 +15,15 @@
 //!   `subscribe NOTIFIER [hold]` (`hold`: the handler holds on to its
 //!   first event until `release`), `release`, `subscribe-errors` (channel
 //!   errors of the client's channels), `unsubscribe` or `free`;
-//! - read the holdings, the events received (count, numbering errors,
+//! - write `load N`: N rounds of a NULL control, a 64 KiB VRAM allocation
+//!   and a channel with its GPFIFO object, each freed again, counting
+//!   what succeeded and the errors by errno (without holding the state, so
+//!   it runs next to other commands); `clear-load` zeroes the counts;
+//!   `ping` makes and drops a notifier subscription (RPCs that are not
+//!   NULL controls, which the emulator's faults hit); `fail-reset`: the next reset's
+//!   `done` fails, so the core unbinds this client;
+//! - read the reset notifications (prepare, done, GPFIFO objects rebuilt
+//!   in `done`), the load counts, the holdings, the events received (count, numbering errors,
 //!   first and last arrival) and the last command's result: `ok ...` or
 //!   `error ERRNO` (a fill reports how many it got and the errno that
 //!   stopped it).
@@ -57,6 +65,9 @@ use nvgsp_core::client::{
     EventKinds,
     Gpu,
     Placement,
+    ResetHandler,
+    ResetNotifier,
+    RmParent,
     Subscription,
     Vram, //
 };
@@ -127,6 +138,104 @@ impl EventHandler for FaultRecorder {
     }
 }
 
+/// `NV2080_CTRL_CMD_NULL` (ctrl2080base.h): a control GSP-RM answers
+/// without doing anything.
+const NV2080_CTRL_CMD_NULL: u32 = 0x2080_0000;
+
+/// What the reset handler saw.
+struct Resets {
+    prepares: Atomic<u32>,
+    dones: Atomic<u32>,
+    /// GPFIFO objects made again in `done`.
+    rebuilt: Atomic<u32>,
+    /// Make the next `done` fail.
+    fail: Atomic<bool>,
+}
+
+/// The client's reset handler: rebuilds its channels' GPFIFO objects.
+struct Resetter {
+    counts: Arc<Resets>,
+    state: *const State<'static>,
+}
+
+// SAFETY: `state` is only used through shared references and its mutex;
+// the state drops this handler (`State::reset`) before anything else.
+unsafe impl Send for Resetter {}
+// SAFETY: as above.
+unsafe impl Sync for Resetter {}
+
+impl ResetHandler for Resetter {
+    fn prepare(&self) {
+        self.counts.prepares.fetch_add(1, Relaxed);
+    }
+
+    fn done(&self) -> Result {
+        self.counts.dones.fetch_add(1, Relaxed);
+        if self.counts.fail.xchg(false, Relaxed) {
+            return Err(EIO);
+        }
+        // SAFETY: see `Resetter`.
+        let state = unsafe { &*self.state };
+        let mut held = state.held.lock();
+        for c in held.channels.iter_mut() {
+            if c.has_gpfifo() {
+                match c.create_gpfifo(1) {
+                    Ok(_) => {
+                        self.counts.rebuilt.fetch_add(1, Relaxed);
+                    }
+                    // Made again already (a command after the gate opened).
+                    Err(e) if e == EBUSY => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A handler that ignores its events (`ping`).
+struct Ignore;
+
+impl EventHandler for Ignore {
+    fn event(&self, _: &Event) {}
+}
+
+/// Outcomes of `load` operations.
+struct LoadCounts {
+    ok: Atomic<u64>,
+    eagain: Atomic<u64>,
+    enodev: Atomic<u64>,
+    etimedout: Atomic<u64>,
+    other: Atomic<u64>,
+}
+
+impl LoadCounts {
+    fn count<T>(&self, r: &Result<T>) {
+        let c = match r {
+            Ok(_) => &self.ok,
+            Err(e) if *e == EAGAIN => &self.eagain,
+            Err(e) if *e == ENODEV => &self.enodev,
+            Err(e) if *e == ETIMEDOUT => &self.etimedout,
+            Err(_) => &self.other,
+        };
+        c.fetch_add(1, Relaxed);
+        if r.is_err() {
+            // Let the core's recovery have the CPU.
+            kernel::time::delay::fsleep(kernel::time::Delta::from_millis(5));
+        }
+    }
+}
+
+/// One round of `load`.
+fn load_round(gpu: &Gpu<'_>, n: &LoadCounts) {
+    n.count(&gpu.control(RmParent::Subdevice, NV2080_CTRL_CMD_NULL, &[]));
+    n.count(&gpu.alloc_vram(64 << 10, 0, Placement::Any));
+    match gpu.alloc_channel() {
+        Ok(mut c) => n.count(&c.create_gpfifo(1)),
+        Err(e) => n.count::<()>(&Err(e)),
+    }
+}
+
 /// What one bound client holds.
 struct Held<'b> {
     vram: KVec<Vram<'b>>,
@@ -141,6 +250,11 @@ struct Held<'b> {
 /// One bound client: its GPU handle and holdings.
 #[pin_data]
 struct State<'b> {
+    /// Dropped first: a reset handler in progress is waited for.
+    #[pin]
+    reset: Mutex<Option<ResetNotifier<'b>>>,
+    resets: Arc<Resets>,
+    load: LoadCounts,
     gpu: Gpu<'b>,
     #[pin]
     held: Mutex<Held<'b>>,
@@ -167,7 +281,26 @@ fn errno(e: Error) -> i32 {
 }
 
 fn show(ctl: &Ctl, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-    let held = ctl.state().held.lock();
+    let state = ctl.state();
+    let r = &state.resets;
+    writeln!(
+        f,
+        "resets: prepare {} done {} rebuilt {}",
+        r.prepares.load(Relaxed),
+        r.dones.load(Relaxed),
+        r.rebuilt.load(Relaxed)
+    )?;
+    let l = &state.load;
+    writeln!(
+        f,
+        "load: ok {} eagain {} enodev {} etimedout {} other {}",
+        l.ok.load(Relaxed),
+        l.eagain.load(Relaxed),
+        l.enodev.load(Relaxed),
+        l.etimedout.load(Relaxed),
+        l.other.load(Relaxed)
+    )?;
+    let held = state.held.lock();
     let bytes: u64 = held.vram.iter().map(|v| v.size()).sum();
     writeln!(f, "vram_allocs: {}", held.vram.len())?;
     writeln!(f, "vram_bytes: {bytes}")?;
@@ -220,6 +353,33 @@ fn command(ctl: &Ctl, r: &mut UserSliceReader) -> Result {
     let mut words = text.split_whitespace();
     let state = ctl.state();
     let gpu = &state.gpu;
+    match text.split_whitespace().next() {
+        Some("load") => {
+            let rounds = number(words.nth(1))?;
+            for _ in 0..rounds {
+                load_round(gpu, &state.load);
+            }
+            return Ok(());
+        }
+        Some("ping") => {
+            // Four RPCs, none a NULL control: a notifier subscription
+            // made and dropped.
+            let handler = KBox::new(Ignore, GFP_KERNEL)?;
+            return gpu.subscribe_notifier(1, handler).map(drop);
+        }
+        Some("clear-load") => {
+            let l = &state.load;
+            for c in [&l.ok, &l.eagain, &l.enodev, &l.etimedout, &l.other] {
+                c.store(0, Relaxed);
+            }
+            return Ok(());
+        }
+        Some("fail-reset") => {
+            state.resets.fail.store(true, Relaxed);
+            return Ok(());
+        }
+        _ => {}
+    }
     let mut held = state.held.lock();
     // (first value, second value, errno); a negative first value means
     // the command failed outright.
@@ -412,8 +572,26 @@ impl auxiliary::Driver for NvgspTestDriver {
             .registration_data::<ClientData>()
             .inspect_err(|e| dev_err!(adev, "no nvgsp_core client data: {:?}\n", e))?;
         let gpu = client.open()?;
+        let resets = Arc::new(
+            Resets {
+                prepares: Atomic::new(0),
+                dones: Atomic::new(0),
+                rebuilt: Atomic::new(0),
+                fail: Atomic::new(false),
+            },
+            GFP_KERNEL,
+        )?;
         let state = KBox::pin_init(
             try_pin_init!(State {
+                reset <- new_mutex!(None),
+                resets: resets.clone(),
+                load: LoadCounts {
+                    ok: Atomic::new(0),
+                    eagain: Atomic::new(0),
+                    enodev: Atomic::new(0),
+                    etimedout: Atomic::new(0),
+                    other: Atomic::new(0),
+                },
                 gpu,
                 held <- new_mutex!(Held {
                     vram: KVec::new(),
@@ -430,6 +608,14 @@ impl auxiliary::Driver for NvgspTestDriver {
         // driver data (clients unbind first); `'static` only names the
         // pointee for the `ctl` file, which is dropped first (`TestClient`).
         let state: Pin<KBox<State<'static>>> = unsafe { core::mem::transmute(state) };
+        let handler = KBox::new(
+            Resetter {
+                counts: state.resets.clone(),
+                state: core::ptr::from_ref(&*state),
+            },
+            GFP_KERNEL,
+        )?;
+        *state.reset.lock() = Some(state.gpu.on_reset(handler)?);
         let dir = Dir::new(adev.as_ref().name());
         let ctl = KBox::pin_init(
             dir.read_write_callback_file(

@@ -118,6 +118,8 @@ struct Model {
     batching: bool,
     /// GSP-RM stopped answering (`--fault gsp-hang`).
     hung: bool,
+    /// When GSP-RM last handled a command (`--fault gsp-crash-idle`).
+    last_command: Instant,
 }
 
 /// The host scratch register the sequencer program works on, and the value
@@ -157,6 +159,7 @@ impl Model {
             bursts: std::collections::VecDeque::new(),
             batching: false,
             hung: false,
+            last_command: Instant::now(),
         }
     }
 
@@ -189,6 +192,7 @@ impl Model {
                 },
                 None => self.serve().and_then(|()| self.pump_bursts()),
             };
+            let served = served.and_then(|()| self.maybe_crash_idle());
             if let Err(e) = served {
                 error!("GSP-RM: {e}; halting");
                 break;
@@ -200,9 +204,40 @@ impl Model {
         info!("GSP-RM: stopped");
     }
 
+    /// Crashes GSP-RM: its RISC-V core halts with [`faults::GSP_CRASH_CODE`]
+    /// in MAILBOX0 and the falcon raises HALT. The error stops the model.
+    fn crash(&mut self, when: &str) -> Result<(), QueueError> {
+        warn!("GSP-RM: fault injection: crash {when}");
+        let mut hw = dev::lock(&self.hw);
+        hw.bar0.gsp.riscv_active = false;
+        hw.bar0.gsp.mailbox[0] = faults::GSP_CRASH_CODE;
+        hw.raise_gsp(nvgsp_proto::falcon::IRQ_HALT);
+        Err(QueueError::BadHeader("fault injection: GSP-RM crashed"))
+    }
+
+    /// `--fault gsp-crash-idle`: crashes once GSP-RM, initialized, has had
+    /// no command for two seconds.
+    fn maybe_crash_idle(&mut self) -> Result<(), QueueError> {
+        let idle = self.init_done
+            && self.sequencer_deadline.is_none()
+            && self.bursts.is_empty()
+            && self.last_command.elapsed() >= Duration::from_secs(2);
+        if idle
+            && Fault::fires_at(
+                &self.config.faults,
+                FaultKind::GspCrashIdle,
+                self.config.boot,
+            )
+        {
+            return self.crash("while idle");
+        }
+        Ok(())
+    }
+
     /// Handles every command in the queue.
     fn serve(&mut self) -> Result<(), QueueError> {
         while let Some(element) = self.queues.next_command()? {
+            self.last_command = Instant::now();
             match msgq::parse_element(&element) {
                 Ok((header, payload)) => self.element(header, payload)?,
                 Err(e) => warn!("GSP-RM: dropping a malformed command: {e:?}"),
@@ -346,6 +381,13 @@ impl Model {
         }
         if !self.init_done && self.got_system_info && self.got_registry {
             self.init_done = true;
+            if Fault::fires_at(
+                &self.config.faults,
+                FaultKind::GspCrashBoot,
+                self.config.boot,
+            ) {
+                return self.crash("during its init");
+            }
             if Fault::fires(&self.config.faults, FaultKind::NoInitDone) {
                 warn!("GSP-RM: fault injection: no GSP_INIT_DONE");
                 return Ok(());
@@ -552,6 +594,7 @@ impl Model {
         payload: &[u8],
     ) -> Result<(), QueueError> {
         let faults = self.config.faults.clone();
+        let boot = self.config.boot;
         let fault = [
             FaultKind::BadChecksum,
             FaultKind::BadLength,
@@ -565,7 +608,7 @@ impl Model {
             FaultKind::GspHang,
         ]
         .into_iter()
-        .find(|&k| Fault::fires(&faults, k));
+        .find(|&k| Fault::fires_at(&faults, k, boot));
         let Some(fault) = fault else {
             return self.reply(h, result, payload);
         };
@@ -575,13 +618,7 @@ impl Model {
         );
         match fault {
             FaultKind::NoReply => return Ok(()),
-            FaultKind::GspCrash => {
-                let mut hw = dev::lock(&self.hw);
-                hw.bar0.gsp.riscv_active = false;
-                hw.bar0.gsp.mailbox[0] = faults::GSP_CRASH_CODE;
-                hw.raise_gsp(nvgsp_proto::falcon::IRQ_HALT);
-                return Err(QueueError::BadHeader("fault injection: GSP-RM crashed"));
-            }
+            FaultKind::GspCrash => return self.crash("under RPC load"),
             FaultKind::GspHang => {
                 self.hung = true;
                 return Ok(());

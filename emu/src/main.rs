@@ -86,6 +86,7 @@ fn serve(opts: &options::Options) -> Result<(), String> {
         channels: opts.channels.unwrap_or(defaults.channels),
         event_burst: opts.event_burst,
         faults: opts.faults.clone(),
+        boot: 1,
     };
     let boot = dev::boot::Boot::new(config, firmware);
     let mut device = dev::Device::new(chip, opts.vram, boot, opts.verbose)

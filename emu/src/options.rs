@@ -61,7 +61,7 @@ pub enum OptionsError {
     #[error("bad --engines '{0}': want a comma-separated list of gr, ce0-ce3, nvdec0-1, nvenc0-1, nvjpg0, ofa0, sec2, sw")]
     BadEngines(String),
     /// `--fault` names a fault the model does not know.
-    #[error("bad --fault '{0}': want KIND[:COUNT], KIND one of bad-checksum, bad-length, unknown-function, duplicate-sequence, wrong-sequence, oversized-count, no-reply, late-reply, fwsec-frts, booter-load, no-riscv-start, no-init-done, bad-sequencer, resume-fail, static-info-error, mmu-fault, gsp-crash, gsp-hang")]
+    #[error("bad --fault '{0}': want KIND[:COUNT], KIND one of bad-checksum, bad-length, unknown-function, duplicate-sequence, wrong-sequence, oversized-count, no-reply, late-reply, fwsec-frts, booter-load, no-riscv-start, no-init-done, bad-sequencer, resume-fail, static-info-error, mmu-fault, gsp-crash, gsp-hang, gsp-crash-boot, gsp-crash-idle; KIND@BOOT holds it back until that boot")]
     BadFault(String),
     /// `--vram` is not a power of two between 64 MiB and 64 GiB.
     #[error("bad --vram '{0}': want a power of two from 64M to 64G, e.g. 256M or 1G")]
@@ -92,7 +92,8 @@ with -device vfio-user-pci,socket=PATH. Exits when QEMU disconnects.
 
 Fault injection (for tests):
   --die-after-ms N  exit abruptly with status 1, N ms after start
-  --fault KIND[:COUNT]  GSP-RM misbehaves COUNT times (default 1): a reply
+  --fault KIND[@BOOT][:COUNT]  GSP-RM misbehaves COUNT times (default 1),
+                    from its BOOTth boot on (default 1): a reply
                     to an NV2080_CTRL_CMD_NULL control with bad-checksum,
                     bad-length, unknown-function, duplicate-sequence,
                     wrong-sequence, oversized-count, no-reply or late-reply;
@@ -100,7 +101,9 @@ Fault injection (for tests):
                     no-init-done, bad-sequencer, resume-fail,
                     static-info-error; or at run time: mmu-fault (the next
                     channel object allocated faults), gsp-crash or gsp-hang
-                    (instead of the reply to a NULL control)
+                    (instead of the reply to a NULL control), gsp-crash-boot
+                    (during GSP-RM's init), gsp-crash-idle (after two seconds
+                    without commands)
   --boot42 VALUE    identify as the chip whose NV_PMC_BOOT_42 is VALUE (hex)
 ";
 

@@ -1,4 +1,5 @@
-# GSP-RM lost, then handed back by unbind and bind: it crashes under RPC
+# GSP-RM lost with recovery turned off (nvgsp_core recover=0), then
+# handed back by unbind and bind: it crashes under RPC
 # load from four callers (emulator --fault gsp-crash: its core halts and
 # the falcon raises HALT), and in the next boot it hangs (--fault gsp-hang).
 # The driver notices each once (one log line), fails what is in flight and
@@ -6,7 +7,9 @@
 # unbind resets the GSP and hands the GPU back, so the next bind boots and
 # works. No leak, no warning.
 . tests/lib.sh
-vm --timeout 300 --emu --fault --emu gsp-crash --emu --fault --emu gsp-hang -- bash -c '
+vm --no-load --timeout 300 --emu --fault --emu gsp-crash --emu --fault --emu gsp-hang -- bash -c '
+    echo >/sys/kernel/uevent_helper
+    modprobe nvgsp_core recover=0
     pci=$(lspci -D -d 10de: | cut -d" " -f1)
     dbg=/sys/kernel/debug/nvgsp/$pci
     rebind() {
@@ -32,8 +35,8 @@ expect_out '^hang: +2 error -110$'
 expect_out '^hang: +4 error -19$'
 expect_out '^after second rebind: ok$'
 expect_out '^kmemleak: clean$'
-expect_log_count 'GSP-RM crashed \(its core halted, MAILBOX0 0xbad0dead\)' 1
-expect_log_count 'GSP-RM hung \(3 calls in a row timed out\)' 1
+expect_log_count 'GSP-RM crashed \(its core halted, MAILBOX0 0xbad0dead\): the GPU is unusable until it is bound again' 1
+expect_log_count 'GSP-RM hung \(3 calls in a row timed out\): the GPU is unusable until it is bound again' 1
 expect_log_count 'timed out after' 3
 expect_log_count 'GSP-RM did not shut down: resetting the GSP' 2
 expect_log_count 'GSP-RM 570\.144 ready' 3

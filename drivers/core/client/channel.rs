@@ -54,6 +54,14 @@ impl<'g> Channel<'g> {
         self.id
     }
 
+    /// Whether the channel was given its object in GSP-RM (which a GPU
+    /// reset may have taken since: then [`Channel::create_gpfifo`] makes
+    /// it again).
+    #[inline(never)]
+    pub fn has_gpfifo(&self) -> bool {
+        self.gpfifo.is_some()
+    }
+
     /// Creates the channel's object in GSP-RM (`AMPERE_CHANNEL_GPFIFO_A`
     /// under the device) for engine `engine_type` (`NV2080_ENGINE_TYPE_*`),
     /// with this channel ID, so GSP-RM reports the channel's errors under
@@ -61,12 +69,15 @@ impl<'g> Channel<'g> {
     /// before the ID goes back. Its GPFIFO, USERD and instance memory are
     /// not set up yet.
     ///
+    /// After a GPU reset the object is gone and is created again with
+    /// this call.
+    ///
     /// # Errors
     ///
     /// `EBUSY` if the channel has its object already.
     #[inline(never)]
     pub fn create_gpfifo(&mut self, engine_type: u32) -> Result<u32> {
-        if self.gpfifo.is_some() {
+        if self.gpfifo.as_ref().is_some_and(|o| !o.is_lost()) {
             return Err(EBUSY);
         }
         let params = NvChannelAllocParams {

@@ -22,6 +22,8 @@ use super::{
     EventKind,
     EventKinds,
     Placement,
+    ResetHandler,
+    ResetNotifier,
     RmObject,
     RmParent,
     Subscription,
@@ -30,7 +32,10 @@ use super::{
 use crate::{
     events::Filter,
     gsp::{
-        enumerate::RmHandles,
+        enumerate::{
+            self,
+            RmHandles, //
+        },
         rm, //
     },
     proto::gsp::class::{
@@ -50,6 +55,10 @@ const OBJECT_HANDLE_BASE: u32 = 0xcf00_0000;
 /// by everything allocated through it (VRAM, channels, RM objects); when
 /// the last of them is dropped the RM client is freed and, with it, every
 /// RM object the client made.
+///
+/// After a GPU reset ([`ResetHandler`]) the handle stays valid: the core
+/// re-creates the namespace and its notifier subscriptions under the same
+/// handles; the client's own RM objects are gone and are made again.
 #[derive(Clone)]
 pub struct Gpu<'a> {
     inner: Arc<Namespace<'a>>,
@@ -58,45 +67,172 @@ pub struct Gpu<'a> {
 /// `NV2080_NOTIFIERS_MAXCOUNT` (cl2080_notification.h, 570.144).
 const NOTIFIERS: u32 = 197;
 
-/// The state behind a [`Gpu`] handle.
+/// An RM event object bound to a notifier for a subscription.
+struct EventObject {
+    handle: u32,
+    notifier: u32,
+    /// The GSP-RM instance it exists in.
+    generation: u32,
+}
+
+/// The namespace's notifier subscriptions.
+struct Notifiers {
+    /// Subscriptions per notifier: GSP-RM notifies the namespace while a
+    /// notifier has any.
+    counts: KVec<(u32, u32)>,
+    /// Their event objects.
+    objects: KVec<EventObject>,
+}
+
+/// The state behind a [`Gpu`] handle: one RM namespace.
 #[pin_data(PinnedDrop)]
-struct Namespace<'a> {
+pub(crate) struct Namespace<'a> {
     services: &'a Services<'a>,
     kind: ClientKind,
     rm: RmHandles,
     next_object: Atomic<u32>,
-    /// Subscriptions per notifier: GSP-RM notifies the namespace while a
-    /// notifier has any. Also serializes turning notification on and off.
+    /// The GSP-RM instance the namespace exists in (`Rpc::generation`).
+    generation: Atomic<u32>,
+    /// Also serializes turning notification on and off, and a recovery
+    /// re-creating them.
     #[pin]
-    notifiers: Mutex<KVec<(u32, u32)>>,
+    notifiers: Mutex<Notifiers>,
 }
 
 #[pinned_drop]
 impl PinnedDrop for Namespace<'_> {
     fn drop(self: Pin<&mut Self>) {
-        // Failure is logged by rm::free; the namespace goes away regardless.
-        let _ = self.services.close_namespace(self.rm.client);
+        self.services.remove_namespace(&self);
+        // Lost with its GSP-RM if a recovery did not re-create it.
+        if self.is_current(self.generation.load(Relaxed)) {
+            // Failure is logged by rm::free; the namespace goes away regardless.
+            let _ = self.services.close_namespace(self.rm.client);
+        }
+    }
+}
+
+impl<'a> Namespace<'a> {
+    /// Whether something of GSP-RM instance `generation` still exists.
+    fn is_current(&self, generation: u32) -> bool {
+        self.services.gsp.rpc.generation() == generation
+    }
+
+    fn alloc(&self, parent: u32, handle: u32, class: u32, params: &[u8]) -> Result {
+        let s = self.services;
+        rm::alloc(
+            &s.gsp.rpc,
+            s.bar,
+            s.dev,
+            (self.rm.client, parent, handle, class),
+            params,
+        )
+    }
+
+    fn control(&self, target: u32, cmd: u32, params: &[u8]) -> Result<KVec<u8>> {
+        let s = self.services;
+        rm::control(
+            &s.gsp.rpc,
+            s.bar,
+            s.dev,
+            (self.rm.client, target),
+            cmd,
+            params,
+        )
+    }
+
+    fn free(&self, handle: u32) {
+        let s = self.services;
+        // RM logged the reason; nothing more a destructor can do.
+        let _ = rm::free(&s.gsp.rpc, s.bar, s.dev, self.rm.client, handle);
+    }
+
+    /// Binds event object `handle` to `notifier` on the subdevice
+    /// (nouveau r535 `device.c`).
+    fn alloc_event_object(&self, handle: u32, notifier: u32) -> Result {
+        let params = Nv0005AllocParameters {
+            h_parent_client: self.rm.client,
+            h_class: class::NV01_EVENT_KERNEL_CALLBACK_EX,
+            notify_index: class::NV01_EVENT_CLIENT_RM | notifier,
+            ..Nv0005AllocParameters::ZERO
+        };
+        let mut buf = [0u8; Nv0005AllocParameters::SIZE];
+        params.encode(&mut buf).ok_or(EINVAL)?;
+        self.alloc(
+            self.rm.subdevice,
+            handle,
+            class::NV01_EVENT_KERNEL_CALLBACK_EX,
+            &buf,
+        )
+    }
+
+    /// Turns repeated notification of `notifier` on or off.
+    fn set_notification(&self, notifier: u32, on: bool) -> Result {
+        let params = Nv2080CtrlEventSetNotificationParams {
+            event: notifier,
+            action: if on {
+                class::NV2080_CTRL_EVENT_SET_NOTIFICATION_ACTION_REPEAT
+            } else {
+                class::NV2080_CTRL_EVENT_SET_NOTIFICATION_ACTION_DISABLE
+            },
+            ..Nv2080CtrlEventSetNotificationParams::ZERO
+        };
+        let mut buf = [0u8; Nv2080CtrlEventSetNotificationParams::SIZE];
+        params.encode(&mut buf).ok_or(EINVAL)?;
+        self.control(
+            self.rm.subdevice,
+            class::NV2080_CTRL_CMD_EVENT_SET_NOTIFICATION,
+            &buf,
+        )
+        .map(|_| ())
+    }
+
+    /// Re-creates the namespace in GSP-RM instance `generation`, just
+    /// booted by a recovery: the RM client, device and subdevice, the
+    /// notifier event objects and their notification.
+    pub(crate) fn reopen(&self, services: &Services<'_>, generation: u32) -> Result {
+        let s = services;
+        enumerate::alloc_namespace(&s.gsp.rpc, s.bar, s.dev, self.rm)?;
+        let mut n = self.notifiers.lock();
+        for o in n.objects.iter_mut() {
+            self.alloc_event_object(o.handle, o.notifier)?;
+            o.generation = generation;
+        }
+        for &(notifier, count) in n.counts.iter() {
+            if count > 0 {
+                self.set_notification(notifier, true)?;
+            }
+        }
+        self.generation.store(generation, Relaxed);
+        Ok(())
     }
 }
 
 impl<'a> Gpu<'a> {
     pub(super) fn open(kind: ClientKind, services: &'a Services<'a>) -> Result<Gpu<'a>> {
+        let (_pass, generation) = services.enter()?;
         let rm = services.open_namespace()?;
         let ns = try_pin_init!(Namespace {
             services,
             kind,
             rm,
             next_object: Atomic::new(0),
-            notifiers <- new_mutex!(KVec::new()),
+            generation: Atomic::new(generation),
+            notifiers <- new_mutex!(Notifiers {
+                counts: KVec::new(),
+                objects: KVec::new(),
+            }),
         });
-        match Arc::pin_init(ns, GFP_KERNEL) {
-            Ok(inner) => Ok(Gpu { inner }),
+        let inner = match Arc::pin_init(ns, GFP_KERNEL) {
+            Ok(inner) => inner,
             Err(e) => {
                 // Never initialized, so not dropped: free the RM client here.
                 let _ = services.close_namespace(rm.client);
-                Err(e)
+                return Err(e);
             }
-        }
+        };
+        // On failure the namespace's drop frees (or forgets) it.
+        services.add_namespace(&inner, generation)?;
+        Ok(Gpu { inner })
     }
 
     pub(super) fn services(&self) -> &'a Services<'a> {
@@ -139,6 +275,11 @@ impl<'a> Gpu<'a> {
 
     /// Allocates an RM object of `class` under `parent` with the class's
     /// allocation parameters `params`; the core picks its handle.
+    ///
+    /// # Errors
+    ///
+    /// RM's refusal as an errno; `EAGAIN` while the GPU is being reset,
+    /// `ENODEV` once it is unusable.
     #[inline(never)]
     pub fn alloc_object(
         &self,
@@ -147,32 +288,25 @@ impl<'a> Gpu<'a> {
         params: &[u8],
     ) -> Result<RmObject<'a>> {
         let ns = &*self.inner;
-        let handle = OBJECT_HANDLE_BASE | (ns.next_object.fetch_add(1, Relaxed) & 0xff_ffff);
-        let parent = self.parent_handle(parent);
-        let s = ns.services;
-        rm::alloc(
-            &s.gsp.rpc,
-            s.bar,
-            s.dev,
-            (ns.rm.client, parent, handle, class),
-            params,
-        )?;
-        Ok(RmObject::new(self.clone(), handle, class))
+        let (_pass, generation) = ns.services.enter()?;
+        let handle = self.new_handle();
+        ns.alloc(self.parent_handle(parent), handle, class, params)?;
+        Ok(RmObject::new(self.clone(), handle, class, generation))
+    }
+
+    fn new_handle(&self) -> u32 {
+        OBJECT_HANDLE_BASE | (self.inner.next_object.fetch_add(1, Relaxed) & 0xff_ffff)
     }
 
     /// Runs RM control `cmd` on `target` with `params`; returns what RM
     /// wrote back (the same size).
+    ///
+    /// # Errors
+    ///
+    /// As [`Gpu::alloc_object`].
     #[inline(never)]
     pub fn control(&self, target: RmParent<'_>, cmd: u32, params: &[u8]) -> Result<KVec<u8>> {
-        let s = self.inner.services;
-        rm::control(
-            &s.gsp.rpc,
-            s.bar,
-            s.dev,
-            (self.inner.rm.client, self.parent_handle(target)),
-            cmd,
-            params,
-        )
+        self.inner.control(self.parent_handle(target), cmd, params)
     }
 
     fn parent_handle(&self, p: RmParent<'_>) -> u32 {
@@ -205,7 +339,8 @@ impl<'a> Gpu<'a> {
     /// Subscribes `handler` to notifier `notifier` (`NV2080_NOTIFIERS_*`,
     /// below 197) of the GPU: the core binds an RM event object to the
     /// subdevice and has GSP-RM notify it every time (nouveau r535
-    /// `device.c`), until the handle's last subscription to it goes.
+    /// `device.c`), until the handle's last subscription to it goes. A
+    /// GPU reset does not end it.
     #[inline(never)]
     pub fn subscribe_notifier(
         &self,
@@ -215,91 +350,128 @@ impl<'a> Gpu<'a> {
         if notifier >= NOTIFIERS {
             return Err(EINVAL);
         }
-        let params = Nv0005AllocParameters {
-            h_parent_client: self.inner.rm.client,
-            h_class: class::NV01_EVENT_KERNEL_CALLBACK_EX,
-            notify_index: class::NV01_EVENT_CLIENT_RM | notifier,
-            ..Nv0005AllocParameters::ZERO
-        };
-        let mut buf = [0u8; Nv0005AllocParameters::SIZE];
-        params.encode(&mut buf).ok_or(EINVAL)?;
-        let object = self.alloc_object(
-            RmParent::Subdevice,
-            class::NV01_EVENT_KERNEL_CALLBACK_EX,
-            &buf,
-        )?;
+        let ns = &*self.inner;
+        let (_pass, generation) = ns.services.enter()?;
+        let handle = self.new_handle();
+        ns.alloc_event_object(handle, notifier)?;
         // Registered before GSP-RM starts notifying, so nothing is missed.
         let filter = Filter {
             kinds: EventKinds::of(&[EventKind::Notify]),
-            client: self.inner.rm.client,
-            object: Some(object.handle()),
+            client: ns.rm.client,
+            object: Some(handle),
         };
-        let sub = self.services().gsp.rpc.events.subscribe(filter, handler)?;
-        let mut counts = self.inner.notifiers.lock();
-        let first = match counts.iter_mut().find(|(n, _)| *n == notifier) {
+        let sub = match self.services().gsp.rpc.events.subscribe(filter, handler) {
+            Ok(sub) => sub,
+            Err(e) => {
+                if ns.is_current(generation) {
+                    ns.free(handle);
+                }
+                return Err(e);
+            }
+        };
+        let mut n = ns.notifiers.lock();
+        // Recorded under the lock a recovery takes: recorded in time to be
+        // re-created, or refused as lost.
+        let recorded = if ns.is_current(generation) {
+            n.objects
+                .push(
+                    EventObject {
+                        handle,
+                        notifier,
+                        generation,
+                    },
+                    GFP_KERNEL,
+                )
+                .map_err(Error::from)
+        } else {
+            Err(EAGAIN)
+        };
+        if let Err(e) = recorded {
+            drop(n);
+            self.services().gsp.rpc.events.unsubscribe(&sub);
+            if ns.is_current(generation) {
+                ns.free(handle);
+            }
+            return Err(e);
+        }
+        let first = match n.counts.iter_mut().find(|(m, _)| *m == notifier) {
             Some((_, c)) => {
                 *c += 1;
                 false
             }
             None => {
-                if let Err(e) = counts.push((notifier, 1), GFP_KERNEL) {
-                    drop(counts);
+                if let Err(e) = n.counts.push((notifier, 1), GFP_KERNEL) {
+                    // Dropping the subscription would miscount: undo here.
+                    let _ = n.objects.pop();
+                    drop(n);
                     self.services().gsp.rpc.events.unsubscribe(&sub);
+                    if ns.is_current(generation) {
+                        ns.free(handle);
+                    }
                     return Err(e.into());
                 }
                 true
             }
         };
         // From here on, dropping the subscription gives its count back.
-        let subscription = Subscription::new(self, sub, Some((object, notifier)));
+        let subscription = Subscription::new(self, sub, Some((handle, notifier)));
         let enabled = if first {
-            self.set_notification(notifier, true)
+            ns.set_notification(notifier, true)
         } else {
             Ok(())
         };
-        drop(counts);
+        drop(n);
         enabled.map(|()| subscription)
     }
 
-    /// Gives back one subscription's count of `notifier`; the last one
-    /// turns GSP-RM's notification off.
-    pub(super) fn put_notifier(&self, notifier: u32) {
-        let mut counts = self.inner.notifiers.lock();
-        let Some(i) = counts.iter().position(|(n, _)| *n == notifier) else {
+    /// Ends a notifier subscription: gives back its count of `notifier`
+    /// (the last one turns GSP-RM's notification off) and frees its event
+    /// object `handle`, unless both went with a lost GSP-RM.
+    pub(super) fn put_notifier(&self, handle: u32, notifier: u32) {
+        let ns = &*self.inner;
+        let mut n = ns.notifiers.lock();
+        let Some(i) = n.objects.iter().position(|o| o.handle == handle) else {
             return;
         };
-        counts[i].1 -= 1;
-        if counts[i].1 == 0 {
-            let _ = counts.remove(i);
-            // Failure is logged; the event objects go away regardless.
-            let _ = self.set_notification(notifier, false);
+        let live = n
+            .objects
+            .remove(i)
+            .is_ok_and(|o| ns.is_current(o.generation));
+        if let Some(i) = n.counts.iter().position(|(m, _)| *m == notifier) {
+            n.counts[i].1 -= 1;
+            if n.counts[i].1 == 0 {
+                let _ = n.counts.remove(i);
+                if live {
+                    // Failure is logged; the event object goes regardless.
+                    let _ = ns.set_notification(notifier, false);
+                }
+            }
+        }
+        drop(n);
+        if live {
+            ns.free(handle);
         }
     }
 
-    /// Turns repeated notification of `notifier` on or off.
-    pub(super) fn set_notification(&self, notifier: u32, on: bool) -> Result {
-        let params = Nv2080CtrlEventSetNotificationParams {
-            event: notifier,
-            action: if on {
-                class::NV2080_CTRL_EVENT_SET_NOTIFICATION_ACTION_REPEAT
-            } else {
-                class::NV2080_CTRL_EVENT_SET_NOTIFICATION_ACTION_DISABLE
-            },
-            ..Nv2080CtrlEventSetNotificationParams::ZERO
-        };
-        let mut buf = [0u8; Nv2080CtrlEventSetNotificationParams::SIZE];
-        params.encode(&mut buf).ok_or(EINVAL)?;
-        self.control(
-            RmParent::Subdevice,
-            class::NV2080_CTRL_CMD_EVENT_SET_NOTIFICATION,
-            &buf,
-        )
-        .map(|_| ())
+    /// Frees RM object `handle` made in GSP-RM instance `generation`,
+    /// unless it went with a lost GSP-RM.
+    pub(super) fn free_object(&self, handle: u32, generation: u32) {
+        if self.is_current(generation) {
+            self.inner.free(handle);
+        }
     }
 
-    pub(super) fn free_object(&self, handle: u32) {
-        let s = self.inner.services;
-        // RM logged the reason; nothing more a destructor can do.
-        let _ = rm::free(&s.gsp.rpc, s.bar, s.dev, self.inner.rm.client, handle);
+    /// Whether something made in GSP-RM instance `generation` still
+    /// exists.
+    pub(super) fn is_current(&self, generation: u32) -> bool {
+        self.inner.is_current(generation)
+    }
+
+    /// Registers `handler` for GPU resets: the core calls it before it
+    /// resets the GPU after GSP-RM was lost, and after it booted GSP-RM
+    /// again, until the returned registration is dropped.
+    #[inline(never)]
+    pub fn on_reset(&self, handler: KBox<dyn ResetHandler>) -> Result<ResetNotifier<'a>> {
+        ResetNotifier::new(self.services(), self.client_kind(), handler)
     }
 }

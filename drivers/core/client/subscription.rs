@@ -4,10 +4,7 @@
 
 use kernel::sync::Arc;
 
-use super::{
-    Gpu,
-    RmObject, //
-};
+use super::Gpu;
 use crate::events::Subscriber;
 
 /// Delivery of the events a client subscribed to, until dropped. Dropping
@@ -17,16 +14,16 @@ use crate::events::Subscriber;
 pub struct Subscription<'g> {
     gpu: Gpu<'g>,
     sub: Arc<Subscriber>,
-    /// The RM event object of a notifier subscription; freed after
-    /// notification is turned off.
-    event_object: Option<(RmObject<'g>, u32)>,
+    /// The RM event object and notifier of a notifier subscription; freed
+    /// after notification is turned off.
+    event_object: Option<(u32, u32)>,
 }
 
 impl<'g> Subscription<'g> {
     pub(super) fn new(
         gpu: &Gpu<'g>,
         sub: Arc<Subscriber>,
-        event_object: Option<(RmObject<'g>, u32)>,
+        event_object: Option<(u32, u32)>,
     ) -> Self {
         Subscription {
             gpu: gpu.clone(),
@@ -38,10 +35,9 @@ impl<'g> Subscription<'g> {
 
 impl Drop for Subscription<'_> {
     fn drop(&mut self) {
-        if let Some((_, notifier)) = &self.event_object {
-            self.gpu.put_notifier(*notifier);
+        if let Some((handle, notifier)) = self.event_object.take() {
+            self.gpu.put_notifier(handle, notifier);
         }
-        drop(self.event_object.take());
         self.gpu.services().gsp.rpc.events.unsubscribe(&self.sub);
     }
 }

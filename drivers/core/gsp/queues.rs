@@ -103,15 +103,34 @@ impl Queues {
     /// header.
     pub(crate) fn new(dev: &device::Device<device::Bound>) -> Result<Self> {
         let mem = Coherent::<u8>::zeroed_slice(dev, SHARED_REGION_SIZE, GFP_KERNEL)?;
-        let base = mem.dma_address();
+        let q = Self { mem };
+        q.format()?;
+        Ok(q)
+    }
+
+    /// Writes the page table and the command queue header into the
+    /// (zeroed) region.
+    fn format(&self) -> Result {
+        let base = self.mem.dma_address();
         for i in 0..PTE_COUNT as usize {
             let pte = base + (i * GSP_PAGE_SIZE) as u64;
-            write_bytes(&mem, i * 8, &pte.to_le_bytes())?;
+            write_bytes(&self.mem, i * 8, &pte.to_le_bytes())?;
         }
         let mut hdr = [0u8; MsgqTxHeader::SIZE];
         MsgqTxHeader::new_cmdq().encode(&mut hdr).ok_or(EINVAL)?;
-        write_bytes(&mem, CMD_QUEUE_OFFSET, &hdr)?;
-        Ok(Self { mem })
+        write_bytes(&self.mem, CMD_QUEUE_OFFSET, &hdr)
+    }
+
+    /// Puts the region back as [`Self::new`] made it, both queues empty,
+    /// for a GSP-RM booted again after a crash. GSP-RM must not be
+    /// running, and the caller holds both directions' locks.
+    pub(crate) fn reset(&self) -> Result {
+        let zeros = [0u8; 256];
+        for off in (0..SHARED_REGION_SIZE).step_by(zeros.len()) {
+            let len = zeros.len().min(SHARED_REGION_SIZE - off);
+            write_bytes(&self.mem, off, &zeros[..len])?;
+        }
+        self.format()
     }
 
     /// Bus address of the region (`sharedMemPhysAddr`).

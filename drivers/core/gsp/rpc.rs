@@ -37,9 +37,12 @@ use kernel::{
     },
 };
 
-use super::queues::{
-    PopError,
-    Queues, //
+use super::{
+    gate::Gate,
+    queues::{
+        PopError,
+        Queues, //
+    },
 };
 use crate::{
     driver::Bar0,
@@ -170,6 +173,19 @@ pub(crate) struct Rpc {
     /// Where the events clients may subscribe to go.
     #[pin]
     pub(crate) events: Dispatcher,
+    /// Who may call: everyone, only the recovery, or nobody.
+    #[pin]
+    pub(crate) gate: Gate,
+    /// What to do when GSP-RM is lost: queue the core's recovery (none
+    /// while booting at probe, unloading, or with recovery turned off).
+    #[pin]
+    recovery: Mutex<Option<crate::recovery::Trigger>>,
+    /// When GSP-RM was last found lost.
+    #[pin]
+    lost_at: Mutex<Instant<Monotonic>>,
+    /// Counts the GSP-RM instances: bumped when one is lost, so RM handles
+    /// from before can be told from current ones.
+    generation: Atomic<u32>,
     /// Why GSP-RM is gone ([`Lost`]), 0 while it answers.
     lost: Atomic<u32>,
     /// GSP-RM finished its init and is not being unloaded: only then does
@@ -251,6 +267,10 @@ impl Rpc {
             pending <- new_mutex!(Pending { waiters: KVec::new(), events: 0, sequencer: None }),
             wake <- new_condvar!(),
             events <- Dispatcher::new(),
+            gate <- Gate::new(),
+            recovery <- new_mutex!(None),
+            lost_at <- new_mutex!(Instant::<Monotonic>::now()),
+            generation: Atomic::new(0),
             lost: Atomic::new(0),
             running: Atomic::new(false),
             timeouts_in_a_row: Atomic::new(0),
@@ -279,26 +299,89 @@ impl Rpc {
         }
     }
 
-    /// Marks GSP-RM gone (once; said in one log line) and fails every call
-    /// in flight.
+    /// Marks GSP-RM gone (once per instance; said in one log line), fails
+    /// every call in flight and starts the core's recovery if it has one.
     pub(crate) fn lose(&self, why: Lost, mailbox0: u32) {
         if self.lost.cmpxchg(0, why as u32, Relaxed).is_err() {
             return;
         }
+        *self.lost_at.lock() = Instant::<Monotonic>::now();
+        self.generation.fetch_add(1, Relaxed);
+        let recovery = self.recovery.lock();
+        let then = if recovery.is_some() {
+            "resetting the GPU"
+        } else {
+            "the GPU is unusable until it is bound again"
+        };
         match why {
             Lost::Crashed => dev_err!(
                 self.dev,
-                "GSP-RM crashed (its core halted, MAILBOX0 {:#x}): the GPU is unusable until it is bound again\n",
-                mailbox0
+                "GSP-RM crashed (its core halted, MAILBOX0 {:#x}): {}\n",
+                mailbox0,
+                then
             ),
             Lost::Hung => dev_err!(
                 self.dev,
-                "GSP-RM hung ({} calls in a row timed out): the GPU is unusable until it is bound again\n",
-                HANG_TIMEOUTS
+                "GSP-RM hung ({} calls in a row timed out): {}\n",
+                HANG_TIMEOUTS,
+                then
             ),
         }
-        let _guard = self.pending.lock();
-        self.wake.notify_all();
+        {
+            let _guard = self.pending.lock();
+            self.wake.notify_all();
+        }
+        // A loss during a recovery's own boot is that recovery's to handle.
+        if let Some(trigger) = recovery.as_ref() {
+            if self.gate.begin_recovery() {
+                trigger.fire();
+            }
+        }
+    }
+
+    /// Installs (or, with `None`, removes) what a loss triggers; returns
+    /// the previous one, to be dropped outside the lock.
+    pub(crate) fn set_recovery(
+        &self,
+        trigger: Option<crate::recovery::Trigger>,
+    ) -> Option<crate::recovery::Trigger> {
+        core::mem::replace(&mut *self.recovery.lock(), trigger)
+    }
+
+    /// When GSP-RM was last found lost.
+    pub(crate) fn lost_at(&self) -> Instant<Monotonic> {
+        *self.lost_at.lock()
+    }
+
+    /// The current GSP-RM instance's number (see [`Self::lose`]).
+    pub(crate) fn generation(&self) -> u32 {
+        self.generation.load(Relaxed)
+    }
+
+    /// Empties both queues and forgets every call, event and sequence
+    /// number of the lost GSP-RM, for the next one to boot on. Only the
+    /// recovering task calls this, with the GSP stopped and no other call
+    /// in flight ([`Gate::quiesce`]).
+    pub(crate) fn reset(&self) -> Result {
+        let mut tx = self.tx.lock();
+        let mut rx = self.rx.lock();
+        self.set_running(false);
+        self.queues.reset()?;
+        *tx = Tx {
+            write: 0,
+            seq_num: 0,
+            sequence: 1,
+        };
+        rx.read = 0;
+        rx.split = None;
+        rx.seq_num = None;
+        let mut pending = self.pending.lock();
+        pending.waiters.clear();
+        pending.events = 0;
+        pending.sequencer = None;
+        self.timeouts_in_a_row.store(0, Relaxed);
+        self.lost.store(0, Relaxed);
+        Ok(())
     }
 
     /// After a call timed out: GSP-RM crashed if its core halted; hung if
@@ -341,6 +424,9 @@ impl Rpc {
         let pages = len.div_ceil(crate::proto::gsp::queue::GSP_PAGE_SIZE) as u32;
         let start = Instant::<Monotonic>::now();
         while self.queues.cmd_space(tx.write)? < pages {
+            if self.is_lost() {
+                return Err(ENODEV);
+            }
             if start.elapsed() > QUEUE_SPACE_TIMEOUT {
                 dev_err!(
                     self.dev,
@@ -377,6 +463,10 @@ impl Rpc {
             return Err(E2BIG);
         }
         let mut tx = self.tx.lock();
+        // Lost while this waited for the lock: the queue is no one's.
+        if self.is_lost() {
+            return Err(ENODEV);
+        }
         let sequence = tx.sequence;
         tx.sequence = tx.sequence.wrapping_add(1).max(1);
         if waiter {
@@ -416,14 +506,17 @@ impl Rpc {
         Ok(sequence)
     }
 
-    /// Sends a command that has no reply; `ENODEV` once GSP-RM is lost.
+    /// Sends a command that has no reply; `ENODEV` once GSP-RM is lost,
+    /// `EAGAIN` while the core recovers it.
     pub(crate) fn send_no_wait(&self, bar: Bar0<'_>, function: Function, payload: &[u8]) -> Result {
+        let _pass = self.gate.enter()?;
         self.send(bar, function as u32, payload, false).map(|_| ())
     }
 
     /// Calls `function` and waits for its reply.
     pub(crate) fn call(&self, bar: Bar0<'_>, function: Function, payload: &[u8]) -> Result<Reply> {
         let start = Instant::<Monotonic>::now();
+        let _pass = self.gate.enter()?;
         if self.is_lost() {
             return Err(ENODEV);
         }

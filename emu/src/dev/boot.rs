@@ -153,6 +153,8 @@ pub struct Boot {
     libos_addr: u64,
     /// FWSEC-SB ran since the last FWSEC-FRTS or booter_load.
     sb_ran: bool,
+    /// GSP-RM boots so far.
+    boots: u32,
 }
 
 impl Boot {
@@ -168,6 +170,7 @@ impl Boot {
             rm_suspended: false,
             libos_addr: 0,
             sb_ran: false,
+            boots: 0,
         }
     }
 
@@ -420,7 +423,12 @@ impl Boot {
             h.bar0.sec2.mailbox[0] = 0;
             return Ok(());
         }
-        let rm = GspRm::start(mem.clone(), hw.clone(), args, self.config.clone())
+        self.boots += 1;
+        let config = RmConfig {
+            boot: self.boots,
+            ..self.config.clone()
+        };
+        let rm = GspRm::start(mem.clone(), hw.clone(), args, config)
             .map_err(|e| Failure::BadLibosArgs(format!("GSP-RM cannot start: {e}")))?;
         self.rm = Some(rm);
         self.rm_suspended = false;

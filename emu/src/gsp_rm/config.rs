@@ -58,6 +58,8 @@ pub struct RmConfig {
     pub event_burst: Option<super::bursts::BurstConfig>,
     /// Armed faults.
     pub faults: Vec<super::faults::Fault>,
+    /// Which boot of GSP-RM on the device this is (1 is the first).
+    pub boot: u32,
 }
 
 impl Default for RmConfig {
@@ -73,6 +75,7 @@ impl Default for RmConfig {
             channels: 2048,
             event_burst: None,
             faults: Vec::new(),
+            boot: 1,
         }
     }
 }

@@ -5,8 +5,11 @@
 //! faults (fwsec-frts, booter-load, no-riscv-start, no-init-done,
 //! bad-sequencer, resume-fail, static-info-error) hit the next boots, one
 //! step of the chain each. `gsp-crash` and `gsp-hang` strike instead of the
-//! reply to a NULL control, i.e. under RPC load; `mmu-fault` hits the next
-//! channel object.
+//! reply to a NULL control, i.e. under RPC load; `gsp-crash-boot` during
+//! GSP-RM's init, `gsp-crash-idle` once GSP-RM has had nothing to do for two
+//! seconds; `mmu-fault` hits the next channel object. `KIND@N` holds a
+//! fault that strikes GSP-RM back until its Nth boot (1 is the first), so
+//! that it hits a boot after a recovery.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -52,6 +55,10 @@ pub enum FaultKind {
     GspCrash,
     /// GSP-RM stops answering anything, its core still running.
     GspHang,
+    /// GSP-RM crashes during its init, before GSP_INIT_DONE.
+    GspCrashBoot,
+    /// GSP-RM crashes while idle: two seconds after its last command.
+    GspCrashIdle,
 }
 
 /// MAILBOX0 of a crashed GSP-RM (the model's; real crash reports go
@@ -78,6 +85,8 @@ pub const NAMES: &[(&str, FaultKind)] = &[
     ("mmu-fault", FaultKind::MmuFault),
     ("gsp-crash", FaultKind::GspCrash),
     ("gsp-hang", FaultKind::GspHang),
+    ("gsp-crash-boot", FaultKind::GspCrashBoot),
+    ("gsp-crash-idle", FaultKind::GspCrashIdle),
 ];
 
 /// A fault and how many more times it fires; shared by every GSP-RM
@@ -87,11 +96,13 @@ pub struct Fault {
     /// What goes wrong.
     pub kind: FaultKind,
     left: Arc<AtomicU32>,
+    /// The first GSP-RM boot (1-based) it may strike.
+    from_boot: u32,
 }
 
 impl PartialEq for Fault {
     fn eq(&self, other: &Self) -> bool {
-        self.kind == other.kind && self.left() == other.left()
+        self.kind == other.kind && self.left() == other.left() && self.from_boot == other.from_boot
     }
 }
 
@@ -103,17 +114,25 @@ impl Fault {
         Fault {
             kind,
             left: Arc::new(AtomicU32::new(count)),
+            from_boot: 1,
         }
     }
 
-    /// Parses `KIND[:COUNT]`.
+    /// Parses `KIND[@BOOT][:COUNT]`.
     pub fn parse(s: &str) -> Option<Fault> {
         let (name, count) = match s.split_once(':') {
             Some((n, c)) => (n, c.parse().ok().filter(|&c| c > 0)?),
             None => (s, 1),
         };
+        let (name, from_boot) = match name.split_once('@') {
+            Some((n, b)) => (n, b.parse().ok().filter(|&b| b > 0)?),
+            None => (name, 1),
+        };
         let kind = NAMES.iter().find(|(n, _)| *n == name)?.1;
-        Some(Fault::new(kind, count))
+        Some(Fault {
+            from_boot,
+            ..Fault::new(kind, count)
+        })
     }
 
     /// Times it will still fire.
@@ -123,11 +142,20 @@ impl Fault {
 
     /// Whether `kind` fires now; counts it down if so.
     pub fn fires(faults: &[Fault], kind: FaultKind) -> bool {
-        faults.iter().filter(|f| f.kind == kind).any(|f| {
-            f.left
-                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
-                .is_ok()
-        })
+        Fault::fires_at(faults, kind, u32::MAX)
+    }
+
+    /// Whether `kind` fires now in GSP-RM boot `boot`; counts it down if
+    /// so.
+    pub fn fires_at(faults: &[Fault], kind: FaultKind, boot: u32) -> bool {
+        faults
+            .iter()
+            .filter(|f| f.kind == kind && boot >= f.from_boot)
+            .any(|f| {
+                f.left
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                    .is_ok()
+            })
     }
 }
 
@@ -147,5 +175,11 @@ mod tests {
         assert_eq!(Fault::parse("no-reply").map(|f| f.left()), Some(1));
         assert!(Fault::parse("no-reply:0").is_none());
         assert!(Fault::parse("gremlins").is_none());
+        let f = Fault::parse("gsp-crash-boot@2").unwrap();
+        let faults = [f];
+        assert!(!Fault::fires_at(&faults, FaultKind::GspCrashBoot, 1));
+        assert!(Fault::fires_at(&faults, FaultKind::GspCrashBoot, 2));
+        assert!(!Fault::fires_at(&faults, FaultKind::GspCrashBoot, 3));
+        assert!(Fault::parse("gsp-crash@0").is_none());
     }
 }

@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Recovery from a lost GSP-RM (crashed or hung, as `gsp/rpc.rs` detects
+//! it): the core tells every client to prepare, resets the GPU, boots
+//! GSP-RM again, re-creates each open RM namespace under the same handles
+//! (with its notifier event objects and their notification), and tells the
+//! clients it is done so they rebuild what they had in GSP-RM. While this
+//! runs, calls fail with `EAGAIN` (`gsp/gate.rs`). Clients whose rebuild
+//! fails are unbound; if GSP-RM cannot be booted again, every client is
+//! unbound and calls fail with `ENODEV` until the GPU is bound again.
+//!
+//! The reset is the one unbind does after a loss: the GSP falcon is reset,
+//! then FWSEC-SB and booter_unload remove WPR2, which leaves the GPU as
+//! GSP-RM's first boot found it.
+
+use kernel::{
+    new_mutex,
+    prelude::*,
+    sync::{
+        Arc,
+        Mutex, //
+    },
+    time::Delta,
+    workqueue::{
+        impl_has_work,
+        new_work,
+        Work,
+        WorkItem, //
+    },
+};
+
+use crate::{
+    falcon::{
+        gsp::Gsp as GspEngine,
+        Falcon, //
+    },
+    proto::partition::{
+        ClientKind,
+        KINDS, //
+    },
+    services::Services,
+    wq::OwnedQueue,
+};
+
+/// How long the recovery waits for calls in flight at the loss to end.
+// TIMEOUT: after a loss they fail at once; only a sender waiting for
+// queue space (up to two seconds, `rpc.rs`) takes longer.
+const QUIESCE_TIMEOUT: Delta = Delta::from_secs(5);
+
+/// Boots of GSP-RM tried before the GPU is given up (it may crash again
+/// while booting).
+const ATTEMPTS: u32 = 3;
+
+/// What a client does when the GPU is reset under it. Called in process
+/// context from the core's recovery, one client after the other; a
+/// handler must not register or drop reset handlers itself.
+pub trait ResetHandler: Send + Sync {
+    /// GSP-RM was lost: calls fail with `EAGAIN` from now until
+    /// [`Self::done`], and every RM object the client made is gone (its
+    /// VRAM, channel IDs and subscriptions stay). Stop submitting work.
+    fn prepare(&self);
+
+    /// GSP-RM runs again and the client's RM namespace (its RM client,
+    /// device, subdevice and notifier subscriptions) is back under the
+    /// same handles. Rebuild the rest (channels' objects, own RM objects).
+    ///
+    /// # Errors
+    ///
+    /// Any error: the client cannot recover, and the core unbinds it.
+    fn done(&self) -> Result;
+}
+
+/// A registered reset handler.
+pub(crate) struct ResetEntry {
+    kind: ClientKind,
+    handler: KBox<dyn ResetHandler>,
+}
+
+/// The reset handlers of one GPU's clients. The lock is held while
+/// handlers run, so dropping a registration waits for its handler.
+#[pin_data]
+pub(crate) struct Resets {
+    #[pin]
+    entries: Mutex<KVec<Arc<ResetEntry>>>,
+}
+
+impl Resets {
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            entries <- new_mutex!(KVec::new()),
+        })
+    }
+
+    /// Registers `handler` of a client of `kind`.
+    pub(crate) fn add(
+        &self,
+        kind: ClientKind,
+        handler: KBox<dyn ResetHandler>,
+    ) -> Result<Arc<ResetEntry>> {
+        let entry = Arc::new(ResetEntry { kind, handler }, GFP_KERNEL)?;
+        self.entries.lock().push(entry.clone(), GFP_KERNEL)?;
+        Ok(entry)
+    }
+
+    /// Unregisters `entry`, waiting for its handler if it runs.
+    pub(crate) fn remove(&self, entry: &Arc<ResetEntry>) {
+        let mut entries = self.entries.lock();
+        if let Some(i) = entries.iter().position(|e| Arc::ptr_eq(e, entry)) {
+            let _ = entries.remove(i);
+        }
+    }
+
+    fn prepare(&self) {
+        for e in self.entries.lock().iter() {
+            e.handler.prepare();
+        }
+    }
+
+    /// Calls every `done` handler; returns the kinds of the clients whose
+    /// rebuild failed for their own reasons. Errors that mean GSP-RM is
+    /// going away again (`ETIMEDOUT` before a hang is declared, `EAGAIN`,
+    /// `ENODEV`) are no verdict on the client: the next recovery tells it
+    /// again.
+    fn done(&self) -> [bool; KINDS] {
+        let mut failed = [false; KINDS];
+        for e in self.entries.lock().iter() {
+            match e.handler.done() {
+                Err(err) if err != ETIMEDOUT && err != EAGAIN && err != ENODEV => {
+                    failed[e.kind.index()] = true;
+                }
+                _ => {}
+            }
+        }
+        failed
+    }
+}
+
+/// The recovery's work item.
+#[pin_data]
+pub(crate) struct RecoveryWork {
+    #[pin]
+    work: Work<RecoveryWork>,
+    services: *const Services<'static>,
+}
+
+// SAFETY: `services` is only used by `run`, which the owner of the
+// `Trigger` (the services themselves) waits for before they go.
+unsafe impl Send for RecoveryWork {}
+// SAFETY: as above.
+unsafe impl Sync for RecoveryWork {}
+
+impl_has_work! {
+    impl HasWork<Self> for RecoveryWork { self.work }
+}
+
+impl WorkItem for RecoveryWork {
+    type Pointer = Arc<RecoveryWork>;
+
+    fn run(this: Arc<RecoveryWork>) {
+        // SAFETY: the services outlive the trigger's workqueue, which is
+        // destroyed (and so drained) in `Services::drop` before anything
+        // of theirs is freed. The `'static` only erases their lifetime.
+        let services = unsafe { &*this.services };
+        services.recover();
+    }
+}
+
+/// What a lost GSP-RM fires: the recovery, on a workqueue of its own.
+/// Dropping it waits for a recovery in progress.
+pub(crate) struct Trigger {
+    work: Arc<RecoveryWork>,
+    wq: OwnedQueue,
+}
+
+impl Trigger {
+    /// A trigger for the recovery of `services`.
+    ///
+    /// # Safety
+    ///
+    /// The trigger must be dropped before `services` are.
+    pub(crate) unsafe fn new(services: &Services<'_>) -> Result<Self> {
+        let services = core::ptr::from_ref(services).cast::<Services<'static>>();
+        Ok(Self {
+            work: Arc::pin_init(
+                pin_init!(RecoveryWork {
+                    work <- new_work!("nvgsp_core::recovery::RecoveryWork::work"),
+                    services,
+                }),
+                GFP_KERNEL,
+            )?,
+            wq: OwnedQueue::new(c"nvgsp_recovery")?,
+        })
+    }
+
+    /// Queues the recovery (once, if it is queued already).
+    pub(crate) fn fire(&self) {
+        let _ = self.wq.queue().enqueue(self.work.clone());
+    }
+}
+
+impl Services<'_> {
+    /// Recovers from the loss of GSP-RM; runs on the recovery workqueue.
+    fn recover(&self) {
+        let rpc = &self.gsp.rpc;
+        let lost_at = rpc.lost_at();
+        self.resets.prepare();
+        // GSP-RM may be lost again after it booted and before calls go
+        // through: then boot again.
+        let mut generation = None;
+        for _ in 0..ATTEMPTS {
+            if !self.reboot() {
+                break;
+            }
+            let g = rpc.generation();
+            if rpc.gate.open_unless(|| rpc.is_lost()) {
+                generation = Some(g);
+                break;
+            }
+        }
+        let Some(generation) = generation else {
+            rpc.gate.close();
+            if !self.closing() {
+                dev_err!(
+                    self.dev,
+                    "cannot recover GSP-RM: the GPU is unusable until it is bound again; unbinding its clients\n"
+                );
+            }
+            self.unbind_clients([true; KINDS]);
+            return;
+        };
+        let failed = self.resets.done();
+        if rpc.generation() != generation {
+            // Lost again while the clients rebuilt: their failures are
+            // no verdict, and the recovery queued since tells them again.
+            return;
+        }
+        dev_info!(
+            self.dev,
+            "GSP-RM recovered: clients resumed {} ms after the loss\n",
+            lost_at.elapsed().as_millis()
+        );
+        self.recoveries.fetch_add(1, kernel::sync::atomic::Relaxed);
+        self.unbind_clients(failed);
+    }
+
+    /// Resets the GPU and boots GSP-RM again, up to [`ATTEMPTS`] times;
+    /// re-creates the clients' namespaces. Whether GSP-RM runs after.
+    fn reboot(&self) -> bool {
+        let rpc = &self.gsp.rpc;
+        if rpc.gate.quiesce(QUIESCE_TIMEOUT).is_err() {
+            dev_err!(self.dev, "recovery: calls to the lost GSP-RM do not end\n");
+            let _ = self.stop_gsp();
+            return false;
+        }
+        for attempt in 1..=ATTEMPTS {
+            if self.closing() {
+                break;
+            }
+            if let Err(e) = self.stop_gsp() {
+                dev_err!(self.dev, "recovery: cannot reset the GPU: {:?}\n", e);
+                return false;
+            }
+            if rpc.reset().is_err() {
+                return false;
+            }
+            let booted = self
+                .gsp
+                .boot(self.pdev, self.bar, self.spec)
+                .and_then(|(gpu, bundle)| {
+                    *self.running.bundle.lock() = Some(bundle);
+                    if gpu != self.gpu {
+                        dev_err!(
+                            self.dev,
+                            "recovery: GSP-RM came back with another configuration\n"
+                        );
+                        return Err(EIO);
+                    }
+                    self.reopen_namespaces()
+                });
+            match booted {
+                Ok(()) => return true,
+                Err(e) => dev_err!(
+                    self.dev,
+                    "recovery: attempt {} of {} failed: {:?}\n",
+                    attempt,
+                    ATTEMPTS,
+                    e
+                ),
+            }
+        }
+        let _ = self.stop_gsp();
+        false
+    }
+
+    /// Stops what is left of GSP-RM and removes WPR2, as unbind does after
+    /// a loss.
+    fn stop_gsp(&self) -> Result {
+        self.gsp.rpc.set_running(false);
+        Falcon::<GspEngine>::new(self.dev, self.bar).reset()?;
+        match self.running.bundle.lock().take() {
+            Some(bundle) => bundle.run(self.dev, self.bar),
+            // A failed boot put the GPU back itself.
+            None => Ok(()),
+        }
+    }
+
+    /// Unbinds the clients of the kinds set in `which`.
+    fn unbind_clients(&self, which: [bool; KINDS]) {
+        let mut gone = KVec::new();
+        {
+            let mut clients = self.clients.lock();
+            let mut i = 0;
+            while i < clients.len() {
+                if which[clients[i].0.index()] {
+                    if let Ok(c) = clients.remove(i) {
+                        let _ = gone.push(c, GFP_KERNEL);
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        for (kind, registration) in gone {
+            dev_warn!(self.dev, "unbinding the {} client\n", kind.name());
+            drop(registration);
+        }
+    }
+}

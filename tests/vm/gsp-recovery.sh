@@ -1,0 +1,106 @@
+# GSP recovery on the debug kernel, with two clients (the test client
+# bound as both the DRM and the VFIO client). GSP-RM is lost three times
+# and recovered each time without a rebind:
+#   1. it crashes under both clients' load (emulator --fault gsp-crash, at
+#      a NULL control), and the recovery's first boot crashes too, during
+#      GSP-RM's init (gsp-crash-boot@2): the second attempt boots;
+#   2. it hangs under the same load (gsp-hang@3): three timeouts, then
+#      recovery;
+#   3. it crashes while idle (gsp-crash-idle@4), after the DRM client
+#      subscribed to a notifier (until then the test client's `ping`
+#      keeps it busy).
+# Each client is told prepare and done for each recovery and rebuilds its
+# channel's GPFIFO object in done. The notifier subscription survives: the
+# new GSP-RM, notified again, posts its burst again. During a recovery
+# calls fail with EAGAIN, calls in flight at a crash with ENODEV, calls to
+# the hung GSP-RM time out; after each, everything works. No leak, no
+# KASAN, lockdep or DEBUG_OBJECTS finding.
+. tests/lib.sh
+vm --profile debug --no-load --timeout 580 \
+    --emu --fault --emu gsp-crash --emu --fault --emu gsp-crash-boot@2 \
+    --emu --fault --emu gsp-hang@3 --emu --fault --emu gsp-crash-idle@4 \
+    --emu --event-burst --emu 35:1000 -- bash -c '
+    echo >/sys/kernel/uevent_helper
+    modprobe nvgsp_core
+    insmod "$NVGSP_MODDIR/nvgsp_test.ko"
+    for _ in $(seq 100); do
+        [ -e /sys/bus/auxiliary/devices/nvgsp_core.drm.*/driver ] &&
+            [ -e /sys/bus/auxiliary/devices/nvgsp_core.vfio.*/driver ] && break
+        sleep 0.1
+    done
+    d=$(echo /sys/kernel/debug/nvgsp_core.drm.*/ctl)
+    v=$(echo /sys/kernel/debug/nvgsp_core.vfio.*/ctl)
+    resets() { sed -n "s/^resets: prepare \([0-9]*\) done \([0-9]*\) .*/\1 \2/p" "$1"; }
+    wait_resets() {
+        for _ in $(seq 900); do
+            [ "$(resets $d)" = "$1 $1" ] && [ "$(resets $v)" = "$1 $1" ] && return
+            sleep 0.1
+        done
+    }
+    # Keeps GSP-RM from idling (with calls the faults do not hit) until
+    # the idle crash is due.
+    (while [ ! -e /tmp/idle ]; do echo ping >$d 2>/dev/null; sleep 0.5; done) &
+    events() { sed -n "s/^\(events: [0-9]* errors: [0-9]*\) .*/\1/p" "$1"; }
+    short_load() {
+        echo clear-load >$d && echo clear-load >$v
+        echo "load 10" >$d && echo "load 10" >$v
+        echo "$1: drm $(grep load: $d), vfio $(grep load: $v)"
+    }
+    echo channel-object >$d && echo channel-object >$v
+    # Load from both clients until the two recoveries under it are done.
+    loads=
+    for c in $d $v; do
+        (while [ ! -e /tmp/stop ]; do echo "load 5" >$c; done) &
+        loads="$loads $!"
+    done
+    wait_resets 2
+    touch /tmp/stop
+    wait $loads
+    for c in $d $v; do
+        echo "$(basename $(dirname $c) | cut -d. -f2) $(grep -e resets: -e load: $c | tr "\n" " ")"
+    done
+    short_load "after load"
+    echo "subscribe 35" >$d
+    echo "subscribe: $(grep last: $d)"
+    for _ in $(seq 300); do [ "$(events $d)" = "events: 1000 errors: 0" ] && break; sleep 0.1; done
+    echo "subscribed: $(events $d)"
+    touch /tmp/idle
+    wait_resets 3
+    echo "idle crash: drm $(resets $d), vfio $(resets $v)"
+    for _ in $(seq 300); do [ "$(events $d)" = "events: 2000 errors: 1" ] && break; sleep 0.1; done
+    echo "after idle crash: $(events $d)"
+    short_load "after idle"
+    echo free >$d && echo free >$v
+    rmmod nvgsp_test
+    rmmod nvgsp_core
+    "$NVGSP_TOP/tests/guest/kmemleak"
+'
+expect_ok
+# Two recoveries under load: each client was told prepare and done twice
+# and rebuilt its GPFIFO object (in the first done, the rebuild may meet
+# the hang that follows the first recovery at once). Its errors were only the
+# recoveries': EAGAIN while one ran, ENODEV in flight at the crash,
+# ETIMEDOUT while GSP-RM hung.
+expect_out '^drm resets: prepare 2 done 2 rebuilt [12] load: ok [0-9]+ eagain [1-9][0-9]* enodev [0-9]+ etimedout [0-9]+ other 0 $'
+expect_out '^vfio resets: prepare 2 done 2 rebuilt [12] load: ok [0-9]+ eagain [1-9][0-9]* enodev [0-9]+ etimedout [0-9]+ other 0 $'
+expect_out '^after load: drm load: ok 30 eagain 0 enodev 0 etimedout 0 other 0, vfio load: ok 30 eagain 0 enodev 0 etimedout 0 other 0$'
+# The idle crash: the notifier subscription survived (its numbering
+# restarts with the new GSP-RM's burst: one break), and all works again.
+expect_out '^subscribe: last: ok 0 0$'
+expect_out '^subscribed: events: 1000 errors: 0$'
+expect_out '^idle crash: drm 3 3, vfio 3 3$'
+expect_out '^after idle crash: events: 2000 errors: 1$'
+expect_out '^after idle: drm load: ok 30 eagain 0 enodev 0 etimedout 0 other 0, vfio load: ok 30 eagain 0 enodev 0 etimedout 0 other 0$'
+expect_out '^kmemleak: clean$'
+expect_log_count 'GSP-RM crashed \(its core halted, MAILBOX0 0xbad0dead\): resetting the GPU' 2
+expect_log_count 'GSP-RM hung \(3 calls in a row timed out\): resetting the GPU' 1
+expect_log_count 'GSP-RM halted during its initialization \(MAILBOX0 0xbad0dead\)' 1
+expect_log_count 'recovery: attempt 1 of 3 failed' 1
+# Three recoveries, the first of which may be superseded by the hang if
+# it strikes before the clients finished rebuilding.
+n=$(grep -Ec 'GSP-RM recovered: clients resumed [0-9]+ ms after the loss' "$VM_LOG")
+[ "$n" = 2 ] || [ "$n" = 3 ] || fail "kernel log says 'recovered' $n times, expected 2 or 3"
+expect_log_count 'GSP-RM 570\.144 ready' 4
+# Unbind after the recoveries hands the GPU back as usual.
+expect_log_count 'GSP-RM shut down' 1
+expect_clean_log
