@@ -220,8 +220,8 @@ impl LoadCounts {
         };
         c.fetch_add(1, Relaxed);
         if r.is_err() {
-            // Let the core's recovery have the CPU.
-            kernel::time::delay::fsleep(kernel::time::Delta::from_millis(5));
+            // Back off: let the core's recovery have the CPU.
+            kernel::time::delay::fsleep(kernel::time::Delta::from_millis(20));
         }
     }
 }

@@ -216,12 +216,12 @@ impl Model {
     }
 
     /// `--fault gsp-crash-idle`: crashes once GSP-RM, initialized, has had
-    /// no command for two seconds.
+    /// no command for five seconds.
     fn maybe_crash_idle(&mut self) -> Result<(), QueueError> {
         let idle = self.init_done
             && self.sequencer_deadline.is_none()
             && self.bursts.is_empty()
-            && self.last_command.elapsed() >= Duration::from_secs(2);
+            && self.last_command.elapsed() >= Duration::from_secs(5);
         if idle
             && Fault::fires_at(
                 &self.config.faults,
@@ -406,6 +406,8 @@ impl Model {
     fn finish_init(&mut self) -> Result<(), QueueError> {
         self.event(Function::GspLockdownNotice as u32, &[0])?;
         self.event(Function::GspInitDone as u32, &[])?;
+        // Idle from here, not from the last command before the sequencer.
+        self.last_command = Instant::now();
         info!("GSP-RM: init done ({} MiB VRAM)", self.config.vram >> 20);
         Ok(())
     }

@@ -102,7 +102,7 @@ Fault injection (for tests):
                     static-info-error; or at run time: mmu-fault (the next
                     channel object allocated faults), gsp-crash or gsp-hang
                     (instead of the reply to a NULL control), gsp-crash-boot
-                    (during GSP-RM's init), gsp-crash-idle (after two seconds
+                    (during GSP-RM's init), gsp-crash-idle (after five seconds
                     without commands)
   --boot42 VALUE    identify as the chip whose NV_PMC_BOOT_42 is VALUE (hex)
 ";

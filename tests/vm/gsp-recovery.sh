@@ -30,6 +30,7 @@ vm --profile debug --no-load --timeout 580 \
     done
     d=$(echo /sys/kernel/debug/nvgsp_core.drm.*/ctl)
     v=$(echo /sys/kernel/debug/nvgsp_core.vfio.*/ctl)
+    t() { cut -d" " -f1 /proc/uptime; }
     resets() { sed -n "s/^resets: prepare \([0-9]*\) done \([0-9]*\) .*/\1 \2/p" "$1"; }
     wait_resets() {
         for _ in $(seq 900); do
@@ -54,8 +55,10 @@ vm --profile debug --no-load --timeout 580 \
         loads="$loads $!"
     done
     wait_resets 2
+    echo "t $(t) two recoveries"
     touch /tmp/stop
     wait $loads
+    echo "t $(t) loads stopped"
     for c in $d $v; do
         echo "$(basename $(dirname $c) | cut -d. -f2) $(grep -e resets: -e load: $c | tr "\n" " ")"
     done

@@ -6,7 +6,7 @@
 //! bad-sequencer, resume-fail, static-info-error) hit the next boots, one
 //! step of the chain each. `gsp-crash` and `gsp-hang` strike instead of the
 //! reply to a NULL control, i.e. under RPC load; `gsp-crash-boot` during
-//! GSP-RM's init, `gsp-crash-idle` once GSP-RM has had nothing to do for two
+//! GSP-RM's init, `gsp-crash-idle` once GSP-RM has had nothing to do for five
 //! seconds; `mmu-fault` hits the next channel object. `KIND@N` holds a
 //! fault that strikes GSP-RM back until its Nth boot (1 is the first), so
 //! that it hits a boot after a recovery.
@@ -57,7 +57,7 @@ pub enum FaultKind {
     GspHang,
     /// GSP-RM crashes during its init, before GSP_INIT_DONE.
     GspCrashBoot,
-    /// GSP-RM crashes while idle: two seconds after its last command.
+    /// GSP-RM crashes while idle: five seconds after its last command.
     GspCrashIdle,
 }
 
