@@ -15,14 +15,7 @@ count=100000
 vm --profile debug --no-load --timeout 550 --emu --event-burst --emu "35:$count" \
     --emu --fault --emu mmu-fault -- bash -c '
     count='"$count"'
-    echo >/sys/kernel/uevent_helper
-    modprobe nvgsp_core
-    insmod "$NVGSP_MODDIR/nvgsp_test.ko"
-    for _ in $(seq 100); do
-        [ -e /sys/bus/auxiliary/devices/nvgsp_core.drm.*/driver ] &&
-            [ -e /sys/bus/auxiliary/devices/nvgsp_core.vfio.*/driver ] && break
-        sleep 0.1
-    done
+    "$NVGSP_TOP/tests/guest/test-clients" || exit 1
     d=$(echo /sys/kernel/debug/nvgsp_core.drm.*/ctl)
     v=$(echo /sys/kernel/debug/nvgsp_core.vfio.*/ctl)
     events() { sed -n "s/^events: \([0-9]*\) .*/\1/p" "$1"; }

@@ -10,9 +10,7 @@
 . tests/lib.sh
 vm --no-load --timeout 300 --emu --fault --emu gsp-crash:2 \
     --emu --fault --emu gsp-crash-boot@3:3 -- bash -c '
-    echo >/sys/kernel/uevent_helper
-    modprobe nvgsp_core
-    insmod "$NVGSP_MODDIR/nvgsp_test.ko"
+    "$NVGSP_TOP/tests/guest/test-clients" || exit 1
     pci=$(lspci -D -d 10de: | cut -d" " -f1)
     bound() { [ -e /sys/bus/auxiliary/devices/nvgsp_core.$1.*/driver ] && echo yes || echo no; }
     wait_bound() {
@@ -21,7 +19,6 @@ vm --no-load --timeout 300 --emu --fault --emu gsp-crash:2 \
             sleep 0.1
         done
     }
-    wait_bound yes yes
     d=$(echo /sys/kernel/debug/nvgsp_core.drm.*/ctl)
     v=$(echo /sys/kernel/debug/nvgsp_core.vfio.*/ctl)
     echo fail-reset >$d

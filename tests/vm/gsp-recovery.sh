@@ -20,14 +20,7 @@ vm --profile debug --no-load --timeout 580 \
     --emu --fault --emu gsp-crash --emu --fault --emu gsp-crash-boot@2 \
     --emu --fault --emu gsp-hang@3 --emu --fault --emu gsp-crash-idle@4 \
     --emu --event-burst --emu 35:1000 -- bash -c '
-    echo >/sys/kernel/uevent_helper
-    modprobe nvgsp_core
-    insmod "$NVGSP_MODDIR/nvgsp_test.ko"
-    for _ in $(seq 100); do
-        [ -e /sys/bus/auxiliary/devices/nvgsp_core.drm.*/driver ] &&
-            [ -e /sys/bus/auxiliary/devices/nvgsp_core.vfio.*/driver ] && break
-        sleep 0.1
-    done
+    "$NVGSP_TOP/tests/guest/test-clients" || exit 1
     d=$(echo /sys/kernel/debug/nvgsp_core.drm.*/ctl)
     v=$(echo /sys/kernel/debug/nvgsp_core.vfio.*/ctl)
     t() { cut -d" " -f1 /proc/uptime; }

@@ -9,16 +9,9 @@
 . tests/lib.sh
 vm --profile debug --no-load --timeout 500 --emu --vram --emu 1G --emu --channels --emu 64 -- bash -c '
     # The test client takes both devices: no MODALIAS loading of the real ones.
-    echo >/sys/kernel/uevent_helper
-    modprobe nvgsp_core partition=drm=50%,vfio=50%
-    insmod "$NVGSP_MODDIR/nvgsp_test.ko"
+    "$NVGSP_TOP/tests/guest/test-clients" partition=drm=50%,vfio=50% || exit 1
     pci=$(lspci -D -d 10de: | cut -d" " -f1)
     p=/sys/bus/pci/devices/$pci/partition
-    for _ in $(seq 100); do
-        [ -e /sys/bus/auxiliary/devices/nvgsp_core.drm.*/driver ] &&
-            [ -e /sys/bus/auxiliary/devices/nvgsp_core.vfio.*/driver ] && break
-        sleep 0.1
-    done
     for k in drm vfio; do
         echo "$k bound to $(basename "$(readlink /sys/bus/auxiliary/devices/nvgsp_core.$k.*/driver)")"
     done
