@@ -49,8 +49,10 @@ expect_log() { matches "$1" "$VM_LOG" || fail "kernel log lacks /$1/"; }
 
 # Asserts the kernel log has exactly $2 lines matching /$1/.
 expect_log_count() {
-    local n
-    n=$(grep -Ec -- "$1" "$VM_LOG")
+    local n rc=0
+    # grep -c exits 1 when it counts none: only 2 and up are errors.
+    n=$(grep -Ec -- "$1" "$VM_LOG") || rc=$?
+    [ $rc -le 1 ] || fail "grep error (status $rc) on /$1/"
     [ "$n" = "$2" ] || fail "kernel log has $n lines matching /$1/, expected $2"
 }
 

@@ -9,12 +9,15 @@
 //! fails are unbound; if GSP-RM cannot be booted again, every client is
 //! unbound and calls fail with `ENODEV` until the GPU is bound again.
 //!
-//! The reset is the one unbind does after a loss: the GSP falcon is reset,
-//! then FWSEC-SB and booter_unload remove WPR2, which leaves the GPU as
-//! GSP-RM's first boot found it.
+//! The reset is a reset of the PCI function (the kernel picks the method
+//! the function offers); where there is none, the GSP falcon is reset, and
+//! WPR2, if left, is removed by FWSEC-SB and booter_unload as at unbind.
+//! Either leaves the GPU as GSP-RM's first boot found it.
 
 use kernel::{
-    new_mutex,
+    bindings, device,
+    error::to_result,
+    new_mutex, pci,
     prelude::*,
     sync::{
         Arc,
@@ -34,6 +37,7 @@ use crate::{
         gsp::Gsp as GspEngine,
         Falcon, //
     },
+    gsp::regs,
     proto::partition::{
         ClientKind,
         KINDS, //
@@ -198,6 +202,19 @@ impl Trigger {
     }
 }
 
+/// Resets the PCI function with whatever method it offers (FLR, PM
+/// D3hot to D0, bus reset; the kernel saves and restores its config
+/// space, MSI-X included), without waiting for the device lock.
+fn reset_function(pdev: &pci::Device<device::Bound>) -> Result {
+    let raw = core::ptr::from_ref(pdev)
+        .cast::<bindings::pci_dev>()
+        .cast_mut();
+    // SAFETY: `pci::Device` is a transparent wrapper of the bound, live
+    // `struct pci_dev`; the call takes the device lock itself (trylock:
+    // `EAGAIN` while an unbind holds it, which then waits for this work).
+    to_result(unsafe { bindings::pci_try_reset_function(raw) })
+}
+
 impl Services<'_> {
     /// Recovers from the loss of GSP-RM; runs on the recovery workqueue.
     fn recover(&self) {
@@ -292,12 +309,26 @@ impl Services<'_> {
         false
     }
 
-    /// Stops what is left of GSP-RM and removes WPR2, as unbind does after
-    /// a loss.
+    /// Stops what is left of GSP-RM and leaves the GPU as its first boot
+    /// found it: a reset of the PCI function, or, if the function offers
+    /// none (or its lock is taken: an unbind is under way), a reset of the
+    /// GSP falcon. WPR2, if still there, is removed as unbind does it
+    /// (FWSEC-SB, booter_unload).
     fn stop_gsp(&self) -> Result {
         self.gsp.rpc.set_running(false);
-        Falcon::<GspEngine>::new(self.dev, self.bar).reset()?;
-        match self.running.bundle.lock().take() {
+        let bundle = self.running.bundle.lock().take();
+        if let Err(e) = reset_function(self.pdev) {
+            dev_warn!(
+                self.dev,
+                "recovery: no PCI function reset ({:?}): resetting the GSP instead\n",
+                e
+            );
+            Falcon::<GspEngine>::new(self.dev, self.bar).reset()?;
+        }
+        if regs::wpr2_range(self.bar).is_none() {
+            return Ok(());
+        }
+        match bundle {
             Some(bundle) => bundle.run(self.dev, self.bar),
             // A failed boot put the GPU back itself.
             None => Ok(()),

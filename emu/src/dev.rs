@@ -113,6 +113,17 @@ pub struct Device {
 }
 
 impl Device {
+    /// D3hot to D0 with No_Soft_Reset clear (PCI PM 1.2, 5.4.1): the
+    /// function's internal state is reset, as the kernel's "pm" reset
+    /// method expects (GSP-RM stops, registers and WPR2 return to their
+    /// reset values). The config space, which the kernel restores, and the
+    /// interrupt wiring, which belongs to QEMU's side, stay.
+    fn function_reset(&mut self) {
+        info!("function reset (D3hot to D0)");
+        self.boot.stop();
+        lock(&self.hw).bar0.reset();
+    }
+
     /// A GPU identifying as `chip`, with `vram` bytes of VRAM, booting
     /// GSP-RM as `boot` describes.
     pub fn new(chip: ChipId, vram: u64, boot: boot::Boot, verbose: bool) -> io::Result<Device> {
@@ -253,9 +264,13 @@ impl ServerBackend for Device {
     fn region_write(&mut self, region: u32, offset: u64, data: &[u8]) -> io::Result<()> {
         match region {
             REGION_CONFIG => {
+                let power = self.config.power_state();
                 self.config
                     .write(offset, data)
                     .ok_or_else(|| invalid("config write out of range"))?;
+                if power == 3 && self.config.power_state() == 0 {
+                    self.function_reset();
+                }
                 let mut hw = lock(&self.hw);
                 let was_enabled = hw.msix_enabled;
                 hw.msix_enabled = self.config.msix_enabled();

@@ -41,7 +41,8 @@ impl ConfigSpace {
         c.bytes[0x34] = CAP_PM as u8;
         // Interrupt pin 0: the function offers MSI-X only.
 
-        // Power management, version 3; D0 only.
+        // Power management, version 3: D0 and D3hot (a D3hot to D0
+        // transition resets the function: No_Soft_Reset is clear).
         c.bytes[CAP_PM] = 0x01;
         c.bytes[CAP_PM + 1] = CAP_MSIX as u8;
         c.put16(CAP_PM + 2, 0x0003);
@@ -63,6 +64,11 @@ impl ConfigSpace {
         c.writable[CAP_PM + 4] = 0x03;
         c.writable[CAP_MSIX + 3] = 0xc0;
         c
+    }
+
+    /// The power state PMCSR holds (0 = D0, 3 = D3hot).
+    pub fn power_state(&self) -> u8 {
+        self.bytes[CAP_PM + 4] & 0x03
     }
 
     fn put16(&mut self, off: usize, v: u16) {
@@ -150,6 +156,18 @@ mod tests {
             r32(&c, CAP_MSIX as u64) >> 16,
             u32::from(pci::MSIX_VECTORS - 1)
         );
+    }
+
+    #[test]
+    fn power_state_follows_pmcsr() {
+        let mut c = ConfigSpace::new(256 << 20);
+        assert_eq!(c.power_state(), 0);
+        // No_Soft_Reset (bit 3) is read-only zero: D3hot to D0 resets.
+        c.write(CAP_PM as u64 + 4, &[0x0b, 0]).unwrap();
+        assert_eq!(c.power_state(), 3);
+        assert_eq!(c.bytes[CAP_PM + 4] & 0x08, 0);
+        c.write(CAP_PM as u64 + 4, &[0, 0]).unwrap();
+        assert_eq!(c.power_state(), 0);
     }
 
     #[test]

@@ -94,9 +94,14 @@ expect_log_count 'GSP-RM halted during its initialization \(MAILBOX0 0xbad0dead\
 expect_log_count 'recovery: attempt 1 of 3 failed' 1
 # Three recoveries, the first of which may be superseded by the hang if
 # it strikes before the clients finished rebuilding.
-n=$(grep -Ec 'GSP-RM recovered: clients resumed [0-9]+ ms after the loss' "$VM_LOG")
+n=$(grep -Ec 'GSP-RM recovered: clients resumed [0-9]+ ms after the loss' "$VM_LOG" || true)
 [ "$n" = 2 ] || [ "$n" = 3 ] || fail "kernel log says 'recovered' $n times, expected 2 or 3"
 expect_log_count 'GSP-RM 570\.144 ready' 4
 # Unbind after the recoveries hands the GPU back as usual.
 expect_log_count 'GSP-RM shut down' 1
+# Every reset was a reset of the PCI function (the kernel's "pm" method:
+# D3hot to D0), one before each boot attempt.
+expect_log_count 'no PCI function reset' 0
+n=$(grep -c 'function reset (D3hot to D0)' "$(dirname "$VM_LOG")/emu.log" || true)
+[ "$n" = 4 ] || fail "the emulator saw $n function resets, expected 4"
 expect_clean_log
