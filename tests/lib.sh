@@ -56,6 +56,16 @@ expect_log_count() {
     [ "$n" = "$2" ] || fail "kernel log has $n lines matching /$1/, expected $2"
 }
 
+# Asserts the emulator's log of the last vm call has exactly $2 lines
+# matching /$1/.
+expect_emu_log_count() {
+    local n rc=0 log
+    log="$(dirname "$VM_LOG")/emu.log"
+    n=$(grep -Ec -- "$1" "$log") || rc=$?
+    [ $rc -le 1 ] || fail "grep error (status $rc) on /$1/ in $log"
+    [ "$n" = "$2" ] || fail "emulator log has $n lines matching /$1/, expected $2"
+}
+
 # Asserts the kernel log shows no warning, bug, oops, leak or checker
 # finding.
 expect_clean_log() {
