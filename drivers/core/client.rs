@@ -223,6 +223,10 @@ pub struct Client<'a> {
     services: &'a Services<'a>,
 }
 
+/// How long [`Client::open`] waits for a GPU reset to end: more than the
+/// three boot attempts of a recovery take.
+const OPEN_WAIT_SECS: i64 = 30;
+
 /// The registration-data type tag clients pass to
 /// `auxiliary::Device::registration_data`.
 pub type ClientData = CovariantForLt!(Client<'_>);
@@ -255,8 +259,21 @@ impl<'a> Client<'a> {
     /// Opens a handle on the GPU with an RM namespace of its own (an RM
     /// client with the GPU's device and subdevice). Everything allocated
     /// through the handle is returned when it is dropped.
+    ///
+    /// During a GPU reset it waits, up to 30 s, for the reset to end (a
+    /// client probing then would otherwise fail its probe).
+    ///
+    /// # Errors
+    ///
+    /// `ENODEV` if the GPU was given up, `EAGAIN` if the reset took
+    /// longer, or what GSP-RM answered.
     #[inline(never)]
     pub fn open(&self) -> Result<Gpu<'a>> {
+        self.services
+            .gsp
+            .rpc
+            .gate
+            .wait_open(kernel::time::Delta::from_secs(OPEN_WAIT_SECS))?;
         Gpu::open(self.kind, self.services)
     }
 }

@@ -38,6 +38,7 @@ use crate::proto::gsp::{
         RpcOsErrorLog,
         RpcPostEvent,
         RpcRcTriggered,
+        RpcUcodeLibosPrint,
         ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT, //
     },
 };
@@ -51,10 +52,17 @@ pub enum EventKind {
     Notify = 1 << 0,
     /// A channel error (`RC_TRIGGERED`) on a channel of the client.
     RcError = 1 << 1,
-    /// A GSP-RM error report (`OS_ERROR_LOG`).
+    /// A GSP-RM error report (`OS_ERROR_LOG`): on a channel of the client,
+    /// or GPU-wide.
     GspLog = 1 << 2,
     /// GSP-RM entered or left lockdown (`GSP_LOCKDOWN_NOTICE`).
     Lockdown = 1 << 3,
+    /// A ucode's log buffer GSP-RM forwarded (`UCODE_LIBOS_PRINT`): LibOS
+    /// print records, encoded; GPU-wide.
+    GspPrint = 1 << 4,
+    /// GSP-RM copied MMU faults to the shadow fault buffer
+    /// (`MMU_FAULT_QUEUED`): its reader should look; GPU-wide.
+    FaultQueued = 1 << 5,
 }
 
 /// A set of [`EventKind`]s.
@@ -90,11 +98,12 @@ pub struct Event {
     pub kind: EventKind,
     /// The RM client it concerns (0 for GPU-wide events).
     pub client: u32,
-    /// The RM object it concerns: the event object of a notification, 0
-    /// otherwise.
+    /// The RM object it concerns: the event object of a notification, the
+    /// channel object of a channel error or error report, 0 otherwise.
     pub object: u32,
     /// The notifier (`NV2080_NOTIFIERS_*`), the Xid of an error report or
-    /// of a channel error, 1 when lockdown begins.
+    /// of a channel error, 1 when lockdown begins, the ucode
+    /// (`ucodeEngDesc`) of a print.
     pub code: u32,
     /// `data` of a notification, the channel ID of an error.
     pub data: u32,
@@ -104,7 +113,7 @@ pub struct Event {
 }
 
 impl Event {
-    /// The rest: `eventData`, an error report's text.
+    /// The rest: `eventData`, an error report's text, a print's buffer.
     pub fn payload(&self) -> &[u8] {
         match &self.payload {
             Payload::Inline(n, b) => &b[..usize::from(*n)],
@@ -167,6 +176,14 @@ impl Event {
                     ..Event::with_payload(EventKind::GspLog, e.message())?
                 }
             }
+            Function::UcodeLibosPrint => {
+                let (e, print) = RpcUcodeLibosPrint::parse(payload).map_err(|_| EPROTO)?;
+                Event {
+                    code: e.ucode_eng_desc,
+                    ..Event::with_payload(EventKind::GspPrint, print)?
+                }
+            }
+            Function::MmuFaultQueued => Event::with_payload(EventKind::FaultQueued, &[])?,
             Function::GspLockdownNotice => Event {
                 code: u32::from(*payload.first().ok_or(EPROTO)? != 0),
                 ..Event::with_payload(EventKind::Lockdown, &[])?
@@ -203,10 +220,12 @@ impl Filter {
             EventKind::Notify => {
                 e.client == self.client && self.object.is_none_or(|o| o == e.object)
             }
-            // Attributed to a client by the core before posting; GPU-wide
-            // otherwise.
+            // Attributed to a client by the core before posting.
             EventKind::RcError => e.client == self.client,
-            EventKind::GspLog | EventKind::Lockdown => true,
+            // An error report on a client's channel goes to that client
+            // only; one on no client's channel is GPU-wide.
+            EventKind::GspLog => e.client == 0 || e.client == self.client,
+            EventKind::Lockdown | EventKind::GspPrint | EventKind::FaultQueued => true,
         }
     }
 }
@@ -270,6 +289,8 @@ pub(crate) struct ChannelOwner {
     pub(crate) chid: u32,
     /// The RM client of the owner's namespace.
     pub(crate) client: u32,
+    /// The channel's object in GSP-RM, 0 until it has one.
+    pub(crate) object: u32,
     /// The owner's kind, for log lines.
     pub(crate) kind: crate::proto::partition::ClientKind,
 }
@@ -333,6 +354,13 @@ impl Dispatcher {
         Ok(())
     }
 
+    /// Records that channel `chid` has its object `object` in GSP-RM.
+    pub(crate) fn set_channel_object(&self, chid: u32, object: u32) {
+        if let Some(o) = self.owners.lock().iter_mut().find(|o| o.chid == chid) {
+            o.object = object;
+        }
+    }
+
     /// Forgets the owner of channel `chid`.
     pub(crate) fn disown_channel(&self, chid: u32) {
         let mut owners = self.owners.lock();
@@ -341,10 +369,11 @@ impl Dispatcher {
         }
     }
 
-    /// Attributes a channel error to the client holding its channel:
-    /// sets `e.client` and returns the owner, if any.
+    /// Attributes a channel error or error report to the client holding
+    /// its channel: sets `e.client` and `e.object` and returns the owner,
+    /// if any.
     pub(crate) fn attribute(&self, e: &mut Event) -> Option<ChannelOwner> {
-        if e.kind != EventKind::RcError {
+        if !matches!(e.kind, EventKind::RcError | EventKind::GspLog) {
             return None;
         }
         let owner = self
@@ -355,6 +384,7 @@ impl Dispatcher {
             .copied();
         if let Some(o) = owner {
             e.client = o.client;
+            e.object = o.object;
         }
         owner
     }

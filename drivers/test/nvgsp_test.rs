@@ -14,7 +14,9 @@
 //!   `fill-channels`, `free-vram`, `free-channels`,
 //!   `subscribe NOTIFIER [hold]` (`hold`: the handler holds on to its
 //!   first event until `release`), `release`, `subscribe-errors` (channel
-//!   errors of the client's channels), `unsubscribe` or `free`;
+//!   errors of the client's channels), `subscribe-gsp` (GSP-RM's error
+//!   reports, ucode prints and shadow fault buffer notices), `unsubscribe`
+//!   or `free`;
 //! - write `load N`: N rounds of a NULL control, a 64 KiB VRAM allocation
 //!   and a channel with its GPFIFO object, each freed again, counting
 //!   what succeeded and the errors by errno (without holding the state, so
@@ -22,7 +24,7 @@
 //!   `ping` makes and drops a notifier subscription (RPCs that are not
 //!   NULL controls, which the emulator's faults hit); `fail-reset`: the next reset's
 //!   `done` fails, so the core unbinds this client;
-//! - read the reset notifications (prepare, done, GPFIFO objects rebuilt
+//! - read the client's RM client handle, the reset notifications (prepare, done, GPFIFO objects rebuilt
 //!   in `done`), the load counts, the holdings, the events received (count, numbering errors,
 //!   first and last arrival) and the last command's result: `ok ...` or
 //!   `error ERRNO` (a fill reports how many it got and the errno that
@@ -114,9 +116,10 @@ impl EventHandler for Recorder {
 /// The channel errors the client was told about.
 struct Faults {
     count: Atomic<u64>,
-    /// The last one's Xid, channel and MMU fault address.
+    /// The last one's Xid, channel, channel object and MMU fault address.
     xid: Atomic<u32>,
     chid: Atomic<u32>,
+    object: Atomic<u32>,
     addr: Atomic<u64>,
 }
 
@@ -128,6 +131,7 @@ impl EventHandler for FaultRecorder {
         let f = &self.0;
         f.xid.store(e.code, Relaxed);
         f.chid.store(e.data, Relaxed);
+        f.object.store(e.object, Relaxed);
         let addr = e
             .payload()
             .get(..8)
@@ -135,6 +139,43 @@ impl EventHandler for FaultRecorder {
             .map_or(0, u64::from_le_bytes);
         f.addr.store(addr, Relaxed);
         f.count.fetch_add(1, Relaxed);
+    }
+}
+
+/// What `subscribe-gsp` saw: counts by kind, and the last error report's
+/// Xid and the last print.
+#[pin_data]
+struct GspNotes {
+    logs: Atomic<u64>,
+    log_xid: Atomic<u32>,
+    prints: Atomic<u64>,
+    faults_queued: Atomic<u64>,
+    #[pin]
+    print: Mutex<KVec<u8>>,
+}
+
+/// The handler of `subscribe-gsp`.
+struct GspRecorder(Arc<GspNotes>);
+
+impl EventHandler for GspRecorder {
+    fn event(&self, e: &Event) {
+        let n = &self.0;
+        match e.kind {
+            EventKind::GspLog => {
+                n.log_xid.store(e.code, Relaxed);
+                n.logs.fetch_add(1, Relaxed);
+            }
+            EventKind::GspPrint => {
+                let mut p = n.print.lock();
+                p.clear();
+                let _ = p.extend_from_slice(e.payload(), GFP_KERNEL);
+                n.prints.fetch_add(1, Relaxed);
+            }
+            EventKind::FaultQueued => {
+                n.faults_queued.fetch_add(1, Relaxed);
+            }
+            _ => {}
+        }
     }
 }
 
@@ -243,6 +284,7 @@ struct Held<'b> {
     subscriptions: KVec<Subscription<'b>>,
     counter: Option<Arc<Counter>>,
     faults: Option<Arc<Faults>>,
+    gsp: Option<Arc<GspNotes>>,
     /// The last command's result.
     last: (i64, i64, i32),
 }
@@ -282,6 +324,7 @@ fn errno(e: Error) -> i32 {
 
 fn show(ctl: &Ctl, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
     let state = ctl.state();
+    writeln!(f, "rm_client: {:#x}", state.gpu.rm_client())?;
     let r = &state.resets;
     writeln!(
         f,
@@ -319,11 +362,23 @@ fn show(ctl: &Ctl, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
     if let Some(x) = &held.faults {
         writeln!(
             f,
-            "channel_errors: {} xid: {} chid: {} addr: {:#x}",
+            "channel_errors: {} xid: {} chid: {} object: {:#x} addr: {:#x}",
             x.count.load(Relaxed),
             x.xid.load(Relaxed),
             x.chid.load(Relaxed),
+            x.object.load(Relaxed),
             x.addr.load(Relaxed)
+        )?;
+    }
+    if let Some(n) = &held.gsp {
+        writeln!(
+            f,
+            "gsp: logs {} xid {} prints {} faults_queued {} print: {}",
+            n.logs.load(Relaxed),
+            n.log_xid.load(Relaxed),
+            n.prints.load(Relaxed),
+            n.faults_queued.load(Relaxed),
+            core::str::from_utf8(&n.print.lock()).unwrap_or("(not text)")
         )?;
     }
     match held.last {
@@ -475,6 +530,7 @@ fn command(ctl: &Ctl, r: &mut UserSliceReader) -> Result {
                 count: Atomic::new(0),
                 xid: Atomic::new(0),
                 chid: Atomic::new(0),
+                object: Atomic::new(0),
                 addr: Atomic::new(0),
             };
             let faults = Arc::new(faults, GFP_KERNEL)?;
@@ -483,6 +539,32 @@ fn command(ctl: &Ctl, r: &mut UserSliceReader) -> Result {
                 Ok(s) => {
                     held.subscriptions.push(s, GFP_KERNEL)?;
                     held.faults = Some(faults);
+                    (0, 0, 0)
+                }
+                Err(e) => (-1, 0, errno(e)),
+            }
+        }
+        Some("subscribe-gsp") => {
+            let notes = Arc::pin_init(
+                pin_init!(GspNotes {
+                    logs: Atomic::new(0),
+                    log_xid: Atomic::new(0),
+                    prints: Atomic::new(0),
+                    faults_queued: Atomic::new(0),
+                    print <- new_mutex!(KVec::new()),
+                }),
+                GFP_KERNEL,
+            )?;
+            let handler = KBox::new(GspRecorder(notes.clone()), GFP_KERNEL)?;
+            let kinds = [
+                EventKind::GspLog,
+                EventKind::GspPrint,
+                EventKind::FaultQueued,
+            ];
+            match gpu.subscribe(EventKinds::of(&kinds), handler) {
+                Ok(s) => {
+                    held.subscriptions.push(s, GFP_KERNEL)?;
+                    held.gsp = Some(notes);
                     (0, 0, 0)
                 }
                 Err(e) => (-1, 0, errno(e)),
@@ -599,6 +681,7 @@ impl auxiliary::Driver for NvgspTestDriver {
                     subscriptions: KVec::new(),
                     counter: None,
                     faults: None,
+                    gsp: None,
                     last: (0, 0, 0),
                 }),
             }),

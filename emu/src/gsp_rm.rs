@@ -31,6 +31,7 @@ use std::time::{Duration, Instant};
 
 pub use nvgsp_proto::gsp::libos::LIBOS_INTERRUPT_PROCESSOR_SUSPENDED as LIBOS_SUSPENDED;
 
+use crate::control::Injection;
 use bursts::Burst;
 pub use config::RmConfig;
 use faults::{Fault, FaultKind};
@@ -180,6 +181,10 @@ impl Model {
                 Ok(Wake::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 Ok(Wake::Doorbell) | Err(mpsc::RecvTimeoutError::Timeout) => {}
             }
+            if let Err(e) = self.take_injections() {
+                error!("GSP-RM: {e}; halting");
+                break;
+            }
             if self.hung {
                 continue;
             }
@@ -213,6 +218,102 @@ impl Model {
         hw.bar0.gsp.mailbox[0] = faults::GSP_CRASH_CODE;
         hw.raise_gsp(nvgsp_proto::falcon::IRQ_HALT);
         Err(QueueError::BadHeader("fault injection: GSP-RM crashed"))
+    }
+
+    /// Acts on what the control port queued, once GSP-RM is initialized
+    /// (until then the injections wait). A hung GSP-RM can still crash;
+    /// anything else sent to it is dropped.
+    fn take_injections(&mut self) -> Result<(), QueueError> {
+        if !self.init_done || self.sequencer_deadline.is_some() {
+            return Ok(());
+        }
+        while let Some(i) = self.config.injections.take() {
+            match i {
+                Injection::Crash => return self.crash("on request"),
+                _ if self.hung => warn!("GSP-RM: hung, ignoring {i:?}"),
+                Injection::Hang => {
+                    warn!("GSP-RM: fault injection: hang on request");
+                    self.hung = true;
+                }
+                Injection::RcError {
+                    xid,
+                    client,
+                    object,
+                } => self.rc_error(xid, client, object)?,
+                Injection::PmuPrint(text) => {
+                    use nvgsp_proto::gsp::rpc::event::{RpcUcodeLibosPrint, UCODE_ENG_DESC_PMU};
+                    let hdr = RpcUcodeLibosPrint {
+                        ucode_eng_desc: UCODE_ENG_DESC_PMU,
+                        libos_print_buf_size: 0,
+                    };
+                    let mut buf = vec![0u8; RpcUcodeLibosPrint::SIZE + text.len()];
+                    if let Some(len) = hdr.encode_with(&text, &mut buf) {
+                        info!("GSP-RM: forwarding a PMU print of {} bytes", text.len());
+                        self.event(Function::UcodeLibosPrint as u32, &buf[..len])?;
+                    }
+                }
+                Injection::FaultQueued => {
+                    info!("GSP-RM: MMU faults queued in the shadow buffer");
+                    self.event(Function::MmuFaultQueued as u32, &[])?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A robust-channel error with Xid `xid` on the channel of `object`, as
+    /// GSP-RM reports one: the Xid line (OS_ERROR_LOG), then the recovery
+    /// notice (RC_TRIGGERED); an MMU fault (Xid 31) carries an address that
+    /// names the channel, for the test to check.
+    fn rc_error(&mut self, xid: u32, client: u32, object: u32) -> Result<(), QueueError> {
+        use nvgsp_proto::gsp::rpc::event::{
+            RpcOsErrorLog, OS_ERROR_LOG_STRING_LEN, ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT,
+        };
+        let Some(chid) = self.objects.chid(client, object) else {
+            warn!("GSP-RM: rc-error: client {client:#x} has no channel object {object:#x}");
+            return Ok(());
+        };
+        warn!("GSP-RM: fault injection: Xid {xid} on channel {chid} (object {object:#x})");
+        let mut err_string = [0u8; OS_ERROR_LOG_STRING_LEN];
+        let text = format!("injected Xid {xid} on channel {chid}");
+        err_string[..text.len()].copy_from_slice(text.as_bytes());
+        let log = RpcOsErrorLog {
+            except_type: xid,
+            runlist_id: 0,
+            chid,
+            err_string,
+            preemptive_removal_previous_xid: 0,
+        };
+        let mut buf = vec![0u8; RpcOsErrorLog::SIZE];
+        if log.encode(&mut buf).is_some() {
+            self.event(Function::OsErrorLog as u32, &buf)?;
+        }
+        let addr: u64 = if xid == ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT {
+            0xdead_0000_0000 | u64::from(chid) << 12
+        } else {
+            0
+        };
+        self.rc_triggered(xid, chid, addr)
+    }
+
+    /// Posts RC_TRIGGERED for Xid `xid` on channel `chid`.
+    fn rc_triggered(&mut self, xid: u32, chid: u32, addr: u64) -> Result<(), QueueError> {
+        use nvgsp_proto::gsp::rpc::event::RpcRcTriggered;
+        let rc = RpcRcTriggered {
+            nv2080_engine_type: nvgsp_proto::gsp::class::NV2080_ENGINE_TYPE_GRAPHICS,
+            chid,
+            except_level: 2,
+            except_type: xid,
+            mmu_fault_addr_lo: addr as u32,
+            mmu_fault_addr_hi: (addr >> 32) as u32,
+            mmu_fault_type: if addr != 0 { 2 } else { 0 },
+            ..RpcRcTriggered::ZERO
+        };
+        let mut buf = vec![0u8; RpcRcTriggered::SIZE];
+        let Some(len) = rc.encode_with(&[], &mut buf) else {
+            return Ok(());
+        };
+        self.event(Function::RcTriggered as u32, &buf[..len])
     }
 
     /// `--fault gsp-crash-idle`: crashes once GSP-RM, initialized, has had
@@ -498,7 +599,7 @@ impl Model {
     /// With `--fault mmu-fault` armed, a channel object just allocated
     /// faults at once: GSP-RM reports an MMU fault (Xid 31) on its channel.
     fn channel_fault(&mut self, h_client: u32, h_object: u32) -> Result<(), QueueError> {
-        use nvgsp_proto::gsp::rpc::event::{RpcRcTriggered, ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT};
+        use nvgsp_proto::gsp::rpc::event::ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT;
         let Some(chid) = self.objects.chid(h_client, h_object) else {
             return Ok(());
         };
@@ -508,21 +609,7 @@ impl Model {
         // A fault address that names the channel, for the test to check.
         let addr: u64 = 0xdead_0000_0000 | u64::from(chid) << 12;
         warn!("GSP-RM: fault injection: MMU fault at {addr:#x} on channel {chid}");
-        let rc = RpcRcTriggered {
-            nv2080_engine_type: nvgsp_proto::gsp::class::NV2080_ENGINE_TYPE_GRAPHICS,
-            chid,
-            except_level: 2,
-            except_type: ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT,
-            mmu_fault_addr_lo: addr as u32,
-            mmu_fault_addr_hi: (addr >> 32) as u32,
-            mmu_fault_type: 2,
-            ..RpcRcTriggered::ZERO
-        };
-        let mut buf = vec![0u8; RpcRcTriggered::SIZE];
-        let Some(len) = rc.encode_with(&[], &mut buf) else {
-            return Ok(());
-        };
-        self.event(Function::RcTriggered as u32, &buf[..len])
+        self.rc_triggered(ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT, chid, addr)
     }
 
     /// Starts the configured event burst if `cmd` just enabled repeated

@@ -1,6 +1,7 @@
 //! `nvgsp-emu`: an emulated GSP-era NVIDIA GPU, served to QEMU over
 //! vfio-user (`-device vfio-user-pci,socket=PATH`).
 
+mod control;
 mod dev;
 mod firmware;
 mod gsp_rm;
@@ -87,7 +88,12 @@ fn serve(opts: &options::Options) -> Result<(), String> {
         event_burst: opts.event_burst,
         faults: opts.faults.clone(),
         boot: 1,
+        injections: control::Injections::default(),
     };
+    if let Some(path) = &opts.control {
+        control::listen(path, config.injections.clone())
+            .map_err(|e| format!("cannot listen on {}: {e}", path.display()))?;
+    }
     let boot = dev::boot::Boot::new(config, firmware);
     let mut device = dev::Device::new(chip, opts.vram, boot, opts.verbose)
         .map_err(|e| format!("cannot allocate VRAM: {e}"))?;

@@ -40,6 +40,8 @@ pub struct Options {
     pub event_burst: Option<crate::gsp_rm::bursts::BurstConfig>,
     /// Faults GSP-RM commits (`--fault`).
     pub faults: Vec<crate::gsp_rm::faults::Fault>,
+    /// The control port's socket (`--control`), if any.
+    pub control: Option<PathBuf>,
 }
 
 /// Why the command line was refused.
@@ -105,6 +107,11 @@ Fault injection (for tests):
                     (during GSP-RM's init), gsp-crash-idle (after five seconds
                     without commands)
   --boot42 VALUE    identify as the chip whose NV_PMC_BOOT_42 is VALUE (hex)
+  --control PATH    listen on UNIX socket PATH for injections at run time,
+                    one per line: rc-error XID CLIENT OBJECT (a robust-channel
+                    error on the channel of that client's channel object),
+                    gsp-crash, gsp-hang, pmu-print TEXT (a PMU log buffer),
+                    mmu-fault-queued; GSP-RM acts on them once initialized
 ";
 
 const MIB: u64 = 1 << 20;
@@ -132,6 +139,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
     let mut channels = None;
     let mut event_burst = None;
     let mut faults = Vec::new();
+    let mut control = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -140,6 +148,11 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
             "--socket" => {
                 socket = Some(PathBuf::from(
                     args.next().ok_or(OptionsError::MissingValue("--socket"))?,
+                ))
+            }
+            "--control" => {
+                control = Some(PathBuf::from(
+                    args.next().ok_or(OptionsError::MissingValue("--control"))?,
                 ))
             }
             "--firmware" => {
@@ -242,6 +255,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
         channels,
         event_burst,
         faults,
+        control,
     }))
 }
 
@@ -270,6 +284,7 @@ mod tests {
                 channels: None,
                 event_burst: None,
                 faults: Vec::new(),
+                control: None,
             }))
         );
         let Ok(Command::Serve(o)) = p(&["--vram", "1G", "--socket", "x", "-v"]) else {
@@ -280,6 +295,10 @@ mod tests {
             panic!()
         };
         assert_eq!(o.boot42, Some(0x192a_1000));
+        let Ok(Command::Serve(o)) = p(&["--socket", "x", "--control", "/tmp/c"]) else {
+            panic!()
+        };
+        assert_eq!(o.control, Some("/tmp/c".into()));
         assert_eq!(
             p(&["--boot42", "zz"]),
             Err(OptionsError::BadNumber("--boot42", "zz".into()))

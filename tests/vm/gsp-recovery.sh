@@ -8,7 +8,9 @@
 #      recovery;
 #   3. it crashes while idle (gsp-crash-idle@4), after the DRM client
 #      subscribed to a notifier (until then the test client's `ping`
-#      keeps it busy).
+#      keeps it busy);
+#   4. it hangs while idle (the emulator's control port: gsp-hang), and
+#      the DRM client's next calls time out until the hang is declared.
 # Each client is told prepare and done for each recovery and rebuilds its
 # channel's GPFIFO object in done. The notifier subscription survives: the
 # new GSP-RM, notified again, posts its burst again. During a recovery
@@ -66,6 +68,14 @@ vm --profile debug --no-load --timeout 580 \
     for _ in $(seq 300); do [ "$(events $d)" = "events: 2000 errors: 1" ] && break; sleep 0.1; done
     echo "after idle crash: $(events $d)"
     short_load "after idle"
+    sleep 1
+    "$NVGSP_TOP/tests/guest/emu-inject" gsp-hang
+    sleep 0.5
+    echo clear-load >$d && echo "load 3" >$d
+    echo "idle hang: drm $(grep load: $d)"
+    wait_resets 4
+    echo "idle hang: drm $(resets $d), vfio $(resets $v)"
+    short_load "after idle hang"
     echo free >$d && echo free >$v
     rmmod nvgsp_test
     rmmod nvgsp_core
@@ -87,20 +97,25 @@ expect_out '^subscribed: events: 1000 errors: 0$'
 expect_out '^idle crash: drm 3 3, vfio 3 3$'
 expect_out '^after idle crash: events: 2000 errors: 1$'
 expect_out '^after idle: drm load: ok 30 eagain 0 enodev 0 etimedout 0 other 0, vfio load: ok 30 eagain 0 enodev 0 etimedout 0 other 0$'
+# The idle hang: the DRM client's calls time out (three in a row declare
+# it), the rest of its rounds meet the recovery; then all works again.
+expect_out '^idle hang: drm load: ok [0-9]+ eagain [0-9]+ enodev 0 etimedout 3 other 0$'
+expect_out '^idle hang: drm 4 4, vfio 4 4$'
+expect_out '^after idle hang: drm load: ok 30 eagain 0 enodev 0 etimedout 0 other 0, vfio load: ok 30 eagain 0 enodev 0 etimedout 0 other 0$'
 expect_out '^kmemleak: clean$'
 expect_log_count 'GSP-RM crashed \(its core halted, MAILBOX0 0xbad0dead\): resetting the GPU' 2
-expect_log_count 'GSP-RM hung \(3 calls in a row timed out\): resetting the GPU' 1
+expect_log_count 'GSP-RM hung \(3 calls in a row timed out\): resetting the GPU' 2
 expect_log_count 'GSP-RM halted during its initialization \(MAILBOX0 0xbad0dead\)' 1
 expect_log_count 'recovery: attempt 1 of 3 failed' 1
-# Three recoveries, the first of which may be superseded by the hang if
+# Four recoveries, the first of which may be superseded by the hang if
 # it strikes before the clients finished rebuilding.
 n=$(grep -Ec 'GSP-RM recovered: clients resumed [0-9]+ ms after the loss' "$VM_LOG" || true)
-[ "$n" = 2 ] || [ "$n" = 3 ] || fail "kernel log says 'recovered' $n times, expected 2 or 3"
-expect_log_count 'GSP-RM 570\.144 ready' 4
+[ "$n" = 3 ] || [ "$n" = 4 ] || fail "kernel log says 'recovered' $n times, expected 3 or 4"
+expect_log_count 'GSP-RM 570\.144 ready' 5
 # Unbind after the recoveries hands the GPU back as usual.
 expect_log_count 'GSP-RM shut down' 1
 # Every reset was a reset of the PCI function (the kernel's "pm" method:
 # D3hot to D0), one before each boot attempt.
 expect_log_count 'no PCI function reset' 0
-expect_emu_log_count 'function reset \(D3hot to D0\)' 4
+expect_emu_log_count 'function reset \(D3hot to D0\)' 5
 expect_clean_log

@@ -35,6 +35,7 @@ impl<'g> Channel<'g> {
         let owner = ChannelOwner {
             chid: id,
             client: gpu.rm_client(),
+            object: 0,
             kind: gpu.client_kind(),
         };
         if let Err(e) = gpu.services().gsp.rpc.events.own_channel(owner) {
@@ -93,6 +94,12 @@ impl<'g> Channel<'g> {
                 .alloc_object(RmParent::Device, class::AMPERE_CHANNEL_GPFIFO_A, &buf)?;
         let handle = object.handle();
         self.gpfifo = Some(object);
+        self.gpu
+            .services()
+            .gsp
+            .rpc
+            .events
+            .set_channel_object(self.id, handle);
         Ok(handle)
     }
 }

@@ -105,6 +105,27 @@ impl Gate {
         }
     }
 
+    /// Waits up to `timeout` for a recovery in progress to end, for
+    /// callers that have nothing to hold up meanwhile (a client opening
+    /// its first handle, in its probe).
+    ///
+    /// # Errors
+    ///
+    /// `EAGAIN` if the recovery still runs after `timeout`, `ENODEV` if it
+    /// gave the GPU up.
+    pub(crate) fn wait_open(&self, timeout: Delta) -> Result {
+        let start = Instant::<Monotonic>::now();
+        loop {
+            match self.state.lock().phase {
+                Phase::Up => return Ok(()),
+                Phase::Dead => return Err(ENODEV),
+                Phase::Recovering if start.elapsed() > timeout => return Err(EAGAIN),
+                Phase::Recovering => {}
+            }
+            kernel::time::delay::fsleep(Delta::from_millis(10));
+        }
+    }
+
     /// `Up` to `Recovering`: later calls fail with `EAGAIN`. Returns
     /// whether the phase changed (a recovery is not begun twice).
     pub(crate) fn begin_recovery(&self) -> bool {

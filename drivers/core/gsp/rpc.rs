@@ -205,13 +205,24 @@ pub(crate) struct Rpc {
 /// the channel), one line each.
 fn log_event(dev: &device::Device, e: &Event, owner: Option<ChannelOwner>) {
     match e.kind {
-        EventKind::GspLog => dev_warn!(
-            dev,
-            "GSP-RM reports Xid {} (channel {}): {}\n",
-            e.code,
-            e.data,
-            kernel::str::BStr::from_bytes(e.payload())
-        ),
+        EventKind::GspLog => match owner {
+            Some(o) => dev_warn!(
+                dev,
+                "{} client (RM client {:#x}): GSP-RM reports Xid {} on channel {}: {}\n",
+                o.kind.name(),
+                o.client,
+                e.code,
+                e.data,
+                kernel::str::BStr::from_bytes(e.payload())
+            ),
+            None => dev_warn!(
+                dev,
+                "GSP-RM reports Xid {} (channel {}): {}\n",
+                e.code,
+                e.data,
+                kernel::str::BStr::from_bytes(e.payload())
+            ),
+        },
         EventKind::RcError => {
             let what = xid_name(e.code);
             let at = e
@@ -222,22 +233,24 @@ fn log_event(dev: &device::Device, e: &Event, owner: Option<ChannelOwner>) {
             match (owner, at) {
                 (Some(o), Some(addr)) => dev_warn!(
                     dev,
-                    "{} client (RM client {:#x}): {} (Xid {}) at {:#x} on channel {}\n",
+                    "{} client (RM client {:#x}): {} (Xid {}) at {:#x} on channel {} (object {:#x})\n",
                     o.kind.name(),
                     o.client,
                     what,
                     e.code,
                     addr,
-                    e.data
+                    e.data,
+                    o.object
                 ),
                 (Some(o), None) => dev_warn!(
                     dev,
-                    "{} client (RM client {:#x}): {} (Xid {}) on channel {}\n",
+                    "{} client (RM client {:#x}): {} (Xid {}) on channel {} (object {:#x})\n",
                     o.kind.name(),
                     o.client,
                     what,
                     e.code,
-                    e.data
+                    e.data,
+                    o.object
                 ),
                 (None, _) => dev_warn!(
                     dev,
@@ -248,7 +261,13 @@ fn log_event(dev: &device::Device, e: &Event, owner: Option<ChannelOwner>) {
                 ),
             }
         }
-        EventKind::Notify | EventKind::Lockdown => {}
+        EventKind::GspPrint => dev_dbg!(
+            dev,
+            "GSP-RM forwards {} bytes of log from ucode {:#x}\n",
+            e.payload().len(),
+            e.code
+        ),
+        EventKind::Notify | EventKind::Lockdown | EventKind::FaultQueued => {}
     }
 }
 

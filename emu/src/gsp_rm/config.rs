@@ -60,6 +60,8 @@ pub struct RmConfig {
     pub faults: Vec<super::faults::Fault>,
     /// Which boot of GSP-RM on the device this is (1 is the first).
     pub boot: u32,
+    /// What the control port asks for (`--control`).
+    pub injections: crate::control::Injections,
 }
 
 impl Default for RmConfig {
@@ -76,6 +78,7 @@ impl Default for RmConfig {
             event_burst: None,
             faults: Vec::new(),
             boot: 1,
+            injections: Default::default(),
         }
     }
 }

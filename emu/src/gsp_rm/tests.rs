@@ -33,6 +33,10 @@ fn guest_memory() -> GuestMemory {
 
 impl Driver {
     fn new() -> Driver {
+        Driver::with_config(RmConfig::default())
+    }
+
+    fn with_config(config: RmConfig) -> Driver {
         let mem = guest_memory();
         for i in 0..PAGES {
             mem.write(BASE + i * 8, &(BASE + i * 0x1000).to_le_bytes())
@@ -54,7 +58,7 @@ impl Driver {
             cmd_off: CMDQ,
             msg_off: MSGQ,
         };
-        let rm = GspRm::start(mem.clone(), hw.clone(), args, RmConfig::default()).unwrap();
+        let rm = GspRm::start(mem.clone(), hw.clone(), args, config).unwrap();
         Driver {
             mem,
             hw,
@@ -142,7 +146,11 @@ impl Driver {
 
 #[test]
 fn init_sequence_then_init_done_with_interrupt() {
-    let mut d = Driver::new();
+    init(&mut Driver::new());
+}
+
+/// Takes GSP-RM through its init as the driver does, checking each step.
+fn init(d: &mut Driver) {
     // A short system info and a malformed registry do not count.
     d.send(Function::GspSetSystemInfo as u32, &[0u8; 64]);
     d.send(Function::SetRegistry as u32, &[0xffu8; 8]);
@@ -188,6 +196,40 @@ fn init_sequence_then_init_done_with_interrupt() {
     assert_eq!(h.function, Function::GspInitDone as u32);
     assert_eq!(h.rpc_result, status::NV_OK);
     assert_eq!(dev::lock(&d.hw).bar0.gsp.irq.to_host(), IRQ_SWGEN0);
+}
+
+#[test]
+fn control_port_injections_wait_for_init_then_act_in_order() {
+    use crate::control::Injection;
+    use nvgsp_proto::gsp::rpc::event::{RpcUcodeLibosPrint, UCODE_ENG_DESC_PMU};
+    let config = RmConfig::default();
+    let injections = config.injections.clone();
+    injections.push(Injection::PmuPrint(b"early".to_vec()));
+    let mut d = Driver::with_config(config);
+    // The print waits for init: init checks nothing else came first.
+    init(&mut d);
+    let (h, p) = d.receive();
+    assert_eq!(h.function, Function::UcodeLibosPrint as u32);
+    let (hdr, text) = RpcUcodeLibosPrint::parse(&p).unwrap();
+    assert_eq!(
+        (hdr.ucode_eng_desc, text),
+        (UCODE_ENG_DESC_PMU, &b"early"[..])
+    );
+    // No such channel object: GSP-RM reports nothing.
+    injections.push(Injection::RcError {
+        xid: 13,
+        client: 0xc1,
+        object: 0xbad,
+    });
+    injections.push(Injection::FaultQueued);
+    let (h, p) = d.receive();
+    assert_eq!((h.function, p.len()), (Function::MmuFaultQueued as u32, 0));
+    // Hung, GSP-RM answers nothing.
+    injections.push(Injection::Hang);
+    std::thread::sleep(Duration::from_millis(300));
+    d.send(Function::GetGspStaticInfo as u32, &[]);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(d.pending(), 0);
 }
 
 #[test]

@@ -194,12 +194,27 @@ impl RpcRcTriggered {
     }
 }
 
+/// `ucodeEngDesc` of the PMU (`ENG_PMU`: its class ID 0xf3d722 shifted
+/// left by 8; nouveau r535 `NV_GSP_MSG_EVENT_UCODE_LIBOS_CLASS_PMU`), the one
+/// ucode GSP-RM 570 forwards prints of.
+pub const UCODE_ENG_DESC_PMU: u32 = 0xf3d7_2200;
+
 impl RpcUcodeLibosPrint {
     /// Splits the payload into the header and its print buffer.
     pub fn parse(payload: &[u8]) -> Result<(Self, &[u8]), PayloadError> {
         let (hdr, rest) = split_header::<Self>(payload)?;
         let text = take_tail(rest, hdr.libos_print_buf_size, "libosPrintBufSize")?;
         Ok((hdr, text))
+    }
+
+    /// Writes the header with `libosPrintBufSize` = `buf.len()` and the
+    /// print buffer.
+    pub fn encode_with(&self, print: &[u8], buf: &mut [u8]) -> Option<usize> {
+        let hdr = Self {
+            libos_print_buf_size: u32::try_from(print.len()).ok()?,
+            ..*self
+        };
+        encode_with_tail(&hdr, Self::SIZE, print, buf)
     }
 }
 
@@ -433,6 +448,17 @@ mod tests {
         let (h, t) = RpcUcodeLibosPrint::parse(&b[..11]).unwrap();
         assert_eq!((h.ucode_eng_desc, t), (1, &b"abc"[..]));
         assert!(RpcUcodeLibosPrint::parse(&b[..10]).is_err());
+        let print = RpcUcodeLibosPrint {
+            ucode_eng_desc: UCODE_ENG_DESC_PMU,
+            libos_print_buf_size: 0,
+        };
+        let n = print.encode_with(b"pmu says", &mut b).unwrap();
+        let (h, t) = RpcUcodeLibosPrint::parse(&b[..n]).unwrap();
+        assert_eq!(
+            (h.ucode_eng_desc, h.libos_print_buf_size, t),
+            (UCODE_ENG_DESC_PMU, 8, &b"pmu says"[..])
+        );
+        assert_eq!(print.encode_with(&[0; 80], &mut b), None);
         assert_eq!(
             RpcGspLockdownNotice::decode(&[1]),
             Some(RpcGspLockdownNotice {
