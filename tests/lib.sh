@@ -66,6 +66,13 @@ expect_emu_log_count() {
     [ "$n" = "$2" ] || fail "emulator log has $n lines matching /$1/, expected $2"
 }
 
+# Asserts the driver unloaded GSP-RM $1 times and left nothing in it: at
+# each unload the emulator lists the RM clients still allocated.
+expect_gsp_rm_left_clean() {
+    expect_emu_log_count 'GSP-RM: unloaded by the driver$' "$1"
+    expect_emu_log_count 'RM clients left' 0
+}
+
 # Asserts the kernel log shows no warning, bug, oops, leak or checker
 # finding.
 expect_clean_log() {

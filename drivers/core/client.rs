@@ -225,7 +225,7 @@ pub struct Client<'a> {
 
 /// How long [`Client::open`] waits for a GPU reset to end: more than the
 /// three boot attempts of a recovery take.
-const OPEN_WAIT_SECS: i64 = 30;
+const OPEN_WAIT_MS: i64 = 30_000;
 
 /// The registration-data type tag clients pass to
 /// `auxiliary::Device::registration_data`.
@@ -260,8 +260,10 @@ impl<'a> Client<'a> {
     /// client with the GPU's device and subdevice). Everything allocated
     /// through the handle is returned when it is dropped.
     ///
-    /// During a GPU reset it waits, up to 30 s, for the reset to end (a
-    /// client probing then would otherwise fail its probe).
+    /// During a GPU reset, or when GSP-RM is lost while it opens, it waits
+    /// up to 30 s for the reset to end and tries again (a client probing
+    /// then would otherwise fail its probe). Not to be called from a
+    /// [`ResetHandler`], which the reset waits for.
     ///
     /// # Errors
     ///
@@ -269,11 +271,37 @@ impl<'a> Client<'a> {
     /// longer, or what GSP-RM answered.
     #[inline(never)]
     pub fn open(&self) -> Result<Gpu<'a>> {
-        self.services
-            .gsp
-            .rpc
-            .gate
-            .wait_open(kernel::time::Delta::from_secs(OPEN_WAIT_SECS))?;
-        Gpu::open(self.kind, self.services)
+        use kernel::time::{
+            delay::fsleep,
+            Delta,
+            Instant,
+            Monotonic, //
+        };
+        let rpc = &self.services.gsp.rpc;
+        let start = Instant::<Monotonic>::now();
+        let mut told = false;
+        loop {
+            let left = OPEN_WAIT_MS - start.elapsed().as_millis();
+            rpc.gate.wait_open(Delta::from_millis(left), || {
+                if !told {
+                    dev_info!(
+                        self.services.dev,
+                        "{} client waits for the GPU reset to end\n",
+                        self.kind.name()
+                    );
+                    told = true;
+                }
+            })?;
+            match Gpu::open(self.kind, self.services) {
+                // GSP-RM was lost meanwhile: a recovery is on its way.
+                Err(e)
+                    if (e == EAGAIN || (rpc.is_lost() && rpc.recovers()))
+                        && start.elapsed().as_millis() < OPEN_WAIT_MS =>
+                {
+                    fsleep(Delta::from_millis(10));
+                }
+                r => return r,
+            }
+        }
     }
 }

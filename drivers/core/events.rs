@@ -39,6 +39,7 @@ use crate::proto::gsp::{
         RpcPostEvent,
         RpcRcTriggered,
         RpcUcodeLibosPrint,
+        INVALID_CHID,
         ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT, //
     },
 };
@@ -53,7 +54,7 @@ pub enum EventKind {
     /// A channel error (`RC_TRIGGERED`) on a channel of the client.
     RcError = 1 << 1,
     /// A GSP-RM error report (`OS_ERROR_LOG`): on a channel of the client,
-    /// or GPU-wide.
+    /// or on no channel (GPU-wide).
     GspLog = 1 << 2,
     /// GSP-RM entered or left lockdown (`GSP_LOCKDOWN_NOTICE`).
     Lockdown = 1 << 3,
@@ -105,7 +106,8 @@ pub struct Event {
     /// of a channel error, 1 when lockdown begins, the ucode
     /// (`ucodeEngDesc`) of a print.
     pub code: u32,
-    /// `data` of a notification, the channel ID of an error.
+    /// `data` of a notification, the channel ID of an error
+    /// (`INVALID_CHID` for a report on no channel).
     pub data: u32,
     /// For an MMU fault (channel error Xid 31): the faulting address (u64)
     /// and the fault type (u32), little-endian, in the payload.
@@ -222,9 +224,10 @@ impl Filter {
             }
             // Attributed to a client by the core before posting.
             EventKind::RcError => e.client == self.client,
-            // An error report on a client's channel goes to that client
-            // only; one on no client's channel is GPU-wide.
-            EventKind::GspLog => e.client == 0 || e.client == self.client,
+            // An error report on a channel goes to the client holding it
+            // only (to none if nobody does); one on no channel
+            // (`INVALID_CHID`) is GPU-wide.
+            EventKind::GspLog => e.data == INVALID_CHID || e.client == self.client,
             EventKind::Lockdown | EventKind::GspPrint | EventKind::FaultQueued => true,
         }
     }

@@ -5,7 +5,8 @@
 //! GSP-RM again, re-creates each open RM namespace under the same handles
 //! (with its notifier event objects and their notification), and tells the
 //! clients it is done so they rebuild what they had in GSP-RM. While this
-//! runs, calls fail with `EAGAIN` (`gsp/gate.rs`). Clients whose rebuild
+//! runs, calls fail with `EAGAIN` (`gsp/gate.rs`), except that a client
+//! opening its GPU handle waits for the end. Clients whose rebuild
 //! fails are unbound; if GSP-RM cannot be booted again, every client is
 //! unbound and calls fail with `ENODEV` until the GPU is bound again.
 //!
@@ -230,6 +231,7 @@ impl Services<'_> {
             }
             let g = rpc.generation();
             if rpc.gate.open_unless(|| rpc.is_lost()) {
+                self.free_orphans();
                 generation = Some(g);
                 break;
             }

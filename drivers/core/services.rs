@@ -58,6 +58,17 @@ struct NsRef(*const Namespace<'static>);
 // leaves the list before it is freed.
 unsafe impl Send for NsRef {}
 
+/// An RM object whose free met a recovery (`EAGAIN`): it is freed once
+/// the gate opens, if it still exists in that GSP-RM instance.
+#[derive(Clone, Copy)]
+struct Orphan {
+    client: u32,
+    /// The object, or `client` for the whole namespace.
+    object: u32,
+    /// The GSP-RM instance it exists in.
+    generation: u32,
+}
+
 /// A client's auxiliary device registration, its lifetime erased as for
 /// [`NsRef`]: `Services::drop` drops it before the services go.
 pub(crate) type ClientRegistration = (ClientKind, auxiliary::Registration<'static, ClientData>);
@@ -80,6 +91,9 @@ pub(crate) struct Services<'a> {
     /// The clients' open namespaces, which a recovery re-creates.
     #[pin]
     namespaces: Mutex<KVec<NsRef>>,
+    /// RM objects to free once a recovery in progress opens the gate.
+    #[pin]
+    orphans: Mutex<KVec<Orphan>>,
     /// The clients' reset handlers.
     #[pin]
     pub(crate) resets: Resets,
@@ -133,6 +147,7 @@ impl<'a> Services<'a> {
             partition <- Partition::new(dev, &ranges[..n], gpu.channels(), policy),
             next_client: Atomic::new(1),
             namespaces <- new_mutex!(KVec::new()),
+            orphans <- new_mutex!(KVec::new()),
             resets <- Resets::new(),
             clients <- new_mutex!(KVec::new()),
             closing: Atomic::new(false),
@@ -181,6 +196,53 @@ impl<'a> Services<'a> {
     /// Frees RM client `client` and every object in it.
     pub(crate) fn close_namespace(&self, client: u32) -> Result {
         rm::free(&self.gsp.rpc, self.bar, self.dev, client, client)
+    }
+
+    /// Frees RM object `object` (the namespace if it is `client`) of GSP-RM
+    /// instance `generation`. A free during a recovery (`EAGAIN`) is done
+    /// once the gate opens, so a namespace the recovery re-created, or an
+    /// event object in it, does not stay behind in GSP-RM.
+    pub(crate) fn free_rm(&self, client: u32, object: u32, generation: u32) {
+        // Other failures were logged by rm::free.
+        if rm::free(&self.gsp.rpc, self.bar, self.dev, client, object) == Err(EAGAIN) {
+            let orphan = Orphan {
+                client,
+                object,
+                generation,
+            };
+            if self.orphans.lock().push(orphan, GFP_KERNEL).is_err() {
+                dev_warn!(
+                    self.dev,
+                    "no memory to remember RM object {object:#x}: it stays in GSP-RM until the GPU is reset\n"
+                );
+            }
+        }
+    }
+
+    /// Frees what [`Services::free_rm`] could not during the recovery that
+    /// just opened the gate; what went with a GSP-RM lost since is
+    /// forgotten.
+    pub(crate) fn free_orphans(&self) {
+        let orphans = core::mem::take(&mut *self.orphans.lock());
+        let current = self.gsp.rpc.generation();
+        // Objects before namespaces, which free what they hold; an object
+        // of a namespace freed as well needs no free of its own.
+        let live = |o: &&Orphan| o.generation == current;
+        let freed_with_client = |o: &Orphan| {
+            orphans
+                .iter()
+                .any(|c| c.object == c.client && c.client == o.client)
+        };
+        for o in orphans.iter().filter(live) {
+            if o.object != o.client && !freed_with_client(o) {
+                let _ = rm::free(&self.gsp.rpc, self.bar, self.dev, o.client, o.object);
+            }
+        }
+        for o in orphans.iter().filter(live) {
+            if o.object == o.client {
+                let _ = rm::free(&self.gsp.rpc, self.bar, self.dev, o.client, o.client);
+            }
+        }
     }
 
     /// Lists `ns` for recovery, if it exists in GSP-RM instance

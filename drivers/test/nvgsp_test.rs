@@ -142,12 +142,14 @@ impl EventHandler for FaultRecorder {
     }
 }
 
-/// What `subscribe-gsp` saw: counts by kind, and the last error report's
-/// Xid and the last print.
+/// What `subscribe-gsp` saw: counts by kind, the last error report's
+/// Xid, channel and channel object, and the last print.
 #[pin_data]
 struct GspNotes {
     logs: Atomic<u64>,
     log_xid: Atomic<u32>,
+    log_chid: Atomic<u32>,
+    log_object: Atomic<u32>,
     prints: Atomic<u64>,
     faults_queued: Atomic<u64>,
     #[pin]
@@ -163,6 +165,8 @@ impl EventHandler for GspRecorder {
         match e.kind {
             EventKind::GspLog => {
                 n.log_xid.store(e.code, Relaxed);
+                n.log_chid.store(e.data, Relaxed);
+                n.log_object.store(e.object, Relaxed);
                 n.logs.fetch_add(1, Relaxed);
             }
             EventKind::GspPrint => {
@@ -373,9 +377,11 @@ fn show(ctl: &Ctl, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
     if let Some(n) = &held.gsp {
         writeln!(
             f,
-            "gsp: logs {} xid {} prints {} faults_queued {} print: {}",
+            "gsp: logs {} xid {} chid {:#x} object {:#x} prints {} faults_queued {} print: {}",
             n.logs.load(Relaxed),
             n.log_xid.load(Relaxed),
+            n.log_chid.load(Relaxed),
+            n.log_object.load(Relaxed),
             n.prints.load(Relaxed),
             n.faults_queued.load(Relaxed),
             core::str::from_utf8(&n.print.lock()).unwrap_or("(not text)")
@@ -549,6 +555,8 @@ fn command(ctl: &Ctl, r: &mut UserSliceReader) -> Result {
                 pin_init!(GspNotes {
                     logs: Atomic::new(0),
                     log_xid: Atomic::new(0),
+                    log_chid: Atomic::new(0),
+                    log_object: Atomic::new(0),
                     prints: Atomic::new(0),
                     faults_queued: Atomic::new(0),
                     print <- new_mutex!(KVec::new()),

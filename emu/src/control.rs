@@ -7,12 +7,13 @@
 //! the guest's fourth serial port (`/dev/ttyS3`) to it, so a guest script
 //! injects with `echo gsp-hang >/dev/ttyS3`. The driver never uses it: it
 //! is the test bench's, like a lab's JTAG probe. Commands are queued for
-//! the running GSP-RM, which takes them once initialized (see
-//! `gsp_rm::Model`); refusals and acceptances go to the emulator's log.
+//! GSP-RM, which acts on them once initialized (they wait through a boot);
+//! a hung GSP-RM still crashes but drops anything else. Refusals and
+//! acceptances go to the emulator's log.
 
 use log::{info, warn};
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::os::unix::net::UnixListener;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -31,6 +32,14 @@ pub enum Injection {
         /// The channel object.
         object: u32,
     },
+    /// `os-error XID TEXT`: an error report on no channel (OS_ERROR_LOG
+    /// with `INVALID_CHID`), as GSP-RM posts GPU-wide Xids.
+    OsError {
+        /// The Xid.
+        xid: u32,
+        /// The report's text (at most 255 bytes are sent).
+        text: Vec<u8>,
+    },
     /// `gsp-crash`: GSP-RM crashes now.
     Crash,
     /// `gsp-hang`: GSP-RM stops answering now.
@@ -45,7 +54,10 @@ pub enum Injection {
 
 /// Commands, for the usage text and refusals.
 pub const COMMANDS: &str =
-    "rc-error XID CLIENT OBJECT, gsp-crash, gsp-hang, pmu-print TEXT, mmu-fault-queued";
+    "rc-error XID CLIENT OBJECT, os-error XID TEXT, gsp-crash, gsp-hang, pmu-print TEXT, mmu-fault-queued";
+
+/// The longest command line taken; longer ones are refused.
+const MAX_LINE: usize = 4096;
 
 fn number(s: Option<&str>) -> Option<u32> {
     let s = s?;
@@ -67,6 +79,13 @@ impl Injection {
                 client: number(words.next())?,
                 object: number(words.next())?,
             },
+            "os-error" => {
+                let (xid, text) = rest.split_once(' ')?;
+                return Some(Injection::OsError {
+                    xid: number(Some(xid))?,
+                    text: text.as_bytes().to_vec(),
+                });
+            }
             "gsp-crash" => Injection::Crash,
             "gsp-hang" => Injection::Hang,
             "pmu-print" if !rest.is_empty() => {
@@ -108,36 +127,49 @@ impl Injections {
 }
 
 /// Listens on `path` and queues each well-formed command into
-/// `injections`, from a thread per connection.
+/// `injections`, serving one connection at a time (QEMU's serial port
+/// makes one) on a thread that lives as long as the emulator.
 pub fn listen(path: &Path, injections: Injections) -> std::io::Result<()> {
     let listener = UnixListener::bind(path)?;
     std::thread::Builder::new()
         .name("control".into())
         .spawn(move || {
             for stream in listener.incoming().flatten() {
-                let injections = injections.clone();
-                let _ = std::thread::Builder::new()
-                    .name("control-conn".into())
-                    .spawn(move || serve(stream, &injections));
+                serve(stream, &injections);
             }
         })?;
     Ok(())
 }
 
 fn serve(stream: std::os::unix::net::UnixStream, injections: &Injections) {
-    // Serial lines may end in CR LF; blank lines are noise of the tty.
-    for line in BufReader::new(stream).split(b'\n').map_while(Result::ok) {
-        let line = String::from_utf8_lossy(&line);
-        let line = line.trim();
-        if line.is_empty() {
+    let mut reader = BufReader::new(stream);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        // At most one byte past the limit: enough to tell it was passed.
+        match (&mut reader)
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut line)
+        {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        if line.len() > MAX_LINE {
+            warn!("control: refused a line longer than {MAX_LINE} bytes; closing");
+            return;
+        }
+        // Serial lines may end in CR LF; blank lines are noise of the tty.
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim();
+        if text.is_empty() {
             continue;
         }
-        match Injection::parse(line) {
+        match Injection::parse(text) {
             Some(i) => {
-                info!("control: queued {line}");
+                info!("control: queued {text}");
                 injections.push(i);
             }
-            None => warn!("control: refused '{line}': want one of {COMMANDS}"),
+            None => warn!("control: refused '{text}': want one of {COMMANDS}"),
         }
     }
 }
@@ -157,6 +189,14 @@ mod tests {
             })
         );
         assert_eq!(Injection::parse("gsp-hang"), Some(Injection::Hang));
+        assert_eq!(
+            Injection::parse("os-error 79 fallen off the bus"),
+            Some(Injection::OsError {
+                xid: 79,
+                text: b"fallen off the bus".to_vec()
+            })
+        );
+        assert_eq!(Injection::parse("os-error 79"), None);
         assert_eq!(Injection::parse("gsp-crash"), Some(Injection::Crash));
         assert_eq!(
             Injection::parse("pmu-print hello  world"),
@@ -187,10 +227,17 @@ mod tests {
         s.write_all(b"gsp-hang\r\n\nreboot now\nrc-error 43 0x1 0x2\n")
             .unwrap();
         drop(s);
+        // A line past the limit closes the connection; the next one works.
+        let mut s = std::os::unix::net::UnixStream::connect(&path).unwrap();
+        let _ = s.write_all(&[b'x'; MAX_LINE + 10]);
+        drop(s);
+        let mut s = std::os::unix::net::UnixStream::connect(&path).unwrap();
+        s.write_all(b"gsp-crash\n").unwrap();
+        drop(s);
         let mut got = Vec::new();
         for _ in 0..200 {
             got.extend(std::iter::from_fn(|| injections.take()));
-            if got.len() == 2 {
+            if got.len() == 3 {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(10));
@@ -203,7 +250,8 @@ mod tests {
                     xid: 43,
                     client: 1,
                     object: 2
-                }
+                },
+                Injection::Crash
             ]
         );
         let _ = std::fs::remove_dir_all(&dir);

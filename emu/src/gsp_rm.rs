@@ -35,6 +35,7 @@ use crate::control::Injection;
 use bursts::Burst;
 pub use config::RmConfig;
 use faults::{Fault, FaultKind};
+use nvgsp_proto::gsp::rpc::event::{RpcOsErrorLog, INVALID_CHID, OS_ERROR_LOG_STRING_LEN};
 use objects::Objects;
 
 /// Where the driver's LibOS arguments say the queues are.
@@ -253,8 +254,13 @@ impl Model {
                     }
                 }
                 Injection::FaultQueued => {
-                    info!("GSP-RM: MMU faults queued in the shadow buffer");
+                    // The notice alone: the model has no shadow fault buffer.
+                    info!("GSP-RM: posting MMU_FAULT_QUEUED");
                     self.event(Function::MmuFaultQueued as u32, &[])?;
+                }
+                Injection::OsError { xid, text } => {
+                    warn!("GSP-RM: fault injection: Xid {xid} on no channel");
+                    self.os_error_log(xid, INVALID_CHID, &text)?;
                 }
             }
         }
@@ -266,17 +272,28 @@ impl Model {
     /// notice (RC_TRIGGERED); an MMU fault (Xid 31) carries an address that
     /// names the channel, for the test to check.
     fn rc_error(&mut self, xid: u32, client: u32, object: u32) -> Result<(), QueueError> {
-        use nvgsp_proto::gsp::rpc::event::{
-            RpcOsErrorLog, OS_ERROR_LOG_STRING_LEN, ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT,
-        };
+        use nvgsp_proto::gsp::rpc::event::ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT;
         let Some(chid) = self.objects.chid(client, object) else {
             warn!("GSP-RM: rc-error: client {client:#x} has no channel object {object:#x}");
             return Ok(());
         };
         warn!("GSP-RM: fault injection: Xid {xid} on channel {chid} (object {object:#x})");
-        let mut err_string = [0u8; OS_ERROR_LOG_STRING_LEN];
         let text = format!("injected Xid {xid} on channel {chid}");
-        err_string[..text.len()].copy_from_slice(text.as_bytes());
+        self.os_error_log(xid, chid, text.as_bytes())?;
+        let addr: u64 = if xid == ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT {
+            0xdead_0000_0000 | u64::from(chid) << 12
+        } else {
+            0
+        };
+        self.rc_triggered(xid, chid, addr)
+    }
+
+    /// Posts OS_ERROR_LOG: Xid `xid` on channel `chid` with `text` (cut
+    /// to what the report holds, NUL-terminated).
+    fn os_error_log(&mut self, xid: u32, chid: u32, text: &[u8]) -> Result<(), QueueError> {
+        let mut err_string = [0u8; OS_ERROR_LOG_STRING_LEN];
+        let n = text.len().min(OS_ERROR_LOG_STRING_LEN - 1);
+        err_string[..n].copy_from_slice(&text[..n]);
         let log = RpcOsErrorLog {
             except_type: xid,
             runlist_id: 0,
@@ -285,15 +302,10 @@ impl Model {
             preemptive_removal_previous_xid: 0,
         };
         let mut buf = vec![0u8; RpcOsErrorLog::SIZE];
-        if log.encode(&mut buf).is_some() {
-            self.event(Function::OsErrorLog as u32, &buf)?;
+        if log.encode(&mut buf).is_none() {
+            return Ok(());
         }
-        let addr: u64 = if xid == ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT {
-            0xdead_0000_0000 | u64::from(chid) << 12
-        } else {
-            0
-        };
-        self.rc_triggered(xid, chid, addr)
+        self.event(Function::OsErrorLog as u32, &buf)
     }
 
     /// Posts RC_TRIGGERED for Xid `xid` on channel `chid`.
@@ -419,9 +431,6 @@ impl Model {
                     let mut out = vec![0u8; payload.len()];
                     a.encode_with(params, &mut out);
                     self.reply(h, a.status, &out)?;
-                    if a.status == status::NV_OK {
-                        self.channel_fault(a.h_client, a.h_object)?;
-                    }
                 }
                 Err(e) => {
                     warn!("GSP-RM: malformed GSP_RM_ALLOC: {e:?}");
@@ -472,7 +481,21 @@ impl Model {
                 hw.bar0.gsp.mailbox[0] |= LIBOS_SUSPENDED;
                 hw.bar0.gsp.riscv_active = false;
                 self.unloaded = true;
-                info!("GSP-RM: unloaded by the driver");
+                // What the driver did not free: a leak inside GSP-RM.
+                let left: Vec<String> = self
+                    .objects
+                    .driver_clients()
+                    .iter()
+                    .map(|(c, n)| format!("{c:#x} ({n} objects)"))
+                    .collect();
+                if left.is_empty() {
+                    info!("GSP-RM: unloaded by the driver");
+                } else {
+                    info!(
+                        "GSP-RM: unloaded by the driver; RM clients left: {}",
+                        left.join(", ")
+                    );
+                }
                 return Ok(());
             }
             _ => {
@@ -594,22 +617,6 @@ impl Model {
             ));
         }
         Ok(false)
-    }
-
-    /// With `--fault mmu-fault` armed, a channel object just allocated
-    /// faults at once: GSP-RM reports an MMU fault (Xid 31) on its channel.
-    fn channel_fault(&mut self, h_client: u32, h_object: u32) -> Result<(), QueueError> {
-        use nvgsp_proto::gsp::rpc::event::ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT;
-        let Some(chid) = self.objects.chid(h_client, h_object) else {
-            return Ok(());
-        };
-        if !Fault::fires(&self.config.faults, FaultKind::MmuFault) {
-            return Ok(());
-        }
-        // A fault address that names the channel, for the test to check.
-        let addr: u64 = 0xdead_0000_0000 | u64::from(chid) << 12;
-        warn!("GSP-RM: fault injection: MMU fault at {addr:#x} on channel {chid}");
-        self.rc_triggered(ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT, chid, addr)
     }
 
     /// Starts the configured event burst if `cmd` just enabled repeated

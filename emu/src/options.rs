@@ -63,7 +63,7 @@ pub enum OptionsError {
     #[error("bad --engines '{0}': want a comma-separated list of gr, ce0-ce3, nvdec0-1, nvenc0-1, nvjpg0, ofa0, sec2, sw")]
     BadEngines(String),
     /// `--fault` names a fault the model does not know.
-    #[error("bad --fault '{0}': want KIND[:COUNT], KIND one of bad-checksum, bad-length, unknown-function, duplicate-sequence, wrong-sequence, oversized-count, no-reply, late-reply, fwsec-frts, booter-load, no-riscv-start, no-init-done, bad-sequencer, resume-fail, static-info-error, mmu-fault, gsp-crash, gsp-hang, gsp-crash-boot, gsp-crash-idle; KIND@BOOT holds it back until that boot")]
+    #[error("bad --fault '{0}': want KIND[:COUNT], KIND one of bad-checksum, bad-length, unknown-function, duplicate-sequence, wrong-sequence, oversized-count, no-reply, late-reply, fwsec-frts, booter-load, no-riscv-start, no-init-done, bad-sequencer, resume-fail, static-info-error, gsp-crash, gsp-hang, gsp-crash-boot, gsp-crash-idle; KIND@BOOT holds it back until that boot")]
     BadFault(String),
     /// `--vram` is not a power of two between 64 MiB and 64 GiB.
     #[error("bad --vram '{0}': want a power of two from 64M to 64G, e.g. 256M or 1G")]
@@ -101,8 +101,7 @@ Fault injection (for tests):
                     wrong-sequence, oversized-count, no-reply or late-reply;
                     or at boot: fwsec-frts, booter-load, no-riscv-start,
                     no-init-done, bad-sequencer, resume-fail,
-                    static-info-error; or at run time: mmu-fault (the next
-                    channel object allocated faults), gsp-crash or gsp-hang
+                    static-info-error; or at run time: gsp-crash or gsp-hang
                     (instead of the reply to a NULL control), gsp-crash-boot
                     (during GSP-RM's init), gsp-crash-idle (after five seconds
                     without commands)
@@ -110,8 +109,11 @@ Fault injection (for tests):
   --control PATH    listen on UNIX socket PATH for injections at run time,
                     one per line: rc-error XID CLIENT OBJECT (a robust-channel
                     error on the channel of that client's channel object),
+                    os-error XID TEXT (an error report on no channel),
                     gsp-crash, gsp-hang, pmu-print TEXT (a PMU log buffer),
-                    mmu-fault-queued; GSP-RM acts on them once initialized
+                    mmu-fault-queued (the notice; no shadow buffer is
+                    modelled); GSP-RM acts on them once initialized, a hung
+                    one only on gsp-crash
 ";
 
 const MIB: u64 = 1 << 20;

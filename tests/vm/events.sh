@@ -11,10 +11,11 @@
 # its own error only, with the channel and object (and the fault's
 # address), in the error report (OS_ERROR_LOG) and the channel error
 # (RC_TRIGGERED), and the log names client, fault and object. An error on
-# an object the named client does not have is refused by GSP-RM. A PMU
-# print (UCODE_LIBOS_PRINT) and a shadow fault buffer notice
-# (MMU_FAULT_QUEUED), GPU-wide, reach both. Unsubscribing and unbinding
-# leave no leak and no checker finding.
+# an object the named client does not have is refused by GSP-RM. An error
+# report on no channel, a PMU print (UCODE_LIBOS_PRINT) and a shadow fault
+# buffer notice (MMU_FAULT_QUEUED), all GPU-wide, reach both.
+# Unsubscribing and unbinding leave no leak (in the kernel or in GSP-RM)
+# and no checker finding.
 . tests/lib.sh
 count=100000
 vm --profile debug --no-load --timeout 550 --emu --event-burst --emu "35:$count" -- bash -c '
@@ -46,6 +47,7 @@ vm --profile debug --no-load --timeout 550 --emu --event-burst --emu "35:$count"
     handle() { printf "0x%x" "$(sed -n "s/^last: ok [0-9]* \([0-9]*\)$/\1/p" "$1")"; }
     client() { sed -n "s/^rm_client: //p" "$1"; }
     "$NVGSP_TOP/tests/guest/emu-inject" <<EOT
+os-error 92 injected GPU-wide report
 rc-error 31 $(client $v) $(handle $v)
 rc-error 13 $(client $d) $(handle $d)
 rc-error 13 $(client $v) $(handle $d)
@@ -63,6 +65,7 @@ EOT
     echo free >$d && echo free >$v
     grep subscriptions: $d | sed "s/^/drm /"
     rmmod nvgsp_test
+    rmmod nvgsp_core
     "$NVGSP_TOP/tests/guest/kmemleak"
 '
 expect_ok
@@ -81,15 +84,17 @@ read -r dchid dobj < <(sed -n 's/^drm channel: last: ok \([0-9]*\) \([0-9]*\)$/\
 vobj=$(printf '0x%x' "$vobj") dobj=$(printf '0x%x' "$dobj")
 expect_out "^vfio channel_errors: 1 xid: 31 chid: $vchid object: $vobj addr: $(printf '0x%x' $((0xdead00000000 | vchid << 12)))\$"
 expect_out "^drm channel_errors: 1 xid: 13 chid: $dchid object: $dobj addr: 0x0\$"
-expect_out '^vfio gsp: logs 1 xid 31 prints 1 faults_queued 1 print: PMU: hello$'
-expect_out '^drm gsp: logs 1 xid 13 prints 1 faults_queued 1 print: PMU: hello$'
+expect_out "^vfio gsp: logs 2 xid 31 chid $(printf '0x%x' $vchid) object $vobj prints 1 faults_queued 1 print: PMU: hello\$"
+expect_out "^drm gsp: logs 2 xid 13 chid $(printf '0x%x' $dchid) object $dobj prints 1 faults_queued 1 print: PMU: hello\$"
 expect_log_count "nvgsp_core .*: vfio client \(RM client 0x[0-9a-f]+\): MMU fault \(Xid 31\) at 0x[0-9a-f]+ on channel $vchid \(object $vobj\)" 1
 expect_log_count "nvgsp_core .*: drm client \(RM client 0x[0-9a-f]+\): graphics exception \(Xid 13\) on channel $dchid \(object $dobj\)" 1
-expect_log_count "nvgsp_core .*: vfio client \(RM client 0x[0-9a-f]+\): GSP-RM reports Xid 31 on channel $vchid: " 1
-expect_log_count "nvgsp_core .*: drm client \(RM client 0x[0-9a-f]+\): GSP-RM reports Xid 13 on channel $dchid: " 1
-expect_log_count 'Xid' 4
+expect_log_count "nvgsp_core .*: vfio client \(RM client 0x[0-9a-f]+\): GSP-RM reports Xid 31 on channel $vchid \(object $vobj\): injected" 1
+expect_log_count "nvgsp_core .*: drm client \(RM client 0x[0-9a-f]+\): GSP-RM reports Xid 13 on channel $dchid \(object $dobj\): injected" 1
+expect_log_count "nvgsp_core .*: GSP-RM reports Xid 92: injected GPU-wide report" 1
+expect_log_count 'Xid' 5
 expect_emu_log_count "rc-error: client 0x[0-9a-f]+ has no channel object $dobj" 1
 expect_out '^kmemleak: clean$'
+expect_gsp_rm_left_clean 1
 # Throughput of the VFIO client's delivery (first to last event).
 read -r first last < <(sed -n 's/^vfio events: [0-9]* errors: 0 first_ns: \([0-9]*\) last_ns: \([0-9]*\)$/\1 \2/p' <<<"$VM_OUT")
 echo "dispatch: $count events in $(( (last - first) / 1000000 )) ms, $(( (count - 1) * 1000000000 / (last - first + 1) )) events/s"

@@ -103,6 +103,7 @@ expect_out '^idle hang: drm load: ok [0-9]+ eagain [0-9]+ enodev 0 etimedout 3 o
 expect_out '^idle hang: drm 4 4, vfio 4 4$'
 expect_out '^after idle hang: drm load: ok 30 eagain 0 enodev 0 etimedout 0 other 0, vfio load: ok 30 eagain 0 enodev 0 etimedout 0 other 0$'
 expect_out '^kmemleak: clean$'
+expect_gsp_rm_left_clean 1
 expect_log_count 'GSP-RM crashed \(its core halted, MAILBOX0 0xbad0dead\): resetting the GPU' 2
 expect_log_count 'GSP-RM hung \(3 calls in a row timed out\): resetting the GPU' 2
 expect_log_count 'GSP-RM halted during its initialization \(MAILBOX0 0xbad0dead\)' 1

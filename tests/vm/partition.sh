@@ -53,9 +53,12 @@ vm --profile debug --no-load --timeout 500 --emu --vram --emu 1G --emu --channel
     for f in drm_vram_used vfio_vram_used drm_channels_used vfio_channels_used; do
         echo "after unbind $f: $(cat $p/$f)"
     done
+    rmmod nvgsp_core
     "$NVGSP_TOP/tests/guest/kmemleak"
 '
 expect_ok
+# Nothing of the clients stayed in GSP-RM either.
+expect_gsp_rm_left_clean 1
 expect_out '^drm bound to nvgsp_test\.nvgsp_test$'
 expect_out '^vfio bound to nvgsp_test\.nvgsp_test$'
 expect_out '^policy at load: drm=50%,vfio=50%$'

@@ -104,9 +104,10 @@ impl PinnedDrop for Namespace<'_> {
     fn drop(self: Pin<&mut Self>) {
         self.services.remove_namespace(&self);
         // Lost with its GSP-RM if a recovery did not re-create it.
-        if self.is_current(self.generation.load(Relaxed)) {
-            // Failure is logged by rm::free; the namespace goes away regardless.
-            let _ = self.services.close_namespace(self.rm.client);
+        let generation = self.generation.load(Relaxed);
+        if self.is_current(generation) {
+            self.services
+                .free_rm(self.rm.client, self.rm.client, generation);
         }
     }
 }
@@ -140,10 +141,11 @@ impl<'a> Namespace<'a> {
         )
     }
 
+    /// Frees `handle`, an object of the namespace's current GSP-RM
+    /// instance.
     fn free(&self, handle: u32) {
-        let s = self.services;
-        // RM logged the reason; nothing more a destructor can do.
-        let _ = rm::free(&s.gsp.rpc, s.bar, s.dev, self.rm.client, handle);
+        let generation = self.generation.load(Relaxed);
+        self.services.free_rm(self.rm.client, handle, generation);
     }
 
     /// Binds event object `handle` to `notifier` on the subdevice

@@ -8,7 +8,10 @@
 //!
 //! Failing fast rather than waiting keeps a client thread from sitting
 //! in the core, holding its own locks, while the core calls that client's
-//! reset handlers.
+//! reset handlers. The one exception is a client opening its first handle
+//! in its probe ([`Gate::wait_open`]): it holds nothing a handler needs.
+//! It must not be called from a reset handler, which the recovery waits
+//! for.
 
 use kernel::{
     new_mutex,
@@ -107,20 +110,25 @@ impl Gate {
 
     /// Waits up to `timeout` for a recovery in progress to end, for
     /// callers that have nothing to hold up meanwhile (a client opening
-    /// its first handle, in its probe).
+    /// its first handle, in its probe); never from a reset handler.
+    /// `on_wait` is called once, as the wait begins.
     ///
     /// # Errors
     ///
     /// `EAGAIN` if the recovery still runs after `timeout`, `ENODEV` if it
     /// gave the GPU up.
-    pub(crate) fn wait_open(&self, timeout: Delta) -> Result {
+    pub(crate) fn wait_open(&self, timeout: Delta, on_wait: impl FnOnce()) -> Result {
         let start = Instant::<Monotonic>::now();
+        let mut on_wait = Some(on_wait);
         loop {
             match self.state.lock().phase {
                 Phase::Up => return Ok(()),
                 Phase::Dead => return Err(ENODEV),
                 Phase::Recovering if start.elapsed() > timeout => return Err(EAGAIN),
                 Phase::Recovering => {}
+            }
+            if let Some(f) = on_wait.take() {
+                f();
             }
             kernel::time::delay::fsleep(Delta::from_millis(10));
         }

@@ -56,7 +56,10 @@ use crate::{
     proto::gsp::{
         function::Function,
         msgq,
-        rpc::event::xid_name,
+        rpc::event::{
+            xid_name,
+            INVALID_CHID, //
+        },
         status, //
     },
 };
@@ -208,16 +211,23 @@ fn log_event(dev: &device::Device, e: &Event, owner: Option<ChannelOwner>) {
         EventKind::GspLog => match owner {
             Some(o) => dev_warn!(
                 dev,
-                "{} client (RM client {:#x}): GSP-RM reports Xid {} on channel {}: {}\n",
+                "{} client (RM client {:#x}): GSP-RM reports Xid {} on channel {} (object {:#x}): {}\n",
                 o.kind.name(),
                 o.client,
                 e.code,
                 e.data,
+                o.object,
+                kernel::str::BStr::from_bytes(e.payload())
+            ),
+            None if e.data == INVALID_CHID => dev_warn!(
+                dev,
+                "GSP-RM reports Xid {}: {}\n",
+                e.code,
                 kernel::str::BStr::from_bytes(e.payload())
             ),
             None => dev_warn!(
                 dev,
-                "GSP-RM reports Xid {} (channel {}): {}\n",
+                "GSP-RM reports Xid {} on channel {}, which no client holds: {}\n",
                 e.code,
                 e.data,
                 kernel::str::BStr::from_bytes(e.payload())
@@ -365,6 +375,12 @@ impl Rpc {
         trigger: Option<crate::recovery::Trigger>,
     ) -> Option<crate::recovery::Trigger> {
         core::mem::replace(&mut *self.recovery.lock(), trigger)
+    }
+
+    /// Whether a loss of GSP-RM is recovered from (not while booting at
+    /// probe, unloading, or with recovery turned off).
+    pub(crate) fn recovers(&self) -> bool {
+        self.recovery.lock().is_some()
     }
 
     /// When GSP-RM was last found lost.

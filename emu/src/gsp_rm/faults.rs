@@ -7,7 +7,9 @@
 //! step of the chain each. `gsp-crash` and `gsp-hang` strike instead of the
 //! reply to a NULL control, i.e. under RPC load; `gsp-crash-boot` during
 //! GSP-RM's init, `gsp-crash-idle` once GSP-RM has had nothing to do for five
-//! seconds; `mmu-fault` hits the next channel object. `KIND@N` holds a
+//! seconds (errors on a given client's objects, and crashes and hangs at
+//! a moment a test picks, come through the control port instead,
+//! `crate::control`). `KIND@N` holds a
 //! fault that strikes GSP-RM back until its Nth boot (1 is the first), so
 //! that it hits a boot after a recovery.
 
@@ -47,9 +49,6 @@ pub enum FaultKind {
     ResumeFail,
     /// GET_GSP_STATIC_INFO fails with NV_ERR_GENERIC.
     StaticInfoError,
-    /// The next channel object allocated takes an MMU fault (RC_TRIGGERED,
-    /// Xid 31, on its channel).
-    MmuFault,
     /// GSP-RM crashes instead of answering: its RISC-V core halts, the
     /// falcon raises HALT and MAILBOX0 holds [`GSP_CRASH_CODE`].
     GspCrash,
@@ -82,7 +81,6 @@ pub const NAMES: &[(&str, FaultKind)] = &[
     ("bad-sequencer", FaultKind::BadSequencer),
     ("resume-fail", FaultKind::ResumeFail),
     ("static-info-error", FaultKind::StaticInfoError),
-    ("mmu-fault", FaultKind::MmuFault),
     ("gsp-crash", FaultKind::GspCrash),
     ("gsp-hang", FaultKind::GspHang),
     ("gsp-crash-boot", FaultKind::GspCrashBoot),

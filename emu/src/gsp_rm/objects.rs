@@ -75,6 +75,19 @@ impl Objects {
         }
     }
 
+    /// The driver's live clients (not GSP-RM's own), sorted, with how
+    /// many objects each holds besides itself.
+    pub fn driver_clients(&self) -> Vec<(u32, usize)> {
+        let mut v: Vec<(u32, usize)> = self
+            .clients
+            .iter()
+            .filter(|(&c, _)| c != self.internal_client)
+            .map(|(&c, objects)| (c, objects.len().saturating_sub(1)))
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
     /// Number of live clients.
     #[cfg(test)]
     pub fn clients(&self) -> usize {

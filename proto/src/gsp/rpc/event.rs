@@ -207,7 +207,7 @@ impl RpcUcodeLibosPrint {
         Ok((hdr, text))
     }
 
-    /// Writes the header with `libosPrintBufSize` = `buf.len()` and the
+    /// Writes the header with `libosPrintBufSize` = `print.len()` and the
     /// print buffer.
     pub fn encode_with(&self, print: &[u8], buf: &mut [u8]) -> Option<usize> {
         let hdr = Self {
@@ -235,6 +235,10 @@ impl RpcLog {
         encode_with_tail(&hdr, Self::SIZE, text, buf)
     }
 }
+
+/// The channel ID of an error report that concerns no channel
+/// (`INVALID_CHID`, as `_kgspRpcOsErrorLog` receives GPU-wide reports).
+pub const INVALID_CHID: u32 = 0xffff_ffff;
 
 /// `ROBUST_CHANNEL_GR_EXCEPTION` (nverror.h, 570.144): Xid 13.
 pub const ROBUST_CHANNEL_GR_EXCEPTION: u32 = 13;
