@@ -83,7 +83,9 @@ impl core::fmt::Debug for RpcView {
         writeln!(f, "timeouts: {}", s.timeouts.load(Relaxed))?;
         writeln!(f, "bad_messages: {}", s.bad_messages.load(Relaxed))?;
         writeln!(f, "unexpected_replies: {}", s.unexpected.load(Relaxed))?;
-        writeln!(f, "events: {}", s.events.load(Relaxed))
+        writeln!(f, "events: {}", s.events.load(Relaxed))?;
+        writeln!(f, "gsp_rm_losses: {}", s.losses.load(Relaxed))?;
+        writeln!(f, "recoveries: {}", s.recoveries.load(Relaxed))
     }
 }
 

@@ -258,7 +258,9 @@ impl Services<'_> {
             "GSP-RM recovered: clients resumed {} ms after the loss\n",
             lost_at.elapsed().as_millis()
         );
-        self.recoveries.fetch_add(1, kernel::sync::atomic::Relaxed);
+        rpc.stats
+            .recoveries
+            .fetch_add(1, kernel::sync::atomic::Relaxed);
         self.unbind_clients(failed);
     }
 

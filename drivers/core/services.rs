@@ -102,8 +102,6 @@ pub(crate) struct Services<'a> {
     pub(crate) clients: Mutex<KVec<ClientRegistration>>,
     /// Set once the GPU is being unbound: a recovery stops.
     closing: Atomic<bool>,
-    /// Recoveries that succeeded.
-    pub(crate) recoveries: Atomic<u32>,
 }
 
 #[pinned_drop]
@@ -151,7 +149,6 @@ impl<'a> Services<'a> {
             resets <- Resets::new(),
             clients <- new_mutex!(KVec::new()),
             closing: Atomic::new(false),
-            recoveries: Atomic::new(0),
         })
     }
 

@@ -32,6 +32,7 @@ vm --no-load --timeout 300 --emu --fault --emu gsp-crash:2 \
     echo "load 1" >$v
     wait_bound no no
     echo "second: drm $(bound drm), vfio $(bound vfio), rpc_null $(cut -d" " -f2- /sys/kernel/debug/nvgsp/$pci/rpc_null)"
+    echo "stats: $(grep -e gsp_rm_losses -e recoveries /sys/kernel/debug/nvgsp/$pci/rpc | tr "\n" " ")"
     echo $pci >/sys/bus/pci/drivers/nvgsp_core/unbind
     echo $pci >/sys/bus/pci/drivers/nvgsp_core/bind
     wait_bound yes yes
@@ -47,6 +48,7 @@ expect_ok
 expect_out '^first: drm no, vfio yes resets: prepare 1 done 1 rebuilt 1$'
 expect_out '^vfio after: last: ok [0-9]+ [0-9]+$'
 expect_out '^second: drm no, vfio no, rpc_null error -19$'
+expect_out '^stats: gsp_rm_losses: 2 recoveries: 1 $'
 expect_out '^rebound: drm load: ok 6 eagain 0 enodev 0 etimedout 0 other 0, vfio load: ok 6 eagain 0 enodev 0 etimedout 0 other 0$'
 expect_out '^kmemleak: clean$'
 expect_log_count 'GSP-RM crashed \(its core halted, MAILBOX0 0xbad0dead\): resetting the GPU' 2

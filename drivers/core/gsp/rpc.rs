@@ -145,6 +145,10 @@ pub(crate) struct Stats {
     pub(crate) events: Atomic<u64>,
     /// Sum of the round trips of `calls`, in nanoseconds.
     pub(crate) total_ns: Atomic<u64>,
+    /// Times GSP-RM was found lost (crashed or hung).
+    pub(crate) losses: Atomic<u64>,
+    /// Recoveries that brought GSP-RM and the clients back.
+    pub(crate) recoveries: Atomic<u64>,
 }
 
 impl Stats {
@@ -156,6 +160,8 @@ impl Stats {
             unexpected: Atomic::new(0),
             events: Atomic::new(0),
             total_ns: Atomic::new(0),
+            losses: Atomic::new(0),
+            recoveries: Atomic::new(0),
         }
     }
 }
@@ -336,6 +342,7 @@ impl Rpc {
         }
         *self.lost_at.lock() = Instant::<Monotonic>::now();
         self.generation.fetch_add(1, Relaxed);
+        self.stats.losses.fetch_add(1, Relaxed);
         let recovery = self.recovery.lock();
         let then = if recovery.is_some() {
             "resetting the GPU"
