@@ -38,6 +38,7 @@ bench: build
 	@scripts/bench
 
 lint: root
+	scripts/check-layers
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
 	scripts/lint-kernel

@@ -67,12 +67,17 @@ pub use crate::events::{
     EventKind,
     EventKinds, //
 };
+pub use crate::gsp::config::{
+    engine_name,
+    GpuConfig,
+    MAX_ENGINES,
+    MAX_USABLE_RANGES, //
+};
 pub use crate::partition::Placement;
 pub use crate::proto::partition::ClientKind;
-pub use crate::recovery::ResetHandler;
+pub use crate::resets::ResetHandler;
 pub use channel::Channel;
 pub use handle::Gpu;
-pub(crate) use handle::Namespace;
 pub use object::{
     RmObject,
     RmParent, //
@@ -111,109 +116,6 @@ impl ChipInfo {
     }
 }
 
-/// Most engines a [`GpuConfig`] lists.
-pub const MAX_ENGINES: usize = 32;
-/// Most usable VRAM ranges a [`GpuConfig`] keeps.
-pub const MAX_USABLE_RANGES: usize = 4;
-
-/// The GPU's configuration as GSP-RM enumerated it at boot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct GpuConfig {
-    pub(crate) name: [u8; 64],
-    pub(crate) vram_size: u64,
-    pub(crate) usable_vram: u64,
-    pub(crate) gpcs: u32,
-    pub(crate) tpcs_per_gpc: u32,
-    pub(crate) engines: [u32; MAX_ENGINES],
-    pub(crate) engine_count: usize,
-    pub(crate) usable: [(u64, u64); MAX_USABLE_RANGES],
-    pub(crate) usable_count: usize,
-    pub(crate) channels: u32,
-}
-
-impl GpuConfig {
-    /// The board's name as GSP-RM reports it, e.g. "NVIDIA GeForce RTX 3090".
-    pub fn name(&self) -> &str {
-        let len = self
-            .name
-            .iter()
-            .position(|&c| c == 0)
-            .unwrap_or(self.name.len());
-        core::str::from_utf8(&self.name[..len]).unwrap_or("?")
-    }
-
-    /// VRAM in bytes.
-    pub fn vram_size(&self) -> u64 {
-        self.vram_size
-    }
-
-    /// VRAM GSP-RM leaves to the driver, in bytes.
-    pub fn usable_vram(&self) -> u64 {
-        self.usable_vram
-    }
-
-    /// Number of GPCs.
-    pub fn gpcs(&self) -> u32 {
-        self.gpcs
-    }
-
-    /// TPCs per GPC.
-    pub fn tpcs_per_gpc(&self) -> u32 {
-        self.tpcs_per_gpc
-    }
-
-    /// The engines, as `NV2080_ENGINE_TYPE_*` numbers.
-    pub fn engines(&self) -> &[u32] {
-        &self.engines[..self.engine_count.min(MAX_ENGINES)]
-    }
-
-    /// Channel IDs GSP-RM offers the driver.
-    pub fn channels(&self) -> u32 {
-        self.channels
-    }
-
-    /// The VRAM ranges GSP-RM leaves to the driver, as VRAM offsets.
-    pub fn usable_ranges(&self) -> impl Iterator<Item = core::ops::Range<u64>> + '_ {
-        self.usable[..self.usable_count.min(MAX_USABLE_RANGES)]
-            .iter()
-            .map(|&(s, e)| s..e)
-    }
-
-    /// The engines as a bit mask of their type numbers (types 0..=63).
-    pub fn engine_mask(&self) -> u64 {
-        self.engines()
-            .iter()
-            .filter(|&&e| e < 64)
-            .fold(0, |m, &e| m | (1u64 << e))
-    }
-}
-
-/// Short name of engine type `t` (cl2080.h `NV2080_ENGINE_TYPE_*`).
-pub fn engine_name(t: u32) -> &'static str {
-    const NAMES: &[(u32, &str)] = &[
-        (0x01, "gr"),
-        (0x09, "ce0"),
-        (0x0a, "ce1"),
-        (0x0b, "ce2"),
-        (0x0c, "ce3"),
-        (0x0d, "ce4"),
-        (0x13, "nvdec0"),
-        (0x14, "nvdec1"),
-        (0x15, "nvdec2"),
-        (0x1b, "nvenc0"),
-        (0x1c, "nvenc1"),
-        (0x22, "sw"),
-        (0x26, "sec2"),
-        (0x27, "host"),
-        (0x2b, "nvjpg0"),
-        (0x33, "ofa0"),
-    ];
-    NAMES
-        .iter()
-        .find(|(n, _)| *n == t)
-        .map_or("unknown", |&(_, s)| s)
-}
-
 /// A client kind's attachment to one GPU: the registration data of its
 /// auxiliary device. It lives as long as the auxiliary device is
 /// registered, i.e. until the core unbinds from the GPU. Everything beyond
@@ -222,10 +124,6 @@ pub struct Client<'a> {
     kind: ClientKind,
     services: &'a Services<'a>,
 }
-
-/// How long [`Client::open`] waits for a GPU reset to end: more than the
-/// three boot attempts of a recovery take.
-const OPEN_WAIT_MS: i64 = 30_000;
 
 /// The registration-data type tag clients pass to
 /// `auxiliary::Device::registration_data`.
@@ -277,12 +175,12 @@ impl<'a> Client<'a> {
             Instant,
             Monotonic, //
         };
-        let rpc = &self.services.gsp.rpc;
+        const WAIT: Delta = crate::timeouts::OPEN_DURING_RECOVERY;
+        let health = &self.services.gsp.rpc.health;
         let start = Instant::<Monotonic>::now();
         let mut told = false;
         loop {
-            let left = OPEN_WAIT_MS - start.elapsed().as_millis();
-            rpc.gate.wait_open(Delta::from_millis(left), || {
+            health.wait_recovered(WAIT - start.elapsed(), || {
                 if !told {
                     dev_info!(
                         self.services.dev,
@@ -295,8 +193,8 @@ impl<'a> Client<'a> {
             match Gpu::open(self.kind, self.services) {
                 // GSP-RM was lost meanwhile: a recovery is on its way.
                 Err(e)
-                    if (e == EAGAIN || (rpc.is_lost() && rpc.recovers()))
-                        && start.elapsed().as_millis() < OPEN_WAIT_MS =>
+                    if (e == EAGAIN || (health.is_lost() && health.recovers()))
+                        && start.elapsed() < WAIT =>
                 {
                     fsleep(Delta::from_millis(10));
                 }

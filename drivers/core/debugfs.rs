@@ -22,13 +22,13 @@ use kernel::{
 };
 
 use crate::{
+    bar::Bar0,
     client::{
         engine_name,
         GpuConfig, //
     },
-    driver::Bar0,
     gsp::{
-        rpc::Stats,
+        transport::Stats,
         Gsp, //
     },
     partition::Partition,
@@ -85,7 +85,8 @@ impl core::fmt::Debug for RpcView {
         writeln!(f, "unexpected_replies: {}", s.unexpected.load(Relaxed))?;
         writeln!(f, "events: {}", s.events.load(Relaxed))?;
         writeln!(f, "gsp_rm_losses: {}", s.losses.load(Relaxed))?;
-        writeln!(f, "recoveries: {}", s.recoveries.load(Relaxed))
+        writeln!(f, "recoveries: {}", s.recoveries.load(Relaxed))?;
+        writeln!(f, "heartbeats: {}", s.heartbeats.load(Relaxed))
     }
 }
 
@@ -111,7 +112,7 @@ impl core::fmt::Debug for GpuView {
 /// What the probe files reach: the BAR and GSP of one bound GPU.
 #[derive(Clone, Copy)]
 pub(crate) struct Target {
-    bar: *const kernel::pci::Bar<'static, { crate::driver::BAR0_SIZE }>,
+    bar: *const kernel::pci::Bar<'static, { crate::bar::BAR0_SIZE }>,
     gsp: *const Gsp,
 }
 

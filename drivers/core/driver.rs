@@ -7,7 +7,6 @@ use kernel::{
     auxiliary,
     device::Core,
     irq,
-    new_mutex,
     pci::{
         self,
         Class,
@@ -17,11 +16,13 @@ use kernel::{
         Vendor, //
     },
     prelude::*,
-    sizes::SZ_16M,
-    sync::Mutex, //
 };
 
 use crate::{
+    bar::{
+        Bar0,
+        BAR0_SIZE, //
+    },
     client::{
         self,
         Client,
@@ -29,62 +30,10 @@ use crate::{
         ClientKind, //
     },
     gpu::Spec,
-    gsp::{
-        Gsp,
-        UnloadBundle, //
-    },
+    gsp::Gsp,
     intr::GspInterrupt,
     services::Services, //
 };
-
-/// Size of BAR0, the register aperture, on every GSP-era chip.
-pub(crate) const BAR0_SIZE: usize = SZ_16M;
-
-/// The mapped register aperture.
-pub(crate) type Bar0<'a> = &'a pci::Bar<'a, BAR0_SIZE>;
-
-/// GSP-RM running; dropping it shuts GSP-RM down.
-pub(crate) struct Running<'bound> {
-    dev: &'bound kernel::device::Device,
-    bar: Bar0<'bound>,
-    gsp: &'bound Gsp,
-    /// What GSP-RM reported at probe.
-    pub(crate) gpu: client::GpuConfig,
-    /// What hands the GPU back at unbind; a recovery replaces it, and
-    /// takes it if GSP-RM cannot be booted again (the GPU was handed
-    /// back then).
-    pub(crate) bundle: Pin<KBox<Mutex<Option<UnloadBundle>>>>,
-}
-
-impl<'bound> Running<'bound> {
-    fn new(
-        pdev: &'bound pci::Device<Core<'_>>,
-        bar: Bar0<'bound>,
-        gsp: &'bound Gsp,
-        spec: crate::gpu::Spec,
-    ) -> Result<Self> {
-        let slot = KBox::pin_init(new_mutex!(None), GFP_KERNEL)?;
-        let (gpu, bundle) = gsp.boot(pdev, bar, spec)?;
-        *slot.lock() = Some(bundle);
-        Ok(Running {
-            dev: pdev.as_ref(),
-            bar,
-            gsp,
-            gpu,
-            bundle: slot,
-        })
-    }
-}
-
-impl Drop for Running<'_> {
-    fn drop(&mut self) {
-        let bundle = self.bundle.lock().take();
-        if let Some(bundle) = bundle {
-            // Errors are logged by unload(); the device goes away regardless.
-            let _ = self.gsp.unload(self.dev, self.bar, &bundle);
-        }
-    }
-}
 
 /// The core's state for one bound GPU.
 ///
@@ -101,7 +50,7 @@ pub(crate) struct NvgspCore<'bound> {
     _partition_sysfs: crate::sysfs::PartitionGroup,
     #[pin]
     services: Services<'bound>,
-    _running: Running<'bound>,
+    _running: crate::gsp::running::Running<'bound>,
     #[pin]
     irq: irq::ThreadedRegistration<'bound, GspInterrupt<'bound>>,
     #[pin]
@@ -201,7 +150,7 @@ fn register_client<'bound>(
     services
         .clients
         .lock()
-        .push((kind, registration), GFP_KERNEL)?;
+        .push((kind, KBox::new(registration, GFP_KERNEL)?), GFP_KERNEL)?;
     Ok(())
 }
 
@@ -277,7 +226,7 @@ impl pci::Driver for NvgspCoreDriver {
                 _running: unsafe {
                     let bar: Bar0<'bound> = &*core::ptr::from_ref(&*bar);
                     let gsp: &'bound Gsp = &*core::ptr::from_ref(&*gsp);
-                    Running::new(pdev, bar, gsp, *spec)?
+                    crate::gsp::running::Running::new(pdev, bar, gsp, *spec)?
                 },
                 _: {
                     crate::sysfs::add(
@@ -290,7 +239,7 @@ impl pci::Driver for NvgspCoreDriver {
                 // SAFETY: `_running` is initialized, and dropped after
                 // `services` (declaration order).
                 services <- unsafe {
-                    let running: &'bound Running<'bound> = &*core::ptr::from_ref(&*_running);
+                    let running: &'bound crate::gsp::running::Running<'bound> = &*core::ptr::from_ref(&*_running);
                     Services::new(
                         pdev,
                         running.bar,

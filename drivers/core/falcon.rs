@@ -33,7 +33,7 @@ use kernel::{
 };
 
 use crate::{
-    driver::Bar0,
+    bar::Bar0,
     proto::falcon as proto,
     regs::NV_PMC_BOOT_0, //
 };
@@ -296,13 +296,6 @@ const DMA_BLOCK: usize = 256;
 /// DMATRFCMD size code of a 256-byte transfer (`4 << 6`).
 const DMA_BLOCK_SIZE_CODE: u32 = 6;
 
-// TIMEOUT: nova-core waits 10 us for the reset, 20 ms for scrubbing and
-// 2 s for a ucode to halt; under full emulation each step is slower, so
-// these are generous but still bound a dead engine.
-const SCRUB_TIMEOUT: Delta = Delta::from_millis(100);
-const HALT_TIMEOUT: Delta = Delta::from_secs(5);
-const DMA_TIMEOUT: Delta = Delta::from_millis(100);
-
 /// Where one part of a ucode goes.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Segment {
@@ -403,7 +396,7 @@ impl<'a, E: FalconEngine> Falcon<'a, E> {
             || Ok(self.bar.read(NV_PFALCON_FALCON_HWCFG2::of::<E>())),
             |r| !r.mem_scrubbing(),
             Delta::ZERO,
-            SCRUB_TIMEOUT,
+            crate::timeouts::FALCON_SCRUB,
         )
         .map(|_| ())
         .inspect_err(|_| dev_err!(self.dev, "{}: memory scrubbing did not finish\n", E::NAME))
@@ -449,7 +442,7 @@ impl<'a, E: FalconEngine> Falcon<'a, E> {
                 || Ok(self.bar.read(NV_PFALCON_FALCON_DMATRFCMD::of::<E>())),
                 |r| r.idle(),
                 Delta::ZERO,
-                DMA_TIMEOUT,
+                crate::timeouts::FALCON_DMA,
             )
             .inspect_err(|_| dev_err!(self.dev, "{}: DMA transfer timed out\n", E::NAME))?;
         }
@@ -520,7 +513,7 @@ impl<'a, E: FalconEngine> Falcon<'a, E> {
             || Ok(self.bar.read(NV_PFALCON_FALCON_CPUCTL::of::<E>())),
             |r| r.halted(),
             Delta::from_micros(100),
-            HALT_TIMEOUT,
+            crate::timeouts::FALCON_HALT,
         )
         .map(|_| ())
         .inspect_err(|_| dev_err!(self.dev, "{}: ucode did not halt\n", E::NAME))

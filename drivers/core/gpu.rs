@@ -9,7 +9,7 @@ use kernel::{
 };
 
 use crate::{
-    driver::Bar0,
+    bar::Bar0,
     regs, //
 };
 

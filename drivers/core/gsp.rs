@@ -27,17 +27,17 @@ use kernel::{
 };
 
 use crate::{
-    client::{
-        engine_name,
-        GpuConfig, //
-    },
-    driver::Bar0,
+    bar::Bar0,
     falcon::{
         gsp::Gsp as GspEngine,
         sec2::Sec2,
         Falcon, //
     },
     gpu::Spec,
+    gsp::config::{
+        engine_name,
+        GpuConfig, //
+    },
     proto::firmware::vbios::appif::FwsecCommand,
     proto::gsp::{
         args::GspArgumentsCached,
@@ -50,35 +50,32 @@ use crate::{
         queue::GSP_PAGE_SIZE,
         wpr_meta::GspFwWprMeta, //
     },
+    timeouts,
     wire::Wire,
 };
 
+pub(crate) mod config;
 pub(crate) mod enumerate;
 pub(crate) mod fw;
 mod fwsec;
-pub(crate) mod gate;
+pub(crate) mod health;
+mod heartbeat;
 pub(crate) mod queues;
+mod reassembly;
 pub(crate) mod regs;
 pub(crate) mod rm;
-pub(crate) mod rpc;
+mod routing;
+pub(crate) mod running;
 mod sequencer;
 mod sysinfo;
+pub(crate) mod transport;
 
+use crate::dma::write_bytes;
 use fw::GspFirmware;
-use queues::write_bytes;
-use rpc::Rpc;
+use transport::Rpc;
 
 /// Pages of each LibOS log buffer (nova `RM_LOG_BUFFER_NUM_PAGES`).
 const LOG_BUFFER_SIZE: usize = libos::LOG_BUFFER_NUM_PAGES * GSP_PAGE_SIZE;
-
-// TIMEOUT: GSP-RM reaches these points within milliseconds on hardware
-// (nova-core waits up to 5 s for each); the emulated GSP is slower but far
-// inside the same bound.
-const RISCV_START_TIMEOUT: Delta = Delta::from_secs(5);
-const INIT_DONE_TIMEOUT: Delta = Delta::from_secs(10);
-const SUSPEND_TIMEOUT: Delta = Delta::from_secs(5);
-/// How often the wait for init-done looks whether GSP-RM's core still runs.
-const INIT_POLL: Delta = Delta::from_millis(100);
 
 /// A LibOS log buffer: a put pointer, then the buffer's own page table,
 /// then GSP-RM's log records.
@@ -289,7 +286,7 @@ impl Gsp {
         let started = (|| {
             // The GSP falcon's boot ROM takes the LibOS arguments' address.
             gsp_falcon.reset()?;
-            crate::intr::route_swgen0(bar);
+            crate::falcon::gsp::route_swgen0(bar);
             let libos = self.libos.dma_address();
             gsp_falcon.boot(libos as u32, (libos >> 32) as u32)?;
 
@@ -325,7 +322,7 @@ impl Gsp {
             .inspect_err(|_| {
                 // Stop GSP-RM before the memory it uses is freed, and give
                 // the GPU back in a state the next boot accepts.
-                self.rpc.set_running(false);
+                self.rpc.health.stopping();
                 let _ = gsp_falcon.reset();
                 let _ = bundle.run(dev, bar);
             })?;
@@ -358,7 +355,7 @@ impl Gsp {
             || Ok(gsp_falcon.riscv_active()),
             |&active| active,
             Delta::from_millis(1),
-            RISCV_START_TIMEOUT,
+            timeouts::RISCV_START,
         )
         .inspect_err(|_| dev_err!(dev, "GSP RISC-V core did not start\n"))?;
 
@@ -380,15 +377,19 @@ impl Gsp {
         };
         let start = Instant::<Monotonic>::now();
         loop {
-            let left = INIT_DONE_TIMEOUT - start.elapsed();
+            let left = timeouts::INIT_DONE - start.elapsed();
             // Looks at the core between slices: a GSP-RM that crashed
             // while initializing is not waited for in full.
             let waited = rpc.wait_any(
-                rpc::EVENT_INIT_DONE | rpc::EVENT_SEQUENCER,
-                if left > INIT_POLL { INIT_POLL } else { left },
+                transport::EVENT_INIT_DONE | transport::EVENT_SEQUENCER,
+                if left > timeouts::INIT_POLL {
+                    timeouts::INIT_POLL
+                } else {
+                    left
+                },
             );
             let events = match waited {
-                Err(e) if e == ETIMEDOUT && left > INIT_POLL => {
+                Err(e) if e == ETIMEDOUT && left > timeouts::INIT_POLL => {
                     if !gsp_falcon.riscv_active() {
                         dev_err!(
                             dev,
@@ -405,8 +406,8 @@ impl Gsp {
             };
             if let Some(program) = rpc.take_sequencer() {
                 sequencer.run(&program)?;
-            } else if events & rpc::EVENT_INIT_DONE != 0 {
-                rpc.set_running(true);
+            } else if events & transport::EVENT_INIT_DONE != 0 {
+                rpc.health.booted();
                 return Ok(());
             }
         }
@@ -465,7 +466,7 @@ impl Gsp {
         bundle: &UnloadBundle,
     ) -> Result {
         // From here on GSP-RM stops: its core halting is no crash.
-        self.rpc.set_running(false);
+        self.rpc.health.stopping();
         // Best effort: GSP-RM frees every client when it unloads anyway.
         if !self.rpc.is_lost() {
             let _ = enumerate::release(&self.rpc, bar, dev);
@@ -495,7 +496,7 @@ impl Gsp {
                 || Ok(gsp_falcon_mbox0()),
                 |&mb0| mb0 & libos::LIBOS_INTERRUPT_PROCESSOR_SUSPENDED != 0,
                 Delta::from_millis(1),
-                SUSPEND_TIMEOUT,
+                timeouts::SUSPEND,
             )
             .inspect_err(|_| dev_err!(dev, "GSP-RM did not suspend\n"))
         })();

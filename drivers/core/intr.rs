@@ -25,22 +25,15 @@ use kernel::{
 };
 
 use crate::{
-    driver::Bar0,
+    bar::Bar0,
     falcon::{
         gsp::Gsp,
-        NV_PFALCON_FALCON_IRQDEST,
-        NV_PFALCON_FALCON_IRQMSET,
         NV_PFALCON_FALCON_IRQSCLR,
         NV_PFALCON_FALCON_IRQSSET,
         NV_PFALCON_FALCON_IRQSTAT, //
     },
-    gsp::rpc::Rpc,
+    gsp::transport::Rpc,
 };
-
-/// How long the self-test waits for its interrupt.
-// TIMEOUT: an MSI-X round trip is microseconds on hardware and milliseconds
-// under full emulation; a second means the interrupt is not wired.
-const SELF_TEST_TIMEOUT: Delta = Delta::from_secs(1);
 
 /// State shared between the interrupt handler and the rest of the core.
 ///
@@ -73,10 +66,10 @@ impl<'bound> GspInterrupt<'bound> {
     ///
     /// # Errors
     ///
-    /// `ETIMEDOUT` if no interrupt arrives within [`SELF_TEST_TIMEOUT`].
+    /// `ETIMEDOUT` if no interrupt arrives within [`crate::timeouts::IRQ_SELF_TEST`].
     pub(crate) fn self_test(&self) -> Result<Delta> {
         let before = self.count();
-        route_swgen0(self.bar);
+        crate::falcon::gsp::route_swgen0(self.bar);
         let start = kernel::time::Instant::<kernel::time::Monotonic>::now();
         self.bar.write(
             WithBase::of::<Gsp>(),
@@ -86,24 +79,10 @@ impl<'bound> GspInterrupt<'bound> {
             || Ok(self.count()),
             |&n| n != before,
             Delta::from_micros(50),
-            SELF_TEST_TIMEOUT,
+            crate::timeouts::IRQ_SELF_TEST,
         )?;
         Ok(start.elapsed())
     }
-}
-
-/// Routes the GSP falcon's SWGEN0 (messages) and HALT (GSP-RM crashed) to
-/// the host and unmasks them; done again after every GSP engine reset.
-pub(crate) fn route_swgen0(bar: Bar0<'_>) {
-    bar.update(NV_PFALCON_FALCON_IRQDEST::of::<Gsp>(), |r| {
-        r.with_swgen0(true).with_halt(true)
-    });
-    bar.write(
-        WithBase::of::<Gsp>(),
-        NV_PFALCON_FALCON_IRQMSET::zeroed()
-            .with_swgen0(true)
-            .with_halt(true),
-    );
 }
 
 impl irq::ThreadedHandler for GspInterrupt<'_> {

@@ -13,20 +13,25 @@ use kernel::{
     InPlaceModule, //
 };
 
+mod bar;
 pub mod client;
 mod debugfs;
+mod dma;
 mod driver;
 mod events;
 mod falcon;
 mod gpu;
 mod gsp;
 mod intr;
+mod namespace;
 mod partition;
 mod proto;
 mod recovery;
 mod regs;
+mod resets;
 mod services;
 mod sysfs;
+mod timeouts;
 mod vbios;
 mod wq;
 

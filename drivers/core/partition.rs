@@ -149,12 +149,14 @@ pub(crate) struct Accounting {
 
 impl Partition {
     /// Partitions `usable` VRAM (GSP-RM's usable ranges, in VRAM offsets)
-    /// and channel IDs 1..`channels` according to `policy`.
+    /// and channel IDs 1..`channels` according to `policy`; a policy that
+    /// does not fit this GPU is replaced by the default one, and
+    /// `on_fallback` is told (to say so in the log).
     pub(crate) fn new(
-        dev: &kernel::device::Device,
         usable: &[Range<u64>],
         channels: u32,
         policy: Policy,
+        on_fallback: impl FnOnce(Policy, PolicyError, Policy),
     ) -> impl PinInit<Self, Error> {
         let setup = (|| -> Result<_> {
             let mut ranges = KVec::new();
@@ -180,13 +182,7 @@ impl Partition {
                 Ok(l) => (policy, l),
                 Err(e) => {
                     let fallback = Policy::default();
-                    dev_err!(
-                        dev,
-                        "partition policy {} does not fit this GPU ({}); using {}\n",
-                        Show(policy),
-                        Show(e),
-                        Show(fallback)
-                    );
+                    on_fallback(policy, e, fallback);
                     (
                         fallback,
                         fallback.limits(total, channels).map_err(|_| EINVAL)?,
@@ -360,5 +356,96 @@ impl Partition {
         let mut s = self.state.lock();
         s.channel_ids.release_id(id as usize);
         s.usage[kind.index()].channels -= 1;
+    }
+}
+
+#[kunit_tests(nvgsp_core_partition)]
+mod tests {
+    use super::*;
+
+    const MIB: u64 = 1 << 20;
+
+    /// 64 MiB of usable VRAM from 16 MiB on, 65 channel IDs, shared as
+    /// `policy` says.
+    fn partition(policy: &str) -> Result<Pin<KBox<Partition>>> {
+        let policy = Policy::parse(policy).map_err(|_| EINVAL)?;
+        KBox::pin_init(
+            Partition::new(&[16 * MIB..80 * MIB], 65, policy, |_, _, _| {}),
+            GFP_KERNEL,
+        )
+    }
+
+    #[test]
+    fn shares_bound_each_kind() -> Result {
+        let p = partition("drm=75%,vfio=25%")?;
+        let a = p.accounting();
+        // The core keeps 2 MiB; channel ID 0 stays unused.
+        assert_eq!(a.vram_total, 62 * MIB);
+        assert_eq!(a.channels_total, 64);
+        let vfio = a.limits[ClientKind::Vfio.index()];
+        let (at, size) = p.alloc_vram(ClientKind::Vfio, vfio.vram, 0, Placement::Any)?;
+        assert_eq!(size, vfio.vram);
+        assert!(at >= 18 * MIB && at + size <= 80 * MIB);
+        // The VFIO share is used up; the DRM share is not.
+        assert_eq!(
+            p.alloc_vram(ClientKind::Vfio, 4096, 0, Placement::Any),
+            Err(ENOSPC)
+        );
+        let (d, _) = p.alloc_vram(ClientKind::Drm, MIB, 0, Placement::Any)?;
+        p.free_vram(at);
+        p.alloc_vram(ClientKind::Vfio, 4096, 0, Placement::Any)?;
+        p.free_vram(d);
+        let a = p.accounting();
+        assert_eq!(a.usage[ClientKind::Drm.index()].vram, 0);
+        assert_eq!(a.usage[ClientKind::Vfio.index()].vram, 4096);
+        assert_eq!(a.usage[ClientKind::Vfio.index()].refused, 1);
+        Ok(())
+    }
+
+    #[test]
+    fn alignment_and_placement() -> Result {
+        let p = partition("drm=50%,vfio=50%")?;
+        // Something small first, so the next 2 MiB-aligned spot moves.
+        let (first, _) = p.alloc_vram(ClientKind::Drm, 4096, 0, Placement::Any)?;
+        let (at, size) = p.alloc_vram(ClientKind::Drm, 5000, 2 * MIB, Placement::Any)?;
+        assert_eq!(size, 8192);
+        assert!(at % (2 * MIB) == 0 && at > first);
+        let within = Placement::Within {
+            start: 40 * MIB,
+            end: 44 * MIB,
+        };
+        let (w, _) = p.alloc_vram(ClientKind::Drm, 4 * MIB, 0, within)?;
+        assert_eq!(w, 40 * MIB);
+        // Nothing more fits there.
+        assert_eq!(p.alloc_vram(ClientKind::Drm, 4096, 0, within), Err(ENOMEM));
+        assert_eq!(p.alloc_vram(ClientKind::Drm, 0, 0, Placement::Any), Err(EINVAL));
+        assert_eq!(p.alloc_vram(ClientKind::Drm, 4096, 3, Placement::Any), Err(EINVAL));
+        Ok(())
+    }
+
+    #[test]
+    fn channels_and_policy_changes() -> Result {
+        let p = partition("drm=50%,vfio=50%")?;
+        let mut ids = KVec::new();
+        for _ in 0..32 {
+            ids.push(p.alloc_channel(ClientKind::Drm)?, GFP_KERNEL)?;
+        }
+        // IDs are unique and never 0.
+        assert!(ids.iter().all(|&id| (1..=64).contains(&id)));
+        assert_eq!(p.alloc_channel(ClientKind::Drm), Err(ENOSPC));
+        // A policy leaving DRM fewer channels than it holds is refused.
+        let smaller = Policy::parse("drm=25%,vfio=75%").map_err(|_| EINVAL)?;
+        assert!(matches!(
+            p.apply(smaller),
+            Err(ApplyError::WouldOrphan(ClientKind::Drm))
+        ));
+        for id in ids.iter().skip(8) {
+            p.free_channel(ClientKind::Drm, *id);
+        }
+        assert!(p.apply(smaller).is_ok());
+        let a = p.accounting();
+        assert_eq!(a.usage[ClientKind::Drm.index()].channels, 8);
+        assert_eq!(a.limits[ClientKind::Drm.index()].channels, 16);
+        Ok(())
     }
 }

@@ -18,13 +18,9 @@
 use kernel::{
     bindings, device,
     error::to_result,
-    new_mutex, pci,
+    pci,
     prelude::*,
-    sync::{
-        Arc,
-        Mutex, //
-    },
-    time::Delta,
+    sync::Arc,
     workqueue::{
         impl_has_work,
         new_work,
@@ -38,107 +34,16 @@ use crate::{
         gsp::Gsp as GspEngine,
         Falcon, //
     },
-    gsp::regs,
-    proto::partition::{
-        ClientKind,
-        KINDS, //
-    },
+    gsp::{health::LossHandler, regs},
+    proto::partition::KINDS,
     services::Services,
+    timeouts,
     wq::OwnedQueue,
 };
-
-/// How long the recovery waits for calls in flight at the loss to end.
-// TIMEOUT: after a loss they fail at once; only a sender waiting for
-// queue space (up to two seconds, `rpc.rs`) takes longer.
-const QUIESCE_TIMEOUT: Delta = Delta::from_secs(5);
 
 /// Boots of GSP-RM tried before the GPU is given up (it may crash again
 /// while booting).
 const ATTEMPTS: u32 = 3;
-
-/// What a client does when the GPU is reset under it. Called in process
-/// context from the core's recovery, one client after the other; a
-/// handler must not register or drop reset handlers itself.
-pub trait ResetHandler: Send + Sync {
-    /// GSP-RM was lost: calls fail with `EAGAIN` from now until
-    /// [`Self::done`], and every RM object the client made is gone (its
-    /// VRAM, channel IDs and subscriptions stay). Stop submitting work.
-    fn prepare(&self);
-
-    /// GSP-RM runs again and the client's RM namespace (its RM client,
-    /// device, subdevice and notifier subscriptions) is back under the
-    /// same handles. Rebuild the rest (channels' objects, own RM objects).
-    ///
-    /// # Errors
-    ///
-    /// Any error: the client cannot recover, and the core unbinds it.
-    fn done(&self) -> Result;
-}
-
-/// A registered reset handler.
-pub(crate) struct ResetEntry {
-    kind: ClientKind,
-    handler: KBox<dyn ResetHandler>,
-}
-
-/// The reset handlers of one GPU's clients. The lock is held while
-/// handlers run, so dropping a registration waits for its handler.
-#[pin_data]
-pub(crate) struct Resets {
-    #[pin]
-    entries: Mutex<KVec<Arc<ResetEntry>>>,
-}
-
-impl Resets {
-    pub(crate) fn new() -> impl PinInit<Self> {
-        pin_init!(Self {
-            entries <- new_mutex!(KVec::new()),
-        })
-    }
-
-    /// Registers `handler` of a client of `kind`.
-    pub(crate) fn add(
-        &self,
-        kind: ClientKind,
-        handler: KBox<dyn ResetHandler>,
-    ) -> Result<Arc<ResetEntry>> {
-        let entry = Arc::new(ResetEntry { kind, handler }, GFP_KERNEL)?;
-        self.entries.lock().push(entry.clone(), GFP_KERNEL)?;
-        Ok(entry)
-    }
-
-    /// Unregisters `entry`, waiting for its handler if it runs.
-    pub(crate) fn remove(&self, entry: &Arc<ResetEntry>) {
-        let mut entries = self.entries.lock();
-        if let Some(i) = entries.iter().position(|e| Arc::ptr_eq(e, entry)) {
-            let _ = entries.remove(i);
-        }
-    }
-
-    fn prepare(&self) {
-        for e in self.entries.lock().iter() {
-            e.handler.prepare();
-        }
-    }
-
-    /// Calls every `done` handler; returns the kinds of the clients whose
-    /// rebuild failed for their own reasons. Errors that mean GSP-RM is
-    /// going away again (`ETIMEDOUT` before a hang is declared, `EAGAIN`,
-    /// `ENODEV`) are no verdict on the client: the next recovery tells it
-    /// again.
-    fn done(&self) -> [bool; KINDS] {
-        let mut failed = [false; KINDS];
-        for e in self.entries.lock().iter() {
-            match e.handler.done() {
-                Err(err) if err != ETIMEDOUT && err != EAGAIN && err != ENODEV => {
-                    failed[e.kind.index()] = true;
-                }
-                _ => {}
-            }
-        }
-        failed
-    }
-}
 
 /// The recovery's work item.
 #[pin_data]
@@ -203,6 +108,12 @@ impl Trigger {
     }
 }
 
+impl LossHandler for Trigger {
+    fn lost(&self) {
+        self.fire();
+    }
+}
+
 /// Resets the PCI function with whatever method it offers (FLR, PM
 /// D3hot to D0, bus reset; the kernel saves and restores its config
 /// space, MSI-X included), without waiting for the device lock.
@@ -217,10 +128,25 @@ fn reset_function(pdev: &pci::Device<device::Bound>) -> Result {
 }
 
 impl Services<'_> {
+    /// Has a lost GSP-RM recovered from now on (`recover` module
+    /// parameter).
+    pub(crate) fn enable_recovery(self: Pin<&Self>) -> Result {
+        // SAFETY: `Services::drop` removes the trigger, and so waits for
+        // its work, before anything of the services goes; they are pinned.
+        let trigger = unsafe { Trigger::new(&self)? };
+        drop(
+            self.gsp
+                .rpc
+                .health
+                .set_loss_handler(Some(KBox::new(trigger, GFP_KERNEL)?)),
+        );
+        Ok(())
+    }
+
     /// Recovers from the loss of GSP-RM; runs on the recovery workqueue.
     fn recover(&self) {
         let rpc = &self.gsp.rpc;
-        let lost_at = rpc.lost_at();
+        let lost_at = rpc.health.lost_at();
         self.resets.prepare();
         // GSP-RM may be lost again after it booted and before calls go
         // through: then boot again.
@@ -229,15 +155,15 @@ impl Services<'_> {
             if !self.reboot() {
                 break;
             }
-            let g = rpc.generation();
-            if rpc.gate.open_unless(|| rpc.is_lost()) {
+            let g = rpc.health.generation();
+            if rpc.health.recovered() {
                 self.free_orphans();
                 generation = Some(g);
                 break;
             }
         }
         let Some(generation) = generation else {
-            rpc.gate.close();
+            rpc.health.give_up();
             if !self.closing() {
                 dev_err!(
                     self.dev,
@@ -248,7 +174,7 @@ impl Services<'_> {
             return;
         };
         let failed = self.resets.done();
-        if rpc.generation() != generation {
+        if rpc.health.generation() != generation {
             // Lost again while the clients rebuilt: their failures are
             // no verdict, and the recovery queued since tells them again.
             return;
@@ -268,7 +194,7 @@ impl Services<'_> {
     /// re-creates the clients' namespaces. Whether GSP-RM runs after.
     fn reboot(&self) -> bool {
         let rpc = &self.gsp.rpc;
-        if rpc.gate.quiesce(QUIESCE_TIMEOUT).is_err() {
+        if rpc.health.quiesce(timeouts::RECOVERY_QUIESCE).is_err() {
             dev_err!(self.dev, "recovery: calls to the lost GSP-RM do not end\n");
             let _ = self.stop_gsp();
             return false;
@@ -319,7 +245,7 @@ impl Services<'_> {
     /// GSP falcon. WPR2, if still there, is removed as unbind does it
     /// (FWSEC-SB, booter_unload).
     fn stop_gsp(&self) -> Result {
-        self.gsp.rpc.set_running(false);
+        self.gsp.rpc.health.stopping();
         let bundle = self.running.bundle.lock().take();
         if let Err(e) = reset_function(self.pdev) {
             dev_warn!(

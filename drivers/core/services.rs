@@ -5,7 +5,7 @@
 //! client API (`client.rs`) is a thin typed layer over this.
 
 use kernel::{
-    auxiliary, device, new_mutex, pci,
+    device, new_mutex, pci,
     prelude::*,
     sync::{
         atomic::{
@@ -17,31 +17,26 @@ use kernel::{
 };
 
 use crate::{
-    client::{
-        ClientData,
-        GpuConfig,
-        Namespace, //
-    },
-    driver::{
-        Bar0,
-        Running, //
-    },
+    bar::Bar0,
     gpu::Spec,
     gsp::{
+        config::GpuConfig,
         enumerate::{
             self,
             RmHandles, //
         },
-        gate::Pass,
+        health::Pass,
         rm,
+        running::Running,
         Gsp, //
     },
-    partition::Partition,
-    proto::partition::ClientKind,
-    recovery::{
-        Resets,
-        Trigger, //
+    namespace::Namespace,
+    partition::{
+        Partition,
+        Show, //
     },
+    proto::partition::ClientKind,
+    resets::Resets,
 };
 
 /// The RM client handles of clients' namespaces: `CLIENT_HANDLE_BASE + n`
@@ -69,9 +64,10 @@ struct Orphan {
     generation: u32,
 }
 
-/// A client's auxiliary device registration, its lifetime erased as for
-/// [`NsRef`]: `Services::drop` drops it before the services go.
-pub(crate) type ClientRegistration = (ClientKind, auxiliary::Registration<'static, ClientData>);
+/// A client's auxiliary device registration (the binding layer's
+/// `auxiliary::Registration`, its type erased: the services only drop it,
+/// in `Services::drop` before anything else of theirs goes).
+pub(crate) type ClientRegistration = (ClientKind, KBox<dyn Send>);
 
 /// The core's services for one bound GPU.
 #[pin_data(PinnedDrop)]
@@ -109,7 +105,7 @@ impl PinnedDrop for Services<'_> {
     fn drop(self: Pin<&mut Self>) {
         self.closing.store(true, Relaxed);
         // No recovery from here on; wait for one in progress.
-        drop(self.gsp.rpc.set_recovery(None));
+        drop(self.gsp.rpc.health.set_loss_handler(None));
         // The clients go before the services they use.
         let clients = core::mem::take(&mut *self.clients.lock());
         drop(clients);
@@ -127,7 +123,7 @@ impl<'a> Services<'a> {
     ) -> impl PinInit<Self, Error> + 'a {
         let gpu = running.gpu;
         let dev = pdev.as_ref();
-        let mut ranges: [core::ops::Range<u64>; crate::client::MAX_USABLE_RANGES] =
+        let mut ranges: [core::ops::Range<u64>; crate::gsp::config::MAX_USABLE_RANGES] =
             core::array::from_fn(|_| 0..0);
         let mut n = 0;
         for (slot, r) in ranges.iter_mut().zip(gpu.usable_ranges()) {
@@ -142,7 +138,15 @@ impl<'a> Services<'a> {
             running,
             spec,
             gpu,
-            partition <- Partition::new(dev, &ranges[..n], gpu.channels(), policy),
+            partition <- Partition::new(&ranges[..n], gpu.channels(), policy, |policy, e, fallback| {
+                dev_err!(
+                    dev,
+                    "partition policy {} does not fit this GPU ({}); using {}\n",
+                    Show(policy),
+                    Show(e),
+                    Show(fallback)
+                );
+            }),
             next_client: Atomic::new(1),
             namespaces <- new_mutex!(KVec::new()),
             orphans <- new_mutex!(KVec::new()),
@@ -157,16 +161,6 @@ impl<'a> Services<'a> {
         self.closing.load(Relaxed)
     }
 
-    /// Has a lost GSP-RM recovered from now on (`recover` module
-    /// parameter).
-    pub(crate) fn enable_recovery(self: Pin<&Self>) -> Result {
-        // SAFETY: `Services::drop` removes the trigger, and so waits for
-        // its work, before anything of the services goes; they are pinned.
-        let trigger = unsafe { Trigger::new(&self)? };
-        drop(self.gsp.rpc.set_recovery(Some(trigger)));
-        Ok(())
-    }
-
     /// Enters the RPC gate for a client operation that creates something
     /// in GSP-RM; returns the pass and the GSP-RM instance the creation
     /// belongs to (no recovery can complete while the pass is held).
@@ -175,8 +169,8 @@ impl<'a> Services<'a> {
     ///
     /// `EAGAIN` during a recovery, `ENODEV` once the GPU was given up.
     pub(crate) fn enter(&self) -> Result<(Pass<'_>, u32)> {
-        let pass = self.gsp.rpc.gate.enter()?;
-        Ok((pass, self.gsp.rpc.generation()))
+        let pass = self.gsp.rpc.health.enter()?;
+        Ok((pass, self.gsp.rpc.health.generation()))
     }
 
     /// Allocates a new RM namespace: a client, the device and subdevice.
@@ -221,7 +215,7 @@ impl<'a> Services<'a> {
     /// forgotten.
     pub(crate) fn free_orphans(&self) {
         let orphans = core::mem::take(&mut *self.orphans.lock());
-        let current = self.gsp.rpc.generation();
+        let current = self.gsp.rpc.health.generation();
         // Objects before namespaces, which free what they hold; an object
         // of a namespace freed as well needs no free of its own.
         let live = |o: &&Orphan| o.generation == current;
@@ -250,7 +244,7 @@ impl<'a> Services<'a> {
     /// `EAGAIN` if GSP-RM was lost since (a recovery missed it).
     pub(crate) fn add_namespace(&self, ns: &Namespace<'a>, generation: u32) -> Result {
         let mut list = self.namespaces.lock();
-        if self.gsp.rpc.generation() != generation {
+        if self.gsp.rpc.health.generation() != generation {
             return Err(EAGAIN);
         }
         list.push(
@@ -273,7 +267,7 @@ impl<'a> Services<'a> {
 
     /// Re-creates every listed namespace in the GSP-RM just booted.
     pub(crate) fn reopen_namespaces(&self) -> Result {
-        let generation = self.gsp.rpc.generation();
+        let generation = self.gsp.rpc.health.generation();
         let list = self.namespaces.lock();
         for r in list.iter() {
             // SAFETY: listed namespaces are alive (see `NsRef`).

@@ -13,7 +13,7 @@ use kernel::{
 };
 
 use crate::{
-    driver::Bar0,
+    bar::Bar0,
     proto::firmware::vbios::{
         rom::ImageHeaders,
         PROM_BAR0_OFFSET,

@@ -2,3 +2,15 @@
 # settings and clippy lints on the modules.
 . tests/lib.sh
 out=$(make -s lint 2>&1) || { echo "$out" | tail -n 40 >&2; fail "make lint failed"; }
+
+# The layer check fails on a wrong import: a copy of the core whose GSP
+# queues (transport) use the client API.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cp -r drivers/core/. "$tmp/"
+sed -i '0,/^use /s//use crate::client::Gpu;\nuse /' "$tmp/gsp/queues.rs"
+if out=$(scripts/check-layers --core "$tmp" 2>&1); then
+    fail "check-layers accepted a wrong import"
+fi
+matches "gsp/queues.rs:[0-9]+: crate::client::Gpu: layer 'transport' \([0-9]\) uses layer 'client'" <<<"$out" ||
+    fail "check-layers did not name the wrong import: $out"

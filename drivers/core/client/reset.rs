@@ -12,7 +12,7 @@ use super::{
     ResetHandler, //
 };
 use crate::{
-    recovery::ResetEntry,
+    resets::ResetEntry,
     services::Services, //
 };
 

@@ -2,13 +2,25 @@
 
 //! The GSP falcon: FWSEC runs on it, then GSP-RM on its RISC-V core.
 
-use kernel::io::register::RegisterBase;
+use kernel::{
+    io::{
+        register::{
+            RegisterBase,
+            WithBase, //
+        },
+        Io, //
+    },
+    prelude::*, //
+};
 
 use super::{
     FalconEngine,
     PFalcon2Base,
-    PFalconBase, //
+    PFalconBase,
+    NV_PFALCON_FALCON_IRQDEST,
+    NV_PFALCON_FALCON_IRQMSET, //
 };
+use crate::bar::Bar0;
 
 /// The GSP engine (`NV_PGSP`), base 0x110000 on every GSP-era chip.
 pub(crate) struct Gsp(());
@@ -23,4 +35,18 @@ impl RegisterBase<PFalcon2Base> for Gsp {
 
 impl FalconEngine for Gsp {
     const NAME: &'static str = "GSP";
+}
+
+/// Routes the GSP falcon's SWGEN0 (messages) and HALT (GSP-RM crashed) to
+/// the host and unmasks them; done again after every GSP engine reset.
+pub(crate) fn route_swgen0(bar: Bar0<'_>) {
+    bar.update(NV_PFALCON_FALCON_IRQDEST::of::<Gsp>(), |r| {
+        r.with_swgen0(true).with_halt(true)
+    });
+    bar.write(
+        WithBase::of::<Gsp>(),
+        NV_PFALCON_FALCON_IRQMSET::zeroed()
+            .with_swgen0(true)
+            .with_halt(true),
+    );
 }

@@ -12,15 +12,15 @@ use kernel::{
 
 use super::{
     rm,
-    rpc::Rpc, //
+    transport::Rpc, //
 };
 use crate::{
-    client::{
+    bar::Bar0,
+    gsp::config::{
         GpuConfig,
         MAX_ENGINES,
         MAX_USABLE_RANGES, //
     },
-    driver::Bar0,
     proto::gsp::{
         class::{
             self,

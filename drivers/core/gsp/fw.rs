@@ -27,6 +27,7 @@ use kernel::{
 };
 
 use crate::{
+    dma::write_bytes,
     falcon::{
         BromParams,
         LoadableUcode,
@@ -36,7 +37,6 @@ use crate::{
         Architecture,
         Chipset, //
     },
-    gsp::queues::write_bytes,
     proto::{
         firmware::{
             self as pfw,

@@ -20,7 +20,8 @@ use kernel::{
 };
 
 use crate::{
-    driver::Bar0,
+    bar::Bar0,
+    dma::write_bytes,
     falcon::{
         gsp::Gsp as GspEngine,
         BromParams,
@@ -28,7 +29,6 @@ use crate::{
         LoadableUcode,
         Segment, //
     },
-    gsp::queues::write_bytes,
     proto::firmware::{
         self as pfw,
         vbios::{

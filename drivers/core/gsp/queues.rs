@@ -12,10 +12,6 @@
 use kernel::{
     device,
     dma::Coherent,
-    io::{
-        io_project,
-        Io, //
-    },
     prelude::*, //
 };
 
@@ -39,37 +35,18 @@ use crate::proto::gsp::{
         STAT_QUEUE_OFFSET, //
     },
 };
-use crate::wire::Wire;
+use crate::{
+    dma::{
+        read_bytes,
+        read_u32,
+        write_bytes,
+        write_u32, //
+    },
+    wire::Wire,
+};
 
 /// Offset of `writePtr` in a TX header (bindings.rs `msgqTxHeader`).
 const TX_WRITE_PTR: usize = 16;
-
-/// Reads the u32 at `off` of `mem`.
-pub(crate) fn read_u32(mem: &Coherent<[u8]>, off: usize) -> Result<u32> {
-    Ok(io_project!(mem, [try: off..off + 4])
-        .try_cast::<u32>()?
-        .read_val())
-}
-
-/// Writes the u32 at `off` of `mem`.
-pub(crate) fn write_u32(mem: &Coherent<[u8]>, off: usize, v: u32) -> Result {
-    io_project!(mem, [try: off..off + 4])
-        .try_cast::<u32>()?
-        .write_val(v);
-    Ok(())
-}
-
-/// Copies `data` into `mem` at `off`.
-pub(crate) fn write_bytes(mem: &Coherent<[u8]>, off: usize, data: &[u8]) -> Result {
-    io_project!(mem, [try: off..off + data.len()]).copy_from_slice(data);
-    Ok(())
-}
-
-/// Copies `mem` at `off` into `buf`.
-pub(crate) fn read_bytes(mem: &Coherent<[u8]>, off: usize, buf: &mut [u8]) -> Result {
-    io_project!(mem, [try: off..off + buf.len()]).copy_to_slice(buf);
-    Ok(())
-}
 
 /// What went wrong reading the status queue. Each is GSP-RM (or a
 /// corrupted queue) sending something the driver must not trust.

@@ -52,7 +52,7 @@ const _: () = assert!(1 << 26 == proto::BSI_BOOT_STAGE_3_HANDOFF);
 /// WPR2 as `start..end`, if FWSEC-FRTS set it up: the HI register holds
 /// the exclusive end, zero when there is no WPR2 (nova-core `fb.rs`
 /// `wpr2_range`).
-pub(crate) fn wpr2_range(bar: crate::driver::Bar0<'_>) -> Option<core::ops::Range<u64>> {
+pub(crate) fn wpr2_range(bar: crate::bar::Bar0<'_>) -> Option<core::ops::Range<u64>> {
     use kernel::io::Io;
     let hi = u64::from(bar.read(NV_PFB_PRI_MMU_WPR2_ADDR_HI).hi_val().get());
     if hi == 0 {

@@ -9,9 +9,9 @@ use kernel::{
     prelude::*, //
 };
 
-use super::rpc::Rpc;
+use super::transport::Rpc;
 use crate::{
-    driver::Bar0,
+    bar::Bar0,
     proto::gsp::{
         function::Function,
         rpc::rm::{

@@ -16,7 +16,7 @@ use kernel::{
 };
 
 use crate::{
-    driver::Bar0,
+    bar::Bar0,
     falcon::{
         gsp::Gsp as GspEngine,
         sec2::Sec2,
@@ -29,9 +29,6 @@ use crate::{
         REG_POLL_DEFAULT_TIMEOUT_US, //
     },
 };
-
-/// How long SEC2-RTOS may take to resume GSP-RM (nova-core and nouveau).
-const RESUME_TIMEOUT: Delta = Delta::from_secs(2);
 
 /// What the sequencer's commands act on.
 pub(crate) struct Sequencer<'a> {
@@ -122,7 +119,7 @@ impl Sequencer<'_> {
     fn core_resume(&self) -> Result {
         let dev = self.dev;
         self.gsp.reset()?;
-        crate::intr::route_swgen0(self.bar);
+        crate::falcon::gsp::route_swgen0(self.bar);
         self.gsp
             .write_mailboxes(self.libos as u32, (self.libos >> 32) as u32);
         self.sec2.start()?;
@@ -139,14 +136,14 @@ impl Sequencer<'_> {
             },
             |&(handoff, failed)| handoff || failed,
             Delta::from_micros(100),
-            RESUME_TIMEOUT,
+            crate::timeouts::CORE_RESUME,
         )
         .map(|(handoff, _)| handoff)
         .inspect_err(|_| {
             dev_err!(
                 dev,
                 "GSP-RM sequencer: SEC2-RTOS did not resume GSP-RM within {} ms\n",
-                RESUME_TIMEOUT.as_millis()
+                crate::timeouts::CORE_RESUME.as_millis()
             )
         })?;
         let status = self.sec2.mailbox0();

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The heartbeat: finds a hung GSP-RM while nobody calls it (mlx5's health
+//! poll is the model). A crash shows itself (the GSP falcon raises HALT);
+//! a hang only shows when a call goes unanswered. So whenever GSP-RM has
+//! said nothing for [`timeouts::HEARTBEAT`] while it runs, the heartbeat
+//! asks it the cheapest question there is (`NV2080_CTRL_CMD_NULL`), and
+//! asks again at once while the answer times out: three silent timeouts
+//! make it hung (`health.rs`), and the recovery starts. A hang is so found
+//! within `HEARTBEAT` plus three `RPC` timeouts of its start.
+
+use kernel::{
+    new_condvar, new_mutex, pci,
+    prelude::*,
+    sync::{
+        Arc,
+        CondVar,
+        Mutex, //
+    },
+    time::msecs_to_jiffies,
+    workqueue::{
+        impl_has_work,
+        new_work,
+        Work,
+        WorkItem, //
+    },
+};
+
+use super::{
+    health::{
+        State,
+        HANG_TIMEOUTS, //
+    },
+    Gsp,
+};
+use crate::{
+    bar::{
+        Bar0,
+        BAR0_SIZE, //
+    },
+    timeouts,
+    wq::OwnedQueue,
+};
+
+/// The heartbeat's work: a loop that sleeps [`timeouts::HEARTBEAT`]
+/// between looks, until it is told to stop.
+#[pin_data]
+struct Beat {
+    #[pin]
+    work: Work<Beat>,
+    /// Set when the heartbeat is to end.
+    #[pin]
+    stop: Mutex<bool>,
+    #[pin]
+    wake: CondVar,
+    gsp: *const Gsp,
+    bar: *const pci::Bar<'static, BAR0_SIZE>,
+}
+
+// SAFETY: `gsp` and `bar` are only dereferenced by `run`, which the owner
+// of the `Heartbeat` waits for (dropping it stops and drains its
+// workqueue) before either goes (`Heartbeat::start`'s contract). Both are
+// shared between threads anyway (the interrupt handler uses them).
+unsafe impl Send for Beat {}
+// SAFETY: as above.
+unsafe impl Sync for Beat {}
+
+impl_has_work! {
+    impl HasWork<Self> for Beat { self.work }
+}
+
+impl WorkItem for Beat {
+    type Pointer = Arc<Beat>;
+
+    fn run(this: Arc<Beat>) {
+        // SAFETY: see `Beat`'s `Send` implementation; the `'static` only
+        // erases the BAR's lifetime.
+        let (gsp, bar): (&Gsp, Bar0<'_>) = unsafe { (&*this.gsp, &*this.bar) };
+        this.beat(gsp, bar);
+    }
+}
+
+impl Beat {
+    /// Sleeps one period; returns whether the heartbeat is to stop.
+    fn sleep(&self) -> bool {
+        let mut stop = self.stop.lock();
+        if !*stop {
+            let period = u32::try_from(timeouts::HEARTBEAT.as_millis()).unwrap_or(u32::MAX);
+            // A kworker gets no signals: this ends by timeout or by `stop`.
+            let _ = self
+                .wake
+                .wait_interruptible_timeout(&mut stop, msecs_to_jiffies(period));
+        }
+        *stop
+    }
+
+    fn beat(&self, gsp: &Gsp, bar: Bar0<'_>) {
+        let rpc = &gsp.rpc;
+        loop {
+            let heard = rpc.received();
+            if self.sleep() {
+                return;
+            }
+            if rpc.health.state() != State::Running || rpc.received() != heard {
+                continue;
+            }
+            // Silent for a whole period: ask, and ask again while the
+            // answer times out, until GSP-RM answers or is found lost.
+            for _ in 0..HANG_TIMEOUTS {
+                rpc.stats
+                    .heartbeats
+                    .fetch_add(1, kernel::sync::atomic::Relaxed);
+                match gsp.null_control(bar) {
+                    Err(e) if e == ETIMEDOUT && !*self.stop.lock() => {}
+                    _ => break,
+                }
+            }
+        }
+    }
+}
+
+/// A running heartbeat; dropping it stops it, waiting for a ping in
+/// flight.
+pub(crate) struct Heartbeat {
+    beat: Arc<Beat>,
+    // Dropped after `Drop::drop` told `beat` to stop: waits for it.
+    _wq: OwnedQueue,
+}
+
+impl Heartbeat {
+    /// Starts the heartbeat of GSP-RM `gsp` behind `bar`.
+    ///
+    /// # Safety
+    ///
+    /// The heartbeat must be dropped before `gsp` and `bar` are.
+    pub(crate) unsafe fn start(gsp: &Gsp, bar: Bar0<'_>) -> Result<Self> {
+        let beat = Arc::pin_init(
+            pin_init!(Beat {
+                work <- new_work!("nvgsp_core::gsp::heartbeat::Beat::work"),
+                stop <- new_mutex!(false),
+                wake <- new_condvar!(),
+                gsp: core::ptr::from_ref(gsp),
+                bar: core::ptr::from_ref(bar).cast(),
+            }),
+            GFP_KERNEL,
+        )?;
+        let wq = OwnedQueue::new(c"nvgsp_heartbeat")?;
+        wq.queue().enqueue(beat.clone()).map_err(|_| EBUSY)?;
+        Ok(Self { beat, _wq: wq })
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        *self.beat.stop.lock() = true;
+        self.beat.wake.notify_all();
+    }
+}

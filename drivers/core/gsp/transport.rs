@@ -1,0 +1,775 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Remote procedure calls to GSP-RM over the shared queues.
+//!
+//! A caller registers a waiter for a fresh sequence number, writes its
+//! command under the send lock only, rings the doorbell and sleeps. The
+//! threaded interrupt handler drains the status queue under the receive
+//! lock: each element is checked (`queues.rs`), whole messages are put
+//! together (`reassembly.rs`) and sent where the routing table says
+//! (`routing.rs`): a reply to the waiter whose sequence and function match,
+//! an event to the core or to the clients' subscriptions. Several callers
+//! can therefore be in flight at once; no lock is held from send to reply.
+//!
+//! Everything GSP-RM sends is checked before use (checksum, lengths, element
+//! count, function); a reply nobody waits for (late, duplicated, unknown)
+//! is dropped with one log line. Whether GSP-RM may be called at all, and
+//! what a timeout means, is GSP-RM's health (`health.rs`).
+
+use kernel::{
+    device,
+    io::Io,
+    new_condvar, new_mutex,
+    prelude::*,
+    sync::{
+        aref::ARef,
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Arc,
+        CondVar,
+        CondVarTimeoutResult,
+        Mutex, //
+    },
+    time::{
+        msecs_to_jiffies,
+        Delta,
+        Instant,
+        Monotonic, //
+    },
+};
+
+use super::{
+    health::{
+        Health,
+        Loss,
+        HANG_TIMEOUTS, //
+    },
+    queues::{
+        PopError,
+        Queues, //
+    },
+    reassembly::{
+        Message,
+        Problem,
+        Reassembly, //
+    },
+    routing::{
+        self,
+        CoreEvent,
+        Route, //
+    },
+};
+use crate::{
+    bar::Bar0,
+    events::Dispatcher,
+    falcon::{
+        gsp::Gsp as GspEngine,
+        Falcon, //
+    },
+    gsp::regs::NV_PGSP_QUEUE_HEAD,
+    proto::gsp::{
+        function::Function,
+        msgq,
+        status, //
+    },
+    timeouts,
+};
+
+/// Events the driver waits for, as bits of [`Pending::events`].
+pub(crate) const EVENT_INIT_DONE: u32 = 1 << 0;
+/// GSP-RM asked the CPU to run a sequencer program ([`Rpc::take_sequencer`]).
+pub(crate) const EVENT_SEQUENCER: u32 = 1 << 1;
+
+/// A reply from GSP-RM.
+pub(crate) struct Reply {
+    /// `rpc_result`: the NV_STATUS of the call.
+    pub(crate) status: u32,
+    /// The payload after the RPC header.
+    pub(crate) payload: KVec<u8>,
+}
+
+/// A call waiting for its reply.
+struct Waiter {
+    sequence: u32,
+    function: u32,
+    reply: Option<Reply>,
+}
+
+/// The calls in flight, matched to replies by sequence number and function.
+#[derive(Default)]
+pub(crate) struct Waiters {
+    list: KVec<Waiter>,
+}
+
+/// A reply no call waits for.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Unexpected;
+
+impl Waiters {
+    /// Registers a call of `function` with `sequence`.
+    pub(crate) fn add(&mut self, sequence: u32, function: u32) -> Result {
+        self.list.push(
+            Waiter {
+                sequence,
+                function,
+                reply: None,
+            },
+            GFP_KERNEL,
+        )?;
+        Ok(())
+    }
+
+    /// Hands `reply` to the call of `function` with `sequence` that has
+    /// none yet.
+    ///
+    /// # Errors
+    ///
+    /// [`Unexpected`] if no such call waits (a late, duplicated or unknown
+    /// reply); `reply` is dropped.
+    pub(crate) fn complete(
+        &mut self,
+        sequence: u32,
+        function: u32,
+        reply: Reply,
+    ) -> core::result::Result<(), Unexpected> {
+        let w = self
+            .list
+            .iter_mut()
+            .find(|w| w.sequence == sequence && w.function == function && w.reply.is_none())
+            .ok_or(Unexpected)?;
+        w.reply = Some(reply);
+        Ok(())
+    }
+
+    /// Whether a call of `sequence` is registered.
+    pub(crate) fn has(&self, sequence: u32) -> bool {
+        self.list.iter().any(|w| w.sequence == sequence)
+    }
+
+    /// Takes the reply of the call of `sequence` and unregisters it, if
+    /// the reply came.
+    pub(crate) fn take(&mut self, sequence: u32) -> Option<Reply> {
+        let i = self
+            .list
+            .iter()
+            .position(|w| w.sequence == sequence && w.reply.is_some())?;
+        self.list.remove(i).ok().and_then(|w| w.reply)
+    }
+
+    /// Unregisters the call of `sequence` (it gave up).
+    pub(crate) fn remove(&mut self, sequence: u32) {
+        if let Some(i) = self.list.iter().position(|w| w.sequence == sequence) {
+            let _ = self.list.remove(i);
+        }
+    }
+
+    /// Forgets every call.
+    pub(crate) fn clear(&mut self) {
+        self.list.clear();
+    }
+}
+
+struct Pending {
+    waiters: Waiters,
+    events: u32,
+    sequencer: Option<KVec<u8>>,
+}
+
+struct Tx {
+    write: u32,
+    seq_num: u32,
+    sequence: u32,
+}
+
+struct Rx {
+    read: u32,
+    reassembly: Reassembly,
+    /// The element being handled, kept from drain to drain.
+    buf: KVec<u8>,
+}
+
+/// Counters for debugfs.
+pub(crate) struct Stats {
+    /// Calls that got their reply.
+    pub(crate) calls: Atomic<u64>,
+    /// Calls that timed out.
+    pub(crate) timeouts: Atomic<u64>,
+    /// Elements GSP-RM sent that failed validation.
+    pub(crate) bad_messages: Atomic<u64>,
+    /// Replies nobody waited for.
+    pub(crate) unexpected: Atomic<u64>,
+    /// Events received.
+    pub(crate) events: Atomic<u64>,
+    /// Sum of the round trips of `calls`, in nanoseconds.
+    pub(crate) total_ns: Atomic<u64>,
+    /// Times GSP-RM was found lost (crashed or hung).
+    pub(crate) losses: Atomic<u64>,
+    /// Recoveries that brought GSP-RM and the clients back.
+    pub(crate) recoveries: Atomic<u64>,
+    /// Pings the heartbeat sent to an idle GSP-RM.
+    pub(crate) heartbeats: Atomic<u64>,
+}
+
+impl Stats {
+    fn new() -> Self {
+        Self {
+            calls: Atomic::new(0),
+            timeouts: Atomic::new(0),
+            bad_messages: Atomic::new(0),
+            unexpected: Atomic::new(0),
+            events: Atomic::new(0),
+            total_ns: Atomic::new(0),
+            losses: Atomic::new(0),
+            recoveries: Atomic::new(0),
+            heartbeats: Atomic::new(0),
+        }
+    }
+}
+
+/// The RPC channel to GSP-RM.
+#[pin_data]
+pub(crate) struct Rpc {
+    dev: ARef<device::Device>,
+    queues: Queues,
+    #[pin]
+    tx: Mutex<Tx>,
+    #[pin]
+    rx: Mutex<Rx>,
+    #[pin]
+    pending: Mutex<Pending>,
+    #[pin]
+    wake: CondVar,
+    /// Where the events clients may subscribe to go.
+    #[pin]
+    pub(crate) events: Dispatcher,
+    /// GSP-RM's health: who may call, and what a loss sets off.
+    #[pin]
+    pub(crate) health: Health,
+    /// Elements taken from the status queue, well-formed or not: whether
+    /// GSP-RM said anything at all.
+    received: Atomic<u64>,
+    /// Counters, shared with debugfs.
+    pub(crate) stats: Arc<Stats>,
+}
+
+impl Rpc {
+    /// A channel over freshly allocated queues of `dev`.
+    pub(crate) fn new(dev: &device::Device<device::Bound>) -> impl PinInit<Self, Error> + '_ {
+        try_pin_init!(Self {
+            queues: Queues::new(dev)?,
+            dev: dev.into(),
+            tx <- new_mutex!(Tx { write: 0, seq_num: 0, sequence: 1 }),
+            rx <- new_mutex!(Rx { read: 0, reassembly: Reassembly::default(), buf: KVec::new() }),
+            pending <- new_mutex!(Pending { waiters: Waiters::default(), events: 0, sequencer: None }),
+            wake <- new_condvar!(),
+            events <- Dispatcher::new(),
+            health <- Health::new(),
+            received: Atomic::new(0),
+            stats: Arc::new(Stats::new(), GFP_KERNEL)?,
+        })
+    }
+
+    /// Whether GSP-RM is gone: every call then fails at once with
+    /// `ENODEV` instead of timing out.
+    pub(crate) fn is_lost(&self) -> bool {
+        self.health.is_lost()
+    }
+
+    /// Elements received from GSP-RM so far (any: it is not silent).
+    pub(crate) fn received(&self) -> u64 {
+        self.received.load(Relaxed)
+    }
+
+    /// The GSP falcon raised HALT: GSP-RM crashed if it was running and
+    /// its core no longer is.
+    pub(crate) fn gsp_halted(&self, bar: Bar0<'_>) {
+        let gsp = Falcon::<GspEngine>::new(&self.dev, bar);
+        if self.health.state().halt_is_crash() && !gsp.riscv_active() {
+            self.lose(Loss::Crashed, gsp.mailbox0());
+        }
+    }
+
+    /// Marks GSP-RM lost ([`Health::lose`]), says so once, and fails
+    /// every call in flight.
+    pub(crate) fn lose(&self, why: Loss, mailbox0: u32) {
+        let Some(next) = self.health.lose(why) else {
+            return;
+        };
+        self.stats.losses.fetch_add(1, Relaxed);
+        match why {
+            Loss::Crashed => dev_err!(
+                self.dev,
+                "GSP-RM crashed (its core halted, MAILBOX0 {:#x}): {}\n",
+                mailbox0,
+                next.says()
+            ),
+            Loss::Hung => dev_err!(
+                self.dev,
+                "GSP-RM hung ({} calls in a row timed out): {}\n",
+                HANG_TIMEOUTS,
+                next.says()
+            ),
+        }
+        let _guard = self.pending.lock();
+        self.wake.notify_all();
+    }
+
+    /// Empties both queues and forgets every call, event and sequence
+    /// number of the lost GSP-RM, for the next one to boot on. Only the
+    /// recovering task calls this, with the GSP stopped and no other call
+    /// in flight ([`Health::quiesce`]).
+    ///
+    /// # Errors
+    ///
+    /// What clearing the queue memory returned (logged).
+    pub(crate) fn reset(&self) -> Result {
+        let mut tx = self.tx.lock();
+        let mut rx = self.rx.lock();
+        self.queues
+            .reset()
+            .inspect_err(|e| dev_err!(self.dev, "cannot clear the GSP queues: {:?}\n", e))?;
+        *tx = Tx {
+            write: 0,
+            seq_num: 0,
+            sequence: 1,
+        };
+        rx.read = 0;
+        rx.reassembly.reset();
+        let mut pending = self.pending.lock();
+        pending.waiters.clear();
+        pending.events = 0;
+        pending.sequencer = None;
+        self.health.rebooting();
+        Ok(())
+    }
+
+    /// After a call timed out: GSP-RM crashed if its core halted; hung if
+    /// calls keep timing out while it says nothing (`silent`: nothing
+    /// arrived since the call was sent).
+    fn judge_timeout(&self, bar: Bar0<'_>, silent: bool) {
+        let gsp = Falcon::<GspEngine>::new(&self.dev, bar);
+        if !gsp.riscv_active() {
+            self.lose(Loss::Crashed, gsp.mailbox0());
+        } else if self.health.timed_out(silent) {
+            self.lose(Loss::Hung, gsp.mailbox0());
+        }
+    }
+
+    /// The device the channel belongs to, for log lines.
+    pub(crate) fn device(&self) -> &device::Device {
+        &self.dev
+    }
+
+    /// Bus address of the shared queue region.
+    pub(crate) fn queues_dma_address(&self) -> u64 {
+        self.queues.dma_address()
+    }
+
+    /// Encodes one element and pushes it once the queue has room; rings
+    /// the doorbell.
+    fn push_element(
+        &self,
+        tx: &mut Tx,
+        bar: Bar0<'_>,
+        function: u32,
+        sequence: u32,
+        payload: &[u8],
+    ) -> Result {
+        let len = msgq::element_len(payload.len()).ok_or(E2BIG)?;
+        let mut element = KVec::from_elem(0u8, len, GFP_KERNEL)?;
+        let pages = u32::try_from(len.div_ceil(crate::proto::gsp::queue::GSP_PAGE_SIZE))?;
+        let start = Instant::<Monotonic>::now();
+        while self.queues.cmd_space(tx.write)? < pages {
+            if self.is_lost() {
+                return Err(ENODEV);
+            }
+            if start.elapsed() > timeouts::QUEUE_SPACE {
+                dev_err!(
+                    self.dev,
+                    "GSP command queue full: GSP-RM does not consume commands\n"
+                );
+                return Err(EBUSY);
+            }
+            kernel::time::delay::fsleep(Delta::from_micros(100));
+        }
+        msgq::encode(
+            &mut element,
+            tx.seq_num,
+            function,
+            sequence,
+            msgq::RPC_RESULT_PENDING,
+            payload,
+        )
+        .ok_or(EINVAL)?;
+        tx.write = self.queues.push(tx.write, &element)?;
+        tx.seq_num = tx.seq_num.wrapping_add(1);
+        bar.write_reg(NV_PGSP_QUEUE_HEAD::zeroed());
+        Ok(())
+    }
+
+    /// Writes one command, split over continuation records if it does not
+    /// fit one element (nouveau r535 `r535_gsp_rpc_push`); returns its
+    /// sequence number. The waiter, if any, is registered before the first
+    /// element is visible to GSP-RM.
+    fn send(&self, bar: Bar0<'_>, function: u32, payload: &[u8], waiter: bool) -> Result<u32> {
+        if self.is_lost() {
+            return Err(ENODEV);
+        }
+        if payload.len() + msgq::RPC_HEADER_SIZE > msgq::MAX_RPC_LENGTH as usize {
+            return Err(E2BIG);
+        }
+        let mut tx = self.tx.lock();
+        // Lost while this waited for the lock: the queue is no one's.
+        if self.is_lost() {
+            return Err(ENODEV);
+        }
+        let sequence = tx.sequence;
+        tx.sequence = tx.sequence.wrapping_add(1).max(1);
+        if waiter {
+            self.pending.lock().waiters.add(sequence, function)?;
+        }
+        let (first, rest) = payload.split_at(payload.len().min(msgq::MAX_PAYLOAD));
+        let sent = self
+            .push_element(&mut tx, bar, function, sequence, first)
+            .and_then(|()| {
+                rest.chunks(msgq::MAX_PAYLOAD).try_for_each(|chunk| {
+                    self.push_element(
+                        &mut tx,
+                        bar,
+                        Function::ContinuationRecord as u32,
+                        sequence,
+                        chunk,
+                    )
+                })
+            });
+        drop(tx);
+        if let Err(e) = sent {
+            if waiter {
+                self.pending.lock().waiters.remove(sequence);
+            }
+            return Err(e);
+        }
+        Ok(sequence)
+    }
+
+    /// Sends a command that has no reply.
+    ///
+    /// # Errors
+    ///
+    /// `ENODEV` once GSP-RM is lost, `EAGAIN` while the core recovers it,
+    /// `EBUSY` if the command queue stays full.
+    pub(crate) fn send_no_wait(&self, bar: Bar0<'_>, function: Function, payload: &[u8]) -> Result {
+        let _pass = self.health.enter()?;
+        self.send(bar, function as u32, payload, false).map(|_| ())
+    }
+
+    /// Calls `function` and waits for its reply.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::send_no_wait`]; `ETIMEDOUT` if no reply came within
+    /// [`timeouts::RPC`], `ERESTARTSYS` if the caller was signalled.
+    pub(crate) fn call(&self, bar: Bar0<'_>, function: Function, payload: &[u8]) -> Result<Reply> {
+        let start = Instant::<Monotonic>::now();
+        let _pass = self.health.enter()?;
+        if self.is_lost() {
+            return Err(ENODEV);
+        }
+        let heard = self.received.load(Relaxed);
+        let sequence = self.send(bar, function as u32, payload, true)?;
+        let mut pending = self.pending.lock();
+        loop {
+            if let Some(reply) = pending.waiters.take(sequence) {
+                drop(pending);
+                let took = start.elapsed();
+                self.health.answered();
+                self.stats.calls.fetch_add(1, Relaxed);
+                self.stats
+                    .total_ns
+                    .fetch_add(u64::try_from(took.as_nanos()).unwrap_or(0), Relaxed);
+                return Ok(reply);
+            }
+            if !pending.waiters.has(sequence) {
+                // Forgotten by a reset: GSP-RM went away meanwhile.
+                return Err(ENODEV);
+            }
+            if self.is_lost() {
+                pending.waiters.remove(sequence);
+                return Err(ENODEV);
+            }
+            let left = timeouts::RPC - start.elapsed();
+            if left <= Delta::ZERO {
+                pending.waiters.remove(sequence);
+                drop(pending);
+                self.stats.timeouts.fetch_add(1, Relaxed);
+                dev_err!(
+                    self.dev,
+                    "GSP RPC {} (sequence {}) timed out after {} ms\n",
+                    function.name(),
+                    sequence,
+                    timeouts::RPC.as_millis()
+                );
+                self.judge_timeout(bar, self.received.load(Relaxed) == heard);
+                return Err(ETIMEDOUT);
+            }
+            let jiffies =
+                msecs_to_jiffies(u32::try_from(left.as_millis().max(1)).unwrap_or(u32::MAX));
+            if let CondVarTimeoutResult::Signal { .. } =
+                self.wake.wait_interruptible_timeout(&mut pending, jiffies)
+            {
+                pending.waiters.remove(sequence);
+                return Err(ERESTARTSYS);
+            }
+        }
+    }
+
+    /// Waits until any event in `mask` arrived, or `timeout` passed;
+    /// returns the events seen.
+    ///
+    /// # Errors
+    ///
+    /// `ENODEV` if GSP-RM is lost meanwhile, `ETIMEDOUT`, `ERESTARTSYS`.
+    pub(crate) fn wait_any(&self, mask: u32, timeout: Delta) -> Result<u32> {
+        let start = Instant::<Monotonic>::now();
+        let mut pending = self.pending.lock();
+        while pending.events & mask == 0 {
+            if self.is_lost() {
+                return Err(ENODEV);
+            }
+            let left = timeout - start.elapsed();
+            if left <= Delta::ZERO {
+                return Err(ETIMEDOUT);
+            }
+            let jiffies =
+                msecs_to_jiffies(u32::try_from(left.as_millis().max(1)).unwrap_or(u32::MAX));
+            if let CondVarTimeoutResult::Signal { .. } =
+                self.wake.wait_interruptible_timeout(&mut pending, jiffies)
+            {
+                return Err(ERESTARTSYS);
+            }
+        }
+        Ok(pending.events & mask)
+    }
+
+    /// The sequencer program GSP-RM posted, if one is waiting; clears
+    /// [`EVENT_SEQUENCER`].
+    pub(crate) fn take_sequencer(&self) -> Option<KVec<u8>> {
+        let mut pending = self.pending.lock();
+        pending.events &= !EVENT_SEQUENCER;
+        pending.sequencer.take()
+    }
+
+    /// Counts and logs a message GSP-RM got wrong.
+    fn bad(&self, what: kernel::fmt::Arguments<'_>) {
+        self.stats.bad_messages.fetch_add(1, Relaxed);
+        dev_err!(self.dev, "{}\n", what);
+    }
+
+    /// Handles everything in the status queue. Called from the threaded
+    /// interrupt handler.
+    pub(crate) fn drain(&self) {
+        let mut rx = self.rx.lock();
+        let mut element = core::mem::take(&mut rx.buf);
+        loop {
+            let popped = self.queues.pop(rx.read, &mut element);
+            if !matches!(popped, Ok(None)) {
+                self.received.fetch_add(1, Relaxed);
+            }
+            match popped {
+                Ok(None) => break,
+                Ok(Some(next)) => {
+                    rx.read = next;
+                    match msgq::parse_element(&element) {
+                        Ok((h, payload)) => {
+                            let step = rx.reassembly.push(h, payload);
+                            if let Some(p) = step.problem {
+                                self.report(p);
+                            }
+                            if let Some(m) = step.message {
+                                self.dispatch(&m);
+                            }
+                        }
+                        Err(e) => {
+                            rx.reassembly.malformed();
+                            self.bad(format_args!("GSP sent a malformed message: {:?}", e));
+                        }
+                    }
+                }
+                Err((e, next)) => {
+                    rx.read = next;
+                    match e {
+                        PopError::WritePointer(w) => {
+                            self.bad(format_args!(
+                                "GSP status queue write pointer {} is out of range",
+                                w
+                            ));
+                            break;
+                        }
+                        PopError::Element(pe) => {
+                            rx.reassembly.malformed();
+                            self.bad(format_args!("GSP sent a malformed message: {:?}", pe));
+                        }
+                        PopError::Kernel(ke) => {
+                            self.stats.bad_messages.fetch_add(1, Relaxed);
+                            dev_err!(self.dev, "cannot read the GSP status queue: {:?}\n", ke);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        rx.buf = element;
+    }
+
+    /// Logs what reassembly found wrong.
+    fn report(&self, p: Problem) {
+        match p {
+            Problem::OutOfOrder { got, expected } => self.bad(format_args!(
+                "GSP message out of order: sequence number {}, expected {}: dropped",
+                got, expected
+            )),
+            Problem::Orphan => self.bad(format_args!(
+                "GSP sent a continuation record with no message to continue"
+            )),
+            Problem::Interrupted => self.bad(format_args!(
+                "GSP interrupted a split message: the partial message is dropped"
+            )),
+            Problem::NoMemory(total) => dev_err!(
+                self.dev,
+                "no memory to reassemble a {}-byte GSP message\n",
+                total
+            ),
+        }
+    }
+
+    /// Sends a whole message where the routing table says.
+    fn dispatch(&self, m: &Message<'_>) {
+        let h = m.header();
+        let payload = m.payload();
+        let Ok(function) = Function::try_from(h.function) else {
+            self.bad(format_args!(
+                "GSP sent a message with unknown function {:#x}",
+                h.function
+            ));
+            return;
+        };
+        let bit = match routing::route(function) {
+            Route::Reply => return self.complete(h, function, payload),
+            Route::Core(CoreEvent::InitDone) => EVENT_INIT_DONE,
+            Route::Core(CoreEvent::Sequencer) => {
+                let mut copy = KVec::new();
+                if copy.extend_from_slice(payload, GFP_KERNEL).is_err() {
+                    dev_err!(self.dev, "no memory for GSP-RM's sequencer program\n");
+                    return;
+                }
+                self.pending.lock().sequencer = Some(copy);
+                EVENT_SEQUENCER
+            }
+            Route::Clients => {
+                if routing::deliver(&self.dev, &self.events, function, payload).is_err() {
+                    self.bad(format_args!(
+                        "GSP sent a malformed {} event ({} bytes): dropped",
+                        function.name(),
+                        payload.len()
+                    ));
+                }
+                0
+            }
+            Route::Ignored => {
+                dev_dbg!(self.dev, "GSP event {} ignored\n", function.name());
+                0
+            }
+        };
+        self.stats.events.fetch_add(1, Relaxed);
+        if bit != 0 {
+            self.pending.lock().events |= bit;
+            self.wake.notify_all();
+        }
+    }
+
+    /// Hands a reply to its waiter.
+    fn complete(&self, h: &msgq::Header, function: Function, payload: &[u8]) {
+        let mut copy = KVec::new();
+        let reply = if copy.extend_from_slice(payload, GFP_KERNEL).is_err() {
+            Reply {
+                status: status::NV_ERR_NO_MEMORY,
+                payload: KVec::new(),
+            }
+        } else {
+            Reply {
+                status: h.rpc_result,
+                payload: copy,
+            }
+        };
+        let done = self
+            .pending
+            .lock()
+            .waiters
+            .complete(h.sequence, h.function, reply);
+        if done.is_err() {
+            self.stats.unexpected.fetch_add(1, Relaxed);
+            dev_err!(
+                self.dev,
+                "GSP sent an unexpected reply {} (sequence {}): late, duplicated or unknown\n",
+                function.name(),
+                h.sequence
+            );
+            return;
+        }
+        self.wake.notify_all();
+    }
+}
+
+#[kunit_tests(nvgsp_core_waiters)]
+mod tests {
+    use super::*;
+
+    fn reply(status: u32) -> Reply {
+        Reply {
+            status,
+            payload: KVec::new(),
+        }
+    }
+
+    #[test]
+    fn replies_match_sequence_and_function() -> Result {
+        let mut w = Waiters::default();
+        w.add(1, 10)?;
+        w.add(2, 10)?;
+        w.add(3, 11)?;
+        // Not yet answered.
+        assert!(w.take(2).is_none());
+        assert!(w.has(2));
+        // Answered out of order.
+        assert_eq!(w.complete(3, 11, reply(33)), Ok(()));
+        assert_eq!(w.complete(2, 10, reply(22)), Ok(()));
+        assert_eq!(w.take(3).map(|r| r.status), Some(33));
+        assert_eq!(w.take(2).map(|r| r.status), Some(22));
+        assert!(!w.has(2) && !w.has(3) && w.has(1));
+        Ok(())
+    }
+
+    #[test]
+    fn wrong_late_and_duplicated_replies_are_refused() -> Result {
+        let mut w = Waiters::default();
+        w.add(5, 10)?;
+        // Right sequence, other function.
+        assert_eq!(w.complete(5, 11, reply(0)), Err(Unexpected));
+        // Unknown sequence.
+        assert_eq!(w.complete(6, 10, reply(0)), Err(Unexpected));
+        assert_eq!(w.complete(5, 10, reply(1)), Ok(()));
+        // Duplicated: the first reply stays.
+        assert_eq!(w.complete(5, 10, reply(2)), Err(Unexpected));
+        assert_eq!(w.take(5).map(|r| r.status), Some(1));
+        // Late: the caller gave up.
+        w.add(7, 10)?;
+        w.remove(7);
+        assert_eq!(w.complete(7, 10, reply(0)), Err(Unexpected));
+        w.add(8, 10)?;
+        w.clear();
+        assert!(!w.has(8));
+        Ok(())
+    }
+}

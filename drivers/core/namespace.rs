@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! [`Namespace`]: a client's RM namespace in GSP-RM, and its notifier
+//! event objects, which a recovery re-creates.
+
+use kernel::{
+    new_mutex,
+    prelude::*,
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Arc,
+        Mutex, //
+    },
+};
+
+use crate::{
+    gsp::{
+        enumerate::{
+            self,
+            RmHandles, //
+        },
+        rm, //
+    },
+    proto::{
+        gsp::class::{
+            self,
+            Nv0005AllocParameters,
+            Nv2080CtrlEventSetNotificationParams, //
+        },
+        partition::ClientKind,
+    },
+    services::Services,
+    wire::Wire,
+};
+
+/// `NV2080_NOTIFIERS_MAXCOUNT` (cl2080_notification.h, 570.144).
+pub(crate) const NOTIFIERS: u32 = 197;
+
+/// An RM event object bound to a notifier for a subscription.
+pub(crate) struct EventObject {
+    pub(crate) handle: u32,
+    pub(crate) notifier: u32,
+    /// The GSP-RM instance it exists in.
+    pub(crate) generation: u32,
+}
+
+/// The namespace's notifier subscriptions.
+pub(crate) struct Notifiers {
+    /// Subscriptions per notifier: GSP-RM notifies the namespace while a
+    /// notifier has any.
+    pub(crate) counts: KVec<(u32, u32)>,
+    /// Their event objects.
+    pub(crate) objects: KVec<EventObject>,
+}
+
+/// One RM namespace: an RM client with the GPU's device and subdevice,
+/// the state behind a client's `Gpu` handle. The services list it so that
+/// a recovery re-creates it under the same handles.
+#[pin_data(PinnedDrop)]
+pub(crate) struct Namespace<'a> {
+    pub(crate) services: &'a Services<'a>,
+    pub(crate) kind: ClientKind,
+    pub(crate) rm: RmHandles,
+    pub(crate) next_object: Atomic<u32>,
+    /// The GSP-RM instance the namespace exists in (`Rpc::generation`).
+    generation: Atomic<u32>,
+    /// Also serializes turning notification on and off, and a recovery
+    /// re-creating them.
+    #[pin]
+    pub(crate) notifiers: Mutex<Notifiers>,
+}
+
+#[pinned_drop]
+impl PinnedDrop for Namespace<'_> {
+    fn drop(self: Pin<&mut Self>) {
+        self.services.remove_namespace(&self);
+        // Lost with its GSP-RM if a recovery did not re-create it.
+        let generation = self.generation.load(Relaxed);
+        if self.is_current(generation) {
+            self.services
+                .free_rm(self.rm.client, self.rm.client, generation);
+        }
+    }
+}
+
+impl<'a> Namespace<'a> {
+    /// Opens a new namespace in GSP-RM for a client of `kind` and lists
+    /// it for recovery.
+    pub(crate) fn open(kind: ClientKind, services: &'a Services<'a>) -> Result<Arc<Self>> {
+        let (_pass, generation) = services.enter()?;
+        let rm = services.open_namespace()?;
+        let ns = try_pin_init!(Namespace {
+            services,
+            kind,
+            rm,
+            next_object: Atomic::new(0),
+            generation: Atomic::new(generation),
+            notifiers <- new_mutex!(Notifiers {
+                counts: KVec::new(),
+                objects: KVec::new(),
+            }),
+        });
+        let inner = match Arc::pin_init(ns, GFP_KERNEL) {
+            Ok(inner) => inner,
+            Err(e) => {
+                // Never initialized, so not dropped: free the RM client here.
+                let _ = services.close_namespace(rm.client);
+                return Err(e);
+            }
+        };
+        // On failure the namespace's drop frees (or forgets) it.
+        services.add_namespace(&inner, generation)?;
+        Ok(inner)
+    }
+
+    /// Whether something of GSP-RM instance `generation` still exists.
+    pub(crate) fn is_current(&self, generation: u32) -> bool {
+        self.services.gsp.rpc.health.generation() == generation
+    }
+
+    pub(crate) fn alloc(&self, parent: u32, handle: u32, class: u32, params: &[u8]) -> Result {
+        let s = self.services;
+        rm::alloc(
+            &s.gsp.rpc,
+            s.bar,
+            s.dev,
+            (self.rm.client, parent, handle, class),
+            params,
+        )
+    }
+
+    pub(crate) fn control(&self, target: u32, cmd: u32, params: &[u8]) -> Result<KVec<u8>> {
+        let s = self.services;
+        rm::control(
+            &s.gsp.rpc,
+            s.bar,
+            s.dev,
+            (self.rm.client, target),
+            cmd,
+            params,
+        )
+    }
+
+    /// Frees `handle`, an object of the namespace's current GSP-RM
+    /// instance.
+    pub(crate) fn free(&self, handle: u32) {
+        let generation = self.generation.load(Relaxed);
+        self.services.free_rm(self.rm.client, handle, generation);
+    }
+
+    /// Binds event object `handle` to `notifier` on the subdevice
+    /// (nouveau r535 `device.c`).
+    pub(crate) fn alloc_event_object(&self, handle: u32, notifier: u32) -> Result {
+        let params = Nv0005AllocParameters {
+            h_parent_client: self.rm.client,
+            h_class: class::NV01_EVENT_KERNEL_CALLBACK_EX,
+            notify_index: class::NV01_EVENT_CLIENT_RM | notifier,
+            ..Nv0005AllocParameters::ZERO
+        };
+        let mut buf = [0u8; Nv0005AllocParameters::SIZE];
+        params.encode(&mut buf).ok_or(EINVAL)?;
+        self.alloc(
+            self.rm.subdevice,
+            handle,
+            class::NV01_EVENT_KERNEL_CALLBACK_EX,
+            &buf,
+        )
+    }
+
+    /// Turns repeated notification of `notifier` on or off.
+    pub(crate) fn set_notification(&self, notifier: u32, on: bool) -> Result {
+        let params = Nv2080CtrlEventSetNotificationParams {
+            event: notifier,
+            action: if on {
+                class::NV2080_CTRL_EVENT_SET_NOTIFICATION_ACTION_REPEAT
+            } else {
+                class::NV2080_CTRL_EVENT_SET_NOTIFICATION_ACTION_DISABLE
+            },
+            ..Nv2080CtrlEventSetNotificationParams::ZERO
+        };
+        let mut buf = [0u8; Nv2080CtrlEventSetNotificationParams::SIZE];
+        params.encode(&mut buf).ok_or(EINVAL)?;
+        self.control(
+            self.rm.subdevice,
+            class::NV2080_CTRL_CMD_EVENT_SET_NOTIFICATION,
+            &buf,
+        )
+        .map(|_| ())
+    }
+
+    /// Re-creates the namespace in GSP-RM instance `generation`, just
+    /// booted by a recovery: the RM client, device and subdevice, the
+    /// notifier event objects and their notification.
+    pub(crate) fn reopen(&self, services: &Services<'_>, generation: u32) -> Result {
+        let s = services;
+        enumerate::alloc_namespace(&s.gsp.rpc, s.bar, s.dev, self.rm)?;
+        let mut n = self.notifiers.lock();
+        for o in n.objects.iter_mut() {
+            self.alloc_event_object(o.handle, o.notifier)?;
+            o.generation = generation;
+        }
+        for &(notifier, count) in n.counts.iter() {
+            if count > 0 {
+                self.set_notification(notifier, true)?;
+            }
+        }
+        self.generation.store(generation, Relaxed);
+        Ok(())
+    }
+}
