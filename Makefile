@@ -7,7 +7,7 @@
 SHELL := /bin/bash
 PROFILES := full host debug
 
-.PHONY: all build root kernels modules userspace run test bench lint fmt clean
+.PHONY: all build root modules userspace run test bench lint fmt clean
 
 all: build
 
@@ -16,17 +16,18 @@ build: userspace modules
 root:
 	@scripts/toolchain-root >/dev/null
 
-kernels: root
-	@for p in $(PROFILES); do scripts/kernel $$p >/dev/null || exit 1; done
-
-modules: kernels
-	@for p in $(PROFILES); do scripts/modules $$p >/dev/null || exit 1; done
+# Every profile's kernel and modules (scripts/prepare says how long what
+# is missing takes).
+modules:
+	@scripts/prepare $(PROFILES)
 
 userspace:
 	@cargo build --release --workspace --quiet
 
-# Boot the full profile and show the driver stack at work.
-run: build
+# Boot the full profile and show the driver stack at work: builds only
+# what that needs (the root, the full kernel, its modules, the emulator).
+run: userspace
+	@scripts/prepare full
 	@scripts/vm --profile full -- "$(CURDIR)/tests/guest/show-stack"
 
 # Everything: cargo tests and the VM scenarios; ends with "N passed, N failed".
@@ -34,11 +35,13 @@ test: build
 	@tests/run
 
 # RPC and BAR0 round trips in one VM run, with their ratios (scripts/bench).
-bench: build
+bench: userspace
+	@scripts/prepare full
 	@scripts/bench
 
 lint: root
 	scripts/check-layers
+	scripts/gen-uapi --check
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
 	scripts/lint-kernel

@@ -44,7 +44,8 @@ impl File {
     ) -> Result<u32> {
         let data = &**dev;
         let (chip, gpu) = (&data.chip, &data.gpu);
-        getparam.value = match getparam.param {
+        // The numbers are small: one that does not fit 32 bits is unknown.
+        getparam.value = match u32::try_from(getparam.param).unwrap_or(u32::MAX) {
             uapi::NVGSP_PARAM_CHIPSET => u64::from(chip.chipset()),
             uapi::NVGSP_PARAM_REVISION => u64::from(chip.revision()),
             uapi::NVGSP_PARAM_VRAM_SIZE => gpu.vram_size(),

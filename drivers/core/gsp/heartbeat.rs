@@ -7,7 +7,8 @@
 //! asks it the cheapest question there is (`NV2080_CTRL_CMD_NULL`), and
 //! asks again at once while the answer times out: three silent timeouts
 //! make it hung (`health.rs`), and the recovery starts. A hang is so found
-//! within `HEARTBEAT` plus three `RPC` timeouts of its start.
+//! within `HEARTBEAT` and a quarter, plus three `RPC` timeouts, of its
+//! start (18.5 s).
 
 use kernel::{
     new_condvar, new_mutex, pci,
@@ -17,7 +18,12 @@ use kernel::{
         CondVar,
         Mutex, //
     },
-    time::msecs_to_jiffies,
+    time::{
+        msecs_to_jiffies,
+        Delta,
+        Instant,
+        Monotonic, //
+    },
     workqueue::{
         impl_has_work,
         new_work,
@@ -42,8 +48,14 @@ use crate::{
     wq::OwnedQueue,
 };
 
-/// The heartbeat's work: a loop that sleeps [`timeouts::HEARTBEAT`]
-/// between looks, until it is told to stop.
+/// How often the heartbeat looks whether GSP-RM said anything: a quarter
+/// of [`timeouts::HEARTBEAT`], so a silence is noticed within a quarter
+/// period of its end.
+const TICK: Delta = Delta::from_nanos(timeouts::HEARTBEAT.as_nanos() / 4);
+
+/// The heartbeat's work: a loop that looks every [`TICK`] whether GSP-RM
+/// was silent for a whole [`timeouts::HEARTBEAT`], until it is told to
+/// stop.
 #[pin_data]
 struct Beat {
     #[pin]
@@ -81,27 +93,30 @@ impl WorkItem for Beat {
 }
 
 impl Beat {
-    /// Sleeps one period; returns whether the heartbeat is to stop.
+    /// Sleeps one tick; returns whether the heartbeat is to stop.
     fn sleep(&self) -> bool {
         let mut stop = self.stop.lock();
         if !*stop {
-            let period = u32::try_from(timeouts::HEARTBEAT.as_millis()).unwrap_or(u32::MAX);
+            let tick = u32::try_from(TICK.as_millis()).unwrap_or(u32::MAX);
             // A kworker gets no signals: this ends by timeout or by `stop`.
             let _ = self
                 .wake
-                .wait_interruptible_timeout(&mut stop, msecs_to_jiffies(period));
+                .wait_interruptible_timeout(&mut stop, msecs_to_jiffies(tick));
         }
         *stop
     }
 
     fn beat(&self, gsp: &Gsp, bar: Bar0<'_>) {
         let rpc = &gsp.rpc;
-        loop {
-            let heard = rpc.received();
-            if self.sleep() {
-                return;
+        let mut heard = rpc.received();
+        let mut heard_at = Instant::<Monotonic>::now();
+        while !self.sleep() {
+            if rpc.received() != heard || rpc.health.state() != State::Running {
+                heard = rpc.received();
+                heard_at = Instant::<Monotonic>::now();
+                continue;
             }
-            if rpc.health.state() != State::Running || rpc.received() != heard {
+            if heard_at.elapsed() < timeouts::HEARTBEAT {
                 continue;
             }
             // Silent for a whole period: ask, and ask again while the
@@ -115,6 +130,8 @@ impl Beat {
                     _ => break,
                 }
             }
+            heard = rpc.received();
+            heard_at = Instant::<Monotonic>::now();
         }
     }
 }
