@@ -38,10 +38,10 @@ use crate::{
         engine_name,
         GpuConfig, //
     },
+    hal::GpuHal,
     proto::firmware::vbios::appif::FwsecCommand,
     proto::gsp::{
         args::GspArgumentsCached,
-        fb_layout::FbLayout,
         function::Function,
         libos::{
             self,
@@ -201,11 +201,20 @@ impl Gsp {
     ) -> Result<(GpuConfig, UnloadBundle)> {
         let dev = pdev.as_ref();
         let start = Instant::<Monotonic>::now();
+        let hal = crate::hal::of(spec.chipset).inspect_err(|_| {
+            dev_err!(
+                dev,
+                "booting GSP-RM on {} is not supported\n",
+                spec.chipset.name()
+            )
+        })?;
         let gsp_falcon = Falcon::<GspEngine>::new(dev, bar);
         let sec2 = Falcon::<Sec2>::new(dev, bar);
 
         let fw = KBox::pin_init(
-            GspFirmware::new(dev, spec.chipset, |ucode_id| sec2.fuse_version(ucode_id)),
+            GspFirmware::new(dev, spec.chipset, hal, |ucode_id| {
+                sec2.fuse_version(ucode_id)
+            }),
             GFP_KERNEL,
         )?;
         dev_info!(
@@ -217,8 +226,9 @@ impl Gsp {
         );
 
         let fb_size = u64::from(bar.read(regs::NV_USABLE_FB_SIZE_IN_MB).value()) << 20;
-        let layout =
-            FbLayout::ga102(fb_size, fw.bootloader_size(), fw.elf_size()).ok_or_else(|| {
+        let layout = hal
+            .fb_layout(fb_size, fw.bootloader_size(), fw.elf_size())
+            .ok_or_else(|| {
                 dev_err!(dev, "{} MiB of VRAM cannot hold GSP-RM\n", fb_size >> 20);
                 ENOSPC
             })?;
@@ -248,7 +258,7 @@ impl Gsp {
         // can still be loaded.
         let bundle = UnloadBundle {
             fwsec_sb: fwsec::Fwsec::new(dev, bar, &rom, FwsecCommand::Sb)?,
-            booter_unload: fw::Booter::new(dev, spec.chipset, "booter_unload", &|id| {
+            booter_unload: fw::Booter::new(dev, spec.chipset, hal, "booter_unload", &|id| {
                 sec2.fuse_version(id)
             })?,
         };
@@ -309,7 +319,7 @@ impl Gsp {
         dev_info!(dev, "booter_load started GSP-RM\n");
 
         let gpu = self
-            .wait_ready(pdev, bar, &gsp_falcon, &sec2, fw.app_version)
+            .wait_ready(pdev, bar, hal, &gsp_falcon, &sec2, fw.app_version)
             .and_then(|()| {
                 dev_info!(
                     dev,
@@ -345,6 +355,7 @@ impl Gsp {
         &self,
         pdev: &pci::Device<device::Bound>,
         bar: Bar0<'_>,
+        hal: &dyn GpuHal,
         gsp_falcon: &Falcon<'_, GspEngine>,
         sec2: &Falcon<'_, Sec2>,
         app_version: u32,
@@ -363,7 +374,7 @@ impl Gsp {
         rpc.send_no_wait(
             bar,
             Function::GspSetSystemInfo,
-            &sysinfo::system_info(pdev)?,
+            &sysinfo::system_info(pdev, hal)?,
         )?;
         rpc.send_no_wait(bar, Function::SetRegistry, &sysinfo::registry()?)?;
         // GSP-RM may have the CPU run register programs before it is done.

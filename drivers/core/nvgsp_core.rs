@@ -22,6 +22,7 @@ mod events;
 mod falcon;
 mod gpu;
 mod gsp;
+mod hal;
 mod intr;
 mod namespace;
 mod partition;

@@ -418,8 +418,14 @@ mod tests {
         assert_eq!(w, 40 * MIB);
         // Nothing more fits there.
         assert_eq!(p.alloc_vram(ClientKind::Drm, 4096, 0, within), Err(ENOMEM));
-        assert_eq!(p.alloc_vram(ClientKind::Drm, 0, 0, Placement::Any), Err(EINVAL));
-        assert_eq!(p.alloc_vram(ClientKind::Drm, 4096, 3, Placement::Any), Err(EINVAL));
+        assert_eq!(
+            p.alloc_vram(ClientKind::Drm, 0, 0, Placement::Any),
+            Err(EINVAL)
+        );
+        assert_eq!(
+            p.alloc_vram(ClientKind::Drm, 4096, 3, Placement::Any),
+            Err(EINVAL)
+        );
         Ok(())
     }
 

@@ -33,10 +33,8 @@ use crate::{
         LoadableUcode,
         Segment, //
     },
-    gpu::{
-        Architecture,
-        Chipset, //
-    },
+    gpu::Chipset,
+    hal::GpuHal,
     proto::{
         firmware::{
             self as pfw,
@@ -70,24 +68,6 @@ fn request(dev: &device::Device, chipset: Chipset, name: &str) -> Result<Firmwar
             e
         )
     })
-}
-
-/// The section of gsp-570.144.bin with the signature for `chipset`, for the
-/// chips booted through FWSEC and booter (nouveau `gsp->fws.rm`
-/// `sig_section`).
-fn signature_section(dev: &device::Device, chipset: Chipset) -> Result<&'static str> {
-    match chipset.arch() {
-        Architecture::Ampere if chipset != Chipset::GA100 => Ok(".fwsignature_ga10x"),
-        Architecture::Ada => Ok(".fwsignature_ad10x"),
-        _ => {
-            dev_err!(
-                dev,
-                "booting GSP-RM on {} is not supported\n",
-                chipset.name()
-            );
-            Err(ENOTSUPP)
-        }
-    }
 }
 
 fn parse_error(dev: &device::Device, file: &str, e: pfw::Error) -> Error {
@@ -179,15 +159,17 @@ pub(crate) struct GspFirmware {
 }
 
 impl GspFirmware {
-    /// Loads and prepares the files of `chipset`; `fuse_version` reads the
-    /// SEC2 fuse that selects booter's signature for a ucode id.
+    /// Loads and prepares the files of `chipset`, whose HAL is `hal`;
+    /// `fuse_version` reads the SEC2 fuse that selects booter's signature
+    /// for a ucode id.
     pub(crate) fn new<'a>(
         dev: &'a device::Device<device::Bound>,
         chipset: Chipset,
+        hal: &'static dyn GpuHal,
         fuse_version: impl Fn(u8) -> Result<u32> + 'a,
     ) -> impl PinInit<Self, Error> + 'a {
         pin_init::pin_init_scope(move || {
-            let section = signature_section(dev, chipset)?;
+            let section = hal.gsp_signature_section();
             let gsp = request(dev, chipset, "gsp")?;
             let rm = GspRmFirmware::parse(gsp.data(), section)
                 .map_err(|e| parse_error(dev, "gsp", e))?;
@@ -212,7 +194,7 @@ impl GspFirmware {
             );
             let app_version = bl.app_version();
 
-            let booter = Self::booter(dev, chipset, &fuse_version)?;
+            let booter = Booter::new(dev, chipset, hal, "booter_load", &fuse_version)?;
 
             Ok(try_pin_init!(Self {
                 elf <- SGTable::new(dev, elf, DataDirection::ToDevice, GFP_KERNEL),
@@ -234,14 +216,6 @@ impl GspFirmware {
                 booter,
             }))
         })
-    }
-
-    fn booter(
-        dev: &device::Device<device::Bound>,
-        chipset: Chipset,
-        fuse_version: &impl Fn(u8) -> Result<u32>,
-    ) -> Result<Booter> {
-        Booter::new(dev, chipset, "booter_load", fuse_version)
     }
 }
 
@@ -276,12 +250,15 @@ impl Booter {
     pub(crate) fn new(
         dev: &device::Device<device::Bound>,
         chipset: Chipset,
+        hal: &dyn GpuHal,
         name: &str,
         fuse_version: &impl Fn(u8) -> Result<u32>,
     ) -> Result<Booter> {
         let file = request(dev, chipset, name)?;
         let hs = HsFirmware::parse(file.data()).map_err(|e| parse_error(dev, name, e))?;
-        let layout = hs.ga102_layout().map_err(|e| parse_error(dev, name, e))?;
+        let layout = hal
+            .booter_layout(&hs)
+            .map_err(|e| parse_error(dev, name, e))?;
         let fuse = fuse_version(hs.ucode_id())?;
         let index = hs.signature_index(fuse).map_err(|e| {
             dev_err!(dev, "{} has no signature for fuse version {}\n", name, fuse);

@@ -525,7 +525,9 @@ mod tests {
         static FIRED: Atomic<u32> = Atomic::new(0);
         let h = health()?;
         h.booted();
-        assert!(h.set_loss_handler(Some(KBox::new(Count(&FIRED), GFP_KERNEL)?)).is_none());
+        assert!(h
+            .set_loss_handler(Some(KBox::new(Count(&FIRED), GFP_KERNEL)?))
+            .is_none());
         assert!(h.recovers());
         // A call in flight at the loss holds up the recovery.
         let pass = h.enter()?;
@@ -571,10 +573,7 @@ mod tests {
         h.booted();
         let _ = h.set_loss_handler(Some(KBox::new(Count(&FIRED), GFP_KERNEL)?));
         assert_eq!(h.lose(Loss::Hung), Some(Next::Recovery));
-        assert_eq!(
-            h.wait_recovered(Delta::from_millis(20), || {}),
-            Err(EAGAIN)
-        );
+        assert_eq!(h.wait_recovered(Delta::from_millis(20), || {}), Err(EAGAIN));
         h.give_up();
         assert_eq!(h.state(), State::Dead);
         assert_eq!(h.enter().err(), Some(ENODEV));

@@ -12,6 +12,7 @@ use kernel::{
 };
 
 use crate::{
+    hal::GpuHal,
     proto::gsp::rpc::{
         registry,
         system_info::GspSystemInfo,
@@ -22,10 +23,6 @@ use crate::{
     },
     wire::Wire,
 };
-
-/// Where GA10x and later mirror PCI config space in BAR0 (nova-core
-/// `Chipset::pci_config_mirror_range`).
-const PCI_CONFIG_MIRROR: (u32, u32) = (0x088000, 0x089000);
 
 /// The registry the driver hands GSP-RM, as nova-core's `SetRegistry`.
 const REGISTRY: &[(&str, u32)] = &[
@@ -44,7 +41,7 @@ fn encode<T: Wire>(v: &T) -> Result<KVec<u8>> {
 }
 
 /// GSP_SET_SYSTEM_INFO: where the GPU sits on the bus and what it is.
-pub(crate) fn system_info(pdev: &pci::Device<device::Bound>) -> Result<KVec<u8>> {
+pub(crate) fn system_info(pdev: &pci::Device<device::Bound>, hal: &dyn GpuHal) -> Result<KVec<u8>> {
     let mut info = GspSystemInfo::ZERO;
     info.gpu_phys_addr = pdev.resource_start(0)?;
     info.gpu_phys_fb_addr = pdev.resource_start(1)?;
@@ -52,8 +49,9 @@ pub(crate) fn system_info(pdev: &pci::Device<device::Bound>) -> Result<KVec<u8>>
     info.nv_domain_bus_device_func = u64::from(pdev.dev_id());
     // nova-core: TASK_SIZE of a 4-level page table, less a page.
     info.max_user_va = (1 << 47) - 4096;
-    info.pci_config_mirror_base = PCI_CONFIG_MIRROR.0;
-    info.pci_config_mirror_size = PCI_CONFIG_MIRROR.1 - PCI_CONFIG_MIRROR.0;
+    let (start, end) = hal.pci_config_mirror();
+    info.pci_config_mirror_base = start;
+    info.pci_config_mirror_size = end - start;
     info.pci_device_id = (u32::from(pdev.device_id()) << 16) | u32::from(pdev.vendor_id().as_raw());
     info.pci_sub_device_id =
         (u32::from(pdev.subsystem_device_id()) << 16) | u32::from(pdev.subsystem_vendor_id());

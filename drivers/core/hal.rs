@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The chip seam: what differs between the GPUs the core boots, one method
+//! per concern, one implementation per first chip with that behaviour
+//! (nova-core's `hal/` is the model). [`of`] picks the implementation by
+//! architecture with no catch-all arm, so a new [`Architecture`] breaks the
+//! build here until someone decides what it is.
+//!
+//! GA102 is the first implementation; AD10x reuses it, with its own
+//! firmware signature. A GH100 (FSP boot, another VRAM layout) adds a file
+//! here and an arm in [`of`].
+
+use kernel::prelude::*;
+
+use crate::{
+    gpu::{
+        Architecture,
+        Chipset, //
+    },
+    proto::{
+        firmware::{
+            self as pfw,
+            hs::{
+                HsFirmware,
+                HsLoadLayout, //
+            },
+        },
+        gsp::fb_layout::FbLayout,
+    },
+};
+
+mod ad102;
+mod ga102;
+
+/// What differs per chip.
+pub(crate) trait GpuHal: Sync {
+    /// Where FRTS, the GSP-RM images, its heap and WPR2 go in `fb_size`
+    /// bytes of VRAM, for a bootloader of `bootloader` bytes and a GSP-RM
+    /// ELF image of `elf` bytes; `None` if they do not fit.
+    fn fb_layout(&self, fb_size: u64, bootloader: u64, elf: u64) -> Option<FbLayout>;
+
+    /// How booter's HS image is loaded into SEC2.
+    fn booter_layout(&self, hs: &HsFirmware<'_>) -> pfw::Result<HsLoadLayout>;
+
+    /// The section of the GSP-RM firmware file holding this chip's
+    /// signature (nouveau `gsp->fws.rm` `sig_section`).
+    fn gsp_signature_section(&self) -> &'static str;
+
+    /// The BAR0 window (start, end) mirroring PCI config space, which
+    /// GSP-RM is told in SET_SYSTEM_INFO (nova-core
+    /// `Chipset::pci_config_mirror_range`).
+    fn pci_config_mirror(&self) -> (u32, u32);
+}
+
+/// The implementation for `chipset`.
+///
+/// # Errors
+///
+/// `ENOTSUPP` for a chip whose GSP-RM boot the core does not implement
+/// (Turing and GA100 boot differently, Hopper through its FSP).
+pub(crate) fn of(chipset: Chipset) -> Result<&'static dyn GpuHal> {
+    match chipset.arch() {
+        Architecture::Ampere if chipset == Chipset::GA100 => Err(ENOTSUPP),
+        Architecture::Ampere => Ok(ga102::GA102_HAL),
+        Architecture::Ada => Ok(ad102::AD102_HAL),
+        Architecture::Turing | Architecture::Hopper => Err(ENOTSUPP),
+    }
+}
