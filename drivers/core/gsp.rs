@@ -24,6 +24,7 @@ use kernel::{
         Instant,
         Monotonic, //
     },
+    types::ScopeGuard,
 };
 
 use crate::{
@@ -264,12 +265,24 @@ impl Gsp {
         };
         drop(rom);
 
+        // From here on a failed boot stops what it started and gives the
+        // GPU back in a state the next boot accepts (before the memory
+        // GSP-RM uses is freed): the GSP falcon reset, FWSEC-SB, and
+        // booter_unload if WPR2 is there. Dismissed once GSP-RM runs.
+        let bundle = ScopeGuard::new_with_data(bundle, |bundle: UnloadBundle| {
+            self.rpc.health.stopping();
+            if let Err(e) = gsp_falcon.reset() {
+                dev_err!(dev, "cannot reset the GSP after a failed boot: {:?}\n", e);
+            }
+            // Logs its own failures.
+            let _ = bundle.run(dev, bar);
+        });
+
         // FWSEC-FRTS carves WPR2 out of the top of VRAM.
         frts.run(dev, &gsp_falcon, "FWSEC-FRTS")?;
         let err = bar.read(regs::NV_PBUS_SW_SCRATCH_0E).frts_err_code().get();
         if err != 0 {
             dev_err!(dev, "FWSEC-FRTS returned error code {:#x}\n", err);
-            let _ = bundle.run(dev, bar);
             return Err(EIO);
         }
         match regs::wpr2_range(bar) {
@@ -288,12 +301,11 @@ impl Gsp {
                     w,
                     layout.frts.start
                 );
-                let _ = bundle.run(dev, bar);
                 return Err(EIO);
             }
         }
 
-        let started = (|| {
+        {
             // The GSP falcon's boot ROM takes the LibOS arguments' address.
             gsp_falcon.reset()?;
             crate::falcon::gsp::route_swgen0(bar);
@@ -309,12 +321,6 @@ impl Gsp {
                 dev_err!(dev, "booter_load failed with status {:#x}\n", mbox0);
                 return Err(EIO);
             }
-            Ok(())
-        })();
-        if let Err(e) = started {
-            let _ = gsp_falcon.reset();
-            let _ = bundle.run(dev, bar);
-            return Err(e);
         }
         dev_info!(dev, "booter_load started GSP-RM\n");
 
@@ -328,13 +334,6 @@ impl Gsp {
                     start.elapsed().as_millis()
                 );
                 enumerate::enumerate(&self.rpc, bar, dev)
-            })
-            .inspect_err(|_| {
-                // Stop GSP-RM before the memory it uses is freed, and give
-                // the GPU back in a state the next boot accepts.
-                self.rpc.health.stopping();
-                let _ = gsp_falcon.reset();
-                let _ = bundle.run(dev, bar);
             })?;
         dev_info!(
             dev,
@@ -347,7 +346,7 @@ impl Gsp {
             gpu.tpcs_per_gpc(),
             EngineList(gpu.engines())
         );
-        Ok((gpu, bundle))
+        Ok((gpu, bundle.dismiss()))
     }
 
     /// Hands GSP-RM its configuration and waits for its init-done event.

@@ -196,7 +196,7 @@ impl Services<'_> {
         let rpc = &self.gsp.rpc;
         if rpc.health.quiesce(timeouts::RECOVERY_QUIESCE).is_err() {
             dev_err!(self.dev, "recovery: calls to the lost GSP-RM do not end\n");
-            let _ = self.stop_gsp();
+            self.stop_gsp_logged();
             return false;
         }
         for attempt in 1..=ATTEMPTS {
@@ -235,8 +235,15 @@ impl Services<'_> {
                 ),
             }
         }
-        let _ = self.stop_gsp();
+        self.stop_gsp_logged();
         false
+    }
+
+    /// [`Self::stop_gsp`] when giving up: a failure is only logged.
+    fn stop_gsp_logged(&self) {
+        if let Err(e) = self.stop_gsp() {
+            dev_err!(self.dev, "recovery: cannot stop GSP-RM: {:?}\n", e);
+        }
     }
 
     /// Stops what is left of GSP-RM and leaves the GPU as its first boot
@@ -265,23 +272,18 @@ impl Services<'_> {
         }
     }
 
-    /// Unbinds the clients of the kinds set in `which`.
+    /// Unbinds the clients of the kinds set in `which`, one at a time,
+    /// each outside the list's lock (unbinding runs the client's remove).
     fn unbind_clients(&self, which: [bool; KINDS]) {
-        let mut gone = KVec::new();
-        {
-            let mut clients = self.clients.lock();
-            let mut i = 0;
-            while i < clients.len() {
-                if which[clients[i].0.index()] {
-                    if let Ok(c) = clients.remove(i) {
-                        let _ = gone.push(c, GFP_KERNEL);
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-        }
-        for (kind, registration) in gone {
+        loop {
+            let next = {
+                let mut clients = self.clients.lock();
+                let i = clients.iter().position(|(kind, _)| which[kind.index()]);
+                i.and_then(|i| clients.remove(i).ok())
+            };
+            let Some((kind, registration)) = next else {
+                return;
+            };
             dev_warn!(self.dev, "unbinding the {} client\n", kind.name());
             drop(registration);
         }

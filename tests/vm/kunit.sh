@@ -1,0 +1,23 @@
+# The core's KUnit tests (`#[kunit_tests]` modules, compiled into
+# nvgsp_core.ko on the debug kernel, which has CONFIG_KUNIT): the kernel-only
+# logic that needs no GPU (reassembly, reply matching, routing, the GSP-RM
+# health state machine, partition allocation), run through KUnit's debugfs
+# under KASAN and lockdep. Every suite must be there and pass.
+. tests/lib.sh
+vm --profile debug --timeout 300 -- bash -c '
+    for s in /sys/kernel/debug/kunit/nvgsp_core_*; do
+        [ -d "$s" ] || { echo "no nvgsp_core suites"; exit 1; }
+        echo 1 >"$s/run"
+        r=$(cat "$s/results")
+        ok=$(grep -Ec "^ +ok [0-9]+ " <<<"$r")
+        bad=$(grep -Ec "^ +not ok [0-9]+ " <<<"$r")
+        echo "suite $(basename "$s"): $ok ok, $bad not ok, $(grep -Ec "^(ok|not ok) [0-9]+ " <<<"$r" | sed "s/^1$/reported/")"
+        grep -E "^ +not ok|# .*(Expected|ASSERT|FAIL)" <<<"$r" | head -n 10
+    done
+'
+expect_ok
+echo "$VM_OUT" | grep '^suite' >&2
+for s in reassembly routing waiters health partition; do
+    expect_out "^suite nvgsp_core_$s: [1-9][0-9]* ok, 0 not ok, reported$"
+done
+expect_no_out 'not ok'
