@@ -31,8 +31,10 @@ use crate::proto::gsp::{
         QUEUE_ENTRY_COUNT,
         QUEUE_ENTRY_OFFSET,
         QUEUE_RX_HDR_OFFSET,
+        RX_READ_PTR,
         SHARED_REGION_SIZE,
-        STAT_QUEUE_OFFSET, //
+        STAT_QUEUE_OFFSET,
+        TX_WRITE_PTR, //
     },
 };
 use crate::{
@@ -45,8 +47,6 @@ use crate::{
     wire::Wire,
 };
 
-/// Offset of `writePtr` in a TX header (bindings.rs `msgqTxHeader`).
-const TX_WRITE_PTR: usize = 16;
 
 /// What went wrong reading the status queue. Each is GSP-RM (or a
 /// corrupted queue) sending something the driver must not trust.
@@ -125,7 +125,7 @@ impl Queues {
 
     /// GSP-RM's read pointer into the command queue.
     fn gsp_read_ptr(&self) -> Result<u32> {
-        read_u32(&self.mem, STAT_QUEUE_OFFSET + QUEUE_RX_HDR_OFFSET as usize)
+        read_u32(&self.mem, STAT_QUEUE_OFFSET + QUEUE_RX_HDR_OFFSET as usize + RX_READ_PTR)
     }
 
     /// Entries the driver may write now.
@@ -172,8 +172,7 @@ impl Queues {
         let avail = queue::used_entries(write, read, QUEUE_ENTRY_COUNT);
         let mut first = [0u8; msgq::ELEMENT_HEADER_SIZE + msgq::RPC_HEADER_SIZE];
         read_bytes(&self.mem, Self::msg_entry(read), &mut first).map_err(|e| (e.into(), read))?;
-        let count = u32::from_le_bytes([first[40], first[41], first[42], first[43]]);
-        let rpc_length = u32::from_le_bytes([first[56], first[57], first[58], first[59]]);
+        let (count, rpc_length) = msgq::peek_lengths(&first).unwrap_or((0, 0));
         if count == 0 || count > avail || count as usize * GSP_PAGE_SIZE > msgq::ELEMENT_SIZE_MAX {
             // Skip everything published: nothing in it can be trusted.
             self.consume(write).map_err(|e| (e.into(), write))?;
@@ -210,7 +209,7 @@ impl Queues {
         fence(Ordering::Release);
         write_u32(
             &self.mem,
-            CMD_QUEUE_OFFSET + QUEUE_RX_HDR_OFFSET as usize,
+            CMD_QUEUE_OFFSET + QUEUE_RX_HDR_OFFSET as usize + RX_READ_PTR,
             read,
         )
     }

@@ -14,21 +14,18 @@
 //! wrong table shows up as wrong data or a DMA fault, as on real hardware.
 
 use crate::guest_mem::{DmaFault, GuestMemory};
-use nvgsp_proto::gsp::msgq::{self, PAGE_SIZE};
+use nvgsp_proto::gsp::{
+    msgq::{self, PAGE_SIZE},
+    queue::{MsgqTxHeader, MSGQ_VERSION, RX_READ_PTR, TX_WRITE_PTR},
+};
+use nvgsp_proto::wire::Wire;
 
-/// `msgqTxHeader` field offsets (bindings.rs: version, size, msgSize,
-/// msgCount, writePtr, flags, rxHdrOff, entryOff; all u32).
-mod tx {
-    pub const SIZE: u64 = 4;
-    pub const MSG_SIZE: u64 = 8;
-    pub const MSG_COUNT: u64 = 12;
-    pub const WRITE_PTR: u64 = 16;
-    pub const FLAGS: u64 = 20;
-    pub const RX_HDR_OFF: u64 = 24;
-    pub const ENTRY_OFF: u64 = 28;
-    /// Size of the TX header.
-    pub const LEN: u32 = 32;
-}
+/// Where `writePtr` is in a TX header (`msgqTxHeader`, proto).
+const WRITE_PTR: u64 = TX_WRITE_PTR as u64;
+/// Where `readPtr` is in an RX header (`msgqRxHeader`, proto).
+const READ_PTR: u64 = RX_READ_PTR as u64;
+/// Size of the TX header.
+const TX_LEN: u32 = MsgqTxHeader::SIZE as u32;
 
 /// Why the queues cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -164,16 +161,18 @@ impl Queues {
     /// Checks the command queue the driver set up at `cmd_off` and sets up
     /// the message queue at `msg_off`, as GSP-RM does when it starts.
     pub fn init(shm: SharedMem, cmd_off: u64, msg_off: u64) -> Result<Queues, QueueError> {
-        let h = |f: u64| shm.read_u32(cmd_off + f);
-        let (size, msg_size, count) = (h(tx::SIZE)?, h(tx::MSG_SIZE)?, h(tx::MSG_COUNT)?);
-        let (rx_hdr_off, entry_off) = (h(tx::RX_HDR_OFF)?, h(tx::ENTRY_OFF)?);
+        let mut raw = [0u8; MsgqTxHeader::SIZE];
+        shm.read(cmd_off, &mut raw)?;
+        let hdr = MsgqTxHeader::decode(&raw).ok_or(QueueError::BadHeader("TX header"))?;
+        let (size, msg_size, count) = (hdr.size, hdr.msg_size, hdr.msg_count);
+        let (rx_hdr_off, entry_off) = (hdr.rx_hdr_off, hdr.entry_off);
         if msg_size as usize != PAGE_SIZE {
             return Err(QueueError::BadHeader("msgSize is not one page"));
         }
         if count < 2 || !(entry_off as usize).is_multiple_of(PAGE_SIZE) {
             return Err(QueueError::BadHeader("msgCount or entryOff"));
         }
-        if !(tx::LEN..entry_off).contains(&rx_hdr_off)
+        if !(TX_LEN..entry_off).contains(&rx_hdr_off)
             || u64::from(entry_off) + u64::from(count) * PAGE_SIZE as u64 > u64::from(size)
         {
             return Err(QueueError::BadHeader(
@@ -199,27 +198,26 @@ impl Queues {
             base: msg_off,
             entry_off: PAGE_SIZE as u64,
             count: MSG_COUNT,
-            rx_hdr_off: tx::LEN.into(),
+            rx_hdr_off: TX_LEN.into(),
         };
         // GSP-RM's TX header of the message queue, and its read pointer
         // (into the command queue) in the RX header that follows.
-        let mut hdr = [0u8; 36];
-        let words = [
-            0,
-            msg_len as u32,
-            PAGE_SIZE as u32,
-            MSG_COUNT,
-            0,
-            0,
-            tx::LEN,
-            PAGE_SIZE as u32,
-            0,
-        ];
-        for (i, w) in words.iter().enumerate() {
-            hdr[i * 4..i * 4 + 4].copy_from_slice(&w.to_le_bytes());
-        }
+        let tx = MsgqTxHeader {
+            version: MSGQ_VERSION,
+            size: msg_len as u32,
+            msg_size: PAGE_SIZE as u32,
+            msg_count: MSG_COUNT,
+            write_ptr: 0,
+            flags: 0,
+            rx_hdr_off: TX_LEN,
+            entry_off: PAGE_SIZE as u32,
+        };
+        let mut hdr = [0u8; MsgqTxHeader::SIZE];
+        tx.encode(&mut hdr)
+            .ok_or(QueueError::BadHeader("TX header"))?;
         shm.write(msg_off, &hdr)?;
-        let _ = tx::FLAGS;
+        // Its read pointer into the command queue, in the RX header after.
+        shm.write_u32(msg_off + u64::from(TX_LEN) + READ_PTR, 0)?;
         Ok(Queues {
             shm,
             cmd,
@@ -233,7 +231,7 @@ impl Queues {
     /// (all its pages). Advances GSP-RM's read pointer past it even when
     /// it is malformed, as there is no way to resynchronise otherwise.
     pub fn next_command(&mut self) -> Result<Option<Vec<u8>>, QueueError> {
-        let write = self.shm.read_u32(self.cmd.base + tx::WRITE_PTR)?;
+        let write = self.shm.read_u32(self.cmd.base + WRITE_PTR)?;
         if write >= self.cmd.count {
             return Err(QueueError::BadWritePtr(write));
         }
@@ -243,7 +241,7 @@ impl Queues {
         let avail = (write + self.cmd.count - self.cmd_read) % self.cmd.count;
         let mut first = vec![0u8; PAGE_SIZE];
         self.shm.read(self.cmd.entry(self.cmd_read), &mut first)?;
-        let count = u32::from_le_bytes(first[40..44].try_into().unwrap_or_default());
+        let (count, _) = msgq::peek_lengths(&first).unwrap_or((0, 0));
         if count == 0 || count > avail || count as usize * PAGE_SIZE > msgq::ELEMENT_SIZE_MAX {
             // Skip what the driver published; the element cannot be trusted.
             self.set_cmd_read(write)?;
@@ -263,12 +261,15 @@ impl Queues {
 
     fn set_cmd_read(&mut self, v: u32) -> Result<(), QueueError> {
         self.cmd_read = v;
-        self.shm.write_u32(self.msg.base + self.msg.rx_hdr_off, v)
+        self.shm
+            .write_u32(self.msg.base + self.msg.rx_hdr_off + READ_PTR, v)
     }
 
     /// Free entries in the message queue now.
     pub fn msg_space(&self) -> Result<u32, QueueError> {
-        let read = self.shm.read_u32(self.cmd.base + self.cmd.rx_hdr_off)?;
+        let read = self
+            .shm
+            .read_u32(self.cmd.base + self.cmd.rx_hdr_off + READ_PTR)?;
         if read >= self.msg.count {
             return Err(QueueError::BadHeader("the driver's message read pointer"));
         }
@@ -290,6 +291,6 @@ impl Queues {
         self.msg_write = (self.msg_write + pages) % self.msg.count;
         std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
         self.shm
-            .write_u32(self.msg.base + tx::WRITE_PTR, self.msg_write)
+            .write_u32(self.msg.base + WRITE_PTR, self.msg_write)
     }
 }

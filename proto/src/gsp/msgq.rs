@@ -194,8 +194,16 @@ pub fn element_len(payload_len: usize) -> Option<usize> {
     (len <= ELEMENT_SIZE_MAX).then_some(len)
 }
 
-/// Validates the element at the start of `buf` (the bytes of its
-/// `elemCount` pages, or more) and returns its header and payload.
+/// The page count (`elemCount`) and `rpc.length` of the element whose
+/// first bytes are `head` (at least [`ELEMENT_HEADER_SIZE`] +
+/// [`RPC_HEADER_SIZE`] of them), unchecked: what a reader needs to know
+/// how much of the queue to copy before [`parse_element`] judges it.
+pub fn peek_lengths(head: &[u8]) -> Option<(u32, u32)> {
+    let elem = GspMsgQueueElement::decode(head)?;
+    let rpc = RpcMessageHeader::decode(head.get(ELEMENT_HEADER_SIZE..)?)?;
+    Some((elem.elem_count, rpc.length))
+}
+
 /// Validates the element at the start of `buf` (the bytes of its
 /// `elemCount` pages, or more) and returns its header and payload.
 ///

@@ -93,6 +93,12 @@ crate::wire_struct! {
     }
 }
 
+/// Byte offset of `writePtr` in a [`MsgqTxHeader`]: after the queue is set
+/// up, the one field its producer changes (pinned by `header_layouts`).
+pub const TX_WRITE_PTR: usize = 16;
+/// Byte offset of `readPtr` in a [`MsgqRxHeader`].
+pub const RX_READ_PTR: usize = 0;
+
 impl MsgqTxHeader {
     /// The command queue header as nova and nouveau initialize it.
     pub const fn new_cmdq() -> Self {
@@ -192,6 +198,19 @@ mod tests {
         assert_eq!(offset_of!(MsgqTxHeader, msg_size), 8);
         assert_eq!(offset_of!(MsgqTxHeader, msg_count), 12);
         assert_eq!(offset_of!(MsgqTxHeader, write_ptr), 16);
+        assert_eq!(offset_of!(MsgqTxHeader, write_ptr), TX_WRITE_PTR);
+        assert_eq!(offset_of!(MsgqRxHeader, read_ptr), RX_READ_PTR);
+        // And where the encoder puts it.
+        let mut b = [0u8; MsgqTxHeader::SIZE];
+        let h = MsgqTxHeader {
+            write_ptr: 0x1234_5678,
+            ..MsgqTxHeader::ZERO
+        };
+        h.encode(&mut b).unwrap();
+        assert_eq!(
+            b[TX_WRITE_PTR..TX_WRITE_PTR + 4],
+            0x1234_5678u32.to_le_bytes()
+        );
         assert_eq!(offset_of!(MsgqTxHeader, flags), 20);
         assert_eq!(offset_of!(MsgqTxHeader, rx_hdr_off), 24);
         assert_eq!(offset_of!(MsgqTxHeader, entry_off), 28);
