@@ -56,6 +56,7 @@ use crate::{
 
 mod channel;
 mod handle;
+mod notifier;
 mod object;
 mod reset;
 mod subscription;
@@ -68,17 +69,19 @@ pub use crate::events::{
     EventKinds, //
 };
 pub use crate::gsp::config::{
-    engine_name,
+    Engine,
     GpuConfig,
     MAX_ENGINES,
     MAX_USABLE_RANGES, //
 };
 pub use crate::partition::Placement;
+pub use crate::proto::gsp::calls::Handle;
 pub use crate::proto::partition::ClientKind;
 pub use crate::resets::ResetHandler;
 pub use channel::Channel;
 pub use handle::Gpu;
-pub use object::{
+pub use notifier::Notifier;
+pub(crate) use object::{
     RmObject,
     RmParent, //
 };

@@ -24,7 +24,6 @@ use kernel::{
 use crate::{
     bar::Bar0,
     client::{
-        engine_name,
         GpuConfig, //
     },
     gsp::{
@@ -103,7 +102,7 @@ impl core::fmt::Debug for GpuView {
         writeln!(f, "tpcs_per_gpc: {}", g.tpcs_per_gpc())?;
         write!(f, "engines:")?;
         for &e in g.engines() {
-            write!(f, " {}", engine_name(e))?;
+            write!(f, " {}", e.name())?;
         }
         writeln!(f)
     }

@@ -43,7 +43,10 @@ use crate::proto::gsp::{
         ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT, //
     },
 };
-use crate::wq::OwnedQueue;
+use crate::{
+    proto::gsp::calls::Handle,
+    wq::OwnedQueue, //
+};
 
 /// The kinds of event a subscription can ask for (bits of
 /// [`EventKinds`]).
@@ -98,10 +101,10 @@ pub struct Event {
     /// What happened.
     pub kind: EventKind,
     /// The RM client it concerns (0 for GPU-wide events).
-    pub client: u32,
+    pub client: Handle,
     /// The RM object it concerns: the event object of a notification, the
     /// channel object of a channel error or error report, 0 otherwise.
-    pub object: u32,
+    pub object: Handle,
     /// The notifier (`NV2080_NOTIFIERS_*`), the Xid of an error report or
     /// of a channel error, 1 when lockdown begins, the ucode
     /// (`ucodeEngDesc`) of a print.
@@ -135,8 +138,8 @@ impl Event {
         };
         Ok(Event {
             kind,
-            client: 0,
-            object: 0,
+            client: Handle(0),
+            object: Handle(0),
             code: 0,
             data: 0,
             payload,
@@ -150,8 +153,8 @@ impl Event {
             Function::PostEvent => {
                 let (e, data) = RpcPostEvent::parse(payload).map_err(|_| EPROTO)?;
                 Event {
-                    client: e.h_client,
-                    object: e.h_event,
+                    client: Handle(e.h_client),
+                    object: Handle(e.h_event),
                     code: e.notify_index,
                     data: e.data,
                     ..Event::with_payload(EventKind::Notify, data)?
@@ -208,9 +211,9 @@ pub trait EventHandler: Send + Sync {
 pub(crate) struct Filter {
     pub(crate) kinds: EventKinds,
     /// The subscriber's RM client: events of other clients never match.
-    pub(crate) client: u32,
+    pub(crate) client: Handle,
     /// Only this RM object's notifications, if set.
-    pub(crate) object: Option<u32>,
+    pub(crate) object: Option<Handle>,
 }
 
 impl Filter {
@@ -291,9 +294,9 @@ pub(crate) struct ChannelOwner {
     /// The channel ID.
     pub(crate) chid: u32,
     /// The RM client of the owner's namespace.
-    pub(crate) client: u32,
+    pub(crate) client: Handle,
     /// The channel's object in GSP-RM, 0 until it has one.
-    pub(crate) object: u32,
+    pub(crate) object: Handle,
     /// The owner's kind, for log lines.
     pub(crate) kind: crate::proto::partition::ClientKind,
 }
@@ -358,7 +361,7 @@ impl Dispatcher {
     }
 
     /// Records that channel `chid` has its object `object` in GSP-RM.
-    pub(crate) fn set_channel_object(&self, chid: u32, object: u32) {
+    pub(crate) fn set_channel_object(&self, chid: u32, object: Handle) {
         if let Some(o) = self.owners.lock().iter_mut().find(|o| o.chid == chid) {
             o.object = object;
         }

@@ -36,14 +36,21 @@ use crate::{
     },
     gpu::Spec,
     gsp::config::{
-        engine_name,
+        Engine,
         GpuConfig, //
     },
     hal::GpuHal,
     proto::firmware::vbios::appif::FwsecCommand,
     proto::gsp::{
         args::GspArgumentsCached,
-        function::Function,
+        calls::{
+            ClientNull,
+            Empty,
+            SetRegistry,
+            SetSystemInfo,
+            SubdeviceNull,
+            UnloadingGuestDriver, //
+        },
         libos::{
             self,
             LibosMemoryRegionInitArgument, //
@@ -142,13 +149,13 @@ impl UnloadBundle {
 }
 
 /// Engine names separated by spaces, for the log.
-struct EngineList<'a>(&'a [u32]);
+struct EngineList<'a>(&'a [Engine]);
 
 impl kernel::fmt::Display for EngineList<'_> {
     fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
-        self.0.iter().try_for_each(|&e| {
-            kernel::fmt::Write::write_fmt(f, format_args!(" {}", engine_name(e)))
-        })
+        self.0
+            .iter()
+            .try_for_each(|&e| kernel::fmt::Write::write_fmt(f, format_args!(" {}", e.name())))
     }
 }
 
@@ -370,12 +377,8 @@ impl Gsp {
         .inspect_err(|_| dev_err!(dev, "GSP RISC-V core did not start\n"))?;
 
         let rpc = &self.rpc;
-        rpc.send_no_wait(
-            bar,
-            Function::GspSetSystemInfo,
-            &sysinfo::system_info(pdev, hal)?,
-        )?;
-        rpc.send_no_wait(bar, Function::SetRegistry, &sysinfo::registry()?)?;
+        rpc.send_no_wait::<SetSystemInfo>(bar, &sysinfo::system_info(pdev, hal)?)?;
+        rpc.send_no_wait::<SetRegistry>(bar, &sysinfo::registry()?)?;
         // GSP-RM may have the CPU run register programs before it is done.
         let sequencer = sequencer::Sequencer {
             dev,
@@ -428,15 +431,8 @@ impl Gsp {
     pub(crate) fn null_control(&self, bar: Bar0<'_>) -> Result {
         let h = enumerate::CORE_HANDLES;
         let dev = self.rpc.device();
-        rm::control(
-            &self.rpc,
-            bar,
-            dev,
-            (h.client, h.subdevice),
-            crate::proto::gsp::class::NV2080_CTRL_CMD_NULL,
-            &[],
-        )
-        .map(|_| ())
+        rm::control::<SubdeviceNull>(&self.rpc, bar, dev, (h.client, h.subdevice), &Empty)
+            .map(|_| ())
     }
 
     /// Runs `NV0000_CTRL_CMD_NULL` on the core's client with `len` bytes
@@ -449,12 +445,11 @@ impl Gsp {
         for i in 0..len {
             params.push((i.wrapping_mul(7) >> 3) as u8, GFP_KERNEL)?;
         }
-        let out = rm::control(
+        let out = rm::control_bytes::<ClientNull>(
             &self.rpc,
             bar,
             self.rpc.device(),
             (h.client, h.client),
-            crate::proto::gsp::class::NV0000_CTRL_CMD_NULL,
             &params,
         )?;
         if out[..] != params[..] {
@@ -489,11 +484,9 @@ impl Gsp {
             if self.rpc.is_lost() {
                 return Err(ENODEV);
             }
-            let reply = self.rpc.call(
-                bar,
-                Function::UnloadingGuestDriver,
-                &sysinfo::unloading_guest_driver()?,
-            )?;
+            let reply = self
+                .rpc
+                .call::<UnloadingGuestDriver>(bar, &sysinfo::unloading_guest_driver()?)?;
             if reply.status != 0 {
                 dev_err!(
                     dev,

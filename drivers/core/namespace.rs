@@ -25,10 +25,19 @@ use crate::{
         rm, //
     },
     proto::{
-        gsp::class::{
-            self,
-            Nv0005AllocParameters,
-            Nv2080CtrlEventSetNotificationParams, //
+        gsp::{
+            calls::{
+                EventKernelCallbackEx,
+                EventSetNotification,
+                Handle,
+                RmClass,
+                RmControl, //
+            },
+            class::{
+                self,
+                Nv0005AllocParameters,
+                Nv2080CtrlEventSetNotificationParams, //
+            },
         },
         partition::ClientKind,
     },
@@ -41,7 +50,7 @@ pub(crate) const NOTIFIERS: u32 = 197;
 
 /// An RM event object bound to a notifier for a subscription.
 pub(crate) struct EventObject {
-    pub(crate) handle: u32,
+    pub(crate) handle: Handle,
     pub(crate) notifier: u32,
     /// The GSP-RM instance it exists in.
     pub(crate) generation: u32,
@@ -121,53 +130,50 @@ impl<'a> Namespace<'a> {
         self.services.gsp.rpc.health.generation() == generation
     }
 
-    pub(crate) fn alloc(&self, parent: u32, handle: u32, class: u32, params: &[u8]) -> Result {
+    /// Allocates `handle` of class `K` under `parent`.
+    pub(crate) fn alloc<K: RmClass>(
+        &self,
+        parent: Handle,
+        handle: Handle,
+        params: &K::Params,
+    ) -> Result {
         let s = self.services;
-        rm::alloc(
+        rm::alloc::<K>(
             &s.gsp.rpc,
             s.bar,
             s.dev,
-            (self.rm.client, parent, handle, class),
+            (self.rm.client, parent, handle),
             params,
         )
     }
 
-    pub(crate) fn control(&self, target: u32, cmd: u32, params: &[u8]) -> Result<KVec<u8>> {
+    /// Runs control `C` on `target`.
+    pub(crate) fn control<C: RmControl>(
+        &self,
+        target: Handle,
+        params: &C::Params,
+    ) -> Result<C::Params> {
         let s = self.services;
-        rm::control(
-            &s.gsp.rpc,
-            s.bar,
-            s.dev,
-            (self.rm.client, target),
-            cmd,
-            params,
-        )
+        rm::control::<C>(&s.gsp.rpc, s.bar, s.dev, (self.rm.client, target), params)
     }
 
     /// Frees `handle`, an object of the namespace's current GSP-RM
     /// instance.
-    pub(crate) fn free(&self, handle: u32) {
+    pub(crate) fn free(&self, handle: Handle) {
         let generation = self.generation.load(Relaxed);
         self.services.free_rm(self.rm.client, handle, generation);
     }
 
     /// Binds event object `handle` to `notifier` on the subdevice
     /// (nouveau r535 `device.c`).
-    pub(crate) fn alloc_event_object(&self, handle: u32, notifier: u32) -> Result {
+    pub(crate) fn alloc_event_object(&self, handle: Handle, notifier: u32) -> Result {
         let params = Nv0005AllocParameters {
-            h_parent_client: self.rm.client,
-            h_class: class::NV01_EVENT_KERNEL_CALLBACK_EX,
+            h_parent_client: self.rm.client.raw(),
+            h_class: EventKernelCallbackEx::CLASS,
             notify_index: class::NV01_EVENT_CLIENT_RM | notifier,
             ..Nv0005AllocParameters::ZERO
         };
-        let mut buf = [0u8; Nv0005AllocParameters::SIZE];
-        params.encode(&mut buf).ok_or(EINVAL)?;
-        self.alloc(
-            self.rm.subdevice,
-            handle,
-            class::NV01_EVENT_KERNEL_CALLBACK_EX,
-            &buf,
-        )
+        self.alloc::<EventKernelCallbackEx>(self.rm.subdevice, handle, &params)
     }
 
     /// Turns repeated notification of `notifier` on or off.
@@ -181,14 +187,8 @@ impl<'a> Namespace<'a> {
             },
             ..Nv2080CtrlEventSetNotificationParams::ZERO
         };
-        let mut buf = [0u8; Nv2080CtrlEventSetNotificationParams::SIZE];
-        params.encode(&mut buf).ok_or(EINVAL)?;
-        self.control(
-            self.rm.subdevice,
-            class::NV2080_CTRL_CMD_EVENT_SET_NOTIFICATION,
-            &buf,
-        )
-        .map(|_| ())
+        self.control::<EventSetNotification>(self.rm.subdevice, &params)
+            .map(|_| ())
     }
 
     /// Re-creates the namespace in GSP-RM instance `generation`, just

@@ -35,7 +35,7 @@ use crate::{
         Partition,
         Show, //
     },
-    proto::partition::ClientKind,
+    proto::{gsp::calls::Handle, partition::ClientKind},
     resets::Resets,
 };
 
@@ -57,9 +57,9 @@ unsafe impl Send for NsRef {}
 /// the gate opens, if it still exists in that GSP-RM instance.
 #[derive(Clone, Copy)]
 struct Orphan {
-    client: u32,
+    client: Handle,
     /// The object, or `client` for the whole namespace.
-    object: u32,
+    object: Handle,
     /// The GSP-RM instance it exists in.
     generation: u32,
 }
@@ -177,7 +177,7 @@ impl<'a> Services<'a> {
     pub(crate) fn open_namespace(&self) -> Result<RmHandles> {
         let n = self.next_client.fetch_add(1, Relaxed).wrapping_add(1);
         let h = RmHandles {
-            client: CLIENT_HANDLE_BASE | (n & 0xffff),
+            client: Handle(CLIENT_HANDLE_BASE | (n & 0xffff)),
             ..enumerate::CORE_HANDLES
         };
         enumerate::alloc_namespace(&self.gsp.rpc, self.bar, self.dev, h)?;
@@ -185,7 +185,7 @@ impl<'a> Services<'a> {
     }
 
     /// Frees RM client `client` and every object in it.
-    pub(crate) fn close_namespace(&self, client: u32) -> Result {
+    pub(crate) fn close_namespace(&self, client: Handle) -> Result {
         rm::free(&self.gsp.rpc, self.bar, self.dev, client, client)
     }
 
@@ -193,7 +193,7 @@ impl<'a> Services<'a> {
     /// instance `generation`. A free during a recovery (`EAGAIN`) is done
     /// once the gate opens, so a namespace the recovery re-created, or an
     /// event object in it, does not stay behind in GSP-RM.
-    pub(crate) fn free_rm(&self, client: u32, object: u32, generation: u32) {
+    pub(crate) fn free_rm(&self, client: Handle, object: Handle, generation: u32) {
         // Other failures were logged by rm::free.
         if rm::free(&self.gsp.rpc, self.bar, self.dev, client, object) == Err(EAGAIN) {
             let orphan = Orphan {

@@ -16,7 +16,6 @@ use kernel::{
 
 use crate::{
     client::{
-        engine_name,
         GpuConfig, //
     },
     partition::{
@@ -79,7 +78,7 @@ pub(crate) fn add(
         if i > 0 {
             at += put(&mut info.engines[at..], b" ");
         }
-        at += put(&mut info.engines[at..], engine_name(e).as_bytes());
+        at += put(&mut info.engines[at..], e.name().as_bytes());
     }
     let raw = core::ptr::from_ref(dev)
         .cast::<bindings::device>()

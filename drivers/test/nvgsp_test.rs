@@ -61,15 +61,16 @@ use nvgsp_core::client::{
     self,
     Channel,
     ClientData,
+    Engine,
     Event,
     EventHandler,
     EventKind,
     EventKinds,
     Gpu,
+    Notifier,
     Placement,
     ResetHandler,
     ResetNotifier,
-    RmParent,
     Subscription,
     Vram, //
 };
@@ -131,7 +132,7 @@ impl EventHandler for FaultRecorder {
         let f = &self.0;
         f.xid.store(e.code, Relaxed);
         f.chid.store(e.data, Relaxed);
-        f.object.store(e.object, Relaxed);
+        f.object.store(e.object.raw(), Relaxed);
         let addr = e
             .payload()
             .get(..8)
@@ -166,7 +167,7 @@ impl EventHandler for GspRecorder {
             EventKind::GspLog => {
                 n.log_xid.store(e.code, Relaxed);
                 n.log_chid.store(e.data, Relaxed);
-                n.log_object.store(e.object, Relaxed);
+                n.log_object.store(e.object.raw(), Relaxed);
                 n.logs.fetch_add(1, Relaxed);
             }
             EventKind::GspPrint => {
@@ -182,10 +183,6 @@ impl EventHandler for GspRecorder {
         }
     }
 }
-
-/// `NV2080_CTRL_CMD_NULL` (ctrl2080base.h): a control GSP-RM answers
-/// without doing anything.
-const NV2080_CTRL_CMD_NULL: u32 = 0x2080_0000;
 
 /// What the reset handler saw.
 struct Resets {
@@ -224,7 +221,7 @@ impl ResetHandler for Resetter {
         let mut held = state.held.lock();
         for c in held.channels.iter_mut() {
             if c.has_gpfifo() {
-                match c.create_gpfifo(1) {
+                match c.create_gpfifo(Engine::GRAPHICS) {
                     Ok(_) => {
                         self.counts.rebuilt.fetch_add(1, Relaxed);
                     }
@@ -273,10 +270,10 @@ impl LoadCounts {
 
 /// One round of `load`.
 fn load_round(gpu: &Gpu<'_>, n: &LoadCounts) {
-    n.count(&gpu.control(RmParent::Subdevice, NV2080_CTRL_CMD_NULL, &[]));
+    n.count(&gpu.ping());
     n.count(&gpu.alloc_vram(64 << 10, 0, Placement::Any));
     match gpu.alloc_channel() {
-        Ok(mut c) => n.count(&c.create_gpfifo(1)),
+        Ok(mut c) => n.count(&c.create_gpfifo(Engine::GRAPHICS)),
         Err(e) => n.count::<()>(&Err(e)),
     }
 }
@@ -426,7 +423,7 @@ fn command(ctl: &Ctl, r: &mut UserSliceReader) -> Result {
             // Four RPCs, none a NULL control: a notifier subscription
             // made and dropped.
             let handler = KBox::new(Ignore, GFP_KERNEL)?;
-            return gpu.subscribe_notifier(1, handler).map(drop);
+            return gpu.subscribe_notifier(Notifier::new(1)?, handler).map(drop);
         }
         Some("clear-load") => {
             let l = &state.load;
@@ -480,9 +477,9 @@ fn command(ctl: &Ctl, r: &mut UserSliceReader) -> Result {
         },
         Some("channel-object") => match gpu.alloc_channel() {
             // A channel with its GPFIFO object in GSP-RM (graphics engine).
-            Ok(mut c) => match c.create_gpfifo(1) {
+            Ok(mut c) => match c.create_gpfifo(Engine::GRAPHICS) {
                 Ok(handle) => {
-                    let r = (i64::from(c.id()), i64::from(handle), 0);
+                    let r = (i64::from(c.id()), i64::from(handle.raw()), 0);
                     held.channels.push(c, GFP_KERNEL)?;
                     r
                 }
@@ -522,7 +519,7 @@ fn command(ctl: &Ctl, r: &mut UserSliceReader) -> Result {
                 GFP_KERNEL,
             )?;
             let handler = KBox::new(Recorder(counter.clone()), GFP_KERNEL)?;
-            match gpu.subscribe_notifier(notifier, handler) {
+            match Notifier::new(notifier).and_then(|n| gpu.subscribe_notifier(n, handler)) {
                 Ok(s) => {
                     held.subscriptions.push(s, GFP_KERNEL)?;
                     held.counter = Some(counter);

@@ -18,6 +18,8 @@
 
 #[path = "gsp/args.rs"]
 pub mod args;
+#[path = "gsp/calls.rs"]
+pub mod calls;
 #[path = "gsp/class.rs"]
 pub mod class;
 #[path = "gsp/fb_layout.rs"]

@@ -5,17 +5,24 @@
 use kernel::prelude::*;
 
 use super::{
+    Engine,
     Gpu,
+    Handle,
     RmObject,
     RmParent, //
 };
 use crate::{
     events::ChannelOwner,
-    proto::gsp::class::{
-        self,
-        NvChannelAllocParams, //
+    proto::{
+        gsp::{
+            calls::AmpereChannelGpfifoA,
+            class::{
+                self,
+                NvChannelAllocParams, //
+            },
+        },
+        wire::Wire,
     },
-    wire::Wire,
 };
 
 /// A channel ID counted against the client kind's share; channel errors
@@ -35,7 +42,7 @@ impl<'g> Channel<'g> {
         let owner = ChannelOwner {
             chid: id,
             client: gpu.rm_client(),
-            object: 0,
+            object: Handle(0),
             kind: gpu.client_kind(),
         };
         if let Err(e) = gpu.services().gsp.rpc.events.own_channel(owner) {
@@ -64,9 +71,8 @@ impl<'g> Channel<'g> {
     }
 
     /// Creates the channel's object in GSP-RM (`AMPERE_CHANNEL_GPFIFO_A`
-    /// under the device) for engine `engine_type` (`NV2080_ENGINE_TYPE_*`),
-    /// with this channel ID, so GSP-RM reports the channel's errors under
-    /// it; returns its RM handle. The channel owns the object: it is freed
+    /// under the device) for `engine`, with this channel ID, so GSP-RM
+    /// reports the channel's errors under it; returns its RM handle. The channel owns the object: it is freed
     /// before the ID goes back. Its GPFIFO, USERD and instance memory are
     /// not set up yet.
     ///
@@ -77,21 +83,19 @@ impl<'g> Channel<'g> {
     ///
     /// `EBUSY` if the channel has its object already.
     #[inline(never)]
-    pub fn create_gpfifo(&mut self, engine_type: u32) -> Result<u32> {
+    pub fn create_gpfifo(&mut self, engine: Engine) -> Result<Handle> {
         if self.gpfifo.as_ref().is_some_and(|o| !o.is_lost()) {
             return Err(EBUSY);
         }
         let params = NvChannelAllocParams {
             flags: NvChannelAllocParams::chid_flags(self.id),
-            engine_type,
+            engine_type: engine.type_number(),
             internal_flags: class::NV_CHANNEL_INTERNAL_FLAGS_USER,
             ..NvChannelAllocParams::ZERO
         };
-        let mut buf = [0u8; NvChannelAllocParams::SIZE];
-        params.encode(&mut buf).ok_or(EINVAL)?;
-        let object =
-            self.gpu
-                .alloc_object(RmParent::Device, class::AMPERE_CHANNEL_GPFIFO_A, &buf)?;
+        let object = self
+            .gpu
+            .alloc_object::<AmpereChannelGpfifoA>(RmParent::Device, &params)?;
         let handle = object.handle();
         self.gpfifo = Some(object);
         self.gpu

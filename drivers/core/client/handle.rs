@@ -16,6 +16,7 @@ use super::{
     EventHandler,
     EventKind,
     EventKinds,
+    Notifier,
     Placement,
     ResetHandler,
     ResetNotifier,
@@ -28,8 +29,13 @@ use crate::{
     events::Filter,
     namespace::{
         EventObject,
-        Namespace,
-        NOTIFIERS, //
+        Namespace, //
+    },
+    proto::gsp::calls::{
+        Empty,
+        Handle,
+        RmClass,
+        SubdeviceNull, //
     },
     services::Services,
 };
@@ -66,10 +72,26 @@ impl<'a> Gpu<'a> {
         self.inner.kind
     }
 
-    /// The handle of this namespace's RM client.
+    /// The handle of this namespace's RM client (as the core's log lines
+    /// and GSP-RM's events name it).
     #[inline(never)]
-    pub fn rm_client(&self) -> u32 {
+    pub fn rm_client(&self) -> Handle {
         self.inner.rm.client
+    }
+
+    /// One round trip to GSP-RM that does nothing (`NV2080_CTRL_CMD_NULL`
+    /// on the namespace's subdevice): whether GSP-RM answers this client.
+    ///
+    /// # Errors
+    ///
+    /// As [`Gpu::alloc_channel`]'s GSP-RM calls: `EAGAIN` while the GPU is
+    /// being reset, `ENODEV` once it is unusable, `ETIMEDOUT` if GSP-RM
+    /// does not answer.
+    #[inline(never)]
+    pub fn ping(&self) -> Result {
+        self.inner
+            .control::<SubdeviceNull>(self.inner.rm.subdevice, &Empty)
+            .map(|_| ())
     }
 
     /// Allocates `size` bytes of contiguous VRAM (rounded up to 4 KiB) at a
@@ -96,43 +118,31 @@ impl<'a> Gpu<'a> {
         Channel::new(self)
     }
 
-    /// Allocates an RM object of `class` under `parent` with the class's
-    /// allocation parameters `params`; the core picks its handle.
+    /// Allocates an RM object of class `K` under `parent` with `params`;
+    /// the core picks its handle (the client API's typed operations, e.g.
+    /// [`Channel::create_gpfifo`], are built on this).
     ///
     /// # Errors
     ///
     /// RM's refusal as an errno; `EAGAIN` while the GPU is being reset,
     /// `ENODEV` once it is unusable.
-    #[inline(never)]
-    pub fn alloc_object(
+    pub(super) fn alloc_object<K: RmClass>(
         &self,
         parent: RmParent<'_>,
-        class: u32,
-        params: &[u8],
+        params: &K::Params,
     ) -> Result<RmObject<'a>> {
         let ns = &*self.inner;
         let (_pass, generation) = ns.services.enter()?;
         let handle = self.new_handle();
-        ns.alloc(self.parent_handle(parent), handle, class, params)?;
-        Ok(RmObject::new(self.clone(), handle, class, generation))
+        ns.alloc::<K>(self.parent_handle(parent), handle, params)?;
+        Ok(RmObject::new(self.clone(), handle, K::CLASS, generation))
     }
 
-    fn new_handle(&self) -> u32 {
-        OBJECT_HANDLE_BASE | (self.inner.next_object.fetch_add(1, Relaxed) & 0xff_ffff)
+    fn new_handle(&self) -> Handle {
+        Handle(OBJECT_HANDLE_BASE | (self.inner.next_object.fetch_add(1, Relaxed) & 0xff_ffff))
     }
 
-    /// Runs RM control `cmd` on `target` with `params`; returns what RM
-    /// wrote back (the same size).
-    ///
-    /// # Errors
-    ///
-    /// As [`Gpu::alloc_object`].
-    #[inline(never)]
-    pub fn control(&self, target: RmParent<'_>, cmd: u32, params: &[u8]) -> Result<KVec<u8>> {
-        self.inner.control(self.parent_handle(target), cmd, params)
-    }
-
-    fn parent_handle(&self, p: RmParent<'_>) -> u32 {
+    fn parent_handle(&self, p: RmParent<'_>) -> Handle {
         match p {
             RmParent::Device => self.inner.rm.device,
             RmParent::Subdevice => self.inner.rm.subdevice,
@@ -167,12 +177,10 @@ impl<'a> Gpu<'a> {
     #[inline(never)]
     pub fn subscribe_notifier(
         &self,
-        notifier: u32,
+        notifier: Notifier,
         handler: KBox<dyn EventHandler>,
     ) -> Result<Subscription<'a>> {
-        if notifier >= NOTIFIERS {
-            return Err(EINVAL);
-        }
+        let notifier = notifier.index();
         let ns = &*self.inner;
         let (_pass, generation) = ns.services.enter()?;
         let handle = self.new_handle();
@@ -250,7 +258,7 @@ impl<'a> Gpu<'a> {
     /// Ends a notifier subscription: gives back its count of `notifier`
     /// (the last one turns GSP-RM's notification off) and frees its event
     /// object `handle`, unless both went with a lost GSP-RM.
-    pub(super) fn put_notifier(&self, handle: u32, notifier: u32) {
+    pub(super) fn put_notifier(&self, handle: Handle, notifier: u32) {
         let ns = &*self.inner;
         let mut n = ns.notifiers.lock();
         let Some(i) = n.objects.iter().position(|o| o.handle == handle) else {
@@ -278,7 +286,7 @@ impl<'a> Gpu<'a> {
 
     /// Frees RM object `handle` made in GSP-RM instance `generation`,
     /// unless it went with a lost GSP-RM.
-    pub(super) fn free_object(&self, handle: u32, generation: u32) {
+    pub(super) fn free_object(&self, handle: Handle, generation: u32) {
         if self.is_current(generation) {
             self.inner.free(handle);
         }

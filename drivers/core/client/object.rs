@@ -3,33 +3,35 @@
 //! [`RmObject`]: an RM object in a client's namespace.
 
 use super::Gpu;
+use crate::proto::gsp::calls::Handle;
 
-/// Where an RM object goes, or what a control addresses.
+/// Where an RM object goes.
 #[derive(Clone, Copy)]
-pub enum RmParent<'o> {
+pub(crate) enum RmParent<'o> {
     /// The namespace's device (`NV01_DEVICE_0`).
     Device,
     /// The namespace's subdevice (`NV20_SUBDEVICE_0`).
     Subdevice,
     /// An object the client allocated.
+    #[expect(dead_code)]
     Object(&'o RmObject<'o>),
 }
 
-/// An RM object the client allocated; dropping it frees it (and its
-/// children) in GSP-RM.
+/// An RM object allocated for a client (a channel's GPFIFO object);
+/// dropping it frees it (and its children) in GSP-RM.
 ///
 /// A GPU reset takes it with the GSP-RM it lived in ([`RmObject::is_lost`]);
 /// dropping it then frees nothing.
-pub struct RmObject<'g> {
+pub(crate) struct RmObject<'g> {
     gpu: Gpu<'g>,
-    handle: u32,
+    handle: Handle,
     class: u32,
     /// The GSP-RM instance it was made in.
     generation: u32,
 }
 
 impl<'g> RmObject<'g> {
-    pub(super) fn new(gpu: Gpu<'g>, handle: u32, class: u32, generation: u32) -> Self {
+    pub(super) fn new(gpu: Gpu<'g>, handle: Handle, class: u32, generation: u32) -> Self {
         RmObject {
             gpu,
             handle,
@@ -40,20 +42,18 @@ impl<'g> RmObject<'g> {
 
     /// Whether it went with a GSP-RM that was lost (the GPU was reset
     /// since it was made).
-    #[inline(never)]
-    pub fn is_lost(&self) -> bool {
+    pub(crate) fn is_lost(&self) -> bool {
         !self.gpu.is_current(self.generation)
     }
 
     /// Its RM handle.
-    #[inline(never)]
-    pub fn handle(&self) -> u32 {
+    pub(crate) fn handle(&self) -> Handle {
         self.handle
     }
 
     /// Its RM class.
-    #[inline(never)]
-    pub fn class(&self) -> u32 {
+    #[expect(dead_code)]
+    pub(crate) fn class(&self) -> u32 {
         self.class
     }
 }

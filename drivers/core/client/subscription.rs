@@ -5,7 +5,10 @@
 use kernel::sync::Arc;
 
 use super::Gpu;
-use crate::events::Subscriber;
+use crate::{
+    events::Subscriber,
+    proto::gsp::calls::Handle, //
+};
 
 /// Delivery of the events a client subscribed to, until dropped. Dropping
 /// it waits for a handler call in progress and drops the handler; events
@@ -16,14 +19,14 @@ pub struct Subscription<'g> {
     sub: Arc<Subscriber>,
     /// The RM event object and notifier of a notifier subscription; freed
     /// after notification is turned off.
-    event_object: Option<(u32, u32)>,
+    event_object: Option<(Handle, u32)>,
 }
 
 impl<'g> Subscription<'g> {
     pub(super) fn new(
         gpu: &Gpu<'g>,
         sub: Arc<Subscriber>,
-        event_object: Option<(u32, u32)>,
+        event_object: Option<(Handle, u32)>,
     ) -> Self {
         Subscription {
             gpu: gpu.clone(),

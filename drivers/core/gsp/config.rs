@@ -3,6 +3,36 @@
 //! The GPU's configuration as GSP-RM enumerates it at boot
 //! (`enumerate.rs`): what the services partition and the clients read.
 
+/// An engine of the GPU, as GSP-RM numbers engine types
+/// (`NV2080_ENGINE_TYPE_*`, cl2080.h).
+#[repr(transparent)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Engine(pub(crate) u32);
+
+impl Engine {
+    /// The graphics engine (`NV2080_ENGINE_TYPE_GRAPHICS`).
+    pub const GRAPHICS: Engine = Engine(0x01);
+
+    /// Copy engine `n` (`NV2080_ENGINE_TYPE_COPY0` + n, up to COPY9).
+    #[inline(never)]
+    pub fn copy(n: u32) -> Option<Engine> {
+        (n < 10).then_some(Engine(0x09 + n))
+    }
+
+    /// Its type number (`NV2080_ENGINE_TYPE_*`), which the DRM UAPI's
+    /// engine mask documents.
+    #[inline(never)]
+    pub fn type_number(self) -> u32 {
+        self.0
+    }
+
+    /// Its short name, e.g. "ce0".
+    #[inline(never)]
+    pub fn name(self) -> &'static str {
+        engine_name(self.0)
+    }
+}
+
 /// Most engines a [`GpuConfig`] lists.
 pub const MAX_ENGINES: usize = 32;
 /// Most usable VRAM ranges a [`GpuConfig`] keeps.
@@ -16,7 +46,7 @@ pub struct GpuConfig {
     pub(crate) usable_vram: u64,
     pub(crate) gpcs: u32,
     pub(crate) tpcs_per_gpc: u32,
-    pub(crate) engines: [u32; MAX_ENGINES],
+    pub(crate) engines: [Engine; MAX_ENGINES],
     pub(crate) engine_count: usize,
     pub(crate) usable: [(u64, u64); MAX_USABLE_RANGES],
     pub(crate) usable_count: usize,
@@ -55,7 +85,7 @@ impl GpuConfig {
     }
 
     /// The engines, as `NV2080_ENGINE_TYPE_*` numbers.
-    pub fn engines(&self) -> &[u32] {
+    pub fn engines(&self) -> &[Engine] {
         &self.engines[..self.engine_count.min(MAX_ENGINES)]
     }
 
@@ -75,13 +105,13 @@ impl GpuConfig {
     pub fn engine_mask(&self) -> u64 {
         self.engines()
             .iter()
-            .filter(|&&e| e < 64)
-            .fold(0, |m, &e| m | (1u64 << e))
+            .filter(|e| e.0 < 64)
+            .fold(0, |m, e| m | (1u64 << e.0))
     }
 }
 
 /// Short name of engine type `t` (cl2080.h `NV2080_ENGINE_TYPE_*`).
-pub fn engine_name(t: u32) -> &'static str {
+pub(crate) fn engine_name(t: u32) -> &'static str {
     const NAMES: &[(u32, &str)] = &[
         (0x01, "gr"),
         (0x09, "ce0"),

@@ -17,11 +17,23 @@ use super::{
 use crate::{
     bar::Bar0,
     gsp::config::{
+        Engine,
         GpuConfig,
         MAX_ENGINES,
         MAX_USABLE_RANGES, //
     },
     proto::gsp::{
+        calls::{
+            Device0,
+            FbGetInfoV2,
+            GetGspStaticInfo,
+            GpuGetEnginesV2,
+            GrGetInfoV2,
+            Handle,
+            InternalFifoGetNumChannels,
+            Root,
+            Subdevice0, //
+        },
         class::{
             self,
             Nv0000AllocParameters,
@@ -31,7 +43,6 @@ use crate::{
             Nv2080CtrlGpuGetEnginesV2Params,
             Nv2080CtrlInternalFifoGetNumChannelsParams, //
         },
-        function::Function,
         gr_info::{
             self,
             GrGetInfoV2Params, //
@@ -46,25 +57,19 @@ use crate::{
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RmHandles {
     /// The client (`NV01_ROOT`).
-    pub(crate) client: u32,
+    pub(crate) client: Handle,
     /// Its `NV01_DEVICE_0`.
-    pub(crate) device: u32,
+    pub(crate) device: Handle,
     /// Its `NV20_SUBDEVICE_0`.
-    pub(crate) subdevice: u32,
+    pub(crate) subdevice: Handle,
 }
 
 /// The core's own handles.
 pub(crate) const CORE_HANDLES: RmHandles = RmHandles {
-    client: 0xc1e0_0001,
-    device: 0xde00_0001,
-    subdevice: 0x5d00_0001,
+    client: Handle(0xc1e0_0001),
+    device: Handle(0xde00_0001),
+    subdevice: Handle(0x5d00_0001),
 };
-
-fn encode<T: Wire>(v: &T) -> Result<KVec<u8>> {
-    let mut out = KVec::from_elem(0u8, T::SIZE, GFP_KERNEL)?;
-    v.encode(&mut out).ok_or(EINVAL)?;
-    Ok(out)
-}
 
 fn decode<T: Wire>(dev: &device::Device, what: &str, b: &[u8]) -> Result<T> {
     T::decode(b).ok_or_else(|| {
@@ -76,7 +81,7 @@ fn decode<T: Wire>(dev: &device::Device, what: &str, b: &[u8]) -> Result<T> {
 /// Reads the static configuration, allocates the core's RM objects and
 /// queries the GPU; on error the objects are freed again.
 pub(crate) fn enumerate(rpc: &Rpc, bar: Bar0<'_>, dev: &device::Device) -> Result<GpuConfig> {
-    let reply = rpc.call(bar, Function::GetGspStaticInfo, &[])?;
+    let reply = rpc.call::<GetGspStaticInfo>(bar, &[])?;
     rm::check(dev, "GET_GSP_STATIC_INFO", reply.status)?;
     let info: GspStaticConfigInfo = decode(dev, "GET_GSP_STATIC_INFO reply", &reply.payload)?;
     let mut gpu = GpuConfig {
@@ -85,7 +90,7 @@ pub(crate) fn enumerate(rpc: &Rpc, bar: Bar0<'_>, dev: &device::Device) -> Resul
         usable_vram: info.usable_fb_ranges().map(|r| r.end - r.start).sum(),
         gpcs: 0,
         tpcs_per_gpc: 0,
-        engines: [0; MAX_ENGINES],
+        engines: [Engine(0); MAX_ENGINES],
         engine_count: 0,
         usable: [(0, 0); MAX_USABLE_RANGES],
         usable_count: 0,
@@ -104,48 +109,40 @@ pub(crate) fn enumerate(rpc: &Rpc, bar: Bar0<'_>, dev: &device::Device) -> Resul
     let queried = (|| {
         let sub = (h.client, h.subdevice);
 
-        let out = rm::control(
+        let engines = rm::control::<GpuGetEnginesV2>(
             rpc,
             bar,
             dev,
             sub,
-            class::NV2080_CTRL_CMD_GPU_GET_ENGINES_V2,
-            &encode(&Nv2080CtrlGpuGetEnginesV2Params::ZERO)?,
+            &Nv2080CtrlGpuGetEnginesV2Params::ZERO,
         )?;
-        let engines: Nv2080CtrlGpuGetEnginesV2Params = decode(dev, "engine list", &out)?;
         for (slot, &e) in gpu.engines.iter_mut().zip(engines.engines()) {
-            *slot = e;
+            *slot = Engine(e);
             gpu.engine_count += 1;
         }
 
-        let out = rm::control(
+        let gr = rm::control::<GrGetInfoV2>(
             rpc,
             bar,
             dev,
             sub,
-            gr_info::NV2080_CTRL_CMD_GR_GET_INFO_V2,
-            &encode(&GrGetInfoV2Params::request(&[
+            &GrGetInfoV2Params::request(&[
                 gr_info::GR_INFO_INDEX_LITTER_NUM_GPCS,
                 gr_info::GR_INFO_INDEX_LITTER_NUM_TPC_PER_GPC,
-            ]))?,
+            ]),
         )?;
-        let gr: GrGetInfoV2Params = decode(dev, "GR info", &out)?;
         gpu.gpcs = gr.get(gr_info::GR_INFO_INDEX_LITTER_NUM_GPCS).unwrap_or(0);
         gpu.tpcs_per_gpc = gr
             .get(gr_info::GR_INFO_INDEX_LITTER_NUM_TPC_PER_GPC)
             .unwrap_or(0);
 
-        let out = rm::control(
+        let fb = rm::control::<FbGetInfoV2>(
             rpc,
             bar,
             dev,
             sub,
-            class::NV2080_CTRL_CMD_FB_GET_INFO_V2,
-            &encode(&Nv2080CtrlFbGetInfoV2Params::request(&[
-                class::NV2080_CTRL_FB_INFO_INDEX_RAM_SIZE,
-            ]))?,
+            &Nv2080CtrlFbGetInfoV2Params::request(&[class::NV2080_CTRL_FB_INFO_INDEX_RAM_SIZE]),
         )?;
-        let fb: Nv2080CtrlFbGetInfoV2Params = decode(dev, "FB info", &out)?;
         let ram = u64::from(
             fb.get(class::NV2080_CTRL_FB_INFO_INDEX_RAM_SIZE)
                 .unwrap_or(0),
@@ -161,15 +158,16 @@ pub(crate) fn enumerate(rpc: &Rpc, bar: Bar0<'_>, dev: &device::Device) -> Resul
 
         // The channel IDs of the graphics runlist, from GSP-RM's internal
         // subdevice (what CPU-RM's kernel_fifo.c asks).
-        let out = rm::control(
+        let chans = rm::control::<InternalFifoGetNumChannels>(
             rpc,
             bar,
             dev,
-            (info.h_internal_client, info.h_internal_subdevice),
-            class::NV2080_CTRL_CMD_INTERNAL_FIFO_GET_NUM_CHANNELS,
-            &encode(&Nv2080CtrlInternalFifoGetNumChannelsParams::ZERO)?,
+            (
+                Handle(info.h_internal_client),
+                Handle(info.h_internal_subdevice),
+            ),
+            &Nv2080CtrlInternalFifoGetNumChannelsParams::ZERO,
         )?;
-        let chans: Nv2080CtrlInternalFifoGetNumChannelsParams = decode(dev, "channel count", &out)?;
         gpu.channels = chans.num_channels;
         Ok(())
     })();
@@ -188,31 +186,23 @@ pub(crate) fn alloc_namespace(
     dev: &device::Device,
     h: RmHandles,
 ) -> Result {
-    let mut root = Nv0000AllocParameters::ZERO;
-    root.h_client = h.client;
-    rm::alloc(
-        rpc,
-        bar,
-        dev,
-        (h.client, 0, h.client, class::NV01_ROOT),
-        &encode(&root)?,
-    )?;
+    let root = Nv0000AllocParameters {
+        h_client: h.client.raw(),
+        ..Nv0000AllocParameters::ZERO
+    };
+    rm::alloc::<Root>(rpc, bar, dev, (h.client, Handle(0), h.client), &root)?;
     let below = (|| {
-        let mut device = Nv0080AllocParameters::ZERO;
-        device.h_client_share = h.client;
-        rm::alloc(
+        let device = Nv0080AllocParameters {
+            h_client_share: h.client.raw(),
+            ..Nv0080AllocParameters::ZERO
+        };
+        rm::alloc::<Device0>(rpc, bar, dev, (h.client, h.client, h.device), &device)?;
+        rm::alloc::<Subdevice0>(
             rpc,
             bar,
             dev,
-            (h.client, h.client, h.device, class::NV01_DEVICE_0),
-            &encode(&device)?,
-        )?;
-        rm::alloc(
-            rpc,
-            bar,
-            dev,
-            (h.client, h.device, h.subdevice, class::NV20_SUBDEVICE_0),
-            &encode(&Nv2080AllocParameters::ZERO)?,
+            (h.client, h.device, h.subdevice),
+            &Nv2080AllocParameters::ZERO,
         )
     })();
     if let Err(e) = below {

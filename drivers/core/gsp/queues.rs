@@ -47,7 +47,6 @@ use crate::{
     wire::Wire,
 };
 
-
 /// What went wrong reading the status queue. Each is GSP-RM (or a
 /// corrupted queue) sending something the driver must not trust.
 pub(crate) enum PopError {
@@ -125,7 +124,10 @@ impl Queues {
 
     /// GSP-RM's read pointer into the command queue.
     fn gsp_read_ptr(&self) -> Result<u32> {
-        read_u32(&self.mem, STAT_QUEUE_OFFSET + QUEUE_RX_HDR_OFFSET as usize + RX_READ_PTR)
+        read_u32(
+            &self.mem,
+            STAT_QUEUE_OFFSET + QUEUE_RX_HDR_OFFSET as usize + RX_READ_PTR,
+        )
     }
 
     /// Entries the driver may write now.

@@ -13,7 +13,14 @@ use super::transport::Rpc;
 use crate::{
     bar::Bar0,
     proto::gsp::{
-        function::Function,
+        calls::{
+            Free,
+            Handle,
+            RmAlloc,
+            RmClass,
+            RmControl,
+            RmControlCall, //
+        },
         rpc::rm::{
             RpcFree,
             RpcGspRmAlloc,
@@ -47,28 +54,30 @@ pub(crate) fn check(dev: &device::Device, what: &str, status: u32) -> Result {
     })
 }
 
-/// Allocates object `object` of `class` under `parent` in `client`.
-pub(crate) fn alloc(
+/// Allocates `object` of class `K` under `parent` in `client`.
+pub(crate) fn alloc<K: RmClass>(
     rpc: &Rpc,
     bar: Bar0<'_>,
     dev: &device::Device,
-    (client, parent, object, class): (u32, u32, u32, u32),
-    params: &[u8],
+    (client, parent, object): (Handle, Handle, Handle),
+    params: &K::Params,
 ) -> Result {
     let hdr = RpcGspRmAlloc {
-        h_client: client,
-        h_parent: parent,
-        h_object: object,
-        h_class: class,
+        h_client: client.raw(),
+        h_parent: parent.raw(),
+        h_object: object.raw(),
+        h_class: K::CLASS,
         ..RpcGspRmAlloc::ZERO
     };
+    let mut raw = KVec::from_elem(0u8, K::Params::SIZE, GFP_KERNEL)?;
+    params.encode(&mut raw).ok_or(EINVAL)?;
     let mut buf = KVec::from_elem(
         0u8,
-        RpcGspRmAlloc::SIZE_WITHOUT_PARAMS + params.len(),
+        RpcGspRmAlloc::SIZE_WITHOUT_PARAMS + raw.len(),
         GFP_KERNEL,
     )?;
-    hdr.encode_with(params, &mut buf).ok_or(EINVAL)?;
-    let reply = rpc.call(bar, Function::GspRmAlloc, &buf)?;
+    hdr.encode_with(&raw, &mut buf).ok_or(EINVAL)?;
+    let reply = rpc.call::<RmAlloc>(bar, &buf)?;
     let (r, _) = RpcGspRmAlloc::parse(&reply.payload).map_err(|_| {
         dev_err!(dev, "GSP-RM sent a malformed GSP_RM_ALLOC reply\n");
         EPROTO
@@ -77,20 +86,37 @@ pub(crate) fn alloc(
     check(dev, "object allocation RPC", reply.status)
 }
 
-/// Runs control `cmd` on `object` with `params`; returns the parameters RM
-/// wrote back (the same size).
-pub(crate) fn control(
+/// Runs control `C` on `object` of `client` with `params`; returns the
+/// parameters RM wrote back.
+pub(crate) fn control<C: RmControl>(
     rpc: &Rpc,
     bar: Bar0<'_>,
     dev: &device::Device,
-    (client, object): (u32, u32),
-    cmd: u32,
+    (client, object): (Handle, Handle),
+    params: &C::Params,
+) -> Result<C::Params> {
+    let mut raw = KVec::from_elem(0u8, C::Params::SIZE, GFP_KERNEL)?;
+    params.encode(&mut raw).ok_or(EINVAL)?;
+    let out = control_bytes::<C>(rpc, bar, dev, (client, object), &raw)?;
+    C::Params::decode(&out).ok_or_else(|| {
+        dev_err!(dev, "GSP-RM control {:#x} returned too little\n", C::CMD);
+        EPROTO
+    })
+}
+
+/// Runs control `C` with `params` of any size (`NV0000_CTRL_CMD_NULL`
+/// takes any); returns what RM wrote back, of the same size.
+pub(crate) fn control_bytes<C: RmControl>(
+    rpc: &Rpc,
+    bar: Bar0<'_>,
+    dev: &device::Device,
+    (client, object): (Handle, Handle),
     params: &[u8],
 ) -> Result<KVec<u8>> {
     let hdr = RpcGspRmControl {
-        h_client: client,
-        h_object: object,
-        cmd,
+        h_client: client.raw(),
+        h_object: object.raw(),
+        cmd: C::CMD,
         ..RpcGspRmControl::ZERO
     };
     let mut buf = KVec::from_elem(
@@ -99,7 +125,7 @@ pub(crate) fn control(
         GFP_KERNEL,
     )?;
     hdr.encode_with(params, &mut buf).ok_or(EINVAL)?;
-    let reply = rpc.call(bar, Function::GspRmControl, &buf)?;
+    let reply = rpc.call::<RmControlCall>(bar, &buf)?;
     let (r, out) = RpcGspRmControl::parse(&reply.payload).map_err(|_| {
         dev_err!(dev, "GSP-RM sent a malformed GSP_RM_CONTROL reply\n");
         EPROTO
@@ -109,7 +135,7 @@ pub(crate) fn control(
         dev_err!(
             dev,
             "GSP-RM control {:#x} returned {} bytes for {}\n",
-            cmd,
+            C::CMD,
             out.len(),
             params.len()
         );
@@ -125,13 +151,13 @@ pub(crate) fn free(
     rpc: &Rpc,
     bar: Bar0<'_>,
     dev: &device::Device,
-    client: u32,
-    object: u32,
+    client: Handle,
+    object: Handle,
 ) -> Result {
     let mut buf = [0u8; RpcFree::SIZE];
-    RpcFree::new(client, object)
+    RpcFree::new(client.raw(), object.raw())
         .encode(&mut buf)
         .ok_or(EINVAL)?;
-    let reply = rpc.call(bar, Function::Free, &buf)?;
+    let reply = rpc.call::<Free>(bar, &buf)?;
     check(dev, "free", reply.status)
 }

@@ -70,6 +70,10 @@ use crate::{
     },
     gsp::regs::NV_PGSP_QUEUE_HEAD,
     proto::gsp::{
+        calls::{
+            Call,
+            Command, //
+        },
         function::Function,
         msgq,
         status, //
@@ -454,24 +458,26 @@ impl Rpc {
         Ok(sequence)
     }
 
-    /// Sends a command that has no reply.
+    /// Sends command `F`, which GSP-RM does not answer, with `payload`.
     ///
     /// # Errors
     ///
     /// `ENODEV` once GSP-RM is lost, `EAGAIN` while the core recovers it,
     /// `EBUSY` if the command queue stays full.
-    pub(crate) fn send_no_wait(&self, bar: Bar0<'_>, function: Function, payload: &[u8]) -> Result {
+    pub(crate) fn send_no_wait<F: Command>(&self, bar: Bar0<'_>, payload: &[u8]) -> Result {
         let _pass = self.health.enter()?;
-        self.send(bar, function as u32, payload, false).map(|_| ())
+        self.send(bar, F::FUNCTION as u32, payload, false)
+            .map(|_| ())
     }
 
-    /// Calls `function` and waits for its reply.
+    /// Calls `F` with `payload` and waits for its reply.
     ///
     /// # Errors
     ///
     /// As [`Self::send_no_wait`]; `ETIMEDOUT` if no reply came within
     /// [`timeouts::RPC`], `ERESTARTSYS` if the caller was signalled.
-    pub(crate) fn call(&self, bar: Bar0<'_>, function: Function, payload: &[u8]) -> Result<Reply> {
+    pub(crate) fn call<F: Call>(&self, bar: Bar0<'_>, payload: &[u8]) -> Result<Reply> {
+        let function = F::FUNCTION;
         let start = Instant::<Monotonic>::now();
         let _pass = self.health.enter()?;
         if self.is_lost() {

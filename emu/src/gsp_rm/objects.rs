@@ -6,11 +6,13 @@
 //! children; handles are unique per client).
 
 use super::config::RmConfig;
-use nvgsp_proto::gsp::class::{
-    self, CtrlInfo, Nv2080CtrlFbGetInfoV2Params, Nv2080CtrlGpuGetEnginesV2Params,
-    Nv2080CtrlGpuGetInfoV2Params,
+use nvgsp_proto::gsp::calls::{
+    AmpereChannelGpfifoA, Device0, EventKernelCallbackEx, EventSetNotification, FbGetInfoV2,
+    GpuGetEnginesV2, GpuGetInfoV2, GrGetInfoV2, InternalFifoGetNumChannels, RmClass, RmControl,
+    Root, Subdevice0,
 };
-use nvgsp_proto::gsp::gr_info::{self, GrGetInfoV2Params};
+use nvgsp_proto::gsp::class::{self, CtrlInfo};
+
 use nvgsp_proto::gsp::status::*;
 use nvgsp_proto::wire::Wire;
 use std::collections::HashMap;
@@ -64,9 +66,9 @@ impl Objects {
     pub fn with_internal_client(handles: (u32, u32, u32), channels: u32) -> Objects {
         let (client, device, subdevice) = handles;
         let mut objects = HashMap::new();
-        objects.insert(client, Object::new(class::NV01_ROOT, 0));
-        objects.insert(device, Object::new(class::NV01_DEVICE_0, client));
-        objects.insert(subdevice, Object::new(class::NV20_SUBDEVICE_0, device));
+        objects.insert(client, Object::new(Root::CLASS, 0));
+        objects.insert(device, Object::new(Device0::CLASS, client));
+        objects.insert(subdevice, Object::new(Subdevice0::CLASS, device));
         Objects {
             clients: HashMap::from([(client, objects)]),
             channels,
@@ -104,7 +106,7 @@ impl Objects {
         params: &[u8],
     ) -> u32 {
         match class {
-            class::NV01_ROOT | class::NV01_ROOT_CLIENT => {
+            Root::CLASS | class::NV01_ROOT_CLIENT => {
                 if h_object != h_client || h_client == 0 {
                     return NV_ERR_INVALID_OBJECT_HANDLE;
                 }
@@ -114,7 +116,7 @@ impl Objects {
                 if self.clients.len() >= MAX_CLIENTS {
                     return NV_ERR_INSUFFICIENT_RESOURCES;
                 }
-                if !params.is_empty() && params.len() < class::Nv0000AllocParameters::SIZE {
+                if !params.is_empty() && params.len() < <Root as RmClass>::Params::SIZE {
                     return NV_ERR_INVALID_PARAM_STRUCT;
                 }
                 let mut objects = HashMap::new();
@@ -122,17 +124,14 @@ impl Objects {
                 self.clients.insert(h_client, objects);
                 NV_OK
             }
-            class::NV01_DEVICE_0 | class::NV20_SUBDEVICE_0 => {
-                let (parents, min) = if class == class::NV01_DEVICE_0 {
+            Device0::CLASS | Subdevice0::CLASS => {
+                let (parents, min) = if class == Device0::CLASS {
                     (
-                        &[class::NV01_ROOT, class::NV01_ROOT_CLIENT][..],
-                        class::Nv0080AllocParameters::SIZE,
+                        &[Root::CLASS, class::NV01_ROOT_CLIENT][..],
+                        <Device0 as RmClass>::Params::SIZE,
                     )
                 } else {
-                    (
-                        &[class::NV01_DEVICE_0][..],
-                        class::Nv2080AllocParameters::SIZE,
-                    )
+                    (&[Device0::CLASS][..], <Subdevice0 as RmClass>::Params::SIZE)
                 };
                 if let Err(status) = self.check_new(h_client, h_parent, parents, h_object) {
                     return status;
@@ -142,12 +141,12 @@ impl Objects {
                 }
                 self.insert(h_client, h_object, Object::new(class, h_parent))
             }
-            class::AMPERE_CHANNEL_GPFIFO_A => {
-                let parents = [class::NV01_DEVICE_0, class::KEPLER_CHANNEL_GROUP_A];
+            AmpereChannelGpfifoA::CLASS => {
+                let parents = [Device0::CLASS, class::KEPLER_CHANNEL_GROUP_A];
                 if let Err(status) = self.check_new(h_client, h_parent, &parents, h_object) {
                     return status;
                 }
-                let Some(p) = class::NvChannelAllocParams::decode(params) else {
+                let Some(p) = <AmpereChannelGpfifoA as RmClass>::Params::decode(params) else {
                     return NV_ERR_INVALID_PARAM_STRUCT;
                 };
                 // The model takes only channel IDs the driver chose (what
@@ -167,11 +166,11 @@ impl Objects {
                 o.chid = Some(chid);
                 self.insert(h_client, h_object, o)
             }
-            class::NV01_EVENT_KERNEL_CALLBACK_EX | class::NV01_EVENT_OS_EVENT => {
+            EventKernelCallbackEx::CLASS | class::NV01_EVENT_OS_EVENT => {
                 if let Err(status) = self.check_new(h_client, h_parent, &[], h_object) {
                     return status;
                 }
-                let Some(p) = class::Nv0005AllocParameters::decode(params) else {
+                let Some(p) = <EventKernelCallbackEx as RmClass>::Params::decode(params) else {
                     return NV_ERR_INVALID_PARAM_STRUCT;
                 };
                 let index = p.notify_index & 0xffff;
@@ -280,8 +279,8 @@ impl Objects {
             return NV_ERR_INVALID_COMMAND;
         }
         match cmd {
-            class::NV2080_CTRL_CMD_GPU_GET_ENGINES_V2 => {
-                rewrite(params, |p: &mut Nv2080CtrlGpuGetEnginesV2Params| {
+            GpuGetEnginesV2::CMD => {
+                rewrite(params, |p: &mut <GpuGetEnginesV2 as RmControl>::Params| {
                     p.engine_count = config.engines.len().min(p.engine_list.len()) as u32;
                     for (slot, &e) in p.engine_list.iter_mut().zip(&config.engines) {
                         *slot = e;
@@ -289,22 +288,17 @@ impl Objects {
                     NV_OK
                 })
             }
-            class::NV2080_CTRL_CMD_FB_GET_INFO_V2 => {
-                rewrite(params, |p: &mut Nv2080CtrlFbGetInfoV2Params| {
-                    let size = p.fb_info_list_size;
-                    fill(&mut p.fb_info_list, size, |i| config.fb_info(i))
-                })
-            }
-            class::NV2080_CTRL_CMD_GPU_GET_INFO_V2 => {
-                rewrite(params, |p: &mut Nv2080CtrlGpuGetInfoV2Params| {
-                    let size = p.gpu_info_list_size;
-                    fill(&mut p.gpu_info_list, size, |i| config.gpu_info(i))
-                })
-            }
-            class::NV2080_CTRL_CMD_EVENT_SET_NOTIFICATION => {
-                let Some(p) = class::Nv2080CtrlEventSetNotificationParams::decode(params)
-                    .filter(|_| params.len() == class::Nv2080CtrlEventSetNotificationParams::SIZE)
-                else {
+            FbGetInfoV2::CMD => rewrite(params, |p: &mut <FbGetInfoV2 as RmControl>::Params| {
+                let size = p.fb_info_list_size;
+                fill(&mut p.fb_info_list, size, |i| config.fb_info(i))
+            }),
+            GpuGetInfoV2::CMD => rewrite(params, |p: &mut <GpuGetInfoV2 as RmControl>::Params| {
+                let size = p.gpu_info_list_size;
+                fill(&mut p.gpu_info_list, size, |i| config.gpu_info(i))
+            }),
+            EventSetNotification::CMD => {
+                type P = <EventSetNotification as RmControl>::Params;
+                let Some(p) = P::decode(params).filter(|_| params.len() == P::SIZE) else {
                     return NV_ERR_INVALID_PARAM_STRUCT;
                 };
                 if p.event >= NV2080_NOTIFIERS_MAXCOUNT
@@ -326,7 +320,7 @@ impl Objects {
                 self.notifications.insert((h_client, p.event), p.action);
                 NV_OK
             }
-            class::NV2080_CTRL_CMD_INTERNAL_FIFO_GET_NUM_CHANNELS => {
+            InternalFifoGetNumChannels::CMD => {
                 if h_client != self.internal_client {
                     return NV_ERR_INSUFFICIENT_PERMISSIONS;
                 }
@@ -338,12 +332,10 @@ impl Objects {
                     },
                 )
             }
-            gr_info::NV2080_CTRL_CMD_GR_GET_INFO_V2 => {
-                rewrite(params, |p: &mut GrGetInfoV2Params| {
-                    let size = p.gr_info_list_size;
-                    fill(&mut p.gr_info_list, size, |i| config.gr_info(i))
-                })
-            }
+            GrGetInfoV2::CMD => rewrite(params, |p: &mut <GrGetInfoV2 as RmControl>::Params| {
+                let size = p.gr_info_list_size;
+                fill(&mut p.gr_info_list, size, |i| config.gr_info(i))
+            }),
             _ => NV_ERR_NOT_SUPPORTED,
         }
     }
@@ -409,6 +401,8 @@ fn fill(list: &mut [CtrlInfo], size: u32, answer: impl Fn(u32) -> Option<u32>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nvgsp_proto::gsp::class::Nv2080CtrlGpuGetEnginesV2Params;
+    use nvgsp_proto::gsp::gr_info::{self, GrGetInfoV2Params};
 
     fn setup() -> (Objects, RmConfig) {
         let mut o = Objects::default();
