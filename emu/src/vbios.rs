@@ -5,8 +5,10 @@
 //! nova-core (`vbios.rs`, `firmware/fwsec.rs`), nouveau
 //! (`nvkm/subdev/bios`, `nvkm/subdev/gsp/fwsec.c`) or OpenRM
 //! (`kernel_gsp_vbios.c`, `kernel_gsp_frts_tu102.c`) does finds FWSEC in
-//! it. The structures are encoded with the `nvgsp_proto::firmware::vbios`
-//! types the driver parses them with, and the tests parse the image back.
+//! it. The images and structures are written by `nvgsp_proto::build`, with
+//! the `nvgsp_proto::firmware::vbios` types the driver parses them with;
+//! what goes in them (layout, versions, the two ucodes, the filler) is
+//! decided here, and the tests parse the image back.
 //!
 //! Layout (offsets in the ROM):
 //!
@@ -42,25 +44,22 @@
 //! executes them: the device model checks what the driver loaded against
 //! [`SynthVbios::expected_dmem`] and the IMEM image.
 
+use nvgsp_proto::build::ucode_desc::Signature;
+use nvgsp_proto::build::{appif, bit, rom, ucode_desc, ucode_table};
 use nvgsp_proto::firmware::vbios::appif::{
-    AppifEntryV1, AppifHeaderV1, DmemInterface, DmemMapperV3, FwsecCommand, APPIF_HEADER_VERSION_1,
-    APPIF_ID_DMEMMAPPER, DMEMMAPPER_SIGNATURE, DMEMMAPPER_VERSION_3, INIT_CMD_FRTS, INIT_CMD_SB,
+    AppifEntryV1, DmemInterface, DmemMapperV3, FwsecCommand, APPIF_ID_DMEMMAPPER, INIT_CMD_FRTS,
+    INIT_CMD_SB,
 };
-use nvgsp_proto::firmware::vbios::bit::{
-    BitHeader, BitToken, BIT_FALCON_DATA_VERSION, BIT_HEADER_ID, BIT_SIGNATURE, BIT_TOKEN_BIOSDATA,
-    BIT_TOKEN_FALCON_DATA, BIT_TOKEN_INFO, BIT_TOKEN_SIZE, BIT_VERSION_1_00,
-};
+use nvgsp_proto::firmware::vbios::bit::{BitToken, BIT_TOKEN_BIOSDATA, BIT_TOKEN_INFO};
 use nvgsp_proto::firmware::vbios::rom::{
-    ImageHeaders, Npde, PciRomHeader, Pcir, CODE_TYPE_EFI, CODE_TYPE_FWSEC, CODE_TYPE_PCI_AT,
-    LAST_IMAGE, NPDE_REVISION_11, NPDE_SIGNATURE, PCIR_SIGNATURE, PCIR_SIGNATURE_NV,
-    ROM_BLOCK_SIZE, ROM_SIGNATURE,
+    ImageHeaders, CODE_TYPE_EFI, CODE_TYPE_FWSEC, CODE_TYPE_PCI_AT, PCIR_SIGNATURE,
+    PCIR_SIGNATURE_NV, ROM_BLOCK_SIZE,
 };
 use nvgsp_proto::firmware::vbios::ucode_desc::{
-    vdesc, FalconUcodeDescV3, BCRT30_RSA3K_SIG_SIZE, FALCON_UCODE_DESC_V3_SIZE, VDESC_VERSION_V3,
+    FalconUcodeDescV3, BCRT30_RSA3K_SIG_SIZE, FALCON_UCODE_DESC_V3_SIZE,
 };
 use nvgsp_proto::firmware::vbios::ucode_table::{
-    FalconUcodeTableEntryV1, FalconUcodeTableHdrV1, APPID_FWSEC_DBG, APPID_FWSEC_PROD,
-    UCODE_TABLE_VERSION_1,
+    FalconUcodeTableEntryV1, APPID_FWSEC_DBG, APPID_FWSEC_PROD,
 };
 use nvgsp_proto::firmware::Error;
 use nvgsp_proto::wire::Wire;
@@ -70,6 +69,8 @@ use std::ops::Range;
 const PCI_AT_SIZE: usize = 0x2000;
 /// Size of the EFI image.
 const EFI_SIZE: usize = 0x1000;
+/// Where the EFI image's PE image starts.
+const EFI_PE_OFFSET: usize = 0x60;
 /// PCIR offset in the PC-AT image.
 const PCI_AT_PCIR: u16 = 0x180;
 /// BIT header offset in the PC-AT image.
@@ -262,7 +263,7 @@ pub fn synthesize(cfg: &Config) -> SynthVbios {
     let ucode_span = (desc_size + (IMEM_SIZE + DMEM_SIZE) as usize).next_multiple_of(0x100);
     let fwsec_size = (FIRST_DESC + 2 * ucode_span).next_multiple_of(ROM_BLOCK_SIZE);
 
-    let mut pci_at = image(
+    let mut h = headers(
         cfg,
         CODE_TYPE_PCI_AT,
         PCI_AT_SIZE,
@@ -270,8 +271,10 @@ pub fn synthesize(cfg: &Config) -> SynthVbios {
         PCIR_SIGNATURE,
         false,
     );
+    h.rom.reserved = rom::x86_arch(h.pcir.image_len);
+    let mut pci_at = rom::image(&h).expect("headers fit the image");
     let efi = efi_image(cfg);
-    let mut fwsec = image(
+    let h = headers(
         cfg,
         CODE_TYPE_FWSEC,
         fwsec_size,
@@ -279,6 +282,7 @@ pub fn synthesize(cfg: &Config) -> SynthVbios {
         PCIR_SIGNATURE_NV,
         true,
     );
+    let mut fwsec = rom::image(&h).expect("headers fit the image");
     let fwsec_image_offset = PCI_AT_SIZE + EFI_SIZE;
     // A VBIOS pointer to FWSEC image offset `off`.
     let ptr = |off: usize| u32::try_from(PCI_AT_SIZE + off).expect("ROM below 4 GiB");
@@ -296,34 +300,18 @@ pub fn synthesize(cfg: &Config) -> SynthVbios {
     );
 
     // The falcon ucode table.
-    FalconUcodeTableHdrV1 {
-        version: UCODE_TABLE_VERSION_1,
-        header_size: FalconUcodeTableHdrV1::SIZE as u8,
-        entry_size: FalconUcodeTableEntryV1::SIZE as u8,
-        entry_count: 2,
-        desc_version: VDESC_VERSION_V3,
-        desc_size: FALCON_UCODE_DESC_V3_SIZE as u8,
-    }
-    .encode(&mut fwsec[UCODE_TABLE..])
-    .expect("table header fits");
-    for (i, (app, at)) in [(APPID_FWSEC_DBG, dbg_at), (APPID_FWSEC_PROD, prod_at)]
-        .into_iter()
-        .enumerate()
-    {
+    let entries = [(APPID_FWSEC_DBG, dbg_at), (APPID_FWSEC_PROD, prod_at)].map(|(app, at)| {
         FalconUcodeTableEntryV1 {
             application_id: app,
             target_id: 0,
             desc_ptr: ptr(at),
         }
-        .encode(
-            &mut fwsec,
-            UCODE_TABLE + FalconUcodeTableHdrV1::SIZE + i * FalconUcodeTableEntryV1::SIZE,
-        )
-        .expect("table entry fits");
-    }
+    });
+    let table = ucode_table::table(&entries);
+    fwsec[UCODE_TABLE..UCODE_TABLE + table.len()].copy_from_slice(&table);
 
     put_bit(&mut pci_at, ptr(UCODE_TABLE));
-    put_legacy_checksum(&mut pci_at);
+    rom::put_checksum(&mut pci_at);
 
     let rom = [pci_at, efi, fwsec].concat();
     SynthVbios {
@@ -336,171 +324,110 @@ pub fn synthesize(cfg: &Config) -> SynthVbios {
     }
 }
 
-/// An image of `size` bytes with its ROM header, PCIR (at `pcir`) and NPDE.
-fn image(cfg: &Config, code_type: u8, size: usize, pcir: u16, sig: [u8; 4], last: bool) -> Vec<u8> {
-    let mut img = vec![0u8; size];
+/// The headers of an image of `size` bytes with its PCIR at `pcir`, signed
+/// `sig`: the board's device id, a 3D controller.
+fn headers(
+    cfg: &Config,
+    code_type: u8,
+    size: usize,
+    pcir: u16,
+    sig: [u8; 4],
+    last: bool,
+) -> ImageHeaders {
     let blocks = u16::try_from(size / ROM_BLOCK_SIZE).expect("image below 32 MiB");
-    let last = if last { LAST_IMAGE } else { 0 };
-    let mut reserved = [0u8; 22];
-    if code_type == CODE_TYPE_PCI_AT {
-        // x86 option ROM: size in blocks, then a short jump to the entry.
-        reserved[0] = u8::try_from(blocks).unwrap_or(u8::MAX);
-        reserved[1] = 0xeb;
-        reserved[2] = 0x4b;
-    }
-    ImageHeaders {
-        rom: PciRomHeader {
-            signature: ROM_SIGNATURE,
-            reserved,
-            pci_data_struct_offset: pcir,
-        },
-        pcir: Pcir {
-            signature: sig,
-            vendor_id: 0x10de,
-            device_id: cfg.device_id,
-            device_list_ptr: 0,
-            pci_data_struct_len: Pcir::SIZE as u16,
-            pci_data_struct_rev: 3,
-            // 3D controller (0x0302), as the emulated function reports.
-            class_code: [0x00, 0x02, 0x03],
-            image_len: blocks,
-            vendor_rom_rev: 1,
-            code_type,
-            last_image: last,
-            max_runtime_image_len: 0,
-        },
-        npde: Some(Npde {
-            signature: NPDE_SIGNATURE,
-            revision: NPDE_REVISION_11,
-            length: Npde::SIZE as u16,
-            subimage_len: blocks,
-            last_image: last,
-            flags: 0,
-        }),
-    }
-    .encode(&mut img)
-    .expect("headers fit the image");
-    img
+    let mut h = rom::headers(code_type, blocks, last);
+    h.rom.pci_data_struct_offset = pcir;
+    h.pcir.signature = sig;
+    h.pcir.device_id = cfg.device_id;
+    h.pcir.pci_data_struct_rev = 3;
+    // 3D controller (0x0302), as the emulated function reports.
+    h.pcir.class_code = [0x00, 0x02, 0x03];
+    h.pcir.vendor_rom_rev = 1;
+    h
 }
 
-/// The EFI image: an EFI ROM header (UEFI spec "PCI Expansion ROM header"
-/// fields in the architecture-specific bytes) and an empty body.
+/// The EFI image: an EFI ROM header and an empty PE image (just "MZ").
 fn efi_image(cfg: &Config) -> Vec<u8> {
-    let mut img = image(cfg, CODE_TYPE_EFI, EFI_SIZE, 0x20, PCIR_SIGNATURE, false);
-    let blocks = (EFI_SIZE / ROM_BLOCK_SIZE) as u16;
-    img[2..4].copy_from_slice(&blocks.to_le_bytes()); // initialization size
-    img[4..8].copy_from_slice(&0x0ef1u32.to_le_bytes()); // EFI signature
-    img[8..10].copy_from_slice(&0x000bu16.to_le_bytes()); // boot service driver
-    img[10..12].copy_from_slice(&0x8664u16.to_le_bytes()); // x64
-    img[0x16..0x18].copy_from_slice(&0x60u16.to_le_bytes()); // EFI image offset
-    img[0x60..0x62].copy_from_slice(b"MZ");
+    let mut h = headers(cfg, CODE_TYPE_EFI, EFI_SIZE, 0x20, PCIR_SIGNATURE, false);
+    h.rom.reserved = rom::efi_arch(h.pcir.image_len, EFI_PE_OFFSET as u16);
+    let mut img = rom::image(&h).expect("headers fit the image");
+    img[EFI_PE_OFFSET..EFI_PE_OFFSET + 2].copy_from_slice(b"MZ");
     img
 }
 
 /// The BIT with tokens 'B' (BIOS version), 'i' (info) and 'p' (falcon data
 /// pointing at `table_ptr`), and their data.
 fn put_bit(pci_at: &mut [u8], table_ptr: u32) {
-    let tokens = [
-        BitToken {
-            id: BIT_TOKEN_BIOSDATA,
-            data_version: 2,
-            data_size: 8,
-            data_offset: BIOSDATA_DATA,
-        },
-        BitToken {
-            id: BIT_TOKEN_INFO,
-            data_version: 2,
-            data_size: 8,
-            data_offset: INFO_DATA,
-        },
-        BitToken {
-            id: BIT_TOKEN_FALCON_DATA,
-            data_version: BIT_FALCON_DATA_VERSION,
-            data_size: 4,
-            data_offset: FALCON_DATA,
-        },
-    ];
-    BitHeader {
-        id: BIT_HEADER_ID,
-        signature: BIT_SIGNATURE,
-        bcd_version: BIT_VERSION_1_00,
-        header_size: BitHeader::SIZE as u8,
-        token_size: BIT_TOKEN_SIZE as u8,
-        token_entries: tokens.len() as u8,
-        checksum: 0,
-    }
-    .with_checksum()
-    .encode(&mut pci_at[BIT_OFFSET..])
-    .expect("BIT header fits");
-    for (i, t) in tokens.iter().enumerate() {
-        t.encode(&mut pci_at[BIT_OFFSET + BitHeader::SIZE + i * BIT_TOKEN_SIZE..])
-            .expect("token fits");
-    }
-    let b = usize::from(BIOSDATA_DATA);
-    pci_at[b..b + 4].copy_from_slice(&BIOS_VERSION.to_le_bytes());
-    pci_at[b + 4] = BIOS_OEM_VERSION;
-    // 'i': version bytes micro, minor, chip, major, patch (nouveau bit_i).
+    // 'B' and 'i' both start with the version: bytes micro, minor, chip,
+    // major, then the OEM version as the patch level (nouveau bit_i).
     let v = BIOS_VERSION.to_le_bytes();
-    let i = usize::from(INFO_DATA);
-    pci_at[i..i + 5].copy_from_slice(&[v[0], v[1], v[2], v[3], BIOS_OEM_VERSION]);
-    let p = usize::from(FALCON_DATA);
-    pci_at[p..p + 4].copy_from_slice(&table_ptr.to_le_bytes());
+    let version = [v[0], v[1], v[2], v[3], BIOS_OEM_VERSION];
+    let token = |id, data_offset| BitToken {
+        id,
+        data_version: 2,
+        data_size: 8,
+        data_offset,
+    };
+    bit::put(
+        pci_at,
+        BIT_OFFSET,
+        &[
+            (token(BIT_TOKEN_BIOSDATA, BIOSDATA_DATA), &version[..]),
+            (token(BIT_TOKEN_INFO, INFO_DATA), &version),
+            (
+                bit::falcon_data_token(FALCON_DATA),
+                &table_ptr.to_le_bytes(),
+            ),
+        ],
+    )
+    .expect("BIT fits the PC-AT image");
     let note = b"nvgsp-emu synthetic GA102 VBIOS";
     pci_at[0x240..0x240 + note.len()].copy_from_slice(note);
-}
-
-/// Sets the last byte of a legacy image so that its bytes sum to zero.
-fn put_legacy_checksum(img: &mut [u8]) {
-    let n = img.len() - 1;
-    let sum = img[..n].iter().fold(0u8, |s, &x| s.wrapping_add(x));
-    img[n] = sum.wrapping_neg();
 }
 
 /// Writes one ucode (descriptor, signatures, IMEM, DMEM) at `at` in the
 /// FWSEC image, which starts at ROM offset `base`.
 fn put_ucode(cfg: &Config, fwsec: &mut [u8], at: usize, app: u8, base: usize) -> FwsecFacts {
-    let sig_count = cfg.signature_versions.count_ones() as usize;
-    let desc_size = FALCON_UCODE_DESC_V3_SIZE + sig_count * BCRT30_RSA3K_SIG_SIZE;
-    let desc = FalconUcodeDescV3 {
-        hdr: vdesc(
-            VDESC_VERSION_V3,
-            u16::try_from(desc_size).expect("descriptor below 64 KiB"),
-        ),
-        stored_size: IMEM_SIZE + DMEM_SIZE,
-        pkc_data_offset: PKC_DATA_OFFSET,
-        interface_offset: INTERFACE_OFFSET,
-        imem_phys_base: 0,
-        imem_load_size: IMEM_SIZE,
-        imem_virt_base: 0,
-        dmem_phys_base: 0,
-        dmem_load_size: DMEM_SIZE,
-        engine_id_mask: cfg.engine_id_mask,
-        ucode_id: cfg.ucode_id,
-        signature_count: sig_count as u8,
-        signature_versions: cfg.signature_versions,
-        reserved: 0,
-    };
-    desc.encode(&mut fwsec[at..]).expect("descriptor fits");
     let seed = u32::from(app) << 24;
-    let sigs = at + FALCON_UCODE_DESC_V3_SIZE..at + desc_size;
-    for (i, s) in fwsec[sigs.clone()]
-        .chunks_mut(BCRT30_RSA3K_SIG_SIZE)
-        .enumerate()
-    {
-        fill(s, seed | 0x5100 | i as u32);
-        s[..4].copy_from_slice(b"SIG0");
-        s[3] = b'0' + i as u8;
-    }
-    let imem = sigs.end..sigs.end + IMEM_SIZE as usize;
-    fill(&mut fwsec[imem.clone()], seed | 0x1e);
+    let sig_count = cfg.signature_versions.count_ones();
+    let signatures: Vec<Signature> = (0..sig_count)
+        .map(|i| {
+            let mut s = [0u8; BCRT30_RSA3K_SIG_SIZE];
+            fill(&mut s, seed | 0x5100 | i);
+            s[..4].copy_from_slice(b"SIG0");
+            s[3] = b'0' + i as u8;
+            s
+        })
+        .collect();
+    let mut imem = vec![0u8; IMEM_SIZE as usize];
+    fill(&mut imem, seed | 0x1e);
     let tag = if app == APPID_FWSEC_PROD {
         &b"nvgsp-emu FWSEC prod IMEM"[..]
     } else {
         &b"nvgsp-emu FWSEC dbg IMEM"[..]
     };
-    fwsec[imem.start..imem.start + tag.len()].copy_from_slice(tag);
-    let dmem = imem.end..imem.end + DMEM_SIZE as usize;
-    put_dmem(&mut fwsec[dmem.clone()], seed);
+    imem[..tag.len()].copy_from_slice(tag);
+    let mut dmem = vec![0u8; DMEM_SIZE as usize];
+    put_dmem(&mut dmem, seed);
+    let ucode = ucode_desc::Fwsec {
+        desc: FalconUcodeDescV3 {
+            pkc_data_offset: PKC_DATA_OFFSET,
+            interface_offset: INTERFACE_OFFSET,
+            engine_id_mask: cfg.engine_id_mask,
+            ucode_id: cfg.ucode_id,
+            signature_versions: cfg.signature_versions,
+            ..FalconUcodeDescV3::ZERO
+        },
+        signatures: &signatures,
+        imem: &imem,
+        dmem: &dmem,
+    };
+    let desc = ucode.desc();
+    let bytes = ucode.build();
+    fwsec[at..at + bytes.len()].copy_from_slice(&bytes);
+    let sigs = at + FALCON_UCODE_DESC_V3_SIZE..at + desc.size();
+    let imem = sigs.end..sigs.end + imem.len();
+    let dmem = imem.end..imem.end + dmem.len();
     let rom = |r: Range<usize>| base + r.start..base + r.end;
     FwsecFacts {
         application_id: app,
@@ -528,7 +455,6 @@ fn put_dmem(dmem: &mut [u8], seed: u32) {
     zero(dmem, CMD_OUT);
     zero(dmem, NVF_IMG);
     zero(dmem, (PKC_DATA_OFFSET, BCRT30_RSA3K_SIG_SIZE as u32));
-    let t = INTERFACE_OFFSET as usize;
     let entries = [
         AppifEntryV1 {
             id: 1,
@@ -543,39 +469,16 @@ fn put_dmem(dmem: &mut [u8], seed: u32) {
             dmem_offset: 0x1c0,
         },
     ];
-    AppifHeaderV1 {
-        version: APPIF_HEADER_VERSION_1,
-        header_size: AppifHeaderV1::SIZE as u8,
-        entry_size: AppifEntryV1::SIZE as u8,
-        entry_count: entries.len() as u8,
-    }
-    .encode(&mut dmem[t..])
-    .expect("interface header fits");
-    for (i, e) in entries.iter().enumerate() {
-        e.encode(&mut dmem[t + AppifHeaderV1::SIZE + i * AppifEntryV1::SIZE..])
-            .expect("entry fits");
-    }
-    DmemMapperV3 {
-        signature: DMEMMAPPER_SIGNATURE,
-        version: DMEMMAPPER_VERSION_3,
-        size: DmemMapperV3::SIZE as u16,
-        cmd_in_buffer_offset: CMD_IN.0,
-        cmd_in_buffer_size: CMD_IN.1,
+    let mapper = DmemMapperV3 {
         cmd_out_buffer_offset: CMD_OUT.0,
         cmd_out_buffer_size: CMD_OUT.1,
         nvf_img_data_buffer_offset: NVF_IMG.0,
         nvf_img_data_buffer_size: NVF_IMG.1,
-        printf_buffer_hdr: 0,
         ucode_build_time_stamp: 0x6650_0000,
-        ucode_signature: 0,
-        init_cmd: 0,
-        ucode_feature: 0,
         ucode_cmd_mask0: (1 << INIT_CMD_FRTS) | (1 << INIT_CMD_SB),
-        ucode_cmd_mask1: 0,
-        multi_tgt_tbl: 0,
-    }
-    .encode(&mut dmem[MAPPER_OFFSET as usize..])
-    .expect("DMEMMAPPER fits");
+        ..appif::mapper(CMD_IN.0, CMD_IN.1)
+    };
+    appif::put(dmem, INTERFACE_OFFSET, &entries, &mapper).expect("DMEM interface fits");
 }
 
 /// Fills `b` with xorshift32 bytes from `seed`.
@@ -593,6 +496,7 @@ fn fill(b: &mut [u8], seed: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nvgsp_proto::firmware::vbios::appif::DMEMMAPPER_SIGNATURE;
     use nvgsp_proto::firmware::vbios::bit::BitTable;
     use nvgsp_proto::firmware::vbios::rom::npde_offset;
     use nvgsp_proto::firmware::vbios::{images, Vbios, ROM_MAX_SIZE};

@@ -116,6 +116,7 @@ impl<'a> BinFile<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec::Vec;
     use core::mem::offset_of;
 
     #[test]
@@ -127,19 +128,12 @@ mod tests {
         assert_eq!(offset_of!(BinHdr, data_size), 20);
     }
 
-    fn sample() -> [u8; 64] {
-        let mut f = [0u8; 64];
-        let h = BinHdr {
-            bin_magic: BIN_MAGIC,
-            bin_ver: 1,
-            bin_size: 64,
-            header_offset: 24,
-            data_offset: 32,
-            data_size: 32,
-        };
-        h.encode(&mut f).unwrap();
-        f[32] = 0xaa;
-        f
+    /// 64 bytes: the header, 8 bytes of (empty) image header, the 32-byte
+    /// payload from 0x20, starting with 0xaa.
+    fn sample() -> Vec<u8> {
+        let mut image = [0u8; 32];
+        image[0] = 0xaa;
+        crate::build::bin::file(&[], &image, 32)
     }
 
     #[test]
@@ -162,16 +156,16 @@ mod tests {
             BinFile::parse(&f[..63]),
             Err(Error::OutOfBounds { .. })
         ));
-        let mut g = f;
+        let mut g = f.clone();
         g[0] = 0xdf;
         assert!(matches!(BinFile::parse(&g), Err(Error::BadMagic { .. })));
-        let mut g = f;
+        let mut g = f.clone();
         g[4] = 2;
         assert!(matches!(BinFile::parse(&g), Err(Error::BadVersion { .. })));
-        let mut g = f;
+        let mut g = f.clone();
         g[12] = 0x40;
         assert!(matches!(BinFile::parse(&g), Err(Error::OutOfBounds { .. })));
-        let mut g = f;
+        let mut g = f.clone();
         g[20..24].copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(matches!(BinFile::parse(&g), Err(Error::OutOfBounds { .. })));
     }

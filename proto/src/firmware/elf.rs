@@ -230,11 +230,10 @@ impl<'a> Elf64<'a> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    extern crate std;
+mod tests {
     use super::*;
+    use crate::build::elf::elf64;
     use core::mem::offset_of;
-    use std::vec::Vec;
 
     #[test]
     fn layouts_match_elf64() {
@@ -248,65 +247,9 @@ pub(crate) mod tests {
         assert_eq!(offset_of!(Elf64SectionHeader, sh_size), 0x20);
     }
 
-    /// Builds an ELF64 with the given (name, contents) sections plus the
-    /// null section and `.shstrtab`.
-    pub(crate) fn build(sections: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut strtab = std::vec![0u8];
-        let mut names = Vec::new();
-        for (n, _) in sections.iter().copied().chain([(".shstrtab", &[][..])]) {
-            names.push(strtab.len() as u32);
-            strtab.extend_from_slice(n.as_bytes());
-            strtab.push(0);
-        }
-        let mut f = std::vec![0u8; 64];
-        let mut shdrs = std::vec![Elf64SectionHeader::ZERO];
-        for (i, (_, d)) in sections.iter().enumerate() {
-            shdrs.push(Elf64SectionHeader {
-                sh_name: names[i],
-                sh_type: 1,
-                sh_offset: f.len() as u64,
-                sh_size: d.len() as u64,
-                ..Elf64SectionHeader::ZERO
-            });
-            f.extend_from_slice(d);
-        }
-        shdrs.push(Elf64SectionHeader {
-            sh_name: names[sections.len()],
-            sh_type: SHT_STRTAB,
-            sh_offset: f.len() as u64,
-            sh_size: strtab.len() as u64,
-            ..Elf64SectionHeader::ZERO
-        });
-        f.extend_from_slice(&strtab);
-        let shoff = f.len();
-        for s in &shdrs {
-            let mut b = [0u8; 64];
-            s.encode(&mut b).unwrap();
-            f.extend_from_slice(&b);
-        }
-        let mut e_ident = [0u8; 16];
-        e_ident[..4].copy_from_slice(&ELF_MAGIC);
-        e_ident[4..7].copy_from_slice(&[ELFCLASS64, ELFDATA2LSB, EV_CURRENT]);
-        Elf64Header {
-            e_ident,
-            e_type: 1,
-            e_machine: 243,
-            e_version: 1,
-            e_shoff: shoff as u64,
-            e_ehsize: 64,
-            e_shentsize: 64,
-            e_shnum: shdrs.len() as u16,
-            e_shstrndx: (shdrs.len() - 1) as u16,
-            ..Elf64Header::ZERO
-        }
-        .encode(&mut f)
-        .unwrap();
-        f
-    }
-
     #[test]
     fn finds_sections() {
-        let f = build(&[(".fwimage", b"image"), (".fwsignature_ga10x", b"sig")]);
+        let f = elf64(&[(".fwimage", b"image"), (".fwsignature_ga10x", b"sig")]);
         let e = Elf64::parse(&f).unwrap();
         assert_eq!(e.section_count(), 4);
         assert_eq!(e.section(".fwimage").unwrap().data, b"image");
@@ -322,7 +265,7 @@ pub(crate) mod tests {
 
     #[test]
     fn rejects_corruption() {
-        let f = build(&[(".fwimage", b"image")]);
+        let f = elf64(&[(".fwimage", b"image")]);
         let shoff = u64::from_le_bytes(f[0x28..0x30].try_into().unwrap()) as usize;
         assert!(Elf64::parse(&f[..f.len() - 1]).is_err());
         assert!(Elf64::parse(&f[..63]).is_err());

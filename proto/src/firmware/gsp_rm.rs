@@ -64,12 +64,12 @@ impl<'a> GspRmFirmware<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::elf::tests::build;
     use super::*;
+    use crate::build::elf::elf64;
 
     #[test]
     fn picks_sections() {
-        let f = build(&[
+        let f = elf64(&[
             (".fwimage", b"img"),
             (".fwversion", b"570.144\0"),
             (".fwsignature_ga10x", b"s"),
@@ -83,12 +83,12 @@ mod tests {
             GspRmFirmware::parse(&f, ".fwsignature_tu10x"),
             Err(Error::NotFound { .. })
         ));
-        let f = build(&[(".fwimage", b""), (".fwsignature_ga10x", b"s")]);
+        let f = elf64(&[(".fwimage", b""), (".fwsignature_ga10x", b"s")]);
         assert!(matches!(
             GspRmFirmware::parse(&f, SECTION_SIGNATURE_GA10X),
             Err(Error::BadField { .. })
         ));
-        let f = build(&[(".fwimage", b"i"), (".fwsignature_ga10x", b"s")]);
+        let f = elf64(&[(".fwimage", b"i"), (".fwsignature_ga10x", b"s")]);
         assert_eq!(
             GspRmFirmware::parse(&f, SECTION_SIGNATURE_GA10X)
                 .unwrap()

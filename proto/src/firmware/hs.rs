@@ -345,9 +345,9 @@ impl<'a> HsFirmware<'a> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::super::bin_hdr::{BinHdr, BIN_MAGIC};
+mod tests {
     use super::*;
+    use crate::build::hs::sample;
     use core::mem::offset_of;
 
     #[test]
@@ -361,66 +361,6 @@ pub(crate) mod tests {
         assert_eq!(offset_of!(HsLoadHeaderV2, num_apps), 16);
         assert_eq!(HsLoadHeaderV2App::SIZE, 16);
         assert_eq!(HsMetaData::SIZE, 12);
-    }
-
-    /// A miniature booter in the layout of the real files: bin header,
-    /// HS header at 0x18, 2 signatures of 16 bytes at 0x3c, the pointed-to
-    /// values, the load header with one app, the image at 0x100.
-    pub(crate) fn sample() -> [u8; 0x200] {
-        let mut f = [0u8; 0x200];
-        BinHdr {
-            bin_magic: BIN_MAGIC,
-            bin_ver: 1,
-            bin_size: 0x200,
-            header_offset: 0x18,
-            data_offset: 0x100,
-            data_size: 0x100,
-        }
-        .encode(&mut f)
-        .unwrap();
-        HsHeaderV2 {
-            sig_prod_offset: 0x3c,
-            sig_prod_size: 0x20,
-            patch_loc: 0x5c,
-            patch_sig: 0x60,
-            meta_data_offset: 0x64,
-            meta_data_size: 12,
-            num_sig: 0x70,
-            header_offset: 0x74,
-            header_size: 0x24,
-        }
-        .encode(&mut f[0x18..])
-        .unwrap();
-        for (i, b) in f[0x3c..0x5c].iter_mut().enumerate() {
-            *b = i as u8;
-        }
-        f[0x5c..0x60].copy_from_slice(&0x90u32.to_le_bytes()); // patch_loc
-        HsMetaData {
-            fuse_version: 2,
-            engine_id_mask: 1,
-            ucode_id: 3,
-        }
-        .encode(&mut f[0x64..])
-        .unwrap();
-        f[0x70..0x74].copy_from_slice(&2u32.to_le_bytes());
-        HsLoadHeaderV2 {
-            os_code_offset: 0,
-            os_code_size: 0x10,
-            os_data_offset: 0x80,
-            os_data_size: 0x80,
-            num_apps: 1,
-        }
-        .encode(&mut f[0x74..])
-        .unwrap();
-        HsLoadHeaderV2App {
-            offset: 0x10,
-            size: 0x70,
-            data_offset: 0x10,
-            data_size: 0,
-        }
-        .encode(&mut f[0x88..])
-        .unwrap();
-        f
     }
 
     #[test]
@@ -464,7 +404,7 @@ pub(crate) mod tests {
             assert!(HsFirmware::parse(&f[..cut]).is_err(), "cut at {cut:#x}");
         }
         let patch = |at: usize, v: u32| {
-            let mut g = f;
+            let mut g = f.clone();
             g[at..at + 4].copy_from_slice(&v.to_le_bytes());
             HsFirmware::parse(&g).map(|_| ())
         };

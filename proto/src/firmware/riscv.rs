@@ -148,8 +148,8 @@ impl<'a> RiscvFirmware<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::bin_hdr::{BinHdr, BIN_MAGIC};
     use super::*;
+    use crate::build::riscv::sample;
     use crate::wire::Wire;
     use core::mem::offset_of;
 
@@ -162,39 +162,6 @@ mod tests {
         assert_eq!(offset_of!(RiscvUcodeDesc, monitor_code_offset), 0x30);
         assert_eq!(offset_of!(RiscvUcodeDesc, fb_reserved_size), 0x4c);
         assert_eq!(offset_of!(RiscvUcodeDesc, signed_as_code), 0x50);
-    }
-
-    fn sample() -> [u8; 0x200] {
-        let mut f = [0u8; 0x200];
-        BinHdr {
-            bin_magic: BIN_MAGIC,
-            bin_ver: 1,
-            bin_size: 0x200,
-            header_offset: 0x18,
-            data_offset: 0x100,
-            data_size: 0x100,
-        }
-        .encode(&mut f)
-        .unwrap();
-        RiscvUcodeDesc {
-            version: 5,
-            bootloader_offset: 0xc0,
-            bootloader_size: 0x30,
-            bootloader_param_offset: 0xf0,
-            bootloader_param_size: 0x10,
-            manifest_offset: 0,
-            manifest_size: 0x20,
-            monitor_data_offset: 0x20,
-            monitor_data_size: 0x20,
-            monitor_code_offset: 0x40,
-            monitor_code_size: 0x40,
-            is_monitor_enabled: 1,
-            fb_reserved_size: 0x100,
-            ..RiscvUcodeDesc::ZERO
-        }
-        .encode(&mut f[0x18..])
-        .unwrap();
-        f
     }
 
     #[test]
@@ -213,7 +180,7 @@ mod tests {
         let f = sample();
         assert!(RiscvFirmware::parse(&f[..0x40]).is_err());
         let patch = |at: usize, v: u32| {
-            let mut g = f;
+            let mut g = f.clone();
             g[at..at + 4].copy_from_slice(&v.to_le_bytes());
             RiscvFirmware::parse(&g).map(|_| ())
         };

@@ -414,36 +414,10 @@ mod tests {
     /// command buffer at 0x100 (0x40 bytes).
     fn sample() -> [u8; 0x200] {
         let mut d = [0u8; 0x200];
-        AppifHeaderV1 {
-            version: 1,
-            header_size: 4,
-            entry_size: 8,
-            entry_count: 2,
-        }
-        .encode(&mut d[0x10..])
-        .unwrap();
-        AppifEntryV1 {
-            id: 1,
-            dmem_offset: 0x180,
-        }
-        .encode(&mut d[0x14..])
-        .unwrap();
-        AppifEntryV1 {
-            id: APPIF_ID_DMEMMAPPER,
-            dmem_offset: 0x40,
-        }
-        .encode(&mut d[0x1c..])
-        .unwrap();
-        DmemMapperV3 {
-            signature: DMEMMAPPER_SIGNATURE,
-            version: 3,
-            size: 64,
-            cmd_in_buffer_offset: 0x100,
-            cmd_in_buffer_size: 0x40,
-            ..DmemMapperV3::ZERO
-        }
-        .encode(&mut d[0x40..])
-        .unwrap();
+        let entries = [(1, 0x180), (APPIF_ID_DMEMMAPPER, 0x40)]
+            .map(|(id, dmem_offset)| AppifEntryV1 { id, dmem_offset });
+        let mapper = crate::build::appif::mapper(0x100, 0x40);
+        crate::build::appif::put(&mut d, 0x10, &entries, &mapper).unwrap();
         d
     }
 

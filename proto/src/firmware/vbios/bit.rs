@@ -220,36 +220,19 @@ mod tests {
         assert_eq!(BIT_TOKEN_BIOSDATA, 0x42);
     }
 
+    /// The BIT at 0x10 of 0x80 bytes, with tokens 'B' (no data) and 'p'
+    /// (0x12345678 at 0x70).
     fn sample() -> [u8; 0x80] {
         let mut img = [0u8; 0x80];
-        let h = BitHeader {
-            id: BIT_HEADER_ID,
-            signature: BIT_SIGNATURE,
-            bcd_version: BIT_VERSION_1_00,
-            header_size: 12,
-            token_size: 6,
-            token_entries: 2,
-            checksum: 0,
-        }
-        .with_checksum();
-        h.encode(&mut img[0x10..]).unwrap();
-        BitToken {
+        let biosdata = BitToken {
             id: b'B',
             data_version: 2,
             data_size: 4,
             data_offset: 0x60,
-        }
-        .encode(&mut img[0x1c..])
-        .unwrap();
-        BitToken {
-            id: b'p',
-            data_version: 2,
-            data_size: 4,
-            data_offset: 0x70,
-        }
-        .encode(&mut img[0x22..])
-        .unwrap();
-        img[0x70..0x74].copy_from_slice(&0x1234_5678u32.to_le_bytes());
+        };
+        let p = crate::build::bit::falcon_data_token(0x70);
+        let ptr = 0x1234_5678u32.to_le_bytes();
+        crate::build::bit::put(&mut img, 0x10, &[(biosdata, &[]), (p, &ptr)]).unwrap();
         img
     }
 

@@ -208,6 +208,7 @@ impl ImageHeaders {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::build::rom::headers;
     use crate::wire::Wire;
     use core::mem::offset_of;
 
@@ -229,35 +230,6 @@ mod tests {
         assert_eq!(offset_of!(Npde, last_image), 0x0a);
         assert_eq!(npde_offset(0x20, 0x18), 0x40);
         assert_eq!(npde_offset(0x1c, 0x18), 0x40);
-    }
-
-    pub(crate) fn headers(code_type: u8, blocks: u16, last: bool) -> ImageHeaders {
-        let mut rom = PciRomHeader {
-            signature: ROM_SIGNATURE,
-            ..PciRomHeader::ZERO
-        };
-        rom.pci_data_struct_offset = 0x20;
-        ImageHeaders {
-            rom,
-            pcir: Pcir {
-                signature: PCIR_SIGNATURE,
-                vendor_id: 0x10de,
-                device_id: 0x2204,
-                pci_data_struct_len: 0x18,
-                image_len: blocks,
-                code_type,
-                last_image: if last { LAST_IMAGE } else { 0 },
-                ..Pcir::ZERO
-            },
-            npde: Some(Npde {
-                signature: NPDE_SIGNATURE,
-                revision: NPDE_REVISION_11,
-                length: 0x0c,
-                subimage_len: blocks,
-                last_image: if last { LAST_IMAGE } else { 0 },
-                flags: 0,
-            }),
-        }
     }
 
     #[test]

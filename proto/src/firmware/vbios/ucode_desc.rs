@@ -243,12 +243,11 @@ impl<'a> FwsecUcode<'a> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    extern crate std;
+mod tests {
     use super::*;
     use crate::wire::Wire;
+    use alloc::vec::Vec;
     use core::mem::offset_of;
-    use std::vec::Vec;
 
     #[test]
     fn layout_matches_falcon_ucode_desc_v3() {
@@ -264,29 +263,29 @@ pub(crate) mod tests {
         assert_eq!(vdesc(3, 0x32c), 0x032c_0301);
     }
 
-    /// Descriptor + 2 signatures + 0x100 bytes of IMEM + 0x200 of DMEM.
-    pub(crate) fn sample() -> Vec<u8> {
-        let size = FALCON_UCODE_DESC_V3_SIZE + 2 * BCRT30_RSA3K_SIG_SIZE;
-        let mut d = std::vec![0u8; size + 0x300];
-        FalconUcodeDescV3 {
-            hdr: vdesc(3, size as u16),
-            stored_size: 0x300,
-            pkc_data_offset: 0x40,
-            interface_offset: 0x10,
-            imem_load_size: 0x100,
-            dmem_load_size: 0x200,
-            engine_id_mask: 0x400,
-            ucode_id: 9,
-            signature_count: 2,
-            signature_versions: 0b1010,
-            ..FalconUcodeDescV3::ZERO
+    /// Descriptor + 2 signatures + 0x100 bytes of IMEM + 0x200 of DMEM;
+    /// the second signature, the IMEM and the DMEM start with 0x51, 0x1c
+    /// and 0xd0.
+    fn sample() -> Vec<u8> {
+        let mut sigs = [[0u8; BCRT30_RSA3K_SIG_SIZE]; 2];
+        sigs[1][0] = 0x51;
+        let (mut imem, mut dmem) = ([0u8; 0x100], [0u8; 0x200]);
+        imem[0] = 0x1c;
+        dmem[0] = 0xd0;
+        crate::build::ucode_desc::Fwsec {
+            desc: FalconUcodeDescV3 {
+                pkc_data_offset: 0x40,
+                interface_offset: 0x10,
+                engine_id_mask: 0x400,
+                ucode_id: 9,
+                signature_versions: 0b1010,
+                ..FalconUcodeDescV3::ZERO
+            },
+            signatures: &sigs,
+            imem: &imem,
+            dmem: &dmem,
         }
-        .encode(&mut d)
-        .unwrap();
-        d[FALCON_UCODE_DESC_V3_SIZE + BCRT30_RSA3K_SIG_SIZE] = 0x51;
-        d[size] = 0x1c; // first IMEM byte
-        d[size + 0x100] = 0xd0; // first DMEM byte
-        d
+        .build()
     }
 
     #[test]

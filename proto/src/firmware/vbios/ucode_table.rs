@@ -166,30 +166,20 @@ mod tests {
         assert!(FalconUcodeTableEntryV1::decode(&b, 3).is_err());
     }
 
+    /// The table at 2 of 32 bytes: SEC_LIC, FWSEC_DBG and FWSEC_PROD
+    /// pointing at 0, 0x100 and 0x200.
     fn sample() -> [u8; 32] {
-        let mut t = [0u8; 32];
-        FalconUcodeTableHdrV1 {
-            version: 1,
-            header_size: 6,
-            entry_size: 6,
-            entry_count: 3,
-            desc_version: 3,
-            desc_size: 44,
-        }
-        .encode(&mut t[2..])
-        .unwrap();
-        for (i, app) in [APPID_FIRMWARE_SEC_LIC, APPID_FWSEC_DBG, APPID_FWSEC_PROD]
+        let entries = [APPID_FIRMWARE_SEC_LIC, APPID_FWSEC_DBG, APPID_FWSEC_PROD]
             .into_iter()
-            .enumerate()
-        {
-            FalconUcodeTableEntryV1 {
+            .zip(0..)
+            .map(|(app, i)| FalconUcodeTableEntryV1 {
                 application_id: app,
                 target_id: 0,
-                desc_ptr: 0x100 * i as u32,
-            }
-            .encode(&mut t, 8 + 6 * i)
-            .unwrap();
-        }
+                desc_ptr: 0x100 * i,
+            });
+        let table = crate::build::ucode_table::table(&entries.collect::<alloc::vec::Vec<_>>());
+        let mut t = [0u8; 32];
+        t[2..2 + table.len()].copy_from_slice(&table);
         t
     }
 
