@@ -81,10 +81,7 @@ pub use crate::resets::ResetHandler;
 pub use channel::Channel;
 pub use handle::Gpu;
 pub use notifier::Notifier;
-pub(crate) use object::{
-    RmObject,
-    RmParent, //
-};
+pub(crate) use object::RmObject;
 pub use reset::ResetNotifier;
 pub use subscription::Subscription;
 pub use vram::Vram;

@@ -8,8 +8,7 @@ use super::{
     Engine,
     Gpu,
     Handle,
-    RmObject,
-    RmParent, //
+    RmObject, //
 };
 use crate::{
     events::ChannelOwner,
@@ -93,9 +92,7 @@ impl<'g> Channel<'g> {
             internal_flags: class::NV_CHANNEL_INTERNAL_FLAGS_USER,
             ..NvChannelAllocParams::ZERO
         };
-        let object = self
-            .gpu
-            .alloc_object::<AmpereChannelGpfifoA>(RmParent::Device, &params)?;
+        let object = self.gpu.alloc_object::<AmpereChannelGpfifoA>(&params)?;
         let handle = object.handle();
         self.gpfifo = Some(object);
         self.gpu

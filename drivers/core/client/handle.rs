@@ -21,7 +21,6 @@ use super::{
     ResetHandler,
     ResetNotifier,
     RmObject,
-    RmParent,
     Subscription,
     Vram, //
 };
@@ -118,36 +117,24 @@ impl<'a> Gpu<'a> {
         Channel::new(self)
     }
 
-    /// Allocates an RM object of class `K` under `parent` with `params`;
-    /// the core picks its handle (the client API's typed operations, e.g.
-    /// [`Channel::create_gpfifo`], are built on this).
+    /// Allocates an RM object of class `K` under the namespace's device
+    /// with `params`; the core picks its handle (the client API's typed
+    /// operations, e.g. [`Channel::create_gpfifo`], are built on this).
     ///
     /// # Errors
     ///
     /// RM's refusal as an errno; `EAGAIN` while the GPU is being reset,
     /// `ENODEV` once it is unusable.
-    pub(super) fn alloc_object<K: RmClass>(
-        &self,
-        parent: RmParent<'_>,
-        params: &K::Params,
-    ) -> Result<RmObject<'a>> {
+    pub(super) fn alloc_object<K: RmClass>(&self, params: &K::Params) -> Result<RmObject<'a>> {
         let ns = &*self.inner;
         let (_pass, generation) = ns.services.enter()?;
         let handle = self.new_handle();
-        ns.alloc::<K>(self.parent_handle(parent), handle, params)?;
+        ns.alloc::<K>(ns.rm.device, handle, params)?;
         Ok(RmObject::new(self.clone(), handle, K::CLASS, generation))
     }
 
     fn new_handle(&self) -> Handle {
         Handle(OBJECT_HANDLE_BASE | (self.inner.next_object.fetch_add(1, Relaxed) & 0xff_ffff))
-    }
-
-    fn parent_handle(&self, p: RmParent<'_>) -> Handle {
-        match p {
-            RmParent::Device => self.inner.rm.device,
-            RmParent::Subdevice => self.inner.rm.subdevice,
-            RmParent::Object(o) => o.handle(),
-        }
     }
 
     /// Subscribes `handler` to the events of `kinds` that concern this

@@ -5,18 +5,6 @@
 use super::Gpu;
 use crate::proto::gsp::calls::Handle;
 
-/// Where an RM object goes.
-#[derive(Clone, Copy)]
-pub(crate) enum RmParent<'o> {
-    /// The namespace's device (`NV01_DEVICE_0`).
-    Device,
-    /// The namespace's subdevice (`NV20_SUBDEVICE_0`).
-    Subdevice,
-    /// An object the client allocated.
-    #[expect(dead_code)]
-    Object(&'o RmObject<'o>),
-}
-
 /// An RM object allocated for a client (a channel's GPFIFO object);
 /// dropping it frees it (and its children) in GSP-RM.
 ///
