@@ -66,6 +66,8 @@ impl Hw {
     fn interrupt(&mut self, vector: usize) {
         if !self.msix_enabled || !self.msix.fire(vector) {
             debug!("interrupt on MSI-X vector {vector} held: delivery not enabled by the guest");
+        } else if vector == 0 {
+            crate::trace::mark(crate::trace::Step::Msi);
         }
     }
 
@@ -193,6 +195,9 @@ impl Device {
     fn bar0_read(&self, offset: u64, data: &mut [u8]) -> io::Result<()> {
         check_bar0_access(offset, data.len())?;
         let base = (offset & !3) as u32;
+        if base == nvgsp_proto::falcon::GSP_BASE + nvgsp_proto::falcon::IRQSTAT {
+            crate::trace::mark(crate::trace::Step::Stat);
+        }
         let mut dwords = [0u8; 8];
         {
             let hw = lock(&self.hw);
@@ -215,6 +220,9 @@ impl Device {
             debug!("bar0 write {offset:#08x} <- {data:02x?}");
         }
         let base = (offset & !3) as u32;
+        if base == nvgsp_proto::falcon::GSP_BASE + nvgsp_proto::falcon::IRQSCLR {
+            crate::trace::mark(crate::trace::Step::Ack);
+        }
         for (i, chunk) in data.chunks(4).enumerate() {
             let reg = base + 4 * i as u32;
             let mut hw = lock(&self.hw);
@@ -230,6 +238,7 @@ impl Device {
                 }
                 Effect::Doorbell => {
                     drop(hw);
+                    crate::trace::mark(crate::trace::Step::Doorbell);
                     self.boot.doorbell();
                 }
                 Effect::Reset(engine) => {

@@ -180,7 +180,8 @@ impl Model {
             };
             match wake.recv_timeout(Duration::from_millis(tick)) {
                 Ok(Wake::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
-                Ok(Wake::Doorbell) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Ok(Wake::Doorbell) => crate::trace::mark(crate::trace::Step::Wake),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
             }
             if let Err(e) = self.take_injections() {
                 error!("GSP-RM: {e}; halting");

@@ -10,6 +10,7 @@ mod irq;
 mod logger;
 mod options;
 mod pci_config;
+mod trace;
 mod vbios;
 mod vram;
 
@@ -29,6 +30,9 @@ fn main() -> ExitCode {
         }
     };
     logger::init(opts.verbose);
+    if opts.trace_rpc {
+        trace::enable();
+    }
     if let Some(ms) = opts.die_after_ms {
         std::thread::spawn(move || {
             std::thread::sleep(std::time::Duration::from_millis(ms));
@@ -36,7 +40,11 @@ fn main() -> ExitCode {
             std::process::exit(1);
         });
     }
-    match serve(&opts) {
+    let served = serve(&opts);
+    if let Some(s) = trace::summary() {
+        log::info!("{s}");
+    }
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("nvgsp-emu: error: {e}");

@@ -42,6 +42,9 @@ pub struct Options {
     pub faults: Vec<crate::gsp_rm::faults::Fault>,
     /// The control port's socket (`--control`), if any.
     pub control: Option<PathBuf>,
+    /// Record each RPC's steps and log their medians at exit
+    /// (`--trace-rpc`, `trace.rs`).
+    pub trace_rpc: bool,
 }
 
 /// Why the command line was refused.
@@ -114,6 +117,9 @@ Fault injection (for tests):
                     mmu-fault-queued (the notice; no shadow buffer is
                     modelled); GSP-RM acts on them once initialized, a hung
                     one only on gsp-crash
+  --trace-rpc       time each RPC's steps (doorbell, GSP-RM wake, reply
+                    interrupt, the driver's acknowledgement and status read)
+                    and log their medians when the client disconnects
 ";
 
 const MIB: u64 = 1 << 20;
@@ -142,11 +148,13 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
     let mut event_burst = None;
     let mut faults = Vec::new();
     let mut control = None;
+    let mut trace_rpc = false;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "-h" | "--help" => return Ok(Command::Help),
             "-v" | "--verbose" => verbose = true,
+            "--trace-rpc" => trace_rpc = true,
             "--socket" => {
                 socket = Some(PathBuf::from(
                     args.next().ok_or(OptionsError::MissingValue("--socket"))?,
@@ -258,6 +266,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
         event_burst,
         faults,
         control,
+        trace_rpc,
     }))
 }
 
@@ -287,6 +296,7 @@ mod tests {
                 event_burst: None,
                 faults: Vec::new(),
                 control: None,
+                trace_rpc: false,
             }))
         );
         let Ok(Command::Serve(o)) = p(&["--vram", "1G", "--socket", "x", "-v"]) else {
