@@ -423,7 +423,9 @@ mod tests {
             Err(EINVAL)
         );
         // Alignments below a page are a page; above, powers of two only.
-        assert!(p.alloc_vram(ClientKind::Drm, 4096, 3, Placement::Any).is_ok());
+        assert!(p
+            .alloc_vram(ClientKind::Drm, 4096, 3, Placement::Any)
+            .is_ok());
         assert_eq!(
             p.alloc_vram(ClientKind::Drm, 4096, 3 * 4096, Placement::Any),
             Err(EINVAL)

@@ -94,11 +94,13 @@ pub(crate) struct Reply {
     pub(crate) payload: KVec<u8>,
 }
 
-/// A call waiting for its reply.
+/// A call waiting for its reply, woken by its own condition variable: a
+/// reply wakes only its caller, not every caller in flight.
 struct Waiter {
     sequence: u32,
     function: u32,
     reply: Option<Reply>,
+    wake: Arc<CondVar>,
 }
 
 /// The calls in flight, matched to replies by sequence number and function.
@@ -112,17 +114,26 @@ pub(crate) struct Waiters {
 pub(crate) struct Unexpected;
 
 impl Waiters {
-    /// Registers a call of `function` with `sequence`.
-    pub(crate) fn add(&mut self, sequence: u32, function: u32) -> Result {
+    /// Registers a call of `function` with `sequence`, woken through
+    /// `wake`.
+    pub(crate) fn add(&mut self, sequence: u32, function: u32, wake: Arc<CondVar>) -> Result {
         self.list.push(
             Waiter {
                 sequence,
                 function,
                 reply: None,
+                wake,
             },
             GFP_KERNEL,
         )?;
         Ok(())
+    }
+
+    /// Wakes every call (GSP-RM was lost: they fail).
+    pub(crate) fn wake_all(&self) {
+        for w in self.list.iter() {
+            w.wake.notify_all();
+        }
     }
 
     /// Hands `reply` to the call of `function` with `sequence` that has
@@ -144,6 +155,7 @@ impl Waiters {
             .find(|w| w.sequence == sequence && w.function == function && w.reply.is_none())
             .ok_or(Unexpected)?;
         w.reply = Some(reply);
+        w.wake.notify_one();
         Ok(())
     }
 
@@ -243,6 +255,7 @@ pub(crate) struct Rpc {
     rx: Mutex<Rx>,
     #[pin]
     pending: Mutex<Pending>,
+    /// Wakes who waits for GSP-RM's boot events ([`Self::wait_any`]).
     #[pin]
     wake: CondVar,
     /// Where the events clients may subscribe to go.
@@ -316,7 +329,8 @@ impl Rpc {
                 next.says()
             ),
         }
-        let _guard = self.pending.lock();
+        let pending = self.pending.lock();
+        pending.waiters.wake_all();
         self.wake.notify_all();
     }
 
@@ -417,7 +431,13 @@ impl Rpc {
     /// fit one element (nouveau r535 `r535_gsp_rpc_push`); returns its
     /// sequence number. The waiter, if any, is registered before the first
     /// element is visible to GSP-RM.
-    fn send(&self, bar: Bar0<'_>, function: u32, payload: &[u8], waiter: bool) -> Result<u32> {
+    fn send(
+        &self,
+        bar: Bar0<'_>,
+        function: u32,
+        payload: &[u8],
+        waiter: Option<Arc<CondVar>>,
+    ) -> Result<u32> {
         if self.is_lost() {
             return Err(ENODEV);
         }
@@ -431,8 +451,9 @@ impl Rpc {
         }
         let sequence = tx.sequence;
         tx.sequence = tx.sequence.wrapping_add(1).max(1);
-        if waiter {
-            self.pending.lock().waiters.add(sequence, function)?;
+        let waits = waiter.is_some();
+        if let Some(wake) = waiter {
+            self.pending.lock().waiters.add(sequence, function, wake)?;
         }
         let (first, rest) = payload.split_at(payload.len().min(msgq::MAX_PAYLOAD));
         let sent = self
@@ -450,7 +471,7 @@ impl Rpc {
             });
         drop(tx);
         if let Err(e) = sent {
-            if waiter {
+            if waits {
                 self.pending.lock().waiters.remove(sequence);
             }
             return Err(e);
@@ -466,7 +487,7 @@ impl Rpc {
     /// `EBUSY` if the command queue stays full.
     pub(crate) fn send_no_wait<F: Command>(&self, bar: Bar0<'_>, payload: &[u8]) -> Result {
         let _pass = self.health.enter()?;
-        self.send(bar, F::FUNCTION as u32, payload, false)
+        self.send(bar, F::FUNCTION as u32, payload, None)
             .map(|_| ())
     }
 
@@ -484,7 +505,11 @@ impl Rpc {
             return Err(ENODEV);
         }
         let heard = self.received.load(Relaxed);
-        let sequence = self.send(bar, function as u32, payload, true)?;
+        let wake = Arc::pin_init(
+            new_condvar!("nvgsp_core::gsp::transport::Waiter::wake"),
+            GFP_KERNEL,
+        )?;
+        let sequence = self.send(bar, function as u32, payload, Some(wake.clone()))?;
         let mut pending = self.pending.lock();
         loop {
             if let Some(reply) = pending.waiters.take(sequence) {
@@ -523,7 +548,7 @@ impl Rpc {
             let jiffies =
                 msecs_to_jiffies(u32::try_from(left.as_millis().max(1)).unwrap_or(u32::MAX));
             if let CondVarTimeoutResult::Signal { .. } =
-                self.wake.wait_interruptible_timeout(&mut pending, jiffies)
+                wake.wait_interruptible_timeout(&mut pending, jiffies)
             {
                 pending.waiters.remove(sequence);
                 return Err(ERESTARTSYS);
@@ -724,7 +749,6 @@ impl Rpc {
             );
             return;
         }
-        self.wake.notify_all();
     }
 }
 
@@ -739,12 +763,16 @@ mod tests {
         }
     }
 
+    fn wake() -> Result<Arc<CondVar>> {
+        Arc::pin_init(new_condvar!(), GFP_KERNEL)
+    }
+
     #[test]
     fn replies_match_sequence_and_function() -> Result {
         let mut w = Waiters::default();
-        w.add(1, 10)?;
-        w.add(2, 10)?;
-        w.add(3, 11)?;
+        w.add(1, 10, wake()?)?;
+        w.add(2, 10, wake()?)?;
+        w.add(3, 11, wake()?)?;
         // Not yet answered.
         assert!(w.take(2).is_none());
         assert!(w.has(2));
@@ -760,7 +788,7 @@ mod tests {
     #[test]
     fn wrong_late_and_duplicated_replies_are_refused() -> Result {
         let mut w = Waiters::default();
-        w.add(5, 10)?;
+        w.add(5, 10, wake()?)?;
         // Right sequence, other function.
         assert_eq!(w.complete(5, 11, reply(0)), Err(Unexpected));
         // Unknown sequence.
@@ -770,10 +798,11 @@ mod tests {
         assert_eq!(w.complete(5, 10, reply(2)), Err(Unexpected));
         assert_eq!(w.take(5).map(|r| r.status), Some(1));
         // Late: the caller gave up.
-        w.add(7, 10)?;
+        w.add(7, 10, wake()?)?;
         w.remove(7);
         assert_eq!(w.complete(7, 10, reply(0)), Err(Unexpected));
-        w.add(8, 10)?;
+        w.add(8, 10, wake()?)?;
+        w.wake_all();
         w.clear();
         assert!(!w.has(8));
         Ok(())
