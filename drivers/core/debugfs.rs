@@ -27,7 +27,7 @@ use crate::{
         GpuConfig, //
     },
     gsp::{
-        transport::Stats,
+        stats::Stats,
         Gsp, //
     },
     partition::Partition,

@@ -75,8 +75,10 @@ pub(crate) mod rm;
 mod routing;
 pub(crate) mod running;
 mod sequencer;
+pub(crate) mod stats;
 mod sysinfo;
 pub(crate) mod transport;
+mod waiters;
 
 use crate::dma::write_bytes;
 use fw::GspFirmware;
