@@ -7,8 +7,9 @@
 //! data. A client driver fetches it with
 //! `adev.registration_data::<nvgsp_core::client::ClientData>()`, reads the
 //! GPU's identity from it and opens a [`Gpu`] handle, through which it
-//! allocates VRAM ([`Vram`]), channel IDs ([`Channel`]) and RM objects
-//! ([`RmObject`]) in an RM namespace of its own. Every allocation is an
+//! allocates VRAM ([`Vram`]), channel IDs ([`Channel`], with their object
+//! in GSP-RM for an [`Engine`]) and notifier subscriptions ([`Notifier`])
+//! in an RM namespace of its own. Every allocation is an
 //! RAII value borrowing the handle, so a client cannot leak past its
 //! unbind: dropping the handle frees its RM client with every object in it.
 //! VRAM and channels count against the client kind's share
@@ -18,9 +19,14 @@
 //! When GSP-RM crashes or hangs the core resets the GPU and boots it again
 //! (`recovery.rs`). A client registers a [`ResetHandler`] with
 //! [`Gpu::on_reset`] to be told before (`prepare`: calls fail with `EAGAIN`
-//! until `done`, its RM objects are gone) and after (`done`: its namespace
-//! is back under the same handles; it rebuilds the rest). Handles, VRAM,
-//! channel IDs and subscriptions survive a reset.
+//! until `done`, its channels' objects are gone) and after (`done`: its
+//! namespace is back under the same handles; it rebuilds the rest, e.g.
+//! [`Channel::create_gpfifo`] again). Handles, VRAM, channel IDs and
+//! subscriptions survive a reset.
+//!
+//! No RM number crosses this API: engines, notifiers and RM handles are
+//! types ([`Engine`], [`Notifier`], [`Handle`]), and each GSP-RM operation
+//! a client needs is a method of its own.
 //!
 //! The methods are real exported functions, so `modinfo` shows the
 //! client's dependency on `nvgsp_core` and the core cannot be unloaded

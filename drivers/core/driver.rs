@@ -254,11 +254,13 @@ impl pci::Driver for NvgspCoreDriver {
                     // what it registers (`Services::drop`).
                     let services: Pin<&'bound Services<'bound>> =
                         unsafe { Pin::new_unchecked(&*core::ptr::from_ref(&*services)) };
-                    register_client(pdev, kinds.drm, ClientKind::Drm, id, &services)?;
-                    register_client(pdev, kinds.vfio, ClientKind::Vfio, id, &services)?;
+                    // Recovery first: a client probing now may already
+                    // meet a lost GSP-RM.
                     if crate::recovery_enabled() {
                         services.enable_recovery()?;
                     }
+                    register_client(pdev, kinds.drm, ClientKind::Drm, id, &services)?;
+                    register_client(pdev, kinds.vfio, ClientKind::Vfio, id, &services)?;
                 },
                 // SAFETY: `_partition_sysfs` is dropped before `services`
                 // (declaration order), and removing the group waits for

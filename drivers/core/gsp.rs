@@ -129,10 +129,12 @@ impl UnloadBundle {
             return sb;
         }
         let sec2 = Falcon::<Sec2>::new(dev, bar);
-        sec2.reset()?;
-        sec2.load(&self.booter_unload.loadable())?;
         // booter_unload's sentinel arguments (nova-core, nouveau).
-        let (mbox0, _) = sec2.boot(0xff, 0xff)?;
+        let (mbox0, _) = sec2
+            .reset()
+            .and_then(|()| sec2.load(&self.booter_unload.loadable()))
+            .and_then(|()| sec2.boot(0xff, 0xff))
+            .inspect_err(|e| dev_err!(dev, "cannot run booter_unload on SEC2: {:?}\n", e))?;
         if mbox0 != 0 {
             dev_err!(dev, "booter_unload failed with status {:#x}\n", mbox0);
             return Err(EIO);
@@ -429,12 +431,28 @@ impl Gsp {
     }
 
     /// Runs `NV2080_CTRL_CMD_NULL` on the core's subdevice: one full RPC
-    /// round trip that GSP-RM answers without doing anything.
+    /// round trip that GSP-RM answers without doing anything (debugfs
+    /// `rpc_null`).
     pub(crate) fn null_control(&self, bar: Bar0<'_>) -> Result {
         let h = enumerate::CORE_HANDLES;
         let dev = self.rpc.device();
         rm::control::<SubdeviceNull>(&self.rpc, bar, dev, (h.client, h.subdevice), &Empty)
             .map(|_| ())
+    }
+
+    /// Runs `NV0000_CTRL_CMD_NULL` on the core's client: the heartbeat's
+    /// question, as cheap as the subdevice's and told apart from the
+    /// round trips debugfs measures.
+    pub(crate) fn ping(&self, bar: Bar0<'_>) -> Result {
+        let h = enumerate::CORE_HANDLES;
+        rm::control::<ClientNull>(
+            &self.rpc,
+            bar,
+            self.rpc.device(),
+            (h.client, h.client),
+            &Empty,
+        )
+        .map(|_| ())
     }
 
     /// Runs `NV0000_CTRL_CMD_NULL` on the core's client with `len` bytes

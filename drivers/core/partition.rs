@@ -370,7 +370,12 @@ mod tests {
     fn partition(policy: &str) -> Result<Pin<KBox<Partition>>> {
         let policy = Policy::parse(policy).map_err(|_| EINVAL)?;
         KBox::pin_init(
-            Partition::new(&[16 * MIB..80 * MIB], 65, policy, |_, _, _| {}),
+            Partition::new(
+                core::slice::from_ref(&(16 * MIB..80 * MIB)),
+                65,
+                policy,
+                |_, _, _| {},
+            ),
             GFP_KERNEL,
         )
     }
@@ -442,6 +447,10 @@ mod tests {
         }
         // IDs are unique and never 0.
         assert!(ids.iter().all(|&id| (1..=64).contains(&id)));
+        assert!(ids
+            .iter()
+            .enumerate()
+            .all(|(i, a)| ids.iter().skip(i + 1).all(|b| a != b)));
         assert_eq!(p.alloc_channel(ClientKind::Drm), Err(ENOSPC));
         // A policy leaving DRM fewer channels than it holds is refused.
         let smaller = Policy::parse("drm=25%,vfio=75%").map_err(|_| EINVAL)?;

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Recovery from a lost GSP-RM (crashed or hung, as `gsp/rpc.rs` detects
-//! it): the core tells every client to prepare, resets the GPU, boots
+//! Recovery from a lost GSP-RM (crashed or hung, as `gsp/transport.rs`
+//! detects it and `gsp/health.rs` records it): the core tells every client to prepare, resets the GPU, boots
 //! GSP-RM again, re-creates each open RM namespace under the same handles
 //! (with its notifier event objects and their notification), and tells the
 //! clients it is done so they rebuild what they had in GSP-RM. While this
-//! runs, calls fail with `EAGAIN` (`gsp/gate.rs`), except that a client
+//! runs, calls fail with `EAGAIN` (`gsp/health.rs`), except that a client
 //! opening its GPU handle waits for the end. Clients whose rebuild
 //! fails are unbound; if GSP-RM cannot be booted again, every client is
 //! unbound and calls fail with `ENODEV` until the GPU is bound again.

@@ -54,7 +54,7 @@ struct NsRef(*const Namespace<'static>);
 unsafe impl Send for NsRef {}
 
 /// An RM object whose free met a recovery (`EAGAIN`): it is freed once
-/// the gate opens, if it still exists in that GSP-RM instance.
+/// calls go through again, if it still exists in that GSP-RM instance.
 #[derive(Clone, Copy)]
 struct Orphan {
     client: Handle,
@@ -87,7 +87,7 @@ pub(crate) struct Services<'a> {
     /// The clients' open namespaces, which a recovery re-creates.
     #[pin]
     namespaces: Mutex<KVec<NsRef>>,
-    /// RM objects to free once a recovery in progress opens the gate.
+    /// RM objects to free once a recovery in progress lets calls through.
     #[pin]
     orphans: Mutex<KVec<Orphan>>,
     /// The clients' reset handlers.
@@ -161,9 +161,10 @@ impl<'a> Services<'a> {
         self.closing.load(Relaxed)
     }
 
-    /// Enters the RPC gate for a client operation that creates something
-    /// in GSP-RM; returns the pass and the GSP-RM instance the creation
-    /// belongs to (no recovery can complete while the pass is held).
+    /// Lets a client operation that creates something in GSP-RM call it
+    /// (`Health::enter`); returns the pass and the GSP-RM instance the
+    /// creation belongs to (no recovery can complete while the pass is
+    /// held).
     ///
     /// # Errors
     ///
@@ -191,7 +192,7 @@ impl<'a> Services<'a> {
 
     /// Frees RM object `object` (the namespace if it is `client`) of GSP-RM
     /// instance `generation`. A free during a recovery (`EAGAIN`) is done
-    /// once the gate opens, so a namespace the recovery re-created, or an
+    /// once calls go through again, so a namespace the recovery re-created, or an
     /// event object in it, does not stay behind in GSP-RM.
     pub(crate) fn free_rm(&self, client: Handle, object: Handle, generation: u32) {
         // Other failures were logged by rm::free.
@@ -211,7 +212,7 @@ impl<'a> Services<'a> {
     }
 
     /// Frees what [`Services::free_rm`] could not during the recovery that
-    /// just opened the gate; what went with a GSP-RM lost since is
+    /// just ended; what went with a GSP-RM lost since is
     /// forgotten.
     pub(crate) fn free_orphans(&self) {
         let orphans = core::mem::take(&mut *self.orphans.lock());

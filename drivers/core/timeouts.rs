@@ -70,9 +70,10 @@ pub(crate) const RECOVERY_QUIESCE: Delta = Delta::from_secs(5);
 pub(crate) const OPEN_DURING_RECOVERY: Delta = Delta::from_secs(30);
 
 // TIMEOUT: an idle GSP-RM is asked whether it is alive this often. A hang
-// is then found within this plus three `RPC` timeouts. mlx5 polls its
-// firmware's health counter every 2 s, a register read; a ping wakes
-// GSP-RM (and keeps the GPU from its idle power states), so it is rarer.
+// is then found within this and two heartbeat ticks (a quarter of it
+// each) plus three `RPC` timeouts. mlx5 polls its firmware's health
+// counter every 2 s, a register read; a ping wakes GSP-RM (and keeps the
+// GPU from its idle power states), so it is rarer.
 /// How long GSP-RM may be silent, while nobody calls it, before the
 /// heartbeat pings it.
 pub(crate) const HEARTBEAT: Delta = Delta::from_secs(10);

@@ -2,7 +2,7 @@
 //
 // Generated from drivers/drm/include/uapi/drm/nvgsp_drm.h by scripts/gen-uapi; do not edit. Command:
 //   bindgen drivers/drm/include/uapi/drm/nvgsp_drm.h --use-core --no-doc-comments --allowlist-item drm_nvgsp_.*|NVGSP_.*|DRM_NVGSP_.* -- -I /usr/include/drm
-// (bindgen 0.71.1, in the toolchain root)
+// (the toolchain root's bindgen)
 
 pub const NVGSP_PARAM_CHIPSET: u32 = 1;
 pub const NVGSP_PARAM_REVISION: u32 = 2;

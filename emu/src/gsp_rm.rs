@@ -16,6 +16,7 @@ pub mod queue;
 use crate::dev::{self, SharedHw};
 use crate::guest_mem::GuestMemory;
 use log::{error, info, warn};
+use nvgsp_proto::gsp::calls::{RmControl, SubdeviceNull};
 use nvgsp_proto::gsp::function::Function;
 use nvgsp_proto::gsp::rpc::{
     registry::Registry,
@@ -450,7 +451,8 @@ impl Model {
                     );
                     let mut out = vec![0u8; payload.len()];
                     c.encode_with(&params, &mut out);
-                    if nvgsp_proto::gsp::class::is_null_cmd(c.cmd) {
+                    // The faults' target (`faults.rs`): NV2080_CTRL_CMD_NULL.
+                    if c.cmd == <SubdeviceNull as RmControl>::CMD {
                         self.reply_with_faults(h, c.status, &out)?;
                     } else {
                         self.reply(h, c.status, &out)?;

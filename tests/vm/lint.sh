@@ -8,7 +8,7 @@ out=$(make -s lint 2>&1) || { echo "$out" | tail -n 40 >&2; fail "make lint fail
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cp -r drivers/core/. "$tmp/"
-sed -i '0,/^use /s//use crate::client::Gpu;\nuse /' "$tmp/gsp/queues.rs"
+sed -i '0,/^use /s//use {crate::client::Gpu};\nuse /' "$tmp/gsp/queues.rs"
 if out=$(scripts/check-layers --core "$tmp" 2>&1); then
     fail "check-layers accepted a wrong import"
 fi

@@ -24,6 +24,7 @@ use crate::{
     },
     proto::gsp::{
         calls::{
+            Call,
             Device0,
             FbGetInfoV2,
             GetGspStaticInfo,
@@ -47,7 +48,6 @@ use crate::{
             self,
             GrGetInfoV2Params, //
         },
-        rpc::static_info::GspStaticConfigInfo,
     },
     wire::Wire,
 };
@@ -83,7 +83,8 @@ fn decode<T: Wire>(dev: &device::Device, what: &str, b: &[u8]) -> Result<T> {
 pub(crate) fn enumerate(rpc: &Rpc, bar: Bar0<'_>, dev: &device::Device) -> Result<GpuConfig> {
     let reply = rpc.call::<GetGspStaticInfo>(bar, &[])?;
     rm::check(dev, "GET_GSP_STATIC_INFO", reply.status)?;
-    let info: GspStaticConfigInfo = decode(dev, "GET_GSP_STATIC_INFO reply", &reply.payload)?;
+    let info: <GetGspStaticInfo as Call>::Reply =
+        decode(dev, "GET_GSP_STATIC_INFO reply", &reply.payload)?;
     let mut gpu = GpuConfig {
         name: [0; 64],
         vram_size: info.fb_length,

@@ -130,22 +130,26 @@ impl Fwsec {
     }
 
     /// Resets the GSP falcon, loads FWSEC and runs it; fails unless it
-    /// halts with MAILBOX0 = 0.
+    /// halts with MAILBOX0 = 0. Each failure is logged.
     pub(crate) fn run(
         &self,
         dev: &device::Device,
         gsp: &Falcon<'_, GspEngine>,
         what: &str,
     ) -> Result {
-        gsp.reset()?;
-        gsp.load(&LoadableUcode {
-            image: &self.image,
-            imem: self.imem,
-            dmem: self.dmem,
-            brom: self.brom,
-            boot_vector: 0,
-        })?;
-        let (mbox0, _) = gsp.boot(0, 0)?;
+        let (mbox0, _) = gsp
+            .reset()
+            .and_then(|()| {
+                gsp.load(&LoadableUcode {
+                    image: &self.image,
+                    imem: self.imem,
+                    dmem: self.dmem,
+                    brom: self.brom,
+                    boot_vector: 0,
+                })
+            })
+            .and_then(|()| gsp.boot(0, 0))
+            .inspect_err(|e| dev_err!(dev, "cannot run {} on the GSP falcon: {:?}\n", what, e))?;
         if mbox0 != 0 {
             dev_err!(dev, "{} failed with status {:#x}\n", what, mbox0);
             return Err(EIO);

@@ -19,14 +19,17 @@
 //!      +------------------------------ Recovering(Running) --recovered--> Running
 //!
 //!  Recovering(any) --give_up--> Dead
+//!  Recovering(Booting) --lose--> Recovering(Lost)
+//!  Recovering(Running) --stopping--> Recovering(Booting)
 //! ```
 //!
 //! - `Booting`: the first boot, at probe. Calls go through; the GSP core
 //!   halting is part of the boot chain (FWSEC, the boot ROM), not a crash.
 //! - `Running`: calls go through; a halted core is a crash, calls timing
 //!   out while GSP-RM says nothing are a hang.
-//! - `Stopping`: the driver shuts GSP-RM down (unbind, a failed boot).
-//!   Calls go through; the core halts by design.
+//! - `Stopping`: the driver shuts a running GSP-RM down (unbind, or a
+//!   boot that failed after GSP-RM's init). Calls go through; the core
+//!   halts by design.
 //! - `Lost`: GSP-RM crashed or hung and nobody recovers it: calls fail at
 //!   once with `ENODEV`.
 //! - `Recovering`: the core's recovery owns the GPU. Its own task calls
@@ -323,6 +326,21 @@ impl Health {
     /// wakes whoever waits for GSP-RM), `None` if it was known.
     pub(crate) fn lose(&self, why: Loss) -> Option<Next> {
         let mut s = self.inner.lock();
+        self.lose_locked(&mut s, why)
+    }
+
+    /// The GSP's core was found halted: GSP-RM crashed if it was running
+    /// (decided under the lock, so a halt by design, after
+    /// [`Self::stopping`], is never taken for one). As [`Self::lose`].
+    pub(crate) fn halted(&self) -> Option<Next> {
+        let mut s = self.inner.lock();
+        if !s.state.halt_is_crash() {
+            return None;
+        }
+        self.lose_locked(&mut s, Loss::Crashed)
+    }
+
+    fn lose_locked(&self, s: &mut Inner, why: Loss) -> Option<Next> {
         let next = match s.state {
             State::Booting | State::Stopping => State::Lost(why),
             State::Running if s.handler.is_some() => State::Recovering(Attempt::Lost),
@@ -335,7 +353,7 @@ impl Health {
             State::Recovering(Attempt::Lost) | State::Lost(_) | State::Dead => return None,
         };
         let fresh = matches!(s.state, State::Running);
-        self.set(&mut s, next);
+        self.set(s, next);
         s.lost_at = Instant::<Monotonic>::now();
         self.silent_timeouts.store(0, Relaxed);
         self.generation.fetch_add(1, Relaxed);
@@ -523,6 +541,8 @@ mod tests {
     #[test]
     fn recovery_round_trip() -> Result {
         static FIRED: Atomic<u32> = Atomic::new(0);
+        // The suite may run more than once in a boot.
+        FIRED.store(0, Relaxed);
         let h = health()?;
         h.booted();
         assert!(h
@@ -582,11 +602,8 @@ mod tests {
     }
 
     #[test]
-    fn hang_takes_three_silent_timeouts() {
-        let h = KBox::pin_init(Health::new(), GFP_KERNEL);
-        let Ok(h) = h else {
-            return;
-        };
+    fn hang_takes_three_silent_timeouts() -> Result {
+        let h = health()?;
         assert!(!h.timed_out(true));
         assert!(!h.timed_out(true));
         // GSP-RM said something: the count starts again.
@@ -596,5 +613,6 @@ mod tests {
         assert!(!h.timed_out(true));
         assert!(!h.timed_out(true));
         assert!(h.timed_out(true));
+        Ok(())
     }
 }

@@ -4,11 +4,13 @@
 //! poll is the model). A crash shows itself (the GSP falcon raises HALT);
 //! a hang only shows when a call goes unanswered. So whenever GSP-RM has
 //! said nothing for [`timeouts::HEARTBEAT`] while it runs, the heartbeat
-//! asks it the cheapest question there is (`NV2080_CTRL_CMD_NULL`), and
+//! asks it the cheapest question there is (`NV0000_CTRL_CMD_NULL` on the
+//! core's RM client), and
 //! asks again at once while the answer times out: three silent timeouts
 //! make it hung (`health.rs`), and the recovery starts. A hang is so found
-//! within `HEARTBEAT` and a quarter, plus three `RPC` timeouts, of its
-//! start (18.5 s).
+//! within `HEARTBEAT` and two ticks (the silence is noticed at a tick, and
+//! measured from the tick that last saw traffic), plus three `RPC`
+//! timeouts, of GSP-RM's last message: 21 s.
 
 use kernel::{
     new_condvar, new_mutex, pci,
@@ -125,7 +127,7 @@ impl Beat {
                 rpc.stats
                     .heartbeats
                     .fetch_add(1, kernel::sync::atomic::Relaxed);
-                match gsp.null_control(bar) {
+                match gsp.ping(bar) {
                     Err(e) if e == ETIMEDOUT && !*self.stop.lock() => {}
                     _ => break,
                 }

@@ -76,11 +76,13 @@ pub(crate) struct Reassembly {
     seq_num: Option<u32>,
 }
 
-/// What one element gave: a message, once whole, and a problem to report.
+/// What one element gave: a message, once whole, and what to report.
 pub(crate) struct Step<'a> {
     /// The message the element completed, if any.
     pub(crate) message: Option<Message<'a>>,
-    /// What went wrong, if anything.
+    /// A split message this element's start cut off ([`Problem::Interrupted`]).
+    pub(crate) interrupted: Option<Problem>,
+    /// What went wrong with the element itself, if anything.
     pub(crate) problem: Option<Problem>,
 }
 
@@ -88,8 +90,14 @@ impl<'a> Step<'a> {
     fn problem(p: Problem) -> Self {
         Step {
             message: None,
+            interrupted: None,
             problem: Some(p),
         }
+    }
+
+    /// Both problems, first the interruption.
+    pub(crate) fn problems(&self) -> impl Iterator<Item = Problem> {
+        Iterator::chain(self.interrupted.into_iter(), self.problem)
     }
 }
 
@@ -128,31 +136,38 @@ impl Reassembly {
                 self.split = Some((head, data, total));
                 return Step {
                     message: None,
+                    interrupted: None,
                     problem: None,
                 };
             }
             data.truncate(total);
             return Step {
                 message: Some(Message::Joined(head, data)),
+                interrupted: None,
                 problem: None,
             };
         }
-        let problem = self.split.take().map(|_| Problem::Interrupted);
+        let interrupted = self.split.take().map(|_| Problem::Interrupted);
         let total = (h.length as usize).saturating_sub(msgq::RPC_HEADER_SIZE);
         if total <= payload.len() {
             return Step {
                 message: Some(Message::Whole(h, payload)),
-                problem,
+                interrupted,
+                problem: None,
             };
         }
         let mut data = KVec::new();
         if data.extend_from_slice(payload, GFP_KERNEL).is_err() {
-            return Step::problem(Problem::NoMemory(total));
+            return Step {
+                interrupted,
+                ..Step::problem(Problem::NoMemory(total))
+            };
         }
         self.split = Some((h, data, total));
         Step {
             message: None,
-            problem,
+            interrupted,
+            problem: None,
         }
     }
 }
@@ -245,7 +260,8 @@ mod tests {
             .message
             .is_none());
         let step = r.push(header(2, CONTROL, 2), &[9, 9]);
-        assert_eq!(step.problem, Some(Problem::Interrupted));
+        assert_eq!(step.interrupted, Some(Problem::Interrupted));
+        assert_eq!(step.problem, None);
         assert_eq!(message(step)?.payload(), &[9, 9]);
         // The dropped message's continuation is an orphan now.
         assert_eq!(

@@ -44,6 +44,7 @@ use super::{
     health::{
         Health,
         Loss,
+        Next,
         HANG_TIMEOUTS, //
     },
     queues::{
@@ -169,17 +170,23 @@ impl Rpc {
     /// its core no longer is.
     pub(crate) fn gsp_halted(&self, bar: Bar0<'_>) {
         let gsp = Falcon::<GspEngine>::new(&self.dev, bar);
-        if self.health.state().halt_is_crash() && !gsp.riscv_active() {
-            self.lose(Loss::Crashed, gsp.mailbox0());
+        if !gsp.riscv_active() {
+            if let Some(next) = self.health.halted() {
+                self.report_loss(Loss::Crashed, gsp.mailbox0(), next);
+            }
         }
     }
 
     /// Marks GSP-RM lost ([`Health::lose`]), says so once, and fails
     /// every call in flight.
     pub(crate) fn lose(&self, why: Loss, mailbox0: u32) {
-        let Some(next) = self.health.lose(why) else {
-            return;
-        };
+        if let Some(next) = self.health.lose(why) {
+            self.report_loss(why, mailbox0, next);
+        }
+    }
+
+    /// Says once that GSP-RM was lost and what follows; wakes every call.
+    fn report_loss(&self, why: Loss, mailbox0: u32, next: Next) {
         self.stats.losses.fetch_add(1, Relaxed);
         match why {
             Loss::Crashed => dev_err!(
@@ -372,7 +379,7 @@ impl Rpc {
         }
         let heard = self.received.load(Relaxed);
         let wake = Arc::pin_init(
-            new_condvar!("nvgsp_core::gsp::transport::Waiter::wake"),
+            new_condvar!("nvgsp_core::gsp::waiters::Waiter::wake"),
             GFP_KERNEL,
         )?;
         let sequence = self.send(bar, function as u32, payload, Some(wake.clone()))?;
@@ -481,9 +488,7 @@ impl Rpc {
                     match msgq::parse_element(&element) {
                         Ok((h, payload)) => {
                             let step = rx.reassembly.push(h, payload);
-                            if let Some(p) = step.problem {
-                                self.report(p);
-                            }
+                            step.problems().for_each(|p| self.report(p));
                             if let Some(m) = step.message {
                                 self.dispatch(&m);
                             }
@@ -552,7 +557,11 @@ impl Rpc {
             ));
             return;
         };
-        let bit = match routing::route(function) {
+        let route = routing::route(function);
+        if route != Route::Reply {
+            self.stats.events.fetch_add(1, Relaxed);
+        }
+        let bit = match route {
             Route::Reply => return self.complete(h, function, payload),
             Route::Core(CoreEvent::InitDone) => EVENT_INIT_DONE,
             Route::Core(CoreEvent::Sequencer) => {
@@ -579,7 +588,6 @@ impl Rpc {
                 0
             }
         };
-        self.stats.events.fetch_add(1, Relaxed);
         if bit != 0 {
             self.pending.lock().events |= bit;
             self.wake.notify_all();
@@ -600,6 +608,7 @@ impl Rpc {
                 payload: copy,
             }
         };
+        // The waiter is woken under the lock (`Waiters::complete`).
         let done = self
             .pending
             .lock()
@@ -613,7 +622,6 @@ impl Rpc {
                 function.name(),
                 h.sequence
             );
-            return;
         }
     }
 }

@@ -1,7 +1,9 @@
 //! Faults GSP-RM can be told to commit, for the driver's error paths
 //! (`--fault KIND[:COUNT]`). Message faults hit the replies to
-//! `NV2080_CTRL_CMD_NULL` controls (the driver never issues those while
-//! booting, so a fault never stops the boot it does not target); boot
+//! `NV2080_CTRL_CMD_NULL` controls, and only those (the driver never
+//! issues them while booting, so a fault never stops the boot it does not
+//! target; other NULL controls, such as the NV0000 one a driver may ping
+//! GSP-RM with, are answered plainly); boot
 //! faults (fwsec-frts, booter-load, no-riscv-start, no-init-done,
 //! bad-sequencer, resume-fail, static-info-error) hit the next boots, one
 //! step of the chain each. `gsp-crash` and `gsp-hang` strike instead of the
