@@ -18,7 +18,8 @@ vm --timeout 200 -- bash -c '
     t1=$(dmesg | sed -n "s/^\[ *\([0-9.]*\)\].*GSP-RM hung.*/\1/p" | head -n1)
     echo "detected: $(awk -v a=$t0 -v b=$t1 "BEGIN { if (b == \"\") print \"never\"; else printf \"%.1f s after the hang\", b - a }")"
     echo "after: $(grep -e gsp_rm_losses -e recoveries -e heartbeats $rpc | tr "\n" " ")"
-    cat /sys/kernel/debug/nvgsp/$pci/rpc_null >/dev/null && echo "call after recovery: ok"
+    r=$(cat /sys/kernel/debug/nvgsp/$pci/rpc_null)
+    echo "call after recovery: ${r#* }"
 '
 expect_ok
 expect_out '^idle: calls: [0-9]+ timeouts: 0 heartbeats: [1-9]'
