@@ -42,30 +42,32 @@ use kernel::{
     },
 };
 
-/// The module's debugfs directory, `nvgsp`. Set in module init before the
-/// driver is registered and cleared after it is unregistered, so probe and
-/// remove always see it set (the pattern of nova-core's `DEBUGFS_ROOT`).
-static mut ROOT: Option<Dir> = None;
+kernel::sync::global_lock! {
+    // SAFETY: initialized by `RootGuard::new`, in module init, before the
+    // driver is registered and so before any other use.
+    unsafe(uninit) static ROOT: Mutex<Option<Dir>> = None;
+}
 
-/// Owns [`ROOT`] for the module's lifetime.
+/// Owns the module's debugfs directory, `nvgsp` (in [`ROOT`], under its
+/// lock), for the module's lifetime: set in module init before the driver
+/// is registered and removed after it is unregistered, so probe and remove
+/// always find it.
 pub(crate) struct RootGuard(());
 
 impl RootGuard {
     /// Creates the `nvgsp` directory.
     pub(crate) fn new() -> Self {
-        let dir = Dir::new(c"nvgsp");
-        // SAFETY: module init runs before the driver is registered, so no
-        // probe reads `ROOT` concurrently.
-        unsafe { ROOT = Some(dir) };
+        // SAFETY: module init runs once, before anything else uses `ROOT`.
+        unsafe { ROOT.init() };
+        *ROOT.lock() = Some(Dir::new(c"nvgsp"));
         RootGuard(())
     }
 }
 
 impl Drop for RootGuard {
     fn drop(&mut self) {
-        // SAFETY: dropped after the driver is unregistered (field order of
-        // the module struct): no device uses `ROOT` any more.
-        unsafe { ROOT = None };
+        let dir = ROOT.lock().take();
+        drop(dir);
     }
 }
 
@@ -255,11 +257,10 @@ impl GpuDebugfs {
         partition: &Partition,
     ) -> impl PinInit<Self, Error> + 'a {
         let partition = PartitionView(partition);
-        #[allow(static_mut_refs)]
-        // SAFETY: `ROOT` is only written in module init and exit, when no
-        // device is bound (see `RootGuard`).
-        let root = unsafe { ROOT.as_ref() };
-        let dir = root.map_or_else(|| Dir::new(name), |r| r.subdir(name));
+        let dir = ROOT
+            .lock()
+            .as_ref()
+            .map_or_else(|| Dir::new(name), |r| r.subdir(name));
         pin_init::pin_init_scope(move || {
             Ok(try_pin_init!(Self {
                 _rpc <- dir.read_only_file(c"rpc", RpcView(stats)),
