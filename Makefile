@@ -11,7 +11,7 @@ PROFILES := full host debug
 
 all: build
 
-build: userspace modules
+build: modules userspace
 
 root:
 	@scripts/toolchain-root >/dev/null
@@ -26,8 +26,9 @@ userspace:
 
 # Boot the full profile and show the driver stack at work: builds only
 # what that needs (the root, the full kernel, its modules, the emulator).
-run: userspace
+run:
 	@scripts/prepare full
+	@cargo build --release --workspace --quiet
 	@scripts/vm --profile full -- "$(CURDIR)/tests/guest/show-stack"
 
 # Everything: cargo tests and the VM scenarios; ends with "N passed, N failed".
@@ -35,8 +36,9 @@ test: build
 	@tests/run
 
 # RPC and BAR0 round trips in one VM run, with their ratios (scripts/bench).
-bench: userspace
+bench:
 	@scripts/prepare full
+	@cargo build --release --workspace --quiet
 	@scripts/bench
 
 lint: root
