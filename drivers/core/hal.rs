@@ -6,9 +6,9 @@
 //! architecture with no catch-all arm, so a new [`Architecture`] breaks the
 //! build here until someone decides what it is.
 //!
-//! GA102 is the first implementation; AD10x reuses it, with its own
-//! firmware signature. A GH100 (FSP boot, another VRAM layout) adds a file
-//! here and an arm in [`of`].
+//! GA102 is the first implementation; AD10x is the same one with its own
+//! firmware signature section. A GH100 (FSP boot, another VRAM layout)
+//! adds a file here and an arm in [`of`].
 
 use kernel::prelude::*;
 
@@ -29,7 +29,6 @@ use crate::{
     },
 };
 
-mod ad102;
 mod ga102;
 
 /// What differs per chip.
@@ -62,7 +61,7 @@ pub(crate) fn of(chipset: Chipset) -> Result<&'static dyn GpuHal> {
     match chipset.arch() {
         Architecture::Ampere if chipset == Chipset::GA100 => Err(ENOTSUPP),
         Architecture::Ampere => Ok(ga102::GA102_HAL),
-        Architecture::Ada => Ok(ad102::AD102_HAL),
+        Architecture::Ada => Ok(ga102::AD102_HAL),
         Architecture::Turing | Architecture::Hopper => Err(ENOTSUPP),
     }
 }
