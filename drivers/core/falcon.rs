@@ -32,6 +32,11 @@ use kernel::{
     time::Delta, //
 };
 
+use crate::num::{
+    lower_32_bits,
+    usize_of, //
+};
+
 use crate::{
     bar::Bar0,
     proto::falcon as proto,
@@ -251,42 +256,42 @@ register! {
 }
 
 const _: () = {
-    assert!(<gsp::Gsp as RegisterBase<PFalconBase>>::BASE == proto::GSP_BASE as usize);
-    assert!(<gsp::Gsp as RegisterBase<PFalcon2Base>>::BASE == proto::GSP_BASE2 as usize);
-    assert!(<sec2::Sec2 as RegisterBase<PFalconBase>>::BASE == proto::SEC2_BASE as usize);
-    assert!(<sec2::Sec2 as RegisterBase<PFalcon2Base>>::BASE == proto::SEC2_BASE2 as usize);
+    assert!(<gsp::Gsp as RegisterBase<PFalconBase>>::BASE == usize_of(proto::GSP_BASE));
+    assert!(<gsp::Gsp as RegisterBase<PFalcon2Base>>::BASE == usize_of(proto::GSP_BASE2));
+    assert!(<sec2::Sec2 as RegisterBase<PFalconBase>>::BASE == usize_of(proto::SEC2_BASE));
+    assert!(<sec2::Sec2 as RegisterBase<PFalcon2Base>>::BASE == usize_of(proto::SEC2_BASE2));
     assert!(
-        NV_FUSE_OPT_FPF_SEC2_UCODE1_VERSION::OFFSET == proto::FUSE_SEC2_UCODE1_VERSION as usize
+        NV_FUSE_OPT_FPF_SEC2_UCODE1_VERSION::OFFSET == usize_of(proto::FUSE_SEC2_UCODE1_VERSION)
     );
-    assert!(NV_PFALCON_FALCON_MAILBOX0::OFFSET == proto::MAILBOX0 as usize);
-    assert!(NV_PFALCON_FALCON_MAILBOX1::OFFSET == proto::MAILBOX1 as usize);
-    assert!(NV_PFALCON_FALCON_OS::OFFSET == proto::OS as usize);
-    assert!(NV_PFALCON_FALCON_RM::OFFSET == proto::RM as usize);
-    assert!(NV_PFALCON_FALCON_HWCFG2::OFFSET == proto::HWCFG2 as usize);
-    assert!(NV_PFALCON_FALCON_CPUCTL::OFFSET == proto::CPUCTL as usize);
-    assert!(NV_PFALCON_FALCON_BOOTVEC::OFFSET == proto::BOOTVEC as usize);
-    assert!(NV_PFALCON_FALCON_DMACTL::OFFSET == proto::DMACTL as usize);
-    assert!(NV_PFALCON_FALCON_DMATRFBASE::OFFSET == proto::DMATRFBASE as usize);
-    assert!(NV_PFALCON_FALCON_DMATRFMOFFS::OFFSET == proto::DMATRFMOFFS as usize);
-    assert!(NV_PFALCON_FALCON_DMATRFCMD::OFFSET == proto::DMATRFCMD as usize);
-    assert!(NV_PFALCON_FALCON_DMATRFFBOFFS::OFFSET == proto::DMATRFFBOFFS as usize);
-    assert!(NV_PFALCON_FALCON_DMATRFBASE1::OFFSET == proto::DMATRFBASE1 as usize);
-    assert!(NV_PFALCON_FALCON_CPUCTL_ALIAS::OFFSET == proto::CPUCTL_ALIAS as usize);
-    assert!(NV_PFALCON_FALCON_ENGINE::OFFSET == proto::ENGINE as usize);
-    assert!(NV_PFALCON_FBIF_TRANSCFG::OFFSET == proto::FBIF_TRANSCFG as usize);
-    assert!(NV_PFALCON2_FALCON_MOD_SEL::OFFSET == proto::MOD_SEL as usize);
-    assert!(NV_PFALCON2_FALCON_BROM_CURR_UCODE_ID::OFFSET == proto::BROM_CURR_UCODE_ID as usize);
-    assert!(NV_PFALCON2_FALCON_BROM_ENGIDMASK::OFFSET == proto::BROM_ENGIDMASK as usize);
-    assert!(NV_PFALCON2_FALCON_BROM_PARAADDR::OFFSET == proto::BROM_PARAADDR as usize);
-    assert!(NV_PRISCV_RISCV_CPUCTL::OFFSET == proto::RISCV_CPUCTL as usize);
-    assert!(NV_PRISCV_RISCV_BCR_CTRL::OFFSET == proto::RISCV_BCR_CTRL as usize);
+    assert!(NV_PFALCON_FALCON_MAILBOX0::OFFSET == usize_of(proto::MAILBOX0));
+    assert!(NV_PFALCON_FALCON_MAILBOX1::OFFSET == usize_of(proto::MAILBOX1));
+    assert!(NV_PFALCON_FALCON_OS::OFFSET == usize_of(proto::OS));
+    assert!(NV_PFALCON_FALCON_RM::OFFSET == usize_of(proto::RM));
+    assert!(NV_PFALCON_FALCON_HWCFG2::OFFSET == usize_of(proto::HWCFG2));
+    assert!(NV_PFALCON_FALCON_CPUCTL::OFFSET == usize_of(proto::CPUCTL));
+    assert!(NV_PFALCON_FALCON_BOOTVEC::OFFSET == usize_of(proto::BOOTVEC));
+    assert!(NV_PFALCON_FALCON_DMACTL::OFFSET == usize_of(proto::DMACTL));
+    assert!(NV_PFALCON_FALCON_DMATRFBASE::OFFSET == usize_of(proto::DMATRFBASE));
+    assert!(NV_PFALCON_FALCON_DMATRFMOFFS::OFFSET == usize_of(proto::DMATRFMOFFS));
+    assert!(NV_PFALCON_FALCON_DMATRFCMD::OFFSET == usize_of(proto::DMATRFCMD));
+    assert!(NV_PFALCON_FALCON_DMATRFFBOFFS::OFFSET == usize_of(proto::DMATRFFBOFFS));
+    assert!(NV_PFALCON_FALCON_DMATRFBASE1::OFFSET == usize_of(proto::DMATRFBASE1));
+    assert!(NV_PFALCON_FALCON_CPUCTL_ALIAS::OFFSET == usize_of(proto::CPUCTL_ALIAS));
+    assert!(NV_PFALCON_FALCON_ENGINE::OFFSET == usize_of(proto::ENGINE));
+    assert!(NV_PFALCON_FBIF_TRANSCFG::OFFSET == usize_of(proto::FBIF_TRANSCFG));
+    assert!(NV_PFALCON2_FALCON_MOD_SEL::OFFSET == usize_of(proto::MOD_SEL));
+    assert!(NV_PFALCON2_FALCON_BROM_CURR_UCODE_ID::OFFSET == usize_of(proto::BROM_CURR_UCODE_ID));
+    assert!(NV_PFALCON2_FALCON_BROM_ENGIDMASK::OFFSET == usize_of(proto::BROM_ENGIDMASK));
+    assert!(NV_PFALCON2_FALCON_BROM_PARAADDR::OFFSET == usize_of(proto::BROM_PARAADDR));
+    assert!(NV_PRISCV_RISCV_CPUCTL::OFFSET == usize_of(proto::RISCV_CPUCTL));
+    assert!(NV_PRISCV_RISCV_BCR_CTRL::OFFSET == usize_of(proto::RISCV_BCR_CTRL));
     assert!(1u32 << *NV_PFALCON_FALCON_CPUCTL::HALTED_RANGE.start() == proto::CPUCTL_HALTED);
-    assert!(NV_PFALCON_FALCON_IRQSSET::OFFSET == proto::IRQSSET as usize);
-    assert!(NV_PFALCON_FALCON_IRQSCLR::OFFSET == proto::IRQSCLR as usize);
-    assert!(NV_PFALCON_FALCON_IRQSTAT::OFFSET == proto::IRQSTAT as usize);
-    assert!(NV_PFALCON_FALCON_IRQMSET::OFFSET == proto::IRQMSET as usize);
-    assert!(NV_PFALCON_FALCON_IRQMCLR::OFFSET == proto::IRQMCLR as usize);
-    assert!(NV_PFALCON_FALCON_IRQDEST::OFFSET == proto::IRQDEST as usize);
+    assert!(NV_PFALCON_FALCON_IRQSSET::OFFSET == usize_of(proto::IRQSSET));
+    assert!(NV_PFALCON_FALCON_IRQSCLR::OFFSET == usize_of(proto::IRQSCLR));
+    assert!(NV_PFALCON_FALCON_IRQSTAT::OFFSET == usize_of(proto::IRQSTAT));
+    assert!(NV_PFALCON_FALCON_IRQMSET::OFFSET == usize_of(proto::IRQMSET));
+    assert!(NV_PFALCON_FALCON_IRQMCLR::OFFSET == usize_of(proto::IRQMCLR));
+    assert!(NV_PFALCON_FALCON_IRQDEST::OFFSET == usize_of(proto::IRQDEST));
     assert!(1u32 << *NV_PFALCON_FALCON_IRQSTAT::SWGEN0_RANGE.start() == proto::IRQ_SWGEN0);
     assert!(1u32 << *NV_PFALCON_FALCON_IRQSTAT::HALT_RANGE.start() == proto::IRQ_HALT);
 };
@@ -404,7 +409,7 @@ impl<'a, E: FalconEngine> Falcon<'a, E> {
 
     /// Copies `seg` of `image` into IMEM or DMEM, 256 bytes at a time.
     fn dma_segment(&self, image: &Coherent<[u8]>, seg: Segment, imem: bool) -> Result {
-        if seg.src % DMA_BLOCK != 0 || seg.dst as usize % DMA_BLOCK != 0 {
+        if seg.src % DMA_BLOCK != 0 || usize_of(seg.dst) % DMA_BLOCK != 0 {
             dev_err!(self.dev, "{}: unaligned ucode segment {:?}\n", E::NAME, seg);
             return Err(EINVAL);
         }
@@ -413,7 +418,7 @@ impl<'a, E: FalconEngine> Falcon<'a, E> {
         let base: DmaAddress = io_project!(image, [try: seg.src..end]).dma_address();
         self.bar.write(
             WithBase::of::<E>(),
-            NV_PFALCON_FALCON_DMATRFBASE::zeroed().with_base((base >> 8) as u32),
+            NV_PFALCON_FALCON_DMATRFBASE::zeroed().with_base(lower_32_bits(base >> 8)),
         );
         self.bar.write(
             WithBase::of::<E>(),

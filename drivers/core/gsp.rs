@@ -27,6 +27,12 @@ use kernel::{
     types::ScopeGuard,
 };
 
+use crate::num::{
+    lower_32_bits,
+    u64_of,
+    upper_32_bits, //
+};
+
 use crate::{
     bar::Bar0,
     falcon::{
@@ -93,7 +99,7 @@ fn log_buffer(dev: &device::Device<device::Bound>) -> Result<Coherent<[u8]>> {
     let buf = Coherent::<u8>::zeroed_slice(dev, LOG_BUFFER_SIZE, GFP_KERNEL)?;
     let base = buf.dma_address();
     for i in 0..libos::LOG_BUFFER_NUM_PAGES {
-        let pte = base + (i * GSP_PAGE_SIZE) as u64;
+        let pte = base + u64_of(i * GSP_PAGE_SIZE);
         write_bytes(
             &buf,
             libos::LOG_BUFFER_PTE_OFFSET + i * 8,
@@ -192,7 +198,7 @@ impl Gsp {
                     ];
                     let mut arg = [0u8; LibosMemoryRegionInitArgument::SIZE];
                     for (i, (id, mem)) in regions.iter().enumerate() {
-                        LibosMemoryRegionInitArgument::sysmem(*id, mem.dma_address(), mem.size() as u64)
+                        LibosMemoryRegionInitArgument::sysmem(*id, mem.dma_address(), u64_of(mem.size()))
                             .encode(&mut arg)
                             .ok_or(EINVAL)?;
                         write_bytes(&page, i * arg.len(), &arg)?;
@@ -321,13 +327,13 @@ impl Gsp {
             gsp_falcon.reset()?;
             crate::falcon::gsp::route_swgen0(bar);
             let libos = self.libos.dma_address();
-            gsp_falcon.boot(libos as u32, (libos >> 32) as u32)?;
+            gsp_falcon.boot(lower_32_bits(libos), upper_32_bits(libos))?;
 
             // booter_load on SEC2 verifies GSP-RM and starts it.
             sec2.reset()?;
             sec2.load(&fw.booter.loadable())?;
             let meta = wpr_meta.dma_address();
-            let (mbox0, _) = sec2.boot(meta as u32, (meta >> 32) as u32)?;
+            let (mbox0, _) = sec2.boot(lower_32_bits(meta), upper_32_bits(meta))?;
             if mbox0 != 0 {
                 dev_err!(dev, "booter_load failed with status {:#x}\n", mbox0);
                 return Err(EIO);

@@ -25,6 +25,7 @@ mod gsp;
 mod hal;
 mod intr;
 mod namespace;
+mod num;
 mod partition;
 mod proto;
 mod recovery;

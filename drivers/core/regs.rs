@@ -11,6 +11,8 @@ use kernel::io::{
     register::Register, //
 };
 
+use crate::num::usize_of;
+
 use crate::proto::chip as proto_chip;
 
 register! {
@@ -41,5 +43,5 @@ register! {
     }
 }
 
-const _: () = assert!(NV_PMC_BOOT_0::OFFSET == proto_chip::NV_PMC_BOOT_0 as usize);
-const _: () = assert!(NV_PMC_BOOT_42::OFFSET == proto_chip::NV_PMC_BOOT_42 as usize);
+const _: () = assert!(NV_PMC_BOOT_0::OFFSET == usize_of(proto_chip::NV_PMC_BOOT_0));
+const _: () = assert!(NV_PMC_BOOT_42::OFFSET == usize_of(proto_chip::NV_PMC_BOOT_42));

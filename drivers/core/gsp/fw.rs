@@ -26,6 +26,12 @@ use kernel::{
     str::CString,
 };
 
+use crate::num::{
+    u64_of,
+    usize_of,
+    usize_of_u64, //
+};
+
 use crate::{
     dma::write_bytes,
     falcon::{
@@ -101,12 +107,12 @@ fn dma_copy(
 fn level_of(sgt: &SGTable<Owned<VVec<u8>>>) -> Result<VVec<u8>> {
     let pages: usize = sgt
         .iter()
-        .map(|e| (e.dma_len() as usize).div_ceil(GSP_PAGE_SIZE))
+        .map(|e| usize_of_u64(e.dma_len()).div_ceil(GSP_PAGE_SIZE))
         .sum();
     let mut out = VVec::with_capacity((pages * 8).next_multiple_of(GSP_PAGE_SIZE), GFP_KERNEL)?;
     for e in sgt.iter() {
-        for i in 0..(e.dma_len() as usize).div_ceil(GSP_PAGE_SIZE) {
-            let addr = e.dma_address() + (i * GSP_PAGE_SIZE) as u64;
+        for i in 0..usize_of_u64(e.dma_len()).div_ceil(GSP_PAGE_SIZE) {
+            let addr = e.dma_address() + u64_of(i * GSP_PAGE_SIZE);
             out.extend_from_slice(&addr.to_le_bytes(), GFP_KERNEL)?;
         }
     }
@@ -222,24 +228,24 @@ impl GspFirmware {
 impl GspFirmware {
     /// Size of the GSP-RM image (`.fwimage`).
     pub(crate) fn elf_size(&self) -> u64 {
-        self.elf_size as u64
+        u64_of(self.elf_size)
     }
 
     /// Size of the bootloader image.
     pub(crate) fn bootloader_size(&self) -> u64 {
-        self.bootloader_size as u64
+        u64_of(self.bootloader_size)
     }
 
     /// The system-memory addresses `GspFwWprMeta` carries.
     pub(crate) fn sysmem_images(&self) -> SysmemImages {
         SysmemImages {
             radix3: self.level0.dma_address(),
-            elf_size: self.elf_size as u64,
+            elf_size: u64_of(self.elf_size),
             bootloader: self.bootloader.dma_address(),
-            bootloader_size: self.bootloader_size as u64,
+            bootloader_size: u64_of(self.bootloader_size),
             bootloader_offsets: self.bootloader_offsets,
             signature: self.signature.dma_address(),
-            signature_size: self.signature_size as u64,
+            signature_size: u64_of(self.signature_size),
         }
     }
 }
@@ -266,11 +272,11 @@ impl Booter {
         })?;
         let sig = hs.signature(index).map_err(|e| parse_error(dev, name, e))?;
         let image = dma_copy(dev, hs.image(), 256)?;
-        write_bytes(&image, hs.patch_loc as usize, sig)?;
+        write_bytes(&image, usize_of(hs.patch_loc), sig)?;
         let seg = |t: pfw::LoadTarget| Segment {
-            src: t.src as usize,
+            src: usize_of(t.src),
             dst: t.dst,
-            len: t.len as usize,
+            len: usize_of(t.len),
         };
         Ok(Booter {
             image,

@@ -11,6 +11,8 @@
 
 use kernel::prelude::*;
 
+use crate::num::usize_of;
+
 use crate::proto::gsp::{
     function::Function,
     msgq::{
@@ -125,7 +127,7 @@ impl Reassembly {
                 expected,
             });
         }
-        if h.function == Function::ContinuationRecord as u32 {
+        if h.function == u32::from(Function::ContinuationRecord) {
             let Some((head, mut data, total)) = self.split.take() else {
                 return Step::problem(Problem::Orphan);
             };
@@ -148,7 +150,7 @@ impl Reassembly {
             };
         }
         let interrupted = self.split.take().map(|_| Problem::Interrupted);
-        let total = (h.length as usize).saturating_sub(msgq::RPC_HEADER_SIZE);
+        let total = usize_of(h.length).saturating_sub(msgq::RPC_HEADER_SIZE);
         if total <= payload.len() {
             return Step {
                 message: Some(Message::Whole(h, payload)),

@@ -15,6 +15,12 @@ use kernel::{
     time::Delta, //
 };
 
+use crate::num::{
+    lower_32_bits,
+    upper_32_bits,
+    usize_of, //
+};
+
 use crate::{
     bar::Bar0,
     falcon::{
@@ -67,10 +73,10 @@ impl Sequencer<'_> {
     fn step(&self, cmd: &SeqCmd, saved: &mut [u32]) -> Result {
         let (dev, bar) = (self.dev, self.bar);
         match cmd {
-            SeqCmd::RegWrite(w) => bar.try_write32(w.val, w.addr as usize),
+            SeqCmd::RegWrite(w) => bar.try_write32(w.val, usize_of(w.addr)),
             SeqCmd::RegModify(m) => {
-                let v = bar.try_read32(m.addr as usize)?;
-                bar.try_write32((v & !m.mask) | m.val, m.addr as usize)
+                let v = bar.try_read32(usize_of(m.addr))?;
+                bar.try_write32((v & !m.mask) | m.val, usize_of(m.addr))
             }
             SeqCmd::RegPoll(p) => {
                 let timeout = if p.timeout == 0 {
@@ -79,7 +85,7 @@ impl Sequencer<'_> {
                     p.timeout
                 };
                 read_poll_timeout(
-                    || bar.try_read32(p.addr as usize),
+                    || bar.try_read32(usize_of(p.addr)),
                     |&v| v & p.mask == p.val,
                     Delta::from_micros(10),
                     Delta::from_micros(i64::from(timeout)),
@@ -100,8 +106,8 @@ impl Sequencer<'_> {
                 Ok(())
             }
             SeqCmd::RegStore(s) => {
-                let v = bar.try_read32(s.addr as usize)?;
-                let slot = saved.get_mut(s.index as usize).ok_or(EPROTO)?;
+                let v = bar.try_read32(usize_of(s.addr))?;
+                let slot = saved.get_mut(usize_of(s.index)).ok_or(EPROTO)?;
                 *slot = v;
                 Ok(())
             }
@@ -121,7 +127,7 @@ impl Sequencer<'_> {
         self.gsp.reset()?;
         crate::falcon::gsp::route_swgen0(self.bar);
         self.gsp
-            .write_mailboxes(self.libos as u32, (self.libos >> 32) as u32);
+            .write_mailboxes(lower_32_bits(self.libos), upper_32_bits(self.libos));
         self.sec2.start()?;
         // SEC2-RTOS keeps running once it resumed GSP-RM; halting with a
         // status in MAILBOX0 means it gave up.

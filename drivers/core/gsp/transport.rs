@@ -40,6 +40,8 @@ use kernel::{
     },
 };
 
+use crate::num::usize_of;
+
 use super::{
     health::{
         Health,
@@ -314,7 +316,7 @@ impl Rpc {
         if self.is_lost() {
             return Err(ENODEV);
         }
-        if payload.len() + msgq::RPC_HEADER_SIZE > msgq::MAX_RPC_LENGTH as usize {
+        if payload.len() + msgq::RPC_HEADER_SIZE > usize_of(msgq::MAX_RPC_LENGTH) {
             return Err(E2BIG);
         }
         let mut tx = self.tx.lock();
@@ -336,7 +338,7 @@ impl Rpc {
                     self.push_element(
                         &mut tx,
                         bar,
-                        Function::ContinuationRecord as u32,
+                        u32::from(Function::ContinuationRecord),
                         sequence,
                         chunk,
                     )
@@ -360,7 +362,7 @@ impl Rpc {
     /// `EBUSY` if the command queue stays full.
     pub(crate) fn send_no_wait<F: Command>(&self, bar: Bar0<'_>, payload: &[u8]) -> Result {
         let _pass = self.health.enter()?;
-        self.send(bar, F::FUNCTION as u32, payload, None)
+        self.send(bar, u32::from(F::FUNCTION), payload, None)
             .map(|_| ())
     }
 
@@ -382,7 +384,7 @@ impl Rpc {
             new_condvar!("nvgsp_core::gsp::waiters::Waiter::wake"),
             GFP_KERNEL,
         )?;
-        let sequence = self.send(bar, function as u32, payload, Some(wake.clone()))?;
+        let sequence = self.send(bar, u32::from(function), payload, Some(wake.clone()))?;
         let mut pending = self.pending.lock();
         loop {
             if let Some(reply) = pending.waiters.take(sequence) {
