@@ -32,10 +32,8 @@ use kernel::{
     time::Delta, //
 };
 
-use crate::num::{
-    lower_32_bits,
-    usize_of, //
-};
+use crate::num::lower_32_bits;
+use kernel::num::casts::u32_as_usize;
 
 use crate::{
     bar::Bar0,
@@ -256,42 +254,45 @@ register! {
 }
 
 const _: () = {
-    assert!(<gsp::Gsp as RegisterBase<PFalconBase>>::BASE == usize_of(proto::GSP_BASE));
-    assert!(<gsp::Gsp as RegisterBase<PFalcon2Base>>::BASE == usize_of(proto::GSP_BASE2));
-    assert!(<sec2::Sec2 as RegisterBase<PFalconBase>>::BASE == usize_of(proto::SEC2_BASE));
-    assert!(<sec2::Sec2 as RegisterBase<PFalcon2Base>>::BASE == usize_of(proto::SEC2_BASE2));
+    assert!(<gsp::Gsp as RegisterBase<PFalconBase>>::BASE == u32_as_usize(proto::GSP_BASE));
+    assert!(<gsp::Gsp as RegisterBase<PFalcon2Base>>::BASE == u32_as_usize(proto::GSP_BASE2));
+    assert!(<sec2::Sec2 as RegisterBase<PFalconBase>>::BASE == u32_as_usize(proto::SEC2_BASE));
+    assert!(<sec2::Sec2 as RegisterBase<PFalcon2Base>>::BASE == u32_as_usize(proto::SEC2_BASE2));
     assert!(
-        NV_FUSE_OPT_FPF_SEC2_UCODE1_VERSION::OFFSET == usize_of(proto::FUSE_SEC2_UCODE1_VERSION)
+        NV_FUSE_OPT_FPF_SEC2_UCODE1_VERSION::OFFSET
+            == u32_as_usize(proto::FUSE_SEC2_UCODE1_VERSION)
     );
-    assert!(NV_PFALCON_FALCON_MAILBOX0::OFFSET == usize_of(proto::MAILBOX0));
-    assert!(NV_PFALCON_FALCON_MAILBOX1::OFFSET == usize_of(proto::MAILBOX1));
-    assert!(NV_PFALCON_FALCON_OS::OFFSET == usize_of(proto::OS));
-    assert!(NV_PFALCON_FALCON_RM::OFFSET == usize_of(proto::RM));
-    assert!(NV_PFALCON_FALCON_HWCFG2::OFFSET == usize_of(proto::HWCFG2));
-    assert!(NV_PFALCON_FALCON_CPUCTL::OFFSET == usize_of(proto::CPUCTL));
-    assert!(NV_PFALCON_FALCON_BOOTVEC::OFFSET == usize_of(proto::BOOTVEC));
-    assert!(NV_PFALCON_FALCON_DMACTL::OFFSET == usize_of(proto::DMACTL));
-    assert!(NV_PFALCON_FALCON_DMATRFBASE::OFFSET == usize_of(proto::DMATRFBASE));
-    assert!(NV_PFALCON_FALCON_DMATRFMOFFS::OFFSET == usize_of(proto::DMATRFMOFFS));
-    assert!(NV_PFALCON_FALCON_DMATRFCMD::OFFSET == usize_of(proto::DMATRFCMD));
-    assert!(NV_PFALCON_FALCON_DMATRFFBOFFS::OFFSET == usize_of(proto::DMATRFFBOFFS));
-    assert!(NV_PFALCON_FALCON_DMATRFBASE1::OFFSET == usize_of(proto::DMATRFBASE1));
-    assert!(NV_PFALCON_FALCON_CPUCTL_ALIAS::OFFSET == usize_of(proto::CPUCTL_ALIAS));
-    assert!(NV_PFALCON_FALCON_ENGINE::OFFSET == usize_of(proto::ENGINE));
-    assert!(NV_PFALCON_FBIF_TRANSCFG::OFFSET == usize_of(proto::FBIF_TRANSCFG));
-    assert!(NV_PFALCON2_FALCON_MOD_SEL::OFFSET == usize_of(proto::MOD_SEL));
-    assert!(NV_PFALCON2_FALCON_BROM_CURR_UCODE_ID::OFFSET == usize_of(proto::BROM_CURR_UCODE_ID));
-    assert!(NV_PFALCON2_FALCON_BROM_ENGIDMASK::OFFSET == usize_of(proto::BROM_ENGIDMASK));
-    assert!(NV_PFALCON2_FALCON_BROM_PARAADDR::OFFSET == usize_of(proto::BROM_PARAADDR));
-    assert!(NV_PRISCV_RISCV_CPUCTL::OFFSET == usize_of(proto::RISCV_CPUCTL));
-    assert!(NV_PRISCV_RISCV_BCR_CTRL::OFFSET == usize_of(proto::RISCV_BCR_CTRL));
+    assert!(NV_PFALCON_FALCON_MAILBOX0::OFFSET == u32_as_usize(proto::MAILBOX0));
+    assert!(NV_PFALCON_FALCON_MAILBOX1::OFFSET == u32_as_usize(proto::MAILBOX1));
+    assert!(NV_PFALCON_FALCON_OS::OFFSET == u32_as_usize(proto::OS));
+    assert!(NV_PFALCON_FALCON_RM::OFFSET == u32_as_usize(proto::RM));
+    assert!(NV_PFALCON_FALCON_HWCFG2::OFFSET == u32_as_usize(proto::HWCFG2));
+    assert!(NV_PFALCON_FALCON_CPUCTL::OFFSET == u32_as_usize(proto::CPUCTL));
+    assert!(NV_PFALCON_FALCON_BOOTVEC::OFFSET == u32_as_usize(proto::BOOTVEC));
+    assert!(NV_PFALCON_FALCON_DMACTL::OFFSET == u32_as_usize(proto::DMACTL));
+    assert!(NV_PFALCON_FALCON_DMATRFBASE::OFFSET == u32_as_usize(proto::DMATRFBASE));
+    assert!(NV_PFALCON_FALCON_DMATRFMOFFS::OFFSET == u32_as_usize(proto::DMATRFMOFFS));
+    assert!(NV_PFALCON_FALCON_DMATRFCMD::OFFSET == u32_as_usize(proto::DMATRFCMD));
+    assert!(NV_PFALCON_FALCON_DMATRFFBOFFS::OFFSET == u32_as_usize(proto::DMATRFFBOFFS));
+    assert!(NV_PFALCON_FALCON_DMATRFBASE1::OFFSET == u32_as_usize(proto::DMATRFBASE1));
+    assert!(NV_PFALCON_FALCON_CPUCTL_ALIAS::OFFSET == u32_as_usize(proto::CPUCTL_ALIAS));
+    assert!(NV_PFALCON_FALCON_ENGINE::OFFSET == u32_as_usize(proto::ENGINE));
+    assert!(NV_PFALCON_FBIF_TRANSCFG::OFFSET == u32_as_usize(proto::FBIF_TRANSCFG));
+    assert!(NV_PFALCON2_FALCON_MOD_SEL::OFFSET == u32_as_usize(proto::MOD_SEL));
+    assert!(
+        NV_PFALCON2_FALCON_BROM_CURR_UCODE_ID::OFFSET == u32_as_usize(proto::BROM_CURR_UCODE_ID)
+    );
+    assert!(NV_PFALCON2_FALCON_BROM_ENGIDMASK::OFFSET == u32_as_usize(proto::BROM_ENGIDMASK));
+    assert!(NV_PFALCON2_FALCON_BROM_PARAADDR::OFFSET == u32_as_usize(proto::BROM_PARAADDR));
+    assert!(NV_PRISCV_RISCV_CPUCTL::OFFSET == u32_as_usize(proto::RISCV_CPUCTL));
+    assert!(NV_PRISCV_RISCV_BCR_CTRL::OFFSET == u32_as_usize(proto::RISCV_BCR_CTRL));
     assert!(1u32 << *NV_PFALCON_FALCON_CPUCTL::HALTED_RANGE.start() == proto::CPUCTL_HALTED);
-    assert!(NV_PFALCON_FALCON_IRQSSET::OFFSET == usize_of(proto::IRQSSET));
-    assert!(NV_PFALCON_FALCON_IRQSCLR::OFFSET == usize_of(proto::IRQSCLR));
-    assert!(NV_PFALCON_FALCON_IRQSTAT::OFFSET == usize_of(proto::IRQSTAT));
-    assert!(NV_PFALCON_FALCON_IRQMSET::OFFSET == usize_of(proto::IRQMSET));
-    assert!(NV_PFALCON_FALCON_IRQMCLR::OFFSET == usize_of(proto::IRQMCLR));
-    assert!(NV_PFALCON_FALCON_IRQDEST::OFFSET == usize_of(proto::IRQDEST));
+    assert!(NV_PFALCON_FALCON_IRQSSET::OFFSET == u32_as_usize(proto::IRQSSET));
+    assert!(NV_PFALCON_FALCON_IRQSCLR::OFFSET == u32_as_usize(proto::IRQSCLR));
+    assert!(NV_PFALCON_FALCON_IRQSTAT::OFFSET == u32_as_usize(proto::IRQSTAT));
+    assert!(NV_PFALCON_FALCON_IRQMSET::OFFSET == u32_as_usize(proto::IRQMSET));
+    assert!(NV_PFALCON_FALCON_IRQMCLR::OFFSET == u32_as_usize(proto::IRQMCLR));
+    assert!(NV_PFALCON_FALCON_IRQDEST::OFFSET == u32_as_usize(proto::IRQDEST));
     assert!(1u32 << *NV_PFALCON_FALCON_IRQSTAT::SWGEN0_RANGE.start() == proto::IRQ_SWGEN0);
     assert!(1u32 << *NV_PFALCON_FALCON_IRQSTAT::HALT_RANGE.start() == proto::IRQ_HALT);
 };
@@ -409,7 +410,7 @@ impl<'a, E: FalconEngine> Falcon<'a, E> {
 
     /// Copies `seg` of `image` into IMEM or DMEM, 256 bytes at a time.
     fn dma_segment(&self, image: &Coherent<[u8]>, seg: Segment, imem: bool) -> Result {
-        if seg.src % DMA_BLOCK != 0 || usize_of(seg.dst) % DMA_BLOCK != 0 {
+        if seg.src % DMA_BLOCK != 0 || u32_as_usize(seg.dst) % DMA_BLOCK != 0 {
             dev_err!(self.dev, "{}: unaligned ucode segment {:?}\n", E::NAME, seg);
             return Err(EINVAL);
         }

@@ -29,9 +29,9 @@ use kernel::{
 
 use crate::num::{
     lower_32_bits,
-    u64_of,
     upper_32_bits, //
 };
+use kernel::num::casts::usize_as_u64;
 
 use crate::{
     bar::Bar0,
@@ -99,7 +99,7 @@ fn log_buffer(dev: &device::Device<device::Bound>) -> Result<Coherent<[u8]>> {
     let buf = Coherent::<u8>::zeroed_slice(dev, LOG_BUFFER_SIZE, GFP_KERNEL)?;
     let base = buf.dma_address();
     for i in 0..libos::LOG_BUFFER_NUM_PAGES {
-        let pte = base + u64_of(i * GSP_PAGE_SIZE);
+        let pte = base + usize_as_u64(i * GSP_PAGE_SIZE);
         write_bytes(
             &buf,
             libos::LOG_BUFFER_PTE_OFFSET + i * 8,
@@ -198,7 +198,7 @@ impl Gsp {
                     ];
                     let mut arg = [0u8; LibosMemoryRegionInitArgument::SIZE];
                     for (i, (id, mem)) in regions.iter().enumerate() {
-                        LibosMemoryRegionInitArgument::sysmem(*id, mem.dma_address(), u64_of(mem.size()))
+                        LibosMemoryRegionInitArgument::sysmem(*id, mem.dma_address(), usize_as_u64(mem.size()))
                             .encode(&mut arg)
                             .ok_or(EINVAL)?;
                         write_bytes(&page, i * arg.len(), &arg)?;

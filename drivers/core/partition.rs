@@ -23,10 +23,10 @@ use kernel::{
     sync::Mutex, //
 };
 
-use crate::num::{
-    u64_of,
-    usize_of,
-    usize_of_u64, //
+use kernel::num::casts::{
+    arch::u64_as_usize, //
+    u32_as_usize,
+    usize_as_u64,
 };
 
 use crate::proto::partition::{
@@ -195,7 +195,7 @@ impl Partition {
                     )
                 }
             };
-            let ids = IdPool::with_capacity(usize_of_u64(channels) + 1, GFP_KERNEL)?;
+            let ids = IdPool::with_capacity(u64_as_usize(channels) + 1, GFP_KERNEL)?;
             Ok((ranges, total, channels, policy, limits, ids))
         })();
         pin_init::pin_init_scope(move || {
@@ -299,8 +299,8 @@ impl Partition {
                     .vram
                     .alloc_range(span, record, range.clone(), GFP_KERNEL)
                 {
-                    Ok(at) if extra > 0 || u64_of(at).is_multiple_of(align) => {
-                        let offset = self.trim(u64_of(at), size, align, extra)?;
+                    Ok(at) if extra > 0 || usize_as_u64(at).is_multiple_of(align) => {
+                        let offset = self.trim(usize_as_u64(at), size, align, extra)?;
                         let u = &mut s.usage[kind.index()];
                         u.vram += size;
                         u.vram_allocs += 1;
@@ -321,8 +321,8 @@ impl Partition {
             return Ok(at);
         }
         let offset = at.next_multiple_of(align);
-        let record = self.vram.erase(usize_of_u64(at)).ok_or(EINVAL)?;
-        let range = usize_of_u64(offset)..usize_of_u64(offset + size);
+        let record = self.vram.erase(u64_as_usize(at)).ok_or(EINVAL)?;
+        let range = u64_as_usize(offset)..u64_as_usize(offset + size);
         // The range lies inside the one just freed, under `state`: it is
         // free, so only an allocation failure can stop the insert.
         self.vram
@@ -334,7 +334,7 @@ impl Partition {
     /// Frees the VRAM allocation at `offset`.
     pub(crate) fn free_vram(&self, offset: u64) {
         let mut s = self.state.lock();
-        if let Some(r) = self.vram.erase(usize_of_u64(offset)) {
+        if let Some(r) = self.vram.erase(u64_as_usize(offset)) {
             let u = &mut s.usage[r.kind.index()];
             u.vram -= r.size;
             u.vram_allocs -= 1;
@@ -348,7 +348,7 @@ impl Partition {
             s.usage[kind.index()].refused += 1;
             return Err(ENOSPC);
         }
-        let last = usize_of_u64(self.channels_total);
+        let last = u64_as_usize(self.channels_total);
         let id = match s.channel_ids.find_unused_id(1) {
             Some(id) if id.as_usize() <= last => id.acquire(),
             _ => return Err(ENOMEM),
@@ -360,7 +360,7 @@ impl Partition {
     /// Frees channel ID `id` of `kind`.
     pub(crate) fn free_channel(&self, kind: ClientKind, id: u32) {
         let mut s = self.state.lock();
-        s.channel_ids.release_id(usize_of(id));
+        s.channel_ids.release_id(u32_as_usize(id));
         s.usage[kind.index()].channels -= 1;
     }
 }

@@ -11,7 +11,7 @@ use kernel::io::{
     register::Register, //
 };
 
-use crate::num::usize_of;
+use kernel::num::casts::u32_as_usize;
 
 use crate::proto::chip as proto_chip;
 
@@ -43,5 +43,5 @@ register! {
     }
 }
 
-const _: () = assert!(NV_PMC_BOOT_0::OFFSET == usize_of(proto_chip::NV_PMC_BOOT_0));
-const _: () = assert!(NV_PMC_BOOT_42::OFFSET == usize_of(proto_chip::NV_PMC_BOOT_42));
+const _: () = assert!(NV_PMC_BOOT_0::OFFSET == u32_as_usize(proto_chip::NV_PMC_BOOT_0));
+const _: () = assert!(NV_PMC_BOOT_42::OFFSET == u32_as_usize(proto_chip::NV_PMC_BOOT_42));

@@ -12,7 +12,7 @@ use kernel::{
     prelude::*, //
 };
 
-use crate::num::usize_of;
+use kernel::num::casts::u32_as_usize;
 
 use crate::{
     bar::Bar0,
@@ -29,7 +29,7 @@ const HEADER_READ: usize = 1024;
 /// Extends `rom` with PROM bytes up to `len`.
 fn fill(bar: Bar0<'_>, rom: &mut KVec<u8>, len: usize) -> Result {
     while rom.len() < len {
-        let word = bar.try_read32(usize_of(PROM_BAR0_OFFSET) + rom.len())?;
+        let word = bar.try_read32(u32_as_usize(PROM_BAR0_OFFSET) + rom.len())?;
         rom.extend_from_slice(&word.to_le_bytes(), GFP_KERNEL)?;
     }
     Ok(())

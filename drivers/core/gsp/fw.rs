@@ -26,10 +26,10 @@ use kernel::{
     str::CString,
 };
 
-use crate::num::{
-    u64_of,
-    usize_of,
-    usize_of_u64, //
+use kernel::num::casts::{
+    arch::u64_as_usize, //
+    u32_as_usize,
+    usize_as_u64,
 };
 
 use crate::{
@@ -107,12 +107,12 @@ fn dma_copy(
 fn level_of(sgt: &SGTable<Owned<VVec<u8>>>) -> Result<VVec<u8>> {
     let pages: usize = sgt
         .iter()
-        .map(|e| usize_of_u64(e.dma_len()).div_ceil(GSP_PAGE_SIZE))
+        .map(|e| u64_as_usize(e.dma_len()).div_ceil(GSP_PAGE_SIZE))
         .sum();
     let mut out = VVec::with_capacity((pages * 8).next_multiple_of(GSP_PAGE_SIZE), GFP_KERNEL)?;
     for e in sgt.iter() {
-        for i in 0..usize_of_u64(e.dma_len()).div_ceil(GSP_PAGE_SIZE) {
-            let addr = e.dma_address() + u64_of(i * GSP_PAGE_SIZE);
+        for i in 0..u64_as_usize(e.dma_len()).div_ceil(GSP_PAGE_SIZE) {
+            let addr = e.dma_address() + usize_as_u64(i * GSP_PAGE_SIZE);
             out.extend_from_slice(&addr.to_le_bytes(), GFP_KERNEL)?;
         }
     }
@@ -228,24 +228,24 @@ impl GspFirmware {
 impl GspFirmware {
     /// Size of the GSP-RM image (`.fwimage`).
     pub(crate) fn elf_size(&self) -> u64 {
-        u64_of(self.elf_size)
+        usize_as_u64(self.elf_size)
     }
 
     /// Size of the bootloader image.
     pub(crate) fn bootloader_size(&self) -> u64 {
-        u64_of(self.bootloader_size)
+        usize_as_u64(self.bootloader_size)
     }
 
     /// The system-memory addresses `GspFwWprMeta` carries.
     pub(crate) fn sysmem_images(&self) -> SysmemImages {
         SysmemImages {
             radix3: self.level0.dma_address(),
-            elf_size: u64_of(self.elf_size),
+            elf_size: usize_as_u64(self.elf_size),
             bootloader: self.bootloader.dma_address(),
-            bootloader_size: u64_of(self.bootloader_size),
+            bootloader_size: usize_as_u64(self.bootloader_size),
             bootloader_offsets: self.bootloader_offsets,
             signature: self.signature.dma_address(),
-            signature_size: u64_of(self.signature_size),
+            signature_size: usize_as_u64(self.signature_size),
         }
     }
 }
@@ -272,11 +272,11 @@ impl Booter {
         })?;
         let sig = hs.signature(index).map_err(|e| parse_error(dev, name, e))?;
         let image = dma_copy(dev, hs.image(), 256)?;
-        write_bytes(&image, usize_of(hs.patch_loc), sig)?;
+        write_bytes(&image, u32_as_usize(hs.patch_loc), sig)?;
         let seg = |t: pfw::LoadTarget| Segment {
-            src: usize_of(t.src),
+            src: u32_as_usize(t.src),
             dst: t.dst,
-            len: usize_of(t.len),
+            len: u32_as_usize(t.len),
         };
         Ok(Booter {
             image,

@@ -19,7 +19,7 @@ use kernel::{
     prelude::*, //
 };
 
-use crate::num::usize_of;
+use kernel::num::casts::u32_as_usize;
 
 use crate::{
     bar::Bar0,
@@ -53,7 +53,7 @@ register! {
 
 const _: () = assert!(
     <NV_FUSE_OPT_FPF_GSP_UCODE1_VERSION as kernel::io::register::Register>::OFFSET
-        == crate::num::usize_of(crate::proto::falcon::FUSE_GSP_UCODE1_VERSION)
+        == kernel::num::casts::u32_as_usize(crate::proto::falcon::FUSE_GSP_UCODE1_VERSION)
 );
 
 fn bad(dev: &device::Device, what: &str, e: pfw::Error) -> Error {
@@ -100,7 +100,7 @@ impl Fwsec {
 
         let mut ucode = KVec::new();
         ucode.extend_from_slice(fw.ucode(), GFP_KERNEL)?;
-        let imem_len = usize_of(desc.imem_load_size);
+        let imem_len = u32_as_usize(desc.imem_load_size);
         let dmem = ucode.get_mut(imem_len..).ok_or(EINVAL)?;
         DmemInterface::find(dmem, desc.interface_offset)
             .and_then(|i| i.patch(dmem, &cmd))
@@ -115,9 +115,9 @@ impl Fwsec {
             Coherent::<u8>::zeroed_slice(dev, ucode.len().next_multiple_of(256), GFP_KERNEL)?;
         write_bytes(&image, 0, &ucode)?;
         let seg = |t: pfw::LoadTarget| Segment {
-            src: usize_of(t.src),
+            src: u32_as_usize(t.src),
             dst: t.dst,
-            len: usize_of(t.len),
+            len: u32_as_usize(t.len),
         };
         Ok(Self {
             image,

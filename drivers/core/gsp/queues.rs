@@ -15,9 +15,9 @@ use kernel::{
     prelude::*, //
 };
 
-use crate::num::{
-    u64_of,
-    usize_of, //
+use kernel::num::casts::{
+    u32_as_usize,
+    usize_as_u64, //
 };
 
 use core::sync::atomic::{
@@ -93,8 +93,8 @@ impl Queues {
     /// (zeroed) region.
     fn format(&self) -> Result {
         let base = self.mem.dma_address();
-        for i in 0..usize_of(PTE_COUNT) {
-            let pte = base + u64_of(i * GSP_PAGE_SIZE);
+        for i in 0..u32_as_usize(PTE_COUNT) {
+            let pte = base + usize_as_u64(i * GSP_PAGE_SIZE);
             write_bytes(&self.mem, i * 8, &pte.to_le_bytes())?;
         }
         let mut hdr = [0u8; MsgqTxHeader::SIZE];
@@ -120,18 +120,18 @@ impl Queues {
     }
 
     fn cmd_entry(i: u32) -> usize {
-        CMD_QUEUE_OFFSET + QUEUE_ENTRY_OFFSET + usize_of(i) * GSP_PAGE_SIZE
+        CMD_QUEUE_OFFSET + QUEUE_ENTRY_OFFSET + u32_as_usize(i) * GSP_PAGE_SIZE
     }
 
     fn msg_entry(i: u32) -> usize {
-        STAT_QUEUE_OFFSET + QUEUE_ENTRY_OFFSET + usize_of(i) * GSP_PAGE_SIZE
+        STAT_QUEUE_OFFSET + QUEUE_ENTRY_OFFSET + u32_as_usize(i) * GSP_PAGE_SIZE
     }
 
     /// GSP-RM's read pointer into the command queue.
     fn gsp_read_ptr(&self) -> Result<u32> {
         read_u32(
             &self.mem,
-            STAT_QUEUE_OFFSET + usize_of(QUEUE_RX_HDR_OFFSET) + RX_READ_PTR,
+            STAT_QUEUE_OFFSET + u32_as_usize(QUEUE_RX_HDR_OFFSET) + RX_READ_PTR,
         )
     }
 
@@ -180,7 +180,10 @@ impl Queues {
         let mut first = [0u8; msgq::ELEMENT_HEADER_SIZE + msgq::RPC_HEADER_SIZE];
         read_bytes(&self.mem, Self::msg_entry(read), &mut first).map_err(|e| (e.into(), read))?;
         let (count, rpc_length) = msgq::peek_lengths(&first).unwrap_or((0, 0));
-        if count == 0 || count > avail || usize_of(count) * GSP_PAGE_SIZE > msgq::ELEMENT_SIZE_MAX {
+        if count == 0
+            || count > avail
+            || u32_as_usize(count) * GSP_PAGE_SIZE > msgq::ELEMENT_SIZE_MAX
+        {
             // Skip everything published: nothing in it can be trusted.
             self.consume(write).map_err(|e| (e.into(), write))?;
             return Err((
@@ -193,8 +196,8 @@ impl Queues {
         // covers only those bytes. An element with more pages than its
         // length needs (or a split message's head) is copied whole and
         // left to `parse_element` to judge.
-        let pages = usize_of(count) * GSP_PAGE_SIZE;
-        let used = msgq::ELEMENT_HEADER_SIZE.saturating_add(usize_of(rpc_length));
+        let pages = u32_as_usize(count) * GSP_PAGE_SIZE;
+        let used = msgq::ELEMENT_HEADER_SIZE.saturating_add(u32_as_usize(rpc_length));
         let len = if used <= pages && used > pages - GSP_PAGE_SIZE {
             used.max(first.len())
         } else {
@@ -216,7 +219,7 @@ impl Queues {
         fence(Ordering::Release);
         write_u32(
             &self.mem,
-            CMD_QUEUE_OFFSET + usize_of(QUEUE_RX_HDR_OFFSET) + RX_READ_PTR,
+            CMD_QUEUE_OFFSET + u32_as_usize(QUEUE_RX_HDR_OFFSET) + RX_READ_PTR,
             read,
         )
     }

@@ -11,7 +11,7 @@
 
 use kernel::prelude::*;
 
-use crate::num::usize_of;
+use kernel::num::casts::u32_as_usize;
 
 use crate::proto::gsp::{
     function::Function,
@@ -150,7 +150,7 @@ impl Reassembly {
             };
         }
         let interrupted = self.split.take().map(|_| Problem::Interrupted);
-        let total = usize_of(h.length).saturating_sub(msgq::RPC_HEADER_SIZE);
+        let total = u32_as_usize(h.length).saturating_sub(msgq::RPC_HEADER_SIZE);
         if total <= payload.len() {
             return Step {
                 message: Some(Message::Whole(h, payload)),

@@ -9,7 +9,7 @@ use kernel::io::{
     register::Register, //
 };
 
-use crate::num::usize_of;
+use kernel::num::casts::u32_as_usize;
 
 use crate::proto::falcon as proto;
 
@@ -46,9 +46,9 @@ register! {
     }
 }
 
-const _: () = assert!(NV_PGSP_QUEUE_HEAD::OFFSET == usize_of(proto::GSP_QUEUE_HEAD));
+const _: () = assert!(NV_PGSP_QUEUE_HEAD::OFFSET == u32_as_usize(proto::GSP_QUEUE_HEAD));
 const _: () =
-    assert!(NV_PGC6_BSI_SECURE_SCRATCH_14::OFFSET == usize_of(proto::BSI_SECURE_SCRATCH_14));
+    assert!(NV_PGC6_BSI_SECURE_SCRATCH_14::OFFSET == u32_as_usize(proto::BSI_SECURE_SCRATCH_14));
 const _: () = assert!(1 << 26 == proto::BSI_BOOT_STAGE_3_HANDOFF);
 
 /// WPR2 as `start..end`, if FWSEC-FRTS set it up: the HI register holds

@@ -17,9 +17,9 @@ use kernel::{
 
 use crate::num::{
     lower_32_bits,
-    upper_32_bits,
-    usize_of, //
+    upper_32_bits, //
 };
+use kernel::num::casts::u32_as_usize;
 
 use crate::{
     bar::Bar0,
@@ -73,10 +73,10 @@ impl Sequencer<'_> {
     fn step(&self, cmd: &SeqCmd, saved: &mut [u32]) -> Result {
         let (dev, bar) = (self.dev, self.bar);
         match cmd {
-            SeqCmd::RegWrite(w) => bar.try_write32(w.val, usize_of(w.addr)),
+            SeqCmd::RegWrite(w) => bar.try_write32(w.val, u32_as_usize(w.addr)),
             SeqCmd::RegModify(m) => {
-                let v = bar.try_read32(usize_of(m.addr))?;
-                bar.try_write32((v & !m.mask) | m.val, usize_of(m.addr))
+                let v = bar.try_read32(u32_as_usize(m.addr))?;
+                bar.try_write32((v & !m.mask) | m.val, u32_as_usize(m.addr))
             }
             SeqCmd::RegPoll(p) => {
                 let timeout = if p.timeout == 0 {
@@ -85,7 +85,7 @@ impl Sequencer<'_> {
                     p.timeout
                 };
                 read_poll_timeout(
-                    || bar.try_read32(usize_of(p.addr)),
+                    || bar.try_read32(u32_as_usize(p.addr)),
                     |&v| v & p.mask == p.val,
                     Delta::from_micros(10),
                     Delta::from_micros(i64::from(timeout)),
@@ -106,8 +106,8 @@ impl Sequencer<'_> {
                 Ok(())
             }
             SeqCmd::RegStore(s) => {
-                let v = bar.try_read32(usize_of(s.addr))?;
-                let slot = saved.get_mut(usize_of(s.index)).ok_or(EPROTO)?;
+                let v = bar.try_read32(u32_as_usize(s.addr))?;
+                let slot = saved.get_mut(u32_as_usize(s.index)).ok_or(EPROTO)?;
                 *slot = v;
                 Ok(())
             }

@@ -40,7 +40,7 @@ use kernel::{
     },
 };
 
-use crate::num::usize_of;
+use kernel::num::casts::u32_as_usize;
 
 use super::{
     health::{
@@ -316,7 +316,7 @@ impl Rpc {
         if self.is_lost() {
             return Err(ENODEV);
         }
-        if payload.len() + msgq::RPC_HEADER_SIZE > usize_of(msgq::MAX_RPC_LENGTH) {
+        if payload.len() + msgq::RPC_HEADER_SIZE > u32_as_usize(msgq::MAX_RPC_LENGTH) {
             return Err(E2BIG);
         }
         let mut tx = self.tx.lock();
