@@ -43,6 +43,7 @@ bench:
 
 lint: root
 	scripts/check-layers
+	scripts/check-unsafe
 	scripts/gen-uapi --check
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings

@@ -9,16 +9,23 @@
 //! GPU's identity from it and opens a [`Gpu`] handle, through which it
 //! allocates VRAM ([`Vram`]), channel IDs ([`Channel`], with their object
 //! in GSP-RM for an [`Engine`]) and notifier subscriptions ([`Notifier`])
-//! in an RM namespace of its own. Every allocation is an
-//! RAII value borrowing the handle, so a client cannot leak past its
-//! unbind: dropping the handle frees its RM client with every object in it.
+//! in an RM namespace of its own. Every allocation is an RAII value that
+//! holds a reference on the handle; when the last of them is dropped the
+//! RM client goes with every object in it.
+//!
+//! Nothing a client holds borrows the core: the client data, the handle
+//! and its allocations are reference-counted and reach the core's state
+//! through a link that the core revokes when it unbinds from the GPU
+//! (after it unbound the clients). Whatever a client still holds then
+//! (e.g. through an open file) fails with `ENODEV`, and dropping it is
+//! harmless.
 //! VRAM and channels count against the client kind's share
 //! (`partition/policy`); beyond it allocations fail with `ENOSPC`. Clients
 //! never see BAR0 or the message queues.
 //!
 //! When GSP-RM crashes or hangs the core resets the GPU and boots it again
 //! (`recovery.rs`). A client registers a [`ResetHandler`] with
-//! [`Gpu::on_reset`] to be told before (`prepare`: calls fail with `EAGAIN`
+//! [`Gpu::on_reset`] to be told, with the handle as context, before (`prepare`: calls fail with `EAGAIN`
 //! until `done`, its channels' objects are gone) and after (`done`: its
 //! namespace is back under the same handles; it rebuilds the rest, e.g.
 //! [`Channel::create_gpfifo`] again). Handles, VRAM, channel IDs and
@@ -52,12 +59,16 @@
 
 use kernel::{
     prelude::*,
+    sync::Arc,
     types::CovariantForLt, //
 };
 
 use crate::{
     gpu,
-    services::Services, //
+    services::{
+        Services,
+        ServicesLink, //
+    },
 };
 
 mod channel;
@@ -83,12 +94,14 @@ pub use crate::gsp::config::{
 pub use crate::partition::Placement;
 pub use crate::proto::gsp::calls::Handle;
 pub use crate::proto::partition::ClientKind;
-pub use crate::resets::ResetHandler;
 pub use channel::Channel;
 pub use handle::Gpu;
 pub use notifier::Notifier;
 pub(crate) use object::RmObject;
-pub use reset::ResetNotifier;
+pub use reset::{
+    ResetHandler,
+    ResetNotifier, //
+};
 pub use subscription::Subscription;
 pub use vram::Vram;
 
@@ -126,32 +139,37 @@ impl ChipInfo {
 /// auxiliary device. It lives as long as the auxiliary device is
 /// registered, i.e. until the core unbinds from the GPU. Everything beyond
 /// the GPU's identity goes through a [`Gpu`] handle from [`Client::open`].
-pub struct Client<'a> {
+pub struct Client {
     kind: ClientKind,
-    services: &'a Services<'a>,
+    spec: gpu::Spec,
+    gpu: GpuConfig,
+    link: Arc<ServicesLink>,
 }
 
 /// The registration-data type tag clients pass to
 /// `auxiliary::Device::registration_data`.
-pub type ClientData = CovariantForLt!(Client<'_>);
+pub type ClientData = CovariantForLt!(Client);
 
-impl<'a> Client<'a> {
-    pub(crate) fn new(kind: ClientKind, services: &'a Services<'a>) -> Client<'a> {
-        Client { kind, services }
+impl Client {
+    pub(crate) fn new(kind: ClientKind, services: &Services<'_>) -> Client {
+        Client {
+            kind,
+            spec: services.spec,
+            gpu: services.gpu,
+            link: services.link.clone(),
+        }
     }
 
     /// The configuration GSP-RM reported.
     #[inline(never)]
     pub fn gpu(&self) -> GpuConfig {
-        self.services.gpu
+        self.gpu
     }
 
     /// The identity of the GPU.
     #[inline(never)]
     pub fn chip(&self) -> ChipInfo {
-        ChipInfo {
-            spec: self.services.spec,
-        }
+        ChipInfo { spec: self.spec }
     }
 
     /// Which client this is; its resource share follows from it.
@@ -171,10 +189,10 @@ impl<'a> Client<'a> {
     ///
     /// # Errors
     ///
-    /// `ENODEV` if the GPU was given up, `EAGAIN` if the reset took
-    /// longer, or what GSP-RM answered.
+    /// `ENODEV` if the GPU was given up or unbound, `EAGAIN` if the reset
+    /// took longer, or what GSP-RM answered.
     #[inline(never)]
-    pub fn open(&self) -> Result<Gpu<'a>> {
+    pub fn open(&self) -> Result<Gpu> {
         use kernel::time::{
             delay::fsleep,
             Delta,
@@ -182,26 +200,28 @@ impl<'a> Client<'a> {
             Monotonic, //
         };
         const WAIT: Delta = crate::timeouts::OPEN_DURING_RECOVERY;
-        let health = &self.services.gsp.rpc.health;
         let start = Instant::<Monotonic>::now();
         let mut told = false;
         loop {
+            let services = self.link.access()?;
+            let health = &services.gsp.rpc.health;
             health.wait_recovered(WAIT - start.elapsed(), || {
                 if !told {
                     dev_info!(
-                        self.services.dev,
+                        services.dev,
                         "{} client waits for the GPU reset to end\n",
                         self.kind.name()
                     );
                     told = true;
                 }
             })?;
-            match Gpu::open(self.kind, self.services) {
+            match Gpu::open(self.kind, &self.link) {
                 // GSP-RM was lost meanwhile: a recovery is on its way.
                 Err(e)
                     if (e == EAGAIN || (health.is_lost() && health.recovers()))
                         && start.elapsed() < WAIT =>
                 {
+                    drop(services);
                     fsleep(Delta::from_millis(10));
                 }
                 r => return r,

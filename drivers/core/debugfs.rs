@@ -19,6 +19,7 @@ use kernel::{
         atomic::Relaxed,
         Arc, //
     },
+    types::CovariantForLt,
 };
 
 use crate::{
@@ -30,6 +31,7 @@ use crate::{
         stats::Stats,
         Gsp, //
     },
+    kernel_gaps::BoundRef,
     partition::Partition,
     proto::partition::ClientKind,
     regs::NV_PMC_BOOT_0,
@@ -113,15 +115,9 @@ impl core::fmt::Debug for GpuView {
 /// What the probe files reach: the BAR and GSP of one bound GPU.
 #[derive(Clone, Copy)]
 pub(crate) struct Target {
-    bar: *const kernel::pci::Bar<'static, { crate::bar::BAR0_SIZE }>,
-    gsp: *const Gsp,
+    bar: BoundRef<CovariantForLt!(kernel::pci::Bar<'_, { crate::bar::BAR0_SIZE }>)>,
+    gsp: BoundRef<CovariantForLt!(Gsp)>,
 }
-
-// SAFETY: `Target` only hands out shared references to `Bar` and `Gsp`,
-// which are `Sync`; see `Target::new` for why they stay valid.
-unsafe impl Send for Target {}
-// SAFETY: as above.
-unsafe impl Sync for Target {}
 
 impl Target {
     /// # Safety
@@ -131,15 +127,17 @@ impl Target {
     /// is its first field, dropped before the GSP and the BAR, and removing
     /// a debugfs file waits for reads in progress.
     pub(crate) unsafe fn new(bar: Bar0<'_>, gsp: &Gsp) -> Self {
-        Self {
-            bar: core::ptr::from_ref(bar).cast(),
-            gsp: core::ptr::from_ref(gsp),
+        // SAFETY: this function's contract.
+        unsafe {
+            Self {
+                bar: BoundRef::new(bar),
+                gsp: BoundRef::new(gsp),
+            }
         }
     }
 
     fn get(&self) -> (Bar0<'_>, &Gsp) {
-        // SAFETY: valid while the file exists (`Target::new`).
-        unsafe { (&*self.bar, &*self.gsp) }
+        (self.bar.get(), self.gsp.get())
     }
 }
 
@@ -191,18 +189,11 @@ impl core::fmt::Debug for RpcLargeProbe {
 
 /// `partition`: the policy, the totals and each client kind's limits and
 /// holdings.
-struct PartitionView(*const Partition);
-
-// SAFETY: only a shared reference to the `Sync` `Partition` is handed
-// out; it stays valid while the file exists (`GpuDebugfs::new`).
-unsafe impl Send for PartitionView {}
-// SAFETY: as above.
-unsafe impl Sync for PartitionView {}
+struct PartitionView(BoundRef<CovariantForLt!(Partition)>);
 
 impl core::fmt::Debug for PartitionView {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        // SAFETY: valid while the file exists (`GpuDebugfs::new`).
-        let a = unsafe { &*self.0 }.accounting();
+        let a = self.0.get().accounting();
         writeln!(f, "policy: {}", a.policy)?;
         writeln!(f, "vram_total: {}", a.vram_total)?;
         writeln!(f, "channels_total: {}", a.channels_total)?;
@@ -256,7 +247,9 @@ impl GpuDebugfs {
         target: Target,
         partition: &Partition,
     ) -> impl PinInit<Self, Error> + 'a {
-        let partition = PartitionView(partition);
+        // SAFETY: `partition` outlives the directory (this function's
+        // contract), and with it the file.
+        let partition = PartitionView(unsafe { BoundRef::new(partition) });
         let dir = ROOT
             .lock()
             .as_ref()

@@ -4,7 +4,6 @@
 //! the chip and registers the auxiliary devices of the clients.
 
 use kernel::{
-    auxiliary,
     device::Core,
     irq,
     pci::{
@@ -19,16 +18,12 @@ use kernel::{
 };
 
 use crate::{
+    aux_devices::AuxDevices,
     bar::{
         Bar0,
         BAR0_SIZE, //
     },
-    client::{
-        self,
-        Client,
-        ClientData,
-        ClientKind, //
-    },
+    client::ClientKind,
     gpu::Spec,
     gsp::Gsp,
     intr::GspInterrupt,
@@ -39,17 +34,21 @@ use crate::{
 ///
 /// Fields are initialized in the order `probe` writes them (BAR, chip,
 /// shared memory, vectors, interrupt, GSP boot, clients) and dropped in
-/// declaration order: the services go first, unregistering the auxiliary
-/// devices and waiting for a recovery, so no client runs once GSP-RM stops; GSP-RM is shut down while the interrupt still
-/// delivers its reply; the interrupt handler is gone before the vectors,
-/// the shared memory and the BAR it uses.
-#[pin_data]
+/// declaration order, after `drop` ended recovery and unregistered the
+/// clients' auxiliary devices: the services go first, revoking what
+/// clients still hold, so no client reaches GSP-RM once it stops; GSP-RM
+/// is shut down while the interrupt still delivers its reply; the
+/// interrupt handler is gone before the vectors, the shared memory and
+/// the BAR it uses.
+#[pin_data(PinnedDrop)]
 pub(crate) struct NvgspCore<'bound> {
     #[pin]
     _debugfs: crate::debugfs::GpuDebugfs,
     _partition_sysfs: crate::sysfs::PartitionGroup,
     #[pin]
     services: Services<'bound>,
+    #[pin]
+    clients: AuxDevices<'bound>,
     _running: crate::gsp::running::Running<'bound>,
     #[pin]
     irq: irq::ThreadedRegistration<'bound, GspInterrupt<'bound>>,
@@ -60,6 +59,16 @@ pub(crate) struct NvgspCore<'bound> {
     spec: Spec,
     #[pin]
     bar: pci::Bar<'bound, BAR0_SIZE>,
+}
+
+#[pinned_drop]
+impl PinnedDrop for NvgspCore<'_> {
+    fn drop(self: Pin<&mut Self>) {
+        // No recovery may unbind a client or reset the GPU from here on;
+        // then the clients go, before the services they use.
+        self.services.stop_recovery();
+        self.clients.unregister_all();
+    }
 }
 
 /// The PCI driver.
@@ -113,45 +122,6 @@ fn client_id(pdev: &pci::Device<Core<'_>>) -> Result<u32> {
         return Err(EINVAL);
     }
     Ok((domain << 16) | u32::from(pdev.dev_id()))
-}
-
-/// Registers the auxiliary device `nvgsp_core.<kind>.<id>` if `enabled`,
-/// into `services.clients`.
-fn register_client<'bound>(
-    pdev: &'bound pci::Device<Core<'_>>,
-    enabled: bool,
-    kind: ClientKind,
-    id: u32,
-    services: &'bound Services<'bound>,
-) -> Result {
-    if !enabled {
-        return Ok(());
-    }
-    let name = match kind {
-        ClientKind::Drm => client::DRM,
-        ClientKind::Vfio => client::VFIO,
-    };
-    // SAFETY: the registration goes into `services.clients`, which
-    // `Services::drop` empties before anything else of the services goes.
-    let registration = unsafe {
-        auxiliary::Registration::<ClientData>::new_with_lt(
-            pdev.as_ref(),
-            name,
-            id,
-            client::MODULE_NAME,
-            Ok::<_, Error>(Client::new(kind, services)),
-        )
-    }
-    .inspect_err(|e| dev_err!(pdev, "cannot register auxiliary device {}: {:?}\n", name, e))?;
-    // SAFETY: only the lifetime changes; `Services::drop` drops the
-    // registration before the services it borrows go.
-    let registration: auxiliary::Registration<'static, ClientData> =
-        unsafe { core::mem::transmute(registration) };
-    services
-        .clients
-        .lock()
-        .push((kind, KBox::new(registration, GFP_KERNEL)?), GFP_KERNEL)?;
-    Ok(())
 }
 
 impl pci::Driver for NvgspCoreDriver {
@@ -236,15 +206,18 @@ impl pci::Driver for NvgspCoreDriver {
                         &_running.gpu,
                     )?;
                 },
-                // SAFETY: `_running` is initialized, and dropped after
-                // `services` (declaration order).
+                clients <- AuxDevices::new(pdev.as_ref()),
+                // SAFETY: `_running` and `clients` are initialized, and
+                // dropped after `services` (declaration order).
                 services <- unsafe {
                     let running: &'bound crate::gsp::running::Running<'bound> = &*core::ptr::from_ref(&*_running);
+                    let clients: &'bound AuxDevices<'bound> = &*core::ptr::from_ref(&*clients);
                     Services::new(
                         pdev,
                         running.bar,
                         running.gsp,
                         running,
+                        clients,
                         *spec,
                         crate::partition_policy(pdev.as_ref()),
                     )
@@ -254,13 +227,17 @@ impl pci::Driver for NvgspCoreDriver {
                     // what it registers (`Services::drop`).
                     let services: Pin<&'bound Services<'bound>> =
                         unsafe { Pin::new_unchecked(&*core::ptr::from_ref(&*services)) };
+                    services.open_link();
                     // Recovery first: a client probing now may already
                     // meet a lost GSP-RM.
                     if crate::recovery_enabled() {
                         services.enable_recovery()?;
                     }
-                    register_client(pdev, kinds.drm, ClientKind::Drm, id, &services)?;
-                    register_client(pdev, kinds.vfio, ClientKind::Vfio, id, &services)?;
+                    for (kind, enabled) in [(ClientKind::Drm, kinds.drm), (ClientKind::Vfio, kinds.vfio)] {
+                        if enabled {
+                            clients.register(pdev.as_ref(), kind, id, &services)?;
+                        }
+                    }
                 },
                 // SAFETY: `_partition_sysfs` is dropped before `services`
                 // (declaration order), and removing the group waits for

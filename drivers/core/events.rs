@@ -44,8 +44,8 @@ use crate::proto::gsp::{
     },
 };
 use crate::{
+    kernel_gaps::OwnedQueue, //
     proto::gsp::calls::Handle,
-    wq::OwnedQueue, //
 };
 
 /// The kinds of event a subscription can ask for (bits of

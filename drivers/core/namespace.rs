@@ -41,7 +41,11 @@ use crate::{
         },
         partition::ClientKind,
     },
-    services::Services,
+    services::{
+        Services,
+        ServicesGuard,
+        ServicesLink, //
+    },
     wire::Wire,
 };
 
@@ -69,8 +73,9 @@ pub(crate) struct Notifiers {
 /// the state behind a client's `Gpu` handle. The services list it so that
 /// a recovery re-creates it under the same handles.
 #[pin_data(PinnedDrop)]
-pub(crate) struct Namespace<'a> {
-    pub(crate) services: &'a Services<'a>,
+pub(crate) struct Namespace {
+    /// The services, until the GPU is unbound.
+    pub(crate) link: Arc<ServicesLink>,
     pub(crate) kind: ClientKind,
     pub(crate) rm: RmHandles,
     pub(crate) next_object: Atomic<u32>,
@@ -83,26 +88,31 @@ pub(crate) struct Namespace<'a> {
 }
 
 #[pinned_drop]
-impl PinnedDrop for Namespace<'_> {
+impl PinnedDrop for Namespace {
     fn drop(self: Pin<&mut Self>) {
-        self.services.remove_namespace(&self);
+        // Once the GPU is unbound its GSP-RM, and the namespace in it, are
+        // gone, and so is the list.
+        let Ok(s) = self.link.access() else {
+            return;
+        };
+        s.remove_namespace(&self);
         // Lost with its GSP-RM if a recovery did not re-create it.
         let generation = self.generation.load(Relaxed);
-        if self.is_current(generation) {
-            self.services
-                .free_rm(self.rm.client, self.rm.client, generation);
+        if s.gsp.rpc.health.generation() == generation {
+            s.free_rm(self.rm.client, self.rm.client, generation);
         }
     }
 }
 
-impl<'a> Namespace<'a> {
+impl Namespace {
     /// Opens a new namespace in GSP-RM for a client of `kind` and lists
     /// it for recovery.
-    pub(crate) fn open(kind: ClientKind, services: &'a Services<'a>) -> Result<Arc<Self>> {
+    pub(crate) fn open(kind: ClientKind, link: &Arc<ServicesLink>) -> Result<Arc<Self>> {
+        let services = link.access()?;
         let (_pass, generation) = services.enter()?;
         let rm = services.open_namespace()?;
         let ns = try_pin_init!(Namespace {
-            services,
+            link: link.clone(),
             kind,
             rm,
             next_object: Atomic::new(0),
@@ -120,14 +130,26 @@ impl<'a> Namespace<'a> {
                 return Err(e);
             }
         };
-        // On failure the namespace's drop frees (or forgets) it.
-        services.add_namespace(&inner, generation)?;
+        // SAFETY: the namespace's drop takes it off the list while the
+        // link lets it; on failure it frees (or forgets) the namespace.
+        unsafe { services.add_namespace(&inner, generation) }?;
         Ok(inner)
     }
 
-    /// Whether something of GSP-RM instance `generation` still exists.
+    /// The services, until the GPU is unbound.
+    ///
+    /// # Errors
+    ///
+    /// `ENODEV` once the GPU is unbound.
+    pub(crate) fn services(&self) -> Result<ServicesGuard<'_>> {
+        self.link.access()
+    }
+
+    /// Whether something of GSP-RM instance `generation` still exists (not
+    /// once the GPU is unbound).
     pub(crate) fn is_current(&self, generation: u32) -> bool {
-        self.services.gsp.rpc.health.generation() == generation
+        self.services()
+            .is_ok_and(|s| s.gsp.rpc.health.generation() == generation)
     }
 
     /// Allocates `handle` of class `K` under `parent`.
@@ -137,7 +159,7 @@ impl<'a> Namespace<'a> {
         handle: Handle,
         params: &K::Params,
     ) -> Result {
-        let s = self.services;
+        let s = self.services()?;
         rm::alloc::<K>(
             &s.gsp.rpc,
             s.bar,
@@ -153,7 +175,7 @@ impl<'a> Namespace<'a> {
         target: Handle,
         params: &C::Params,
     ) -> Result<C::Params> {
-        let s = self.services;
+        let s = self.services()?;
         rm::control::<C>(&s.gsp.rpc, s.bar, s.dev, (self.rm.client, target), params)
     }
 
@@ -161,7 +183,9 @@ impl<'a> Namespace<'a> {
     /// instance.
     pub(crate) fn free(&self, handle: Handle) {
         let generation = self.generation.load(Relaxed);
-        self.services.free_rm(self.rm.client, handle, generation);
+        if let Ok(s) = self.services() {
+            s.free_rm(self.rm.client, handle, generation);
+        }
     }
 
     /// Binds event object `handle` to `notifier` on the subdevice

@@ -13,6 +13,7 @@ use kernel::{
     InPlaceModule, //
 };
 
+mod aux_devices;
 mod bar;
 pub mod client;
 mod debugfs;
@@ -24,6 +25,7 @@ mod gpu;
 mod gsp;
 mod hal;
 mod intr;
+mod kernel_gaps;
 mod namespace;
 mod num;
 mod partition;
@@ -35,7 +37,6 @@ mod services;
 mod sysfs;
 mod timeouts;
 mod vbios;
-mod wq;
 
 /// The wire-structure support of `proto/`, where its macro expects it.
 pub(crate) use proto::wire;

@@ -17,7 +17,6 @@ use core::ops::Range;
 
 use kernel::{
     id_pool::IdPool,
-    maple_tree::MapleTreeAlloc,
     new_mutex,
     prelude::*,
     sync::Mutex, //
@@ -29,6 +28,7 @@ use kernel::num::casts::{
     usize_as_u64,
 };
 
+use crate::kernel_gaps::SyncMapleTreeAlloc;
 use crate::proto::partition::{
     ClientKind,
     Limits,
@@ -98,27 +98,7 @@ struct Record {
 }
 
 /// VRAM allocations by offset.
-#[pin_data]
-struct VramTree {
-    #[pin]
-    tree: MapleTreeAlloc<KBox<Record>>,
-}
-
-// SAFETY: the C maple tree serializes its users with its own spinlock and
-// may be used from any thread; the records it owns are `Send`. (The Rust
-// abstraction does not say so yet.) `Partition` also only changes the tree
-// under its `state` mutex.
-unsafe impl Send for VramTree {}
-// SAFETY: as above.
-unsafe impl Sync for VramTree {}
-
-impl core::ops::Deref for VramTree {
-    type Target = MapleTreeAlloc<KBox<Record>>;
-
-    fn deref(&self) -> &Self::Target {
-        &self.tree
-    }
-}
+type VramTree = SyncMapleTreeAlloc<KBox<Record>>;
 
 /// The partitioned resources of one GPU.
 #[pin_data]
@@ -204,7 +184,7 @@ impl Partition {
                 vram_ranges: ranges,
                 vram_total: total,
                 channels_total: channels,
-                vram <- pin_init!(VramTree { tree <- MapleTreeAlloc::new() }),
+                vram <- VramTree::new(),
                 state <- new_mutex!(State {
                     policy,
                     limits,

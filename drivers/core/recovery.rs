@@ -35,10 +35,16 @@ use crate::{
         Falcon, //
     },
     gsp::{health::LossHandler, regs},
+    kernel_gaps::{
+        BoundRef,
+        OwnedQueue, //
+    },
     proto::partition::KINDS,
-    services::Services,
+    services::{
+        Services,
+        ServicesLt, //
+    },
     timeouts,
-    wq::OwnedQueue,
 };
 
 /// Boots of GSP-RM tried before the GPU is given up (it may crash again
@@ -50,14 +56,8 @@ const ATTEMPTS: u32 = 3;
 pub(crate) struct RecoveryWork {
     #[pin]
     work: Work<RecoveryWork>,
-    services: *const Services<'static>,
+    services: BoundRef<ServicesLt>,
 }
-
-// SAFETY: `services` is only used by `run`, which the owner of the
-// `Trigger` (the services themselves) waits for before they go.
-unsafe impl Send for RecoveryWork {}
-// SAFETY: as above.
-unsafe impl Sync for RecoveryWork {}
 
 impl_has_work! {
     impl HasWork<Self> for RecoveryWork { self.work }
@@ -67,11 +67,7 @@ impl WorkItem for RecoveryWork {
     type Pointer = Arc<RecoveryWork>;
 
     fn run(this: Arc<RecoveryWork>) {
-        // SAFETY: the services outlive the trigger's workqueue, which is
-        // destroyed (and so drained) in `Services::drop` before anything
-        // of theirs is freed. The `'static` only erases their lifetime.
-        let services = unsafe { &*this.services };
-        services.recover();
+        this.services.get().recover();
     }
 }
 
@@ -89,7 +85,9 @@ impl Trigger {
     ///
     /// The trigger must be dropped before `services` are.
     pub(crate) unsafe fn new(services: &Services<'_>) -> Result<Self> {
-        let services = core::ptr::from_ref(services).cast::<Services<'static>>();
+        // SAFETY: the trigger, and with it its workqueue, is dropped (and
+        // so drained) before `services` go (this function's contract).
+        let services = unsafe { BoundRef::new(services) };
         Ok(Self {
             work: Arc::pin_init(
                 pin_init!(RecoveryWork {
@@ -272,20 +270,8 @@ impl Services<'_> {
         }
     }
 
-    /// Unbinds the clients of the kinds set in `which`, one at a time,
-    /// each outside the list's lock (unbinding runs the client's remove).
+    /// Unbinds the clients of the kinds set in `which`.
     fn unbind_clients(&self, which: [bool; KINDS]) {
-        loop {
-            let next = {
-                let mut clients = self.clients.lock();
-                let i = clients.iter().position(|(kind, _)| which[kind.index()]);
-                i.and_then(|i| clients.remove(i).ok())
-            };
-            let Some((kind, registration)) = next else {
-                return;
-            };
-            dev_warn!(self.dev, "unbinding the {} client\n", kind.name());
-            drop(registration);
-        }
+        self.clients.unbind(which);
     }
 }

@@ -17,29 +17,20 @@ use crate::proto::partition::{
     KINDS, //
 };
 
-/// What a client does when the GPU is reset under it. Called in process
-/// context from the core's recovery, one client after the other; a
-/// handler must not register or drop reset handlers itself.
-pub trait ResetHandler: Send + Sync {
-    /// GSP-RM was lost: calls fail with `EAGAIN` from now until
-    /// [`Self::done`], and every RM object the client made is gone (its
-    /// VRAM, channel IDs and subscriptions stay). Stop submitting work.
+/// What the recovery tells a client: the client API's `ResetHandler`
+/// with the handle it was registered on (`client/reset.rs`).
+pub(crate) trait ResetTarget: Send + Sync {
+    /// GSP-RM was lost; the GPU is about to be reset.
     fn prepare(&self);
 
-    /// GSP-RM runs again and the client's RM namespace (its RM client,
-    /// device, subdevice and notifier subscriptions) is back under the
-    /// same handles. Rebuild the rest (channels' objects, own RM objects).
-    ///
-    /// # Errors
-    ///
-    /// Any error: the client cannot recover, and the core unbinds it.
+    /// GSP-RM runs again with the client's namespace back.
     fn done(&self) -> Result;
 }
 
 /// A registered reset handler.
 pub(crate) struct ResetEntry {
     kind: ClientKind,
-    handler: KBox<dyn ResetHandler>,
+    handler: KBox<dyn ResetTarget>,
 }
 
 /// The reset handlers of one GPU's clients. The lock is held while
@@ -61,7 +52,7 @@ impl Resets {
     pub(crate) fn add(
         &self,
         kind: ClientKind,
-        handler: KBox<dyn ResetHandler>,
+        handler: KBox<dyn ResetTarget>,
     ) -> Result<Arc<ResetEntry>> {
         let entry = Arc::new(ResetEntry { kind, handler }, GFP_KERNEL)?;
         self.entries.lock().push(entry.clone(), GFP_KERNEL)?;

@@ -12,8 +12,10 @@ use kernel::{
             Atomic,
             Relaxed, //
         },
+        Arc,
         Mutex, //
     },
+    types::CovariantForLt,
 };
 
 use crate::{
@@ -30,12 +32,20 @@ use crate::{
         running::Running,
         Gsp, //
     },
+    kernel_gaps::{
+        BoundRef,
+        RevocableGuard,
+        SleepableRevocable, //
+    },
     namespace::Namespace,
     partition::{
         Partition,
         Show, //
     },
-    proto::{gsp::calls::Handle, partition::ClientKind},
+    proto::{
+        gsp::calls::Handle,
+        partition::KINDS, //
+    },
     resets::Resets,
 };
 
@@ -43,15 +53,10 @@ use crate::{
 /// (the core's own is `enumerate::CORE_HANDLES.client`, n = 1).
 const CLIENT_HANDLE_BASE: u32 = 0xc1e0_0000;
 
-/// An open namespace, as the services list it for recovery. Its lifetime
-/// is erased, so that the services (and `Client`, which borrows them) stay
-/// covariant in theirs.
-struct NsRef(*const Namespace<'static>);
-
-// SAFETY: a namespace is shared between threads anyway (`Gpu` is an Arc);
-// the pointer is only dereferenced under the list's lock, and a namespace
-// leaves the list before it is freed.
-unsafe impl Send for NsRef {}
+/// An open namespace, as the services list it for recovery: a namespace
+/// leaves the list before it is freed (or, once the services are revoked,
+/// the list is not read again).
+type NsRef = BoundRef<CovariantForLt!(Namespace)>;
 
 /// An RM object whose free met a recovery (`EAGAIN`): it is freed once
 /// calls go through again, if it still exists in that GSP-RM instance.
@@ -64,10 +69,21 @@ struct Orphan {
     generation: u32,
 }
 
-/// A client's auxiliary device registration (the binding layer's
-/// `auxiliary::Registration`, its type erased: the services only drop it,
-/// in `Services::drop` before anything else of theirs goes).
-pub(crate) type ClientRegistration = (ClientKind, KBox<dyn Send>);
+/// The clients' auxiliary devices, which the binding layer registers; a
+/// recovery unbinds those that cannot go on.
+pub(crate) trait ClientDevices: Send + Sync {
+    /// Unregisters the auxiliary devices of the client kinds set in
+    /// `which`, one at a time (each unbinds its client driver).
+    fn unbind(&self, which: [bool; KINDS]);
+}
+
+/// The services as the clients reach them: revoked when the GPU is
+/// unbound, after which a client's calls fail with `ENODEV`.
+pub(crate) type ServicesLt = CovariantForLt!(Services<'_>);
+/// See [`ServicesLt`].
+pub(crate) type ServicesLink = SleepableRevocable<ServicesLt>;
+/// An access to the services through a [`ServicesLink`].
+pub(crate) type ServicesGuard<'r> = RevocableGuard<'r, ServicesLt>;
 
 /// The core's services for one bound GPU.
 #[pin_data(PinnedDrop)]
@@ -94,8 +110,9 @@ pub(crate) struct Services<'a> {
     #[pin]
     pub(crate) resets: Resets,
     /// The clients' auxiliary devices; a recovery may unbind them.
-    #[pin]
-    pub(crate) clients: Mutex<KVec<ClientRegistration>>,
+    pub(crate) clients: &'a dyn ClientDevices,
+    /// How clients reach the services, until they are dropped.
+    pub(crate) link: Arc<ServicesLink>,
     /// Set once the GPU is being unbound: a recovery stops.
     closing: Atomic<bool>,
 }
@@ -103,12 +120,9 @@ pub(crate) struct Services<'a> {
 #[pinned_drop]
 impl PinnedDrop for Services<'_> {
     fn drop(self: Pin<&mut Self>) {
-        self.closing.store(true, Relaxed);
-        // No recovery from here on; wait for one in progress.
-        drop(self.gsp.rpc.health.set_loss_handler(None));
-        // The clients go before the services they use.
-        let clients = core::mem::take(&mut *self.clients.lock());
-        drop(clients);
+        self.stop_recovery();
+        // What clients still hold fails with `ENODEV` from here on.
+        self.link.revoke();
     }
 }
 
@@ -118,6 +132,7 @@ impl<'a> Services<'a> {
         bar: Bar0<'a>,
         gsp: &'a Gsp,
         running: &'a Running<'a>,
+        clients: &'a dyn ClientDevices,
         spec: Spec,
         policy: crate::proto::partition::Policy,
     ) -> impl PinInit<Self, Error> + 'a {
@@ -151,7 +166,8 @@ impl<'a> Services<'a> {
             namespaces <- new_mutex!(KVec::new()),
             orphans <- new_mutex!(KVec::new()),
             resets <- Resets::new(),
-            clients <- new_mutex!(KVec::new()),
+            clients,
+            link: Arc::pin_init(ServicesLink::new(), GFP_KERNEL)?,
             closing: Atomic::new(false),
         })
     }
@@ -159,6 +175,20 @@ impl<'a> Services<'a> {
     /// Whether the GPU is being unbound.
     pub(crate) fn closing(&self) -> bool {
         self.closing.load(Relaxed)
+    }
+
+    /// Lets the clients reach the services through [`Services::link`].
+    pub(crate) fn open_link(self: Pin<&Self>) {
+        // SAFETY: the services are pinned, and `Services::drop` revokes
+        // the link before anything of theirs goes.
+        unsafe { self.link.arm(&self) };
+    }
+
+    /// Ends recovery for good (the GPU is being unbound), waiting for one
+    /// in progress.
+    pub(crate) fn stop_recovery(&self) {
+        self.closing.store(true, Relaxed);
+        drop(self.gsp.rpc.health.set_loss_handler(None));
     }
 
     /// Lets a client operation that creates something in GSP-RM call it
@@ -243,25 +273,26 @@ impl<'a> Services<'a> {
     /// # Errors
     ///
     /// `EAGAIN` if GSP-RM was lost since (a recovery missed it).
-    pub(crate) fn add_namespace(&self, ns: &Namespace<'a>, generation: u32) -> Result {
+    ///
+    /// # Safety
+    ///
+    /// `ns` must call [`Services::remove_namespace`] before it is freed,
+    /// unless the services' link is revoked by then.
+    pub(crate) unsafe fn add_namespace(&self, ns: &Namespace, generation: u32) -> Result {
         let mut list = self.namespaces.lock();
         if self.gsp.rpc.health.generation() != generation {
             return Err(EAGAIN);
         }
-        list.push(
-            NsRef(core::ptr::from_ref(ns).cast::<Namespace<'static>>()),
-            GFP_KERNEL,
-        )?;
+        // SAFETY: this function's contract; the list is only read by a
+        // recovery, which ends before the link is revoked.
+        list.push(unsafe { NsRef::new(ns) }, GFP_KERNEL)?;
         Ok(())
     }
 
     /// Takes `ns` off the recovery list (it is being freed).
-    pub(crate) fn remove_namespace(&self, ns: &Namespace<'a>) {
+    pub(crate) fn remove_namespace(&self, ns: &Namespace) {
         let mut list = self.namespaces.lock();
-        if let Some(i) = list
-            .iter()
-            .position(|r| core::ptr::eq(r.0.cast::<u8>(), core::ptr::from_ref(ns).cast::<u8>()))
-        {
+        if let Some(i) = list.iter().position(|r| core::ptr::eq(r.get(), ns)) {
             let _ = list.remove(i);
         }
     }
@@ -271,9 +302,7 @@ impl<'a> Services<'a> {
         let generation = self.gsp.rpc.health.generation();
         let list = self.namespaces.lock();
         for r in list.iter() {
-            // SAFETY: listed namespaces are alive (see `NsRef`).
-            let ns = unsafe { &*r.0 };
-            ns.reopen(self, generation)?;
+            r.get().reopen(self, generation)?;
         }
         Ok(())
     }

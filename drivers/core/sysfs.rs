@@ -11,12 +11,19 @@ use kernel::{
     bindings,
     device,
     error::to_result,
-    prelude::*, //
+    prelude::*,
+    types::CovariantForLt, //
 };
+
+use core::ptr::NonNull;
 
 use crate::{
     client::{
         GpuConfig, //
+    },
+    kernel_gaps::{
+        BoundRef,
+        CGroupHandle, //
     },
     partition::{
         ApplyError,
@@ -94,24 +101,17 @@ pub(crate) fn add(
 
 /// The `partition` group's callback context.
 struct PartitionCtx {
-    dev: *const device::Device,
-    partition: *const Partition,
+    dev: BoundRef<CovariantForLt!(device::Device)>,
+    partition: BoundRef<CovariantForLt!(Partition)>,
 }
 
 /// The `<pci device>/partition/` attributes (`nvgsp_core_partition.c`):
 /// `policy` (read-write), `vram_total`, `channels_total` and, per client
 /// kind, `<kind>_{vram,channels}_{limit,used}`. Dropping it removes them.
 pub(crate) struct PartitionGroup {
-    dev: *mut core::ffi::c_void,
-    handle: *mut core::ffi::c_void,
+    group: CGroupHandle,
     _ctx: KBox<PartitionCtx>,
 }
-
-// SAFETY: the pointers are only used to remove the group, which the C side
-// allows from any thread.
-unsafe impl Send for PartitionGroup {}
-// SAFETY: as above; `PartitionGroup` has no `&self` methods.
-unsafe impl Sync for PartitionGroup {}
 
 extern "C" {
     fn nvgsp_partition_param() -> *const core::ffi::c_char;
@@ -136,7 +136,16 @@ impl PartitionGroup {
     ///
     /// `dev` and `partition` must outlive the returned group.
     pub(crate) unsafe fn add(dev: &device::Device, partition: &Partition) -> Result<Self> {
-        let ctx = KBox::new(PartitionCtx { dev, partition }, GFP_KERNEL)?;
+        // SAFETY: `dev` and `partition` outlive the group (this function's
+        // contract), which owns the context.
+        let (dev_ref, partition_ref) = unsafe { (BoundRef::new(dev), BoundRef::new(partition)) };
+        let ctx = KBox::new(
+            PartitionCtx {
+                dev: dev_ref,
+                partition: partition_ref,
+            },
+            GFP_KERNEL,
+        )?;
         let raw = raw_dev(dev);
         // SAFETY: `raw` is a bound device; `ctx` stays allocated, like the
         // objects it points to, until the group is removed (`Drop`).
@@ -145,8 +154,10 @@ impl PartitionGroup {
             dev_err!(dev, "cannot add the partition sysfs attributes: {:?}\n", e)
         })?;
         Ok(PartitionGroup {
-            dev: raw,
-            handle,
+            group: CGroupHandle {
+                dev: NonNull::new(raw).ok_or(EINVAL)?,
+                handle: NonNull::new(handle).ok_or(EINVAL)?,
+            },
             _ctx: ctx,
         })
     }
@@ -156,7 +167,9 @@ impl Drop for PartitionGroup {
     fn drop(&mut self) {
         // SAFETY: `handle` came from `nvgsp_partition_sysfs_add` on `dev`,
         // which outlives `self` (`PartitionGroup::add`).
-        unsafe { nvgsp_partition_sysfs_remove(self.dev, self.handle) };
+        unsafe {
+            nvgsp_partition_sysfs_remove(self.group.dev.as_ptr(), self.group.handle.as_ptr())
+        };
     }
 }
 
@@ -205,9 +218,10 @@ unsafe extern "C" fn nvgsp_partition_show(
     buf: *mut u8,
 ) -> isize {
     use core::fmt::Write;
-    // SAFETY: `ctx` is a live `PartitionCtx` whose pointers are valid
-    // while the group exists (`PartitionGroup::add`).
-    let partition = unsafe { &*(*ctx.cast::<PartitionCtx>()).partition };
+    // SAFETY: `ctx` is the live `PartitionCtx` of the group, whose
+    // references are valid while the group exists (`PartitionGroup::add`).
+    let ctx = unsafe { &*ctx.cast::<PartitionCtx>() };
+    let partition = ctx.partition.get();
     // SAFETY: sysfs hands show() a buffer of PAGE_SIZE bytes.
     let page = unsafe { core::slice::from_raw_parts_mut(buf, kernel::page::PAGE_SIZE) };
     let mut w = BufWriter { buf: page, len: 0 };
@@ -244,8 +258,7 @@ unsafe extern "C" fn nvgsp_partition_store(
 ) -> isize {
     // SAFETY: as in `nvgsp_partition_show`.
     let ctx = unsafe { &*ctx.cast::<PartitionCtx>() };
-    // SAFETY: as above.
-    let (dev, partition) = unsafe { (&*ctx.dev, &*ctx.partition) };
+    let (dev, partition) = (ctx.dev.get(), ctx.partition.get());
     // SAFETY: sysfs passes `len` readable bytes.
     let bytes = unsafe { core::slice::from_raw_parts(buf, len) };
     let Ok(text) = core::str::from_utf8(bytes) else {

@@ -29,11 +29,11 @@ use crate::file::File;
 /// The DRM driver.
 pub(crate) struct NvgspDrmDriver;
 
-/// The driver's state for one bound auxiliary device. Dropping it
-/// unregisters the DRM device.
-pub(crate) struct NvgspDrm<'bound> {
+/// The driver's state for one bound auxiliary device. The DRM device's
+/// registration belongs to the auxiliary device, which unregisters it
+/// when it is unbound.
+pub(crate) struct NvgspDrm {
     _drm: ARef<drm::Device<NvgspDrmDriver>>,
-    _reg: drm::Registration<'bound, NvgspDrmDriver>,
 }
 
 /// The DRM device of this driver.
@@ -72,7 +72,7 @@ kernel::auxiliary_device_table!(
 
 impl auxiliary::Driver for NvgspDrmDriver {
     type IdInfo = ();
-    type Data<'bound> = NvgspDrm<'bound>;
+    type Data<'bound> = NvgspDrm;
     const ID_TABLE: auxiliary::IdTable<Self::IdInfo> = &AUX_TABLE;
 
     fn probe<'bound>(
@@ -86,9 +86,7 @@ impl auxiliary::Driver for NvgspDrmDriver {
         let gpu = client.gpu();
         let drm = drm::UnregisteredDevice::<Self>::new(adev, Ok::<_, Error>(GpuData { chip, gpu }))
             .inspect_err(|e| dev_err!(adev, "cannot allocate the DRM device: {:?}\n", e))?;
-        // SAFETY: `reg` is stored in `NvgspDrm`, which the driver core drops
-        // at unbind; it is never forgotten.
-        let reg = unsafe { drm::Registration::new(adev.as_ref(), drm, (), 0) }
+        let drm = drm::Registration::new_foreign_owned(adev.as_ref(), drm, (), 0)
             .inspect_err(|e| dev_err!(adev, "cannot register the DRM device: {:?}\n", e))?;
         dev_info!(
             adev,
@@ -96,10 +94,7 @@ impl auxiliary::Driver for NvgspDrmDriver {
             chip.name(),
             gpu.vram_size() >> 20
         );
-        Ok(NvgspDrm {
-            _drm: reg.device().into(),
-            _reg: reg,
-        })
+        Ok(NvgspDrm { _drm: drm })
     }
 }
 
@@ -123,7 +118,10 @@ impl drm::Driver for NvgspDrmDriver {
     const INFO: drm::DriverInfo = INFO;
     const FEAT_RENDER: bool = true;
 
-    crate::ioctl::declare_ioctls! {
+    // The argument structs and numbers come from this driver's UAPI
+    // header (`crate::uapi`), so the UAPI grows without a kernel rebuild.
+    kernel::declare_drm_ioctls! {
+        uapi = crate::uapi;
         (NVGSP_GETPARAM, drm_nvgsp_getparam, ioctl::RENDER_ALLOW, File::get_param),
     }
 }

@@ -8,7 +8,6 @@
 
 mod driver;
 mod file;
-mod ioctl;
 mod uapi;
 
 kernel::module_auxiliary_driver! {

@@ -7,7 +7,7 @@
 //! `make lint`) and shared with nvgspctl. This module adds what bindgen
 //! cannot take from the header's function-like macros: the ioctl numbers,
 //! each built from its command number and its struct, whose size
-//! [`declare_ioctls!`](crate::ioctl) checks against the number.
+//! `kernel::declare_drm_ioctls!` checks against the number.
 
 #![allow(non_camel_case_types)]
 

@@ -23,7 +23,9 @@
 //!   it runs next to other commands); `clear-load` zeroes the counts;
 //!   `ping` makes and drops a notifier subscription (RPCs that are not
 //!   NULL controls, which the emulator's faults hit); `fail-reset`: the next reset's
-//!   `done` fails, so the core unbinds this client;
+//!   `done` fails, so the core unbinds this client; `keep`: at unbind, a
+//!   clone of the GPU handle is kept on a work item until the core has
+//!   unbound too, and what it then answers is logged;
 //! - read the client's RM client handle, the reset notifications (prepare, done, GPFIFO objects rebuilt
 //!   in `done`), the load counts, the holdings, the events received (count, numbering errors,
 //!   first and last arrival) and the last command's result: `ok ...` or
@@ -195,35 +197,29 @@ struct Resets {
 }
 
 /// The client's reset handler: rebuilds its channels' GPFIFO objects.
+/// (The state does not hold the handler's registration, `TestClient`
+/// does: the handler may hold the state.)
 struct Resetter {
-    counts: Arc<Resets>,
-    state: *const State<'static>,
+    state: Arc<State>,
 }
 
-// SAFETY: `state` is only used through shared references and its mutex;
-// the state drops this handler (`State::reset`) before anything else.
-unsafe impl Send for Resetter {}
-// SAFETY: as above.
-unsafe impl Sync for Resetter {}
-
 impl ResetHandler for Resetter {
-    fn prepare(&self) {
-        self.counts.prepares.fetch_add(1, Relaxed);
+    fn prepare(&self, _gpu: &Gpu) {
+        self.state.resets.prepares.fetch_add(1, Relaxed);
     }
 
-    fn done(&self) -> Result {
-        self.counts.dones.fetch_add(1, Relaxed);
-        if self.counts.fail.xchg(false, Relaxed) {
+    fn done(&self, _gpu: &Gpu) -> Result {
+        let counts = &self.state.resets;
+        counts.dones.fetch_add(1, Relaxed);
+        if counts.fail.xchg(false, Relaxed) {
             return Err(EIO);
         }
-        // SAFETY: see `Resetter`.
-        let state = unsafe { &*self.state };
-        let mut held = state.held.lock();
+        let mut held = self.state.held.lock();
         for c in held.channels.iter_mut() {
             if c.has_gpfifo() {
                 match c.create_gpfifo(Engine::GRAPHICS) {
                     Ok(_) => {
-                        self.counts.rebuilt.fetch_add(1, Relaxed);
+                        counts.rebuilt.fetch_add(1, Relaxed);
                     }
                     // Made again already (a command after the gate opened).
                     Err(e) if e == EBUSY => {}
@@ -269,7 +265,7 @@ impl LoadCounts {
 }
 
 /// One round of `load`.
-fn load_round(gpu: &Gpu<'_>, n: &LoadCounts) {
+fn load_round(gpu: &Gpu, n: &LoadCounts) {
     n.count(&gpu.ping());
     n.count(&gpu.alloc_vram(64 << 10, 0, Placement::Any));
     match gpu.alloc_channel() {
@@ -279,10 +275,10 @@ fn load_round(gpu: &Gpu<'_>, n: &LoadCounts) {
 }
 
 /// What one bound client holds.
-struct Held<'b> {
-    vram: KVec<Vram<'b>>,
-    channels: KVec<Channel<'b>>,
-    subscriptions: KVec<Subscription<'b>>,
+struct Held {
+    vram: KVec<Vram>,
+    channels: KVec<Channel>,
+    subscriptions: KVec<Subscription>,
     counter: Option<Arc<Counter>>,
     faults: Option<Arc<Faults>>,
     gsp: Option<Arc<GspNotes>>,
@@ -292,30 +288,22 @@ struct Held<'b> {
 
 /// One bound client: its GPU handle and holdings.
 #[pin_data]
-struct State<'b> {
-    /// Dropped first: a reset handler in progress is waited for.
-    #[pin]
-    reset: Mutex<Option<ResetNotifier<'b>>>,
-    resets: Arc<Resets>,
+struct State {
+    resets: Resets,
+    /// Keep a handle past the unbind (`keep`).
+    keep: Atomic<bool>,
     load: LoadCounts,
-    gpu: Gpu<'b>,
+    gpu: Gpu,
     #[pin]
-    held: Mutex<Held<'b>>,
+    held: Mutex<Held>,
 }
 
 /// The `ctl` file's data: the state of the device it belongs to.
-struct Ctl(*const State<'static>);
-
-// SAFETY: `State` is only used through shared references and its mutex;
-// see `TestClient` for why the pointer stays valid.
-unsafe impl Send for Ctl {}
-// SAFETY: as above.
-unsafe impl Sync for Ctl {}
+struct Ctl(Arc<State>);
 
 impl Ctl {
-    fn state(&self) -> &State<'static> {
-        // SAFETY: `TestClient` drops the file before the state.
-        unsafe { &*self.0 }
+    fn state(&self) -> &State {
+        &self.0
     }
 }
 
@@ -434,6 +422,10 @@ fn command(ctl: &Ctl, r: &mut UserSliceReader) -> Result {
         }
         Some("fail-reset") => {
             state.resets.fail.store(true, Relaxed);
+            return Ok(());
+        }
+        Some("keep") => {
+            state.keep.store(true, Relaxed);
             return Ok(());
         }
         _ => {}
@@ -612,7 +604,7 @@ fn command(ctl: &Ctl, r: &mut UserSliceReader) -> Result {
     Ok(())
 }
 
-impl Drop for Held<'_> {
+impl Drop for Held {
     fn drop(&mut self) {
         // A held handler would keep the subscription's drop waiting.
         if let Some(c) = &self.counter {
@@ -622,11 +614,55 @@ impl Drop for Held<'_> {
 }
 
 /// The driver's data for one bound device. Field order is drop order:
-/// the file goes before the state it points to.
+/// the reset handler goes first (a call in progress is waited for), then
+/// the file.
 struct TestClient {
+    _reset: ResetNotifier,
     _ctl: Pin<KBox<File<Ctl>>>,
     _dir: Dir,
-    _state: Pin<KBox<State<'static>>>,
+    _state: Arc<State>,
+}
+
+impl Drop for TestClient {
+    fn drop(&mut self) {
+        if self._state.keep.load(Relaxed) {
+            keep_past_unbind(self._state.gpu.clone());
+        }
+    }
+}
+
+/// Holds `gpu` past the client's unbind, as a client's open file would:
+/// once the core unbinds from the GPU the handle must answer `ENODEV`
+/// (not reach freed state) and drop harmlessly. Logs what it saw.
+fn keep_past_unbind(gpu: Gpu) {
+    let spawned = kernel::workqueue::system_long().try_spawn(GFP_KERNEL, move || {
+        let start = Instant::<Monotonic>::now();
+        let mut ping = gpu.ping();
+        // Up to 10 s for the core's unbind, which follows the clients'.
+        for _ in 0..100 {
+            if ping.is_err() {
+                break;
+            }
+            kernel::time::delay::fsleep(kernel::time::Delta::from_millis(100));
+            ping = gpu.ping();
+        }
+        let errno = |r: Result| r.err().map_or(0, Error::to_errno);
+        let vram = gpu.alloc_vram(4096, 0, Placement::Any).map(drop);
+        let channel = gpu.alloc_channel().map(drop);
+        let ms = start.elapsed().as_millis();
+        pr_info!(
+            "kept handle after unbind: ping {} after {} ms, vram {}, channel {}\n",
+            errno(ping),
+            ms,
+            errno(vram),
+            errno(channel)
+        );
+        drop(gpu);
+        pr_info!("kept handle dropped\n");
+    });
+    if spawned.is_err() {
+        pr_err!("no memory to keep a handle past unbind\n");
+    }
 }
 
 struct NvgspTestDriver;
@@ -659,19 +695,15 @@ impl auxiliary::Driver for NvgspTestDriver {
             .registration_data::<ClientData>()
             .inspect_err(|e| dev_err!(adev, "no nvgsp_core client data: {:?}\n", e))?;
         let gpu = client.open()?;
-        let resets = Arc::new(
-            Resets {
-                prepares: Atomic::new(0),
-                dones: Atomic::new(0),
-                rebuilt: Atomic::new(0),
-                fail: Atomic::new(false),
-            },
-            GFP_KERNEL,
-        )?;
-        let state = KBox::pin_init(
+        let state = Arc::pin_init(
             try_pin_init!(State {
-                reset <- new_mutex!(None),
-                resets: resets.clone(),
+                keep: Atomic::new(false),
+                resets: Resets {
+                    prepares: Atomic::new(0),
+                    dones: Atomic::new(0),
+                    rebuilt: Atomic::new(0),
+                    fail: Atomic::new(false),
+                },
                 load: LoadCounts {
                     ok: Atomic::new(0),
                     eagain: Atomic::new(0),
@@ -692,26 +724,15 @@ impl auxiliary::Driver for NvgspTestDriver {
             }),
             GFP_KERNEL,
         )?;
-        // SAFETY: the state borrows the core's services, which outlive this
-        // driver data (clients unbind first); `'static` only names the
-        // pointee for the `ctl` file, which is dropped first (`TestClient`).
-        let state: Pin<KBox<State<'static>>> = unsafe { core::mem::transmute(state) };
-        let handler = KBox::new(
+        let reset = state.gpu.on_reset(KBox::new(
             Resetter {
-                counts: state.resets.clone(),
-                state: core::ptr::from_ref(&*state),
+                state: state.clone(),
             },
             GFP_KERNEL,
-        )?;
-        *state.reset.lock() = Some(state.gpu.on_reset(handler)?);
+        )?)?;
         let dir = Dir::new(adev.as_ref().name());
         let ctl = KBox::pin_init(
-            dir.read_write_callback_file(
-                c"ctl",
-                Ctl(core::ptr::from_ref(&*state)),
-                &show,
-                &command,
-            ),
+            dir.read_write_callback_file(c"ctl", Ctl(state.clone()), &show, &command),
             GFP_KERNEL,
         )?;
         dev_info!(
@@ -721,6 +742,7 @@ impl auxiliary::Driver for NvgspTestDriver {
             state.gpu.rm_client()
         );
         Ok(TestClient {
+            _reset: reset,
             _ctl: ctl,
             _dir: dir,
             _state: state,

@@ -14,3 +14,13 @@ if out=$(scripts/check-layers --core "$tmp" 2>&1); then
 fi
 matches "gsp/queues.rs:[0-9]+: crate::client::Gpu: layer 'transport' \([0-9]\) uses layer 'client'" <<<"$out" ||
     fail "check-layers did not name the wrong import: $out"
+
+# The ownership check fails on a client module that reaches for unsafe: a
+# copy of the drivers whose test client erases a lifetime.
+mkdir -p "$tmp/drivers" && cp -r drivers/. "$tmp/drivers/"
+echo 'fn erase(s: &u8) -> &'"'"'static u8 { unsafe { core::mem::transmute(s) } }' >>"$tmp/drivers/test/nvgsp_test.rs"
+if out=$(scripts/check-unsafe --drivers "$tmp/drivers" 2>&1); then
+    fail "check-unsafe accepted a transmute in the test client"
+fi
+matches "drivers/test/nvgsp_test.rs:[0-9]+: transmute:" <<<"$out" ||
+    fail "check-unsafe did not name the transmute: $out"

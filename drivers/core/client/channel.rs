@@ -27,16 +27,17 @@ use crate::{
 /// A channel ID counted against the client kind's share; channel errors
 /// GSP-RM reports for it go to this client only. Dropping it returns the
 /// ID.
-pub struct Channel<'g> {
-    gpu: Gpu<'g>,
+pub struct Channel {
+    gpu: Gpu,
     id: u32,
     /// The channel's object in GSP-RM, freed before the ID is returned.
-    gpfifo: Option<RmObject<'g>>,
+    gpfifo: Option<RmObject>,
 }
 
-impl<'g> Channel<'g> {
-    pub(super) fn new(gpu: &Gpu<'g>) -> Result<Self> {
-        let partition = &gpu.services().partition;
+impl Channel {
+    pub(super) fn new(gpu: &Gpu) -> Result<Self> {
+        let services = gpu.services()?;
+        let partition = &services.partition;
         let id = partition.alloc_channel(gpu.client_kind())?;
         let owner = ChannelOwner {
             chid: id,
@@ -44,7 +45,7 @@ impl<'g> Channel<'g> {
             object: Handle(0),
             kind: gpu.client_kind(),
         };
-        if let Err(e) = gpu.services().gsp.rpc.events.own_channel(owner) {
+        if let Err(e) = services.gsp.rpc.events.own_channel(owner) {
             partition.free_channel(gpu.client_kind(), id);
             return Err(e);
         }
@@ -96,7 +97,7 @@ impl<'g> Channel<'g> {
         let handle = object.handle();
         self.gpfifo = Some(object);
         self.gpu
-            .services()
+            .services()?
             .gsp
             .rpc
             .events
@@ -105,13 +106,13 @@ impl<'g> Channel<'g> {
     }
 }
 
-impl Drop for Channel<'_> {
+impl Drop for Channel {
     fn drop(&mut self) {
         drop(self.gpfifo.take());
-        self.gpu.services().gsp.rpc.events.disown_channel(self.id);
-        self.gpu
-            .services()
-            .partition
-            .free_channel(self.gpu.client_kind(), self.id);
+        // The events and the partition went with an unbound GPU.
+        if let Ok(s) = self.gpu.services() {
+            s.gsp.rpc.events.disown_channel(self.id);
+            s.partition.free_channel(self.gpu.client_kind(), self.id);
+        }
     }
 }

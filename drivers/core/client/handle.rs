@@ -36,7 +36,10 @@ use crate::{
         RmClass,
         SubdeviceNull, //
     },
-    services::Services,
+    services::{
+        ServicesGuard,
+        ServicesLink, //
+    },
 };
 
 /// The first handle the core gives a client's own RM objects.
@@ -52,19 +55,29 @@ const OBJECT_HANDLE_BASE: u32 = 0xcf00_0000;
 /// re-creates the namespace and its notifier subscriptions under the same
 /// handles; the client's own RM objects are gone and are made again.
 #[derive(Clone)]
-pub struct Gpu<'a> {
-    inner: Arc<Namespace<'a>>,
+pub struct Gpu {
+    inner: Arc<Namespace>,
 }
 
-impl<'a> Gpu<'a> {
-    pub(super) fn open(kind: ClientKind, services: &'a Services<'a>) -> Result<Gpu<'a>> {
+impl Gpu {
+    pub(super) fn open(kind: ClientKind, link: &Arc<ServicesLink>) -> Result<Gpu> {
         Ok(Gpu {
-            inner: Namespace::open(kind, services)?,
+            inner: Namespace::open(kind, link)?,
         })
     }
 
-    pub(super) fn services(&self) -> &'a Services<'a> {
-        self.inner.services
+    /// The core's services, until the GPU is unbound.
+    ///
+    /// # Errors
+    ///
+    /// `ENODEV` once the GPU is unbound.
+    pub(super) fn services(&self) -> Result<ServicesGuard<'_>> {
+        self.inner.services()
+    }
+
+    /// How the handle reaches the services.
+    pub(super) fn link(&self) -> &Arc<ServicesLink> {
+        &self.inner.link
     }
 
     pub(super) fn client_kind(&self) -> ClientKind {
@@ -103,7 +116,7 @@ impl<'a> Gpu<'a> {
     /// is large enough, `EINVAL` for a zero size, a bad alignment or an
     /// empty placement.
     #[inline(never)]
-    pub fn alloc_vram(&self, size: u64, align: u64, placement: Placement) -> Result<Vram<'a>> {
+    pub fn alloc_vram(&self, size: u64, align: u64, placement: Placement) -> Result<Vram> {
         Vram::new(self, size, align, placement)
     }
 
@@ -113,7 +126,7 @@ impl<'a> Gpu<'a> {
     ///
     /// `ENOSPC` beyond the client kind's share, `ENOMEM` if none is free.
     #[inline(never)]
-    pub fn alloc_channel(&self) -> Result<Channel<'a>> {
+    pub fn alloc_channel(&self) -> Result<Channel> {
         Channel::new(self)
     }
 
@@ -125,9 +138,10 @@ impl<'a> Gpu<'a> {
     ///
     /// RM's refusal as an errno; `EAGAIN` while the GPU is being reset,
     /// `ENODEV` once it is unusable.
-    pub(super) fn alloc_object<K: RmClass>(&self, params: &K::Params) -> Result<RmObject<'a>> {
+    pub(super) fn alloc_object<K: RmClass>(&self, params: &K::Params) -> Result<RmObject> {
         let ns = &*self.inner;
-        let (_pass, generation) = ns.services.enter()?;
+        let services = ns.services()?;
+        let (_pass, generation) = services.enter()?;
         let handle = self.new_handle();
         ns.alloc::<K>(ns.rm.device, handle, params)?;
         Ok(RmObject::new(self.clone(), handle, K::CLASS, generation))
@@ -146,13 +160,13 @@ impl<'a> Gpu<'a> {
         &self,
         kinds: EventKinds,
         handler: KBox<dyn EventHandler>,
-    ) -> Result<Subscription<'a>> {
+    ) -> Result<Subscription> {
         let filter = Filter {
             kinds,
             client: self.inner.rm.client,
             object: None,
         };
-        let sub = self.services().gsp.rpc.events.subscribe(filter, handler)?;
+        let sub = self.services()?.gsp.rpc.events.subscribe(filter, handler)?;
         Ok(Subscription::new(self, sub, None))
     }
 
@@ -166,10 +180,12 @@ impl<'a> Gpu<'a> {
         &self,
         notifier: Notifier,
         handler: KBox<dyn EventHandler>,
-    ) -> Result<Subscription<'a>> {
+    ) -> Result<Subscription> {
         let notifier = notifier.index();
         let ns = &*self.inner;
-        let (_pass, generation) = ns.services.enter()?;
+        let services = ns.services()?;
+        let events = &services.gsp.rpc.events;
+        let (_pass, generation) = services.enter()?;
         let handle = self.new_handle();
         ns.alloc_event_object(handle, notifier)?;
         // Registered before GSP-RM starts notifying, so nothing is missed.
@@ -178,7 +194,7 @@ impl<'a> Gpu<'a> {
             client: ns.rm.client,
             object: Some(handle),
         };
-        let sub = match self.services().gsp.rpc.events.subscribe(filter, handler) {
+        let sub = match events.subscribe(filter, handler) {
             Ok(sub) => sub,
             Err(e) => {
                 if ns.is_current(generation) {
@@ -206,7 +222,7 @@ impl<'a> Gpu<'a> {
         };
         if let Err(e) = recorded {
             drop(n);
-            self.services().gsp.rpc.events.unsubscribe(&sub);
+            events.unsubscribe(&sub);
             if ns.is_current(generation) {
                 ns.free(handle);
             }
@@ -222,7 +238,7 @@ impl<'a> Gpu<'a> {
                     // Dropping the subscription would miscount: undo here.
                     let _ = n.objects.pop();
                     drop(n);
-                    self.services().gsp.rpc.events.unsubscribe(&sub);
+                    events.unsubscribe(&sub);
                     if ns.is_current(generation) {
                         ns.free(handle);
                     }
@@ -289,7 +305,7 @@ impl<'a> Gpu<'a> {
     /// resets the GPU after GSP-RM was lost, and after it booted GSP-RM
     /// again, until the returned registration is dropped.
     #[inline(never)]
-    pub fn on_reset(&self, handler: KBox<dyn ResetHandler>) -> Result<ResetNotifier<'a>> {
-        ResetNotifier::new(self.services(), self.client_kind(), handler)
+    pub fn on_reset(&self, handler: KBox<dyn ResetHandler>) -> Result<ResetNotifier> {
+        ResetNotifier::new(self, handler)
     }
 }

@@ -10,16 +10,16 @@ use crate::proto::gsp::calls::Handle;
 ///
 /// A GPU reset takes it with the GSP-RM it lived in ([`RmObject::is_lost`]);
 /// dropping it then frees nothing.
-pub(crate) struct RmObject<'g> {
-    gpu: Gpu<'g>,
+pub(crate) struct RmObject {
+    gpu: Gpu,
     handle: Handle,
     class: u32,
     /// The GSP-RM instance it was made in.
     generation: u32,
 }
 
-impl<'g> RmObject<'g> {
-    pub(super) fn new(gpu: Gpu<'g>, handle: Handle, class: u32, generation: u32) -> Self {
+impl RmObject {
+    pub(super) fn new(gpu: Gpu, handle: Handle, class: u32, generation: u32) -> Self {
         RmObject {
             gpu,
             handle,
@@ -46,7 +46,7 @@ impl<'g> RmObject<'g> {
     }
 }
 
-impl Drop for RmObject<'_> {
+impl Drop for RmObject {
     fn drop(&mut self) {
         self.gpu.free_object(self.handle, self.generation);
     }

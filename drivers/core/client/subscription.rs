@@ -14,17 +14,17 @@ use crate::{
 /// it waits for a handler call in progress and drops the handler; events
 /// not yet delivered are discarded. A handler must not drop its own
 /// subscription.
-pub struct Subscription<'g> {
-    gpu: Gpu<'g>,
+pub struct Subscription {
+    gpu: Gpu,
     sub: Arc<Subscriber>,
     /// The RM event object and notifier of a notifier subscription; freed
     /// after notification is turned off.
     event_object: Option<(Handle, u32)>,
 }
 
-impl<'g> Subscription<'g> {
+impl Subscription {
     pub(super) fn new(
-        gpu: &Gpu<'g>,
+        gpu: &Gpu,
         sub: Arc<Subscriber>,
         event_object: Option<(Handle, u32)>,
     ) -> Self {
@@ -36,11 +36,15 @@ impl<'g> Subscription<'g> {
     }
 }
 
-impl Drop for Subscription<'_> {
+impl Drop for Subscription {
     fn drop(&mut self) {
         if let Some((handle, notifier)) = self.event_object.take() {
             self.gpu.put_notifier(handle, notifier);
         }
-        self.gpu.services().gsp.rpc.events.unsubscribe(&self.sub);
+        // The dispatcher, and the handler with it, went with an unbound
+        // GPU.
+        if let Ok(s) = self.gpu.services() {
+            s.gsp.rpc.events.unsubscribe(&self.sub);
+        }
     }
 }

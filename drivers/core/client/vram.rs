@@ -11,16 +11,16 @@ use super::{
 
 /// A VRAM range counted against the client kind's share; dropping it
 /// returns the range. It keeps its [`Gpu`] handle's namespace alive.
-pub struct Vram<'g> {
-    gpu: Gpu<'g>,
+pub struct Vram {
+    gpu: Gpu,
     offset: u64,
     size: u64,
 }
 
-impl<'g> Vram<'g> {
-    pub(super) fn new(gpu: &Gpu<'g>, size: u64, align: u64, placement: Placement) -> Result<Self> {
+impl Vram {
+    pub(super) fn new(gpu: &Gpu, size: u64, align: u64, placement: Placement) -> Result<Self> {
         let (offset, size) =
-            gpu.services()
+            gpu.services()?
                 .partition
                 .alloc_vram(gpu.client_kind(), size, align, placement)?;
         Ok(Vram {
@@ -43,8 +43,11 @@ impl<'g> Vram<'g> {
     }
 }
 
-impl Drop for Vram<'_> {
+impl Drop for Vram {
     fn drop(&mut self) {
-        self.gpu.services().partition.free_vram(self.offset);
+        // The partition went with an unbound GPU.
+        if let Ok(s) = self.gpu.services() {
+            s.partition.free_vram(self.offset);
+        }
     }
 }

@@ -26,6 +26,7 @@ use kernel::{
         Instant,
         Monotonic, //
     },
+    types::CovariantForLt,
     workqueue::{
         impl_has_work,
         new_work,
@@ -46,8 +47,11 @@ use crate::{
         Bar0,
         BAR0_SIZE, //
     },
+    kernel_gaps::{
+        BoundRef,
+        OwnedQueue, //
+    },
     timeouts,
-    wq::OwnedQueue,
 };
 
 /// How often the heartbeat looks whether GSP-RM said anything: a quarter
@@ -67,17 +71,9 @@ struct Beat {
     stop: Mutex<bool>,
     #[pin]
     wake: CondVar,
-    gsp: *const Gsp,
-    bar: *const pci::Bar<'static, BAR0_SIZE>,
+    gsp: BoundRef<CovariantForLt!(Gsp)>,
+    bar: BoundRef<CovariantForLt!(pci::Bar<'_, BAR0_SIZE>)>,
 }
-
-// SAFETY: `gsp` and `bar` are only dereferenced by `run`, which the owner
-// of the `Heartbeat` waits for (dropping it stops and drains its
-// workqueue) before either goes (`Heartbeat::start`'s contract). Both are
-// shared between threads anyway (the interrupt handler uses them).
-unsafe impl Send for Beat {}
-// SAFETY: as above.
-unsafe impl Sync for Beat {}
 
 impl_has_work! {
     impl HasWork<Self> for Beat { self.work }
@@ -87,10 +83,7 @@ impl WorkItem for Beat {
     type Pointer = Arc<Beat>;
 
     fn run(this: Arc<Beat>) {
-        // SAFETY: see `Beat`'s `Send` implementation; the `'static` only
-        // erases the BAR's lifetime.
-        let (gsp, bar): (&Gsp, Bar0<'_>) = unsafe { (&*this.gsp, &*this.bar) };
-        this.beat(gsp, bar);
+        this.beat(this.gsp.get(), this.bar.get());
     }
 }
 
@@ -158,8 +151,11 @@ impl Heartbeat {
                 work <- new_work!("nvgsp_core::gsp::heartbeat::Beat::work"),
                 stop <- new_mutex!(false),
                 wake <- new_condvar!(),
-                gsp: core::ptr::from_ref(gsp),
-                bar: core::ptr::from_ref(bar).cast(),
+                // SAFETY: the heartbeat, and with it its work, is drained
+                // before `gsp` and `bar` go (this function's contract).
+                gsp: unsafe { BoundRef::new(gsp) },
+                // SAFETY: as above.
+                bar: unsafe { BoundRef::new(bar) },
             }),
             GFP_KERNEL,
         )?;

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Audited wrappers over kernel abstractions that Linux 7.3's Rust API
+//! does not offer yet. Every `unsafe impl Send`/`Sync` of the core lives
+//! here, each under the name of the abstraction whose absence it stands
+//! in for, so that the day the kernel grows it, one item goes.
+
+use core::{
+    marker::PhantomData,
+    ops::Deref,
+    ptr::NonNull, //
+};
+
+use kernel::{
+    bindings,
+    maple_tree::MapleTreeAlloc,
+    new_condvar,
+    new_mutex,
+    prelude::*,
+    sync::{
+        CondVar,
+        Mutex, //
+    },
+    types::{
+        CovariantForLt,
+        ForeignOwnable, //
+    },
+    workqueue, //
+};
+
+/// A borrow of pinned, bound driver data that a kernel callback may hold.
+///
+/// Missing abstraction: scoped registrations. Work items
+/// (`workqueue::Work`), debugfs files and C callbacks (sysfs attributes)
+/// take `'static` data only, while the core's per-GPU state lives in the
+/// PCI driver's `Data<'bound>`. Whoever makes a `BoundRef` promises that
+/// its target outlives it (e.g. the work is drained, or the file removed,
+/// before the target is dropped).
+///
+/// `F` names the target type for any lifetime ([`CovariantForLt`]), so a
+/// reference handed out never outlives the `BoundRef` it came from.
+pub(crate) struct BoundRef<F: CovariantForLt> {
+    target: NonNull<F::Of<'static>>,
+}
+
+// SAFETY: a `BoundRef` only hands out shared references to its target,
+// which is `Sync`, so moving it to another thread shares the target.
+unsafe impl<F: CovariantForLt> Send for BoundRef<F> where for<'a> F::Of<'a>: Sync {}
+// SAFETY: as above.
+unsafe impl<F: CovariantForLt> Sync for BoundRef<F> where for<'a> F::Of<'a>: Sync {}
+
+impl<F: CovariantForLt> Clone for BoundRef<F> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<F: CovariantForLt> Copy for BoundRef<F> {}
+
+impl<F: CovariantForLt> BoundRef<F> {
+    /// Borrows `target` beyond its lifetime.
+    ///
+    /// # Safety
+    ///
+    /// `target` must stay alive and in place until the returned value and
+    /// every copy of it are gone.
+    pub(crate) unsafe fn new<'a>(target: &'a F::Of<'a>) -> Self {
+        Self {
+            target: NonNull::from(target).cast(),
+        }
+    }
+
+    /// The target.
+    pub(crate) fn get(&self) -> &F::Of<'_> {
+        // SAFETY: the target outlives `self` (`new`'s contract), so a
+        // reference for as long as `self` is borrowed is valid.
+        F::cast_ref(unsafe { self.target.as_ref() })
+    }
+}
+
+/// Revocable access to bound driver data for users that sleep while they
+/// use it.
+///
+/// Missing abstraction: a `Revocable` with sleepable readers (SRCU). The
+/// kernel's `Revocable` and `Devres` hold an RCU read lock while the data
+/// is accessed, but a client's GSP-RM call waits for a reply. Here each
+/// access is counted; [`SleepableRevocable::revoke`] refuses new accesses
+/// and waits for those in progress, after which every access fails with
+/// `ENODEV`. The core hands this to its clients so that a handle that
+/// outlives the GPU's unbind gets `ENODEV`, never a dangling reference.
+#[pin_data]
+pub(crate) struct SleepableRevocable<F: CovariantForLt> {
+    #[pin]
+    state: Mutex<Access>,
+    #[pin]
+    idle: CondVar,
+    _target: PhantomData<F>,
+}
+
+/// Whether the target is reachable, and how many use it.
+struct Access {
+    /// The target, between `arm` and `revoke`.
+    target: Option<NonNull<()>>,
+    users: usize,
+}
+
+// SAFETY: the pointer in `Access` is only turned into shared references
+// to a `Sync` target (`SleepableRevocable::access`).
+unsafe impl Send for Access {}
+
+// SAFETY: the target is only reached through shared references, and
+// `F::Of<'_>` is `Sync`; the bookkeeping is under a mutex.
+unsafe impl<F: CovariantForLt> Send for SleepableRevocable<F> where for<'a> F::Of<'a>: Sync {}
+// SAFETY: as above.
+unsafe impl<F: CovariantForLt> Sync for SleepableRevocable<F> where for<'a> F::Of<'a>: Sync {}
+
+impl<F: CovariantForLt> SleepableRevocable<F> {
+    /// Not yet armed: every access fails with `ENODEV`.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            state <- new_mutex!(Access {
+                target: None,
+                users: 0,
+            }),
+            idle <- new_condvar!(),
+            _target: PhantomData,
+        })
+    }
+
+    /// Makes `target` reachable.
+    ///
+    /// # Safety
+    ///
+    /// `target` must stay alive and in place until [`Self::revoke`] has
+    /// returned, and `revoke` must be called before it goes.
+    pub(crate) unsafe fn arm<'a>(&self, target: &'a F::Of<'a>) {
+        self.state.lock().target = Some(NonNull::from(target).cast());
+    }
+
+    /// Access to the target until the guard is dropped.
+    ///
+    /// # Errors
+    ///
+    /// `ENODEV` before `arm` or once `revoke` has begun.
+    pub(crate) fn access(&self) -> Result<RevocableGuard<'_, F>> {
+        let mut s = self.state.lock();
+        let target = s.target.ok_or(ENODEV)?;
+        s.users += 1;
+        Ok(RevocableGuard {
+            owner: self,
+            target: target.cast(),
+        })
+    }
+
+    /// Refuses new accesses and waits until none is in progress. A guard
+    /// held by the caller itself would wait forever: it must hold none.
+    pub(crate) fn revoke(&self) {
+        let mut s = self.state.lock();
+        s.target = None;
+        while s.users > 0 {
+            self.idle.wait(&mut s);
+        }
+    }
+}
+
+/// An access in progress ([`SleepableRevocable::access`]).
+pub(crate) struct RevocableGuard<'r, F: CovariantForLt> {
+    owner: &'r SleepableRevocable<F>,
+    target: NonNull<F::Of<'static>>,
+}
+
+impl<'r, F: CovariantForLt> Deref for RevocableGuard<'r, F> {
+    type Target = F::Of<'r>;
+
+    fn deref(&self) -> &F::Of<'r> {
+        // SAFETY: the target stays alive until `revoke` returns (`arm`'s
+        // contract), which waits for this guard; shortening its lifetime
+        // to the guard's is sound for a covariant `F`.
+        F::cast_ref(unsafe { self.target.as_ref() })
+    }
+}
+
+impl<F: CovariantForLt> Drop for RevocableGuard<'_, F> {
+    fn drop(&mut self) {
+        let mut s = self.owner.state.lock();
+        s.users -= 1;
+        if s.users == 0 {
+            self.owner.idle.notify_all();
+        }
+    }
+}
+
+/// A workqueue of the driver's own, destroyed (after running what is
+/// queued) on drop, so that unbinding a GPU waits for exactly that GPU's
+/// work.
+///
+/// Missing abstraction: an owned `alloc_workqueue()` queue;
+/// `kernel::workqueue` offers only the system queues.
+pub(crate) struct OwnedQueue(NonNull<bindings::workqueue_struct>);
+
+// SAFETY: workqueues may be used and destroyed from any thread.
+unsafe impl Send for OwnedQueue {}
+// SAFETY: as above; `&OwnedQueue` only enqueues.
+unsafe impl Sync for OwnedQueue {}
+
+impl OwnedQueue {
+    /// A new unbound workqueue called `name`.
+    pub(crate) fn new(name: &'static CStr) -> Result<Self> {
+        // SAFETY: `name` has no conversions and no further arguments are
+        // passed; the result is checked.
+        let wq = unsafe {
+            bindings::alloc_workqueue_noprof(name.as_char_ptr(), bindings::wq_flags_WQ_UNBOUND, 0)
+        };
+        NonNull::new(wq).map(Self).ok_or(ENOMEM)
+    }
+
+    /// The queue, to enqueue work on.
+    pub(crate) fn queue(&self) -> &workqueue::Queue {
+        // SAFETY: `self.0` is a live workqueue until `drop`.
+        unsafe { workqueue::Queue::from_raw(self.0.as_ptr()) }
+    }
+}
+
+impl Drop for OwnedQueue {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new`; destroying drains it first.
+        unsafe { bindings::destroy_workqueue(self.0.as_ptr()) };
+    }
+}
+
+/// A maple tree that may be shared between threads.
+///
+/// Missing abstraction: `Send`/`Sync` for `kernel::maple_tree::MapleTree`.
+/// The C maple tree serializes its users with its own spinlock and may be
+/// used from any thread; what it owns must be `Send`.
+#[pin_data]
+pub(crate) struct SyncMapleTreeAlloc<T: ForeignOwnable> {
+    #[pin]
+    tree: MapleTreeAlloc<T>,
+}
+
+// SAFETY: see `SyncMapleTreeAlloc`: the tree locks itself, and its
+// entries are `Send`.
+unsafe impl<T: ForeignOwnable + Send> Send for SyncMapleTreeAlloc<T> {}
+// SAFETY: as above.
+unsafe impl<T: ForeignOwnable + Send> Sync for SyncMapleTreeAlloc<T> {}
+
+impl<T: ForeignOwnable> SyncMapleTreeAlloc<T> {
+    /// An empty tree.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            tree <- MapleTreeAlloc::new(),
+        })
+    }
+}
+
+impl<T: ForeignOwnable> Deref for SyncMapleTreeAlloc<T> {
+    type Target = MapleTreeAlloc<T>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.tree
+    }
+}
+
+/// What the C side returned for a sysfs attribute group it added, to
+/// remove it again.
+///
+/// Missing abstraction: sysfs attribute groups with show/store callbacks
+/// (`device_add_group()`) in Rust; the core adds them in C
+/// (`nvgsp_core_partition.c`).
+pub(crate) struct CGroupHandle {
+    /// The `struct device` the group was added to.
+    pub(crate) dev: NonNull<core::ffi::c_void>,
+    /// The C side's handle for the group.
+    pub(crate) handle: NonNull<core::ffi::c_void>,
+}
+
+// SAFETY: the pointers are only passed back to the C side to remove the
+// group, which it allows from any thread.
+unsafe impl Send for CGroupHandle {}
+// SAFETY: `CGroupHandle` has no `&self` methods.
+unsafe impl Sync for CGroupHandle {}
