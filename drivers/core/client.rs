@@ -203,7 +203,8 @@ impl Client {
         let start = Instant::<Monotonic>::now();
         let mut told = false;
         loop {
-            let services = self.link.access()?;
+            let guard = self.link.access()?;
+            let services = guard.get();
             let health = &services.gsp.rpc.health;
             health.wait_recovered(WAIT - start.elapsed(), || {
                 if !told {
@@ -221,7 +222,7 @@ impl Client {
                     if (e == EAGAIN || (health.is_lost() && health.recovers()))
                         && start.elapsed() < WAIT =>
                 {
-                    drop(services);
+                    drop(guard);
                     fsleep(Delta::from_millis(10));
                 }
                 r => return r,

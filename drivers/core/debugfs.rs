@@ -89,7 +89,18 @@ impl core::fmt::Debug for RpcView {
         writeln!(f, "events: {}", s.events.load(Relaxed))?;
         writeln!(f, "gsp_rm_losses: {}", s.losses.load(Relaxed))?;
         writeln!(f, "recoveries: {}", s.recoveries.load(Relaxed))?;
-        writeln!(f, "heartbeats: {}", s.heartbeats.load(Relaxed))
+        writeln!(f, "heartbeats: {}", s.heartbeats.load(Relaxed))?;
+        let polled = s.polled_replies.load(Relaxed);
+        writeln!(f, "polls: {}", s.polls.load(Relaxed))?;
+        writeln!(f, "polled_replies: {polled}")?;
+        writeln!(
+            f,
+            "mean_poll_ns: {}",
+            s.poll_ns.load(Relaxed).checked_div(polled).unwrap_or(0)
+        )?;
+        writeln!(f, "doorbells: {}", s.doorbells.load(Relaxed))?;
+        writeln!(f, "interrupts: {}", s.interrupts.load(Relaxed))?;
+        writeln!(f, "idle_interrupts: {}", s.idle_interrupts.load(Relaxed))
     }
 }
 

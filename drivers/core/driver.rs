@@ -233,11 +233,6 @@ impl pci::Driver for NvgspCoreDriver {
                     if crate::recovery_enabled() {
                         services.enable_recovery()?;
                     }
-                    for (kind, enabled) in [(ClientKind::Drm, kinds.drm), (ClientKind::Vfio, kinds.vfio)] {
-                        if enabled {
-                            clients.register(pdev.as_ref(), kind, id, &services)?;
-                        }
-                    }
                 },
                 // SAFETY: `_partition_sysfs` is dropped before `services`
                 // (declaration order), and removing the group waits for
@@ -255,6 +250,20 @@ impl pci::Driver for NvgspCoreDriver {
                         crate::debugfs::Target::new(_running.bar, _running.gsp),
                         &services.partition,
                     )
+                },
+                // Last, so that nothing fails after a client was bound: the
+                // fields of a failed probe drop without `NvgspCore::drop`,
+                // the services (revoking the link) before the clients.
+                _: {
+                    for (kind, enabled) in [(ClientKind::Drm, kinds.drm), (ClientKind::Vfio, kinds.vfio)] {
+                        if !enabled {
+                            continue;
+                        }
+                        if let Err(e) = clients.register(pdev.as_ref(), kind, id, &services) {
+                            clients.unregister_all();
+                            return Err(e);
+                        }
+                    }
                 },
             }))
         })

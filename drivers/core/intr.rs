@@ -2,8 +2,10 @@
 
 //! The GPU's interrupt: one MSI-X vector, on which GSP signals the host by
 //! raising its falcon's software interrupt 0 (SWGEN0), as nouveau's r535
-//! `gsp.c` handles it. The hard handler acknowledges SWGEN0; the threaded
-//! handler drains GSP-RM's message queue.
+//! `gsp.c` handles it. The hard handler reads the status and acknowledges
+//! SWGEN0; the threaded handler drains GSP-RM's message queue and handles
+//! HALT, and is not woken when a caller polling for its reply took every
+//! message already.
 
 use kernel::{
     io::{
@@ -43,6 +45,8 @@ pub(crate) struct GspInterrupt<'bound> {
     bar: Bar0<'bound>,
     rpc: &'bound Rpc,
     swgen0: Atomic<u32>,
+    /// The hard handler saw HALT; the thread handles it.
+    halt: Atomic<bool>,
 }
 
 impl<'bound> GspInterrupt<'bound> {
@@ -52,6 +56,7 @@ impl<'bound> GspInterrupt<'bound> {
             bar,
             rpc,
             swgen0: Atomic::new(0),
+            halt: Atomic::new(false),
         }
     }
 
@@ -87,24 +92,32 @@ impl<'bound> GspInterrupt<'bound> {
 
 impl irq::ThreadedHandler for GspInterrupt<'_> {
     fn handle(&self) -> ThreadedIrqReturn {
-        // The MSI-X vector is the GSP's alone and SWGEN0 is the only source
-        // routed to it, so the status need not be read: one MMIO write per
-        // interrupt, the least an RPC can cost beyond its doorbell.
         // Acknowledge before draining: a message posted after this raises
-        // SWGEN0 again, so none is left behind.
+        // SWGEN0 again, so none is left behind. HALT stays set for the
+        // threaded handler, which the vector stays masked for (ONESHOT).
+        let status = self.bar.read(NV_PFALCON_FALCON_IRQSTAT::of::<Gsp>());
         self.bar.write(
             WithBase::of::<Gsp>(),
             NV_PFALCON_FALCON_IRQSCLR::zeroed().with_swgen0(true),
         );
         self.swgen0.fetch_add(1, Relaxed);
-        ThreadedIrqReturn::WakeThread
+        if status.halt() {
+            self.halt.store(true, Relaxed);
+        }
+        // A caller polling for its reply may have taken every message
+        // already (`Rpc::poll`): then there is nothing for the thread.
+        self.rpc.stats.interrupts.fetch_add(1, Relaxed);
+        if status.halt() || self.rpc.has_unread() {
+            ThreadedIrqReturn::WakeThread
+        } else {
+            self.rpc.stats.idle_interrupts.fetch_add(1, Relaxed);
+            ThreadedIrqReturn::Handled
+        }
     }
 
     fn handle_threaded(&self) -> IrqReturn {
         self.rpc.drain();
-        // The vector is masked while this runs (ONESHOT), so reading the
-        // status here costs one read per batch of messages, not per RPC.
-        if self.bar.read(NV_PFALCON_FALCON_IRQSTAT::of::<Gsp>()).halt() {
+        if self.halt.xchg(false, Relaxed) {
             self.bar.write(
                 WithBase::of::<Gsp>(),
                 NV_PFALCON_FALCON_IRQSCLR::zeroed().with_halt(true),

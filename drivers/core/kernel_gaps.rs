@@ -169,13 +169,13 @@ pub(crate) struct RevocableGuard<'r, F: CovariantForLt> {
     target: NonNull<F::Of<'static>>,
 }
 
-impl<'r, F: CovariantForLt> Deref for RevocableGuard<'r, F> {
-    type Target = F::Of<'r>;
-
-    fn deref(&self) -> &F::Of<'r> {
+impl<F: CovariantForLt> RevocableGuard<'_, F> {
+    /// The target, for as long as the guard is borrowed (not `Deref`: a
+    /// reference the target holds must not outlive the guard either).
+    pub(crate) fn get(&self) -> &F::Of<'_> {
         // SAFETY: the target stays alive until `revoke` returns (`arm`'s
         // contract), which waits for this guard; shortening its lifetime
-        // to the guard's is sound for a covariant `F`.
+        // to the guard's borrow is sound for a covariant `F`.
         F::cast_ref(unsafe { self.target.as_ref() })
     }
 }
@@ -270,9 +270,9 @@ impl<T: ForeignOwnable> Deref for SyncMapleTreeAlloc<T> {
 /// (`nvgsp_core_partition.c`).
 pub(crate) struct CGroupHandle {
     /// The `struct device` the group was added to.
-    pub(crate) dev: NonNull<core::ffi::c_void>,
+    pub(crate) dev: *mut core::ffi::c_void,
     /// The C side's handle for the group.
-    pub(crate) handle: NonNull<core::ffi::c_void>,
+    pub(crate) handle: *mut core::ffi::c_void,
 }
 
 // SAFETY: the pointers are only passed back to the C side to remove the

@@ -92,9 +92,10 @@ impl PinnedDrop for Namespace {
     fn drop(self: Pin<&mut Self>) {
         // Once the GPU is unbound its GSP-RM, and the namespace in it, are
         // gone, and so is the list.
-        let Ok(s) = self.link.access() else {
+        let Ok(guard) = self.link.access() else {
             return;
         };
+        let s = guard.get();
         s.remove_namespace(&self);
         // Lost with its GSP-RM if a recovery did not re-create it.
         let generation = self.generation.load(Relaxed);
@@ -108,7 +109,8 @@ impl Namespace {
     /// Opens a new namespace in GSP-RM for a client of `kind` and lists
     /// it for recovery.
     pub(crate) fn open(kind: ClientKind, link: &Arc<ServicesLink>) -> Result<Arc<Self>> {
-        let services = link.access()?;
+        let guard = link.access()?;
+        let services = guard.get();
         let (_pass, generation) = services.enter()?;
         let rm = services.open_namespace()?;
         let ns = try_pin_init!(Namespace {
@@ -149,7 +151,7 @@ impl Namespace {
     /// once the GPU is unbound).
     pub(crate) fn is_current(&self, generation: u32) -> bool {
         self.services()
-            .is_ok_and(|s| s.gsp.rpc.health.generation() == generation)
+            .is_ok_and(|s| s.get().gsp.rpc.health.generation() == generation)
     }
 
     /// Allocates `handle` of class `K` under `parent`.
@@ -159,7 +161,8 @@ impl Namespace {
         handle: Handle,
         params: &K::Params,
     ) -> Result {
-        let s = self.services()?;
+        let guard = self.services()?;
+        let s = guard.get();
         rm::alloc::<K>(
             &s.gsp.rpc,
             s.bar,
@@ -175,7 +178,8 @@ impl Namespace {
         target: Handle,
         params: &C::Params,
     ) -> Result<C::Params> {
-        let s = self.services()?;
+        let guard = self.services()?;
+        let s = guard.get();
         rm::control::<C>(&s.gsp.rpc, s.bar, s.dev, (self.rm.client, target), params)
     }
 
@@ -183,8 +187,8 @@ impl Namespace {
     /// instance.
     pub(crate) fn free(&self, handle: Handle) {
         let generation = self.generation.load(Relaxed);
-        if let Ok(s) = self.services() {
-            s.free_rm(self.rm.client, handle, generation);
+        if let Ok(guard) = self.services() {
+            guard.get().free_rm(self.rm.client, handle, generation);
         }
     }
 

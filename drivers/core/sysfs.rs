@@ -15,8 +15,6 @@ use kernel::{
     types::CovariantForLt, //
 };
 
-use core::ptr::NonNull;
-
 use crate::{
     client::{
         GpuConfig, //
@@ -154,10 +152,7 @@ impl PartitionGroup {
             dev_err!(dev, "cannot add the partition sysfs attributes: {:?}\n", e)
         })?;
         Ok(PartitionGroup {
-            group: CGroupHandle {
-                dev: NonNull::new(raw).ok_or(EINVAL)?,
-                handle: NonNull::new(handle).ok_or(EINVAL)?,
-            },
+            group: CGroupHandle { dev: raw, handle },
             _ctx: ctx,
         })
     }
@@ -167,9 +162,7 @@ impl Drop for PartitionGroup {
     fn drop(&mut self) {
         // SAFETY: `handle` came from `nvgsp_partition_sysfs_add` on `dev`,
         // which outlives `self` (`PartitionGroup::add`).
-        unsafe {
-            nvgsp_partition_sysfs_remove(self.group.dev.as_ptr(), self.group.handle.as_ptr())
-        };
+        unsafe { nvgsp_partition_sysfs_remove(self.group.dev, self.group.handle) };
     }
 }
 

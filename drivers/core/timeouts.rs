@@ -14,6 +14,18 @@ use kernel::time::Delta;
 /// How long a call waits for its reply.
 pub(crate) const RPC: Delta = Delta::from_secs(2);
 
+// TIMEOUT: not a limit but a spin budget. A control GSP-RM serves at once
+// (a NULL or a GET) comes back within tens of microseconds, less than the
+// interrupt's delivery plus the wakeups it costs (nova-core does not wait
+// for the interrupt at all: it polls the status queue, `gsp/cmdq.rs`).
+// The caller alone in flight spins up to this long for its reply,
+// draining the queue itself, then sleeps until the interrupt; a slow call
+// costs one spin. Several times the tens of microseconds, so a reply that
+// is merely late is still caught; the core's debugfs `rpc` file counts
+// the polls and the mean spin of those that caught their reply.
+/// How long a caller alone in flight polls for its reply before it sleeps.
+pub(crate) const RPC_POLL: Delta = Delta::from_micros(200);
+
 // TIMEOUT: GSP-RM takes commands off the queue as it serves them, so room
 // comes back as fast as a reply would.
 /// How long a sender waits for room in the command queue.

@@ -27,6 +27,13 @@ mod bindings {
 
 pub(crate) use bindings::*;
 
+// Userspace fills the ioctl arguments: each is a struct of plain integers
+// (checked at compile time, including that no field is left out).
+kernel::impl_plain_struct!(drm_nvgsp_getparam {
+    param: __u64,
+    value: __u64
+});
+
 /// `DRM_IOCTL_BASE` of include/uapi/drm/drm.h (`'d'`).
 const DRM_IOCTL_BASE: u32 = b'd' as u32;
 /// First driver-private ioctl number (include/uapi/drm/drm.h).

@@ -6,13 +6,14 @@
 //!    write reaching the device);
 //! 2. `Wake`: GSP-RM's thread woke for it;
 //! 3. `Msi`: GSP-RM posted the reply and its SWGEN0 fired MSI-X vector 0;
-//! 4. `Ack`: the driver's interrupt handler cleared SWGEN0 (IRQSCLR);
-//! 5. `Stat`: the driver read the GSP falcon's IRQSTAT;
-//! 6. the next `Doorbell`: the reply reached the caller, which called again.
+//! 4. `Stat`: the driver's interrupt handler read the GSP falcon's IRQSTAT;
+//! 5. `Ack`: it cleared SWGEN0 (IRQSCLR);
+//! 6. the next `Doorbell`: the reply reached the caller, which called again
+//!    (a caller that polls for its reply may get there before 4 and 5).
 //!
-//! Only cycles that run exactly in that order (one caller) are summed; the
-//! summary gives each step's median in microseconds. Off, it costs one
-//! relaxed load per mark.
+//! Only calls made alone count: one `Wake` and one `Msi` between a doorbell
+//! and the next. The summary gives the median time from the doorbell to
+//! each step, in microseconds. Off, it costs one relaxed load per mark.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -27,13 +28,11 @@ pub enum Step {
     Wake,
     /// The reply's interrupt fired.
     Msi,
-    /// The driver acknowledged the interrupt.
-    Ack,
     /// The driver read the interrupt status.
     Stat,
+    /// The driver acknowledged the interrupt.
+    Ack,
 }
-
-const STEPS: [Step; 5] = [Step::Doorbell, Step::Wake, Step::Msi, Step::Ack, Step::Stat];
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
 static MARKS: OnceLock<Mutex<Vec<(Instant, Step)>>> = OnceLock::new();
@@ -71,33 +70,58 @@ pub fn summary() -> Option<String> {
 }
 
 fn summarize(marks: &[(Instant, Step)]) -> String {
-    // Segment i runs from STEPS[i] to STEPS[i + 1] (the last to the next
-    // doorbell).
-    let mut segs: [Vec<u128>; 5] = Default::default();
-    let mut i = 0;
-    while i + STEPS.len() < marks.len() {
-        let cycle = &marks[i..=i + STEPS.len()];
-        let clean = cycle
+    let doorbells: Vec<usize> = (0..marks.len())
+        .filter(|&i| marks[i].1 == Step::Doorbell)
+        .collect();
+    // Microseconds from the doorbell to: wake, msi, stat, ack, next doorbell.
+    let mut after: [Vec<u128>; 5] = Default::default();
+    for pair in doorbells.windows(2) {
+        let (first, next) = (pair[0], pair[1]);
+        let t0 = marks[first].0;
+        let us = |t: Instant| t.duration_since(t0).as_micros();
+        let between = &marks[first + 1..next];
+        let only = |step| between.iter().filter(|(_, s)| *s == step).count() == 1;
+        if !only(Step::Wake) || !only(Step::Msi) {
+            continue;
+        }
+        let find = |step| between.iter().find(|(_, s)| *s == step).map(|(t, _)| *t);
+        let (Some(wake), Some(msi)) = (find(Step::Wake), find(Step::Msi)) else {
+            continue;
+        };
+        // The interrupt's handling may run past the next doorbell: the first
+        // of each after this reply's interrupt, before the next one's.
+        let msi_at = first
+            + 1
+            + between
+                .iter()
+                .position(|(_, s)| *s == Step::Msi)
+                .unwrap_or(0);
+        let handled = marks[msi_at + 1..]
             .iter()
-            .zip(STEPS.iter().chain([Step::Doorbell].iter()))
-            .all(|((_, s), want)| s == want);
-        if clean {
-            for (k, seg) in segs.iter_mut().enumerate() {
-                seg.push(cycle[k + 1].0.duration_since(cycle[k].0).as_micros());
+            .take_while(|(_, s)| *s != Step::Msi);
+        let (mut stat, mut ack) = (None, None);
+        for (t, s) in handled {
+            match s {
+                Step::Stat if stat.is_none() => stat = Some(*t),
+                Step::Ack if ack.is_none() => ack = Some(*t),
+                _ => {}
             }
-            i += STEPS.len();
-        } else {
-            i += 1;
+        }
+        let (Some(stat), Some(ack)) = (stat, ack) else {
+            continue;
+        };
+        for (v, t) in after.iter_mut().zip([wake, msi, stat, ack, marks[next].0]) {
+            v.push(us(t));
         }
     }
     let median = |v: &mut Vec<u128>| {
         v.sort_unstable();
         v.get(v.len() / 2).copied().unwrap_or(0)
     };
-    let [a, b, c, d, e] = &mut segs;
+    let [a, b, c, d, e] = &mut after;
     let n = a.len();
     format!(
-        "rpc trace: {n} single-caller cycles, median us: doorbell->wake {} wake->msi {} msi->ack {} ack->stat {} stat->next-doorbell {}",
+        "rpc trace: {n} calls made alone, median us after the doorbell: wake {} reply-msi {} irq-stat {} irq-ack {} next-doorbell {}",
         median(a),
         median(b),
         median(c),
@@ -112,21 +136,49 @@ mod tests {
     use std::time::Duration;
 
     #[test]
-    fn only_clean_cycles_count() {
+    fn only_calls_made_alone_count() {
         let t0 = Instant::now();
         let at = |us| t0 + Duration::from_micros(us);
         let mut m = vec![];
-        // Two clean cycles 100 us apart per step, then a noisy one.
-        for c in 0..2u64 {
-            for (k, s) in STEPS.iter().enumerate() {
-                m.push((at(c * 1000 + k as u64 * 100), *s));
+        // Two calls alone, steps 100 us apart; the second one's caller
+        // polled and rang again before the interrupt was handled.
+        for (c, order) in [
+            [Step::Doorbell, Step::Wake, Step::Msi, Step::Stat, Step::Ack],
+            [
+                Step::Doorbell,
+                Step::Wake,
+                Step::Msi,
+                Step::Doorbell,
+                Step::Stat,
+            ],
+        ]
+        .iter()
+        .enumerate()
+        {
+            for (k, s) in order.iter().enumerate() {
+                m.push((at(c as u64 * 1000 + k as u64 * 100), *s));
             }
         }
-        m.push((at(2000), Step::Doorbell));
-        m.push((at(2050), Step::Doorbell));
-        m.push((at(2100), Step::Msi));
+        m.push((at(1500), Step::Ack));
+        // Then two callers at once: doorbells with two wakes between them.
+        for (k, s) in [
+            Step::Doorbell,
+            Step::Wake,
+            Step::Wake,
+            Step::Msi,
+            Step::Msi,
+            Step::Doorbell,
+        ]
+        .iter()
+        .enumerate()
+        {
+            m.push((at(3000 + k as u64 * 10), *s));
+        }
         let s = summarize(&m);
-        assert!(s.contains("2 single-caller cycles"), "{s}");
-        assert!(s.contains("doorbell->wake 100 wake->msi 100 msi->ack 100 ack->stat 100 stat->next-doorbell 600"), "{s}");
+        assert!(s.contains("2 calls made alone"), "{s}");
+        assert!(
+            s.contains("wake 100 reply-msi 200 irq-stat 400 irq-ack 500 next-doorbell 1000"),
+            "{s}"
+        );
     }
 }

@@ -36,7 +36,8 @@ pub struct Channel {
 
 impl Channel {
     pub(super) fn new(gpu: &Gpu) -> Result<Self> {
-        let services = gpu.services()?;
+        let guard = gpu.services()?;
+        let services = guard.get();
         let partition = &services.partition;
         let id = partition.alloc_channel(gpu.client_kind())?;
         let owner = ChannelOwner {
@@ -98,6 +99,7 @@ impl Channel {
         self.gpfifo = Some(object);
         self.gpu
             .services()?
+            .get()
             .gsp
             .rpc
             .events
@@ -110,7 +112,8 @@ impl Drop for Channel {
     fn drop(&mut self) {
         drop(self.gpfifo.take());
         // The events and the partition went with an unbound GPU.
-        if let Ok(s) = self.gpu.services() {
+        if let Ok(guard) = self.gpu.services() {
+            let s = guard.get();
             s.gsp.rpc.events.disown_channel(self.id);
             s.partition.free_channel(self.gpu.client_kind(), self.id);
         }

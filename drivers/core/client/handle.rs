@@ -140,7 +140,8 @@ impl Gpu {
     /// `ENODEV` once it is unusable.
     pub(super) fn alloc_object<K: RmClass>(&self, params: &K::Params) -> Result<RmObject> {
         let ns = &*self.inner;
-        let services = ns.services()?;
+        let guard = ns.services()?;
+        let services = guard.get();
         let (_pass, generation) = services.enter()?;
         let handle = self.new_handle();
         ns.alloc::<K>(ns.rm.device, handle, params)?;
@@ -166,7 +167,13 @@ impl Gpu {
             client: self.inner.rm.client,
             object: None,
         };
-        let sub = self.services()?.gsp.rpc.events.subscribe(filter, handler)?;
+        let sub = self
+            .services()?
+            .get()
+            .gsp
+            .rpc
+            .events
+            .subscribe(filter, handler)?;
         Ok(Subscription::new(self, sub, None))
     }
 
@@ -183,7 +190,8 @@ impl Gpu {
     ) -> Result<Subscription> {
         let notifier = notifier.index();
         let ns = &*self.inner;
-        let services = ns.services()?;
+        let guard = ns.services()?;
+        let services = guard.get();
         let events = &services.gsp.rpc.events;
         let (_pass, generation) = services.enter()?;
         let handle = self.new_handle();

@@ -69,7 +69,11 @@ impl ResetNotifier {
             },
             GFP_KERNEL,
         )?;
-        let entry = gpu.services()?.resets.add(gpu.client_kind(), registered)?;
+        let entry = gpu
+            .services()?
+            .get()
+            .resets
+            .add(gpu.client_kind(), registered)?;
         Ok(ResetNotifier {
             link: gpu.link().clone(),
             entry,
@@ -80,8 +84,8 @@ impl ResetNotifier {
 impl Drop for ResetNotifier {
     fn drop(&mut self) {
         // The handlers went with an unbound GPU.
-        if let Ok(s) = self.link.access() {
-            s.resets.remove(&self.entry);
+        if let Ok(guard) = self.link.access() {
+            guard.get().resets.remove(&self.entry);
         }
     }
 }

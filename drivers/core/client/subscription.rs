@@ -43,8 +43,8 @@ impl Drop for Subscription {
         }
         // The dispatcher, and the handler with it, went with an unbound
         // GPU.
-        if let Ok(s) = self.gpu.services() {
-            s.gsp.rpc.events.unsubscribe(&self.sub);
+        if let Ok(guard) = self.gpu.services() {
+            guard.get().gsp.rpc.events.unsubscribe(&self.sub);
         }
     }
 }

@@ -19,10 +19,12 @@ pub struct Vram {
 
 impl Vram {
     pub(super) fn new(gpu: &Gpu, size: u64, align: u64, placement: Placement) -> Result<Self> {
-        let (offset, size) =
-            gpu.services()?
-                .partition
-                .alloc_vram(gpu.client_kind(), size, align, placement)?;
+        let (offset, size) = gpu.services()?.get().partition.alloc_vram(
+            gpu.client_kind(),
+            size,
+            align,
+            placement,
+        )?;
         Ok(Vram {
             gpu: gpu.clone(),
             offset,
@@ -46,8 +48,8 @@ impl Vram {
 impl Drop for Vram {
     fn drop(&mut self) {
         // The partition went with an unbound GPU.
-        if let Ok(s) = self.gpu.services() {
-            s.partition.free_vram(self.offset);
+        if let Ok(guard) = self.gpu.services() {
+            guard.get().partition.free_vram(self.offset);
         }
     }
 }

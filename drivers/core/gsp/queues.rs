@@ -214,6 +214,13 @@ impl Queues {
         Ok(Some(next))
     }
 
+    /// Whether GSP-RM published something past the driver's read pointer
+    /// `read` (a look at the write pointer in shared memory, no register
+    /// access).
+    pub(crate) fn has_message(&self, read: u32) -> bool {
+        read_u32(&self.mem, STAT_QUEUE_OFFSET + TX_WRITE_PTR).is_ok_and(|w| w != read)
+    }
+
     /// Tells GSP-RM the driver read the status queue up to `read`.
     fn consume(&self, read: u32) -> Result {
         fence(Ordering::Release);

@@ -24,6 +24,17 @@ pub(crate) struct Stats {
     pub(crate) recoveries: Atomic<u64>,
     /// Pings the heartbeat sent to an idle GSP-RM.
     pub(crate) heartbeats: Atomic<u64>,
+    /// Calls that polled for their reply, and those of them whose reply
+    /// came within the spin (the rest slept until the interrupt).
+    pub(crate) polls: Atomic<u64>,
+    pub(crate) polled_replies: Atomic<u64>,
+    /// Sum of the spins of `polled_replies`, in nanoseconds.
+    pub(crate) poll_ns: Atomic<u64>,
+    /// Doorbell writes (several commands may share one).
+    pub(crate) doorbells: Atomic<u64>,
+    /// Interrupts, and those with nothing left for the threaded handler.
+    pub(crate) interrupts: Atomic<u64>,
+    pub(crate) idle_interrupts: Atomic<u64>,
 }
 
 impl Stats {
@@ -38,6 +49,12 @@ impl Stats {
             losses: Atomic::new(0),
             recoveries: Atomic::new(0),
             heartbeats: Atomic::new(0),
+            polls: Atomic::new(0),
+            polled_replies: Atomic::new(0),
+            poll_ns: Atomic::new(0),
+            doorbells: Atomic::new(0),
+            interrupts: Atomic::new(0),
+            idle_interrupts: Atomic::new(0),
         }
     }
 }

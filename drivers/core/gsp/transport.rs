@@ -3,9 +3,13 @@
 //! Remote procedure calls to GSP-RM over the shared queues.
 //!
 //! A caller registers a waiter for a fresh sequence number, writes its
-//! command under the send lock only, rings the doorbell and sleeps. The
-//! threaded interrupt handler drains the status queue under the receive
-//! lock: each element is checked (`queues.rs`), whole messages are put
+//! command under the send lock only and rings the doorbell after it
+//! (commands pushed meanwhile by other callers share the ring). A caller
+//! alone in flight then polls the status queue for its reply for a short
+//! while, draining it itself; otherwise, or if the reply is slower, it
+//! sleeps until the threaded interrupt handler drains the queue. Either
+//! drains under the receive lock: each element is checked (`queues.rs`),
+//! whole messages are put
 //! together (`reassembly.rs`) and sent where the routing table says
 //! (`routing.rs`): a reply to the waiter whose sequence and function match,
 //! an event to the core or to the clients' subscriptions. Several callers
@@ -21,11 +25,15 @@ use kernel::{
     io::Io,
     new_condvar, new_mutex,
     prelude::*,
+    processor::cpu_relax,
     sync::{
         aref::ARef,
         atomic::{
+            Acquire,
             Atomic,
-            Relaxed, //
+            Full,
+            Relaxed,
+            Release, //
         },
         Arc,
         CondVar,
@@ -136,6 +144,13 @@ pub(crate) struct Rpc {
     /// Elements taken from the status queue, well-formed or not: whether
     /// GSP-RM said anything at all.
     received: Atomic<u64>,
+    /// A copy of the receive read pointer, for the interrupt handler
+    /// ([`Self::has_unread`]), which cannot take the receive lock.
+    read_copy: Atomic<u32>,
+    /// Doorbell rings asked for and not yet done ([`Self::ring`]).
+    rings: Atomic<u32>,
+    /// Set while a caller polls for replies ([`Self::poll`]).
+    polling: Atomic<bool>,
     /// Counters, shared with debugfs.
     pub(crate) stats: Arc<Stats>,
 }
@@ -153,6 +168,9 @@ impl Rpc {
             events <- Dispatcher::new(),
             health <- Health::new(),
             received: Atomic::new(0),
+            read_copy: Atomic::new(0),
+            rings: Atomic::new(0),
+            polling: Atomic::new(false),
             stats: Arc::new(Stats::new(), GFP_KERNEL)?,
         })
     }
@@ -229,6 +247,7 @@ impl Rpc {
             sequence: 1,
         };
         rx.read = 0;
+        self.read_copy.store(0, Release);
         rx.reassembly.reset();
         let mut pending = self.pending.lock();
         pending.waiters.clear();
@@ -260,8 +279,8 @@ impl Rpc {
         self.queues.dma_address()
     }
 
-    /// Encodes one element and pushes it once the queue has room; rings
-    /// the doorbell.
+    /// Encodes one element and pushes it once the queue has room (ringing
+    /// the doorbell while it waits, so GSP-RM takes what is queued).
     fn push_element(
         &self,
         tx: &mut Tx,
@@ -275,6 +294,7 @@ impl Rpc {
         let pages = u32::try_from(len.div_ceil(crate::proto::gsp::queue::GSP_PAGE_SIZE))?;
         let start = Instant::<Monotonic>::now();
         while self.queues.cmd_space(tx.write)? < pages {
+            bar.write_reg(NV_PGSP_QUEUE_HEAD::zeroed());
             if self.is_lost() {
                 return Err(ENODEV);
             }
@@ -298,8 +318,27 @@ impl Rpc {
         .ok_or(EINVAL)?;
         tx.write = self.queues.push(tx.write, &element)?;
         tx.seq_num = tx.seq_num.wrapping_add(1);
-        bar.write_reg(NV_PGSP_QUEUE_HEAD::zeroed());
         Ok(())
+    }
+
+    /// Rings the doorbell for what was pushed, outside the send lock.
+    /// GSP-RM serves the command queue up to its write pointer at each
+    /// ring (nouveau r535 `r535_gsp_cmdq_push`), so commands pushed while
+    /// another caller rings ride on that caller's next ring: it rings
+    /// again until no request came in during its last ring.
+    fn ring(&self, bar: Bar0<'_>) {
+        if self.rings.fetch_add(1, Full) != 0 {
+            return;
+        }
+        let mut seen = 1;
+        loop {
+            bar.write_reg(NV_PGSP_QUEUE_HEAD::zeroed());
+            self.stats.doorbells.fetch_add(1, Relaxed);
+            match self.rings.cmpxchg(seen, 0, Full) {
+                Ok(_) => return,
+                Err(now) => seen = now,
+            }
+        }
     }
 
     /// Writes one command, split over continuation records if it does not
@@ -351,6 +390,7 @@ impl Rpc {
             }
             return Err(e);
         }
+        self.ring(bar);
         Ok(sequence)
     }
 
@@ -385,6 +425,7 @@ impl Rpc {
             GFP_KERNEL,
         )?;
         let sequence = self.send(bar, u32::from(function), payload, Some(wake.clone()))?;
+        self.poll(sequence);
         let mut pending = self.pending.lock();
         loop {
             if let Some(reply) = pending.waiters.take(sequence) {
@@ -473,10 +514,49 @@ impl Rpc {
         dev_err!(self.dev, "{}\n", what);
     }
 
+    /// Polls for the reply to `sequence` for up to [`timeouts::RPC_POLL`],
+    /// draining the status queue itself, if it is the only call in flight. A reply that comes within the
+    /// spin is handled without waiting for the interrupt; the interrupt
+    /// then finds the queue empty.
+    fn poll(&self, sequence: u32) {
+        if self.polling.cmpxchg(false, true, Acquire).is_err() {
+            return;
+        }
+        // With other calls in flight the interrupt brings several replies
+        // at once, and a spinning vCPU would only slow the other callers.
+        if self.pending.lock().waiters.len() > 1 {
+            self.polling.store(false, Release);
+            return;
+        }
+        self.stats.polls.fetch_add(1, Relaxed);
+        let start = Instant::<Monotonic>::now();
+        while start.elapsed() < timeouts::RPC_POLL && !self.is_lost() {
+            if let Some(mut rx) = self.rx.try_lock() {
+                if self.queues.has_message(rx.read) {
+                    self.drain_locked(&mut rx);
+                    drop(rx);
+                    if self.pending.lock().waiters.answered(sequence) {
+                        self.stats.polled_replies.fetch_add(1, Relaxed);
+                        let ns = u64::try_from(start.elapsed().as_nanos()).unwrap_or(0);
+                        self.stats.poll_ns.fetch_add(ns, Relaxed);
+                        break;
+                    }
+                }
+            }
+            cpu_relax();
+        }
+        self.polling.store(false, Release);
+    }
+
     /// Handles everything in the status queue. Called from the threaded
     /// interrupt handler.
     pub(crate) fn drain(&self) {
         let mut rx = self.rx.lock();
+        self.drain_locked(&mut rx);
+    }
+
+    /// [`Self::drain`] with the receive lock held.
+    fn drain_locked(&self, rx: &mut Rx) {
         let mut element = core::mem::take(&mut rx.buf);
         loop {
             let popped = self.queues.pop(rx.read, &mut element);
@@ -524,7 +604,17 @@ impl Rpc {
                 }
             }
         }
+        self.read_copy.store(rx.read, Release);
         rx.buf = element;
+    }
+
+    /// Whether the status queue holds something no one took yet; may say
+    /// so for a message being taken right now, never the other way round
+    /// once a drain is done. For the interrupt handler: when a caller
+    /// polling ([`Self::poll`]) took the replies, the threaded handler
+    /// need not run.
+    pub(crate) fn has_unread(&self) -> bool {
+        self.queues.has_message(self.read_copy.load(Acquire))
     }
 
     /// Logs what reassembly found wrong.

@@ -89,6 +89,18 @@ impl Waiters {
         self.list.iter().any(|w| w.sequence == sequence)
     }
 
+    /// How many calls are registered.
+    pub(crate) fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Whether the call of `sequence` has its reply.
+    pub(crate) fn answered(&self, sequence: u32) -> bool {
+        self.list
+            .iter()
+            .any(|w| w.sequence == sequence && w.reply.is_some())
+    }
+
     /// Takes the reply of the call of `sequence` and unregisters it, if
     /// the reply came.
     pub(crate) fn take(&mut self, sequence: u32) -> Option<Reply> {
