@@ -177,8 +177,9 @@ impl pci::Driver for NvgspCoreDriver {
                         .inspect_err(|e| dev_err!(pdev, "no MSI-X vector 0: {:?}\n", e))?;
                     irq::ThreadedRegistration::new(
                         vector.into(),
-                        // ONESHOT: the vector stays masked while the thread drains,
-                        // so a flood of messages cannot count as spurious interrupts.
+                        // ONESHOT keeps a masking chip's line masked while the thread
+                        // drains; the MSI-X chip needs none (the kernel drops the flag
+                        // for it): an interrupt while the thread runs runs it again.
                         irq::Flags::ONESHOT,
                         c"nvgsp_core",
                         Ok::<_, Error>(GspInterrupt::new(bar, &gsp.rpc)),

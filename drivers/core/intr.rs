@@ -93,20 +93,22 @@ impl<'bound> GspInterrupt<'bound> {
 impl irq::ThreadedHandler for GspInterrupt<'_> {
     fn handle(&self) -> ThreadedIrqReturn {
         // Acknowledge before draining: a message posted after this raises
-        // SWGEN0 again, so none is left behind. HALT stays set for the
-        // threaded handler, which the vector stays masked for (ONESHOT).
-        let status = self.bar.read(NV_PFALCON_FALCON_IRQSTAT::of::<Gsp>());
+        // SWGEN0 again, so none is left behind. Reading the status after
+        // the write flushes it to the device, so every message published
+        // before the acknowledgement is in the queue when the handler
+        // looks at it below. HALT stays set for the threaded handler.
         self.bar.write(
             WithBase::of::<Gsp>(),
             NV_PFALCON_FALCON_IRQSCLR::zeroed().with_swgen0(true),
         );
+        let status = self.bar.read(NV_PFALCON_FALCON_IRQSTAT::of::<Gsp>());
         self.swgen0.fetch_add(1, Relaxed);
         if status.halt() {
             self.halt.store(true, Relaxed);
         }
+        self.rpc.stats.interrupts.fetch_add(1, Relaxed);
         // A caller polling for its reply may have taken every message
         // already (`Rpc::poll`): then there is nothing for the thread.
-        self.rpc.stats.interrupts.fetch_add(1, Relaxed);
         if status.halt() || self.rpc.has_unread() {
             ThreadedIrqReturn::WakeThread
         } else {

@@ -24,7 +24,7 @@ pub(crate) const RPC: Delta = Delta::from_secs(2);
 // is merely late is still caught; the core's debugfs `rpc` file counts
 // the polls and the mean spin of those that caught their reply.
 /// How long a caller alone in flight polls for its reply before it sleeps.
-pub(crate) const RPC_POLL: Delta = Delta::from_micros(200);
+pub(crate) const RPC_POLL: Delta = Delta::from_micros(400);
 
 // TIMEOUT: GSP-RM takes commands off the queue as it serves them, so room
 // comes back as fast as a reply would.

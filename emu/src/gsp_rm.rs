@@ -352,6 +352,7 @@ impl Model {
     /// Handles every command in the queue.
     fn serve(&mut self) -> Result<(), QueueError> {
         while let Some(element) = self.queues.next_command()? {
+            crate::trace::mark(crate::trace::Step::Command);
             self.last_command = Instant::now();
             match msgq::parse_element(&element) {
                 Ok((header, payload)) => self.element(header, payload)?,

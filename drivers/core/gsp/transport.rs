@@ -25,13 +25,10 @@ use kernel::{
     io::Io,
     new_condvar, new_mutex,
     prelude::*,
-    processor::cpu_relax,
     sync::{
         aref::ARef,
         atomic::{
-            Acquire,
             Atomic,
-            Full,
             Relaxed,
             Release, //
         },
@@ -49,6 +46,9 @@ use kernel::{
 };
 
 use kernel::num::casts::u32_as_usize;
+
+mod doorbell;
+mod poll;
 
 use super::{
     health::{
@@ -321,26 +321,6 @@ impl Rpc {
         Ok(())
     }
 
-    /// Rings the doorbell for what was pushed, outside the send lock.
-    /// GSP-RM serves the command queue up to its write pointer at each
-    /// ring (nouveau r535 `r535_gsp_cmdq_push`), so commands pushed while
-    /// another caller rings ride on that caller's next ring: it rings
-    /// again until no request came in during its last ring.
-    fn ring(&self, bar: Bar0<'_>) {
-        if self.rings.fetch_add(1, Full) != 0 {
-            return;
-        }
-        let mut seen = 1;
-        loop {
-            bar.write_reg(NV_PGSP_QUEUE_HEAD::zeroed());
-            self.stats.doorbells.fetch_add(1, Relaxed);
-            match self.rings.cmpxchg(seen, 0, Full) {
-                Ok(_) => return,
-                Err(now) => seen = now,
-            }
-        }
-    }
-
     /// Writes one command, split over continuation records if it does not
     /// fit one element (nouveau r535 `r535_gsp_rpc_push`); returns its
     /// sequence number. The waiter, if any, is registered before the first
@@ -514,40 +494,6 @@ impl Rpc {
         dev_err!(self.dev, "{}\n", what);
     }
 
-    /// Polls for the reply to `sequence` for up to [`timeouts::RPC_POLL`],
-    /// draining the status queue itself, if it is the only call in flight. A reply that comes within the
-    /// spin is handled without waiting for the interrupt; the interrupt
-    /// then finds the queue empty.
-    fn poll(&self, sequence: u32) {
-        if self.polling.cmpxchg(false, true, Acquire).is_err() {
-            return;
-        }
-        // With other calls in flight the interrupt brings several replies
-        // at once, and a spinning vCPU would only slow the other callers.
-        if self.pending.lock().waiters.len() > 1 {
-            self.polling.store(false, Release);
-            return;
-        }
-        self.stats.polls.fetch_add(1, Relaxed);
-        let start = Instant::<Monotonic>::now();
-        while start.elapsed() < timeouts::RPC_POLL && !self.is_lost() {
-            if let Some(mut rx) = self.rx.try_lock() {
-                if self.queues.has_message(rx.read) {
-                    self.drain_locked(&mut rx);
-                    drop(rx);
-                    if self.pending.lock().waiters.answered(sequence) {
-                        self.stats.polled_replies.fetch_add(1, Relaxed);
-                        let ns = u64::try_from(start.elapsed().as_nanos()).unwrap_or(0);
-                        self.stats.poll_ns.fetch_add(ns, Relaxed);
-                        break;
-                    }
-                }
-            }
-            cpu_relax();
-        }
-        self.polling.store(false, Release);
-    }
-
     /// Handles everything in the status queue. Called from the threaded
     /// interrupt handler.
     pub(crate) fn drain(&self) {
@@ -567,6 +513,7 @@ impl Rpc {
                 Ok(None) => break,
                 Ok(Some(next)) => {
                     rx.read = next;
+                    self.read_copy.store(next, Release);
                     match msgq::parse_element(&element) {
                         Ok((h, payload)) => {
                             let step = rx.reassembly.push(h, payload);
@@ -606,15 +553,6 @@ impl Rpc {
         }
         self.read_copy.store(rx.read, Release);
         rx.buf = element;
-    }
-
-    /// Whether the status queue holds something no one took yet; may say
-    /// so for a message being taken right now, never the other way round
-    /// once a drain is done. For the interrupt handler: when a caller
-    /// polling ([`Self::poll`]) took the replies, the threaded handler
-    /// need not run.
-    pub(crate) fn has_unread(&self) -> bool {
-        self.queues.has_message(self.read_copy.load(Acquire))
     }
 
     /// Logs what reassembly found wrong.
