@@ -21,7 +21,8 @@ pub(crate) const RPC: Delta = Delta::from_secs(2);
 // The caller alone in flight spins up to this long for its reply,
 // draining the queue itself, then sleeps until the interrupt; a slow call
 // costs one spin. Several times the tens of microseconds, so a reply that
-// is merely late is still caught; the core's debugfs `rpc` file counts
+// is merely late, or the reply's own interrupt handled on the polling CPU
+// meanwhile, still leaves it caught; the core's debugfs `rpc` file counts
 // the polls and the mean spin of those that caught their reply.
 /// How long a caller alone in flight polls for its reply before it sleeps.
 pub(crate) const RPC_POLL: Delta = Delta::from_micros(400);
