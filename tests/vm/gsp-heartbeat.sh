@@ -31,3 +31,6 @@ expect_out '^call after recovery: ok$'
 expect_log_count 'GSP-RM hung \(3 calls in a row timed out\): resetting the GPU' 1
 expect_log_count 'GSP RPC GSP_RM_CONTROL \(sequence [0-9]+\) timed out' 3
 expect_log 'GSP-RM recovered: clients resumed'
+# Every ping was answered as asked: none refused (a ping at a handle
+# GSP-RM does not know comes back NV_ERR_INVALID_CLIENT, logged).
+! matches 'GSP-RM control failed' "$VM_LOG" || fail "GSP-RM refused a heartbeat ping"

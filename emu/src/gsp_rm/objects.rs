@@ -587,6 +587,32 @@ mod tests {
         );
     }
 
+    /// RM looks the client and the object up before anything else, then
+    /// answers a NULL command whatever the object's class, then refuses a
+    /// command of another class (open-gpu-kernel-modules
+    /// `src/nvidia/src/kernel/rmapi/control.c`, as `control` models it).
+    #[test]
+    fn controls_are_refused_in_rms_order() {
+        let (mut o, cfg) = setup();
+        let null0 = class::NV0000_CTRL_CMD_NULL;
+        let null2080 = class::NV2080_CTRL_CMD_NULL;
+        assert_eq!(
+            o.control(&cfg, 0xc2, 0xc2, null0, &mut []),
+            NV_ERR_INVALID_CLIENT
+        );
+        assert_eq!(
+            o.control(&cfg, 0xc1, 0xdead, null0, &mut []),
+            NV_ERR_INVALID_OBJECT_HANDLE
+        );
+        assert_eq!(o.control(&cfg, 0xc1, 0xc1, null0, &mut []), NV_OK);
+        assert_eq!(o.control(&cfg, 0xc1, 0x51, null2080, &mut []), NV_OK);
+        // A subdevice command on the client object.
+        assert_eq!(
+            o.control(&cfg, 0xc1, 0xc1, GpuGetEnginesV2::CMD, &mut []),
+            NV_ERR_INVALID_COMMAND
+        );
+    }
+
     #[test]
     fn free_cascades_and_client_free_takes_everything() {
         let (mut o, cfg) = setup();
