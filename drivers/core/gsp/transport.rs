@@ -149,8 +149,6 @@ pub(crate) struct Rpc {
     read_copy: Atomic<u32>,
     /// Doorbell rings asked for and not yet done ([`Self::ring`]).
     rings: Atomic<u32>,
-    /// Set while a caller polls for replies ([`Self::poll`]).
-    polling: Atomic<bool>,
     /// Counters, shared with debugfs.
     pub(crate) stats: Arc<Stats>,
 }
@@ -170,7 +168,6 @@ impl Rpc {
             received: Atomic::new(0),
             read_copy: Atomic::new(0),
             rings: Atomic::new(0),
-            polling: Atomic::new(false),
             stats: Arc::new(Stats::new(), GFP_KERNEL)?,
         })
     }
@@ -323,15 +320,16 @@ impl Rpc {
 
     /// Writes one command, split over continuation records if it does not
     /// fit one element (nouveau r535 `r535_gsp_rpc_push`); returns its
-    /// sequence number. The waiter, if any, is registered before the first
-    /// element is visible to GSP-RM.
+    /// sequence number and whether its waiter, if any, is the only call in
+    /// flight. The waiter is registered before the first element is
+    /// visible to GSP-RM.
     fn send(
         &self,
         bar: Bar0<'_>,
         function: u32,
         payload: &[u8],
         waiter: Option<Arc<CondVar>>,
-    ) -> Result<u32> {
+    ) -> Result<(u32, bool)> {
         if self.is_lost() {
             return Err(ENODEV);
         }
@@ -346,8 +344,11 @@ impl Rpc {
         let sequence = tx.sequence;
         tx.sequence = tx.sequence.wrapping_add(1).max(1);
         let waits = waiter.is_some();
+        let mut alone = false;
         if let Some(wake) = waiter {
-            self.pending.lock().waiters.add(sequence, function, wake)?;
+            let mut pending = self.pending.lock();
+            pending.waiters.add(sequence, function, wake)?;
+            alone = pending.waiters.len() == 1;
         }
         let (first, rest) = payload.split_at(payload.len().min(msgq::MAX_PAYLOAD));
         let sent = self
@@ -371,7 +372,7 @@ impl Rpc {
             return Err(e);
         }
         self.ring(bar);
-        Ok(sequence)
+        Ok((sequence, alone))
     }
 
     /// Sends command `F`, which GSP-RM does not answer, with `payload`.
@@ -404,8 +405,12 @@ impl Rpc {
             new_condvar!("nvgsp_core::gsp::waiters::Waiter::wake"),
             GFP_KERNEL,
         )?;
-        let sequence = self.send(bar, u32::from(function), payload, Some(wake.clone()))?;
-        self.poll(sequence);
+        let (sequence, alone) = self.send(bar, u32::from(function), payload, Some(wake.clone()))?;
+        // With other calls in flight the interrupt brings several replies
+        // at once, and a spinning vCPU would only slow the other callers.
+        if alone {
+            self.poll(sequence);
+        }
         let mut pending = self.pending.lock();
         loop {
             if let Some(reply) = pending.waiters.take(sequence) {

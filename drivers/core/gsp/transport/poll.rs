@@ -8,8 +8,7 @@ use kernel::{
     processor::cpu_relax,
     sync::atomic::{
         Acquire,
-        Relaxed,
-        Release, //
+        Relaxed, //
     },
     time::{
         Instant,
@@ -21,20 +20,12 @@ use super::Rpc;
 use crate::timeouts;
 
 impl Rpc {
-    /// Polls for the reply to `sequence` for up to [`timeouts::RPC_POLL`],
-    /// draining the status queue itself, if it is the only call in flight. A reply that comes within the
-    /// spin is handled without waiting for the interrupt; the interrupt
-    /// then finds the queue empty.
+    /// Polls for the reply to `sequence`, the only call in flight (so one
+    /// caller at most polls), for up to [`timeouts::RPC_POLL`], draining
+    /// the status queue itself. A reply that comes within the spin is
+    /// handled without waiting for the interrupt; the interrupt then finds
+    /// the queue empty.
     pub(super) fn poll(&self, sequence: u32) {
-        if self.polling.cmpxchg(false, true, Acquire).is_err() {
-            return;
-        }
-        // With other calls in flight the interrupt brings several replies
-        // at once, and a spinning vCPU would only slow the other callers.
-        if self.pending.lock().waiters.len() > 1 {
-            self.polling.store(false, Release);
-            return;
-        }
         self.stats.polls.fetch_add(1, Relaxed);
         let start = Instant::<Monotonic>::now();
         let mut heard = self.received.load(Relaxed);
@@ -62,7 +53,6 @@ impl Rpc {
             }
             cpu_relax();
         }
-        self.polling.store(false, Release);
     }
 
     /// Whether the status queue holds something no one took yet; may say
