@@ -123,6 +123,12 @@ struct Model {
     hung: bool,
     /// When GSP-RM last handled a command (`--fault gsp-crash-idle`).
     last_command: Instant,
+    /// The doorbell rang since GSP-RM last looked at the command queue.
+    rung: bool,
+    /// The sequence number the next command element must carry.
+    rx_seq_num: u32,
+    /// A command element with the wrong sequence number stopped the queue.
+    stalled: bool,
 }
 
 /// The host scratch register the sequencer program works on, and the value
@@ -163,15 +169,23 @@ impl Model {
             batching: false,
             hung: false,
             last_command: Instant::now(),
+            // At its start GSP-RM takes what the driver queued before it
+            // ran (nouveau r535 sends SET_SYSTEM_INFO and SET_REGISTRY
+            // before the boot); from then on it looks only when rung.
+            rung: true,
+            rx_seq_num: 0,
+            stalled: false,
         }
     }
 
     fn run(mut self, wake: mpsc::Receiver<Wake>) {
         info!("GSP-RM: running, waiting for commands");
         loop {
-            // The doorbell is a hint; queue state is the truth. A timeout
-            // also retries messages that found the queue full, and looks
-            // at a sequencer program's progress more often.
+            // GSP-RM looks at the command queue only when the doorbell
+            // (NV_PGSP_QUEUE_HEAD, nouveau r535 `r535_gsp_cmdq_push`) rang:
+            // the write interrupts its core, and a command queued without
+            // it waits. The timeout retries messages that found the status
+            // queue full and looks at a sequencer program's progress.
             let tick = if !self.bursts.is_empty() {
                 0
             } else if self.sequencer_deadline.is_some() {
@@ -181,7 +195,10 @@ impl Model {
             };
             match wake.recv_timeout(Duration::from_millis(tick)) {
                 Ok(Wake::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
-                Ok(Wake::Doorbell) => crate::trace::mark(crate::trace::Step::Wake),
+                Ok(Wake::Doorbell) => {
+                    crate::trace::mark(crate::trace::Step::Wake);
+                    self.rung = true;
+                }
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
             }
             if let Err(e) = self.take_injections() {
@@ -349,13 +366,38 @@ impl Model {
         Ok(())
     }
 
-    /// Handles every command in the queue.
+    /// Handles every command in the queue, if the doorbell rang.
     fn serve(&mut self) -> Result<(), QueueError> {
+        if !std::mem::take(&mut self.rung) || self.stalled {
+            return Ok(());
+        }
         while let Some(element) = self.queues.next_command()? {
+            let pages = (element.len() / msgq::PAGE_SIZE) as u32;
+            let parsed = msgq::parse_element(&element);
+            // The element must carry the next sequence number; one that
+            // does not is left unconsumed and nothing after it is read
+            // (RM's msgq receive path, open-gpu-kernel-modules
+            // message_queue_cpu.c `GspMsgQueueReceiveStatus`: "Bad
+            // sequence number", NV_ERR_INVALID_DATA, not marked consumed).
+            if let Ok((header, _)) = &parsed {
+                if header.seq_num != self.rx_seq_num {
+                    error!(
+                        "GSP-RM: command element with sequence number {}, expected {}: \
+                         the command queue stops here",
+                        header.seq_num, self.rx_seq_num
+                    );
+                    self.stalled = true;
+                    return Ok(());
+                }
+            }
+            self.queues.consume(pages)?;
             crate::trace::mark(crate::trace::Step::Command);
             self.last_command = Instant::now();
-            match msgq::parse_element(&element) {
-                Ok((header, payload)) => self.element(header, payload)?,
+            match parsed {
+                Ok((header, payload)) => {
+                    self.rx_seq_num = self.rx_seq_num.wrapping_add(1);
+                    self.element(header, payload)?
+                }
                 Err(e) => warn!("GSP-RM: dropping a malformed command: {e:?}"),
             }
             if self.unloaded {

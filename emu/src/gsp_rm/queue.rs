@@ -228,8 +228,9 @@ impl Queues {
     }
 
     /// The next command element, if the driver wrote one: its raw bytes
-    /// (all its pages). Advances GSP-RM's read pointer past it even when
-    /// it is malformed, as there is no way to resynchronise otherwise.
+    /// (all its pages), left in the queue until [`Self::consume`]. Skips
+    /// what the driver published when the element's page count cannot be
+    /// trusted, as there is no way to resynchronise otherwise.
     pub fn next_command(&mut self) -> Result<Option<Vec<u8>>, QueueError> {
         let write = self.shm.read_u32(self.cmd.base + WRITE_PTR)?;
         if write >= self.cmd.count {
@@ -255,8 +256,13 @@ impl Queues {
             let page = &mut buf[i as usize * PAGE_SIZE..][..PAGE_SIZE];
             self.shm.read(self.cmd.entry(idx), page)?;
         }
-        self.set_cmd_read((self.cmd_read + count) % self.cmd.count)?;
         Ok(Some(buf))
+    }
+
+    /// Marks the element [`Self::next_command`] returned, of `pages`
+    /// pages, consumed: GSP-RM's read pointer moves past it.
+    pub fn consume(&mut self, pages: u32) -> Result<(), QueueError> {
+        self.set_cmd_read((self.cmd_read + pages) % self.cmd.count)
     }
 
     fn set_cmd_read(&mut self, v: u32) -> Result<(), QueueError> {

@@ -22,6 +22,11 @@ struct Driver {
     write: u32,
     read: u32,
     seq: u32,
+    /// The next command element's `seqNum`, from 0 (nouveau r535
+    /// `r535_gsp_cmdq_push`: `cmd->seqNum = gsp->cmdq.seq++`).
+    seq_num: u32,
+    /// Ring the doorbell after each command.
+    ring: bool,
 }
 
 fn guest_memory() -> GuestMemory {
@@ -66,6 +71,8 @@ impl Driver {
             write: 0,
             read: 0,
             seq: 0,
+            seq_num: 0,
+            ring: true,
         }
     }
 
@@ -84,13 +91,14 @@ impl Driver {
         self.seq += 1;
         let len = msgq::encode(
             &mut buf,
-            self.seq,
+            self.seq_num,
             function,
             self.seq,
             RPC_RESULT_PENDING,
             payload,
         )
         .unwrap();
+        self.seq_num += 1;
         for chunk in buf[..len].chunks(PAGE_SIZE) {
             let at = BASE + CMDQ + 0x1000 + u64::from(self.write) * 0x1000;
             self.mem.write(at, chunk).unwrap();
@@ -99,8 +107,26 @@ impl Driver {
         self.mem
             .write(BASE + CMDQ + 16, &self.write.to_le_bytes())
             .unwrap();
-        self.rm.as_ref().unwrap().doorbell();
+        if self.ring {
+            self.doorbell();
+        }
         self.seq
+    }
+
+    fn doorbell(&self) {
+        self.rm.as_ref().unwrap().doorbell();
+    }
+
+    /// Whether a message arrives within `wait`.
+    fn message_within(&self, wait: Duration) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < wait {
+            if self.pending() > 0 {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        false
     }
 
     /// Queue elements GSP-RM posted that were not received yet.
@@ -374,4 +400,44 @@ fn large_controls_split_both_ways() {
     let (r, out) = RpcGspRmControl::parse(&whole).unwrap();
     assert_eq!(r.status, 0);
     assert_eq!(out, &params[..]);
+}
+
+/// GSP-RM serves the command queue only when the doorbell rings: a
+/// command queued without it gets no reply, however long it waits, and
+/// the doorbell brings the reply at once.
+#[test]
+fn commands_wait_for_the_doorbell() {
+    let mut d = Driver::new();
+    init(&mut d);
+    d.ring = false;
+    let seq = d.send(Function::GetGspStaticInfo as u32, &[]);
+    assert!(
+        !d.message_within(Duration::from_millis(400)),
+        "GSP-RM answered a command whose doorbell never rang"
+    );
+    d.doorbell();
+    let (h, _) = d.receive();
+    assert_eq!(
+        (h.function, h.sequence),
+        (Function::GetGspStaticInfo as u32, seq)
+    );
+}
+
+/// A command element whose `seqNum` is not the next one stops the queue:
+/// it is not consumed, it and everything after it go unanswered.
+#[test]
+fn a_command_with_the_wrong_sequence_number_stops_the_queue() {
+    let mut d = Driver::new();
+    init(&mut d);
+    d.send(Function::GetGspStaticInfo as u32, &[]);
+    assert_eq!(d.receive().0.function, Function::GetGspStaticInfo as u32);
+    d.seq_num += 1;
+    d.send(Function::GetGspStaticInfo as u32, &[]);
+    assert!(!d.message_within(Duration::from_millis(300)));
+    d.seq_num -= 2;
+    d.send(Function::GetGspStaticInfo as u32, &[]);
+    assert!(
+        !d.message_within(Duration::from_millis(300)),
+        "GSP-RM read past an element it did not consume"
+    );
 }

@@ -545,9 +545,10 @@ impl Gpu {
         let mut buf = vec![0u8; msgq::ELEMENT_SIZE_MAX];
         b.seq += 1;
         // `UNLOADING_GUEST_DRIVER` parameters: level 0, not a migration.
+        // The element's seqNum counts the elements sent before, from 0.
         let len = msgq::encode(
             &mut buf,
-            b.seq,
+            b.seq - 1,
             Function::UnloadingGuestDriver as u32,
             b.seq,
             msgq::RPC_RESULT_PENDING,
