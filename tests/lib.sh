@@ -25,6 +25,8 @@ fail() {
     [ -n "${VM_OUT:-}" ] && printf 'guest output:\n%s\n' "$VM_OUT" >&2
     [ -n "${VM_ERR:-}" ] && printf 'scripts/vm said:\n%s\n' "$VM_ERR" >&2
     [ -n "${VM_LOG:-}" ] && [ -f "$VM_LOG" ] && { echo "kernel log (last 30 lines):"; tail -n 30 "$VM_LOG"; } >&2
+    # Again last, where tests/run's tail of the output shows it.
+    echo "FAIL: $*" >&2
     exit 1
 }
 
@@ -74,9 +76,16 @@ expect_gsp_rm_left_clean() {
 }
 
 # Asserts the kernel log shows no warning, bug, oops, leak or checker
-# finding.
+# finding, and that the driver touched only registers the emulator models
+# (a wrong offset reads as a PRI error there, and is logged).
 expect_clean_log() {
     [ -f "$VM_LOG" ] || fail "no kernel log"
+    local emu_log
+    emu_log="$(dirname "$VM_LOG")/emu.log"
+    if matches 'of unmodelled register' "$emu_log"; then
+        grep -E 'of unmodelled register' "$emu_log" | sort | uniq -c | head -n 10 >&2
+        fail "the driver touched registers the emulator does not model ($emu_log)"
+    fi
     # Includes what the debug kernel's checkers print: KASAN reports,
     # lockdep's findings, DEBUG_OBJECTS' ODEBUG lines.
     local bad='cut here|WARNING: CPU|BUG:|Oops|Call Trace|general protection|unreferenced object|suspected memory leak'

@@ -9,7 +9,7 @@ use crate::irq::{self, Msix};
 use crate::pci_config::{self, ConfigSpace};
 use crate::vram::Vram;
 use bar0::{Bar0, Effect};
-use log::{debug, info};
+use log::{debug, info, warn};
 use nvgsp_proto::{chip::ChipId, pci};
 use std::fs::File;
 use std::io;
@@ -201,9 +201,17 @@ impl Device {
         let mut dwords = [0u8; 8];
         {
             let hw = lock(&self.hw);
-            dwords[..4].copy_from_slice(&hw.bar0.read32(base).to_le_bytes());
-            if data.len() == 8 {
-                dwords[4..].copy_from_slice(&hw.bar0.read32(base + 4).to_le_bytes());
+            let words = if data.len() == 8 { 2 } else { 1 };
+            for i in 0..words {
+                let reg = base + 4 * i as u32;
+                let v = hw.bar0.lookup(reg).unwrap_or_else(|| {
+                    warn!(
+                        "bar0: read of unmodelled register {reg:#08x}: {:#010x} (PRI error)",
+                        bar0::PRI_ERROR
+                    );
+                    bar0::PRI_ERROR
+                });
+                dwords[4 * i..4 * i + 4].copy_from_slice(&v.to_le_bytes());
             }
         }
         let at = (offset & 3) as usize;
@@ -231,6 +239,9 @@ impl Device {
             v[at..at + chunk.len()].copy_from_slice(chunk);
             match hw.bar0.write32(reg, u32::from_le_bytes(v), &self.mem) {
                 Effect::None => {}
+                Effect::Unmodelled => {
+                    warn!("bar0: write of unmodelled register {reg:#08x} dropped");
+                }
                 Effect::Interrupt(vector) => hw.interrupt(vector),
                 Effect::Start(engine) => {
                     drop(hw);

@@ -62,7 +62,16 @@ pub enum Effect {
     Doorbell,
     /// A falcon was put into reset.
     Reset(Engine),
+    /// The model has no register there: the write was dropped.
+    Unmodelled,
 }
+
+/// What a read of a register the GPU does not have returns: a PRI error
+/// code, 0xbad in the upper three nibbles (open-gpu-kernel-modules
+/// `GPU_READ_PRI_ERROR_MASK`/`_CODE` and gpu_access.c: "HW will return
+/// 0xbad in the upper 3 nibbles when there is a possible issue"; 0xbadf1100
+/// is the value a timed-out PRI read is reported with).
+pub const PRI_ERROR: u32 = 0xbadf_1100;
 
 /// The ucode version fuses the boot ROMs and the driver read to pick a
 /// heavy-secure ucode's signature: `NV_FUSE_OPT_FPF_<engine>_UCODE<id>_VERSION`
@@ -193,9 +202,16 @@ impl Bar0 {
     }
 
     /// Reads the 32-bit register at `off` (4-byte aligned). Registers the
-    /// model does not implement read as zero.
+    /// model does not implement read as [`PRI_ERROR`].
     pub fn read32(&self, off: u32) -> u32 {
-        match off {
+        self.lookup(off).unwrap_or(PRI_ERROR)
+    }
+
+    /// The 32-bit register at `off` (4-byte aligned), `None` where the
+    /// model has no register: the list of modelled registers is this
+    /// function's and [`Bar0::write32`]'s.
+    pub fn lookup(&self, off: u32) -> Option<u32> {
+        Some(match off {
             chip::NV_PMC_BOOT_0 => self.chip.boot0(),
             chip::NV_PMC_BOOT_42 => self.chip.boot42(),
             o if (reg::SW_SCRATCH..reg::SW_SCRATCH + 4 * reg::SW_SCRATCH_COUNT as u32)
@@ -231,18 +247,21 @@ impl Bar0 {
             o if (f::FUSE_GSP_UCODE1_VERSION..f::FUSE_GSP_UCODE1_VERSION + 64).contains(&o) => {
                 self.fuses.gsp[((o - f::FUSE_GSP_UCODE1_VERSION) / 4) as usize]
             }
-            o => match self.falcon(o) {
-                Some((Engine::Gsp, r)) => self.gsp.read(r),
-                Some((Engine::Sec2, r)) => self.sec2.read(r),
-                None => None,
+            o => {
+                return match self.falcon(o) {
+                    Some((Engine::Gsp, r)) => self.gsp.read(r),
+                    Some((Engine::Sec2, r)) => self.sec2.read(r),
+                    None => None,
+                }
             }
-            .unwrap_or(0),
-        }
+        })
     }
 
     /// Writes the 32-bit register at `off` (4-byte aligned). WPR2, the
     /// scratch registers the ucodes report in and the fuses are not
-    /// writable from the host: writes to them are dropped.
+    /// writable from the host: writes to them are dropped. A write where
+    /// the model has no register is dropped too, and says so
+    /// ([`Effect::Unmodelled`]).
     pub fn write32(&mut self, off: u32, v: u32, mem: &GuestMemory) -> Effect {
         match off {
             reg::FLUSH_SYSMEM_ADDR => self.flush_sysmem.0 = v,
@@ -261,8 +280,12 @@ impl Bar0 {
                         }
                         Some(falcon::Effect::Start) => return Effect::Start(e),
                         Some(falcon::Effect::Reset) => return Effect::Reset(e),
-                        _ => {}
+                        Some(_) => {}
+                        None if self.lookup(o).is_none() => return Effect::Unmodelled,
+                        None => {}
                     }
+                } else if self.lookup(o).is_none() {
+                    return Effect::Unmodelled;
                 }
             }
         }
@@ -284,7 +307,8 @@ mod tests {
         let b = bar0();
         assert_eq!(b.read32(0), 0x1720_00a1);
         assert_eq!(ChipId::from_boot42(b.read32(0xa00)), ChipId::GA102_A1);
-        assert_eq!(b.read32(0x1234), 0);
+        assert_eq!(b.read32(0x1234), PRI_ERROR);
+        assert_eq!(b.lookup(0x1234), None);
     }
 
     #[test]
