@@ -32,6 +32,7 @@
 
 mod booter;
 pub mod fwsec;
+mod libos_logs;
 #[cfg(test)]
 mod tests;
 
@@ -410,6 +411,8 @@ impl Boot {
             fw.gsp_image.len() >> 10
         );
         let args = booter::queue_args(mem, libos_addr)
+            .map_err(|e| Failure::BadLibosArgs(format!("at {libos_addr:#x}: {e}")))?;
+        libos_logs::check(mem, libos_addr)
             .map_err(|e| Failure::BadLibosArgs(format!("at {libos_addr:#x}: {e}")))?;
         self.rm = None;
         if crate::gsp_rm::faults::Fault::fires(

@@ -26,6 +26,13 @@ const WRITE_PTR: u64 = TX_WRITE_PTR as u64;
 const READ_PTR: u64 = RX_READ_PTR as u64;
 /// Size of the TX header.
 const TX_LEN: u32 = MsgqTxHeader::SIZE as u32;
+/// `MSGQ_FLAGS_SWAP_RX` (open-gpu-kernel-modules msgq.h): each side keeps
+/// its read pointer into the other's queue in its own queue's RX header.
+/// GSP-RM creates its queue with it; a link is swapped only if the
+/// driver's header has it too (msgq.c `msgqRxLink`).
+const FLAGS_SWAP_RX: u32 = 1;
+/// Size of an RX header (`msgqRxHeader`: one `readPtr`).
+const RX_LEN: u32 = 4;
 
 /// Why the queues cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -133,7 +140,6 @@ struct Ring {
     base: u64,
     entry_off: u64,
     count: u32,
-    rx_hdr_off: u64,
 }
 
 impl Ring {
@@ -151,6 +157,12 @@ pub struct Queues {
     cmd_read: u32,
     /// GSP-RM's write pointer into the message queue.
     msg_write: u32,
+    /// Where GSP-RM publishes its read pointer into the command queue, and
+    /// where it finds the driver's into the message queue: in its own and
+    /// the driver's RX headers if the link is swapped, the other way round
+    /// if not (msgq.c `msgqRxLink`: `pReadOutgoing`, `pReadIncoming`).
+    cmd_read_at: u64,
+    msg_read_at: u64,
 }
 
 /// Pages of the message queue GSP-RM sets up: the same as nova's and
@@ -166,19 +178,42 @@ impl Queues {
         let hdr = MsgqTxHeader::decode(&raw).ok_or(QueueError::BadHeader("TX header"))?;
         let (size, msg_size, count) = (hdr.size, hdr.msg_size, hdr.msg_count);
         let (rx_hdr_off, entry_off) = (hdr.rx_hdr_off, hdr.entry_off);
+        // GSP-RM links the driver's queue as msgq.c `msgqRxLink` does, with
+        // the entry size it expects (GSP_MSG_QUEUE_ELEMENT_SIZE_MIN, one
+        // page) and the queue size the layout gives: the command queue ends
+        // where the message queue starts (nova-core `GspMem`, nouveau
+        // `r535_gsp_shared_init`). Each failure is msgqRxLink's.
+        let expected_size = msg_off.checked_sub(cmd_off).unwrap_or(0);
+        if u64::from(size) < u64::from(entry_off) + PAGE_SIZE as u64 {
+            return Err(QueueError::BadHeader(
+                "entryOff leaves no room for one entry",
+            ));
+        }
+        if u64::from(size) != expected_size {
+            return Err(QueueError::BadHeader(
+                "size is not the space up to the message queue",
+            ));
+        }
         if msg_size as usize != PAGE_SIZE {
             return Err(QueueError::BadHeader("msgSize is not one page"));
         }
-        if count < 2 || !(entry_off as usize).is_multiple_of(PAGE_SIZE) {
-            return Err(QueueError::BadHeader("msgCount or entryOff"));
+        if hdr.version != MSGQ_VERSION {
+            return Err(QueueError::BadHeader("version is not MSGQ_VERSION"));
         }
-        if !(TX_LEN..entry_off).contains(&rx_hdr_off)
-            || u64::from(entry_off) + u64::from(count) * PAGE_SIZE as u64 > u64::from(size)
+        if rx_hdr_off < TX_LEN
+            || entry_off < TX_LEN + RX_LEN
+            || count != (size - entry_off) / msg_size
         {
             return Err(QueueError::BadHeader(
-                "rxHdrOff, entryOff and size disagree",
+                "rxHdrOff, entryOff and msgCount disagree",
             ));
         }
+        if !(entry_off as usize).is_multiple_of(PAGE_SIZE)
+            || rx_hdr_off.saturating_add(RX_LEN) > entry_off
+        {
+            return Err(QueueError::BadHeader("entryOff or rxHdrOff misplaced"));
+        }
+        let swapped = hdr.flags & FLAGS_SWAP_RX != 0;
         let msg_len = (1 + u64::from(MSG_COUNT)) * PAGE_SIZE as u64;
         if cmd_off + u64::from(size) > shm.len()
             || msg_off + msg_len > shm.len()
@@ -192,13 +227,11 @@ impl Queues {
             base: cmd_off,
             entry_off: entry_off.into(),
             count,
-            rx_hdr_off: rx_hdr_off.into(),
         };
         let msg = Ring {
             base: msg_off,
             entry_off: PAGE_SIZE as u64,
             count: MSG_COUNT,
-            rx_hdr_off: TX_LEN.into(),
         };
         // GSP-RM's TX header of the message queue, and its read pointer
         // (into the command queue) in the RX header that follows.
@@ -208,7 +241,7 @@ impl Queues {
             msg_size: PAGE_SIZE as u32,
             msg_count: MSG_COUNT,
             write_ptr: 0,
-            flags: 0,
+            flags: FLAGS_SWAP_RX,
             rx_hdr_off: TX_LEN,
             entry_off: PAGE_SIZE as u32,
         };
@@ -216,14 +249,23 @@ impl Queues {
         tx.encode(&mut hdr)
             .ok_or(QueueError::BadHeader("TX header"))?;
         shm.write(msg_off, &hdr)?;
-        // Its read pointer into the command queue, in the RX header after.
-        shm.write_u32(msg_off + u64::from(TX_LEN) + READ_PTR, 0)?;
+        let own_rx = msg_off + u64::from(TX_LEN) + READ_PTR;
+        let driver_rx = cmd_off + u64::from(rx_hdr_off) + READ_PTR;
+        let (cmd_read_at, msg_read_at) = if swapped {
+            (own_rx, driver_rx)
+        } else {
+            (driver_rx, own_rx)
+        };
+        // Its read pointer into the command queue starts at 0.
+        shm.write_u32(cmd_read_at, 0)?;
         Ok(Queues {
             shm,
             cmd,
             msg,
             cmd_read: 0,
             msg_write: 0,
+            cmd_read_at,
+            msg_read_at,
         })
     }
 
@@ -267,15 +309,12 @@ impl Queues {
 
     fn set_cmd_read(&mut self, v: u32) -> Result<(), QueueError> {
         self.cmd_read = v;
-        self.shm
-            .write_u32(self.msg.base + self.msg.rx_hdr_off + READ_PTR, v)
+        self.shm.write_u32(self.cmd_read_at, v)
     }
 
     /// Free entries in the message queue now.
     pub fn msg_space(&self) -> Result<u32, QueueError> {
-        let read = self
-            .shm
-            .read_u32(self.cmd.base + self.cmd.rx_hdr_off + READ_PTR)?;
+        let read = self.shm.read_u32(self.msg_read_at)?;
         if read >= self.msg.count {
             return Err(QueueError::BadHeader("the driver's message read pointer"));
         }

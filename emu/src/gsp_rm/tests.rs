@@ -42,12 +42,23 @@ impl Driver {
     }
 
     fn with_config(config: RmConfig) -> Driver {
+        Driver::with_header(config, |_| {}).unwrap()
+    }
+
+    /// A driver whose command queue TX header (version, size, msgSize,
+    /// msgCount, writePtr, flags, rxHdrOff, entryOff, as nouveau
+    /// `r535_gsp_shared_init` writes it) `edit` changed first.
+    fn with_header(
+        config: RmConfig,
+        edit: impl FnOnce(&mut [u32; 8]),
+    ) -> Result<Driver, QueueError> {
         let mem = guest_memory();
         for i in 0..PAGES {
             mem.write(BASE + i * 8, &(BASE + i * 0x1000).to_le_bytes())
                 .unwrap();
         }
-        let words = [0u32, 0x40000, 0x1000, 0x3f, 0, 0, 0x20, 0x1000];
+        let mut words = [0u32, 0x40000, 0x1000, 0x3f, 0, 1, 0x20, 0x1000];
+        edit(&mut words);
         for (i, w) in words.iter().enumerate() {
             mem.write(BASE + CMDQ + i as u64 * 4, &w.to_le_bytes())
                 .unwrap();
@@ -63,8 +74,8 @@ impl Driver {
             cmd_off: CMDQ,
             msg_off: MSGQ,
         };
-        let rm = GspRm::start(mem.clone(), hw.clone(), args, config).unwrap();
-        Driver {
+        let rm = GspRm::start(mem.clone(), hw.clone(), args, config)?;
+        Ok(Driver {
             mem,
             hw,
             rm: Some(rm),
@@ -73,7 +84,7 @@ impl Driver {
             seq: 0,
             seq_num: 0,
             ring: true,
-        }
+        })
     }
 
     fn send(&mut self, function: u32, payload: &[u8]) -> u32 {
@@ -440,4 +451,41 @@ fn a_command_with_the_wrong_sequence_number_stops_the_queue() {
         !d.message_within(Duration::from_millis(300)),
         "GSP-RM read past an element it did not consume"
     );
+}
+
+/// GSP-RM links the driver's command queue as msgq.c `msgqRxLink` does:
+/// each header field it checks, wrong, keeps GSP-RM from starting.
+#[test]
+fn command_queue_headers_rxlink_refuses() {
+    let bad: [(usize, u32, &str); 6] = [
+        (0, 1, "version"),
+        (1, 0x3f000, "size"),
+        (2, 0x800, "msgSize"),
+        (3, 0x3e, "msgCount"),
+        (6, 0x10, "rxHdrOff"),
+        (7, 0x20, "entryOff"),
+    ];
+    for (field, value, name) in bad {
+        let r = Driver::with_header(RmConfig::default(), |w| w[field] = value);
+        assert!(r.is_err(), "a command queue with a wrong {name} was linked");
+    }
+    assert!(Driver::with_header(RmConfig::default(), |_| {}).is_ok());
+}
+
+/// Without MSGQ_FLAGS_SWAP_RX in the driver's header the link is not
+/// swapped: GSP-RM's read pointer into the command queue goes into the
+/// command queue's own RX header, not the message queue's.
+#[test]
+fn an_unswapped_link_puts_the_read_pointer_in_the_command_queue() {
+    let mut d = Driver::with_header(RmConfig::default(), |w| w[5] = 0).unwrap();
+    d.send(Function::GspSetSystemInfo as u32, &[0u8; 64]);
+    let start = Instant::now();
+    while d.mem.read_u32(BASE + CMDQ + 0x20).unwrap() != 1 {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "read pointer not published"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(d.mem.read_u32(BASE + MSGQ + 0x20).unwrap(), 0);
 }

@@ -424,7 +424,7 @@ impl Gpu {
             let at = (i * 8) as usize;
             q[at..at + 8].copy_from_slice(&(queues + i * 0x1000).to_le_bytes());
         }
-        let tx = [0u32, 0x40000, 0x1000, 0x3f, 0, 0, 0x20, 0x1000];
+        let tx = [0u32, 0x40000, 0x1000, 0x3f, 0, 1, 0x20, 0x1000];
         for (i, w) in tx.iter().enumerate() {
             let at = CMDQ as usize + i * 4;
             q[at..at + 4].copy_from_slice(&w.to_le_bytes());
@@ -437,8 +437,22 @@ impl Gpu {
         let mut buf = vec![0u8; GspArgumentsCached::SIZE];
         rmargs.encode(&mut buf);
         let rmargs = self.alloc(&buf);
+        // The log buffers, each with its page table after the put pointer
+        // (nova-core `LogBuffer::new`).
         let mut page = vec![0u8; 0x1000];
-        LibosMemoryRegionInitArgument::sysmem(libos::ID8_RMARGS, rmargs, 0x1000).encode(&mut page);
+        let logs = [libos::ID8_LOGINIT, libos::ID8_LOGINTR, libos::ID8_LOGRM];
+        for (n, id) in logs.into_iter().enumerate() {
+            let at = self.next;
+            let mut log = vec![0u8; 0x10000];
+            for i in 0..0x10u64 {
+                let o = 8 + 8 * i as usize;
+                log[o..o + 8].copy_from_slice(&(at + i * 0x1000).to_le_bytes());
+            }
+            assert_eq!(self.alloc(&log), at);
+            LibosMemoryRegionInitArgument::sysmem(id, at, 0x10000).encode(&mut page[n * 32..]);
+        }
+        LibosMemoryRegionInitArgument::sysmem(libos::ID8_RMARGS, rmargs, 0x1000)
+            .encode(&mut page[3 * 32..]);
         let libos = self.alloc(&page);
 
         let layout = FbLayout::ga102(VRAM, images.bootloader_size, images.elf_size).unwrap();
