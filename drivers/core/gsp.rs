@@ -120,15 +120,28 @@ fn coherent_page<T: Wire>(dev: &device::Device<device::Bound>, v: &T) -> Result<
 
 /// What puts the GPU back after GSP-RM stopped, so it can boot again
 /// without a reset: FWSEC-SB on the GSP falcon, then booter_unload on SEC2
-/// to remove WPR2 (nova-core `tu102.rs` `Sec2UnloadBundle`).
+/// to remove WPR2 (nova-core `tu102.rs` `Sec2UnloadBundle`); and the
+/// sysmem flush page unregistered, so the GPU never writes to it once the
+/// core frees it (nova-core `SysmemFlush::drop`).
 pub(crate) struct UnloadBundle {
     fwsec_sb: fwsec::Fwsec,
     booter_unload: fw::Booter,
+    hal: &'static dyn GpuHal,
+    flush_page: u64,
 }
 
 impl UnloadBundle {
     /// Runs FWSEC-SB, then booter_unload if WPR2 exists; both are tried.
+    /// Then unregisters the sysmem flush page if it is still the core's.
     pub(crate) fn run(&self, dev: &device::Device, bar: Bar0<'_>) -> Result {
+        let ran = self.run_ucodes(dev, bar);
+        if self.hal.read_sysmem_flush_page(bar) == self.flush_page {
+            self.hal.write_sysmem_flush_page(bar, 0)?;
+        }
+        ran
+    }
+
+    fn run_ucodes(&self, dev: &device::Device, bar: Bar0<'_>) -> Result {
         let gsp_falcon = Falcon::<GspEngine>::new(dev, bar);
         let sb = self.fwsec_sb.run(dev, &gsp_falcon, "FWSEC-SB");
         if regs::wpr2_range(bar).is_none() {
@@ -175,6 +188,8 @@ pub(crate) struct Gsp {
     libos: Coherent<[u8]>,
     _logs: [Coherent<[u8]>; 3],
     _rmargs: Coherent<[u8]>,
+    /// The page the GPU writes to for a sysmembar, registered at each boot.
+    sysmem_flush: Coherent<[u8]>,
     /// Calls into GSP-RM.
     #[pin]
     pub(crate) rpc: Rpc,
@@ -206,6 +221,7 @@ impl Gsp {
                     page
                 },
                 _logs: logs,
+                sysmem_flush: Coherent::<u8>::zeroed_slice(dev, GSP_PAGE_SIZE, GFP_KERNEL)?,
             }))
         })
     }
@@ -279,6 +295,8 @@ impl Gsp {
             booter_unload: fw::Booter::new(dev, spec.chipset, hal, "booter_unload", &|id| {
                 sec2.fuse_version(id)
             })?,
+            hal,
+            flush_page: self.sysmem_flush.dma_address(),
         };
         drop(rom);
 
@@ -294,6 +312,12 @@ impl Gsp {
             // Logs its own failures.
             let _ = bundle.run(dev, bar);
         });
+
+        // GSP-RM's sysmembars write to the sysmem flush page: registered
+        // before anything runs on the GPU (nova-core `Gpu::new`,
+        // `SysmemFlush::register`), again at each boot as a function
+        // reset clears it.
+        hal.write_sysmem_flush_page(bar, self.sysmem_flush.dma_address())?;
 
         // FWSEC-FRTS carves WPR2 out of the top of VRAM.
         frts.run(dev, &gsp_falcon, "FWSEC-FRTS")?;

@@ -13,6 +13,7 @@
 use kernel::prelude::*;
 
 use crate::{
+    bar::Bar0,
     gpu::{
         Architecture,
         Chipset, //
@@ -49,6 +50,15 @@ pub(crate) trait GpuHal: Sync {
     /// GSP-RM is told in SET_SYSTEM_INFO (nova-core
     /// `Chipset::pci_config_mirror_range`).
     fn pci_config_mirror(&self) -> (u32, u32);
+
+    /// Registers `addr` as the sysmem flush page, the page the GPU writes
+    /// to for a sysmembar (0 unregisters it); nova-core `FbHal`
+    /// `write_sysmem_flush_page`. Fails if `addr` does not fit the
+    /// registers.
+    fn write_sysmem_flush_page(&self, bar: Bar0<'_>, addr: u64) -> Result;
+
+    /// The sysmem flush page registered now.
+    fn read_sysmem_flush_page(&self, bar: Bar0<'_>) -> u64;
 }
 
 /// The implementation for `chipset`.

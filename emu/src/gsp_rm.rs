@@ -72,12 +72,24 @@ impl GspRm {
         args: QueueArgs,
         config: RmConfig,
     ) -> Result<GspRm, QueueError> {
-        let shm = SharedMem::new(mem, args.shared_mem, args.pte_count)?;
+        let shm = SharedMem::new(mem.clone(), args.shared_mem, args.pte_count)?;
         let queues = Queues::init(shm, args.cmd_off, args.msg_off)?;
         let (wake, rx) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("gsp-rm".into())
-            .spawn(move || Model::new(queues, hw, config).run(rx))
+            .spawn(move || {
+                let mut model = Model::new(queues, hw, config);
+                // GSP-RM's first sysmembar, early in its init, writes to the
+                // sysmem flush page (NV_PFB_NISO_FLUSH_SYSMEM_ADDR); with
+                // none registered, or one the GPU cannot reach, the write
+                // faults and GSP-RM halts before it answers anything.
+                if let Err(e) = model.sysmembar(&mem) {
+                    error!("GSP-RM: DMA fault {e}; halting");
+                    model.halt();
+                    return;
+                }
+                model.run(rx)
+            })
             .map_err(|_| QueueError::BadHeader("cannot start the GSP-RM thread"))?;
         Ok(GspRm {
             wake,
@@ -229,15 +241,32 @@ impl Model {
         info!("GSP-RM: stopped");
     }
 
+    /// One sysmembar: a write to the sysmem flush page, which must be
+    /// registered and reachable by DMA.
+    fn sysmembar(&self, mem: &GuestMemory) -> Result<(), String> {
+        let page = dev::lock(&self.hw).bar0.sysmem_flush_page();
+        if page == 0 {
+            return Err("at its first sysmembar: no sysmem flush page registered".into());
+        }
+        mem.write(page, &[0u8; 4])
+            .map_err(|e| format!("at its first sysmembar: sysmem flush page {page:#x}: {e}"))
+    }
+
     /// Crashes GSP-RM: its RISC-V core halts with [`faults::GSP_CRASH_CODE`]
     /// in MAILBOX0 and the falcon raises HALT. The error stops the model.
     fn crash(&mut self, when: &str) -> Result<(), QueueError> {
         warn!("GSP-RM: fault injection: crash {when}");
+        self.halt();
+        Err(QueueError::BadHeader("fault injection: GSP-RM crashed"))
+    }
+
+    /// GSP-RM's RISC-V core halts with [`faults::GSP_CRASH_CODE`] in
+    /// MAILBOX0 and the falcon raises HALT, as on any fatal error.
+    fn halt(&mut self) {
         let mut hw = dev::lock(&self.hw);
         hw.bar0.gsp.riscv_active = false;
         hw.bar0.gsp.mailbox[0] = faults::GSP_CRASH_CODE;
         hw.raise_gsp(nvgsp_proto::falcon::IRQ_HALT);
-        Err(QueueError::BadHeader("fault injection: GSP-RM crashed"))
     }
 
     /// Acts on what the control port queued, once GSP-RM is initialized

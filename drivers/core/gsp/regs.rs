@@ -19,6 +19,17 @@ register! {
         31:0    address => u32;
     }
 
+    /// Bits 39:8 of the sysmem flush page's bus address: where the GPU
+    /// writes for a sysmembar (nova-core `fb/regs.rs`).
+    pub(crate) NV_PFB_NISO_FLUSH_SYSMEM_ADDR(u32) @ 0x00100c10 {
+        31:0    adr_39_08 => u32;
+    }
+
+    /// Bits 63:40 of the sysmem flush page's bus address (GA100 and later).
+    pub(crate) NV_PFB_NISO_FLUSH_SYSMEM_ADDR_HI(u32) @ 0x00100c40 {
+        23:0    adr_63_40;
+    }
+
     /// Usable VRAM in MiB, as the VBIOS's devinit found it.
     pub(crate) NV_USABLE_FB_SIZE_IN_MB(u32) @ 0x001183a4 {
         31:0    value => u32;

@@ -6,7 +6,23 @@
 //! only the section of GSP-RM's file holding its signature differs
 //! (nouveau `ad102_gsp`).
 
+use kernel::{
+    io::Io,
+    prelude::*, //
+};
+
 use super::GpuHal;
+use crate::{
+    bar::Bar0,
+    num::{
+        lower_32_bits,
+        upper_32_bits, //
+    },
+    gsp::regs::{
+        NV_PFB_NISO_FLUSH_SYSMEM_ADDR,
+        NV_PFB_NISO_FLUSH_SYSMEM_ADDR_HI, //
+    },
+};
 use crate::proto::{
     firmware::{
         self as pfw,
@@ -40,6 +56,22 @@ impl GpuHal for Ga102 {
     fn pci_config_mirror(&self) -> (u32, u32) {
         // Where GA10x and later mirror PCI config space in BAR0.
         (0x088000, 0x089000)
+    }
+
+    fn write_sysmem_flush_page(&self, bar: Bar0<'_>, addr: u64) -> Result {
+        // The high bits first, then the low ones (nova-core
+        // `fb/hal/ga100.rs` `write_sysmem_flush_page_ga100`).
+        bar.write_reg(
+            NV_PFB_NISO_FLUSH_SYSMEM_ADDR_HI::zeroed()
+                .try_with_adr_63_40(upper_32_bits(addr) >> 8)?,
+        );
+        bar.write_reg(NV_PFB_NISO_FLUSH_SYSMEM_ADDR::zeroed().with_adr_39_08(lower_32_bits(addr >> 8)));
+        Ok(())
+    }
+
+    fn read_sysmem_flush_page(&self, bar: Bar0<'_>) -> u64 {
+        u64::from(bar.read(NV_PFB_NISO_FLUSH_SYSMEM_ADDR).adr_39_08()) << 8
+            | u64::from(bar.read(NV_PFB_NISO_FLUSH_SYSMEM_ADDR_HI).adr_63_40().get()) << 40
     }
 }
 

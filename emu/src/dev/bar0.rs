@@ -159,6 +159,13 @@ impl Bar0 {
         self.wpr2 = range.map_or((0, 0), |r| (wpr2_val(r.start), wpr2_val(r.end)));
     }
 
+    /// The sysmem flush page's bus address as the two registers hold it
+    /// (bits 39:8 and 63:40; nova-core `read_sysmem_flush_page_ga100`), 0
+    /// if none is registered.
+    pub fn sysmem_flush_page(&self) -> u64 {
+        u64::from(self.flush_sysmem.0) << 8 | u64::from(self.flush_sysmem.1) << 40
+    }
+
     /// SEC2-RTOS's "GSP-RM resumed" bit in `BSI_SECURE_SCRATCH_14`.
     pub fn set_boot_stage_3_handoff(&mut self, done: bool) {
         self.bsi_scratch14 = if done { f::BSI_BOOT_STAGE_3_HANDOFF } else { 0 };

@@ -29,10 +29,13 @@ struct Driver {
     ring: bool,
 }
 
+/// The sysmem flush page, after the queues.
+const FLUSH_PAGE: u64 = BASE + PAGES * 0x1000;
+
 fn guest_memory() -> GuestMemory {
     let gm = GuestMemory::default();
-    let f = crate::guest_mem::backing_file(PAGES * 0x1000);
-    gm.map(BASE, PAGES * 0x1000, f, 0).unwrap();
+    let f = crate::guest_mem::backing_file((PAGES + 1) * 0x1000);
+    gm.map(BASE, (PAGES + 1) * 0x1000, f, 0).unwrap();
     gm
 }
 
@@ -64,9 +67,11 @@ impl Driver {
                 .unwrap();
         }
         let mut bar0 = Bar0::new(ChipId::GA102_A1, 256 << 20, Vec::new());
-        // The driver unmasks SWGEN0 towards the host.
+        // The driver unmasks SWGEN0 towards the host and registers the
+        // sysmem flush page.
         bar0.write32(0x110010, IRQ_SWGEN0, &mem);
         bar0.write32(0x11001c, IRQ_SWGEN0, &mem);
+        bar0.write32(0x100c10, (FLUSH_PAGE >> 8) as u32, &mem);
         let hw = Hw::new(bar0);
         let args = QueueArgs {
             shared_mem: BASE,
@@ -488,4 +493,30 @@ fn an_unswapped_link_puts_the_read_pointer_in_the_command_queue() {
         std::thread::sleep(Duration::from_millis(1));
     }
     assert_eq!(d.mem.read_u32(BASE + MSGQ + 0x20).unwrap(), 0);
+}
+
+/// GSP-RM's first sysmembar needs the sysmem flush page: with none
+/// registered it halts (HALT raised, its crash code in MAILBOX0) and never
+/// answers.
+#[test]
+fn no_sysmem_flush_page_halts_gsp_rm() {
+    let mut d = Driver::new();
+    {
+        let mut hw = dev::lock(&d.hw);
+        hw.bar0.gsp.riscv_active = true;
+    }
+    drop(d.rm.take());
+    dev::lock(&d.hw).bar0.write32(0x100c10, 0, &d.mem);
+    let args = QueueArgs {
+        shared_mem: BASE,
+        pte_count: PAGES as u32,
+        cmd_off: CMDQ,
+        msg_off: MSGQ,
+    };
+    d.rm = Some(GspRm::start(d.mem.clone(), d.hw.clone(), args, RmConfig::default()).unwrap());
+    d.send(Function::GspSetSystemInfo as u32, &[0u8; 64]);
+    assert!(!d.message_within(Duration::from_millis(300)));
+    let hw = dev::lock(&d.hw);
+    assert!(!hw.bar0.gsp.riscv_active, "GSP-RM kept running");
+    assert_eq!(hw.bar0.gsp.mailbox[0], faults::GSP_CRASH_CODE);
 }

@@ -454,6 +454,10 @@ impl Gpu {
         LibosMemoryRegionInitArgument::sysmem(libos::ID8_RMARGS, rmargs, 0x1000)
             .encode(&mut page[3 * 32..]);
         let libos = self.alloc(&page);
+        // The sysmem flush page (nova-core `SysmemFlush::register`).
+        let flush = self.alloc(&[0u8; 0x1000]);
+        self.write32(0x100c40, (flush >> 40) as u32);
+        self.write32(0x100c10, (flush >> 8) as u32);
 
         let layout = FbLayout::ga102(VRAM, images.bootloader_size, images.elf_size).unwrap();
         let wpr_meta = GspFwWprMeta::for_boot(&layout, &images);
