@@ -183,7 +183,7 @@ impl Queues {
         // page) and the queue size the layout gives: the command queue ends
         // where the message queue starts (nova-core `GspMem`, nouveau
         // `r535_gsp_shared_init`). Each failure is msgqRxLink's.
-        let expected_size = msg_off.checked_sub(cmd_off).unwrap_or(0);
+        let expected_size = msg_off.saturating_sub(cmd_off);
         if u64::from(size) < u64::from(entry_off) + PAGE_SIZE as u64 {
             return Err(QueueError::BadHeader(
                 "entryOff leaves no room for one entry",
