@@ -242,6 +242,9 @@ impl Gsp {
                 spec.chipset.name()
             )
         })?;
+        // After power-on and after the recovery's function reset alike,
+        // devinit runs first; the GSP is not the driver's until it is done.
+        crate::gfw::wait_boot_completion(dev, bar)?;
         let gsp_falcon = Falcon::<GspEngine>::new(dev, bar);
         let sec2 = Falcon::<Sec2>::new(dev, bar);
 

@@ -21,6 +21,7 @@ mod dma;
 mod driver;
 mod events;
 mod falcon;
+mod gfw;
 mod gpu;
 mod gsp;
 mod hal;

@@ -32,6 +32,12 @@ pub(crate) const RPC_POLL: Delta = Delta::from_micros(400);
 /// How long a sender waits for room in the command queue.
 pub(crate) const QUEUE_SPACE: Delta = Delta::from_secs(2);
 
+// TIMEOUT: nova-core (`gpu/hal/tu102.rs` `wait_gfw_boot_completion`):
+// "arbitrarily large value. GFW starts running immediately after the GPU
+// is put out of reset, and should complete in less time than that."
+/// How long GFW boot (devinit) may take after power-on or a reset.
+pub(crate) const GFW_BOOT: Delta = Delta::from_secs(4);
+
 // TIMEOUT: nova-core (`gsp/boot.rs`) gives the RISC-V core 5 s to start
 // and GSP-RM 5 s to suspend at unload.
 /// How long the GSP's RISC-V core may take to start.

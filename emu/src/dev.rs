@@ -24,6 +24,7 @@ use vfio_user::{DmaMapFlags, DmaUnmapFlags, IrqInfo, ServerBackend, ServerRegion
 /// VFIO region indices of a PCI device (linux/vfio.h `VFIO_PCI_*_REGION_INDEX`).
 const REGION_BAR0: u32 = 0;
 const REGION_BAR1: u32 = 1;
+const REGION_BAR3: u32 = 3;
 const REGION_CONFIG: u32 = 7;
 const NUM_REGIONS: u32 = 9;
 
@@ -49,6 +50,8 @@ fn check_bar0_access(offset: u64, len: usize) -> io::Result<()> {
 pub struct Hw {
     /// The register aperture.
     pub bar0: Bar0,
+    /// Where the guest put the BARs, and the function's identity.
+    pub pci: pci_config::PciView,
     msix: Msix,
     msix_enabled: bool,
 }
@@ -58,6 +61,7 @@ impl Hw {
     pub fn new(bar0: Bar0) -> SharedHw {
         Arc::new(Mutex::new(Hw {
             bar0,
+            pci: pci_config::PciView::default(),
             msix: Msix::new(pci::MSIX_VECTORS),
             msix_enabled: false,
         }))
@@ -129,9 +133,12 @@ impl Device {
     /// A GPU identifying as `chip`, with `vram` bytes of VRAM, booting
     /// GSP-RM as `boot` describes.
     pub fn new(chip: ChipId, vram: u64, boot: boot::Boot, verbose: bool) -> io::Result<Device> {
+        let config = ConfigSpace::new(vram);
+        let hw = Hw::new(Bar0::with_fuses(chip, vram, boot.vbios(), boot.fuses()));
+        lock(&hw).pci = config.view();
         Ok(Device {
-            config: ConfigSpace::new(vram),
-            hw: Hw::new(Bar0::with_fuses(chip, vram, boot.vbios(), boot.fuses())),
+            config,
+            hw,
             vram: Vram::new(vram)?,
             mem: GuestMemory::default(),
             boot,
@@ -147,6 +154,7 @@ impl Device {
                 let (size, flags) = match index {
                     REGION_BAR0 => (pci::BAR0_SIZE, rw),
                     REGION_BAR1 => (self.vram.size(), rw | VFIO_REGION_INFO_FLAG_MMAP),
+                    REGION_BAR3 => (pci_config::BAR3_SIZE, rw),
                     REGION_CONFIG => (pci_config::SIZE as u64, rw),
                     _ => (0, 0),
                 };
@@ -277,6 +285,12 @@ impl ServerBackend for Device {
                     .read(offset, data)
                     .ok_or_else(|| invalid("BAR1 read out of range"))
             }
+            REGION_BAR3 => {
+                // The instance-memory aperture is not modelled.
+                warn!("bar3: read of unmodelled register {offset:#x}");
+                data.fill(0xff);
+                Ok(())
+            }
             _ => Err(invalid("read of an absent region")),
         }
     }
@@ -292,6 +306,7 @@ impl ServerBackend for Device {
                     self.function_reset();
                 }
                 let mut hw = lock(&self.hw);
+                hw.pci = self.config.view();
                 let was_enabled = hw.msix_enabled;
                 hw.msix_enabled = self.config.msix_enabled();
                 if !was_enabled && hw.msix_enabled {
@@ -305,6 +320,10 @@ impl ServerBackend for Device {
                 self.vram
                     .write(offset, data)
                     .ok_or_else(|| invalid("BAR1 write out of range"))
+            }
+            REGION_BAR3 => {
+                warn!("bar3: write of unmodelled register {offset:#x} dropped");
+                Ok(())
             }
             _ => Err(invalid("write to an absent region")),
         }

@@ -241,6 +241,70 @@ impl Model {
         info!("GSP-RM: stopped");
     }
 
+    /// Checks what the driver says of the GPU's place on the bus against
+    /// what the function really is: the BAR addresses the guest assigned
+    /// (read from config space, not from the driver), its ids, GA10x's PCI
+    /// config mirror in BAR0 (nova-core `gpu/hal/tu102.rs`
+    /// `pci_config_mirror_range`: 0x88000, 0x1000 bytes) and a user VA
+    /// limit. GSP-RM maps the GPU through these; wrong ones would make it
+    /// touch the wrong memory. (The bus/device/function number cannot be
+    /// checked: the guest's bus numbering is not visible here.)
+    fn check_system_info(&self, info: &GspSystemInfo) -> Result<(), String> {
+        let pci = dev::lock(&self.hw).pci;
+        let fields: [(&str, u64, u64); 8] = [
+            ("gpuPhysAddr (BAR0)", info.gpu_phys_addr, pci.bars[0]),
+            ("gpuPhysFbAddr (BAR1)", info.gpu_phys_fb_addr, pci.bars[1]),
+            (
+                "gpuPhysInstAddr (BAR3)",
+                info.gpu_phys_inst_addr,
+                pci.bars[2],
+            ),
+            (
+                "PCIDeviceID",
+                info.pci_device_id.into(),
+                pci.device_id.into(),
+            ),
+            (
+                "PCISubDeviceID",
+                info.pci_sub_device_id.into(),
+                pci.sub_device_id.into(),
+            ),
+            (
+                "PCIRevisionID",
+                info.pci_revision_id.into(),
+                pci.revision_id.into(),
+            ),
+            (
+                "pciConfigMirrorBase",
+                info.pci_config_mirror_base.into(),
+                0x88000,
+            ),
+            (
+                "pciConfigMirrorSize",
+                info.pci_config_mirror_size.into(),
+                0x1000,
+            ),
+        ];
+        for (name, got, want) in fields {
+            if got != want {
+                return Err(format!("{name} is {got:#x}, the GPU's is {want:#x}"));
+            }
+        }
+        if pci.bars.contains(&0) {
+            return Err(format!(
+                "the guest has not assigned every BAR ({:x?})",
+                pci.bars
+            ));
+        }
+        if info.max_user_va == 0 || !info.max_user_va.is_multiple_of(4096) {
+            return Err(format!(
+                "maxUserVa {:#x} is no page-aligned limit",
+                info.max_user_va
+            ));
+        }
+        Ok(())
+    }
+
     /// One sysmembar: a write to the sysmem flush page, which must be
     /// registered and reachable by DMA.
     fn sysmembar(&self, mem: &GuestMemory) -> Result<(), String> {
@@ -468,6 +532,11 @@ impl Model {
         match function {
             Ok(Function::GspSetSystemInfo) => match GspSystemInfo::decode(payload) {
                 Some(info) => {
+                    if let Err(e) = self.check_system_info(&info) {
+                        error!("GSP-RM: GSP_SET_SYSTEM_INFO: {e}; halting");
+                        self.halt();
+                        return Err(QueueError::Halted("the system info is not the GPU's"));
+                    }
                     info!(
                         "GSP-RM: system info: PCI {:08x}, BAR0 at {:#x}",
                         info.pci_device_id, info.gpu_phys_addr

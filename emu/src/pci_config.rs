@@ -3,7 +3,9 @@
 //! QEMU's vfio-user-pci reads the whole space from us and virtualizes parts
 //! of it (BAR addresses, the MSI-X table); what it forwards, we answer like a
 //! real GA102 function would: a capability chain of power management and
-//! MSI-X, BAR0 32-bit registers, BAR1 64-bit prefetchable VRAM aperture.
+//! MSI-X, BAR0 32-bit registers, BAR1 64-bit prefetchable VRAM aperture,
+//! BAR3 64-bit prefetchable instance-memory aperture (a GA102 board's
+//! `lspci -v`: Region 0 16M, Region 1 256M or more, Region 3 32M).
 
 use nvgsp_proto::pci;
 
@@ -11,6 +13,23 @@ use nvgsp_proto::pci;
 pub const SIZE: usize = 256;
 
 const CAP_PM: usize = 0x60;
+
+/// Size of BAR3, the instance-memory aperture of a GA102 board.
+pub const BAR3_SIZE: u64 = 32 << 20;
+
+/// Where the guest placed the BARs and what the function says it is: what
+/// GSP-RM is told in GSP_SET_SYSTEM_INFO.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PciView {
+    /// Bus addresses of BAR0, BAR1 and BAR3 (0 while unassigned).
+    pub bars: [u64; 3],
+    /// Device id << 16 | vendor id.
+    pub device_id: u32,
+    /// Subsystem device id << 16 | subsystem vendor id.
+    pub sub_device_id: u32,
+    /// Revision id.
+    pub revision_id: u32,
+}
 const CAP_MSIX: usize = 0xb0;
 
 /// The configuration space: its bytes and which bits a write may change.
@@ -34,8 +53,10 @@ impl ConfigSpace {
         c.put32(0x08, (pci::CLASS_3D << 8) | 0xa1); // Class code, revision A1.
         c.put32(0x10, 0); // BAR0: 32-bit, non-prefetchable memory.
         c.put32(0x14, 0b1100); // BAR1: 64-bit, prefetchable memory (+ 0x18).
+        c.put32(0x1c, 0b1100); // BAR3: 64-bit, prefetchable memory (+ 0x20).
         c.bar_sizes[0] = pci::BAR0_SIZE;
         c.bar_sizes[1] = bar1_size;
+        c.bar_sizes[3] = BAR3_SIZE;
         c.put16(0x2c, pci::VENDOR_NVIDIA); // Subsystem vendor.
         c.put16(0x2e, 0x147d); // Subsystem device.
         c.bytes[0x34] = CAP_PM as u8;
@@ -64,6 +85,29 @@ impl ConfigSpace {
         c.writable[CAP_PM + 4] = 0x03;
         c.writable[CAP_MSIX + 3] = 0xc0;
         c
+    }
+
+    /// Where the BARs are and the function's identity.
+    pub fn view(&self) -> PciView {
+        let dw = |off: usize| {
+            u64::from(u32::from_le_bytes(
+                self.bytes[off..off + 4].try_into().unwrap_or([0; 4]),
+            ))
+        };
+        let id =
+            |off: usize| u32::from_le_bytes(self.bytes[off..off + 4].try_into().unwrap_or([0; 4]));
+        PciView {
+            bars: [
+                dw(0x10) & !0xf,
+                (dw(0x14) & !0xf) | dw(0x18) << 32,
+                (dw(0x1c) & !0xf) | dw(0x20) << 32,
+            ],
+            // Vendor in the low half, device in the high one, as both
+            // sit in config space (little-endian) and as GSP-RM takes them.
+            device_id: id(0x00),
+            sub_device_id: id(0x2c),
+            revision_id: u32::from(self.bytes[0x08]),
+        }
     }
 
     /// The power state PMCSR holds (0 = D0, 3 = D3hot).
@@ -118,11 +162,14 @@ impl ConfigSpace {
                 }
             }
             let bar1_mask = !(self.bar_sizes[1] - 1);
+            let bar3_mask = !(self.bar_sizes[3] - 1);
             let v = match (dw - 0x10) / 4 {
                 0 => u32::from_le_bytes(staged) & !(pci::BAR0_SIZE as u32 - 1),
                 1 => (u32::from_le_bytes(staged) & bar1_mask as u32 & !0xf) | 0b1100,
                 2 => u32::from_le_bytes(staged) & (bar1_mask >> 32) as u32,
-                _ => 0, // BARs 3-5 are not implemented.
+                3 => (u32::from_le_bytes(staged) & bar3_mask as u32 & !0xf) | 0b1100,
+                4 => u32::from_le_bytes(staged) & (bar3_mask >> 32) as u32,
+                _ => 0, // BAR5 is not implemented.
             };
             self.put32(dw, v);
         }
@@ -168,6 +215,20 @@ mod tests {
         assert_eq!(c.bytes[CAP_PM + 4] & 0x08, 0);
         c.write(CAP_PM as u64 + 4, &[0, 0]).unwrap();
         assert_eq!(c.power_state(), 0);
+    }
+
+    #[test]
+    fn the_view_has_the_bars_the_guest_assigned_and_the_ids() {
+        let mut c = ConfigSpace::new(256 << 20);
+        c.write(0x10, &0xfd00_0000u32.to_le_bytes()).unwrap();
+        c.write(0x14, &0xe000_000cu32.to_le_bytes()).unwrap();
+        c.write(0x18, &0x1u32.to_le_bytes()).unwrap();
+        c.write(0x1c, &0xf800_000cu32.to_le_bytes()).unwrap();
+        let v = c.view();
+        assert_eq!(v.bars, [0xfd00_0000, 0x1_e000_0000, 0xf800_0000]);
+        assert_eq!(v.device_id, 0x2204_10de);
+        assert_eq!(v.sub_device_id, 0x147d_10de);
+        assert_eq!(v.revision_id, 0xa1);
     }
 
     #[test]

@@ -20,9 +20,15 @@ use kernel::num::casts::{
     usize_as_u64, //
 };
 
-use core::sync::atomic::{
-    fence,
-    Ordering, //
+// The queues are coherent DMA memory GSP-RM reads and writes: ordering
+// against the device takes the DMA barriers (`dma_wmb`, `dma_rmb`,
+// `dma_mb`), not CPU fences, which on arm64 order only the inner-shareable
+// domain (Documentation/memory-barriers.txt, "DMA barriers").
+use kernel::sync::barrier::{
+    dma_mb,
+    Full,
+    Read,
+    Write, //
 };
 
 use crate::proto::gsp::{
@@ -153,9 +159,9 @@ impl Queues {
             write_bytes(&self.mem, Self::cmd_entry(w), chunk)?;
             w = (w + 1) % QUEUE_ENTRY_COUNT;
         }
-        // The element's bytes are visible before the pointer that
-        // publishes them.
-        fence(Ordering::Release);
+        // The element's bytes are visible to GSP-RM before the pointer
+        // that publishes them (dma_wmb).
+        dma_mb(Write);
         write_u32(&self.mem, CMD_QUEUE_OFFSET + TX_WRITE_PTR, w)?;
         Ok(w)
     }
@@ -175,7 +181,9 @@ impl Queues {
         if write == read {
             return Ok(None);
         }
-        fence(Ordering::Acquire);
+        // The element is read only after the write pointer that
+        // published it (dma_rmb).
+        dma_mb(Read);
         let avail = queue::used_entries(write, read, QUEUE_ENTRY_COUNT);
         let mut first = [0u8; msgq::ELEMENT_HEADER_SIZE + msgq::RPC_HEADER_SIZE];
         read_bytes(&self.mem, Self::msg_entry(read), &mut first).map_err(|e| (e.into(), read))?;
@@ -223,7 +231,10 @@ impl Queues {
 
     /// Tells GSP-RM the driver read the status queue up to `read`.
     fn consume(&self, read: u32) -> Result {
-        fence(Ordering::Release);
+        // Every read of the consumed elements completes before GSP-RM may
+        // overwrite them: loads ordered before a store, which only the
+        // full DMA barrier does (dma_wmb orders stores alone on arm64).
+        dma_mb(Full);
         write_u32(
             &self.mem,
             CMD_QUEUE_OFFSET + u32_as_usize(QUEUE_RX_HDR_OFFSET) + RX_READ_PTR,

@@ -30,6 +30,18 @@ register! {
         23:0    adr_63_40;
     }
 
+    /// Whether the host may read `NV_PGC6_AON_SECURE_SCRATCH_GROUP_05`
+    /// (GFW boot's progress): set once FWSEC lowered its protection
+    /// (nova-core `regs.rs`).
+    pub(crate) NV_PGC6_AON_SECURE_SCRATCH_GROUP_05_PRIV_LEVEL_MASK(u32) @ 0x00118128 {
+        0:0     read_protection_level0 => bool;
+    }
+
+    /// GFW boot's progress: 0xff once devinit completed.
+    pub(crate) NV_PGC6_AON_SECURE_SCRATCH_GROUP_05_0_GFW_BOOT(u32) @ 0x00118234 {
+        7:0     progress => u8;
+    }
+
     /// Usable VRAM in MiB, as the VBIOS's devinit found it.
     pub(crate) NV_USABLE_FB_SIZE_IN_MB(u32) @ 0x001183a4 {
         31:0    value => u32;

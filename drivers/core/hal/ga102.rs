@@ -12,17 +12,6 @@ use kernel::{
 };
 
 use super::GpuHal;
-use crate::{
-    bar::Bar0,
-    num::{
-        lower_32_bits,
-        upper_32_bits, //
-    },
-    gsp::regs::{
-        NV_PFB_NISO_FLUSH_SYSMEM_ADDR,
-        NV_PFB_NISO_FLUSH_SYSMEM_ADDR_HI, //
-    },
-};
 use crate::proto::{
     firmware::{
         self as pfw,
@@ -32,6 +21,17 @@ use crate::proto::{
         },
     },
     gsp::fb_layout::FbLayout,
+};
+use crate::{
+    bar::Bar0,
+    gsp::regs::{
+        NV_PFB_NISO_FLUSH_SYSMEM_ADDR,
+        NV_PFB_NISO_FLUSH_SYSMEM_ADDR_HI, //
+    },
+    num::{
+        lower_32_bits,
+        upper_32_bits, //
+    },
 };
 
 /// The GA102 way, with the signature section of the chip's generation.
@@ -65,7 +65,9 @@ impl GpuHal for Ga102 {
             NV_PFB_NISO_FLUSH_SYSMEM_ADDR_HI::zeroed()
                 .try_with_adr_63_40(upper_32_bits(addr) >> 8)?,
         );
-        bar.write_reg(NV_PFB_NISO_FLUSH_SYSMEM_ADDR::zeroed().with_adr_39_08(lower_32_bits(addr >> 8)));
+        bar.write_reg(
+            NV_PFB_NISO_FLUSH_SYSMEM_ADDR::zeroed().with_adr_39_08(lower_32_bits(addr >> 8)),
+        );
         Ok(())
     }
 

@@ -5,6 +5,18 @@ use crate::guest_mem::GuestMemory;
 use nvgsp_proto::chip::{self, ChipId};
 use nvgsp_proto::falcon as f;
 use std::ops::Range;
+use std::time::{Duration, Instant};
+
+/// How long GFW boot (devinit, run by the GPU's own firmware from the
+/// VBIOS) takes after power-on and after every reset. Until it is done
+/// `GFW_BOOT` reads a progress value below 0xff, the privilege level mask
+/// still protects it, devinit has not yet written the usable VRAM size, and
+/// the GSP falcon is not free for the driver's ucode (nova-core
+/// `gpu/hal/tu102.rs` `wait_gfw_boot_completion`: "GFW starts running
+/// immediately after the GPU is put out of reset").
+pub const GFW_BOOT_TIME: Duration = Duration::from_millis(100);
+/// The progress `GFW_BOOT` reads while devinit runs.
+const GFW_BOOT_RUNNING: u32 = 0x20;
 
 /// Registers outside the falcons, with their offsets (Linux 7.3
 /// `drivers/gpu/nova-core/regs.rs` and `fb/regs.rs`).
@@ -114,6 +126,8 @@ pub struct Bar0 {
     flush_sysmem: (u32, u32),
     vbios: Vec<u8>,
     fuses: Fuses,
+    /// When GFW boot completes (see [`GFW_BOOT_TIME`]).
+    gfw_done_at: Instant,
 }
 
 impl Bar0 {
@@ -137,7 +151,13 @@ impl Bar0 {
             flush_sysmem: (0, 0),
             vbios,
             fuses,
+            gfw_done_at: Instant::now() + GFW_BOOT_TIME,
         }
+    }
+
+    /// Whether GFW boot has completed since power-on or the last reset.
+    pub fn gfw_booted(&self) -> bool {
+        Instant::now() >= self.gfw_done_at
     }
 
     /// Returns every register to its reset value (WPR2 included: only a
@@ -229,11 +249,13 @@ impl Bar0 {
             reg::FLUSH_SYSMEM_ADDR => self.flush_sysmem.0,
             reg::FLUSH_SYSMEM_ADDR_HI => self.flush_sysmem.1,
             reg::LOCAL_MEMORY_RANGE => self.local_memory_range(),
-            // FWSEC lowered the protection and the GFW boot completed
-            // before the driver loads (the devinit the VBIOS does at power-on).
-            reg::GFW_PRIV_LEVEL_MASK => 1,
-            reg::GFW_BOOT => 0xff,
-            reg::USABLE_FB_SIZE_IN_MB => (self.vram >> 20) as u32,
+            // Once GFW boot is done FWSEC has lowered the protection, the
+            // progress reads 0xff and devinit has written the VRAM size.
+            reg::GFW_PRIV_LEVEL_MASK => u32::from(self.gfw_booted()),
+            reg::GFW_BOOT if self.gfw_booted() => 0xff,
+            reg::GFW_BOOT => GFW_BOOT_RUNNING,
+            reg::USABLE_FB_SIZE_IN_MB if self.gfw_booted() => (self.vram >> 20) as u32,
+            reg::USABLE_FB_SIZE_IN_MB => 0,
             f::BSI_SECURE_SCRATCH_14 => self.bsi_scratch14,
             reg::WPR2_ADDR_LO => self.wpr2.0,
             reg::WPR2_ADDR_HI => self.wpr2.1,
@@ -309,6 +331,21 @@ mod tests {
         Bar0::new(ChipId::GA102_A1, 256 << 20, vec![0x55, 0xaa, 1, 2, 3])
     }
 
+    /// GFW boot runs for a while after power-on and after every reset:
+    /// the mask still protects its status, which reads in progress.
+    #[test]
+    fn gfw_boot_takes_time_after_power_on_and_reset() {
+        let mut b = bar0();
+        for _ in 0..2 {
+            assert_eq!(b.read32(reg::GFW_PRIV_LEVEL_MASK), 0);
+            assert_ne!(b.read32(reg::GFW_BOOT), 0xff);
+            std::thread::sleep(GFW_BOOT_TIME);
+            assert_eq!(b.read32(reg::GFW_PRIV_LEVEL_MASK), 1);
+            assert_eq!(b.read32(reg::GFW_BOOT), 0xff);
+            b.reset();
+        }
+    }
+
     #[test]
     fn identifies_as_ga102() {
         let b = bar0();
@@ -323,6 +360,9 @@ mod tests {
         let b = bar0();
         let r = b.read32(reg::LOCAL_MEMORY_RANGE);
         assert_eq!(u64::from((r >> 4) & 0x3f) << ((r & 0xf) + 20), 256 << 20);
+        // Devinit writes the usable size during GFW boot.
+        assert_eq!(b.read32(reg::USABLE_FB_SIZE_IN_MB), 0);
+        std::thread::sleep(GFW_BOOT_TIME);
         assert_eq!(b.read32(reg::USABLE_FB_SIZE_IN_MB), 256);
         assert_eq!(b.read32(reg::PROM), 0x0201_aa55);
         assert_eq!(b.read32(reg::PROM + 4), 0xffff_ff03);

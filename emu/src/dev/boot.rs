@@ -75,6 +75,8 @@ pub mod code {
     pub const BAD_ARGS: u32 = 0xbad0_000a;
     /// SEC2-RTOS could not resume GSP-RM (sequencer `CORE_RESUME`).
     pub const RESUME_FAILED: u32 = 0xbad0_000b;
+    /// A ucode was started on the GSP while GFW boot still ran there.
+    pub const GFW_RUNNING: u32 = 0xbad0_000c;
 }
 
 /// Why a ucode halted with an error; [`Failure::code`] is its MAILBOX0.
@@ -116,6 +118,9 @@ pub enum Failure {
     /// SEC2-RTOS cannot resume GSP-RM.
     #[error("cannot resume GSP-RM: {0}")]
     Resume(String),
+    /// Started before GFW boot completed.
+    #[error("started while GFW boot (devinit) still runs: wait for GFW_BOOT first")]
+    GfwRunning,
 }
 
 impl Failure {
@@ -133,6 +138,7 @@ impl Failure {
             Failure::GspRmRunning => code::GSP_RM_RUNNING,
             Failure::BadArgs(_) => code::BAD_ARGS,
             Failure::Resume(_) => code::RESUME_FAILED,
+            Failure::GfwRunning => code::GFW_RUNNING,
         }
     }
 }
@@ -255,7 +261,16 @@ impl Boot {
             }
             return;
         }
+        let (gfw_running, refusal) = {
+            let mut h = lock(hw);
+            (!h.bar0.gfw_booted(), h.bar0.engine(engine).start_refusal())
+        };
         let (ucode, result) = match engine {
+            Engine::Gsp | Engine::Sec2 if gfw_running => ("ucode", Err(Failure::GfwRunning)),
+            Engine::Gsp | Engine::Sec2 if refusal.is_some() => (
+                "ucode",
+                Err(Failure::BadUcode(refusal.unwrap_or_default().into())),
+            ),
             Engine::Gsp => self.start_gsp(hw),
             Engine::Sec2 => self.start_sec2(hw, mem),
         };

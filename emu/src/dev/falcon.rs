@@ -14,6 +14,7 @@ use crate::guest_mem::GuestMemory;
 use irq::FalconIrq;
 use log::warn;
 use nvgsp_proto::falcon as f;
+use std::time::{Duration, Instant};
 
 /// Which falcon.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +74,18 @@ pub struct Brom {
     pub para_addr: u32,
 }
 
+/// How long a falcon scrubs its IMEM and DMEM after its engine reset is
+/// released; HWCFG2 reports MEM_SCRUBBING meanwhile (nova-core
+/// `reset_wait_mem_scrubbing`: "should complete in less than 20ms").
+pub const SCRUB_TIME: Duration = Duration::from_millis(2);
+/// How long a write to `RISCV_BCR_CTRL` takes to take effect: `VALID` reads
+/// 0 meanwhile (nova-core `select_core` polls for it).
+pub const BCR_SETTLE: Duration = Duration::from_micros(50);
+/// `RISCV_BCR_CTRL`: the core selected to boot is the RISC-V one (bit 4,
+/// nova-core `NV_PRISCV_RISCV_BCR_CTRL.core_select`), and `VALID` (bit 0).
+const BCR_CORE_SELECT_RISCV: u32 = 1 << 4;
+const BCR_VALID: u32 = 1;
+
 /// State of one falcon.
 pub struct Falcon {
     engine: Engine,
@@ -110,6 +123,10 @@ pub struct Falcon {
     /// `RISCV_CPUCTL`: whether the RISC-V core runs (GSP-RM).
     pub riscv_active: bool,
     bcr_ctrl: u32,
+    /// When the last `RISCV_BCR_CTRL` write takes effect.
+    bcr_valid_at: Instant,
+    /// Until when the memories are being scrubbed.
+    scrub_until: Instant,
     /// SEC2 only: GSP-RM put SEC2-RTOS into this falcon for a CPU
     /// sequencer `CORE_RESUME`; starting the CPU runs it. A reset discards it.
     pub rtos_loaded: bool,
@@ -143,7 +160,27 @@ impl Falcon {
             brom: Brom::default(),
             riscv_active: false,
             bcr_ctrl: 0,
+            bcr_valid_at: Instant::now(),
+            scrub_until: Instant::now(),
             rtos_loaded: false,
+        }
+    }
+
+    /// Whether IMEM and DMEM are still being scrubbed after a reset.
+    pub fn scrubbing(&self) -> bool {
+        Instant::now() < self.scrub_until
+    }
+
+    /// Why a CPUCTL start cannot run the falcon ucode loaded, if it cannot:
+    /// the memories are still being scrubbed (what was loaded is wiped),
+    /// or the RISC-V core is the one selected to boot.
+    pub fn start_refusal(&self) -> Option<&'static str> {
+        if self.scrubbing() {
+            Some("started while IMEM/DMEM scrubbing still runs (HWCFG2.MEM_SCRUBBING)")
+        } else if self.bcr_ctrl & BCR_CORE_SELECT_RISCV != 0 {
+            Some("started with the RISC-V core selected (RISCV_BCR_CTRL.CORE_SELECT)")
+        } else {
+            None
         }
     }
 
@@ -170,7 +207,21 @@ impl Falcon {
             f::MAILBOX1 => self.mailbox[1],
             f::OS => self.os,
             f::RM => self.rm,
-            f::HWCFG2 => f::HWCFG2_RESET_READY | f::HWCFG2_RISCV,
+            // RESET_READY only while nothing runs; MEM_SCRUBBING while the
+            // memories are being scrubbed after a reset.
+            f::HWCFG2 => {
+                f::HWCFG2_RISCV
+                    | if self.halted && !self.riscv_active {
+                        f::HWCFG2_RESET_READY
+                    } else {
+                        0
+                    }
+                    | if self.scrubbing() {
+                        f::HWCFG2_MEM_SCRUBBING
+                    } else {
+                        0
+                    }
+            }
             f::CPUCTL => {
                 (if self.halted { f::CPUCTL_HALTED } else { 0 })
                     | (if self.alias_en { f::CPUCTL_ALIAS_EN } else { 0 })
@@ -201,8 +252,11 @@ impl Falcon {
                         f::RISCV_CPUCTL_HALTED
                     }
                 }
-                // The selection takes effect at once: always valid.
-                f::RISCV_BCR_CTRL => self.bcr_ctrl | 1,
+                // A new selection is valid once it took effect.
+                f::RISCV_BCR_CTRL if Instant::now() >= self.bcr_valid_at => {
+                    self.bcr_ctrl | BCR_VALID
+                }
+                f::RISCV_BCR_CTRL => self.bcr_ctrl & !BCR_VALID,
                 _ => return None,
             },
             _ => return None,
@@ -225,6 +279,10 @@ impl Falcon {
                 let entering = hold && !self.in_reset;
                 if entering {
                     self.reset();
+                }
+                if self.in_reset && !hold {
+                    // Out of reset, the memories are scrubbed first.
+                    self.scrub_until = Instant::now() + SCRUB_TIME;
                 }
                 self.in_reset = hold;
                 if entering {
@@ -268,7 +326,10 @@ impl Falcon {
                 f::BROM_CURR_UCODE_ID => self.brom.ucode_id = v,
                 f::BROM_ENGIDMASK => self.brom.engid_mask = v,
                 f::BROM_PARAADDR => self.brom.para_addr = v,
-                f::RISCV_BCR_CTRL => self.bcr_ctrl = v,
+                f::RISCV_BCR_CTRL => {
+                    self.bcr_ctrl = v & !BCR_VALID;
+                    self.bcr_valid_at = Instant::now() + BCR_SETTLE;
+                }
                 _ => return None,
             },
             _ => return None,
@@ -287,6 +348,14 @@ impl Falcon {
 
     /// One DMATRFCMD transfer from system memory into IMEM or DMEM.
     fn dma(&mut self, cmd: u32, mem: &GuestMemory) {
+        if self.scrubbing() {
+            warn!(
+                "{}: DMA into the falcon while its memories are being scrubbed: the scrubber wipes it",
+                self.engine.name()
+            );
+            self.dma_error = true;
+            return;
+        }
         if cmd & (1 << 5) != 0 {
             warn!(
                 "{}: DMA from falcon memory to system memory is not modelled",
@@ -341,6 +410,54 @@ mod tests {
         assert_eq!((fal.read(f::MAILBOX0), fal.imem[0]), (Some(0), 0));
         assert_eq!(fal.read(f::IRQMASK), Some(f::IRQ_SWGEN0));
         assert_eq!(fal.read(f::CPUCTL), Some(f::CPUCTL_HALTED));
+    }
+
+    /// Out of reset the memories are scrubbed for a while: HWCFG2 says so,
+    /// a DMA meanwhile is wiped (flagged), a start cannot run the ucode.
+    #[test]
+    fn scrubbing_follows_the_reset() {
+        let mem = GuestMemory::default();
+        let mut fal = Falcon::new(Engine::Gsp);
+        let scrubbing = |fal: &Falcon| fal.read(f::HWCFG2).unwrap() & f::HWCFG2_MEM_SCRUBBING != 0;
+        assert!(!scrubbing(&fal));
+        fal.write(f::ENGINE, 1, &mem);
+        fal.write(f::ENGINE, 0, &mem);
+        assert!(scrubbing(&fal));
+        assert!(fal.start_refusal().unwrap().contains("scrubbing"));
+        fal.write(f::DMATRFCMD, f::DMATRFCMD_IMEM, &mem);
+        assert!(fal.dma_error, "a DMA during scrubbing was kept");
+        std::thread::sleep(SCRUB_TIME);
+        assert!(!scrubbing(&fal));
+        assert_eq!(fal.start_refusal(), None);
+    }
+
+    /// A core selection takes effect after a while (VALID reads 0 until
+    /// then); with the RISC-V core selected a falcon ucode cannot start.
+    #[test]
+    fn core_select_settles_and_decides_what_starts() {
+        let mem = GuestMemory::default();
+        let mut fal = Falcon::new(Engine::Gsp);
+        let bcr = BLOCK2 + f::RISCV_BCR_CTRL;
+        fal.write(bcr, BCR_CORE_SELECT_RISCV, &mem);
+        assert_eq!(fal.read(bcr), Some(BCR_CORE_SELECT_RISCV));
+        std::thread::sleep(BCR_SETTLE);
+        assert_eq!(fal.read(bcr), Some(BCR_CORE_SELECT_RISCV | BCR_VALID));
+        assert!(fal
+            .start_refusal()
+            .unwrap()
+            .contains("RISC-V core selected"));
+        fal.write(bcr, 0, &mem);
+        assert_eq!(fal.start_refusal(), None);
+    }
+
+    /// RESET_READY is not reported while the RISC-V core runs.
+    #[test]
+    fn reset_ready_only_when_idle() {
+        let mut fal = Falcon::new(Engine::Gsp);
+        let ready = |fal: &Falcon| fal.read(f::HWCFG2).unwrap() & f::HWCFG2_RESET_READY != 0;
+        assert!(ready(&fal));
+        fal.riscv_active = true;
+        assert!(!ready(&fal));
     }
 
     #[test]

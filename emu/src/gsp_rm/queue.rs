@@ -55,6 +55,9 @@ pub enum QueueError {
     /// No room for a message: the driver does not read its queue.
     #[error("message queue full")]
     Full,
+    /// GSP-RM halted on a fatal error (already logged).
+    #[error("{0}")]
+    Halted(&'static str),
 }
 
 /// The shared region, addressed by offset through the driver's page table.

@@ -29,6 +29,31 @@ struct Driver {
     ring: bool,
 }
 
+/// Where the guest put the BARs, and the function's ids.
+const PCI: crate::pci_config::PciView = crate::pci_config::PciView {
+    bars: [0xfd00_0000, 0xe000_0000, 0xf800_0000],
+    device_id: 0x2204_10de,
+    sub_device_id: 0x147d_10de,
+    revision_id: 0xa1,
+};
+
+/// GSP_SET_SYSTEM_INFO as the driver fills it in for [`PCI`].
+fn system_info() -> Vec<u8> {
+    let mut info = GspSystemInfo::ZERO;
+    info.gpu_phys_addr = PCI.bars[0];
+    info.gpu_phys_fb_addr = PCI.bars[1];
+    info.gpu_phys_inst_addr = PCI.bars[2];
+    info.max_user_va = (1 << 47) - 4096;
+    info.pci_config_mirror_base = 0x88000;
+    info.pci_config_mirror_size = 0x1000;
+    info.pci_device_id = PCI.device_id;
+    info.pci_sub_device_id = PCI.sub_device_id;
+    info.pci_revision_id = PCI.revision_id;
+    let mut out = vec![0u8; GspSystemInfo::SIZE];
+    info.encode(&mut out).unwrap();
+    out
+}
+
 /// The sysmem flush page, after the queues.
 const FLUSH_PAGE: u64 = BASE + PAGES * 0x1000;
 
@@ -73,6 +98,7 @@ impl Driver {
         bar0.write32(0x11001c, IRQ_SWGEN0, &mem);
         bar0.write32(0x100c10, (FLUSH_PAGE >> 8) as u32, &mem);
         let hw = Hw::new(bar0);
+        dev::lock(&hw).pci = PCI;
         let args = QueueArgs {
             shared_mem: BASE,
             pte_count: PAGES as u32,
@@ -196,10 +222,7 @@ fn init(d: &mut Driver) {
     // A short system info and a malformed registry do not count.
     d.send(Function::GspSetSystemInfo as u32, &[0u8; 64]);
     d.send(Function::SetRegistry as u32, &[0xffu8; 8]);
-    d.send(
-        Function::GspSetSystemInfo as u32,
-        &[0u8; GspSystemInfo::SIZE],
-    );
+    d.send(Function::GspSetSystemInfo as u32, &system_info());
     let mut reg = vec![0u8; 256];
     let len =
         nvgsp_proto::gsp::rpc::registry::encode_registry(&[("RMDevidCheckIgnore", 1)], &mut reg)
@@ -519,4 +542,33 @@ fn no_sysmem_flush_page_halts_gsp_rm() {
     let hw = dev::lock(&d.hw);
     assert!(!hw.bar0.gsp.riscv_active, "GSP-RM kept running");
     assert_eq!(hw.bar0.gsp.mailbox[0], faults::GSP_CRASH_CODE);
+}
+
+/// GSP_SET_SYSTEM_INFO must describe the GPU as the guest really placed
+/// it: a BAR address, an id or the config mirror wrong halts GSP-RM.
+#[test]
+fn a_system_info_that_is_not_the_gpus_halts_gsp_rm() {
+    type Edit = fn(&mut GspSystemInfo);
+    let edits: [(&str, Edit); 4] = [
+        ("BAR0", |i| i.gpu_phys_addr = 0),
+        ("BAR3", |i| i.gpu_phys_inst_addr += 0x1000),
+        ("device id", |i| i.pci_device_id = 0x1234_10de),
+        ("config mirror", |i| i.pci_config_mirror_base = 0),
+    ];
+    for (what, edit) in edits {
+        let mut d = Driver::new();
+        let mut info = GspSystemInfo::decode(&system_info()).unwrap();
+        edit(&mut info);
+        let mut bytes = vec![0u8; GspSystemInfo::SIZE];
+        info.encode(&mut bytes).unwrap();
+        d.send(Function::GspSetSystemInfo as u32, &bytes);
+        let start = Instant::now();
+        while dev::lock(&d.hw).bar0.gsp.mailbox[0] != faults::GSP_CRASH_CODE {
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "GSP-RM took a wrong {what}"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
 }

@@ -86,6 +86,7 @@ fn fwsec_frts_refuses_when_wpr2_exists() {
     assert_eq!(g.wpr2(), Some(frts_region()));
     // Only a device reset (or booter_unload) removes WPR2.
     g.dev.reset().unwrap();
+    g.wait_gfw_boot();
     assert_eq!(g.wpr2(), None);
     assert_eq!(g.frts_err(), 0);
     assert_eq!(g.run_frts(), 0);
@@ -296,6 +297,7 @@ fn a_second_boot_without_the_unload_chain_fails_like_hardware() {
     assert_eq!(g.run_booter_load(b.meta), code::BAD_WPR2);
     // A device reset clears WPR2.
     g.dev.reset().unwrap();
+    g.wait_gfw_boot();
     assert_eq!(g.wpr2(), None);
     let mut b = g.boot_gsp();
     g.unload_gsp(&mut b);
@@ -336,4 +338,15 @@ fn booters_with_the_wrong_signature_or_on_the_wrong_falcon_are_refused() {
     let load = g.booter("booter_load");
     assert_eq!(g.run(Falcon::Gsp, &load, [0, 0]), code::BAD_UCODE);
     assert_eq!(g.wpr2(), None);
+}
+
+/// After a reset GFW boot runs again on the GSP: a ucode started before it
+/// completes halts with GFW_RUNNING; once GFW_BOOT reads 0xff it runs.
+#[test]
+fn a_ucode_started_during_gfw_boot_halts() {
+    let mut g = gpu();
+    g.dev.reset().unwrap();
+    assert_eq!(g.run_frts(), code::GFW_RUNNING);
+    g.wait_gfw_boot();
+    assert_eq!(g.run_frts(), 0);
 }

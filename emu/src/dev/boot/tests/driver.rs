@@ -142,11 +142,26 @@ impl Gpu {
         let backing = crate::guest_mem::backing_file(mem);
         dev.dma_map(DmaMapFlags::READ_WRITE, 0, IOVA, mem, Some(backing))
             .unwrap();
-        Gpu {
+        let mut gpu = Gpu {
             dev,
             next: IOVA,
             end: IOVA + mem,
             images: None,
+        };
+        gpu.wait_gfw_boot();
+        gpu
+    }
+
+    /// nova-core `wait_gfw_boot_completion`: the privilege level mask
+    /// lowered, then GFW_BOOT's progress at 0xff.
+    pub fn wait_gfw_boot(&mut self) {
+        let start = Instant::now();
+        while self.read32(0x118128) & 1 == 0 || self.read32(0x118234) & 0xff != 0xff {
+            assert!(
+                start.elapsed() < Duration::from_secs(4),
+                "GFW boot did not complete"
+            );
+            std::thread::sleep(Duration::from_millis(1));
         }
     }
 
@@ -200,13 +215,26 @@ impl Gpu {
         let base = fal.base();
         self.write32(base + f::ENGINE, 1);
         self.write32(base + f::ENGINE, 0);
+        self.wait_scrubbed(fal);
         let bcr = base + BLOCK2 + f::RISCV_BCR_CTRL;
         if self.read32(bcr) & (1 << 4) != 0 {
             self.write32(bcr, 0);
+            let start = Instant::now();
+            while self.read32(bcr) & 1 == 0 {
+                assert!(start.elapsed() < Duration::from_millis(10), "core select");
+            }
         }
-        assert_eq!(self.read32(base + f::HWCFG2) & f::HWCFG2_MEM_SCRUBBING, 0);
+        self.wait_scrubbed(fal);
         let boot0 = self.read32(chip::NV_PMC_BOOT_0);
         self.write32(base + f::RM, boot0);
+    }
+
+    /// nova-core `reset_wait_mem_scrubbing`.
+    pub fn wait_scrubbed(&mut self, fal: Falcon) {
+        let start = Instant::now();
+        while self.read32(fal.base() + f::HWCFG2) & f::HWCFG2_MEM_SCRUBBING != 0 {
+            assert!(start.elapsed() < Duration::from_millis(20), "scrubbing");
+        }
     }
 
     /// nova-core `Falcon::dma_load`: IMEM then DMEM in 256-byte transfers,
