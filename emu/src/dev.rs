@@ -146,6 +146,11 @@ impl Device {
         })
     }
 
+    /// Sets how long GFW boot runs after power-on (from now) and resets.
+    pub fn set_gfw_boot_time(&mut self, d: std::time::Duration) {
+        lock(&self.hw).bar0.set_gfw_boot_time(d);
+    }
+
     /// The region table announced to the client.
     pub fn regions(&self) -> Vec<ServerRegion> {
         (0..NUM_REGIONS)

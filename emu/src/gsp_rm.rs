@@ -77,19 +77,7 @@ impl GspRm {
         let (wake, rx) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("gsp-rm".into())
-            .spawn(move || {
-                let mut model = Model::new(queues, hw, config);
-                // GSP-RM's first sysmembar, early in its init, writes to the
-                // sysmem flush page (NV_PFB_NISO_FLUSH_SYSMEM_ADDR); with
-                // none registered, or one the GPU cannot reach, the write
-                // faults and GSP-RM halts before it answers anything.
-                if let Err(e) = model.sysmembar(&mem) {
-                    error!("GSP-RM: DMA fault {e}; halting");
-                    model.halt();
-                    return;
-                }
-                model.run(rx)
-            })
+            .spawn(move || Model::new(queues, hw, config).run(rx, &mem))
             .map_err(|_| QueueError::BadHeader("cannot start the GSP-RM thread"))?;
         Ok(GspRm {
             wake,
@@ -190,8 +178,9 @@ impl Model {
         }
     }
 
-    fn run(mut self, wake: mpsc::Receiver<Wake>) {
+    fn run(mut self, wake: mpsc::Receiver<Wake>, mem: &GuestMemory) {
         info!("GSP-RM: running, waiting for commands");
+        let mut first = true;
         loop {
             // GSP-RM looks at the command queue only when the doorbell
             // (NV_PGSP_QUEUE_HEAD, nouveau r535 `r535_gsp_cmdq_push`) rang:
@@ -212,6 +201,17 @@ impl Model {
                     self.rung = true;
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            // GSP-RM's first sysmembar, early in its init, writes to the
+            // sysmem flush page (NV_PFB_NISO_FLUSH_SYSMEM_ADDR); with none
+            // registered, or one the GPU cannot reach, the write faults and
+            // GSP-RM halts before it answers anything.
+            if std::mem::take(&mut first) {
+                if let Err(e) = self.sysmembar(mem) {
+                    error!("GSP-RM: DMA fault {e}; halting");
+                    self.halt();
+                    break;
+                }
             }
             if let Err(e) = self.take_injections() {
                 error!("GSP-RM: {e}; halting");

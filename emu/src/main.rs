@@ -105,6 +105,7 @@ fn serve(opts: &options::Options) -> Result<(), String> {
     let boot = dev::boot::Boot::new(config, firmware);
     let mut device = dev::Device::new(chip, opts.vram, boot, opts.verbose)
         .map_err(|e| format!("cannot allocate VRAM: {e}"))?;
+    device.set_gfw_boot_time(std::time::Duration::from_millis(opts.gfw_boot_ms));
     let server = vfio_user::Server::new(&opts.socket, true, dev::Device::irqs(), device.regions())
         .map_err(|e| format!("cannot listen on {}: {e}", opts.socket.display()))?;
     log::info!(

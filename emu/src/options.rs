@@ -45,7 +45,14 @@ pub struct Options {
     /// Record each RPC's steps and log their medians at exit
     /// (`--trace-rpc`, `trace.rs`).
     pub trace_rpc: bool,
+    /// How long GFW boot (devinit) runs after power-on and every reset.
+    pub gfw_boot_ms: u64,
 }
+
+/// The default of `--gfw-boot-ms`: long enough that a driver which does
+/// not wait for GFW boot after a reset (its firmware already loaded)
+/// starts a ucode too early.
+pub const GFW_BOOT_MS: u64 = 1000;
 
 /// Why the command line was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -92,6 +99,8 @@ with -device vfio-user-pci,socket=PATH. Exits when QEMU disconnects.
                     when a client enables repeated notification of
                     notifier INDEX, post COUNT POST_EVENTs for it, numbered
   --vram SIZE     VRAM and BAR1 size, a power of two: 64M..64G (default 256M)
+  --gfw-boot-ms N   how long GFW boot (devinit) runs after power-on and after
+                    each reset (default 1000)
   -v, --verbose   log every register access
   -h, --help      print this text
 
@@ -149,6 +158,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
     let mut faults = Vec::new();
     let mut control = None;
     let mut trace_rpc = false;
+    let mut gfw_boot_ms = GFW_BOOT_MS;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -232,6 +242,14 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
                     .filter(|n| n.is_power_of_two() && (64 * MIB..=64 * 1024 * MIB).contains(n))
                     .ok_or(OptionsError::BadVram(v))?;
             }
+            "--gfw-boot-ms" => {
+                let v = args
+                    .next()
+                    .ok_or(OptionsError::MissingValue("--gfw-boot-ms"))?;
+                gfw_boot_ms = v
+                    .parse()
+                    .map_err(|_| OptionsError::BadNumber("--gfw-boot-ms", v))?;
+            }
             "--die-after-ms" => {
                 let v = args
                     .next()
@@ -267,6 +285,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
         faults,
         control,
         trace_rpc,
+        gfw_boot_ms,
     }))
 }
 
@@ -297,6 +316,7 @@ mod tests {
                 faults: Vec::new(),
                 control: None,
                 trace_rpc: false,
+                gfw_boot_ms: GFW_BOOT_MS,
             }))
         );
         let Ok(Command::Serve(o)) = p(&["--vram", "1G", "--socket", "x", "-v"]) else {

@@ -8,7 +8,8 @@ use std::ops::Range;
 use std::time::{Duration, Instant};
 
 /// How long GFW boot (devinit, run by the GPU's own firmware from the
-/// VBIOS) takes after power-on and after every reset. Until it is done
+/// VBIOS) takes after power-on and after every reset, unless set
+/// otherwise ([`Bar0::set_gfw_boot_time`]; `nvgsp-emu --gfw-boot-ms`). Until it is done
 /// `GFW_BOOT` reads a progress value below 0xff, the privilege level mask
 /// still protects it, devinit has not yet written the usable VRAM size, and
 /// the GSP falcon is not free for the driver's ucode (nova-core
@@ -126,7 +127,9 @@ pub struct Bar0 {
     flush_sysmem: (u32, u32),
     vbios: Vec<u8>,
     fuses: Fuses,
-    /// When GFW boot completes (see [`GFW_BOOT_TIME`]).
+    /// How long GFW boot takes (see [`GFW_BOOT_TIME`]), and when it
+    /// completes.
+    gfw_boot_time: Duration,
     gfw_done_at: Instant,
 }
 
@@ -151,8 +154,15 @@ impl Bar0 {
             flush_sysmem: (0, 0),
             vbios,
             fuses,
+            gfw_boot_time: GFW_BOOT_TIME,
             gfw_done_at: Instant::now() + GFW_BOOT_TIME,
         }
+    }
+
+    /// Sets how long GFW boot takes, from power-on (now) and at each reset.
+    pub fn set_gfw_boot_time(&mut self, d: Duration) {
+        self.gfw_boot_time = d;
+        self.gfw_done_at = Instant::now() + d;
     }
 
     /// Whether GFW boot has completed since power-on or the last reset.
@@ -164,7 +174,9 @@ impl Bar0 {
     /// GPU reset or booter_unload removes it).
     pub fn reset(&mut self) {
         let vbios = std::mem::take(&mut self.vbios);
+        let gfw = self.gfw_boot_time;
         *self = Bar0::with_fuses(self.chip, self.vram, vbios, self.fuses);
+        self.set_gfw_boot_time(gfw);
     }
 
     /// WPR2 as the driver reads it (nova-core `fb.rs` `wpr2_range`):
