@@ -18,7 +18,6 @@ use kernel::{
     },
     io::{
         io_project,
-        poll::read_poll_timeout,
         register,
         register::{
             Array,
@@ -37,6 +36,7 @@ use kernel::num::casts::u32_as_usize;
 
 use crate::{
     bar::Bar0,
+    poll::read_poll_timeout,
     proto::falcon as proto,
     regs::NV_PMC_BOOT_0, //
 };

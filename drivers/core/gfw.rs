@@ -9,7 +9,6 @@
 use kernel::{
     device,
     io::{
-        poll::read_poll_timeout,
         Io, //
     },
     prelude::*,
@@ -22,6 +21,7 @@ use crate::{
         NV_PGC6_AON_SECURE_SCRATCH_GROUP_05_0_GFW_BOOT,
         NV_PGC6_AON_SECURE_SCRATCH_GROUP_05_PRIV_LEVEL_MASK, //
     },
+    poll::read_poll_timeout,
     timeouts,
 };
 

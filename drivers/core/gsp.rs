@@ -13,7 +13,6 @@ use kernel::{
     device,
     dma::Coherent,
     io::{
-        poll::read_poll_timeout,
         register::WithBase,
         Io, //
     },
@@ -46,6 +45,7 @@ use crate::{
         GpuConfig, //
     },
     hal::GpuHal,
+    poll::read_poll_timeout,
     proto::firmware::vbios::appif::FwsecCommand,
     proto::gsp::{
         args::GspArgumentsCached,
@@ -135,10 +135,17 @@ impl UnloadBundle {
     /// Then unregisters the sysmem flush page if it is still the core's.
     pub(crate) fn run(&self, dev: &device::Device, bar: Bar0<'_>) -> Result {
         let ran = self.run_ucodes(dev, bar);
+        ran.and(self.unregister_flush_page(bar))
+    }
+
+    /// Unregisters the sysmem flush page if it is still the core's, so
+    /// the GPU never writes to it once the core frees it; also where
+    /// GSP-RM could not be stopped and the ucodes are not run.
+    pub(crate) fn unregister_flush_page(&self, bar: Bar0<'_>) -> Result {
         if self.hal.read_sysmem_flush_page(bar) == self.flush_page {
             self.hal.write_sysmem_flush_page(bar, 0)?;
         }
-        ran
+        Ok(())
     }
 
     fn run_ucodes(&self, dev: &device::Device, bar: Bar0<'_>) -> Result {
@@ -560,7 +567,11 @@ impl Gsp {
             // A crashed, hung or unwilling GSP-RM: stop its core, so the
             // GPU can still be handed back for the next boot.
             dev_warn!(dev, "GSP-RM did not shut down: resetting the GSP\n");
-            Falcon::<GspEngine>::new(dev, bar).reset()?;
+            if let Err(e) = Falcon::<GspEngine>::new(dev, bar).reset() {
+                // The page is freed with the core's memory whatever runs.
+                let _ = bundle.unregister_flush_page(bar);
+                return Err(e);
+            }
         }
         bundle.run(dev, bar)?;
         dev_info!(dev, "GSP-RM shut down\n");

@@ -9,7 +9,6 @@
 
 use kernel::{
     io::{
-        poll::read_poll_timeout,
         register::WithBase,
         Io, //
     },
@@ -35,6 +34,7 @@ use crate::{
         NV_PFALCON_FALCON_IRQSTAT, //
     },
     gsp::transport::Rpc,
+    poll::read_poll_timeout,
 };
 
 /// State shared between the interrupt handler and the rest of the core.

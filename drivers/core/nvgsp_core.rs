@@ -30,6 +30,7 @@ mod kernel_gaps;
 mod namespace;
 mod num;
 mod partition;
+mod poll;
 mod proto;
 mod recovery;
 mod regs;

@@ -252,22 +252,31 @@ impl Services<'_> {
     fn stop_gsp(&self) -> Result {
         self.gsp.rpc.health.stopping();
         let bundle = self.running.bundle.lock().take();
-        if let Err(e) = reset_function(self.pdev) {
-            dev_warn!(
-                self.dev,
-                "recovery: no PCI function reset ({:?}): resetting the GSP instead\n",
-                e
-            );
-            Falcon::<GspEngine>::new(self.dev, self.bar).reset()?;
+        match reset_function(self.pdev) {
+            // GFW boot runs again after the reset: no ucode before it ends.
+            Ok(()) => crate::gfw::wait_boot_completion(self.dev, self.bar)?,
+            Err(e) => {
+                dev_warn!(
+                    self.dev,
+                    "recovery: no PCI function reset ({:?}): resetting the GSP instead\n",
+                    e
+                );
+                if let Err(e) = Falcon::<GspEngine>::new(self.dev, self.bar).reset() {
+                    if let Some(b) = &bundle {
+                        let _ = b.unregister_flush_page(self.bar);
+                    }
+                    return Err(e);
+                }
+            }
         }
-        if regs::wpr2_range(self.bar).is_none() {
+        // A failed boot put the GPU back itself (no bundle left).
+        let Some(bundle) = bundle else {
             return Ok(());
+        };
+        if regs::wpr2_range(self.bar).is_none() {
+            return bundle.unregister_flush_page(self.bar);
         }
-        match bundle {
-            Some(bundle) => bundle.run(self.dev, self.bar),
-            // A failed boot put the GPU back itself.
-            None => Ok(()),
-        }
+        bundle.run(self.dev, self.bar)
     }
 
     /// Unbinds the clients of the kinds set in `which`.

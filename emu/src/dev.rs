@@ -369,6 +369,7 @@ impl ServerBackend for Device {
         self.boot.stop();
         let mut hw = lock(&self.hw);
         hw.bar0.reset();
+        hw.pci = self.config.view();
         hw.msix.clear();
         hw.msix_enabled = false;
         Ok(())

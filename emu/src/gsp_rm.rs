@@ -185,8 +185,8 @@ impl Model {
             // GSP-RM looks at the command queue only when the doorbell
             // (NV_PGSP_QUEUE_HEAD, nouveau r535 `r535_gsp_cmdq_push`) rang:
             // the write interrupts its core, and a command queued without
-            // it waits. The timeout retries messages that found the status
-            // queue full and looks at a sequencer program's progress.
+            // it waits. The timeout paces event bursts and looks at a
+            // sequencer program's progress.
             let tick = if !self.bursts.is_empty() {
                 0
             } else if self.sequencer_deadline.is_some() {
@@ -466,33 +466,37 @@ impl Model {
         }
         while let Some(element) = self.queues.next_command()? {
             let pages = (element.len() / msgq::PAGE_SIZE) as u32;
-            let parsed = msgq::parse_element(&element);
-            // The element must carry the next sequence number; one that
-            // does not is left unconsumed and nothing after it is read
-            // (RM's msgq receive path, open-gpu-kernel-modules
-            // message_queue_cpu.c `GspMsgQueueReceiveStatus`: "Bad
-            // sequence number", NV_ERR_INVALID_DATA, not marked consumed).
-            if let Ok((header, _)) = &parsed {
-                if header.seq_num != self.rx_seq_num {
+            // A command element GSP-RM cannot take (a bad checksum or
+            // length), or one without the next sequence number, is left
+            // unconsumed and nothing after it is read. This mirrors RM's own
+            // msgq receive path, the CPU side's, whose GSP side is not
+            // public (open-gpu-kernel-modules message_queue_cpu.c
+            // `GspMsgQueueReceiveStatus`: "Bad checksum", "Bad sequence
+            // number", NV_ERR_INVALID_DATA, not marked consumed).
+            let (header, payload) = match msgq::parse_element(&element) {
+                Ok(p) => p,
+                Err(e) => {
                     error!(
-                        "GSP-RM: command element with sequence number {}, expected {}: \
-                         the command queue stops here",
-                        header.seq_num, self.rx_seq_num
+                        "GSP-RM: malformed command element ({e:?}): the command queue stops here"
                     );
                     self.stalled = true;
                     return Ok(());
                 }
+            };
+            if header.seq_num != self.rx_seq_num {
+                error!(
+                    "GSP-RM: command element with sequence number {}, expected {}: \
+                     the command queue stops here",
+                    header.seq_num, self.rx_seq_num
+                );
+                self.stalled = true;
+                return Ok(());
             }
             self.queues.consume(pages)?;
             crate::trace::mark(crate::trace::Step::Command);
             self.last_command = Instant::now();
-            match parsed {
-                Ok((header, payload)) => {
-                    self.rx_seq_num = self.rx_seq_num.wrapping_add(1);
-                    self.element(header, payload)?
-                }
-                Err(e) => warn!("GSP-RM: dropping a malformed command: {e:?}"),
-            }
+            self.rx_seq_num = self.rx_seq_num.wrapping_add(1);
+            self.element(header, payload)?;
             if self.unloaded {
                 return Ok(());
             }

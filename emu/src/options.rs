@@ -100,7 +100,7 @@ with -device vfio-user-pci,socket=PATH. Exits when QEMU disconnects.
                     notifier INDEX, post COUNT POST_EVENTs for it, numbered
   --vram SIZE     VRAM and BAR1 size, a power of two: 64M..64G (default 256M)
   --gfw-boot-ms N   how long GFW boot (devinit) runs after power-on and after
-                    each reset (default 1000)
+                    each reset, up to 60000 (default 1000)
   -v, --verbose   log every register access
   -h, --help      print this text
 
@@ -246,9 +246,12 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
                 let v = args
                     .next()
                     .ok_or(OptionsError::MissingValue("--gfw-boot-ms"))?;
+                // At most a minute (nova-core gives up after 4 s).
                 gfw_boot_ms = v
                     .parse()
-                    .map_err(|_| OptionsError::BadNumber("--gfw-boot-ms", v))?;
+                    .ok()
+                    .filter(|&ms| ms <= 60_000)
+                    .ok_or(OptionsError::BadNumber("--gfw-boot-ms", v))?;
             }
             "--die-after-ms" => {
                 let v = args

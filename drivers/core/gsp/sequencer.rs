@@ -8,7 +8,6 @@
 use kernel::{
     device,
     io::{
-        poll::read_poll_timeout,
         Io, //
     },
     prelude::*,
@@ -29,6 +28,7 @@ use crate::{
         Falcon, //
     },
     gsp::regs::NV_PGC6_BSI_SECURE_SCRATCH_14,
+    poll::read_poll_timeout,
     proto::gsp::rpc::sequencer::{
         SeqCmd,
         Sequence,

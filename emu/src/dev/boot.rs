@@ -75,7 +75,7 @@ pub mod code {
     pub const BAD_ARGS: u32 = 0xbad0_000a;
     /// SEC2-RTOS could not resume GSP-RM (sequencer `CORE_RESUME`).
     pub const RESUME_FAILED: u32 = 0xbad0_000b;
-    /// A ucode was started on the GSP while GFW boot still ran there.
+    /// A ucode was started on a falcon while GFW boot still ran.
     pub const GFW_RUNNING: u32 = 0xbad0_000c;
 }
 
@@ -313,6 +313,7 @@ impl Boot {
         }
         self.rm_suspended = false;
         h.bar0.gsp.riscv_active = true;
+        h.bar0.gsp.select_riscv();
         h.bar0.set_boot_stage_3_handoff(true);
         h.bar0.sec2.mailbox[0] = 0;
         info!("SEC2: SEC2-RTOS resumed GSP-RM (boot stage 3 handoff)");
@@ -457,6 +458,7 @@ impl Boot {
         h.bar0.set_boot_stage_3_handoff(false);
         h.bar0.set_wpr2(Some(wpr2.start..wpr2.end));
         h.bar0.gsp.riscv_active = true;
+        h.bar0.gsp.select_riscv();
         h.bar0.sec2.mailbox[0] = 0;
         info!(
             "SEC2: WPR2 now {:#x}..{:#x}; GSP: RISC-V core running GSP-RM",

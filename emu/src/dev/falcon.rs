@@ -123,10 +123,14 @@ pub struct Falcon {
     /// `RISCV_CPUCTL`: whether the RISC-V core runs (GSP-RM).
     pub riscv_active: bool,
     bcr_ctrl: u32,
-    /// When the last `RISCV_BCR_CTRL` write takes effect.
+    /// When the last `RISCV_BCR_CTRL` write takes effect, and how long one
+    /// takes ([`BCR_SETTLE`]).
     bcr_valid_at: Instant,
-    /// Until when the memories are being scrubbed.
+    bcr_settle: Duration,
+    /// Until when the memories are being scrubbed, and how long a scrub
+    /// takes ([`SCRUB_TIME`]).
     scrub_until: Instant,
+    scrub_time: Duration,
     /// SEC2 only: GSP-RM put SEC2-RTOS into this falcon for a CPU
     /// sequencer `CORE_RESUME`; starting the CPU runs it. A reset discards it.
     pub rtos_loaded: bool,
@@ -161,9 +165,20 @@ impl Falcon {
             riscv_active: false,
             bcr_ctrl: 0,
             bcr_valid_at: Instant::now(),
+            bcr_settle: BCR_SETTLE,
             scrub_until: Instant::now(),
+            scrub_time: SCRUB_TIME,
             rtos_loaded: false,
         }
+    }
+
+    /// The boot core becomes the RISC-V one, as when booter_load or
+    /// SEC2-RTOS starts GSP-RM on it: the selection stays through engine
+    /// resets, so the driver must select the falcon core again before it
+    /// runs a falcon ucode there (nova-core `Falcon::reset` `select_core`).
+    pub fn select_riscv(&mut self) {
+        self.bcr_ctrl = BCR_CORE_SELECT_RISCV;
+        self.bcr_valid_at = Instant::now();
     }
 
     /// Whether IMEM and DMEM are still being scrubbed after a reset.
@@ -185,11 +200,15 @@ impl Falcon {
     }
 
     /// The engine reset: memories scrubbed, CPU halted, registers cleared.
-    /// The interrupt block survives (it belongs to the host interface).
+    /// The interrupt block survives (it belongs to the host interface), and
+    /// so does the boot core selection (nova-core's reset reads it after
+    /// the engine reset and switches back to the falcon core if needed).
     fn reset(&mut self) {
         let irq = std::mem::take(&mut self.irq);
+        let (scrub_time, bcr_settle, bcr_ctrl) = (self.scrub_time, self.bcr_settle, self.bcr_ctrl);
         *self = Falcon::new(self.engine);
         self.irq = irq;
+        (self.scrub_time, self.bcr_settle, self.bcr_ctrl) = (scrub_time, bcr_settle, bcr_ctrl);
     }
 
     /// Called by the device when the started ucode finished.
@@ -282,7 +301,7 @@ impl Falcon {
                 }
                 if self.in_reset && !hold {
                     // Out of reset, the memories are scrubbed first.
-                    self.scrub_until = Instant::now() + SCRUB_TIME;
+                    self.scrub_until = Instant::now() + self.scrub_time;
                 }
                 self.in_reset = hold;
                 if entering {
@@ -328,7 +347,7 @@ impl Falcon {
                 f::BROM_PARAADDR => self.brom.para_addr = v,
                 f::RISCV_BCR_CTRL => {
                     self.bcr_ctrl = v & !BCR_VALID;
-                    self.bcr_valid_at = Instant::now() + BCR_SETTLE;
+                    self.bcr_valid_at = Instant::now() + self.bcr_settle;
                 }
                 _ => return None,
             },
@@ -418,6 +437,8 @@ mod tests {
     fn scrubbing_follows_the_reset() {
         let mem = GuestMemory::default();
         let mut fal = Falcon::new(Engine::Gsp);
+        // Long enough that the asserts below run within it on any machine.
+        fal.scrub_time = Duration::from_secs(60);
         let scrubbing = |fal: &Falcon| fal.read(f::HWCFG2).unwrap() & f::HWCFG2_MEM_SCRUBBING != 0;
         assert!(!scrubbing(&fal));
         fal.write(f::ENGINE, 1, &mem);
@@ -426,7 +447,7 @@ mod tests {
         assert!(fal.start_refusal().unwrap().contains("scrubbing"));
         fal.write(f::DMATRFCMD, f::DMATRFCMD_IMEM, &mem);
         assert!(fal.dma_error, "a DMA during scrubbing was kept");
-        std::thread::sleep(SCRUB_TIME);
+        fal.scrub_until = Instant::now();
         assert!(!scrubbing(&fal));
         assert_eq!(fal.start_refusal(), None);
     }
@@ -438,9 +459,10 @@ mod tests {
         let mem = GuestMemory::default();
         let mut fal = Falcon::new(Engine::Gsp);
         let bcr = BLOCK2 + f::RISCV_BCR_CTRL;
+        fal.bcr_settle = Duration::from_secs(60);
         fal.write(bcr, BCR_CORE_SELECT_RISCV, &mem);
         assert_eq!(fal.read(bcr), Some(BCR_CORE_SELECT_RISCV));
-        std::thread::sleep(BCR_SETTLE);
+        fal.bcr_valid_at = Instant::now();
         assert_eq!(fal.read(bcr), Some(BCR_CORE_SELECT_RISCV | BCR_VALID));
         assert!(fal
             .start_refusal()

@@ -211,11 +211,6 @@ impl Queues {
                 "rxHdrOff, entryOff and msgCount disagree",
             ));
         }
-        if !(entry_off as usize).is_multiple_of(PAGE_SIZE)
-            || rx_hdr_off.saturating_add(RX_LEN) > entry_off
-        {
-            return Err(QueueError::BadHeader("entryOff or rxHdrOff misplaced"));
-        }
         let swapped = hdr.flags & FLAGS_SWAP_RX != 0;
         let msg_len = (1 + u64::from(MSG_COUNT)) * PAGE_SIZE as u64;
         if cmd_off + u64::from(size) > shm.len()

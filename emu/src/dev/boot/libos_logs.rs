@@ -24,6 +24,9 @@ const KIND_CONTIGUOUS: u8 = 1;
 const LOC_SYSMEM: u8 = 1;
 /// Where the page table starts in a log buffer (after the put pointer).
 const PTE_OFFSET: u64 = 8;
+/// The largest log buffer LibOS takes: real ones are 64 to 256 KiB
+/// (nova-core, nouveau); this bounds what a guest's size makes it read.
+const MAX_SIZE: u64 = 16 << 20;
 
 /// The `id8` of a region name: its bytes shifted in from the right, the
 /// last character in the low byte (nouveau `r535_gsp_libos_id8`).
@@ -57,11 +60,17 @@ pub fn check(mem: &GuestMemory, libos: u64) -> Result<(), String> {
             ));
         }
         let pages = size / PAGE as u64;
-        if size == 0 || size % PAGE as u64 != 0 || PTE_OFFSET + 8 * pages > size {
+        if size == 0
+            || size > MAX_SIZE
+            || !size.is_multiple_of(PAGE as u64)
+            || PTE_OFFSET + 8 * pages > size
+            || pa.checked_add(size).is_none()
+        {
             return Err(format!(
-                "{name} of {size:#x} bytes cannot hold its page table"
+                "{name} of {size:#x} bytes at {pa:#x} cannot hold its page table"
             ));
         }
+        // Both bounded: `size` by MAX_SIZE, `pa + size` checked above.
         let mut table = vec![0u8; 8 * pages as usize];
         mem.read(pa + PTE_OFFSET, &mut table)
             .map_err(|e| format!("{name} at {pa:#x}: {e}"))?;
@@ -132,6 +141,10 @@ mod tests {
             .unwrap();
         let e = check(&gm, BASE).unwrap_err();
         assert!(e.contains("LOGRM's page table entry 3"), "{e}");
+        let gm = setup(&["LOGINIT", "LOGINTR", "LOGRM"]);
+        gm.write(BASE + 16, &(1u64 << 62).to_le_bytes()).unwrap();
+        let e = check(&gm, BASE).unwrap_err();
+        assert!(e.contains("cannot hold its page table"), "{e}");
         let gm = setup(&["LOGINIT", "LOGINTR", "LOGRM"]);
         gm.write(BASE + 25, &[2]).unwrap();
         let e = check(&gm, BASE).unwrap_err();

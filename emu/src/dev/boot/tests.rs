@@ -345,8 +345,11 @@ fn booters_with_the_wrong_signature_or_on_the_wrong_falcon_are_refused() {
 #[test]
 fn a_ucode_started_during_gfw_boot_halts() {
     let mut g = gpu();
+    // Long enough to start FWSEC within it on any machine; then ended.
+    g.dev.set_gfw_boot_time(std::time::Duration::from_secs(60));
     g.dev.reset().unwrap();
     assert_eq!(g.run_frts(), code::GFW_RUNNING);
+    g.dev.set_gfw_boot_time(std::time::Duration::ZERO);
     g.wait_gfw_boot();
     assert_eq!(g.run_frts(), 0);
 }
