@@ -17,7 +17,10 @@ use kernel::{
 };
 
 /// As `kernel::io::poll::read_poll_timeout`, with one more sample after the
-/// timeout: `ETIMEDOUT` only if that one fails the condition too.
+/// timeout: `ETIMEDOUT` only if that one fails the condition too. `op`
+/// must be a plain read (sampled again) that never fails with `ETIMEDOUT`
+/// itself.
+#[track_caller]
 pub(crate) fn read_poll_timeout<Op, Cond, T>(
     mut op: Op,
     mut cond: Cond,

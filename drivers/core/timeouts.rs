@@ -83,10 +83,10 @@ pub(crate) const IRQ_SELF_TEST: Delta = Delta::from_secs(1);
 /// How long the recovery waits for the calls in flight at a loss to end.
 pub(crate) const RECOVERY_QUIESCE: Delta = Delta::from_secs(5);
 
-// TIMEOUT: a recovery boots GSP-RM up to three times, each within
-// `INIT_DONE`.
+// TIMEOUT: a recovery boots GSP-RM up to three times, each after a
+// function reset, within `GFW_BOOT` and `INIT_DONE`.
 /// How long a client opening its GPU handle waits for a recovery to end.
-pub(crate) const OPEN_DURING_RECOVERY: Delta = Delta::from_secs(30);
+pub(crate) const OPEN_DURING_RECOVERY: Delta = Delta::from_secs(45);
 
 // TIMEOUT: an idle GSP-RM is asked whether it is alive this often. A hang
 // is then found within this and two heartbeat ticks (a quarter of it

@@ -447,6 +447,9 @@ impl Boot {
             boot: self.boots,
             ..self.config.clone()
         };
+        // The registers say GSP-RM runs before its thread can look at them
+        // (it may halt at once, e.g. at its first sysmembar).
+        let mut h = lock(hw);
         let rm = GspRm::start(mem.clone(), hw.clone(), args, config)
             .map_err(|e| Failure::BadLibosArgs(format!("GSP-RM cannot start: {e}")))?;
         self.rm = Some(rm);
@@ -454,7 +457,6 @@ impl Boot {
         self.libos_addr = libos_addr;
         self.sb_ran = false;
         let wpr2 = meta.layout().wpr2;
-        let mut h = lock(hw);
         h.bar0.set_boot_stage_3_handoff(false);
         h.bar0.set_wpr2(Some(wpr2.start..wpr2.end));
         h.bar0.gsp.riscv_active = true;

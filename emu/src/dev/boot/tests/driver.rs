@@ -220,8 +220,10 @@ impl Gpu {
         if self.read32(bcr) & (1 << 4) != 0 {
             self.write32(bcr, 0);
             let start = Instant::now();
+            // Seconds, not nova-core's 10 ms: a loaded test machine may
+            // stall this thread longer than the model takes.
             while self.read32(bcr) & 1 == 0 {
-                assert!(start.elapsed() < Duration::from_millis(10), "core select");
+                assert!(start.elapsed() < Duration::from_secs(5), "core select");
             }
         }
         self.wait_scrubbed(fal);
@@ -233,7 +235,7 @@ impl Gpu {
     pub fn wait_scrubbed(&mut self, fal: Falcon) {
         let start = Instant::now();
         while self.read32(fal.base() + f::HWCFG2) & f::HWCFG2_MEM_SCRUBBING != 0 {
-            assert!(start.elapsed() < Duration::from_millis(20), "scrubbing");
+            assert!(start.elapsed() < Duration::from_secs(5), "scrubbing");
         }
     }
 
