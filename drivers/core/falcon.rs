@@ -199,6 +199,12 @@ register! {
         0:0     reset => bool;
     }
 
+    /// The FBIF's controls: physical accesses with no context bound
+    /// are let through only with `allow_phys_no_ctx` (nova-core `regs.rs`).
+    pub(crate) NV_PFALCON_FBIF_CTL(u32) @ PFalconBase + 0x00000624 {
+        7:7     allow_phys_no_ctx => bool;
+    }
+
     /// DMA target of context 0.
     pub(crate) NV_PFALCON_FBIF_TRANSCFG(u32) @ PFalconBase + 0x00000600 {
         /// Physical addressing.
@@ -278,6 +284,7 @@ const _: () = {
     assert!(NV_PFALCON_FALCON_CPUCTL_ALIAS::OFFSET == u32_as_usize(proto::CPUCTL_ALIAS));
     assert!(NV_PFALCON_FALCON_ENGINE::OFFSET == u32_as_usize(proto::ENGINE));
     assert!(NV_PFALCON_FBIF_TRANSCFG::OFFSET == u32_as_usize(proto::FBIF_TRANSCFG));
+    assert!(NV_PFALCON_FBIF_CTL::OFFSET == u32_as_usize(proto::FBIF_CTL));
     assert!(NV_PFALCON2_FALCON_MOD_SEL::OFFSET == u32_as_usize(proto::MOD_SEL));
     assert!(
         NV_PFALCON2_FALCON_BROM_CURR_UCODE_ID::OFFSET == u32_as_usize(proto::BROM_CURR_UCODE_ID)
@@ -458,6 +465,12 @@ impl<'a, E: FalconEngine> Falcon<'a, E> {
     /// Loads `ucode` by DMA from coherent system memory and programs its
     /// boot-ROM parameters and boot vector.
     pub(crate) fn load(&self, ucode: &LoadableUcode<'_>) -> Result {
+        // Physical DMA with no context bound (nova-core `dma_reset`,
+        // nouveau `gm200_flcn_fw_load`): the FBIF refuses it without
+        // ALLOW_PHYS_NO_CTX, and DMACTL must not require a context.
+        self.bar.update(NV_PFALCON_FBIF_CTL::of::<E>(), |r| {
+            r.with_allow_phys_no_ctx(true)
+        });
         self.bar
             .write(WithBase::of::<E>(), NV_PFALCON_FALCON_DMACTL::zeroed());
         self.bar.write(

@@ -322,6 +322,10 @@ impl Boot {
 
     fn start_gsp(&mut self, hw: &SharedHw) -> (&'static str, Result<(), Failure>) {
         let mut h = lock(hw);
+        if h.bar0.gsp.dma_error {
+            // A load whose DMA faulted (even all of it) starts nothing good.
+            return ("ucode", Err(Failure::DmaFault));
+        }
         if h.bar0.gsp.imem_used == 0 {
             // Only the boot ROM: nothing to run, the mailboxes stay.
             info!("GSP: falcon started without ucode (LibOS arguments handed over)");

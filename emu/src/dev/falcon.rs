@@ -85,6 +85,17 @@ pub const BCR_SETTLE: Duration = Duration::from_micros(50);
 /// nova-core `NV_PRISCV_RISCV_BCR_CTRL.core_select`), and `VALID` (bit 0).
 const BCR_CORE_SELECT_RISCV: u32 = 1 << 4;
 const BCR_VALID: u32 = 1;
+/// The DMA configuration a transfer depends on (nova-core `regs.rs`):
+/// `FBIF_CTL.ALLOW_PHYS_NO_CTX` (bit 7) lets physical accesses through
+/// without a context bound; `DMACTL.REQUIRE_CTX` (bit 0) demands one;
+/// `FBIF_TRANSCFG(i)` gives context i's target (bits 1:0: 0 local FB, 1
+/// coherent and 2 non-coherent system memory) and addressing (bit 2:
+/// physical); `DMATRFCMD` names the context (bits 14:12) and whether an
+/// IMEM transfer is secure (`SEC`, bits 3:2).
+const FBIF_CTL_ALLOW_PHYS_NO_CTX: u32 = 1 << 7;
+const DMACTL_REQUIRE_CTX: u32 = 1;
+const TRANSCFG_PHYSICAL: u32 = 1 << 2;
+const TRANSCFG_TARGET: u32 = 3;
 
 /// State of one falcon.
 pub struct Falcon {
@@ -116,6 +127,8 @@ pub struct Falcon {
     pub dmem: Vec<u8>,
     /// The highest byte of IMEM and DMEM written since reset.
     pub imem_used: usize,
+    /// Every IMEM transfer since reset was a secure one (`SEC` = 1).
+    imem_secure: bool,
     /// See `imem_used`.
     pub dmem_used: usize,
     /// Boot-ROM signature parameters.
@@ -160,6 +173,7 @@ impl Falcon {
             imem: vec![0; f::IMEM_SIZE],
             dmem: vec![0; f::DMEM_SIZE],
             imem_used: 0,
+            imem_secure: true,
             dmem_used: 0,
             brom: Brom::default(),
             riscv_active: false,
@@ -192,6 +206,10 @@ impl Falcon {
     pub fn start_refusal(&self) -> Option<&'static str> {
         if self.scrubbing() {
             Some("started while IMEM/DMEM scrubbing still runs (HWCFG2.MEM_SCRUBBING)")
+        } else if self.imem_used > 0 && !self.imem_secure {
+            // The boot ROM verifies a heavy-secure ucode only from secure
+            // IMEM (nova-core `FalconMem::ImemSecure`: DMATRFCMD.SEC = 1).
+            Some("IMEM was loaded without DMATRFCMD.SEC: not a secure ucode")
         } else if self.bcr_ctrl & BCR_CORE_SELECT_RISCV != 0 {
             Some("started with the RISC-V core selected (RISCV_BCR_CTRL.CORE_SELECT)")
         } else {
@@ -383,6 +401,11 @@ impl Falcon {
             self.dma_error = true;
             return;
         }
+        if let Err(why) = self.dma_allowed(cmd) {
+            warn!("{}: DMA refused: {why}", self.engine.name());
+            self.dma_error = true;
+            return;
+        }
         let len = 4usize << ((cmd >> f::DMATRFCMD_SIZE_SHIFT) & 7);
         let src = ((u64::from(self.dma_base1) << 32 | u64::from(self.dma_base)) << 8)
             + u64::from(self.dma_fboffs);
@@ -408,12 +431,87 @@ impl Falcon {
             return;
         }
         *used = (*used).max(dst + len);
+        if to_imem && (cmd >> 2) & 3 != 1 {
+            self.imem_secure = false;
+        }
+    }
+
+    /// Whether the FBIF lets transfer `cmd` through to system memory, as
+    /// the driver configured it (nova-core `Falcon::dma_reset` and
+    /// `dma_load`: ALLOW_PHYS_NO_CTX, DMACTL 0, TRANSCFG(0) physical
+    /// coherent system memory). No MMU context is ever bound here, so only
+    /// a physical access allowed without one can reach memory.
+    fn dma_allowed(&self, cmd: u32) -> Result<(), &'static str> {
+        let ctx = ((cmd >> 12) & 7) as usize;
+        let transcfg = self.fbif_transcfg[ctx];
+        if self.dmactl & DMACTL_REQUIRE_CTX != 0 {
+            return Err("DMACTL.REQUIRE_CTX is set and no context is bound");
+        }
+        if transcfg & TRANSCFG_PHYSICAL == 0 {
+            return Err("FBIF_TRANSCFG says virtual addressing, and no context is bound");
+        }
+        if self.fbif_ctl & FBIF_CTL_ALLOW_PHYS_NO_CTX == 0 {
+            return Err("a physical access without a context needs FBIF_CTL.ALLOW_PHYS_NO_CTX");
+        }
+        match transcfg & TRANSCFG_TARGET {
+            1 | 2 => Ok(()),
+            0 => Err("FBIF_TRANSCFG targets local video memory, not the ucode in system memory"),
+            _ => Err("FBIF_TRANSCFG's target is reserved"),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What nova-core's `dma_reset` and `dma_load` program.
+    fn configure_dma(fal: &mut Falcon, mem: &GuestMemory) {
+        fal.write(f::FBIF_CTL, FBIF_CTL_ALLOW_PHYS_NO_CTX, mem);
+        fal.write(f::DMACTL, 0, mem);
+        fal.write(f::FBIF_TRANSCFG, TRANSCFG_PHYSICAL | 1, mem);
+    }
+
+    /// A transfer reaches system memory only through a physical, context
+    /// 0 set up as the driver must: each step left out refuses it.
+    #[test]
+    fn dma_needs_the_fbif_configured() {
+        let gm = GuestMemory::default();
+        gm.map(0x10_0000, 0x1000, crate::guest_mem::backing_file(0x1000), 0)
+            .unwrap();
+        let cmd = f::DMATRFCMD_IMEM | 1 << 2 | 6 << f::DMATRFCMD_SIZE_SHIFT;
+        let breaks: [(u32, u32); 5] = [
+            (f::FBIF_CTL, 0),
+            (f::DMACTL, DMACTL_REQUIRE_CTX),
+            (f::FBIF_TRANSCFG, 1),
+            (f::FBIF_TRANSCFG, TRANSCFG_PHYSICAL),
+            (f::FBIF_TRANSCFG, TRANSCFG_PHYSICAL | 3),
+        ];
+        for (reg, value) in breaks {
+            let mut fal = Falcon::new(Engine::Gsp);
+            configure_dma(&mut fal, &gm);
+            fal.write(reg, value, &gm);
+            fal.write(f::DMATRFBASE, 0x10_0000 >> 8, &gm);
+            fal.write(f::DMATRFCMD, cmd, &gm);
+            assert!(
+                fal.dma_error,
+                "a DMA went through with {reg:#x} = {value:#x}"
+            );
+        }
+        let mut fal = Falcon::new(Engine::Gsp);
+        configure_dma(&mut fal, &gm);
+        fal.write(f::DMATRFBASE, 0x10_0000 >> 8, &gm);
+        fal.write(f::DMATRFCMD, cmd, &gm);
+        assert!(!fal.dma_error);
+        assert_eq!(fal.start_refusal(), None);
+        // An IMEM transfer that is not secure: the boot ROM refuses it.
+        fal.write(
+            f::DMATRFCMD,
+            f::DMATRFCMD_IMEM | 6 << f::DMATRFCMD_SIZE_SHIFT,
+            &gm,
+        );
+        assert!(fal.start_refusal().unwrap().contains("SEC"));
+    }
 
     #[test]
     fn reset_clears_memories_and_registers_but_not_interrupts() {
@@ -506,6 +604,7 @@ mod tests {
     fn dma_outside_guest_memory_is_flagged() {
         let mem = GuestMemory::default();
         let mut fal = Falcon::new(Engine::Sec2);
+        configure_dma(&mut fal, &mem);
         fal.write(f::DMATRFBASE, 0x1000, &mem);
         fal.write(
             f::DMATRFCMD,

@@ -246,6 +246,10 @@ impl Gpu {
         let mut image = u.image.clone();
         image.resize(image.len().next_multiple_of(256), 0);
         let addr = self.alloc(&image);
+        // nova-core `dma_reset`, then TRANSCFG(0): physical, coherent
+        // system memory.
+        let ctl = self.read32(base + f::FBIF_CTL);
+        self.write32(base + f::FBIF_CTL, ctl | 1 << 7);
         self.write32(base + f::DMACTL, 0);
         self.write32(base + f::FBIF_TRANSCFG, 0x5);
         for (t, imem) in [(u.imem, true), (u.dmem, false)] {
@@ -258,7 +262,9 @@ impl Gpu {
             };
             self.write32(base + f::DMATRFBASE, (dma >> 8) as u32);
             self.write32(base + f::DMATRFBASE1, (dma >> 40) as u32);
-            let cmd = (6 << f::DMATRFCMD_SIZE_SHIFT) | if imem { f::DMATRFCMD_IMEM } else { 0 };
+            // IMEM transfers are secure (nova-core `FalconMem::ImemSecure`).
+            let cmd =
+                (6 << f::DMATRFCMD_SIZE_SHIFT) | if imem { f::DMATRFCMD_IMEM | 1 << 2 } else { 0 };
             for pos in (0..t.len.div_ceil(256)).map(|i| i * 256) {
                 self.write32(base + f::DMATRFMOFFS, t.dst + pos);
                 self.write32(base + f::DMATRFFBOFFS, fb_start + pos);
