@@ -466,7 +466,7 @@ impl<'a, E: FalconEngine> Falcon<'a, E> {
     /// boot-ROM parameters and boot vector.
     pub(crate) fn load(&self, ucode: &LoadableUcode<'_>) -> Result {
         // Physical DMA with no context bound (nova-core `dma_reset`,
-        // nouveau `gm200_flcn_fw_load`): the FBIF refuses it without
+        // nouveau `ga102_flcn_fw_load`): the FBIF refuses it without
         // ALLOW_PHYS_NO_CTX, and DMACTL must not require a context.
         self.bar.update(NV_PFALCON_FBIF_CTL::of::<E>(), |r| {
             r.with_allow_phys_no_ctx(true)

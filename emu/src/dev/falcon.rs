@@ -91,7 +91,10 @@ const BCR_VALID: u32 = 1;
 /// `FBIF_TRANSCFG(i)` gives context i's target (bits 1:0: 0 local FB, 1
 /// coherent and 2 non-coherent system memory) and addressing (bit 2:
 /// physical); `DMATRFCMD` names the context (bits 14:12) and whether an
-/// IMEM transfer is secure (`SEC`, bits 3:2).
+/// IMEM transfer is secure (`SEC`, bits 3:2). Requiring every IMEM
+/// transfer to be secure is stricter than the chip, which also takes a
+/// non-secure IMEM part next to the secure one; every GA102 DMA load
+/// (nova-core, nouveau `ga102_flcn_fw_load`) is all secure.
 const FBIF_CTL_ALLOW_PHYS_NO_CTX: u32 = 1 << 7;
 const DMACTL_REQUIRE_CTX: u32 = 1;
 const TRANSCFG_PHYSICAL: u32 = 1 << 2;
@@ -534,6 +537,8 @@ mod tests {
     #[test]
     fn scrubbing_follows_the_reset() {
         let mem = GuestMemory::default();
+        mem.map(0x10_0000, 0x1000, crate::guest_mem::backing_file(0x1000), 0)
+            .unwrap();
         let mut fal = Falcon::new(Engine::Gsp);
         // Long enough that the asserts below run within it on any machine.
         fal.scrub_time = Duration::from_secs(60);
@@ -543,10 +548,16 @@ mod tests {
         fal.write(f::ENGINE, 0, &mem);
         assert!(scrubbing(&fal));
         assert!(fal.start_refusal().unwrap().contains("scrubbing"));
-        fal.write(f::DMATRFCMD, f::DMATRFCMD_IMEM, &mem);
+        // A transfer that would go through once the scrub is over.
+        configure_dma(&mut fal, &mem);
+        fal.write(f::DMATRFBASE, 0x10_0000 >> 8, &mem);
+        fal.write(f::DMATRFCMD, f::DMATRFCMD_IMEM | 1 << 2, &mem);
         assert!(fal.dma_error, "a DMA during scrubbing was kept");
         fal.scrub_until = Instant::now();
         assert!(!scrubbing(&fal));
+        fal.dma_error = false;
+        fal.write(f::DMATRFCMD, f::DMATRFCMD_IMEM | 1 << 2, &mem);
+        assert!(!fal.dma_error);
         assert_eq!(fal.start_refusal(), None);
     }
 

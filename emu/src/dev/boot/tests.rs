@@ -353,3 +353,17 @@ fn a_ucode_started_during_gfw_boot_halts() {
     g.wait_gfw_boot();
     assert_eq!(g.run_frts(), 0);
 }
+
+/// A load whose DMA was refused (here: no FBIF set up, so nothing reached
+/// IMEM) does not pass for the boot ROM's LibOS hand-over: the falcon
+/// halts with DMA_FAULT.
+#[test]
+fn a_load_whose_dma_faulted_halts_with_dma_fault() {
+    let mut g = gpu();
+    g.reset(Falcon::Gsp);
+    g.write32(
+        f::GSP_BASE + f::DMATRFCMD,
+        f::DMATRFCMD_IMEM | 1 << 2 | 6 << f::DMATRFCMD_SIZE_SHIFT,
+    );
+    assert_eq!(g.boot(Falcon::Gsp, Some(0), Some(0)).0, code::DMA_FAULT);
+}
