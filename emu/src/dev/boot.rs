@@ -261,18 +261,25 @@ impl Boot {
             }
             return;
         }
-        let (gfw_running, refusal) = {
+        // What keeps any ucode from running, whichever it is: GFW boot
+        // still owning the falcons, the falcon's own state (scrubbing,
+        // RISC-V selected, non-secure IMEM), a load whose DMA faulted.
+        let refused = {
             let mut h = lock(hw);
-            (!h.bar0.gfw_booted(), h.bar0.engine(engine).start_refusal())
+            if !h.bar0.gfw_booted() {
+                Some(Failure::GfwRunning)
+            } else if let Some(why) = h.bar0.engine(engine).start_refusal() {
+                Some(Failure::BadUcode(why.into()))
+            } else if h.bar0.engine(engine).dma_error {
+                Some(Failure::DmaFault)
+            } else {
+                None
+            }
         };
-        let (ucode, result) = match engine {
-            Engine::Gsp | Engine::Sec2 if gfw_running => ("ucode", Err(Failure::GfwRunning)),
-            Engine::Gsp | Engine::Sec2 if refusal.is_some() => (
-                "ucode",
-                Err(Failure::BadUcode(refusal.unwrap_or_default().into())),
-            ),
-            Engine::Gsp => self.start_gsp(hw),
-            Engine::Sec2 => self.start_sec2(hw, mem),
+        let (ucode, result) = match (refused, engine) {
+            (Some(failure), _) => ("ucode", Err(failure)),
+            (None, Engine::Gsp) => self.start_gsp(hw),
+            (None, Engine::Sec2) => self.start_sec2(hw, mem),
         };
         let mut h = lock(hw);
         let falcon = h.bar0.engine(engine);
@@ -322,10 +329,6 @@ impl Boot {
 
     fn start_gsp(&mut self, hw: &SharedHw) -> (&'static str, Result<(), Failure>) {
         let mut h = lock(hw);
-        if h.bar0.gsp.dma_error {
-            // A load whose DMA faulted (even all of it) starts nothing good.
-            return ("ucode", Err(Failure::DmaFault));
-        }
         if h.bar0.gsp.imem_used == 0 {
             // Only the boot ROM: nothing to run, the mailboxes stay.
             info!("GSP: falcon started without ucode (LibOS arguments handed over)");

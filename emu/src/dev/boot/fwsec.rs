@@ -120,9 +120,6 @@ impl Fwsec {
     /// would, on a GPU with `vram` bytes of VRAM. Returns the name of what
     /// ran (for log lines) and the command it carried out.
     pub fn run(&self, bar0: &mut Bar0, vram: u64) -> (&'static str, Result<FwsecCommand, Failure>) {
-        if bar0.gsp.dma_error {
-            return ("FWSEC", Err(Failure::DmaFault));
-        }
         if let Err(e) = self.check_image(&bar0.gsp) {
             return ("FWSEC", Err(e));
         }
