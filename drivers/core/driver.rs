@@ -185,13 +185,6 @@ impl pci::Driver for NvgspCoreDriver {
                         Ok::<_, Error>(GspInterrupt::new(bar, &gsp.rpc)),
                     )
                 },
-                _: {
-                    let took = irq
-                        .handler()
-                        .self_test()
-                        .inspect_err(|_| dev_err!(pdev, "MSI-X interrupt self-test failed: no interrupt\n"))?;
-                    dev_info!(pdev, "MSI-X interrupt self-test passed ({} us)\n", took.as_micros_ceil());
-                },
                 // SAFETY: `bar` and `gsp` are initialized, pinned, and
                 // dropped after `_running` (declaration order).
                 _running: unsafe {

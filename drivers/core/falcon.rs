@@ -106,6 +106,14 @@ register! {
         /// Software interrupt 0.
         6:6     swgen0 => bool;
     }
+
+    /// Has the falcon signal its interrupt vector again if a host-routed
+    /// cause is still latched: the falcon signals the CPU interrupt tree
+    /// on a transition only (GA100 and later; nouveau
+    /// `ga100_flcn_intr_retrigger`).
+    pub(crate) NV_PFALCON_FALCON_INTR_RETRIGGER(u32)[2] @ PFalconBase + 0x000003e8 {
+        0:0     trigger => bool;
+    }
 }
 
 register! {
@@ -300,6 +308,7 @@ const _: () = {
     assert!(NV_PFALCON_FALCON_IRQMSET::OFFSET == u32_as_usize(proto::IRQMSET));
     assert!(NV_PFALCON_FALCON_IRQMCLR::OFFSET == u32_as_usize(proto::IRQMCLR));
     assert!(NV_PFALCON_FALCON_IRQDEST::OFFSET == u32_as_usize(proto::IRQDEST));
+    assert!(NV_PFALCON_FALCON_INTR_RETRIGGER::OFFSET == u32_as_usize(proto::INTR_RETRIGGER));
     assert!(1u32 << *NV_PFALCON_FALCON_IRQSTAT::SWGEN0_RANGE.start() == proto::IRQ_SWGEN0);
     assert!(1u32 << *NV_PFALCON_FALCON_IRQSTAT::HALT_RANGE.start() == proto::IRQ_HALT);
 };

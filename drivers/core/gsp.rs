@@ -34,6 +34,7 @@ use kernel::num::casts::usize_as_u64;
 
 use crate::{
     bar::Bar0,
+    cpu_intr::IntrVector,
     falcon::{
         gsp::Gsp as GspEngine,
         sec2::Sec2,
@@ -74,6 +75,7 @@ pub(crate) mod fw;
 mod fwsec;
 pub(crate) mod health;
 mod heartbeat;
+mod intr_table;
 pub(crate) mod queues;
 mod reassembly;
 pub(crate) mod regs;
@@ -375,7 +377,7 @@ impl Gsp {
         }
         dev_info!(dev, "booter_load started GSP-RM\n");
 
-        let gpu = self
+        let (gpu, vector) = self
             .wait_ready(pdev, bar, hal, &gsp_falcon, &sec2, fw.app_version)
             .and_then(|()| {
                 dev_info!(
@@ -386,6 +388,9 @@ impl Gsp {
                 );
                 enumerate::enumerate(&self.rpc, bar, dev)
             })?;
+        self.enable_interrupt(dev, bar, vector).inspect_err(|_| {
+            let _ = enumerate::release(&self.rpc, bar, dev);
+        })?;
         dev_info!(
             dev,
             "{}: {}, {} MiB VRAM ({} MiB usable), {} GPCs x {} TPCs, engines{}\n",
@@ -398,6 +403,57 @@ impl Gsp {
             EngineList(gpu.engines())
         );
         Ok((gpu, bundle.dismiss()))
+    }
+
+    /// Enables the GSP's `vector` in the CPU interrupt tree, as nouveau's
+    /// `r535_gsp_postinit` does once it has GSP-RM's interrupt table, and
+    /// proves the path works ([`crate::intr::self_test`]). Until now the
+    /// core drained GSP-RM's messages itself while it waited.
+    ///
+    /// # Errors
+    ///
+    /// `ETIMEDOUT` (logged) if no interrupt arrives.
+    fn enable_interrupt(&self, dev: &device::Device, bar: Bar0<'_>, vector: IntrVector) -> Result {
+        // SWGEN0 left raised by the messages of the boot would keep the
+        // next one from signalling: cleared first, with the vector's stale
+        // leaf bit (`IntrVector::enable`); what arrived before is drained
+        // below.
+        bar.write(
+            WithBase::of::<GspEngine>(),
+            crate::falcon::NV_PFALCON_FALCON_IRQSCLR::zeroed().with_swgen0(true),
+        );
+        vector.enable(bar);
+        self.rpc.set_interrupt_vector(Some(vector));
+        self.rpc.drain();
+        match crate::intr::self_test(bar, &self.rpc) {
+            Ok(took) => {
+                dev_info!(
+                    dev,
+                    "GSP interrupt on CPU interrupt tree vector {} (GSP-RM's table): MSI-X interrupt self-test passed ({} us)\n",
+                    vector.raw(),
+                    took.as_micros_ceil()
+                );
+                Ok(())
+            }
+            Err(e) => {
+                self.disable_interrupt(bar);
+                dev_err!(
+                    dev,
+                    "MSI-X interrupt self-test failed: no interrupt on CPU interrupt tree vector {}\n",
+                    vector.raw()
+                );
+                Err(e)
+            }
+        }
+    }
+
+    /// Disables the GSP's vector, if enabled; waiters drain the queue
+    /// themselves again.
+    fn disable_interrupt(&self, bar: Bar0<'_>) {
+        if let Some(vector) = self.rpc.interrupt_vector() {
+            self.rpc.set_interrupt_vector(None);
+            vector.disable(bar);
+        }
     }
 
     /// Hands GSP-RM its configuration and waits for its init-done event.
@@ -563,6 +619,8 @@ impl Gsp {
             )
             .inspect_err(|_| dev_err!(dev, "GSP-RM did not suspend\n"))
         })();
+        // Stopped or stopping: nothing more to hear from it.
+        self.disable_interrupt(bar);
         if suspended.is_err() {
             // A crashed, hung or unwilling GSP-RM: stop its core, so the
             // GPU can still be handed back for the next boot.

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The GPU's interrupt: one MSI-X vector, on which GSP signals the host by
-//! raising its falcon's software interrupt 0 (SWGEN0), as nouveau's r535
-//! `gsp.c` handles it. The hard handler reads the status and acknowledges
-//! SWGEN0; the threaded handler drains GSP-RM's message queue and handles
-//! HALT, and is not woken when a caller polling for its reply took every
-//! message already.
+//! The GPU's interrupt: one MSI-X vector, which the CPU interrupt tree
+//! (`cpu_intr.rs`) sends when the GSP's vector is pending. GSP signals
+//! the host by raising its falcon's software interrupt 0 (SWGEN0), as
+//! nouveau's r535 `gsp.c` handles it. The hard handler acknowledges the
+//! vector in the tree, then SWGEN0, and reads the status; the threaded
+//! handler drains GSP-RM's message queue and handles HALT, and is not
+//! woken when a caller polling for its reply took every message already.
+//!
+//! Until the core enabled the GSP's vector (after GSP-RM told it which
+//! one, `gsp/intr_table.rs`), nothing interrupts and the handler claims
+//! nothing.
 
 use kernel::{
     io::{
@@ -44,7 +49,6 @@ use crate::{
 pub(crate) struct GspInterrupt<'bound> {
     bar: Bar0<'bound>,
     rpc: &'bound Rpc,
-    swgen0: Atomic<u32>,
     /// The hard handler saw HALT; the thread handles it.
     halt: Atomic<bool>,
 }
@@ -55,54 +59,55 @@ impl<'bound> GspInterrupt<'bound> {
         Self {
             bar,
             rpc,
-            swgen0: Atomic::new(0),
             halt: Atomic::new(false),
         }
     }
+}
 
-    /// Number of GSP software interrupts handled so far.
-    pub(crate) fn count(&self) -> u32 {
-        self.swgen0.load(Relaxed)
-    }
-
-    /// Routes SWGEN0 to the host, raises it and waits for the handler: proves
-    /// the MSI-X path from GSP to this driver works before anything relies
-    /// on it.
-    ///
-    /// # Errors
-    ///
-    /// `ETIMEDOUT` if no interrupt arrives within [`crate::timeouts::IRQ_SELF_TEST`].
-    pub(crate) fn self_test(&self) -> Result<Delta> {
-        let before = self.count();
-        crate::falcon::gsp::route_swgen0(self.bar);
-        let start = kernel::time::Instant::<kernel::time::Monotonic>::now();
-        self.bar.write(
-            WithBase::of::<Gsp>(),
-            NV_PFALCON_FALCON_IRQSSET::zeroed().with_swgen0(true),
-        );
-        read_poll_timeout(
-            || Ok(self.count()),
-            |&n| n != before,
-            Delta::from_micros(50),
-            crate::timeouts::IRQ_SELF_TEST,
-        )?;
-        Ok(start.elapsed())
-    }
+/// Routes SWGEN0 to the host, raises it and waits for the handler: proves
+/// the path from the GSP falcon through the CPU interrupt tree to this
+/// driver's MSI-X vector works before anything relies on it. Done at each
+/// boot of GSP-RM, once its vector is enabled.
+///
+/// # Errors
+///
+/// `ETIMEDOUT` if no interrupt arrives within [`crate::timeouts::IRQ_SELF_TEST`].
+pub(crate) fn self_test(bar: Bar0<'_>, rpc: &Rpc) -> Result<Delta> {
+    let before = rpc.stats.interrupts.load(Relaxed);
+    crate::falcon::gsp::route_swgen0(bar);
+    let start = kernel::time::Instant::<kernel::time::Monotonic>::now();
+    bar.write(
+        WithBase::of::<Gsp>(),
+        NV_PFALCON_FALCON_IRQSSET::zeroed().with_swgen0(true),
+    );
+    read_poll_timeout(
+        || Ok(rpc.stats.interrupts.load(Relaxed)),
+        |&n| n != before,
+        Delta::from_micros(50),
+        crate::timeouts::IRQ_SELF_TEST,
+    )?;
+    Ok(start.elapsed())
 }
 
 impl irq::ThreadedHandler for GspInterrupt<'_> {
     fn handle(&self) -> ThreadedIrqReturn {
-        // Acknowledge before draining: a message posted after this raises
-        // SWGEN0 again, so none is left behind. Reading the status after
-        // the write flushes it to the device, so every message published
+        // Acknowledge the vector in the tree first, then SWGEN0: a message
+        // posted after either raises SWGEN0 anew, which signals the vector
+        // again, so none is left behind. Reading the status after the
+        // write flushes it to the device, so every message published
         // before the acknowledgement is in the queue when the handler
         // looks at it below. HALT stays set for the threaded handler.
+        let Some(vector) = self.rpc.interrupt_vector() else {
+            return ThreadedIrqReturn::None;
+        };
+        if !vector.take(self.bar) {
+            return ThreadedIrqReturn::None;
+        }
         self.bar.write(
             WithBase::of::<Gsp>(),
             NV_PFALCON_FALCON_IRQSCLR::zeroed().with_swgen0(true),
         );
         let status = self.bar.read(NV_PFALCON_FALCON_IRQSTAT::of::<Gsp>());
-        self.swgen0.fetch_add(1, Relaxed);
         if status.halt() {
             self.halt.store(true, Relaxed);
         }
@@ -124,6 +129,9 @@ impl irq::ThreadedHandler for GspInterrupt<'_> {
                 WithBase::of::<Gsp>(),
                 NV_PFALCON_FALCON_IRQSCLR::zeroed().with_halt(true),
             );
+            // The vector was acknowledged while HALT stayed latched:
+            // whatever is still set signals again (nouveau `r535_gsp_intr`).
+            crate::falcon::gsp::retrigger_intr(self.bar);
             self.rpc.gsp_halted(self.bar);
         }
         IrqReturn::Handled

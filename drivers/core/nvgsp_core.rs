@@ -16,6 +16,7 @@ use kernel::{
 mod aux_devices;
 mod bar;
 pub mod client;
+mod cpu_intr;
 mod debugfs;
 mod dma;
 mod driver;

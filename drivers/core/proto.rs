@@ -13,6 +13,9 @@ pub(crate) mod chip;
 #[path = "../../proto/src/falcon.rs"]
 pub(crate) mod falcon;
 
+#[path = "../../proto/src/intr.rs"]
+pub(crate) mod intr;
+
 #[path = "../../proto/src/wire.rs"]
 pub(crate) mod wire;
 

@@ -2,6 +2,7 @@
 
 pub mod bar0;
 pub mod boot;
+pub mod cpu_intr;
 pub mod falcon;
 
 use crate::guest_mem::GuestMemory;
@@ -90,11 +91,10 @@ impl Hw {
     }
 
     /// The GSP falcon raising interrupt `bits`; the host hears of the ones
-    /// it routed and unmasked that were not pending yet.
+    /// it routed and unmasked that were not pending yet, through the CPU
+    /// interrupt tree.
     pub fn raise_gsp(&mut self, bits: u32) {
-        let before = self.bar0.gsp.irq.to_host();
-        self.bar0.gsp.irq.raise(bits);
-        if self.bar0.gsp.irq.to_host() & !before != 0 {
+        if self.bar0.raise_gsp(bits) {
             self.interrupt(0);
         }
     }
@@ -149,6 +149,12 @@ impl Device {
     /// Sets how long GFW boot runs after power-on (from now) and resets.
     pub fn set_gfw_boot_time(&mut self, d: std::time::Duration) {
         lock(&self.hw).bar0.set_gfw_boot_time(d);
+    }
+
+    /// Sets the vector the GSP falcon signals in the CPU interrupt tree
+    /// (what the GSP-RM model's interrupt table reports).
+    pub fn set_gsp_vector(&mut self, vector: u32) {
+        lock(&self.hw).bar0.set_gsp_vector(vector);
     }
 
     /// The region table announced to the client.

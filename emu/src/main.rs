@@ -97,7 +97,9 @@ fn serve(opts: &options::Options) -> Result<(), String> {
         faults: opts.faults.clone(),
         boot: 1,
         injections: control::Injections::default(),
+        gsp_intr_vector: opts.gsp_intr_vector.unwrap_or(defaults.gsp_intr_vector),
     };
+    let gsp_intr_vector = config.gsp_intr_vector;
     if let Some(path) = &opts.control {
         control::listen(path, config.injections.clone())
             .map_err(|e| format!("cannot listen on {}: {e}", path.display()))?;
@@ -106,6 +108,7 @@ fn serve(opts: &options::Options) -> Result<(), String> {
     let mut device = dev::Device::new(chip, opts.vram, boot, opts.verbose)
         .map_err(|e| format!("cannot allocate VRAM: {e}"))?;
     device.set_gfw_boot_time(std::time::Duration::from_millis(opts.gfw_boot_ms));
+    device.set_gsp_vector(gsp_intr_vector);
     let server = vfio_user::Server::new(&opts.socket, true, dev::Device::irqs(), device.regions())
         .map_err(|e| format!("cannot listen on {}: {e}", opts.socket.display()))?;
     log::info!(

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command {
     /// Serve the device on a socket.
-    Serve(Options),
+    Serve(Box<Options>),
     /// Print the usage text and exit successfully.
     Help,
 }
@@ -47,6 +47,9 @@ pub struct Options {
     pub trace_rpc: bool,
     /// How long GFW boot (devinit) runs after power-on and every reset.
     pub gfw_boot_ms: u64,
+    /// The vector the GSP's interrupt signals in the CPU interrupt tree,
+    /// if not the default (`--gsp-intr-vector`).
+    pub gsp_intr_vector: Option<u32>,
 }
 
 /// The default of `--gfw-boot-ms`: long enough that a driver which does
@@ -101,6 +104,10 @@ with -device vfio-user-pci,socket=PATH. Exits when QEMU disconnects.
   --vram SIZE     VRAM and BAR1 size, a power of two: 64M..64G (default 256M)
   --gfw-boot-ms N   how long GFW boot (devinit) runs after power-on and after
                     each reset, up to 60000 (default 1000)
+  --gsp-intr-vector N
+                    the CPU interrupt tree vector of the GSP's interrupt,
+                    which GSP-RM reports in its kernel interrupt table
+                    (0..255, default 155)
   -v, --verbose   log every register access
   -h, --help      print this text
 
@@ -159,6 +166,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
     let mut control = None;
     let mut trace_rpc = false;
     let mut gfw_boot_ms = GFW_BOOT_MS;
+    let mut gsp_intr_vector = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -253,6 +261,17 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
                     .filter(|&ms| ms <= 60_000)
                     .ok_or(OptionsError::BadNumber("--gfw-boot-ms", v))?;
             }
+            "--gsp-intr-vector" => {
+                let v = args
+                    .next()
+                    .ok_or(OptionsError::MissingValue("--gsp-intr-vector"))?;
+                gsp_intr_vector = Some(
+                    v.parse()
+                        .ok()
+                        .filter(|&n| n < nvgsp_proto::intr::VECTORS)
+                        .ok_or(OptionsError::BadNumber("--gsp-intr-vector", v))?,
+                );
+            }
             "--die-after-ms" => {
                 let v = args
                     .next()
@@ -273,7 +292,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
             _ => return Err(OptionsError::Unknown(arg)),
         }
     }
-    Ok(Command::Serve(Options {
+    Ok(Command::Serve(Box::new(Options {
         socket: socket.ok_or(OptionsError::NoSocket)?,
         vram,
         verbose,
@@ -289,7 +308,8 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
         control,
         trace_rpc,
         gfw_boot_ms,
-    }))
+        gsp_intr_vector,
+    })))
 }
 
 #[cfg(test)]
@@ -304,7 +324,7 @@ mod tests {
     fn defaults_and_sizes() {
         assert_eq!(
             p(&["--socket", "/tmp/s"]),
-            Ok(Command::Serve(Options {
+            Ok(Command::Serve(Box::new(Options {
                 socket: "/tmp/s".into(),
                 vram: 256 * MIB,
                 verbose: false,
@@ -320,7 +340,8 @@ mod tests {
                 control: None,
                 trace_rpc: false,
                 gfw_boot_ms: GFW_BOOT_MS,
-            }))
+                gsp_intr_vector: None,
+            })))
         );
         let Ok(Command::Serve(o)) = p(&["--vram", "1G", "--socket", "x", "-v"]) else {
             panic!()

@@ -1,10 +1,10 @@
 //! MSI-X delivery through the real vfio-user protocol: a client wires an
 //! eventfd to vector 0 the way QEMU does, and a GSP falcon software
-//! interrupt reaches it.
+//! interrupt reaches it through the CPU interrupt tree.
 
 mod common;
 
-use nvgsp_proto::falcon;
+use nvgsp_proto::{falcon, intr};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::Duration;
 use vfio_bindings::bindings::vfio::{VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_IRQ_SET_DATA_EVENTFD};
@@ -18,6 +18,8 @@ const GSP_IRQSTAT: u64 = (falcon::GSP_BASE + falcon::IRQSTAT) as u64;
 const GSP_IRQMSET: u64 = (falcon::GSP_BASE + falcon::IRQMSET) as u64;
 const GSP_IRQDEST: u64 = (falcon::GSP_BASE + falcon::IRQDEST) as u64;
 const SWGEN0: u32 = falcon::IRQ_SWGEN0;
+/// The GSP's vector in the model (`dev::bar0::GSP_VECTOR`).
+const GSP_VECTOR: u32 = 155;
 
 fn eventfd() -> OwnedFd {
     // SAFETY: plain syscall; the result is checked before it is owned.
@@ -75,6 +77,30 @@ fn gsp_software_interrupt_reaches_msix_vector_0() {
     .unwrap();
     w32(&mut c, BAR0, GSP_IRQDEST, SWGEN0);
     w32(&mut c, BAR0, GSP_IRQMSET, SWGEN0);
+    let (leaf, bit) = intr::leaf_of(GSP_VECTOR);
+    let leaf_reg = u64::from(intr::LEAF) + 4 * leaf as u64;
+
+    // Without the GSP's vector enabled in the tree, nothing arrives.
+    let ctrl = r32(&mut c, CONFIG, MSIX_CAP);
+    w32(&mut c, CONFIG, MSIX_CAP, ctrl | (1 << 31));
+    w32(&mut c, BAR0, GSP_IRQSSET, SWGEN0);
+    assert_eq!(wait_signal(&efd, Duration::from_millis(200)), 0);
+    assert_eq!(r32(&mut c, BAR0, leaf_reg), bit);
+    w32(&mut c, BAR0, leaf_reg, bit);
+    w32(&mut c, BAR0, GSP_IRQSCLR, SWGEN0);
+    w32(&mut c, CONFIG, MSIX_CAP, ctrl);
+    w32(
+        &mut c,
+        BAR0,
+        u64::from(intr::LEAF_EN_SET) + 4 * leaf as u64,
+        bit,
+    );
+    w32(
+        &mut c,
+        BAR0,
+        u64::from(intr::TOP_EN_SET),
+        intr::TOP_SUBTREES,
+    );
 
     // MSI-X still disabled in config space: the interrupt must not arrive...
     w32(&mut c, BAR0, GSP_IRQSSET, SWGEN0);
@@ -86,16 +112,23 @@ fn gsp_software_interrupt_reaches_msix_vector_0() {
     w32(&mut c, CONFIG, MSIX_CAP, ctrl | (1 << 31));
     assert_eq!(wait_signal(&efd, Duration::from_secs(5)), 1);
 
-    // Acknowledged, then raised again: one more interrupt.
+    // Acknowledged in the tree and the falcon, then raised again: one more
+    // interrupt.
+    w32(&mut c, BAR0, leaf_reg, bit);
     w32(&mut c, BAR0, GSP_IRQSCLR, SWGEN0);
     assert_eq!(r32(&mut c, BAR0, GSP_IRQSTAT) & SWGEN0, 0);
     w32(&mut c, BAR0, GSP_IRQSSET, SWGEN0);
     assert_eq!(wait_signal(&efd, Duration::from_secs(5)), 1);
     assert_eq!(r32(&mut c, BAR0, GSP_IRQSTAT) & SWGEN0, SWGEN0);
 
-    // Raising an already pending source sends nothing new.
+    // Raising an already pending source sends nothing new, even with the
+    // leaf cleared; the retrigger does.
+    w32(&mut c, BAR0, leaf_reg, bit);
     w32(&mut c, BAR0, GSP_IRQSSET, SWGEN0);
     assert_eq!(wait_signal(&efd, Duration::from_millis(200)), 0);
+    let retrigger = u64::from(falcon::GSP_BASE + falcon::INTR_RETRIGGER);
+    w32(&mut c, BAR0, retrigger, 1);
+    assert_eq!(wait_signal(&efd, Duration::from_secs(5)), 1);
 
     drop(c);
     let (st, err) = common::wait_exit(child);

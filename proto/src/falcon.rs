@@ -33,6 +33,12 @@ pub const IRQ_SWGEN0: u32 = 1 << 6;
 /// `kgspService_TU102`).
 pub const IRQ_HALT: u32 = 1 << 4;
 
+/// `NV_PFALCON_FALCON_INTR_RETRIGGER(0)` (GA100 and later; open-gpu-kernel-modules
+/// `ampere/ga102/dev_falcon_v4.h`, nouveau `ga100_flcn_intr_retrigger`):
+/// writing bit 0 has the falcon signal its interrupt vector again if a
+/// host-routed cause is still latched.
+pub const INTR_RETRIGGER: u32 = 0x3e8;
+
 /// BAR0 base of the GSP falcon's second register block (`PFalcon2Base`,
 /// RISC-V and boot-ROM registers).
 pub const GSP_BASE2: u32 = 0x0011_1000;

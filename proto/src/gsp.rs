@@ -28,6 +28,8 @@ pub mod fb_layout;
 pub mod function;
 #[path = "gsp/gr_info.rs"]
 pub mod gr_info;
+#[path = "gsp/intr_table.rs"]
+pub mod intr_table;
 #[path = "gsp/libos.rs"]
 pub mod libos;
 #[path = "gsp/msgq.rs"]

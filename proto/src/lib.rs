@@ -24,6 +24,7 @@ pub mod chip;
 pub mod falcon;
 pub mod firmware;
 pub mod gsp;
+pub mod intr;
 pub mod partition;
 pub mod pci;
 pub mod wire;

@@ -17,6 +17,7 @@ use super::{
     FalconEngine,
     PFalcon2Base,
     PFalconBase,
+    NV_PFALCON_FALCON_INTR_RETRIGGER,
     NV_PFALCON_FALCON_IRQDEST,
     NV_PFALCON_FALCON_IRQMSET, //
 };
@@ -48,5 +49,16 @@ pub(crate) fn route_swgen0(bar: Bar0<'_>) {
         NV_PFALCON_FALCON_IRQMSET::zeroed()
             .with_swgen0(true)
             .with_halt(true),
+    );
+}
+
+/// Has the GSP falcon signal its vector again if HALT or SWGEN0 is still
+/// latched: acknowledging the vector in the CPU interrupt tree while a
+/// cause stays set leaves no transition to signal (nouveau `r535_gsp_intr`
+/// retriggers after handling).
+pub(crate) fn retrigger_intr(bar: Bar0<'_>) {
+    bar.write(
+        WithBase::of::<Gsp>().at(0),
+        NV_PFALCON_FALCON_INTR_RETRIGGER::zeroed().with_trigger(true),
     );
 }

@@ -16,6 +16,7 @@ use super::{
 };
 use crate::{
     bar::Bar0,
+    cpu_intr::IntrVector,
     gsp::config::{
         Engine,
         GpuConfig,
@@ -79,8 +80,13 @@ fn decode<T: Wire>(dev: &device::Device, what: &str, b: &[u8]) -> Result<T> {
 }
 
 /// Reads the static configuration, allocates the core's RM objects and
-/// queries the GPU; on error the objects are freed again.
-pub(crate) fn enumerate(rpc: &Rpc, bar: Bar0<'_>, dev: &device::Device) -> Result<GpuConfig> {
+/// queries the GPU and the GSP's interrupt vector; on error the objects
+/// are freed again.
+pub(crate) fn enumerate(
+    rpc: &Rpc,
+    bar: Bar0<'_>,
+    dev: &device::Device,
+) -> Result<(GpuConfig, IntrVector)> {
     let reply = rpc.call::<GetGspStaticInfo>(bar, &[])?;
     rm::check(dev, "GET_GSP_STATIC_INFO", reply.status)?;
     let info: <GetGspStaticInfo as Call>::Reply =
@@ -170,13 +176,23 @@ pub(crate) fn enumerate(rpc: &Rpc, bar: Bar0<'_>, dev: &device::Device) -> Resul
             &Nv2080CtrlInternalFifoGetNumChannelsParams::ZERO,
         )?;
         gpu.channels = chans.num_channels;
-        Ok(())
+        super::intr_table::gsp_stall_vector(
+            rpc,
+            bar,
+            dev,
+            (
+                Handle(info.h_internal_client),
+                Handle(info.h_internal_subdevice),
+            ),
+        )
     })();
-    if let Err(e) = queried {
-        let _ = rm::free(rpc, bar, dev, h.client, h.client);
-        return Err(e);
+    match queried {
+        Ok(vector) => Ok((gpu, vector)),
+        Err(e) => {
+            let _ = rm::free(rpc, bar, dev, h.client, h.client);
+            Err(e)
+        }
     }
-    Ok(gpu)
 }
 
 /// Allocates the RM client `h.client` with its device and subdevice; on

@@ -28,6 +28,7 @@ use kernel::{
     sync::{
         aref::ARef,
         atomic::{
+            Acquire,
             Atomic,
             Relaxed,
             Release, //
@@ -41,6 +42,7 @@ use kernel::{
         msecs_to_jiffies,
         Delta,
         Instant,
+        Jiffies,
         Monotonic, //
     },
 };
@@ -79,6 +81,7 @@ use super::{
 };
 use crate::{
     bar::Bar0,
+    cpu_intr::IntrVector,
     events::Dispatcher,
     falcon::{
         gsp::Gsp as GspEngine,
@@ -96,6 +99,25 @@ use crate::{
     },
     timeouts,
 };
+
+/// [`Rpc::vector`] while no interrupt vector is enabled.
+const NO_VECTOR: u32 = u32::MAX;
+
+/// How long a waiter sleeps between draining the status queue itself
+/// while no interrupt vector is enabled (GSP-RM's boot, before the core
+/// has its interrupt table): one jiffy.
+const SELF_DRAIN_JIFFIES: Jiffies = 1;
+
+/// How many jiffies a waiter sleeps with `left` to go: all of it when an
+/// interrupt wakes it, [`SELF_DRAIN_JIFFIES`] when it must drain itself.
+fn wait_jiffies(left: Delta, draining: bool) -> Jiffies {
+    let all = msecs_to_jiffies(u32::try_from(left.as_millis().max(1)).unwrap_or(u32::MAX));
+    if draining {
+        all.min(SELF_DRAIN_JIFFIES)
+    } else {
+        all
+    }
+}
 
 /// Events the driver waits for, as bits of [`Pending::events`].
 pub(crate) const EVENT_INIT_DONE: u32 = 1 << 0;
@@ -149,6 +171,10 @@ pub(crate) struct Rpc {
     read_copy: Atomic<u32>,
     /// Doorbell rings asked for and not yet done ([`Self::ring`]).
     rings: Atomic<u32>,
+    /// The GSP's vector in the CPU interrupt tree once the core enabled
+    /// it ([`NO_VECTOR`] before): until then nothing interrupts the core,
+    /// and whoever waits for GSP-RM drains the status queue itself.
+    vector: Atomic<u32>,
     /// Counters, shared with debugfs.
     pub(crate) stats: Arc<Stats>,
 }
@@ -168,6 +194,7 @@ impl Rpc {
             received: Atomic::new(0),
             read_copy: Atomic::new(0),
             rings: Atomic::new(0),
+            vector: Atomic::new(NO_VECTOR),
             stats: Arc::new(Stats::new(), GFP_KERNEL)?,
         })
     }
@@ -176,6 +203,24 @@ impl Rpc {
     /// `ENODEV` instead of timing out.
     pub(crate) fn is_lost(&self) -> bool {
         self.health.is_lost()
+    }
+
+    /// The GSP's vector in the CPU interrupt tree, if the core enabled it.
+    pub(crate) fn interrupt_vector(&self) -> Option<IntrVector> {
+        IntrVector::new(self.vector.load(Acquire))
+    }
+
+    /// Records that the GSP's interrupt `vector` is enabled (`None`: that
+    /// none is, and waiters drain the status queue themselves).
+    pub(crate) fn set_interrupt_vector(&self, vector: Option<IntrVector>) {
+        self.vector
+            .store(vector.map_or(NO_VECTOR, IntrVector::raw), Release);
+    }
+
+    /// Whether waiters must drain the status queue themselves: no
+    /// interrupt would wake them.
+    fn self_draining(&self) -> bool {
+        self.interrupt_vector().is_none()
     }
 
     /// Elements received from GSP-RM so far (any: it is not silent).
@@ -250,6 +295,7 @@ impl Rpc {
         pending.waiters.clear();
         pending.events = 0;
         pending.sequencer = None;
+        self.set_interrupt_vector(None);
         self.health.rebooting();
         Ok(())
     }
@@ -446,13 +492,18 @@ impl Rpc {
                 self.judge_timeout(bar, self.received.load(Relaxed) == heard);
                 return Err(ETIMEDOUT);
             }
-            let jiffies =
-                msecs_to_jiffies(u32::try_from(left.as_millis().max(1)).unwrap_or(u32::MAX));
+            let draining = self.self_draining();
+            let jiffies = wait_jiffies(left, draining);
             if let CondVarTimeoutResult::Signal { .. } =
                 wake.wait_interruptible_timeout(&mut pending, jiffies)
             {
                 pending.waiters.remove(sequence);
                 return Err(ERESTARTSYS);
+            }
+            if draining {
+                drop(pending);
+                self.drain();
+                pending = self.pending.lock();
             }
         }
     }
@@ -474,12 +525,17 @@ impl Rpc {
             if left <= Delta::ZERO {
                 return Err(ETIMEDOUT);
             }
-            let jiffies =
-                msecs_to_jiffies(u32::try_from(left.as_millis().max(1)).unwrap_or(u32::MAX));
+            let draining = self.self_draining();
+            let jiffies = wait_jiffies(left, draining);
             if let CondVarTimeoutResult::Signal { .. } =
                 self.wake.wait_interruptible_timeout(&mut pending, jiffies)
             {
                 return Err(ERESTARTSYS);
+            }
+            if draining {
+                drop(pending);
+                self.drain();
+                pending = self.pending.lock();
             }
         }
         Ok(pending.events & mask)
@@ -500,7 +556,7 @@ impl Rpc {
     }
 
     /// Handles everything in the status queue. Called from the threaded
-    /// interrupt handler.
+    /// interrupt handler, and by waiters while no interrupt is enabled.
     pub(crate) fn drain(&self) {
         let mut rx = self.rx.lock();
         self.drain_locked(&mut rx);

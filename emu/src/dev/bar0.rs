@@ -1,9 +1,11 @@
 //! BAR0, the register aperture: decodes accesses and routes them to units.
 
+use super::cpu_intr::CpuIntrTree;
 use super::falcon::{self, Engine, Falcon};
 use crate::guest_mem::GuestMemory;
 use nvgsp_proto::chip::{self, ChipId};
 use nvgsp_proto::falcon as f;
+use nvgsp_proto::intr;
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
@@ -67,7 +69,7 @@ pub mod reg {
 pub enum Effect {
     /// Nothing further.
     None,
-    /// Raise this MSI-X vector.
+    /// Send this MSI-X vector's message.
     Interrupt(usize),
     /// A falcon CPU was started.
     Start(Engine),
@@ -131,7 +133,18 @@ pub struct Bar0 {
     /// completes.
     gfw_boot_time: Duration,
     gfw_done_at: Instant,
+    /// The CPU interrupt tree; its `TOP(0)` is MSI-X vector 0.
+    tree: CpuIntrTree,
+    /// The vector the GSP falcon signals ([`GSP_VECTOR`] unless set).
+    gsp_vector: u32,
 }
+
+/// The vector the GSP falcon's host interrupt signals in the CPU interrupt
+/// tree: 155, leaf 4 bit 27, the GSP notification vector of NVIDIA's
+/// nova-core interrupt series (2026, `irq/tree.rs`: "the fixed doorbell
+/// (129) and GSP (155) vectors"). GSP-RM reports it to the driver in its
+/// kernel interrupt table (`NV2080_CTRL_CMD_INTERNAL_INTR_GET_KERNEL_TABLE`).
+pub const GSP_VECTOR: u32 = 155;
 
 impl Bar0 {
     /// Registers of `chip` with `vram` bytes of VRAM and `vbios` in the
@@ -156,7 +169,24 @@ impl Bar0 {
             fuses,
             gfw_boot_time: GFW_BOOT_TIME,
             gfw_done_at: Instant::now() + GFW_BOOT_TIME,
+            tree: CpuIntrTree::default(),
+            gsp_vector: GSP_VECTOR,
         }
+    }
+
+    /// Has the GSP falcon signal `vector` instead of [`GSP_VECTOR`] (the
+    /// model's GSP-RM reports the same in its interrupt table), so a test
+    /// can show the driver follows the table.
+    pub fn set_gsp_vector(&mut self, vector: u32) {
+        self.gsp_vector = vector;
+    }
+
+    /// The GSP falcon raising interrupt `bits` (its firmware through
+    /// IRQSSET); returns whether that sends MSI-X vector 0.
+    pub fn raise_gsp(&mut self, bits: u32) -> bool {
+        let before = self.gsp.irq.to_host();
+        self.gsp.irq.raise(bits);
+        self.gsp.irq.to_host() & !before != 0 && self.tree.signal(self.gsp_vector)
     }
 
     /// Sets how long GFW boot takes, from power-on (now) and at each reset.
@@ -174,9 +204,10 @@ impl Bar0 {
     /// GPU reset or booter_unload removes it).
     pub fn reset(&mut self) {
         let vbios = std::mem::take(&mut self.vbios);
-        let gfw = self.gfw_boot_time;
+        let (gfw, vector) = (self.gfw_boot_time, self.gsp_vector);
         *self = Bar0::with_fuses(self.chip, self.vram, vbios, self.fuses);
         self.set_gfw_boot_time(gfw);
+        self.gsp_vector = vector;
     }
 
     /// WPR2 as the driver reads it (nova-core `fb.rs` `wpr2_range`):
@@ -227,11 +258,11 @@ impl Bar0 {
         }
     }
 
-    /// The MSI-X vectors whose interrupt sources are asserted now. Sources
-    /// are levels, so one still asserted when the host enables delivery
-    /// interrupts then.
+    /// The MSI-X vectors whose condition holds now (an enabled subtree of
+    /// the CPU interrupt tree pending), for delivery once the host enables
+    /// MSI-X or wires a vector.
     pub fn asserted_vectors(&self) -> impl Iterator<Item = usize> {
-        (self.gsp.irq.to_host() != 0).then_some(0).into_iter()
+        self.tree.asserted().then_some(0).into_iter()
     }
 
     fn local_memory_range(&self) -> u32 {
@@ -282,6 +313,7 @@ impl Bar0 {
                 u32::from_le_bytes(b)
             }
             f::GSP_QUEUE_HEAD => 0,
+            o if (intr::LEAF..=intr::LEAF_TRIGGER).contains(&o) => return self.tree.read(o),
             o if (f::FUSE_SEC2_UCODE1_VERSION..f::FUSE_SEC2_UCODE1_VERSION + 64).contains(&o) => {
                 self.fuses.sec2[((o - f::FUSE_SEC2_UCODE1_VERSION) / 4) as usize]
             }
@@ -308,6 +340,13 @@ impl Bar0 {
             reg::FLUSH_SYSMEM_ADDR => self.flush_sysmem.0 = v,
             reg::FLUSH_SYSMEM_ADDR_HI => self.flush_sysmem.1 = v & 0x00ff_ffff,
             f::GSP_QUEUE_HEAD => return Effect::Doorbell,
+            o if (intr::LEAF..=intr::LEAF_TRIGGER).contains(&o) => {
+                return match self.tree.write(o, v) {
+                    Some(true) => Effect::Interrupt(0),
+                    Some(false) => Effect::None,
+                    None => Effect::Unmodelled,
+                }
+            }
             o if reg::SW_SCRATCH_HOST.contains(&o) => {
                 if let Some(r) = self.sw_scratch_mut(o) {
                     *r = v;
@@ -316,8 +355,14 @@ impl Bar0 {
             o => {
                 if let Some((e, r)) = self.falcon(o) {
                     match self.engine(e).write(r, v, mem) {
+                        // The GSP's host interrupt goes into the tree; SEC2's
+                        // reaches no vector the model has.
                         Some(falcon::Effect::Interrupt) if e == Engine::Gsp => {
-                            return Effect::Interrupt(0)
+                            return if self.tree.signal(self.gsp_vector) {
+                                Effect::Interrupt(0)
+                            } else {
+                                Effect::None
+                            };
                         }
                         Some(falcon::Effect::Start) => return Effect::Start(e),
                         Some(falcon::Effect::Reset) => return Effect::Reset(e),
@@ -384,18 +429,47 @@ mod tests {
         assert_eq!(b.read32(reg::PROM + 4), 0xffff_ff03);
     }
 
+    /// SWGEN0 reaches MSI-X vector 0 only through the CPU interrupt tree,
+    /// with the GSP's vector enabled at leaf and top (nouveau
+    /// `r535_gsp_postinit`); a reset clears the tree.
     #[test]
-    fn gsp_swgen0_interrupts_vector_0() {
+    fn gsp_swgen0_interrupts_vector_0_through_the_tree() {
         let mem = GuestMemory::default();
         let mut b = bar0();
+        let (leaf, bit) = intr::leaf_of(GSP_VECTOR);
+        let leaf_reg = intr::LEAF + 4 * leaf as u32;
         assert_eq!(b.write32(0x11001c, SWGEN0, &mem), Effect::None);
         assert_eq!(b.write32(0x110010, SWGEN0, &mem), Effect::None);
-        assert_eq!(b.write32(0x110000, SWGEN0, &mem), Effect::Interrupt(0));
+        // Routed and unmasked, but the tree is not set up: no interrupt.
+        assert_eq!(b.write32(0x110000, SWGEN0, &mem), Effect::None);
         assert_eq!(b.read32(0x110008), SWGEN0);
+        assert_eq!(b.read32(leaf_reg), bit);
+        assert_eq!(b.asserted_vectors().count(), 0);
+        assert_eq!(
+            b.write32(intr::LEAF_EN_SET + 4 * leaf as u32, bit, &mem),
+            Effect::None
+        );
+        assert_eq!(
+            b.write32(intr::TOP_EN_SET, intr::TOP_SUBTREES, &mem),
+            Effect::Interrupt(0)
+        );
         assert_eq!(b.asserted_vectors().collect::<Vec<_>>(), [0]);
+        // The host clears the leaf and SWGEN0; raising it again interrupts.
+        b.write32(leaf_reg, bit, &mem);
+        b.write32(0x110004, SWGEN0, &mem);
+        assert!(b.raise_gsp(SWGEN0));
+        // Cleared leaf, cause still latched: only the retrigger signals.
+        b.write32(leaf_reg, bit, &mem);
+        assert!(!b.raise_gsp(SWGEN0));
+        assert_eq!(
+            b.write32(0x110000 + f::INTR_RETRIGGER, 1, &mem),
+            Effect::Interrupt(0)
+        );
         b.reset();
         assert_eq!(b.asserted_vectors().count(), 0);
         assert_eq!(b.read32(0x110008), 0);
+        assert_eq!(b.read32(leaf_reg), 0);
+        assert_eq!(b.read32(intr::TOP_EN_SET), 0);
         assert_eq!(b.read32(reg::PROM), 0x0201_aa55);
     }
 

@@ -6,6 +6,7 @@
 use nvgsp_proto::gsp::class::{self, FbRegionInfo};
 use nvgsp_proto::gsp::fb_layout::FbLayout;
 use nvgsp_proto::gsp::gr_info;
+use nvgsp_proto::gsp::intr_table::{self, IntrTableEntry};
 use nvgsp_proto::gsp::rpc::static_info::GspStaticConfigInfo;
 use nvgsp_proto::wire::Wire;
 
@@ -62,6 +63,9 @@ pub struct RmConfig {
     pub boot: u32,
     /// What the control port asks for (`--control`).
     pub injections: crate::control::Injections,
+    /// The GSP's stall vector in the CPU interrupt tree, as the kernel
+    /// interrupt table reports it (the device signals the same).
+    pub gsp_intr_vector: u32,
 }
 
 impl Default for RmConfig {
@@ -79,6 +83,7 @@ impl Default for RmConfig {
             faults: Vec::new(),
             boot: 1,
             injections: Default::default(),
+            gsp_intr_vector: crate::dev::bar0::GSP_VECTOR,
         }
     }
 }
@@ -86,7 +91,39 @@ impl Default for RmConfig {
 const L2_CACHE_SIZE: u32 = 6 << 20;
 const BUS_WIDTH: u32 = 384;
 
+/// The non-stall vector the model gives copy engine `n` in the kernel
+/// interrupt table: the model's choice (leaf 2), not a value read from a
+/// GA102; nothing signals it yet.
+const CE_NON_STALL_VECTOR: u32 = 64;
+
 impl RmConfig {
+    /// `NV2080_CTRL_CMD_INTERNAL_INTR_GET_KERNEL_TABLE`'s entries: each
+    /// copy engine (non-stall only: GSP-RM services their stall
+    /// interrupts), then the GSP, whose stall vector the driver must
+    /// enable to hear from GSP-RM at all. The GSP is deliberately not
+    /// first, so a driver that does not look for it fails.
+    pub fn intr_table(&self) -> Vec<IntrTableEntry> {
+        let copies = self
+            .engines
+            .iter()
+            .filter_map(|&e| e.checked_sub(class::NV2080_ENGINE_TYPE_COPY0))
+            .filter(|&n| n < 10);
+        copies
+            .map(|n| IntrTableEntry {
+                engine_idx: intr_table::MC_ENGINE_IDX_CE0 + n as u16,
+                vector_stall: intr_table::VECTOR_INVALID,
+                vector_non_stall: CE_NON_STALL_VECTOR + n,
+                ..IntrTableEntry::ZERO
+            })
+            .chain([IntrTableEntry {
+                engine_idx: intr_table::MC_ENGINE_IDX_GSP,
+                vector_stall: self.gsp_intr_vector,
+                vector_non_stall: intr_table::VECTOR_INVALID,
+                ..IntrTableEntry::ZERO
+            }])
+            .collect()
+    }
+
     /// The VRAM GSP-RM leaves to clients: below the non-WPR heap of the
     /// layout the boot used (the bootloader and image sizes move it by
     /// little; the model assumes 570.144's).

@@ -8,10 +8,11 @@
 use super::config::RmConfig;
 use nvgsp_proto::gsp::calls::{
     AmpereChannelGpfifoA, Device0, EventKernelCallbackEx, EventSetNotification, FbGetInfoV2,
-    GpuGetEnginesV2, GpuGetInfoV2, GrGetInfoV2, InternalFifoGetNumChannels, RmClass, RmControl,
-    Root, Subdevice0,
+    GpuGetEnginesV2, GpuGetInfoV2, GrGetInfoV2, InternalFifoGetNumChannels,
+    InternalIntrGetKernelTable, RmClass, RmControl, Root, Subdevice0,
 };
 use nvgsp_proto::gsp::class::{self, CtrlInfo};
+use nvgsp_proto::gsp::intr_table::IntrGetKernelTableParams;
 
 use nvgsp_proto::gsp::status::*;
 use nvgsp_proto::wire::Wire;
@@ -331,6 +332,19 @@ impl Objects {
                         NV_OK
                     },
                 )
+            }
+            InternalIntrGetKernelTable::CMD => {
+                if h_client != self.internal_client {
+                    return NV_ERR_INSUFFICIENT_PERMISSIONS;
+                }
+                rewrite(params, |p: &mut IntrGetKernelTableParams| {
+                    let table = config.intr_table();
+                    p.table_len = table.len() as u32;
+                    for (slot, e) in p.table.iter_mut().zip(table) {
+                        *slot = e;
+                    }
+                    NV_OK
+                })
             }
             GrGetInfoV2::CMD => rewrite(params, |p: &mut <GrGetInfoV2 as RmControl>::Params| {
                 let size = p.gr_info_list_size;
@@ -704,6 +718,36 @@ mod tests {
                 &mut raw
             ),
             NV_ERR_INVALID_ARGUMENT
+        );
+    }
+
+    /// The kernel interrupt table lists the copy engines' non-stall
+    /// vectors, then the GSP's stall vector, and only for GSP-RM's own
+    /// client (nouveau `r535_gsp_intr_get_table` asks on the internal
+    /// subdevice).
+    #[test]
+    fn the_kernel_interrupt_table_names_the_gsps_vector() {
+        use nvgsp_proto::gsp::intr_table::{self, entry};
+        let (c, _, sub) = super::super::config::INTERNAL_HANDLES;
+        let mut o = Objects::with_internal_client((c, 0x5c00_0001, sub), 2048);
+        let cfg = RmConfig {
+            gsp_intr_vector: 37,
+            ..RmConfig::default()
+        };
+        let cmd = InternalIntrGetKernelTable::CMD;
+        let mut p = vec![0u8; IntrGetKernelTableParams::SIZE];
+        assert_eq!(o.control(&cfg, c, sub, cmd, &mut p), NV_OK);
+        // Default engines: ce0, ce1, ce2, then the GSP.
+        let e: Vec<_> = (0..8).map_while(|i| entry(&p, i)).collect();
+        assert_eq!(e.len(), 4);
+        assert_eq!(e[0].engine_idx, intr_table::MC_ENGINE_IDX_CE0);
+        assert_eq!(e[0].vector_stall, intr_table::VECTOR_INVALID);
+        assert_eq!(e[3].engine_idx, intr_table::MC_ENGINE_IDX_GSP);
+        assert_eq!(e[3].vector_stall, 37);
+        let mut short = vec![0u8; IntrGetKernelTableParams::SIZE - 4];
+        assert_eq!(
+            o.control(&cfg, c, sub, cmd, &mut short),
+            NV_ERR_INVALID_PARAM_STRUCT
         );
     }
 }

@@ -11,7 +11,7 @@
 use super::{
     class,
     function::Function,
-    gr_info,
+    gr_info, intr_table,
     rpc::{
         rm::{RpcGspRmAlloc, RpcGspRmControl},
         static_info::GspStaticConfigInfo,
@@ -151,6 +151,10 @@ typed! { RmControl, CMD:
     /// a runlist (on GSP-RM's internal subdevice).
     InternalFifoGetNumChannels = class::NV2080_CTRL_CMD_INTERNAL_FIFO_GET_NUM_CHANNELS,
         class::Nv2080CtrlInternalFifoGetNumChannelsParams;
+    /// `NV2080_CTRL_CMD_INTERNAL_INTR_GET_KERNEL_TABLE`: the interrupt
+    /// vectors the kernel driver handles (on GSP-RM's internal subdevice).
+    InternalIntrGetKernelTable = intr_table::NV2080_CTRL_CMD_INTERNAL_INTR_GET_KERNEL_TABLE,
+        intr_table::IntrGetKernelTableParams;
     /// `NV2080_CTRL_CMD_EVENT_SET_NOTIFICATION`: turns a notifier's
     /// notification on or off.
     EventSetNotification = class::NV2080_CTRL_CMD_EVENT_SET_NOTIFICATION,

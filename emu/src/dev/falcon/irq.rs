@@ -1,7 +1,9 @@
 //! The interrupt block of a falcon engine (GSP, SEC2); offsets in
 //! `nvgsp_proto::falcon`.
 
-use nvgsp_proto::falcon::{IRQDEST, IRQMASK, IRQMCLR, IRQMSET, IRQSCLR, IRQSSET, IRQSTAT};
+use nvgsp_proto::falcon::{
+    INTR_RETRIGGER, IRQDEST, IRQMASK, IRQMCLR, IRQMSET, IRQSCLR, IRQSSET, IRQSTAT,
+};
 
 /// Interrupt state of one falcon.
 #[derive(Default)]
@@ -30,14 +32,20 @@ impl FalconIrq {
             IRQMASK => self.mask,
             IRQDEST => self.dest,
             IRQSSET | IRQSCLR | IRQMSET | IRQMCLR => 0,
+            o if o == INTR_RETRIGGER || o == INTR_RETRIGGER + 4 => 0,
             _ => return None,
         })
     }
 
-    /// Writes the register at `off`; returns `Some(true)` when the write
-    /// raised a new host interrupt, `None` if the register is not ours.
+    /// Writes the register at `off`; returns `Some(true)` when the falcon
+    /// signals its interrupt vector (a host-routed cause newly raised, or
+    /// a retrigger with one still latched), `None` if the register is not
+    /// ours.
     pub fn write(&mut self, off: u32, v: u32) -> Option<bool> {
         let before = self.to_host();
+        if off == INTR_RETRIGGER || off == INTR_RETRIGGER + 4 {
+            return Some(v & 1 != 0 && before != 0);
+        }
         match off {
             IRQSSET => self.stat |= v,
             IRQSCLR => self.stat &= !v,
@@ -67,5 +75,22 @@ mod tests {
         assert_eq!(f.write(IRQSCLR, IRQ_SWGEN0), Some(false));
         assert_eq!(f.read(IRQSTAT), Some(0));
         assert_eq!(f.read(0x100), None);
+    }
+
+    /// A cause still latched signals again only when retriggered (nova-core's
+    /// interrupt series: "clearing the tree leaf while a cause is still
+    /// latched leaves no transition and no further vector").
+    #[test]
+    fn a_latched_cause_signals_again_only_on_retrigger() {
+        let mut f = FalconIrq::default();
+        f.write(IRQDEST, IRQ_SWGEN0);
+        f.write(IRQMSET, IRQ_SWGEN0);
+        assert_eq!(f.write(INTR_RETRIGGER, 1), Some(false), "nothing latched");
+        assert_eq!(f.write(IRQSSET, IRQ_SWGEN0), Some(true));
+        assert_eq!(f.write(IRQSSET, IRQ_SWGEN0), Some(false), "no transition");
+        assert_eq!(f.write(INTR_RETRIGGER, 1), Some(true));
+        assert_eq!(f.write(INTR_RETRIGGER, 0), Some(false));
+        f.write(IRQSCLR, IRQ_SWGEN0);
+        assert_eq!(f.write(INTR_RETRIGGER, 1), Some(false));
     }
 }
