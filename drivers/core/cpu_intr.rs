@@ -60,6 +60,12 @@ register! {
     pub(crate) NV_CPU_INTR_TOP_EN_CLEAR(u32) @ 0x00b81610 {
         31:0    subtrees;
     }
+
+    /// `NV_VIRTUAL_FUNCTION_PRIV_CPU_INTR_LEAF_TRIGGER`: signals a vector
+    /// as an engine would.
+    pub(crate) NV_CPU_INTR_LEAF_TRIGGER(u32) @ 0x00b81640 {
+        11:0    vector;
+    }
 }
 
 const _: () = {
@@ -68,6 +74,7 @@ const _: () = {
     assert!(NV_CPU_INTR_LEAF_EN_CLEAR::OFFSET == u32_as_usize(proto::LEAF_EN_CLEAR));
     assert!(NV_CPU_INTR_TOP_EN_SET::OFFSET == u32_as_usize(proto::TOP_EN_SET));
     assert!(NV_CPU_INTR_TOP_EN_CLEAR::OFFSET == u32_as_usize(proto::TOP_EN_CLEAR));
+    assert!(NV_CPU_INTR_LEAF_TRIGGER::OFFSET == u32_as_usize(proto::LEAF_TRIGGER));
     assert!(proto::LEAVES == 8);
 };
 
@@ -111,6 +118,13 @@ impl IntrVector {
         if let Some(at) = NV_CPU_INTR_LEAF_EN_CLEAR::try_at(leaf) {
             bar.write(at, NV_CPU_INTR_LEAF_EN_CLEAR::zeroed().with_vectors(bit));
         }
+    }
+
+    /// Signals the vector through the tree's trigger register, as its
+    /// engine would (the interrupt self-test).
+    pub(crate) fn trigger(self, bar: Bar0<'_>) -> Result {
+        bar.write_reg(NV_CPU_INTR_LEAF_TRIGGER::zeroed().try_with_vector(self.0)?);
+        Ok(())
     }
 
     /// Whether the vector is pending; if it is, acknowledges it.

@@ -414,18 +414,23 @@ impl Gsp {
     ///
     /// `ETIMEDOUT` (logged) if no interrupt arrives.
     fn enable_interrupt(&self, dev: &device::Device, bar: Bar0<'_>, vector: IntrVector) -> Result {
-        // SWGEN0 left raised by the messages of the boot would keep the
-        // next one from signalling: cleared first, with the vector's stale
-        // leaf bit (`IntrVector::enable`); what arrived before is drained
-        // below.
+        // The handler claims the vector from here on, so a message that
+        // interrupts while this runs is handled, not dropped.
+        self.rpc.set_interrupt_vector(Some(vector));
+        vector.enable(bar);
+        // The GSP's routed causes are one line into the tree, signalled
+        // when it rises: SWGEN0 left raised by the boot's messages, or
+        // HALT by FWSEC's end, would keep it up and every later message
+        // silent. Cleared (as nouveau's postinit clears SWGEN0); what was
+        // posted before is drained here, what comes after signals.
         bar.write(
             WithBase::of::<GspEngine>(),
-            crate::falcon::NV_PFALCON_FALCON_IRQSCLR::zeroed().with_swgen0(true),
+            crate::falcon::NV_PFALCON_FALCON_IRQSCLR::zeroed()
+                .with_swgen0(true)
+                .with_halt(true),
         );
-        vector.enable(bar);
-        self.rpc.set_interrupt_vector(Some(vector));
         self.rpc.drain();
-        match crate::intr::self_test(bar, &self.rpc) {
+        match crate::intr::self_test(bar, &self.rpc, vector) {
             Ok(took) => {
                 dev_info!(
                     dev,
@@ -448,8 +453,8 @@ impl Gsp {
     }
 
     /// Disables the GSP's vector, if enabled; waiters drain the queue
-    /// themselves again.
-    fn disable_interrupt(&self, bar: Bar0<'_>) {
+    /// themselves again. Before GSP-RM is stopped or reset.
+    pub(crate) fn disable_interrupt(&self, bar: Bar0<'_>) {
         if let Some(vector) = self.rpc.interrupt_vector() {
             self.rpc.set_interrupt_vector(None);
             vector.disable(bar);

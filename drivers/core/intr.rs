@@ -9,8 +9,7 @@
 //! woken when a caller polling for its reply took every message already.
 //!
 //! Until the core enabled the GSP's vector (after GSP-RM told it which
-//! one, `gsp/intr_table.rs`), nothing interrupts and the handler claims
-//! nothing.
+//! one, `gsp/intr_table.rs`), the handler claims nothing.
 
 use kernel::{
     io::{
@@ -32,10 +31,10 @@ use kernel::{
 
 use crate::{
     bar::Bar0,
+    cpu_intr::IntrVector,
     falcon::{
         gsp::Gsp,
         NV_PFALCON_FALCON_IRQSCLR,
-        NV_PFALCON_FALCON_IRQSSET,
         NV_PFALCON_FALCON_IRQSTAT, //
     },
     gsp::transport::Rpc,
@@ -64,22 +63,19 @@ impl<'bound> GspInterrupt<'bound> {
     }
 }
 
-/// Routes SWGEN0 to the host, raises it and waits for the handler: proves
-/// the path from the GSP falcon through the CPU interrupt tree to this
-/// driver's MSI-X vector works before anything relies on it. Done at each
-/// boot of GSP-RM, once its vector is enabled.
+/// Signals the GSP's `vector` through the tree's trigger register and
+/// waits for the handler: proves the path from the CPU interrupt tree to
+/// this driver's MSI-X vector works before anything relies on it (the
+/// GSP falcon's own path into the tree is proved by GSP-RM's next
+/// message). Done at each boot of GSP-RM, once its vector is enabled.
 ///
 /// # Errors
 ///
 /// `ETIMEDOUT` if no interrupt arrives within [`crate::timeouts::IRQ_SELF_TEST`].
-pub(crate) fn self_test(bar: Bar0<'_>, rpc: &Rpc) -> Result<Delta> {
+pub(crate) fn self_test(bar: Bar0<'_>, rpc: &Rpc, vector: IntrVector) -> Result<Delta> {
     let before = rpc.stats.interrupts.load(Relaxed);
-    crate::falcon::gsp::route_swgen0(bar);
     let start = kernel::time::Instant::<kernel::time::Monotonic>::now();
-    bar.write(
-        WithBase::of::<Gsp>(),
-        NV_PFALCON_FALCON_IRQSSET::zeroed().with_swgen0(true),
-    );
+    vector.trigger(bar)?;
     read_poll_timeout(
         || Ok(rpc.stats.interrupts.load(Relaxed)),
         |&n| n != before,

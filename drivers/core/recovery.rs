@@ -251,6 +251,7 @@ impl Services<'_> {
     /// (FWSEC-SB, booter_unload).
     fn stop_gsp(&self) -> Result {
         self.gsp.rpc.health.stopping();
+        self.gsp.disable_interrupt(self.bar);
         let bundle = self.running.bundle.lock().take();
         match reset_function(self.pdev) {
             // GFW boot runs again after the reset: no ucode before it ends.

@@ -98,6 +98,13 @@ impl Hw {
             self.interrupt(0);
         }
     }
+
+    /// The ucode on falcon `e` ended (see [`Bar0::halt`]).
+    pub fn halt(&mut self, e: falcon::Engine) {
+        if self.bar0.halt(e) {
+            self.interrupt(0);
+        }
+    }
 }
 
 /// Shared handle on [`Hw`].

@@ -41,6 +41,9 @@ pub struct Firmware {
     pub gsp_signature: Vec<u8>,
     /// The RISC-V bootloader image.
     pub bootloader: Vec<u8>,
+    /// Its code, data and manifest offsets, read by the model's own code
+    /// ([`crate::dev::boot::wpr_rules::bootloader_offsets`]).
+    pub bootloader_offsets: (u64, u64, u64),
     /// booter_load as loaded.
     pub booter_load: BooterImage,
     /// booter_unload as loaded.
@@ -66,6 +69,8 @@ impl Firmware {
             gsp_image: rm.image.to_vec(),
             gsp_signature: rm.signature.to_vec(),
             bootloader: bl.image().to_vec(),
+            bootloader_offsets: crate::dev::boot::wpr_rules::bootloader_offsets(&bl_file)
+                .map_err(|e| format!("bootloader-{VERSION}.bin: {e}"))?,
             booter_load: load_booter(dir, chip, "booter_load")?,
             booter_unload: load_booter(dir, chip, "booter_unload")?,
         })

@@ -347,6 +347,14 @@ mod tests {
             panic!()
         };
         assert_eq!((o.vram, o.verbose), (1024 * MIB, true));
+        let Ok(Command::Serve(o)) = p(&["--socket", "x", "--gsp-intr-vector", "255"]) else {
+            panic!()
+        };
+        assert_eq!(o.gsp_intr_vector, Some(255));
+        assert_eq!(
+            p(&["--socket", "x", "--gsp-intr-vector", "256"]),
+            Err(OptionsError::BadNumber("--gsp-intr-vector", "256".into()))
+        );
         let Ok(Command::Serve(o)) = p(&["--socket", "x", "--boot42", "0x192a1000"]) else {
             panic!()
         };

@@ -15,8 +15,9 @@
 //! `src/common/inc/swref/published/ampere/ga102/dev_vm.h`
 //! (`NV_VIRTUAL_FUNCTION_PRIV_CPU_INTR_*`, 8 leaves, one `TOP`) at the
 //! physical function's `NV_VIRTUAL_FUNCTION_PRIV` base 0xb80000 (nouveau
-//! `nvkm/subdev/vfn/tu102.c` `tu102_vfn_new`, which also gives the leaf to
-//! subtree mapping `BIT(leaf / 2)` and the write-1-to-clear leaves).
+//! `nvkm/subdev/vfn/ga100.c` `ga100_vfn_new`, GA10x's, with the interrupt
+//! functions of `tu102.c`, which give the leaf to subtree mapping
+//! `BIT(leaf / 2)` and the write-1-to-clear leaves).
 
 /// BAR0 base of the physical function's `NV_VIRTUAL_FUNCTION_PRIV` block.
 pub const VF_PRIV_BASE: u32 = 0x00b8_0000;

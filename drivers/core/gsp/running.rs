@@ -77,6 +77,9 @@ impl Drop for Running<'_> {
         if let Some(bundle) = bundle {
             // Errors are logged by unload(); the device goes away regardless.
             let _ = self.gsp.unload(self.dev, self.bar, &bundle);
+        } else {
+            // A recovery that gave up stopped GSP-RM already.
+            self.gsp.disable_interrupt(self.bar);
         }
     }
 }

@@ -7,7 +7,10 @@
 //! (commands pushed meanwhile by other callers share the ring). A caller
 //! alone in flight then polls the status queue for its reply for a short
 //! while, draining it itself; otherwise, or if the reply is slower, it
-//! sleeps until the threaded interrupt handler drains the queue. Either
+//! sleeps until the threaded interrupt handler drains the queue. Before
+//! the core enabled the GSP's interrupt vector (GSP-RM's boot, until its
+//! interrupt table is read), nothing interrupts: a waiter then wakes every
+//! jiffy and drains the queue itself. Either
 //! drains under the receive lock: each element is checked (`queues.rs`),
 //! whole messages are put
 //! together (`reassembly.rs`) and sent where the routing table says

@@ -182,11 +182,25 @@ impl Bar0 {
     }
 
     /// The GSP falcon raising interrupt `bits` (its firmware through
-    /// IRQSSET); returns whether that sends MSI-X vector 0.
+    /// IRQSSET, or its CPU halting); returns whether that sends MSI-X
+    /// vector 0.
     pub fn raise_gsp(&mut self, bits: u32) -> bool {
-        let before = self.gsp.irq.to_host();
-        self.gsp.irq.raise(bits);
-        self.gsp.irq.to_host() & !before != 0 && self.tree.signal(self.gsp_vector)
+        self.gsp.irq.latch(bits) && self.tree.signal(self.gsp_vector)
+    }
+
+    /// The ucode on falcon `e` ended: its CPU halts and latches HALT, which
+    /// reaches the host only as the host routed it (the GSP's through the
+    /// tree; SEC2's reaches no vector the model has). Returns whether that
+    /// sends MSI-X vector 0.
+    pub fn halt(&mut self, e: Engine) -> bool {
+        self.engine(e).halt();
+        match e {
+            Engine::Gsp => self.raise_gsp(f::IRQ_HALT),
+            Engine::Sec2 => {
+                self.sec2.irq.latch(f::IRQ_HALT);
+                false
+            }
+        }
     }
 
     /// Sets how long GFW boot takes, from power-on (now) and at each reset.

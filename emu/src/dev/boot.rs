@@ -35,6 +35,7 @@ pub mod fwsec;
 mod libos_logs;
 #[cfg(test)]
 mod tests;
+pub mod wpr_rules;
 
 use super::bar0::Fuses;
 use super::falcon::Engine;
@@ -257,7 +258,7 @@ impl Boot {
             if let Err(e) = result {
                 error!("SEC2: SEC2-RTOS halts with {:#x}: {e}", e.code());
                 h.bar0.sec2.mailbox[0] = e.code();
-                h.bar0.sec2.halt();
+                h.halt(Engine::Sec2);
             }
             return;
         }
@@ -282,12 +283,11 @@ impl Boot {
             (None, Engine::Sec2) => self.start_sec2(hw, mem),
         };
         let mut h = lock(hw);
-        let falcon = h.bar0.engine(engine);
         if let Err(e) = result {
             error!("{}: {ucode} halts with {:#x}: {e}", engine.name(), e.code());
-            falcon.mailbox[0] = e.code();
+            h.bar0.engine(engine).mailbox[0] = e.code();
         }
-        falcon.halt();
+        h.halt(engine);
     }
 
     /// SEC2-RTOS, started by the CPU sequencer's `CORE_RESUME` (nova-core

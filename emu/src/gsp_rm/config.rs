@@ -4,7 +4,6 @@
 //! list and the GPC/TPC counts come from the command line.
 
 use nvgsp_proto::gsp::class::{self, FbRegionInfo};
-use nvgsp_proto::gsp::fb_layout::FbLayout;
 use nvgsp_proto::gsp::gr_info;
 use nvgsp_proto::gsp::intr_table::{self, IntrTableEntry};
 use nvgsp_proto::gsp::rpc::static_info::GspStaticConfigInfo;
@@ -128,7 +127,7 @@ impl RmConfig {
     /// layout the boot used (the bootloader and image sizes move it by
     /// little; the model assumes 570.144's).
     fn usable_end(&self) -> u64 {
-        FbLayout::ga102(self.vram, 0x6000, 0x3c9_9000).map_or(0, |l| l.non_wpr_heap.start)
+        crate::dev::boot::wpr_rules::non_wpr_heap_start(self.vram, 0x6000, 0x3c9_9000).unwrap_or(0)
     }
 
     /// GET_GSP_STATIC_INFO's reply.

@@ -749,5 +749,19 @@ mod tests {
             o.control(&cfg, c, sub, cmd, &mut short),
             NV_ERR_INVALID_PARAM_STRUCT
         );
+        // A client of the driver's own may not ask.
+        let p0 = vec![0u8; class::Nv0000AllocParameters::SIZE];
+        assert_eq!(o.alloc(0xc1, 0, 0xc1, class::NV01_ROOT, &p0), NV_OK);
+        let p80 = vec![0u8; class::Nv0080AllocParameters::SIZE];
+        assert_eq!(o.alloc(0xc1, 0xc1, 0xd1, class::NV01_DEVICE_0, &p80), NV_OK);
+        let p2080 = vec![0u8; class::Nv2080AllocParameters::SIZE];
+        assert_eq!(
+            o.alloc(0xc1, 0xd1, 0x51, class::NV20_SUBDEVICE_0, &p2080),
+            NV_OK
+        );
+        assert_eq!(
+            o.control(&cfg, 0xc1, 0x51, cmd, &mut p),
+            NV_ERR_INSUFFICIENT_PERMISSIONS
+        );
     }
 }

@@ -10,7 +10,6 @@ use crate::gsp_rm::QueueArgs;
 use crate::guest_mem::GuestMemory;
 use nvgsp_proto::gsp::{
     args::GspArgumentsCached,
-    fb_layout::FbLayout,
     libos::{self, LibosMemoryRegionInitArgument},
     queue::GSP_PAGE_SIZE,
     wpr_meta::GspFwWprMeta,
@@ -123,37 +122,65 @@ fn check_booter(s: &Falcon, b: &BooterImage) -> Result<(), String> {
     }
 }
 
-/// The metadata's header and the VRAM layout it describes.
+/// The metadata's header and every field booter_load depends on, against
+/// what the model works out itself ([`super::wpr_rules`]).
 pub fn check_wpr_meta(m: &GspFwWprMeta, vram: u64, fw: &Firmware) -> Result<(), String> {
     if !m.is_valid_header() {
         return Err(format!("magic {:#x} revision {}", m.magic, m.revision));
     }
-    same(
-        "sizeOfRadix3Elf",
-        m.size_of_radix3_elf,
+    let want = super::wpr_rules::expected(
+        vram,
+        (fw.bootloader.len() as u64, fw.bootloader_offsets),
         fw.gsp_image.len() as u64,
-    )?;
-    same(
-        "sizeOfBootloader",
-        m.size_of_bootloader,
-        fw.bootloader.len() as u64,
-    )?;
-    same(
-        "sizeOfSignature",
-        m.size_of_signature,
         fw.gsp_signature.len() as u64,
-    )?;
-    same("fbSize", m.fb_size, vram)?;
-    let want = FbLayout::ga102(vram, fw.bootloader.len() as u64, fw.gsp_image.len() as u64)
-        .ok_or("GSP-RM does not fit in VRAM")?;
-    if m.layout() != want {
-        return Err(format!(
-            "VRAM layout {:x?} is not GSP-RM's {:x?}",
-            m.layout(),
-            want
-        ));
+    )
+    .ok_or("GSP-RM does not fit in VRAM")?;
+    let got = fields(m);
+    for (name, value) in want {
+        let have = got
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, v)| v)
+            .ok_or_else(|| format!("{name}: not read"))?;
+        if have != value {
+            return Err(format!(
+                "{name} is {have:#x}, GSP-RM's layout has {value:#x}"
+            ));
+        }
     }
     Ok(())
+}
+
+/// The fields of `m` booter_load checks, by their header names.
+fn fields(m: &GspFwWprMeta) -> [(&'static str, u64); 23] {
+    [
+        ("sizeOfRadix3Elf", m.size_of_radix3_elf),
+        ("sizeOfBootloader", m.size_of_bootloader),
+        ("bootloaderCodeOffset", m.bootloader_code_offset),
+        ("bootloaderDataOffset", m.bootloader_data_offset),
+        ("bootloaderManifestOffset", m.bootloader_manifest_offset),
+        ("sizeOfSignature", m.size_of_signature),
+        ("gspFwRsvdStart", m.gsp_fw_rsvd_start),
+        ("nonWprHeapOffset", m.non_wpr_heap_offset),
+        ("nonWprHeapSize", m.non_wpr_heap_size),
+        ("gspFwWprStart", m.gsp_fw_wpr_start),
+        ("gspFwHeapOffset", m.gsp_fw_heap_offset),
+        ("gspFwHeapSize", m.gsp_fw_heap_size),
+        ("gspFwOffset", m.gsp_fw_offset),
+        ("bootBinOffset", m.boot_bin_offset),
+        ("frtsOffset", m.frts_offset),
+        ("frtsSize", m.frts_size),
+        ("gspFwWprEnd", m.gsp_fw_wpr_end),
+        ("fbSize", m.fb_size),
+        ("vgaWorkspaceOffset", m.vga_workspace_offset),
+        ("vgaWorkspaceSize", m.vga_workspace_size),
+        ("bootCount", m.boot_count),
+        ("verified", m.verified),
+        (
+            "gspFwHeapVfPartitionCount",
+            u64::from(m.gsp_fw_heap_vf_partition_count),
+        ),
+    ]
 }
 
 /// Walks the radix3 table and compares every page with `.fwimage`; the

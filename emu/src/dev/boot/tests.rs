@@ -15,6 +15,7 @@ use nvgsp_proto::firmware::fuse_version;
 use nvgsp_proto::firmware::vbios::appif::{DmemInterface, FwsecCommand};
 use nvgsp_proto::firmware::vbios::ucode_table::APPID_FWSEC_DBG;
 use nvgsp_proto::firmware::vbios::Vbios;
+use nvgsp_proto::gsp::wpr_meta::{GspFwWprMeta, GSP_FW_WPR_META_VERIFIED};
 use vfio_user::ServerBackend;
 
 /// A GPU for the FWSEC tests: no GSP-RM firmware, a little guest memory.
@@ -260,6 +261,36 @@ fn booter_load_requires_wpr2_from_fwsec_frts() {
     assert_eq!(g.wpr2(), None);
     let mut b = g.boot_gsp();
     g.unload_gsp(&mut b);
+}
+
+/// Every layout field booter_load depends on is checked against the
+/// model's own derivation (`wpr_rules.rs`), not the builder the driver
+/// used: one wrong field, and booter_load refuses the metadata.
+#[test]
+fn booter_load_checks_each_field_of_the_metadata() {
+    let mut g = Gpu::with_firmware();
+    let b = g.gsp_boot();
+    assert_eq!(g.run_frts(), 0);
+    type Mutation = (&'static str, fn(&mut GspFwWprMeta));
+    let mutations: [Mutation; 6] = [
+        ("gspFwWprEnd", |m| m.gsp_fw_wpr_end += 0x2_0000),
+        ("gspFwRsvdStart", |m| m.gsp_fw_rsvd_start = 0),
+        ("bootCount", |m| m.boot_count = 1),
+        ("verified", |m| m.verified = GSP_FW_WPR_META_VERIFIED),
+        ("bootloaderManifestOffset", |m| {
+            m.bootloader_manifest_offset += 0x100
+        }),
+        ("gspFwHeapSize", |m| m.gsp_fw_heap_size -= 0x10_0000),
+    ];
+    for (field, mutate) in mutations {
+        let mut bad = b.wpr_meta;
+        mutate(&mut bad);
+        let bad = g.write_meta(&bad);
+        g.start_libos(&b);
+        assert_eq!(g.run_booter_load(bad), code::BAD_WPR_META, "{field}");
+    }
+    g.start_libos(&b);
+    assert_eq!(g.run_booter_load(b.meta), 0);
 }
 
 #[test]

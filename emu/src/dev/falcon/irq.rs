@@ -32,19 +32,29 @@ impl FalconIrq {
             IRQMASK => self.mask,
             IRQDEST => self.dest,
             IRQSSET | IRQSCLR | IRQMSET | IRQMCLR => 0,
+            // Write-only triggers.
             o if o == INTR_RETRIGGER || o == INTR_RETRIGGER + 4 => 0,
             _ => return None,
         })
     }
 
     /// Writes the register at `off`; returns `Some(true)` when the falcon
-    /// signals its interrupt vector (a host-routed cause newly raised, or
-    /// a retrigger with one still latched), `None` if the register is not
-    /// ours.
+    /// signals its interrupt vector, `None` if the register is not ours.
+    ///
+    /// The host-routed causes form one line into the CPU interrupt tree,
+    /// signalled when it rises: while any cause stays latched, a new one
+    /// signals nothing, and only `INTR_RETRIGGER(0)` signals a line still
+    /// up (OpenRM `kflcnIntrRetrigger_GA100`: "Retrigger an interrupt
+    /// message from the engine to the NV_CTRL tree"; nouveau retriggers
+    /// after every GSP interrupt it handled). `INTR_RETRIGGER(1)` belongs
+    /// to a second output the model does not have.
     pub fn write(&mut self, off: u32, v: u32) -> Option<bool> {
         let before = self.to_host();
-        if off == INTR_RETRIGGER || off == INTR_RETRIGGER + 4 {
+        if off == INTR_RETRIGGER {
             return Some(v & 1 != 0 && before != 0);
+        }
+        if off == INTR_RETRIGGER + 4 {
+            return Some(false);
         }
         match off {
             IRQSSET => self.stat |= v,
@@ -55,7 +65,15 @@ impl FalconIrq {
             IRQSTAT | IRQMASK => {}
             _ => return None,
         }
-        Some(self.to_host() & !before != 0)
+        Some(before == 0 && self.to_host() != 0)
+    }
+
+    /// Latches `bits` as the engine does (its firmware through IRQSSET, or
+    /// the CPU halting); returns whether the host line rose.
+    pub fn latch(&mut self, bits: u32) -> bool {
+        let before = self.to_host();
+        self.raise(bits);
+        before == 0 && self.to_host() != 0
     }
 }
 
@@ -63,7 +81,7 @@ impl FalconIrq {
 mod tests {
     use super::*;
 
-    use nvgsp_proto::falcon::IRQ_SWGEN0;
+    use nvgsp_proto::falcon::{IRQ_HALT, IRQ_SWGEN0};
 
     #[test]
     fn only_unmasked_host_routed_bits_interrupt() {
@@ -90,7 +108,21 @@ mod tests {
         assert_eq!(f.write(IRQSSET, IRQ_SWGEN0), Some(false), "no transition");
         assert_eq!(f.write(INTR_RETRIGGER, 1), Some(true));
         assert_eq!(f.write(INTR_RETRIGGER, 0), Some(false));
+        assert_eq!(f.write(INTR_RETRIGGER + 4, 1), Some(false));
         f.write(IRQSCLR, IRQ_SWGEN0);
         assert_eq!(f.write(INTR_RETRIGGER, 1), Some(false));
+    }
+
+    /// The routed causes are one line: a HALT left latched (a ucode that
+    /// ended) keeps every later SWGEN0 from signalling until it is cleared.
+    #[test]
+    fn a_stale_halt_silences_swgen0() {
+        let mut f = FalconIrq::default();
+        assert!(!f.latch(IRQ_HALT), "not routed yet");
+        f.write(IRQDEST, IRQ_SWGEN0 | IRQ_HALT);
+        assert_eq!(f.write(IRQMSET, IRQ_SWGEN0 | IRQ_HALT), Some(true));
+        assert!(!f.latch(IRQ_SWGEN0));
+        f.write(IRQSCLR, IRQ_SWGEN0 | IRQ_HALT);
+        assert!(f.latch(IRQ_SWGEN0));
     }
 }

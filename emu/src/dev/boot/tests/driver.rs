@@ -542,7 +542,11 @@ impl Gpu {
             elf_size: image.len() as u64,
             bootloader: self.alloc(bl.image()),
             bootloader_size: bl.image().len() as u64,
-            bootloader_offsets: (0, 0, 0),
+            bootloader_offsets: (
+                bl.code_offset().into(),
+                bl.data_offset().into(),
+                bl.manifest_offset().into(),
+            ),
             signature: self.alloc(rm.signature),
             signature_size: rm.signature.len() as u64,
         }

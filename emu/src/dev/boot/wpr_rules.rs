@@ -1,0 +1,167 @@
+//! What booter_load expects in `GspFwWprMeta`, worked out here from the
+//! published rules and the real firmware files, without the `proto/` code
+//! the driver fills the metadata with: a mistake in that shared code must
+//! fail here instead of hiding on both sides.
+//!
+//! The VRAM layout is nouveau's (`nvkm/subdev/gsp/tu102.c`
+//! `tu102_gsp_oneinit` and `tu102_gsp_wpr_meta_init`, r535 `gsp.c`
+//! `r535_gsp_oneinit`), which nova-core's `FbRanges::new` and OpenRM's
+//! `kgspCalculateFbLayout` follow too: from the top of VRAM down, the VGA
+//! workspace (the 1 MiB PRAMIN window when the VBIOS names none), FRTS
+//! (1 MiB, ending at the workspace aligned down to 128 KiB), the RISC-V
+//! bootloader (4 KiB aligned), the GSP-RM ELF (64 KiB aligned), the heap
+//! (1 MiB aligned; LIBOS3's size rule), the metadata (WPR2's start, 1 MiB
+//! aligned), and the 1 MiB non-WPR heap below WPR2. The bootloader's code,
+//! data and manifest offsets are its `RM_RISCV_UCODE_DESC`'s (nouveau
+//! `r535_gsp_oneinit`: `monitorCodeOffset`, `monitorDataOffset`,
+//! `manifestOffset`), read from the file here by offset.
+
+const KIB: u64 = 1 << 10;
+const MIB: u64 = 1 << 20;
+const GIB: u64 = 1 << 30;
+
+/// Size of `GspFwWprMeta` (`GSP_FW_WPR_META_SIZE`).
+const META_SIZE: u64 = 256;
+
+/// The fields booter_load checks, by their names in `gsp_fw_wpr_meta.h`,
+/// with the value each must have.
+pub type Expected = Vec<(&'static str, u64)>;
+
+fn down(v: u64, a: u64) -> u64 {
+    v & !(a - 1)
+}
+
+fn up(v: u64, a: u64) -> u64 {
+    v.div_ceil(a) * a
+}
+
+/// The GSP-RM heap for `vram` bytes of VRAM on LIBOS3 chips (GA102 and
+/// later): a 22 MiB OS carveout, 8 MiB for RM, 96 KiB per GiB of VRAM and
+/// 48 KiB for each of 2048 channels, each rounded up to 1 MiB, within
+/// 88..280 MiB (nouveau `tu102_gsp_wpr_heap_size` with r535's
+/// `GSP_FW_HEAP_PARAM_*`; nova-core clamps to just below the maximum,
+/// which no VRAM the model offers reaches).
+fn heap_size(vram: u64) -> u64 {
+    let per_gb = up(96 * KIB * vram.div_ceil(GIB), MIB);
+    let clients = up(48 * KIB * 2048, MIB);
+    (22 * MIB + 8 * MIB + per_gb + clients).clamp(88 * MIB, 280 * MIB - 1)
+}
+
+/// Reads the bootloader file's code, data and manifest offsets: an
+/// `nvfw_bin_hdr` (magic 0x10de, `header_offset` at byte 12) pointing at
+/// `RM_RISCV_UCODE_DESC` (`manifestOffset` at 32, `monitorDataOffset` at
+/// 40, `monitorCodeOffset` at 48).
+pub fn bootloader_offsets(file: &[u8]) -> Result<(u64, u64, u64), String> {
+    let word = |at: usize| -> Result<u64, String> {
+        file.get(at..at + 4)
+            .map(|b| u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+            .ok_or_else(|| format!("bootloader file too short for the word at {at:#x}"))
+    };
+    if word(0)? & 0xffff != 0x10de {
+        return Err("bootloader file: no nvfw_bin_hdr magic".into());
+    }
+    let desc = word(12)? as usize;
+    Ok((word(desc + 48)?, word(desc + 40)?, word(desc + 32)?))
+}
+
+/// The metadata booter_load accepts for a first boot on `vram` bytes of
+/// VRAM with a bootloader image of `bl_size` bytes (offsets `bl_offsets`),
+/// a GSP-RM ELF of `elf_size` bytes and a signature of `sig_size` bytes;
+/// `None` if they do not fit.
+pub fn expected(
+    vram: u64,
+    (bl_size, bl_offsets): (u64, (u64, u64, u64)),
+    elf_size: u64,
+    sig_size: u64,
+) -> Option<Expected> {
+    let vga = vram.checked_sub(MIB)?;
+    let wpr_end = down(vga, 128 * KIB);
+    let frts = wpr_end.checked_sub(MIB)?;
+    let boot = down(frts.checked_sub(bl_size)?, 4 * KIB);
+    let elf = down(boot.checked_sub(elf_size)?, 64 * KIB);
+    let heap = down(elf.checked_sub(heap_size(vram))?, MIB);
+    let heap_end = down(elf, MIB);
+    let wpr_start = down(heap.checked_sub(META_SIZE)?, MIB);
+    let non_wpr = wpr_start.checked_sub(MIB)?;
+    Some(vec![
+        ("sizeOfRadix3Elf", elf_size),
+        ("sizeOfBootloader", bl_size),
+        ("bootloaderCodeOffset", bl_offsets.0),
+        ("bootloaderDataOffset", bl_offsets.1),
+        ("bootloaderManifestOffset", bl_offsets.2),
+        ("sizeOfSignature", sig_size),
+        ("gspFwRsvdStart", non_wpr),
+        ("nonWprHeapOffset", non_wpr),
+        ("nonWprHeapSize", MIB),
+        ("gspFwWprStart", wpr_start),
+        ("gspFwHeapOffset", heap),
+        ("gspFwHeapSize", heap_end - heap),
+        ("gspFwOffset", elf),
+        ("bootBinOffset", boot),
+        ("frtsOffset", frts),
+        ("frtsSize", MIB),
+        ("gspFwWprEnd", wpr_end),
+        ("fbSize", vram),
+        ("vgaWorkspaceOffset", vga),
+        ("vgaWorkspaceSize", MIB),
+        // A first boot: nouveau and nova-core zero these.
+        ("bootCount", 0),
+        ("verified", 0),
+        ("gspFwHeapVfPartitionCount", 0),
+    ])
+}
+
+/// Where the usable VRAM ends for GSP-RM's clients: below the non-WPR
+/// heap of the layout of a boot with these sizes.
+pub fn non_wpr_heap_start(vram: u64, bl_size: u64, elf_size: u64) -> Option<u64> {
+    expected(vram, (bl_size, (0, 0, 0)), elf_size, 0)?
+        .into_iter()
+        .find(|(name, _)| *name == "nonWprHeapOffset")
+        .map(|(_, v)| v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(e: &Expected, name: &str) -> u64 {
+        e.iter().find(|(n, _)| *n == name).unwrap().1
+    }
+
+    /// A 1 GiB board with 570.144's sizes, worked out by hand from the
+    /// rules: VGA at 1023 MiB, FRTS 1022..1023 MiB, the bootloader just
+    /// below, the 60.6 MiB ELF 64 KiB aligned below it, a
+    /// 22 + 8 + 1 + 96 = 127 MiB heap, WPR2 128 MiB below the ELF.
+    #[test]
+    fn a_1_gib_layout_by_hand() {
+        let e = expected(GIB, (0x6000, (0x100, 0x200, 0x300)), 0x3c9_9000, 0x1000).unwrap();
+        assert_eq!(get(&e, "vgaWorkspaceOffset"), 1023 * MIB);
+        assert_eq!(get(&e, "gspFwWprEnd"), 1023 * MIB);
+        assert_eq!(get(&e, "frtsOffset"), 1022 * MIB);
+        assert_eq!(get(&e, "bootBinOffset"), 1022 * MIB - 0x6000);
+        // 1022 MiB - 24 KiB - 0x3c99000 = 0x3c161000, aligned down to
+        // 64 KiB; the heap ends at that aligned down to 1 MiB.
+        assert_eq!(get(&e, "gspFwOffset"), 0x3c16_0000);
+        assert_eq!(get(&e, "gspFwHeapSize"), 127 * MIB);
+        assert_eq!(get(&e, "gspFwHeapOffset"), 0x3c10_0000 - 127 * MIB);
+        assert_eq!(get(&e, "gspFwWprStart"), 0x3c10_0000 - 128 * MIB);
+        assert_eq!(get(&e, "nonWprHeapOffset"), 0x3c10_0000 - 129 * MIB);
+        assert_eq!(get(&e, "bootloaderDataOffset"), 0x200);
+        assert_eq!(heap_size(64 * GIB), (22 + 8 + 6 + 96) * MIB);
+        assert!(expected(64 * MIB, (0x6000, (0, 0, 0)), 0x3c9_9000, 0).is_none());
+    }
+
+    #[test]
+    fn bootloader_offsets_come_from_the_descriptor() {
+        let mut f = vec![0u8; 0x100];
+        f[0..4].copy_from_slice(&0x3b1_10deu32.to_le_bytes());
+        f[12..16].copy_from_slice(&0x40u32.to_le_bytes());
+        for (at, v) in [(0x40 + 32, 7u32), (0x40 + 40, 8), (0x40 + 48, 9)] {
+            f[at..at + 4].copy_from_slice(&v.to_le_bytes());
+        }
+        assert_eq!(bootloader_offsets(&f), Ok((9, 8, 7)));
+        assert!(bootloader_offsets(&f[..0x60]).is_err());
+        f[0] = 0;
+        assert!(bootloader_offsets(&f).is_err());
+    }
+}
