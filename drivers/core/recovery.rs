@@ -112,9 +112,10 @@ impl LossHandler for Trigger {
     }
 }
 
-/// Resets the PCI function with whatever method it offers (FLR, PM
-/// D3hot to D0, bus reset; the kernel saves and restores its config
-/// space, MSI-X included), without waiting for the device lock.
+/// Resets the PCI function with whatever method it offers (on GA102
+/// boards, which set No_Soft_Reset: FLR, else a secondary bus reset; the
+/// kernel saves and restores its config space, MSI-X included), without
+/// waiting for the device lock.
 fn reset_function(pdev: &pci::Device<device::Bound>) -> Result {
     let raw = core::ptr::from_ref(pdev)
         .cast::<bindings::pci_dev>()

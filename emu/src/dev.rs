@@ -126,13 +126,13 @@ pub struct Device {
 }
 
 impl Device {
-    /// D3hot to D0 with No_Soft_Reset clear (PCI PM 1.2, 5.4.1): the
-    /// function's internal state is reset, as the kernel's "pm" reset
-    /// method expects (GSP-RM stops, registers and WPR2 return to their
-    /// reset values). The config space, which the kernel restores, and the
-    /// interrupt wiring, which belongs to QEMU's side, stay.
+    /// A Function Level Reset (PCIe DevCtl Initiate FLR): the function's
+    /// internal state is reset (GSP-RM stops, registers and WPR2 return to
+    /// their reset values, GFW boot runs again). The config space, which
+    /// the kernel saves and restores around it, and the interrupt wiring,
+    /// which belongs to QEMU's side (it does not send it again), stay.
     fn function_reset(&mut self) {
-        info!("function reset (D3hot to D0)");
+        info!("function level reset");
         self.boot.stop();
         lock(&self.hw).bar0.reset();
     }
@@ -316,11 +316,10 @@ impl ServerBackend for Device {
     fn region_write(&mut self, region: u32, offset: u64, data: &[u8]) -> io::Result<()> {
         match region {
             REGION_CONFIG => {
-                let power = self.config.power_state();
                 self.config
                     .write(offset, data)
                     .ok_or_else(|| invalid("config write out of range"))?;
-                if power == 3 && self.config.power_state() == 0 {
+                if self.config.take_flr() {
                     self.function_reset();
                 }
                 let mut hw = lock(&self.hw);

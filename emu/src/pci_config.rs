@@ -2,17 +2,37 @@
 //!
 //! QEMU's vfio-user-pci reads the whole space from us and virtualizes parts
 //! of it (BAR addresses, the MSI-X table); what it forwards, we answer like a
-//! real GA102 function would: a capability chain of power management and
-//! MSI-X, BAR0 32-bit registers, BAR1 64-bit prefetchable VRAM aperture,
-//! BAR3 64-bit prefetchable instance-memory aperture (a GA102 board's
-//! `lspci -v`: Region 0 16M, Region 1 256M or more, Region 3 32M).
+//! real GA102 function would: a capability chain of power management, PCI
+//! Express and MSI-X, BAR0 32-bit registers, BAR1 64-bit prefetchable VRAM
+//! aperture, BAR3 64-bit prefetchable instance-memory aperture (a GA102
+//! board's `lspci -v`: Region 0 16M, Region 1 256M or more, Region 3 32M).
+//!
+//! Resets are a GA102's: power management says No_Soft_Reset (a D3hot to
+//! D0 transition keeps the function's state) and the Express capability,
+//! a version 2 Legacy Endpoint at 0x78 as on GA102 boards, offers Function
+//! Level Reset, so the kernel resets the function with FLR (or a
+//! secondary bus reset through the port above it), as on hardware. An FLR
+//! is requested by writing DevCtl's Initiate FLR bit (PCIe Base 3.0
+//! 7.8.4; Linux `pcie_flr`), which reads back 0. QEMU forwards config
+//! writes to the server and resets nothing itself (hw/vfio `vfio_pci_write_config`).
 
 use nvgsp_proto::pci;
 
-/// Size of the conventional configuration space.
-pub const SIZE: usize = 256;
+/// Size of the configuration space: a PCI Express function's 4 KiB (no
+/// extended capability is modelled: the dword at 0x100 is 0).
+pub const SIZE: usize = 4096;
 
 const CAP_PM: usize = 0x60;
+/// The PCI Express capability, where GA102 boards have it.
+const CAP_EXP: usize = 0x78;
+/// Size of a version 2 PCI Express capability.
+const CAP_EXP_SIZE: usize = 0x3c;
+/// `PCI_EXP_DEVCTL`'s offset in the capability.
+const EXP_DEVCTL: usize = 0x08;
+/// `PCI_EXP_DEVCTL_BCR_FLR`: Initiate Function Level Reset.
+const DEVCTL_BCR_FLR: u16 = 1 << 15;
+/// `PCI_PM_CTRL_NO_SOFT_RESET` in PMCSR.
+const PMCSR_NO_SOFT_RESET: u8 = 1 << 3;
 
 /// Size of BAR3, the instance-memory aperture of a GA102 board.
 pub const BAR3_SIZE: u64 = 32 << 20;
@@ -30,13 +50,15 @@ pub struct PciView {
     /// Revision id.
     pub revision_id: u32,
 }
-const CAP_MSIX: usize = 0xb0;
+const CAP_MSIX: usize = CAP_EXP + CAP_EXP_SIZE;
 
 /// The configuration space: its bytes and which bits a write may change.
 pub struct ConfigSpace {
     bytes: [u8; SIZE],
     writable: [u8; SIZE],
     bar_sizes: [u64; 6],
+    /// A write asked for a Function Level Reset not yet carried out.
+    flr: bool,
 }
 
 impl ConfigSpace {
@@ -46,6 +68,7 @@ impl ConfigSpace {
             bytes: [0; SIZE],
             writable: [0; SIZE],
             bar_sizes: [0; 6],
+            flr: false,
         };
         c.put16(0x00, pci::VENDOR_NVIDIA);
         c.put16(0x02, pci::DEVICE_GA102);
@@ -62,11 +85,32 @@ impl ConfigSpace {
         c.bytes[0x34] = CAP_PM as u8;
         // Interrupt pin 0: the function offers MSI-X only.
 
-        // Power management, version 3: D0 and D3hot (a D3hot to D0
-        // transition resets the function: No_Soft_Reset is clear).
+        // Power management, version 3: D0 and D3hot; No_Soft_Reset set,
+        // as on NVIDIA boards: leaving D3hot resets nothing.
         c.bytes[CAP_PM] = 0x01;
-        c.bytes[CAP_PM + 1] = CAP_MSIX as u8;
+        c.bytes[CAP_PM + 1] = CAP_EXP as u8;
         c.put16(CAP_PM + 2, 0x0003);
+        c.bytes[CAP_PM + 4] = PMCSR_NO_SOFT_RESET;
+        // PCI Express, version 2, Legacy Endpoint (flags 0x0012).
+        c.bytes[CAP_EXP] = 0x10;
+        c.bytes[CAP_EXP + 1] = CAP_MSIX as u8;
+        c.put16(CAP_EXP + 2, 0x0012);
+        // DevCap: 256-byte payloads, extended tags, L0s unlimited, L1 under
+        // 64 us, role-based errors, FLR, a 75 W slot.
+        c.put32(
+            CAP_EXP + 4,
+            0x1 | 1 << 5 | 0x7 << 6 | 0x6 << 9 | 1 << 15 | 75 << 18 | 1 << 28,
+        );
+        // DevCtl: relaxed ordering, extended tags, no snoop, 512-byte reads.
+        c.put16(CAP_EXP + EXP_DEVCTL, 1 << 4 | 1 << 8 | 1 << 11 | 2 << 12);
+        // LnkCap: 16 GT/s, x16, ASPM L0s and L1; LnkSta: trained at that.
+        c.put32(CAP_EXP + 0x0c, 0x4 | 16 << 4 | 0x3 << 10);
+        c.put16(CAP_EXP + 0x12, 0x4 | 16 << 4);
+        // DevCap2: completion timeout ranges A-D and its disable, LTR.
+        c.put32(CAP_EXP + 0x24, 0xf | 1 << 4 | 1 << 11);
+        // LnkCap2: 2.5, 5, 8 and 16 GT/s; LnkCtl2: target 16 GT/s.
+        c.put32(CAP_EXP + 0x2c, 0xf << 1);
+        c.put16(CAP_EXP + 0x30, 0x4);
         // MSI-X: table and PBA in BAR0 (BIR 0), as on real NVIDIA GPUs.
         c.bytes[CAP_MSIX] = 0x11;
         c.bytes[CAP_MSIX + 1] = 0;
@@ -83,8 +127,19 @@ impl ConfigSpace {
         c.writable[0x0d] = 0xff;
         c.writable[0x3c] = 0xff;
         c.writable[CAP_PM + 4] = 0x03;
+        // DevCtl: error reporting, relaxed ordering, payload, extended
+        // tags, aux power, no snoop, read request size (Initiate FLR is
+        // taken apart in `write`).
+        c.writable[CAP_EXP + EXP_DEVCTL] = 0xff;
+        c.writable[CAP_EXP + EXP_DEVCTL + 1] = 0x7d;
         c.writable[CAP_MSIX + 3] = 0xc0;
         c
+    }
+
+    /// Whether a write asked for a Function Level Reset since the last
+    /// call; the device carries it out.
+    pub fn take_flr(&mut self) -> bool {
+        std::mem::take(&mut self.flr)
     }
 
     /// Where the BARs are and the function's identity.
@@ -111,6 +166,7 @@ impl ConfigSpace {
     }
 
     /// The power state PMCSR holds (0 = D0, 3 = D3hot).
+    #[cfg(test)]
     pub fn power_state(&self) -> u8 {
         self.bytes[CAP_PM + 4] & 0x03
     }
@@ -148,6 +204,9 @@ impl ConfigSpace {
             let at = off + i;
             let m = self.writable[at];
             self.bytes[at] = (self.bytes[at] & !m) | (b & m);
+            if at == CAP_EXP + EXP_DEVCTL + 1 && b & (DEVCTL_BCR_FLR >> 8) as u8 != 0 {
+                self.flr = true;
+            }
         }
         // BARs: the address bits below the size read back as zero.
         for dw in (off & !3..end)
@@ -198,7 +257,11 @@ mod tests {
             ids.push(c.bytes[p]);
             p = c.bytes[p + 1] as usize;
         }
-        assert_eq!(ids, [0x01, 0x11]);
+        assert_eq!(ids, [0x01, 0x10, 0x11]);
+        // A version 2 Legacy Endpoint offering FLR; no extended capability.
+        assert_eq!(r32(&c, CAP_EXP as u64) >> 16, 0x0012);
+        assert_ne!(r32(&c, CAP_EXP as u64 + 4) & 1 << 28, 0);
+        assert_eq!(r32(&c, 0x100), 0);
         assert_eq!(
             r32(&c, CAP_MSIX as u64) >> 16,
             u32::from(pci::MSIX_VECTORS - 1)
@@ -209,12 +272,31 @@ mod tests {
     fn power_state_follows_pmcsr() {
         let mut c = ConfigSpace::new(256 << 20);
         assert_eq!(c.power_state(), 0);
-        // No_Soft_Reset (bit 3) is read-only zero: D3hot to D0 resets.
-        c.write(CAP_PM as u64 + 4, &[0x0b, 0]).unwrap();
+        // No_Soft_Reset (bit 3) is read-only one: D3hot to D0 resets
+        // nothing.
+        c.write(CAP_PM as u64 + 4, &[0x03, 0]).unwrap();
         assert_eq!(c.power_state(), 3);
-        assert_eq!(c.bytes[CAP_PM + 4] & 0x08, 0);
+        assert_eq!(c.bytes[CAP_PM + 4] & 0x08, 0x08);
         c.write(CAP_PM as u64 + 4, &[0, 0]).unwrap();
         assert_eq!(c.power_state(), 0);
+        assert_eq!(c.bytes[CAP_PM + 4] & 0x08, 0x08);
+        assert!(!c.take_flr());
+    }
+
+    /// Linux `pcie_flr`: a 16-bit DevCtl write with Initiate FLR set asks
+    /// for the reset once; the bit reads back 0, the other bits as written.
+    #[test]
+    fn devctl_initiates_flr() {
+        let mut c = ConfigSpace::new(256 << 20);
+        let devctl = (CAP_EXP + EXP_DEVCTL) as u64;
+        let before = u16::from_le_bytes([c.bytes[devctl as usize], c.bytes[devctl as usize + 1]]);
+        c.write(devctl, &(before | DEVCTL_BCR_FLR).to_le_bytes())
+            .unwrap();
+        assert!(c.take_flr());
+        assert!(!c.take_flr());
+        assert_eq!(r32(&c, devctl) & 0xffff, u32::from(before));
+        c.write(devctl, &before.to_le_bytes()).unwrap();
+        assert!(!c.take_flr());
     }
 
     #[test]
@@ -251,7 +333,7 @@ mod tests {
         c.write(CAP_MSIX as u64 + 2, &[0xff, 0xff]).unwrap();
         assert!(c.msix_enabled());
         assert_eq!(r32(&c, CAP_MSIX as u64) >> 16 & 0x7ff, 7);
-        assert!(c.read(255, &mut [0; 2]).is_none());
+        assert!(c.read(SIZE as u64 - 1, &mut [0; 2]).is_none());
         assert!(c.write(u64::MAX, &[0]).is_none());
     }
 }

@@ -17,15 +17,20 @@
 //!         NPDE at 0x1a0, BIT at 0x1b0 with tokens 'B', 'i', 'p'; token 'p'
 //!         points to the falcon ucode table; byte sum 0 (legacy checksum)
 //! 0x2000  EFI image (code type 0x03, 4 KiB): an EFI ROM header, no code
-//! 0x3000  FWSEC image (code type 0xE0, last): falcon ucode table at +0x80
-//!         (FWSEC_DBG first, then FWSEC_PROD), then for each ucode a
-//!         FalconUCodeDescV3, its signatures, the IMEM image and the DMEM
-//!         image
+//! 0x3000  first FWSEC image (code type 0xE0): falcon ucode table at
+//!         +0x80 (FWSEC_DBG first, then FWSEC_PROD), then FWSEC_DBG: its
+//!         FalconUCodeDescV3, signatures, IMEM image and DMEM image
+//! ....    second FWSEC image (code type 0xE0, last): its own headers,
+//!         then FWSEC_PROD at +0x80, laid out the same way
 //! ```
 //!
 //! Like on real boards an EFI image sits between the PC-AT and the FWSEC
 //! images, so VBIOS pointers only resolve with the "PC-AT and FWSEC are
-//! contiguous" rule. The DEBUG ucode comes first in the table and in the
+//! contiguous" rule; and the falcon data spans two FWSEC images, the
+//! second's headers in the middle of it, so only a driver that takes
+//! everything from the first FWSEC image on as one region (nova-core
+//! `Vbios::new`: "grab all data after that as the FWSEC section")
+//! finds the production ucode. The DEBUG ucode comes first in the table and in the
 //! image so that a driver that picks the wrong one loads different bytes.
 //!
 //! The DMEM image of each ucode:
@@ -79,10 +84,12 @@ const BIT_OFFSET: usize = 0x1b0;
 const BIOSDATA_DATA: u16 = 0x200;
 const INFO_DATA: u16 = 0x210;
 const FALCON_DATA: u16 = 0x220;
-/// Falcon ucode table offset in the FWSEC image.
+/// Falcon ucode table offset in the first FWSEC image.
 const UCODE_TABLE: usize = 0x80;
-/// First descriptor offset in the FWSEC image.
+/// First descriptor offset in the first FWSEC image.
 const FIRST_DESC: usize = 0x100;
+/// Where the ucode starts in the second FWSEC image, past its headers.
+const SECOND_DESC: usize = 0x80;
 
 /// IMEM image size of each synthetic ucode.
 const IMEM_SIZE: u32 = 0x1000;
@@ -189,8 +196,10 @@ pub struct SynthVbios {
     pub rom: Vec<u8>,
     /// Size of the PC-AT image (the base of the VBIOS pointer space).
     pub pci_at_size: usize,
-    /// ROM offset of the FWSEC image.
+    /// ROM offset of the first FWSEC image.
     pub fwsec_image_offset: usize,
+    /// ROM offset of the second FWSEC image.
+    pub second_fwsec_image_offset: usize,
     /// ROM offset of the falcon ucode table.
     pub ucode_table_offset: usize,
     /// The FWSEC_PROD ucode, the one a production driver runs.
@@ -261,7 +270,8 @@ pub fn synthesize(cfg: &Config) -> SynthVbios {
     let sig_count = cfg.signature_versions.count_ones() as usize;
     let desc_size = FALCON_UCODE_DESC_V3_SIZE + sig_count * BCRT30_RSA3K_SIG_SIZE;
     let ucode_span = (desc_size + (IMEM_SIZE + DMEM_SIZE) as usize).next_multiple_of(0x100);
-    let fwsec_size = (FIRST_DESC + 2 * ucode_span).next_multiple_of(ROM_BLOCK_SIZE);
+    let first_size = (FIRST_DESC + ucode_span).next_multiple_of(ROM_BLOCK_SIZE);
+    let second_size = (SECOND_DESC + ucode_span).next_multiple_of(ROM_BLOCK_SIZE);
 
     let mut h = headers(
         cfg,
@@ -274,22 +284,23 @@ pub fn synthesize(cfg: &Config) -> SynthVbios {
     h.rom.reserved = rom::x86_arch(h.pcir.image_len);
     let mut pci_at = rom::image(&h).expect("headers fit the image");
     let efi = efi_image(cfg);
-    let h = headers(
-        cfg,
-        CODE_TYPE_FWSEC,
-        fwsec_size,
-        0x20,
-        PCIR_SIGNATURE_NV,
-        true,
-    );
-    let mut fwsec = rom::image(&h).expect("headers fit the image");
+    // The FWSEC section: two images, one region for VBIOS pointers.
+    let fwsec_image = |size, last| {
+        let h = headers(cfg, CODE_TYPE_FWSEC, size, 0x20, PCIR_SIGNATURE_NV, last);
+        rom::image(&h).expect("headers fit the image")
+    };
+    let mut fwsec = [
+        fwsec_image(first_size, false),
+        fwsec_image(second_size, true),
+    ]
+    .concat();
     let fwsec_image_offset = PCI_AT_SIZE + EFI_SIZE;
-    // A VBIOS pointer to FWSEC image offset `off`.
+    // A VBIOS pointer to FWSEC section offset `off`.
     let ptr = |off: usize| u32::try_from(PCI_AT_SIZE + off).expect("ROM below 4 GiB");
 
-    // The two ucodes: DEBUG first, PRODUCTION second.
+    // The two ucodes: DEBUG first, PRODUCTION second, in the second image.
     let dbg_at = FIRST_DESC;
-    let prod_at = FIRST_DESC + ucode_span;
+    let prod_at = first_size + SECOND_DESC;
     let dbg = put_ucode(cfg, &mut fwsec, dbg_at, APPID_FWSEC_DBG, fwsec_image_offset);
     let prod = put_ucode(
         cfg,
@@ -318,6 +329,7 @@ pub fn synthesize(cfg: &Config) -> SynthVbios {
         rom,
         pci_at_size: PCI_AT_SIZE,
         fwsec_image_offset,
+        second_fwsec_image_offset: fwsec_image_offset + first_size,
         ucode_table_offset: fwsec_image_offset + UCODE_TABLE,
         fwsec: prod,
         fwsec_dbg: dbg,
@@ -517,9 +529,13 @@ mod tests {
             [
                 Ok((0, CODE_TYPE_PCI_AT, false)),
                 Ok((PCI_AT_SIZE, CODE_TYPE_EFI, false)),
-                Ok((s.fwsec_image_offset, CODE_TYPE_FWSEC, true))
+                Ok((s.fwsec_image_offset, CODE_TYPE_FWSEC, false)),
+                Ok((s.second_fwsec_image_offset, CODE_TYPE_FWSEC, true))
             ]
         );
+        // The production ucode is in the second FWSEC image.
+        assert!(s.fwsec.desc_offset > s.second_fwsec_image_offset);
+        assert!(s.fwsec_dbg.dmem.end <= s.second_fwsec_image_offset);
         let v = Vbios::parse(&s.rom).unwrap();
         assert_eq!(
             (v.pci_at.data.len(), v.fwsec_offset, v.end),
@@ -577,7 +593,12 @@ mod tests {
         assert_eq!(BitTable::find(&s.rom).unwrap().offset, BIT_OFFSET);
         // NPDEs where nouveau and nova-core look for them, revision 1.1 and
         // long enough that OpenRM honours their last-image flag.
-        for base in [0, PCI_AT_SIZE, s.fwsec_image_offset] {
+        for base in [
+            0,
+            PCI_AT_SIZE,
+            s.fwsec_image_offset,
+            s.second_fwsec_image_offset,
+        ] {
             let pcir = usize::from(u16::from_le_bytes([s.rom[base + 0x18], s.rom[base + 0x19]]));
             let npde = base + npde_offset(pcir, 0x18);
             assert_eq!(&s.rom[npde..npde + 4], b"NPDE");

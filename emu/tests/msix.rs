@@ -11,7 +11,7 @@ use vfio_bindings::bindings::vfio::{VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_IRQ_SET_DA
 
 const CONFIG: u32 = 7;
 const BAR0: u32 = 0;
-const MSIX_CAP: u64 = 0xb0;
+const MSIX_CAP: u64 = 0xb4;
 const GSP_IRQSSET: u64 = (falcon::GSP_BASE + falcon::IRQSSET) as u64;
 const GSP_IRQSCLR: u64 = (falcon::GSP_BASE + falcon::IRQSCLR) as u64;
 const GSP_IRQSTAT: u64 = (falcon::GSP_BASE + falcon::IRQSTAT) as u64;

@@ -60,8 +60,9 @@ expect_log_count 'cannot recover GSP-RM: the GPU is unusable until it is bound a
 expect_log_count 'GSP-RM recovered' 1
 expect_log_count 'GSP-RM 570\.144 ready' 3
 expect_log_count 'GSP-RM shut down' 1
-# Every reset was a reset of the PCI function (the kernel's "pm" method:
-# D3hot to D0), one before each boot attempt and one after the last failed one.
+# Every reset was a reset of the PCI function (FLR: a GA102 sets
+# No_Soft_Reset), one before each boot attempt and one after the last
+# failed one.
 expect_log_count 'no PCI function reset' 0
-expect_emu_log_count 'function reset \(D3hot to D0\)' 5
+expect_emu_log_count 'function level reset' 5
 expect_clean_log

@@ -43,5 +43,5 @@ order=$(grep -Eo 'client waits for the GPU reset|GSP-RM recovered|test client \(
     sed 's/test client.*/bound/' | uniq | tr '\n' ' ')
 [ "$order" = "client waits for the GPU reset GSP-RM recovered bound " ] ||
     fail "kernel log order: $order (expected the waits, then recovered, then the clients bound)"
-expect_emu_log_count 'function reset \(D3hot to D0\)' 2
+expect_emu_log_count 'function level reset' 2
 expect_clean_log

@@ -115,8 +115,8 @@ n=$(grep -Ec 'GSP-RM recovered: clients resumed [0-9]+ ms after the loss' "$VM_L
 expect_log_count 'GSP-RM 570\.144 ready' 5
 # Unbind after the recoveries hands the GPU back as usual.
 expect_log_count 'GSP-RM shut down' 1
-# Every reset was a reset of the PCI function (the kernel's "pm" method:
-# D3hot to D0), one before each boot attempt.
+# Every reset was a reset of the PCI function (a GA102 sets No_Soft_Reset,
+# so the kernel's method is FLR), one before each boot attempt.
 expect_log_count 'no PCI function reset' 0
-expect_emu_log_count 'function reset \(D3hot to D0\)' 5
+expect_emu_log_count 'function level reset' 5
 expect_clean_log
