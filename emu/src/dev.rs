@@ -90,9 +90,9 @@ impl Hw {
         self.raise_gsp(nvgsp_proto::falcon::IRQ_SWGEN0);
     }
 
-    /// The GSP falcon raising interrupt `bits`; the host hears of the ones
-    /// it routed and unmasked that were not pending yet, through the CPU
-    /// interrupt tree.
+    /// The GSP falcon raising interrupt `bits`; the host hears of it
+    /// through the CPU interrupt tree when the falcon's line of routed,
+    /// unmasked causes rises.
     pub fn raise_gsp(&mut self, bits: u32) {
         if self.bar0.raise_gsp(bits) {
             self.interrupt(0);

@@ -128,11 +128,19 @@ pub fn check_wpr_meta(m: &GspFwWprMeta, vram: u64, fw: &Firmware) -> Result<(), 
     if !m.is_valid_header() {
         return Err(format!("magic {:#x} revision {}", m.magic, m.revision));
     }
+    // The heap's size is the driver's choice, within GSP-RM's bounds.
+    if !super::wpr_rules::heap_size_ok(m.gsp_fw_heap_size) {
+        return Err(format!(
+            "gspFwHeapSize {:#x} is outside GSP-RM's 88..280 MiB in 1 MiB steps",
+            m.gsp_fw_heap_size
+        ));
+    }
     let want = super::wpr_rules::expected(
         vram,
         (fw.bootloader.len() as u64, fw.bootloader_offsets),
         fw.gsp_image.len() as u64,
         fw.gsp_signature.len() as u64,
+        m.gsp_fw_heap_size,
     )
     .ok_or("GSP-RM does not fit in VRAM")?;
     let got = fields(m);

@@ -272,7 +272,7 @@ fn booter_load_checks_each_field_of_the_metadata() {
     let b = g.gsp_boot();
     assert_eq!(g.run_frts(), 0);
     type Mutation = (&'static str, fn(&mut GspFwWprMeta));
-    let mutations: [Mutation; 6] = [
+    let mutations: [Mutation; 7] = [
         ("gspFwWprEnd", |m| m.gsp_fw_wpr_end += 0x2_0000),
         ("gspFwRsvdStart", |m| m.gsp_fw_rsvd_start = 0),
         ("bootCount", |m| m.boot_count = 1),
@@ -281,6 +281,7 @@ fn booter_load_checks_each_field_of_the_metadata() {
             m.bootloader_manifest_offset += 0x100
         }),
         ("gspFwHeapSize", |m| m.gsp_fw_heap_size -= 0x10_0000),
+        ("gspFwHeapSize", |m| m.gsp_fw_heap_size = 87 << 20),
     ];
     for (field, mutate) in mutations {
         let mut bad = b.wpr_meta;

@@ -11,7 +11,12 @@
 //! (1 MiB, ending at the workspace aligned down to 128 KiB), the RISC-V
 //! bootloader (4 KiB aligned), the GSP-RM ELF (64 KiB aligned), the heap
 //! (1 MiB aligned; LIBOS3's size rule), the metadata (WPR2's start, 1 MiB
-//! aligned), and the 1 MiB non-WPR heap below WPR2. The bootloader's code,
+//! aligned), and the 1 MiB non-WPR heap below WPR2. The heap's size is
+//! the driver's to choose within GSP-RM's bounds for LIBOS3, 88 to 280 MiB
+//! in 1 MiB steps (OpenRM `gsp_fw_heap.h`: "Min/max bounds for heap size
+//! override"; nova-core sizes it from the VRAM, 127 MiB for 1 GiB, and
+//! nouveau r570 asks at least 170 MiB), so the model checks the bounds and
+//! places the rest from the size given. The bootloader's code,
 //! data and manifest offsets are its `RM_RISCV_UCODE_DESC`'s (nouveau
 //! `r535_gsp_oneinit`: `monitorCodeOffset`, `monitorDataOffset`,
 //! `manifestOffset`), read from the file here by offset.
@@ -35,16 +40,23 @@ fn up(v: u64, a: u64) -> u64 {
     v.div_ceil(a) * a
 }
 
-/// The GSP-RM heap for `vram` bytes of VRAM on LIBOS3 chips (GA102 and
-/// later): a 22 MiB OS carveout, 8 MiB for RM, 96 KiB per GiB of VRAM and
-/// 48 KiB for each of 2048 channels, each rounded up to 1 MiB, within
-/// 88..280 MiB (nouveau `tu102_gsp_wpr_heap_size` with r535's
-/// `GSP_FW_HEAP_PARAM_*`; nova-core clamps to just below the maximum,
-/// which no VRAM the model offers reaches).
+/// The smallest GSP-RM heap LIBOS3 accepts
+/// (`GSP_FW_HEAP_SIZE_OVERRIDE_LIBOS3_BAREMETAL_MIN_MB`, 570.144).
+const HEAP_MIN: u64 = 88 * MIB;
+/// The largest (`..._MAX_MB`).
+const HEAP_MAX: u64 = 280 * MIB;
+
+/// The GSP-RM heap nova-core sizes for `vram` bytes of VRAM on LIBOS3
+/// chips (GA102 and later): a 22 MiB OS carveout, 8 MiB for RM, 96 KiB
+/// per GiB of VRAM and 48 KiB for each of 2048 channels, each rounded up
+/// to 1 MiB, within the bounds (nova-core `LibosParams::wpr_heap_size`
+/// with the r570.144 `GSP_FW_HEAP_PARAM_*`; nouveau's
+/// `tu102_gsp_wpr_heap_size` sums the same). What the model's GSP-RM
+/// assumes when it reports the usable VRAM.
 fn heap_size(vram: u64) -> u64 {
     let per_gb = up(96 * KIB * vram.div_ceil(GIB), MIB);
     let clients = up(48 * KIB * 2048, MIB);
-    (22 * MIB + 8 * MIB + per_gb + clients).clamp(88 * MIB, 280 * MIB - 1)
+    (22 * MIB + 8 * MIB + per_gb + clients).clamp(HEAP_MIN, HEAP_MAX)
 }
 
 /// Reads the bootloader file's code, data and manifest offsets: an
@@ -57,29 +69,36 @@ pub fn bootloader_offsets(file: &[u8]) -> Result<(u64, u64, u64), String> {
             .map(|b| u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
             .ok_or_else(|| format!("bootloader file too short for the word at {at:#x}"))
     };
-    if word(0)? & 0xffff != 0x10de {
+    if word(0)? != 0x10de {
         return Err("bootloader file: no nvfw_bin_hdr magic".into());
     }
     let desc = word(12)? as usize;
     Ok((word(desc + 48)?, word(desc + 40)?, word(desc + 32)?))
 }
 
+/// Whether GSP-RM takes a heap of `size` bytes.
+pub fn heap_size_ok(size: u64) -> bool {
+    (HEAP_MIN..=HEAP_MAX).contains(&size) && size.is_multiple_of(MIB)
+}
+
 /// The metadata booter_load accepts for a first boot on `vram` bytes of
 /// VRAM with a bootloader image of `bl_size` bytes (offsets `bl_offsets`),
-/// a GSP-RM ELF of `elf_size` bytes and a signature of `sig_size` bytes;
-/// `None` if they do not fit.
+/// a GSP-RM ELF of `elf_size` bytes, a signature of `sig_size` bytes and
+/// a heap of `heap_size` bytes (see [`heap_size_ok`]); `None` if they do
+/// not fit.
 pub fn expected(
     vram: u64,
     (bl_size, bl_offsets): (u64, (u64, u64, u64)),
     elf_size: u64,
     sig_size: u64,
+    heap_size: u64,
 ) -> Option<Expected> {
     let vga = vram.checked_sub(MIB)?;
     let wpr_end = down(vga, 128 * KIB);
     let frts = wpr_end.checked_sub(MIB)?;
     let boot = down(frts.checked_sub(bl_size)?, 4 * KIB);
     let elf = down(boot.checked_sub(elf_size)?, 64 * KIB);
-    let heap = down(elf.checked_sub(heap_size(vram))?, MIB);
+    let heap = down(elf.checked_sub(heap_size)?, MIB);
     let heap_end = down(elf, MIB);
     let wpr_start = down(heap.checked_sub(META_SIZE)?, MIB);
     let non_wpr = wpr_start.checked_sub(MIB)?;
@@ -114,7 +133,7 @@ pub fn expected(
 /// Where the usable VRAM ends for GSP-RM's clients: below the non-WPR
 /// heap of the layout of a boot with these sizes.
 pub fn non_wpr_heap_start(vram: u64, bl_size: u64, elf_size: u64) -> Option<u64> {
-    expected(vram, (bl_size, (0, 0, 0)), elf_size, 0)?
+    expected(vram, (bl_size, (0, 0, 0)), elf_size, 0, heap_size(vram))?
         .into_iter()
         .find(|(name, _)| *name == "nonWprHeapOffset")
         .map(|(_, v)| v)
@@ -134,7 +153,14 @@ mod tests {
     /// 22 + 8 + 1 + 96 = 127 MiB heap, WPR2 128 MiB below the ELF.
     #[test]
     fn a_1_gib_layout_by_hand() {
-        let e = expected(GIB, (0x6000, (0x100, 0x200, 0x300)), 0x3c9_9000, 0x1000).unwrap();
+        let e = expected(
+            GIB,
+            (0x6000, (0x100, 0x200, 0x300)),
+            0x3c9_9000,
+            0x1000,
+            heap_size(GIB),
+        )
+        .unwrap();
         assert_eq!(get(&e, "vgaWorkspaceOffset"), 1023 * MIB);
         assert_eq!(get(&e, "gspFwWprEnd"), 1023 * MIB);
         assert_eq!(get(&e, "frtsOffset"), 1022 * MIB);
@@ -148,13 +174,20 @@ mod tests {
         assert_eq!(get(&e, "nonWprHeapOffset"), 0x3c10_0000 - 129 * MIB);
         assert_eq!(get(&e, "bootloaderDataOffset"), 0x200);
         assert_eq!(heap_size(64 * GIB), (22 + 8 + 6 + 96) * MIB);
-        assert!(expected(64 * MIB, (0x6000, (0, 0, 0)), 0x3c9_9000, 0).is_none());
+        assert!(expected(64 * MIB, (0x6000, (0, 0, 0)), 0x3c9_9000, 0, 88 * MIB).is_none());
+        // nouveau r570's 170 MiB heap moves the rest down by 43 MiB.
+        let n = expected(GIB, (0x6000, (0, 0, 0)), 0x3c9_9000, 0, 170 * MIB).unwrap();
+        assert_eq!(get(&n, "gspFwWprStart"), 0x3c10_0000 - 171 * MIB);
+        assert!(heap_size_ok(170 * MIB) && heap_size_ok(88 * MIB) && heap_size_ok(280 * MIB));
+        assert!(
+            !heap_size_ok(87 * MIB) && !heap_size_ok(281 * MIB) && !heap_size_ok(127 * MIB + 1)
+        );
     }
 
     #[test]
     fn bootloader_offsets_come_from_the_descriptor() {
         let mut f = vec![0u8; 0x100];
-        f[0..4].copy_from_slice(&0x3b1_10deu32.to_le_bytes());
+        f[0..4].copy_from_slice(&0x10deu32.to_le_bytes());
         f[12..16].copy_from_slice(&0x40u32.to_le_bytes());
         for (at, v) in [(0x40 + 32, 7u32), (0x40 + 40, 8), (0x40 + 48, 9)] {
             f[at..at + 4].copy_from_slice(&v.to_le_bytes());
