@@ -127,15 +127,13 @@ impl IntrVector {
         Ok(())
     }
 
-    /// Whether the vector is pending; if it is, acknowledges it.
-    pub(crate) fn take(self, bar: Bar0<'_>) -> bool {
+    /// Acknowledges the vector: clears its leaf bit (write 1 to clear)
+    /// without reading the leaf first. Enough for a handler whose MSI-X
+    /// vector only this tree vector can send (the core enables no other),
+    /// and one BAR read cheaper on every interrupt.
+    pub(crate) fn ack(self, bar: Bar0<'_>) {
         let (leaf, bit) = self.leaf();
-        let pending =
-            NV_CPU_INTR_LEAF::try_at(leaf).is_some_and(|at| bar.read(at).vectors() & bit != 0);
-        if pending {
-            ack(bar, leaf, bit);
-        }
-        pending
+        ack(bar, leaf, bit);
     }
 }
 

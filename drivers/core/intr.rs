@@ -4,7 +4,8 @@
 //! (`cpu_intr.rs`) sends when the GSP's vector is pending. GSP signals
 //! the host by raising its falcon's software interrupt 0 (SWGEN0), as
 //! nouveau's r535 `gsp.c` handles it. The hard handler acknowledges the
-//! vector in the tree, then SWGEN0, and reads the status; the threaded
+//! vector in the tree, then SWGEN0, and reads the status (its one BAR
+//! read, which also flushes the two writes); the threaded
 //! handler drains GSP-RM's message queue and handles HALT, and is not
 //! woken when a caller polling for its reply took every message already.
 //!
@@ -96,9 +97,11 @@ impl irq::ThreadedHandler for GspInterrupt<'_> {
         let Some(vector) = self.rpc.interrupt_vector() else {
             return ThreadedIrqReturn::None;
         };
-        if !vector.take(self.bar) {
-            return ThreadedIrqReturn::None;
-        }
+        // The GSP's is the only vector the core enables, so the message
+        // is its: acknowledged without reading the leaf (a BAR read costs
+        // more than the whole handler's writes). A second enabled vector
+        // (the copy engines' for the DRM client) will need the leaf read.
+        vector.ack(self.bar);
         self.bar.write(
             WithBase::of::<Gsp>(),
             NV_PFALCON_FALCON_IRQSCLR::zeroed().with_swgen0(true),
