@@ -418,8 +418,9 @@ mod tests {
     use nvgsp_proto::gsp::class::Nv2080CtrlGpuGetEnginesV2Params;
     use nvgsp_proto::gsp::gr_info::{self, GrGetInfoV2Params};
 
-    fn setup() -> (Objects, RmConfig) {
-        let mut o = Objects::default();
+    /// Allocates the driver's client 0xc1 with device 0xd1 and subdevice
+    /// 0x51.
+    fn alloc_driver_client(o: &mut Objects) {
         let p0 = vec![0u8; class::Nv0000AllocParameters::SIZE];
         assert_eq!(o.alloc(0xc1, 0, 0xc1, class::NV01_ROOT, &p0), NV_OK);
         let p80 = vec![0u8; class::Nv0080AllocParameters::SIZE];
@@ -429,6 +430,11 @@ mod tests {
             o.alloc(0xc1, 0xd1, 0x51, class::NV20_SUBDEVICE_0, &p2080),
             NV_OK
         );
+    }
+
+    fn setup() -> (Objects, RmConfig) {
+        let mut o = Objects::default();
+        alloc_driver_client(&mut o);
         (o, RmConfig::default())
     }
 
@@ -445,15 +451,7 @@ mod tests {
         assert_eq!(o.control(&cfg, c, sub, cmd, &mut p), NV_OK);
         assert_eq!(u32::from_le_bytes(p[4..].try_into().unwrap()), 512);
         // A client of the driver's own may not run it.
-        let p0 = vec![0u8; class::Nv0000AllocParameters::SIZE];
-        assert_eq!(o.alloc(0xc1, 0, 0xc1, class::NV01_ROOT, &p0), NV_OK);
-        let p80 = vec![0u8; class::Nv0080AllocParameters::SIZE];
-        assert_eq!(o.alloc(0xc1, 0xc1, 0xd1, class::NV01_DEVICE_0, &p80), NV_OK);
-        let p2080 = vec![0u8; class::Nv2080AllocParameters::SIZE];
-        assert_eq!(
-            o.alloc(0xc1, 0xd1, 0x51, class::NV20_SUBDEVICE_0, &p2080),
-            NV_OK
-        );
+        alloc_driver_client(&mut o);
         assert_eq!(
             o.control(&cfg, 0xc1, 0x51, cmd, &mut p),
             NV_ERR_INSUFFICIENT_PERMISSIONS
@@ -750,15 +748,7 @@ mod tests {
             NV_ERR_INVALID_PARAM_STRUCT
         );
         // A client of the driver's own may not ask.
-        let p0 = vec![0u8; class::Nv0000AllocParameters::SIZE];
-        assert_eq!(o.alloc(0xc1, 0, 0xc1, class::NV01_ROOT, &p0), NV_OK);
-        let p80 = vec![0u8; class::Nv0080AllocParameters::SIZE];
-        assert_eq!(o.alloc(0xc1, 0xc1, 0xd1, class::NV01_DEVICE_0, &p80), NV_OK);
-        let p2080 = vec![0u8; class::Nv2080AllocParameters::SIZE];
-        assert_eq!(
-            o.alloc(0xc1, 0xd1, 0x51, class::NV20_SUBDEVICE_0, &p2080),
-            NV_OK
-        );
+        alloc_driver_client(&mut o);
         assert_eq!(
             o.control(&cfg, 0xc1, 0x51, cmd, &mut p),
             NV_ERR_INSUFFICIENT_PERMISSIONS

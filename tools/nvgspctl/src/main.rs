@@ -15,7 +15,7 @@ usage: nvgspctl info [--device /dev/dri/renderDN]
 
   info    the GPU behind an nvgsp render node: identity, VRAM, engines
   bench   read a debugfs probe of nvgsp_core (e.g.
-          /sys/kernel/debug/nvgsp/0000:00:02.0/rpc_null or bar0_read) CALLS
+          /sys/kernel/debug/nvgsp/0000:01:00.0/rpc_null or bar0_read) CALLS
           times from THREADS threads; prints p50/p99 and calls/s
 ";
 
