@@ -129,8 +129,10 @@ impl IntrVector {
 
     /// Acknowledges the vector: clears its leaf bit (write 1 to clear)
     /// without reading the leaf first. Enough for a handler whose MSI-X
-    /// vector only this tree vector can send (the core enables no other),
-    /// and one BAR read cheaper on every interrupt.
+    /// vector only this tree vector sends: the core enables no other, and
+    /// the others' enables are clear after power-on and after the
+    /// recovery's function reset. One BAR read cheaper on every
+    /// interrupt.
     pub(crate) fn ack(self, bar: Bar0<'_>) {
         let (leaf, bit) = self.leaf();
         ack(bar, leaf, bit);

@@ -9,8 +9,10 @@
 //! handler drains GSP-RM's message queue and handles HALT, and is not
 //! woken when a caller polling for its reply took every message already.
 //!
-//! Until the core enabled the GSP's vector (after GSP-RM told it which
-//! one, `gsp/intr_table.rs`), the handler claims nothing.
+//! Until the core claims the GSP's vector (after GSP-RM told it which
+//! one, `gsp/intr_table.rs`), the handler claims nothing; from then on
+//! it claims every interrupt of its MSI-X vector, which nothing else
+//! sends.
 
 use kernel::{
     io::{
@@ -89,11 +91,12 @@ pub(crate) fn self_test(bar: Bar0<'_>, rpc: &Rpc, vector: IntrVector) -> Result<
 impl irq::ThreadedHandler for GspInterrupt<'_> {
     fn handle(&self) -> ThreadedIrqReturn {
         // Acknowledge the vector in the tree first, then SWGEN0: a message
-        // posted after either raises SWGEN0 anew, which signals the vector
-        // again, so none is left behind. Reading the status after the
-        // write flushes it to the device, so every message published
-        // before the acknowledgement is in the queue when the handler
-        // looks at it below. HALT stays set for the threaded handler.
+        // posted after the SWGEN0 clear raises it anew, which signals the
+        // vector again. Reading the status flushes both writes to the
+        // device, so every message posted before the clear (including
+        // one between the two writes, which raised nothing new) is in the
+        // queue when the handler looks at it below. HALT stays set for
+        // the threaded handler.
         let Some(vector) = self.rpc.interrupt_vector() else {
             return ThreadedIrqReturn::None;
         };
