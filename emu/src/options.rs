@@ -206,12 +206,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
                 } else {
                     "--tpcs-per-gpc"
                 };
-                let v = args.next().ok_or(OptionsError::MissingValue(name))?;
-                let n: u32 = v
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=64).contains(n))
-                    .ok_or(OptionsError::BadNumber(name, v))?;
+                let n: u32 = number(&mut args, name, |n| (1..=64).contains(n))?;
                 if arg == "--gpcs" {
                     gpcs = Some(n);
                 } else {
@@ -219,15 +214,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
                 }
             }
             "--channels" => {
-                let v = args
-                    .next()
-                    .ok_or(OptionsError::MissingValue("--channels"))?;
-                channels = Some(
-                    v.parse()
-                        .ok()
-                        .filter(|n| (2..=4096).contains(n))
-                        .ok_or(OptionsError::BadNumber("--channels", v))?,
-                );
+                channels = Some(number(&mut args, "--channels", |n| (2..=4096).contains(n))?);
             }
             "--event-burst" => {
                 let v = args
@@ -251,26 +238,13 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
                     .ok_or(OptionsError::BadVram(v))?;
             }
             "--gfw-boot-ms" => {
-                let v = args
-                    .next()
-                    .ok_or(OptionsError::MissingValue("--gfw-boot-ms"))?;
                 // At most a minute (nova-core gives up after 4 s).
-                gfw_boot_ms = v
-                    .parse()
-                    .ok()
-                    .filter(|&ms| ms <= 60_000)
-                    .ok_or(OptionsError::BadNumber("--gfw-boot-ms", v))?;
+                gfw_boot_ms = number(&mut args, "--gfw-boot-ms", |&ms| ms <= 60_000)?;
             }
             "--gsp-intr-vector" => {
-                let v = args
-                    .next()
-                    .ok_or(OptionsError::MissingValue("--gsp-intr-vector"))?;
-                gsp_intr_vector = Some(
-                    v.parse()
-                        .ok()
-                        .filter(|&n| n < nvgsp_proto::intr::VECTORS)
-                        .ok_or(OptionsError::BadNumber("--gsp-intr-vector", v))?,
-                );
+                gsp_intr_vector = Some(number(&mut args, "--gsp-intr-vector", |&n| {
+                    n < nvgsp_proto::intr::VECTORS
+                })?);
             }
             "--die-after-ms" => {
                 let v = args
@@ -310,6 +284,19 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
         gfw_boot_ms,
         gsp_intr_vector,
     })))
+}
+
+/// The value after option `name`, parsed as a number `ok` accepts.
+fn number<T: std::str::FromStr>(
+    args: &mut impl Iterator<Item = String>,
+    name: &'static str,
+    ok: impl Fn(&T) -> bool,
+) -> Result<T, OptionsError> {
+    let v = args.next().ok_or(OptionsError::MissingValue(name))?;
+    v.parse()
+        .ok()
+        .filter(ok)
+        .ok_or(OptionsError::BadNumber(name, v))
 }
 
 #[cfg(test)]

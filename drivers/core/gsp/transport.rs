@@ -39,7 +39,8 @@ use kernel::{
         Arc,
         CondVar,
         CondVarTimeoutResult,
-        Mutex, //
+        Mutex,
+        MutexGuard, //
     },
     time::{
         msecs_to_jiffies,
@@ -495,19 +496,13 @@ impl Rpc {
                 self.judge_timeout(bar, self.received.load(Relaxed) == heard);
                 return Err(ETIMEDOUT);
             }
-            let draining = self.self_draining();
-            let jiffies = wait_jiffies(left, draining);
-            if let CondVarTimeoutResult::Signal { .. } =
-                wake.wait_interruptible_timeout(&mut pending, jiffies)
-            {
-                pending.waiters.remove(sequence);
-                return Err(ERESTARTSYS);
-            }
-            if draining {
-                drop(pending);
-                self.drain();
-                pending = self.pending.lock();
-            }
+            pending = match self.sleep(&wake, pending, left) {
+                Ok(p) => p,
+                Err(mut p) => {
+                    p.waiters.remove(sequence);
+                    return Err(ERESTARTSYS);
+                }
+            };
         }
     }
 
@@ -528,20 +523,35 @@ impl Rpc {
             if left <= Delta::ZERO {
                 return Err(ETIMEDOUT);
             }
-            let draining = self.self_draining();
-            let jiffies = wait_jiffies(left, draining);
-            if let CondVarTimeoutResult::Signal { .. } =
-                self.wake.wait_interruptible_timeout(&mut pending, jiffies)
-            {
-                return Err(ERESTARTSYS);
-            }
-            if draining {
-                drop(pending);
-                self.drain();
-                pending = self.pending.lock();
-            }
+            pending = self
+                .sleep(&self.wake, pending, left)
+                .map_err(|_| ERESTARTSYS)?;
         }
         Ok(pending.events & mask)
+    }
+
+    /// Sleeps on `cv` with `pending` released, for up to `left`: all of it
+    /// when an interrupt wakes the waiters, one jiffy while none is enabled,
+    /// after which the status queue is drained here. Returns the lock
+    /// again; `Err` (with the lock) if a signal came.
+    fn sleep<'a>(
+        &'a self,
+        cv: &CondVar,
+        mut pending: MutexGuard<'a, Pending>,
+        left: Delta,
+    ) -> core::result::Result<MutexGuard<'a, Pending>, MutexGuard<'a, Pending>> {
+        let draining = self.self_draining();
+        if let CondVarTimeoutResult::Signal { .. } =
+            cv.wait_interruptible_timeout(&mut pending, wait_jiffies(left, draining))
+        {
+            return Err(pending);
+        }
+        if draining {
+            drop(pending);
+            self.drain();
+            pending = self.pending.lock();
+        }
+        Ok(pending)
     }
 
     /// The sequencer program GSP-RM posted, if one is waiting; clears

@@ -19,12 +19,6 @@ impl FalconIrq {
         self.stat & self.mask & self.dest
     }
 
-    /// The engine itself raising interrupt bits (as its firmware does
-    /// through IRQSSET).
-    pub fn raise(&mut self, bits: u32) {
-        self.stat |= bits;
-    }
-
     /// Reads the register at `off` from the engine base, if it is ours.
     pub fn read(&self, off: u32) -> Option<u32> {
         Some(match off {
@@ -72,7 +66,7 @@ impl FalconIrq {
     /// the CPU halting); returns whether the host line rose.
     pub fn latch(&mut self, bits: u32) -> bool {
         let before = self.to_host();
-        self.raise(bits);
+        self.stat |= bits;
         before == 0 && self.to_host() != 0
     }
 }
