@@ -6,7 +6,9 @@
 //! one BAR0 register read, each read of `rpc_null` one RPC of a control
 //! that does nothing (`NV2080_CTRL_CMD_NULL`), each read of `rpc_large` one
 //! such control with 150,000 bytes of parameters (split over several queue
-//! elements both ways); all print the operation's own duration in
+//! elements both ways), each read of `intr_round_trip` one interrupt of
+//! the GSP's vector raised by the driver itself (an RPC's reply path
+//! without GSP-RM); all print the operation's own duration in
 //! nanoseconds. `partition` shows the resource partition's accounting.
 
 use kernel::{
@@ -83,6 +85,11 @@ impl core::fmt::Debug for RpcView {
         let mean_ns = s.total_ns.load(Relaxed).checked_div(calls).unwrap_or(0);
         writeln!(f, "calls: {calls}")?;
         writeln!(f, "mean_round_trip_ns: {mean_ns}")?;
+        writeln!(
+            f,
+            "mean_send_ns: {}",
+            s.send_ns.load(Relaxed).checked_div(calls).unwrap_or(0)
+        )?;
         writeln!(f, "timeouts: {}", s.timeouts.load(Relaxed))?;
         writeln!(f, "bad_messages: {}", s.bad_messages.load(Relaxed))?;
         writeln!(f, "unexpected_replies: {}", s.unexpected.load(Relaxed))?;
@@ -181,6 +188,24 @@ impl core::fmt::Debug for RpcNullProbe {
     }
 }
 
+/// `intr_round_trip`: one interrupt of the GSP's vector, raised through
+/// the tree's trigger register, per file read; the reader spins until the
+/// handler ran.
+struct IntrRoundTripProbe(Target);
+
+impl core::fmt::Debug for IntrRoundTripProbe {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let (bar, gsp) = self.0.get();
+        let start = Instant::<Monotonic>::now();
+        let r = gsp.interrupt_round_trip(bar);
+        let ns = start.elapsed().as_nanos();
+        match r {
+            Ok(()) => write!(f, "{ns} ok"),
+            Err(e) => write!(f, "{ns} error {}", e.to_errno()),
+        }
+    }
+}
+
 /// `rpc_large`: one NULL control with 150,000 bytes of parameters per
 /// file read, split over three queue elements each way.
 struct RpcLargeProbe(Target);
@@ -240,6 +265,8 @@ pub(crate) struct GpuDebugfs {
     #[pin]
     _rpc_large: File<RpcLargeProbe>,
     #[pin]
+    _intr_round_trip: File<IntrRoundTripProbe>,
+    #[pin]
     _partition: File<PartitionView>,
     _dir: Dir,
 }
@@ -272,6 +299,7 @@ impl GpuDebugfs {
                 _bar0_read <- dir.read_only_file(c"bar0_read", Bar0Probe(target)),
                 _rpc_null <- dir.read_only_file(c"rpc_null", RpcNullProbe(target)),
                 _rpc_large <- dir.read_only_file(c"rpc_large", RpcLargeProbe(target)),
+                _intr_round_trip <- dir.read_only_file(c"intr_round_trip", IntrRoundTripProbe(target)),
                 _partition <- dir.read_only_file(c"partition", partition),
                 _dir: dir,
             }))

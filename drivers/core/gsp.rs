@@ -541,6 +541,19 @@ impl Gsp {
             .map(|_| ())
     }
 
+    /// Raises the GSP's interrupt vector and spins until the handler ran
+    /// ([`crate::intr::round_trip`]): what an RPC's reply costs beyond
+    /// GSP-RM's own work.
+    ///
+    /// # Errors
+    ///
+    /// `ENODEV` while no vector is enabled (GSP-RM not running);
+    /// `ETIMEDOUT` if the interrupt does not come.
+    pub(crate) fn interrupt_round_trip(&self, bar: Bar0<'_>) -> Result {
+        let vector = self.rpc.interrupt_vector().ok_or(ENODEV)?;
+        crate::intr::round_trip(bar, &self.rpc, vector).map(|_| ())
+    }
+
     /// Runs `NV0000_CTRL_CMD_NULL` on the core's client: the heartbeat's
     /// question, as cheap as the subdevice's and told apart from the
     /// round trips debugfs measures.

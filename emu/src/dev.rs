@@ -256,6 +256,8 @@ impl Device {
         let base = (offset & !3) as u32;
         if base == nvgsp_proto::falcon::GSP_BASE + nvgsp_proto::falcon::IRQSCLR {
             crate::trace::mark(crate::trace::Step::Ack);
+        } else if base == nvgsp_proto::intr::LEAF_TRIGGER {
+            crate::trace::mark(crate::trace::Step::Trigger);
         }
         for (i, chunk) in data.chunks(4).enumerate() {
             let reg = base + 4 * i as u32;

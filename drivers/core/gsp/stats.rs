@@ -18,6 +18,9 @@ pub(crate) struct Stats {
     pub(crate) events: Atomic<u64>,
     /// Sum of the round trips of `calls`, in nanoseconds.
     pub(crate) total_ns: Atomic<u64>,
+    /// Of `total_ns`, the part until the doorbell write returned: the
+    /// driver's own work and the trapped write, before any waiting.
+    pub(crate) send_ns: Atomic<u64>,
     /// Times GSP-RM was found lost (crashed or hung).
     pub(crate) losses: Atomic<u64>,
     /// Recoveries that brought GSP-RM and the clients back.
@@ -46,6 +49,7 @@ impl Stats {
             unexpected: Atomic::new(0),
             events: Atomic::new(0),
             total_ns: Atomic::new(0),
+            send_ns: Atomic::new(0),
             losses: Atomic::new(0),
             recoveries: Atomic::new(0),
             heartbeats: Atomic::new(0),

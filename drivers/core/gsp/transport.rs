@@ -456,6 +456,7 @@ impl Rpc {
             GFP_KERNEL,
         )?;
         let (sequence, alone) = self.send(bar, u32::from(function), payload, Some(wake.clone()))?;
+        let sent = start.elapsed();
         // With other calls in flight the interrupt brings several replies
         // at once, and a spinning vCPU would only slow the other callers.
         if alone {
@@ -471,6 +472,9 @@ impl Rpc {
                 self.stats
                     .total_ns
                     .fetch_add(u64::try_from(took.as_nanos()).unwrap_or(0), Relaxed);
+                self.stats
+                    .send_ns
+                    .fetch_add(u64::try_from(sent.as_nanos()).unwrap_or(0), Relaxed);
                 return Ok(reply);
             }
             if !pending.waiters.has(sequence) {

@@ -20,7 +20,9 @@ pub const SHT_PROGBITS: u32 = 1;
 
 /// An ELF64 whose sections are the null section, `sections` (name and
 /// contents, `SHT_PROGBITS`, stored one after the other from offset 64)
-/// and `.shstrtab`, followed by the section header table.
+/// and `.shstrtab`, followed by the section header table at the next
+/// 8-byte boundary (the gABI's natural alignment of `Elf64_Shdr`, which
+/// readers such as the `object` crate require).
 pub fn elf64(sections: &[(&str, &[u8])]) -> Vec<u8> {
     let mut strtab = alloc::vec![0u8];
     let mut names = Vec::new();
@@ -49,6 +51,7 @@ pub fn elf64(sections: &[(&str, &[u8])]) -> Vec<u8> {
         ..Elf64SectionHeader::ZERO
     });
     f.extend_from_slice(&strtab);
+    f.resize(f.len().next_multiple_of(8), 0);
     let shoff = f.len();
     for s in &shdrs {
         f.extend_from_slice(&enc(s));
