@@ -77,6 +77,7 @@ mod notifier;
 mod object;
 mod reset;
 mod subscription;
+mod vaspace;
 mod vram;
 
 pub use crate::events::{
@@ -103,6 +104,7 @@ pub use reset::{
     ResetNotifier, //
 };
 pub use subscription::Subscription;
+pub use vaspace::VaSpace;
 pub use vram::Vram;
 
 /// Module name the auxiliary devices are registered under.

@@ -28,6 +28,15 @@ pub(crate) fn write_u32(mem: &Coherent<[u8]>, off: usize, v: u32) -> Result {
     Ok(())
 }
 
+/// Writes the u64 at `off` of `mem` in one store (a page table entry the
+/// GPU may read at any time must never be seen half written).
+pub(crate) fn write_u64(mem: &Coherent<[u8]>, off: usize, v: u64) -> Result {
+    io_project!(mem, [try: off..off + 8])
+        .try_cast::<u64>()?
+        .write_val(v);
+    Ok(())
+}
+
 /// Copies `data` into `mem` at `off`.
 pub(crate) fn write_bytes(mem: &Coherent<[u8]>, off: usize, data: &[u8]) -> Result {
     io_project!(mem, [try: off..off + data.len()]).copy_from_slice(data);

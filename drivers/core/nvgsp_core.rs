@@ -28,6 +28,7 @@ mod gsp;
 mod hal;
 mod intr;
 mod kernel_gaps;
+mod mmu;
 mod namespace;
 mod num;
 mod partition;

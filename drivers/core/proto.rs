@@ -16,6 +16,9 @@ pub(crate) mod falcon;
 #[path = "../../proto/src/intr.rs"]
 pub(crate) mod intr;
 
+#[path = "../../proto/src/mmu.rs"]
+pub(crate) mod mmu;
+
 #[path = "../../proto/src/wire.rs"]
 pub(crate) mod wire;
 

@@ -74,6 +74,7 @@ use nvgsp_core::client::{
     ResetHandler,
     ResetNotifier,
     Subscription,
+    VaSpace,
     Vram, //
 };
 
@@ -215,9 +216,12 @@ impl ResetHandler for Resetter {
             return Err(EIO);
         }
         let mut held = self.state.held.lock();
+        let Some(vaspace) = held.vaspace.clone() else {
+            return Ok(());
+        };
         for c in held.channels.iter_mut() {
             if c.has_gpfifo() {
-                match c.create_gpfifo(Engine::GRAPHICS) {
+                match c.create_gpfifo(Engine::GRAPHICS, &vaspace) {
                     Ok(_) => {
                         counts.rebuilt.fetch_add(1, Relaxed);
                     }
@@ -269,13 +273,18 @@ fn load_round(gpu: &Gpu, n: &LoadCounts) {
     n.count(&gpu.ping());
     n.count(&gpu.alloc_vram(64 << 10, 0, Placement::Any));
     match gpu.alloc_channel() {
-        Ok(mut c) => n.count(&c.create_gpfifo(Engine::GRAPHICS)),
+        Ok(mut c) => n.count(
+            &gpu.alloc_vaspace()
+                .and_then(|vaspace| c.create_gpfifo(Engine::GRAPHICS, &vaspace)),
+        ),
         Err(e) => n.count::<()>(&Err(e)),
     }
 }
 
 /// What one bound client holds.
 struct Held {
+    /// The VA space of the channels with objects, made with the first.
+    vaspace: Option<VaSpace>,
     vram: KVec<Vram>,
     channels: KVec<Channel>,
     subscriptions: KVec<Subscription>,
@@ -468,8 +477,17 @@ fn command(ctl: &Ctl, r: &mut UserSliceReader) -> Result {
             Err(e) => (-1, 0, errno(e)),
         },
         Some("channel-object") => match gpu.alloc_channel() {
-            // A channel with its GPFIFO object in GSP-RM (graphics engine).
-            Ok(mut c) => match c.create_gpfifo(Engine::GRAPHICS) {
+            // A channel with its GPFIFO object in GSP-RM (graphics engine),
+            // in the client's VA space.
+            Ok(mut c) => match held
+                .vaspace
+                .clone()
+                .map_or_else(|| gpu.alloc_vaspace(), Ok)
+                .and_then(|vaspace| {
+                    let handle = c.create_gpfifo(Engine::GRAPHICS, &vaspace)?;
+                    held.vaspace = Some(vaspace);
+                    Ok(handle)
+                }) {
                 Ok(handle) => {
                     let r = (i64::from(c.id()), i64::from(handle.raw()), 0);
                     held.channels.push(c, GFP_KERNEL)?;
@@ -596,6 +614,7 @@ fn command(ctl: &Ctl, r: &mut UserSliceReader) -> Result {
             held.subscriptions.clear();
             held.vram.clear();
             held.channels.clear();
+            held.vaspace = None;
             (0, 0, 0)
         }
         _ => return Err(EINVAL),
@@ -715,6 +734,7 @@ impl auxiliary::Driver for NvgspTestDriver {
                 },
                 gpu,
                 held <- new_mutex!(Held {
+                    vaspace: None,
                     vram: KVec::new(),
                     channels: KVec::new(),
                     subscriptions: KVec::new(),

@@ -8,10 +8,13 @@
 //! which the host sees as MSI-X vector 0.
 
 pub mod bursts;
+pub mod channel_memory;
 pub mod config;
 pub mod faults;
+pub mod gmmu;
 pub mod objects;
 pub mod queue;
+pub mod vaspace;
 
 use crate::dev::{self, SharedHw};
 use crate::guest_mem::GuestMemory;
@@ -77,7 +80,7 @@ impl GspRm {
         let (wake, rx) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("gsp-rm".into())
-            .spawn(move || Model::new(queues, hw, config).run(rx, &mem))
+            .spawn(move || Model::new(queues, hw, config, mem.clone()).run(rx, &mem))
             .map_err(|_| QueueError::BadHeader("cannot start the GSP-RM thread"))?;
         Ok(GspRm {
             wake,
@@ -152,11 +155,12 @@ fn split_need(h: &msgq::Header, payload: &[u8]) -> Option<usize> {
 }
 
 impl Model {
-    fn new(queues: Queues, hw: SharedHw, config: RmConfig) -> Model {
+    fn new(queues: Queues, hw: SharedHw, config: RmConfig, mem: GuestMemory) -> Model {
         Model {
             queues,
             hw,
-            objects: Objects::with_internal_client(config::INTERNAL_HANDLES, config.channels),
+            objects: Objects::with_internal_client(config::INTERNAL_HANDLES, config.channels)
+                .with_memory(mem, config.usable_end()),
             config,
             seq_num: 0,
             got_system_info: false,

@@ -40,5 +40,7 @@ pub mod queue;
 pub mod rpc;
 #[path = "gsp/status.rs"]
 pub mod status;
+#[path = "gsp/vaspace.rs"]
+pub mod vaspace;
 #[path = "gsp/wpr_meta.rs"]
 pub mod wpr_meta;

@@ -25,6 +25,7 @@ pub mod falcon;
 pub mod firmware;
 pub mod gsp;
 pub mod intr;
+pub mod mmu;
 pub mod partition;
 pub mod pci;
 pub mod wire;

@@ -1,28 +1,128 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! [`Channel`]: a channel ID held by a client.
+//! [`Channel`]: a channel ID held by a client, and the channel's object
+//! and memory in GSP-RM once made.
 
-use kernel::prelude::*;
+use kernel::{dma::Coherent, prelude::*};
 
 use super::{
+    vaspace::Mapping,
     Engine,
     Gpu,
     Handle,
-    RmObject, //
+    Placement,
+    RmObject,
+    VaSpace,
+    Vram, //
 };
 use crate::{
     events::ChannelOwner,
     proto::{
         gsp::{
-            calls::AmpereChannelGpfifoA,
+            calls::{
+                AmpereChannelGpfifoA,
+                CeGetFaultMethodBufferSize, //
+            },
             class::{
                 self,
-                NvChannelAllocParams, //
+                Nv2080CtrlCeGetFaultMethodBufferSizeParams,
+                NvChannelAllocParams,
+                NvMemoryDescParams,
+                ADDR_FBMEM,
+                ADDR_SYSMEM, //
             },
         },
         wire::Wire,
     },
 };
+use kernel::num::casts::{
+    u32_as_usize,
+    usize_as_u64, //
+};
+
+/// GPFIFO entries of a channel's ring (8 bytes each: one 4 KiB page).
+const GPFIFO_ENTRIES: u32 = 512;
+/// The instance block: 4 KiB at a 4 KiB boundary (the chip's RAMIN
+/// alignment); its first 0x200 bytes are RAMFC (open-gpu-doc
+/// `ga100/dev_ram.ref.txt`; nouveau `gf100_chan_inst`).
+const INST_SIZE: u64 = 0x1000;
+/// RAMFC, at the instance block's start.
+const RAMFC_SIZE: u64 = 0x200;
+/// USERD: 0x200 bytes at a 0x200 boundary (nouveau `gv100_chan_userd`);
+/// the core gives each channel the page after its instance block.
+const USERD_SIZE: u64 = 0x200;
+/// The largest fault method buffer the core accepts GSP-RM asking for.
+const MAX_METHOD_BUFFER: u32 = 1 << 20;
+
+/// What a channel's object in GSP-RM runs on: the memory nouveau r570
+/// `r570_chan_alloc` gives a channel. Fields drop in order: the ring's
+/// mapping before the ring.
+struct ChannelMemory {
+    /// The GPFIFO ring's mapping in the channel's VA space.
+    ring_va: Mapping,
+    ring: Coherent<[u8]>,
+    /// The fault method buffer, in system memory.
+    method_buffer: Coherent<[u8]>,
+    /// The instance block, then USERD, in VRAM.
+    vram: Vram,
+}
+
+impl ChannelMemory {
+    fn new(gpu: &Gpu, vaspace: &VaSpace) -> Result<Self> {
+        let size = gpu
+            .control_on::<CeGetFaultMethodBufferSize>(
+                gpu.subdevice(),
+                &Nv2080CtrlCeGetFaultMethodBufferSizeParams::ZERO,
+            )?
+            .size;
+        if size == 0 || size > MAX_METHOD_BUFFER {
+            pr_err!(
+                "nvgsp: GSP-RM asks for a fault method buffer of {} bytes\n",
+                size
+            );
+            return Err(EPROTO);
+        }
+        let vram = gpu.alloc_vram(2 * INST_SIZE, INST_SIZE, Placement::Any)?;
+        let (ring, method_buffer) = {
+            let guard = gpu.services()?;
+            let dev = guard.get().pdev.as_ref();
+            let ring =
+                Coherent::<u8>::zeroed_slice(dev, u32_as_usize(GPFIFO_ENTRIES) * 8, GFP_KERNEL)?;
+            let mb = Coherent::<u8>::zeroed_slice(dev, u32_as_usize(size), GFP_KERNEL)?;
+            (ring, mb)
+        };
+        Ok(ChannelMemory {
+            ring_va: vaspace.map(&ring)?,
+            ring,
+            method_buffer,
+            vram,
+        })
+    }
+
+    /// The allocation parameters naming this memory.
+    fn describe(&self, params: &mut NvChannelAllocParams) {
+        let fb = |base, size| NvMemoryDescParams {
+            base,
+            size,
+            address_space: ADDR_FBMEM,
+            // Uncached, as nouveau gives them.
+            cache_attrib: 1,
+        };
+        let inst = self.vram.offset();
+        params.gp_fifo_offset = self.ring_va.va();
+        params.gp_fifo_entries = GPFIFO_ENTRIES;
+        params.instance_mem = fb(inst, INST_SIZE);
+        params.ramfc_mem = fb(inst, RAMFC_SIZE);
+        params.userd_mem = fb(inst + INST_SIZE, USERD_SIZE);
+        params.mthdbuf_mem = NvMemoryDescParams {
+            base: self.method_buffer.dma_address(),
+            size: usize_as_u64(self.method_buffer.size()),
+            address_space: ADDR_SYSMEM,
+            cache_attrib: 0,
+        };
+        let _ = &self.ring;
+    }
+}
 
 /// A channel ID counted against the client kind's share; channel errors
 /// GSP-RM reports for it go to this client only. Dropping it returns the
@@ -30,8 +130,10 @@ use crate::{
 pub struct Channel {
     gpu: Gpu,
     id: u32,
-    /// The channel's object in GSP-RM, freed before the ID is returned.
+    /// The channel's object in GSP-RM, freed before its memory and the
+    /// ID are returned.
     gpfifo: Option<RmObject>,
+    memory: Option<ChannelMemory>,
 }
 
 impl Channel {
@@ -54,6 +156,7 @@ impl Channel {
             gpu: gpu.clone(),
             id,
             gpfifo: None,
+            memory: None,
         })
     }
 
@@ -72,31 +175,42 @@ impl Channel {
     }
 
     /// Creates the channel's object in GSP-RM (`AMPERE_CHANNEL_GPFIFO_A`
-    /// under the device) for `engine`, with this channel ID, so GSP-RM
-    /// reports the channel's errors under it; returns its RM handle. The channel owns the object: it is freed
-    /// before the ID goes back. Its GPFIFO, USERD and instance memory are
-    /// not set up yet.
+    /// under the device) for `engine`, with this channel ID, in `vaspace`,
+    /// so GSP-RM reports the channel's errors under it; returns its RM
+    /// handle. The channel gets its memory as a chip needs it: an instance
+    /// block and USERD in the client's VRAM, a fault method buffer, and a
+    /// GPFIFO ring mapped in `vaspace`. The channel owns the object and
+    /// the memory: the object is freed first, the memory and the ID
+    /// after.
     ///
     /// After a GPU reset the object is gone and is created again with
-    /// this call.
+    /// this call (the VA space's object is made again with it).
     ///
     /// # Errors
     ///
-    /// `EBUSY` if the channel has its object already.
+    /// `EBUSY` if the channel has its object already; as
+    /// [`Gpu::alloc_vram`] for VRAM; GSP-RM's refusal.
     #[inline(never)]
-    pub fn create_gpfifo(&mut self, engine: Engine) -> Result<Handle> {
+    pub fn create_gpfifo(&mut self, engine: Engine, vaspace: &VaSpace) -> Result<Handle> {
         if self.gpfifo.as_ref().is_some_and(|o| !o.is_lost()) {
             return Err(EBUSY);
         }
-        let params = NvChannelAllocParams {
+        // What a reset left: the object is gone, the memory is unused.
+        self.gpfifo = None;
+        self.memory = None;
+        let memory = ChannelMemory::new(&self.gpu, vaspace)?;
+        let mut params = NvChannelAllocParams {
             flags: NvChannelAllocParams::chid_flags(self.id),
             engine_type: engine.type_number(),
             internal_flags: class::NV_CHANNEL_INTERNAL_FLAGS_USER,
+            h_va_space: memory.ring_va.vaspace().handle()?.raw(),
             ..NvChannelAllocParams::ZERO
         };
+        memory.describe(&mut params);
         let object = self.gpu.alloc_object::<AmpereChannelGpfifoA>(&params)?;
         let handle = object.handle();
         self.gpfifo = Some(object);
+        self.memory = Some(memory);
         self.gpu
             .services()?
             .get()
@@ -111,6 +225,7 @@ impl Channel {
 impl Drop for Channel {
     fn drop(&mut self) {
         drop(self.gpfifo.take());
+        drop(self.memory.take());
         // The events and the partition went with an unbound GPU.
         if let Ok(guard) = self.gpu.services() {
             let s = guard.get();

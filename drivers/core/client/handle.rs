@@ -22,6 +22,7 @@ use super::{
     ResetNotifier,
     RmObject,
     Subscription,
+    VaSpace,
     Vram, //
 };
 use crate::{
@@ -34,6 +35,7 @@ use crate::{
         Empty,
         Handle,
         RmClass,
+        RmControl,
         SubdeviceNull, //
     },
     services::{
@@ -120,6 +122,18 @@ impl Gpu {
         Vram::new(self, size, align, placement)
     }
 
+    /// Allocates a GPU virtual address space for channels
+    /// ([`Channel::create_gpfifo`]).
+    ///
+    /// # Errors
+    ///
+    /// `ENOMEM`; GSP-RM's refusal; `EAGAIN` while the GPU is being reset,
+    /// `ENODEV` once it is unusable.
+    #[inline(never)]
+    pub fn alloc_vaspace(&self) -> Result<VaSpace> {
+        VaSpace::new(self)
+    }
+
     /// Allocates a channel ID.
     ///
     /// # Errors
@@ -146,6 +160,25 @@ impl Gpu {
         let handle = self.new_handle();
         ns.alloc::<K>(ns.rm.device, handle, params)?;
         Ok(RmObject::new(self.clone(), handle, K::CLASS, generation))
+    }
+
+    /// Runs control `C` on the namespace's object `target`.
+    ///
+    /// # Errors
+    ///
+    /// RM's refusal as an errno; `EAGAIN` while the GPU is being reset,
+    /// `ENODEV` once it is unusable.
+    pub(super) fn control_on<C: RmControl>(
+        &self,
+        target: Handle,
+        params: &C::Params,
+    ) -> Result<C::Params> {
+        self.inner.control::<C>(target, params)
+    }
+
+    /// The namespace's subdevice.
+    pub(super) fn subdevice(&self) -> Handle {
+        self.inner.rm.subdevice
     }
 
     fn new_handle(&self) -> Handle {

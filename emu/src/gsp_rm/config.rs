@@ -126,7 +126,7 @@ impl RmConfig {
     /// The VRAM GSP-RM leaves to clients: below the non-WPR heap of the
     /// layout the boot used (the bootloader and image sizes move it by
     /// little; the model assumes 570.144's).
-    fn usable_end(&self) -> u64 {
+    pub fn usable_end(&self) -> u64 {
         crate::dev::boot::wpr_rules::non_wpr_heap_start(self.vram, 0x6000, 0x3c9_9000).unwrap_or(0)
     }
 

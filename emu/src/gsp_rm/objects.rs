@@ -6,13 +6,18 @@
 //! children; handles are unique per client).
 
 use super::config::RmConfig;
+use super::gmmu::Phys;
+use crate::guest_mem::GuestMemory;
+use log::warn;
 use nvgsp_proto::gsp::calls::{
-    AmpereChannelGpfifoA, Device0, EventKernelCallbackEx, EventSetNotification, FbGetInfoV2,
-    GpuGetEnginesV2, GpuGetInfoV2, GrGetInfoV2, InternalFifoGetNumChannels,
-    InternalIntrGetKernelTable, RmClass, RmControl, Root, Subdevice0,
+    AmpereChannelGpfifoA, CeGetFaultMethodBufferSize, Device0, EventKernelCallbackEx,
+    EventSetNotification, FbGetInfoV2, FermiVaspaceA, GpuGetEnginesV2, GpuGetInfoV2, GrGetInfoV2,
+    InternalFifoGetNumChannels, InternalIntrGetKernelTable, RmClass, RmControl, Root, Subdevice0,
+    VaspaceCopyServerReservedPdes,
 };
 use nvgsp_proto::gsp::class::{self, CtrlInfo};
 use nvgsp_proto::gsp::intr_table::IntrGetKernelTableParams;
+use nvgsp_proto::gsp::vaspace;
 
 use nvgsp_proto::gsp::status::*;
 use nvgsp_proto::wire::Wire;
@@ -27,6 +32,9 @@ struct Object {
     notify_index: Option<u32>,
     /// Channels: their channel ID.
     chid: Option<u32>,
+    /// VA spaces: their root page directory, once the driver named it
+    /// (`COPY_SERVER_RESERVED_PDES`).
+    root: Option<Phys>,
 }
 
 impl Object {
@@ -36,6 +44,7 @@ impl Object {
             parent,
             notify_index: None,
             chid: None,
+            root: None,
         }
     }
 }
@@ -53,6 +62,14 @@ pub struct Objects {
     internal_client: u32,
     /// `EVENT_SET_NOTIFICATION` state: (client, notifier) -> action.
     notifications: HashMap<(u32, u32), u32>,
+    /// The guest's memory, where the driver's page tables and channel
+    /// buffers are.
+    mem: GuestMemory,
+    /// The end of the VRAM GSP-RM leaves to clients.
+    fb_end: u64,
+    /// VA spaces given their reserved directories so far: where GSP-RM's
+    /// own PD0 for the next one goes.
+    vaspaces: u64,
 }
 
 /// Clients GSP-RM accepts before it runs out of resources.
@@ -75,7 +92,18 @@ impl Objects {
             channels,
             internal_client: client,
             notifications: HashMap::new(),
+            mem: GuestMemory::default(),
+            fb_end: 0,
+            vaspaces: 0,
         }
+    }
+
+    /// Gives the model the guest's memory and the end of the clients'
+    /// VRAM, which channel allocations are checked against.
+    pub fn with_memory(mut self, mem: GuestMemory, fb_end: u64) -> Objects {
+        self.mem = mem;
+        self.fb_end = fb_end;
+        self
     }
 
     /// The driver's live clients (not GSP-RM's own), sorted, with how
@@ -163,9 +191,54 @@ impl Objects {
                 if in_use {
                     return NV_ERR_STATE_IN_USE;
                 }
+                // Its VA space: one of this client's, whose page tables the
+                // driver named; with none, the device's default one, which
+                // GSP-RM owns and where nothing of the driver's is mapped.
+                let Some(root) = (match self.vaspace_root(h_client, p.h_va_space) {
+                    Ok(root) => root,
+                    Err(status) => {
+                        warn!(
+                            "GSP-RM: channel {chid}: {:#x} is not a VA space",
+                            p.h_va_space
+                        );
+                        return status;
+                    }
+                }) else {
+                    warn!(
+                        "GSP-RM: channel {chid}: GPFIFO at {:#x} unmapped: its VA space's page tables are GSP-RM's own (the driver named none of its)",
+                        p.gp_fifo_offset
+                    );
+                    return NV_ERR_INVALID_ADDRESS;
+                };
+                if let Err((status, why)) =
+                    super::channel_memory::check(&p, root, &self.mem, self.fb_end)
+                {
+                    warn!("GSP-RM: channel {chid} refused: {why}");
+                    return status;
+                }
                 let mut o = Object::new(class, h_parent);
                 o.chid = Some(chid);
                 self.insert(h_client, h_object, o)
+            }
+            FermiVaspaceA::CLASS => {
+                let parents = [Device0::CLASS, Subdevice0::CLASS];
+                if let Err(status) = self.check_new(h_client, h_parent, &parents, h_object) {
+                    return status;
+                }
+                let Some(p) = <FermiVaspaceA as RmClass>::Params::decode(params) else {
+                    return NV_ERR_INVALID_PARAM_STRUCT;
+                };
+                if p.index != vaspace::NV_VASPACE_ALLOCATION_INDEX_GPU_NEW
+                    || !matches!(p.big_page_size, 0 | 0x10000)
+                {
+                    return NV_ERR_INVALID_ARGUMENT;
+                }
+                if p.flags != 0 {
+                    // Externally owned (BAR) VA spaces are beyond the model.
+                    warn!("GSP-RM: VA space flags {:#x} not modelled", p.flags);
+                    return NV_ERR_NOT_SUPPORTED;
+                }
+                self.insert(h_client, h_object, Object::new(class, h_parent))
             }
             EventKernelCallbackEx::CLASS | class::NV01_EVENT_OS_EVENT => {
                 if let Err(status) = self.check_new(h_client, h_parent, &[], h_object) {
@@ -350,12 +423,58 @@ impl Objects {
                 let size = p.gr_info_list_size;
                 fill(&mut p.gr_info_list, size, |i| config.gr_info(i))
             }),
+            CeGetFaultMethodBufferSize::CMD => rewrite(
+                params,
+                |p: &mut <CeGetFaultMethodBufferSize as RmControl>::Params| {
+                    p.size = super::channel_memory::METHOD_BUFFER_SIZE;
+                    NV_OK
+                },
+            ),
+            VaspaceCopyServerReservedPdes::CMD => {
+                type P = <VaspaceCopyServerReservedPdes as RmControl>::Params;
+                let Some(p) = P::decode(params).filter(|_| params.len() == P::SIZE) else {
+                    return NV_ERR_INVALID_PARAM_STRUCT;
+                };
+                // GSP-RM's PD0 for the range, in the VRAM it keeps.
+                let rm_pd0 = self.fb_end + (self.vaspaces % 256) * 0x1000;
+                match super::vaspace::copy_server_reserved_pdes(&p, &self.mem, rm_pd0) {
+                    Ok(root) => {
+                        self.vaspaces += 1;
+                        if let Some(o) = self
+                            .clients
+                            .get_mut(&h_client)
+                            .and_then(|o| o.get_mut(&h_object))
+                        {
+                            o.root = Some(root);
+                        }
+                        NV_OK
+                    }
+                    Err((status, why)) => {
+                        warn!("GSP-RM: COPY_SERVER_RESERVED_PDES on {h_object:#x}: {why}");
+                        status
+                    }
+                }
+            }
             _ => NV_ERR_NOT_SUPPORTED,
         }
     }
 }
 
 impl Objects {
+    /// The root page directory of VA space `h` of `h_client` (`None` for
+    /// none given, 0, or one whose tables the driver has not named);
+    /// RM's status if `h` is no VA space.
+    fn vaspace_root(&self, h_client: u32, h: u32) -> Result<Option<Phys>, u32> {
+        if h == 0 {
+            return Ok(None);
+        }
+        match self.clients.get(&h_client).and_then(|o| o.get(&h)) {
+            None => Err(NV_ERR_OBJECT_NOT_FOUND),
+            Some(o) if o.class != FermiVaspaceA::CLASS => Err(NV_ERR_INVALID_OBJECT_HANDLE),
+            Some(o) => Ok(o.root),
+        }
+    }
+
     /// The channel ID of channel object `h_object` of `h_client`.
     pub fn chid(&self, h_client: u32, h_object: u32) -> Option<u32> {
         self.clients.get(&h_client)?.get(&h_object)?.chid
@@ -462,19 +581,234 @@ mod tests {
         );
     }
 
+    /// Guest memory at 1 MiB holding, as a driver would build them, a VA
+    /// space's tables (PD3, PD2, PD1, PD0, PT at 1 MiB + 0..5 pages) that
+    /// map the GPFIFO page (1 MiB + 5 pages) at [`GPFIFO_VA`], and the
+    /// method buffer (1 MiB + 6 pages).
+    fn memory_with_tables() -> GuestMemory {
+        let gm = GuestMemory::default();
+        gm.map(
+            0x10_0000,
+            0x10000,
+            crate::guest_mem::backing_file(0x10000),
+            0,
+        )
+        .unwrap();
+        let put = |at: u64, v: u64| gm.write(at, &v.to_le_bytes()).unwrap();
+        let pde = |t: u64| (t >> 4) | (2 << 1) | (1 << 3);
+        put(0x10_0000, pde(0x10_1000));
+        put(0x10_1000, pde(0x10_2000));
+        put(0x10_2000 + 2 * 8, pde(0x10_3000));
+        put(0x10_3000 + 8, pde(0x10_4000));
+        put(0x10_4000, (0x10_5000 >> 4) | (2 << 1) | 1);
+        gm
+    }
+
+    /// 1 GiB: PD1 entry 2, the first page of its page table.
+    const GPFIFO_VA: u64 = 0x4000_0000;
+
+    /// `setup` with [`memory_with_tables`], 256 MiB of client VRAM and VA
+    /// space 0xa1 under device 0xd1.
+    fn setup_vaspace() -> (Objects, RmConfig) {
+        let (o, cfg) = setup();
+        let mut o = o.with_memory(memory_with_tables(), 0x1000_0000);
+        o.channels = 512;
+        let mut p = vec![0u8; vaspace::NvVaspaceAllocationParameters::SIZE];
+        vaspace::NvVaspaceAllocationParameters::ZERO.encode(&mut p);
+        assert_eq!(o.alloc(0xc1, 0xd1, 0xa1, class::FERMI_VASPACE_A, &p), NV_OK);
+        (o, cfg)
+    }
+
+    /// The reserved-directory levels nouveau sends for the tables of
+    /// [`memory_with_tables`].
+    fn copy_params() -> vaspace::CopyServerReservedPdesParams {
+        let mut p = vaspace::CopyServerReservedPdesParams::ZERO;
+        p.page_size = 0x2000_0000;
+        p.virt_addr_lo = 0x1_0000_0000;
+        p.virt_addr_hi = 0x1_1fff_ffff;
+        p.num_levels_to_copy = 3;
+        for (i, (shift, size)) in [(47, 0x20), (38, 0x1000), (29, 0x1000)]
+            .into_iter()
+            .enumerate()
+        {
+            p.levels[i] = vaspace::ReservedPdeLevel {
+                phys_address: 0x10_0000 + i as u64 * 0x1000,
+                size,
+                aperture: 4,
+                page_shift: shift,
+                _pad0: [0; 3],
+            };
+        }
+        p
+    }
+
+    fn copy(o: &mut Objects, cfg: &RmConfig, p: &vaspace::CopyServerReservedPdesParams) -> u32 {
+        let mut b = vec![0u8; vaspace::CopyServerReservedPdesParams::SIZE];
+        p.encode(&mut b);
+        let cmd = vaspace::NV90F1_CTRL_CMD_VASPACE_COPY_SERVER_RESERVED_PDES;
+        o.control(cfg, 0xc1, 0xa1, cmd, &mut b)
+    }
+
+    /// Channel `chid`'s parameters as a driver gives them, with the memory
+    /// of [`memory_with_tables`] and instance block and USERD at 16 MiB.
+    fn channel_params(chid: Option<u32>) -> class::NvChannelAllocParams {
+        let fb = |base, size| class::NvMemoryDescParams {
+            base,
+            size,
+            address_space: class::ADDR_FBMEM,
+            cache_attrib: 1,
+        };
+        class::NvChannelAllocParams {
+            flags: chid.map_or(0, class::NvChannelAllocParams::chid_flags),
+            h_va_space: 0xa1,
+            gp_fifo_offset: GPFIFO_VA,
+            gp_fifo_entries: 512,
+            instance_mem: fb(0x100_0000, 0x1000),
+            ramfc_mem: fb(0x100_0000, 0x200),
+            userd_mem: fb(0x100_1000, 0x200),
+            mthdbuf_mem: class::NvMemoryDescParams {
+                base: 0x10_6000,
+                size: u64::from(super::super::channel_memory::METHOD_BUFFER_SIZE),
+                address_space: class::ADDR_SYSMEM,
+                cache_attrib: 0,
+            },
+            ..class::NvChannelAllocParams::ZERO
+        }
+    }
+
+    fn encoded(p: &class::NvChannelAllocParams) -> Vec<u8> {
+        let mut b = vec![0u8; class::NvChannelAllocParams::SIZE];
+        p.encode(&mut b);
+        b
+    }
+
+    #[test]
+    fn gsp_rm_takes_the_reserved_directories_of_a_chain() {
+        let (mut o, cfg) = setup_vaspace();
+        // Each rule GSP-RM or the chip has, broken once.
+        let mut p = copy_params();
+        p.virt_addr_lo += 0x1000;
+        assert_eq!(copy(&mut o, &cfg, &p), NV_ERR_INVALID_ARGUMENT);
+        let mut p = copy_params();
+        p.num_levels_to_copy = 7;
+        assert_eq!(copy(&mut o, &cfg, &p), NV_ERR_INVALID_ARGUMENT);
+        let mut p = copy_params();
+        p.levels[1].page_shift = 37;
+        assert_eq!(copy(&mut o, &cfg, &p), NV_ERR_INVALID_ARGUMENT);
+        let mut p = copy_params();
+        p.levels[2].phys_address += 0x800;
+        assert_eq!(copy(&mut o, &cfg, &p), NV_ERR_INVALID_ARGUMENT);
+        let mut p = copy_params();
+        p.levels[0].aperture = 2;
+        assert_eq!(copy(&mut o, &cfg, &p), NV_ERR_INVALID_ARGUMENT);
+        // Not one chain: PD2 does not name this PD1.
+        let mut p = copy_params();
+        p.levels[2].phys_address = 0x10_4000;
+        assert_eq!(copy(&mut o, &cfg, &p), NV_ERR_INVALID_ARGUMENT);
+        let mut p = copy_params();
+        p.levels[1].aperture = 1;
+        assert_eq!(copy(&mut o, &cfg, &p), NV_ERR_NOT_SUPPORTED);
+        // The channel cannot use the VA space yet.
+        let cls = class::AMPERE_CHANNEL_GPFIFO_A;
+        assert_eq!(
+            o.alloc(0xc1, 0xd1, 0xf1, cls, &encoded(&channel_params(Some(9)))),
+            NV_ERR_INVALID_ADDRESS
+        );
+        assert_eq!(copy(&mut o, &cfg, &copy_params()), NV_OK);
+        // GSP-RM's own PD0 for its range, in its VRAM, in PD1 entry 8.
+        assert_eq!(
+            super::super::gmmu::directory_entry(&o.mem, Phys::Sys(0x10_2000), 8),
+            Ok(Some(Phys::Video(0x1000_0000)))
+        );
+        assert_eq!(
+            o.alloc(0xc1, 0xd1, 0xf1, cls, &encoded(&channel_params(Some(9)))),
+            NV_OK
+        );
+    }
+
+    #[test]
+    fn channels_need_their_memory_and_a_va_space() {
+        let (mut o, cfg) = setup_vaspace();
+        assert_eq!(copy(&mut o, &cfg, &copy_params()), NV_OK);
+        let cls = class::AMPERE_CHANNEL_GPFIFO_A;
+        let mut next = 0xf1;
+        let mut try_with = |f: &dyn Fn(&mut class::NvChannelAllocParams)| {
+            let mut p = channel_params(Some(9));
+            f(&mut p);
+            next += 1;
+            o.alloc(0xc1, 0xd1, next, cls, &encoded(&p))
+        };
+        type Edit<'a> = &'a dyn Fn(&mut class::NvChannelAllocParams);
+        let cases: [(&str, Edit, u32); 12] = [
+            ("no VA space", &|p| p.h_va_space = 0, NV_ERR_INVALID_ADDRESS),
+            (
+                "no such object",
+                &|p| p.h_va_space = 0xa9,
+                NV_ERR_OBJECT_NOT_FOUND,
+            ),
+            (
+                "not a VA space",
+                &|p| p.h_va_space = 0x51,
+                NV_ERR_INVALID_OBJECT_HANDLE,
+            ),
+            (
+                "instance in sysmem",
+                &|p| p.instance_mem.address_space = class::ADDR_SYSMEM,
+                NV_ERR_INVALID_ARGUMENT,
+            ),
+            (
+                "instance misaligned",
+                &|p| p.instance_mem.base += 0x200,
+                NV_ERR_INVALID_ARGUMENT,
+            ),
+            (
+                "instance beyond the clients' VRAM",
+                &|p| p.instance_mem.base = 0x1000_0000,
+                NV_ERR_INVALID_ARGUMENT,
+            ),
+            (
+                "RAMFC elsewhere",
+                &|p| p.ramfc_mem.base += 0x200,
+                NV_ERR_INVALID_ARGUMENT,
+            ),
+            (
+                "USERD misaligned",
+                &|p| p.userd_mem.base += 0x100,
+                NV_ERR_INVALID_ARGUMENT,
+            ),
+            (
+                "no method buffer",
+                &|p| p.mthdbuf_mem = class::NvMemoryDescParams::ZERO,
+                NV_ERR_INVALID_ARGUMENT,
+            ),
+            (
+                "GPFIFO entries",
+                &|p| p.gp_fifo_entries = 500,
+                NV_ERR_INVALID_ARGUMENT,
+            ),
+            (
+                "GPFIFO not mapped",
+                &|p| p.gp_fifo_offset = GPFIFO_VA + 0x1000,
+                NV_ERR_INVALID_ADDRESS,
+            ),
+            (
+                "GPFIFO past its page",
+                &|p| p.gp_fifo_entries = 1024,
+                NV_ERR_INVALID_ADDRESS,
+            ),
+        ];
+        for (what, f, status) in cases {
+            assert_eq!(try_with(f), status, "{what}");
+        }
+        assert_eq!(try_with(&|_| {}), NV_OK);
+    }
+
     #[test]
     fn channels_take_the_drivers_channel_id_once() {
-        let (mut o, _) = setup();
+        let (mut o, cfg) = setup_vaspace();
+        assert_eq!(copy(&mut o, &cfg, &copy_params()), NV_OK);
         o.channels = 16;
-        let chan = |chid: Option<u32>| {
-            let p = class::NvChannelAllocParams {
-                flags: chid.map_or(0, class::NvChannelAllocParams::chid_flags),
-                ..class::NvChannelAllocParams::ZERO
-            };
-            let mut b = vec![0u8; class::NvChannelAllocParams::SIZE];
-            p.encode(&mut b);
-            b
-        };
+        let chan = |chid: Option<u32>| encoded(&channel_params(chid));
         let cls = class::AMPERE_CHANNEL_GPFIFO_A;
         assert_eq!(o.alloc(0xc1, 0xd1, 0xf1, cls, &chan(Some(9))), NV_OK);
         assert_eq!(o.chid(0xc1, 0xf1), Some(9));

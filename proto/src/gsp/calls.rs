@@ -16,6 +16,7 @@ use super::{
         rm::{RpcGspRmAlloc, RpcGspRmControl},
         static_info::GspStaticConfigInfo,
     },
+    vaspace,
 };
 use crate::wire::Wire;
 
@@ -159,6 +160,14 @@ typed! { RmControl, CMD:
     /// notification on or off.
     EventSetNotification = class::NV2080_CTRL_CMD_EVENT_SET_NOTIFICATION,
         class::Nv2080CtrlEventSetNotificationParams;
+    /// `NV2080_CTRL_CMD_CE_GET_FAULT_METHOD_BUFFER_SIZE`: how much method
+    /// buffer each channel needs.
+    CeGetFaultMethodBufferSize = class::NV2080_CTRL_CMD_CE_GET_FAULT_METHOD_BUFFER_SIZE,
+        class::Nv2080CtrlCeGetFaultMethodBufferSizeParams;
+    /// `NV90F1_CTRL_CMD_VASPACE_COPY_SERVER_RESERVED_PDES`: where the
+    /// driver's directories above GSP-RM's own VA range are.
+    VaspaceCopyServerReservedPdes = vaspace::NV90F1_CTRL_CMD_VASPACE_COPY_SERVER_RESERVED_PDES,
+        vaspace::CopyServerReservedPdesParams;
 }
 
 typed! { RmClass, CLASS:
@@ -173,6 +182,8 @@ typed! { RmClass, CLASS:
     EventKernelCallbackEx = class::NV01_EVENT_KERNEL_CALLBACK_EX, class::Nv0005AllocParameters;
     /// `AMPERE_CHANNEL_GPFIFO_A`: a host channel.
     AmpereChannelGpfifoA = class::AMPERE_CHANNEL_GPFIFO_A, class::NvChannelAllocParams;
+    /// `FERMI_VASPACE_A`: a GPU virtual address space.
+    FermiVaspaceA = class::FERMI_VASPACE_A, vaspace::NvVaspaceAllocationParameters;
 }
 
 #[cfg(test)]

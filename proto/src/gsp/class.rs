@@ -622,6 +622,26 @@ impl NvChannelAllocParams {
     }
 }
 
+/// `NV2080_CTRL_CMD_CE_GET_FAULT_METHOD_BUFFER_SIZE` (ctrl2080ce.h; nouveau
+/// r535 `nvrm/fifo.h`): the size of the method buffer every channel is
+/// given (`mthdbufMem`), where the host saves a faulting engine's methods.
+pub const NV2080_CTRL_CMD_CE_GET_FAULT_METHOD_BUFFER_SIZE: u32 = 0x2080_2a08;
+
+crate::wire_struct! {
+    /// `NV2080_CTRL_CE_GET_FAULT_METHOD_BUFFER_SIZE_PARAMS`.
+    pub struct Nv2080CtrlCeGetFaultMethodBufferSizeParams {
+        /// `size`: bytes.
+        pub size: u32,
+    }
+}
+
+/// `NV_MEMORY_DESC_PARAMS.addressSpace` values (`NV_ADDRESS_SPACE`,
+/// open-gpu-kernel-modules `nvos.h`): system memory.
+pub const ADDR_SYSMEM: u32 = 1;
+/// VRAM (nouveau r570 `r570_chan_alloc` gives instance, USERD and RAMFC
+/// memory in it).
+pub const ADDR_FBMEM: u32 = 2;
+
 /// `NV2080_CTRL_CMD_EVENT_SET_NOTIFICATION` (ctrl2080event.h).
 pub const NV2080_CTRL_CMD_EVENT_SET_NOTIFICATION: u32 = 0x2080_0301;
 /// `NV2080_CTRL_EVENT_SET_NOTIFICATION_ACTION_DISABLE`.

@@ -1,0 +1,92 @@
+//! The memory a channel is allocated with, as GSP-RM and the chip need it.
+//! With GSP-RM the kernel driver allocates a channel's memory and names it
+//! in `NV_CHANNEL_ALLOC_PARAMS` (nouveau r570 `r570_chan_alloc`):
+//!
+//! - `instanceMem`: the 4 KiB instance block, in VRAM, 4 KiB aligned (the
+//!   chip's RAMIN alignment; nouveau `gv100_chan_inst`: 0x1000 at 0x1000);
+//! - `ramfcMem`: RAMFC, the instance block's first 0x200 bytes;
+//! - `userdMem`: USERD, 0x200 bytes at a 0x200 boundary (nouveau
+//!   `gv100_chan_userd`), in VRAM or system memory;
+//! - `mthdbufMem`: the fault method buffer, in system memory, of the size
+//!   `NV2080_CTRL_CMD_CE_GET_FAULT_METHOD_BUFFER_SIZE` reports;
+//! - the GPFIFO ring: `gpFifoEntries` 8-byte entries (a power of two) at
+//!   `gpFifoOffset`, a GPU VA in the channel's VA space.
+//!
+//! Memory descriptors use `NV_ADDRESS_SPACE` numbering (1 system memory,
+//! 2 VRAM; open-gpu-kernel-modules `nvos.h`). The chip would fault on a
+//! GPFIFO that is not mapped when the host first fetched from it; the
+//! model, which does not fetch yet, refuses such a channel at allocation.
+
+use super::gmmu::{self, Phys};
+use crate::guest_mem::GuestMemory;
+use nvgsp_proto::gsp::class::{NvChannelAllocParams, NvMemoryDescParams, ADDR_FBMEM, ADDR_SYSMEM};
+use nvgsp_proto::gsp::status::{NV_ERR_INVALID_ADDRESS, NV_ERR_INVALID_ARGUMENT};
+
+/// The fault method buffer the model asks each channel for.
+pub const METHOD_BUFFER_SIZE: u32 = 0x1000;
+
+/// What a channel's memory must be on a GPU whose clients' VRAM ends at
+/// `fb_end`, in a VA space whose page directory is `root`; `Err` is RM's
+/// status and what was wrong.
+pub fn check(
+    p: &NvChannelAllocParams,
+    root: Phys,
+    mem: &GuestMemory,
+    fb_end: u64,
+) -> Result<(), (u32, String)> {
+    let bad = |what: String| Err((NV_ERR_INVALID_ARGUMENT, what));
+    let in_fb = |d: &NvMemoryDescParams| d.base.checked_add(d.size).is_some_and(|e| e <= fb_end);
+    let inst = &p.instance_mem;
+    if inst.address_space != ADDR_FBMEM
+        || inst.size != 0x1000
+        || !inst.base.is_multiple_of(0x1000)
+        || !in_fb(inst)
+    {
+        return bad(format!(
+            "instance memory {inst:?}: not 4 KiB of VRAM at a 4 KiB boundary"
+        ));
+    }
+    let ramfc = &p.ramfc_mem;
+    if ramfc.address_space != ADDR_FBMEM || ramfc.base != inst.base || ramfc.size != 0x200 {
+        return bad(format!(
+            "RAMFC {ramfc:?}: not the instance block's first 0x200 bytes"
+        ));
+    }
+    let userd = &p.userd_mem;
+    let userd_ok = match userd.address_space {
+        ADDR_FBMEM => in_fb(userd),
+        ADDR_SYSMEM => mem.read(userd.base, &mut [0u8; 0x200]).is_ok(),
+        _ => false,
+    };
+    if !userd_ok || userd.size != 0x200 || !userd.base.is_multiple_of(0x200) {
+        return bad(format!(
+            "USERD {userd:?}: not 0x200 bytes at a 0x200 boundary"
+        ));
+    }
+    let mb = &p.mthdbuf_mem;
+    let mut probe = vec![0u8; METHOD_BUFFER_SIZE as usize];
+    if mb.address_space != ADDR_SYSMEM
+        || mb.size != u64::from(METHOD_BUFFER_SIZE)
+        || !mb.base.is_multiple_of(0x1000)
+        || mem.read(mb.base, &mut probe).is_err()
+    {
+        return bad(format!(
+            "method buffer {mb:?}: not {METHOD_BUFFER_SIZE:#x} bytes of system memory at a 4 KiB boundary"
+        ));
+    }
+    let entries = p.gp_fifo_entries;
+    if entries < 2 || !entries.is_power_of_two() || !p.gp_fifo_offset.is_multiple_of(8) {
+        return bad(format!(
+            "GPFIFO of {entries} entries at {:#x}: not a power of two at an 8-byte boundary",
+            p.gp_fifo_offset
+        ));
+    }
+    let end = p.gp_fifo_offset + u64::from(entries) * 8;
+    let mut va = p.gp_fifo_offset & !0xfff;
+    while va < end {
+        gmmu::translate(mem, root, va)
+            .map_err(|e| (NV_ERR_INVALID_ADDRESS, format!("GPFIFO: {e}")))?;
+        va += 0x1000;
+    }
+    Ok(())
+}
