@@ -86,6 +86,10 @@ expect_clean_log() {
         grep -E 'of unmodelled register' "$emu_log" | sort | uniq -c | head -n 10 >&2
         fail "the driver touched registers the emulator does not model ($emu_log)"
     fi
+    if matches 'denied by its privilege level mask' "$emu_log"; then
+        grep -E 'denied by its privilege level mask' "$emu_log" | sort | uniq -c | head -n 10 >&2
+        fail "the driver wrote registers only secure code may write ($emu_log)"
+    fi
     # Includes what the debug kernel's checkers print: KASAN reports,
     # lockdep's findings, DEBUG_OBJECTS' ODEBUG lines.
     local bad='cut here|WARNING: CPU|BUG:|Oops|Call Trace|general protection|unreferenced object|suspected memory leak'

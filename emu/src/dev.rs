@@ -270,6 +270,11 @@ impl Device {
                 Effect::Unmodelled => {
                     warn!("bar0: write of unmodelled register {reg:#08x} dropped");
                 }
+                Effect::Denied => {
+                    warn!(
+                        "bar0: write of register {reg:#08x} denied by its privilege level mask (PRI error); dropped"
+                    );
+                }
                 Effect::Interrupt(vector) => hw.interrupt(vector),
                 Effect::Start(engine) => {
                     drop(hw);

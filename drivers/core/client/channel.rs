@@ -35,10 +35,7 @@ use crate::{
         wire::Wire,
     },
 };
-use kernel::num::casts::{
-    u32_as_usize,
-    usize_as_u64, //
-};
+use kernel::num::casts::u32_as_usize;
 
 /// GPFIFO entries of a channel's ring (8 bytes each: one 4 KiB page).
 const GPFIFO_ENTRIES: u32 = 512;
@@ -48,8 +45,10 @@ const GPFIFO_ENTRIES: u32 = 512;
 const INST_SIZE: u64 = 0x1000;
 /// RAMFC, at the instance block's start.
 const RAMFC_SIZE: u64 = 0x200;
-/// USERD: 0x200 bytes at a 0x200 boundary (nouveau `gv100_chan_userd`);
-/// the core gives each channel the page after its instance block.
+/// USERD: 0x200 bytes at a 0x200 boundary (nouveau `gv100_chan_userd`).
+/// nouveau clears it in VRAM; the core, which cannot write VRAM yet,
+/// gives each channel a zeroed page of system memory (the host reads
+/// USERD's GP_PUT from either aperture).
 const USERD_SIZE: u64 = 0x200;
 /// The largest fault method buffer the core accepts GSP-RM asking for.
 const MAX_METHOD_BUFFER: u32 = 1 << 20;
@@ -60,11 +59,18 @@ const MAX_METHOD_BUFFER: u32 = 1 << 20;
 struct ChannelMemory {
     /// The GPFIFO ring's mapping in the channel's VA space.
     ring_va: Mapping,
-    ring: Coherent<[u8]>,
-    /// The fault method buffer, in system memory.
+    /// The ring itself: only the mapping refers to it (until submission
+    /// writes entries), and it must outlive it.
+    _ring: Coherent<[u8]>,
+    /// The fault method buffer, in system memory, and the size GSP-RM
+    /// asked for.
     method_buffer: Coherent<[u8]>,
-    /// The instance block, then USERD, in VRAM.
-    vram: Vram,
+    method_buffer_size: u32,
+    /// USERD, zeroed.
+    userd: Coherent<[u8]>,
+    /// The instance block, in VRAM (GSP-RM writes RAMFC and the page
+    /// directory base into it; the core cannot clear it yet).
+    instance: Vram,
 }
 
 impl ChannelMemory {
@@ -82,20 +88,23 @@ impl ChannelMemory {
             );
             return Err(EPROTO);
         }
-        let vram = gpu.alloc_vram(2 * INST_SIZE, INST_SIZE, Placement::Any)?;
-        let (ring, method_buffer) = {
+        let instance = gpu.alloc_vram(INST_SIZE, INST_SIZE, Placement::Any)?;
+        let (ring, method_buffer, userd) = {
             let guard = gpu.services()?;
             let dev = guard.get().pdev.as_ref();
             let ring =
                 Coherent::<u8>::zeroed_slice(dev, u32_as_usize(GPFIFO_ENTRIES) * 8, GFP_KERNEL)?;
             let mb = Coherent::<u8>::zeroed_slice(dev, u32_as_usize(size), GFP_KERNEL)?;
-            (ring, mb)
+            let userd = Coherent::<u8>::zeroed_slice(dev, 0x1000, GFP_KERNEL)?;
+            (ring, mb, userd)
         };
         Ok(ChannelMemory {
             ring_va: vaspace.map(&ring)?,
-            ring,
+            _ring: ring,
             method_buffer,
-            vram,
+            method_buffer_size: size,
+            userd,
+            instance,
         })
     }
 
@@ -108,19 +117,23 @@ impl ChannelMemory {
             // Uncached, as nouveau gives them.
             cache_attrib: 1,
         };
-        let inst = self.vram.offset();
+        let inst = self.instance.offset();
         params.gp_fifo_offset = self.ring_va.va();
         params.gp_fifo_entries = GPFIFO_ENTRIES;
         params.instance_mem = fb(inst, INST_SIZE);
         params.ramfc_mem = fb(inst, RAMFC_SIZE);
-        params.userd_mem = fb(inst + INST_SIZE, USERD_SIZE);
+        params.userd_mem = NvMemoryDescParams {
+            base: self.userd.dma_address(),
+            size: USERD_SIZE,
+            address_space: ADDR_SYSMEM,
+            cache_attrib: 1,
+        };
         params.mthdbuf_mem = NvMemoryDescParams {
             base: self.method_buffer.dma_address(),
-            size: usize_as_u64(self.method_buffer.size()),
+            size: u64::from(self.method_buffer_size),
             address_space: ADDR_SYSMEM,
             cache_attrib: 0,
         };
-        let _ = &self.ring;
     }
 }
 
@@ -178,7 +191,7 @@ impl Channel {
     /// under the device) for `engine`, with this channel ID, in `vaspace`,
     /// so GSP-RM reports the channel's errors under it; returns its RM
     /// handle. The channel gets its memory as a chip needs it: an instance
-    /// block and USERD in the client's VRAM, a fault method buffer, and a
+    /// block in the client's VRAM, USERD, a fault method buffer, and a
     /// GPFIFO ring mapped in `vaspace`. The channel owns the object and
     /// the memory: the object is freed first, the memory and the ID
     /// after.
@@ -188,12 +201,16 @@ impl Channel {
     ///
     /// # Errors
     ///
-    /// `EBUSY` if the channel has its object already; as
-    /// [`Gpu::alloc_vram`] for VRAM; GSP-RM's refusal.
+    /// `EBUSY` if the channel has its object already; `EINVAL` for a VA
+    /// space of another [`Gpu`] handle's namespace; as [`Gpu::alloc_vram`]
+    /// for VRAM; GSP-RM's refusal.
     #[inline(never)]
     pub fn create_gpfifo(&mut self, engine: Engine, vaspace: &VaSpace) -> Result<Handle> {
         if self.gpfifo.as_ref().is_some_and(|o| !o.is_lost()) {
             return Err(EBUSY);
+        }
+        if !vaspace.is_of(&self.gpu) {
+            return Err(EINVAL);
         }
         // What a reset left: the object is gone, the memory is unused.
         self.gpfifo = None;

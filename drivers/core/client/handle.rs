@@ -176,6 +176,11 @@ impl Gpu {
         self.inner.control::<C>(target, params)
     }
 
+    /// Whether `other` is a handle on the same namespace.
+    pub(super) fn same_namespace(&self, other: &Gpu) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// The namespace's subdevice.
     pub(super) fn subdevice(&self) -> Handle {
         self.inner.rm.subdevice

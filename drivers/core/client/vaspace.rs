@@ -79,15 +79,19 @@ struct Inner {
     state: Mutex<State>,
 }
 
+/// Fields drop in order: GSP-RM's object goes before the tables it uses
+/// (GSP-RM writes its entry in the PD1 as it tears the VA space down).
 struct State {
-    tables: PageTables,
-    /// The directories above GSP-RM's range, root first.
-    reserved: [u64; RESERVED_LEVELS],
     /// The VA space's object in GSP-RM; a GPU reset takes it, and it is
     /// made again when next needed.
     object: Option<RmObject>,
-    /// Slots given back, and the first never given out.
-    free: KVec<u64>,
+    tables: PageTables,
+    /// The directories above GSP-RM's range, root first.
+    reserved: [u64; RESERVED_LEVELS],
+    /// The first slot never given out. Slots are not reused: the GPU may
+    /// cache a translation, and the core has no TLB invalidate yet
+    /// (nouveau `tu102_vmm_flush`), so a VA once mapped stays unused
+    /// after its mapping goes.
     next: u64,
 }
 
@@ -105,10 +109,9 @@ impl VaSpace {
             try_pin_init!(Inner {
                 gpu: gpu.clone(),
                 state <- new_mutex!(State {
+                    object: None,
                     tables,
                     reserved,
-                    object: None,
-                    free: KVec::new(),
                     next: SLOTS_START,
                 }),
             }),
@@ -141,7 +144,7 @@ impl VaSpace {
             page_size: SERVER_RM_VA_SIZE,
             virt_addr_lo: SERVER_RM_VA_START,
             virt_addr_hi: SERVER_RM_VA_START + SERVER_RM_VA_SIZE - 1,
-            num_levels_to_copy: RESERVED_LEVELS as u32,
+            num_levels_to_copy: u32::try_from(RESERVED_LEVELS).map_err(|_| EINVAL)?,
             ..CopyServerReservedPdesParams::ZERO
         };
         for (i, (slot, &addr)) in copy.levels.iter_mut().zip(&state.reserved).enumerate() {
@@ -150,7 +153,7 @@ impl VaSpace {
                 size: FORMAT[i].table_size(),
                 aperture: gmmu_aperture(Aperture::SysCoherent),
                 // The span of one entry of the level: its first VA bit.
-                page_shift: FORMAT[i].shift as u8,
+                page_shift: u8::try_from(FORMAT[i].shift).map_err(|_| EINVAL)?,
                 _pad0: [0; 3],
             };
         }
@@ -161,8 +164,8 @@ impl VaSpace {
     }
 
     /// Maps `mem` (at most 64 KiB) at a VA of the core's choosing below
-    /// GSP-RM's range; the mapping lasts until the returned [`Mapping`] is
-    /// dropped.
+    /// GSP-RM's range (a slot never used before in this VA space); the
+    /// mapping lasts until the returned [`Mapping`] is dropped.
     ///
     /// # Errors
     ///
@@ -176,26 +179,18 @@ impl VaSpace {
         let guard = self.inner.gpu.services()?;
         let dev = guard.get().pdev.as_ref();
         let mut state = self.inner.state.lock();
-        let va = match state.free.pop() {
-            Some(va) => va,
-            None if state.next + SLOT_SIZE <= SERVER_RM_VA_START => {
-                state.next += SLOT_SIZE;
-                state.next - SLOT_SIZE
-            }
-            None => return Err(ENOSPC),
-        };
+        let va = state.next;
+        if va + SLOT_SIZE > SERVER_RM_VA_START {
+            return Err(ENOSPC);
+        }
+        state.next += SLOT_SIZE;
         let pages = len.div_ceil(PAGE_SIZE);
         for i in 0..pages {
-            if let Err(e) =
-                state
-                    .tables
-                    .map(dev, va + i * PAGE_SIZE, mem.dma_address() + i * PAGE_SIZE)
-            {
+            let page = mem.dma_address() + i * PAGE_SIZE;
+            if let Err(e) = state.tables.map(dev, va + i * PAGE_SIZE, page) {
                 for j in 0..i {
                     state.tables.unmap(va + j * PAGE_SIZE);
                 }
-                // Pushing back into capacity the pop freed cannot fail.
-                let _ = state.free.push(va, GFP_KERNEL);
                 return Err(e);
             }
         }
@@ -226,15 +221,19 @@ impl Mapping {
     }
 }
 
+impl VaSpace {
+    /// Whether the VA space belongs to `gpu`'s namespace (RM handles are
+    /// only meaningful there).
+    pub(super) fn is_of(&self, gpu: &Gpu) -> bool {
+        self.inner.gpu.same_namespace(gpu)
+    }
+}
+
 impl Drop for Mapping {
     fn drop(&mut self) {
         let mut state = self.vaspace.inner.state.lock();
         for i in 0..usize_as_u64(self.pages) {
             state.tables.unmap(self.va + i * PAGE_SIZE);
-        }
-        if state.free.push(self.va, GFP_KERNEL).is_err() {
-            // The slot stays unused until the VA space goes.
-            pr_warn!("nvgsp: a VA slot could not be returned (out of memory)\n");
         }
     }
 }

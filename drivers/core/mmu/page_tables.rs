@@ -8,9 +8,9 @@
 //! PRAMIN path), so the core keeps them in memory it can.
 //!
 //! Tables are 4 KiB each, made as mappings need them and freed with the
-//! VA space; only 4 KiB pages are mapped. The GPU caches translations:
-//! changing a live mapping needs a TLB invalidate, which nothing does yet
-//! (the core maps only before GSP-RM first uses a VA space).
+//! VA space; only 4 KiB pages are mapped. The GPU caches translations, and
+//! nothing invalidates its TLB yet: the VA space ([`crate::client::VaSpace`])
+//! never maps a VA again once it was unmapped.
 
 use kernel::{device, dma::Coherent, prelude::*};
 

@@ -79,6 +79,31 @@ pub enum Effect {
     Reset(Engine),
     /// The model has no register there: the write was dropped.
     Unmodelled,
+    /// The register's privilege level mask lets only secure (level 3)
+    /// code write it, not the CPU: the write was dropped.
+    Denied,
+}
+
+/// Whether the CPU (privilege level 0) may not write `off`: registers
+/// only heavy-secure ucode, devinit or the boot ROMs write. WPR2's bounds
+/// (`NV_PFB_PRI_MMU_WPR2_ADDR_*`: FWSEC-FRTS and booter set them; the
+/// driver only reads them, nova-core `fb.rs`), the secure scratch GFW
+/// boot and SEC2-RTOS report in and its privilege level mask
+/// (`NV_PGC6_AON_SECURE_SCRATCH_GROUP_05`, `_GROUP_42`,
+/// `NV_PGC6_BSI_SECURE_SCRATCH_14`: nova-core `regs.rs` reads them), and
+/// the ucode version fuses (`NV_FUSE_OPT_FPF_*`).
+fn denied_to_cpu(off: u32) -> bool {
+    let fuses = |base: u32| (base..base + 4 * f::FUSE_UCODE_COUNT as u32).contains(&off);
+    matches!(
+        off,
+        reg::WPR2_ADDR_LO
+            | reg::WPR2_ADDR_HI
+            | reg::GFW_BOOT
+            | reg::GFW_PRIV_LEVEL_MASK
+            | reg::USABLE_FB_SIZE_IN_MB
+            | f::BSI_SECURE_SCRATCH_14
+    ) || fuses(f::FUSE_SEC2_UCODE1_VERSION)
+        || fuses(f::FUSE_GSP_UCODE1_VERSION)
 }
 
 /// What a read of a register the GPU does not have returns: a PRI error
@@ -350,6 +375,9 @@ impl Bar0 {
     /// the model has no register is dropped too, and says so
     /// ([`Effect::Unmodelled`]).
     pub fn write32(&mut self, off: u32, v: u32, mem: &GuestMemory) -> Effect {
+        if denied_to_cpu(off) {
+            return Effect::Denied;
+        }
         match off {
             reg::FLUSH_SYSMEM_ADDR => self.flush_sysmem.0 = v,
             reg::FLUSH_SYSMEM_ADDR_HI => self.flush_sysmem.1 = v & 0x00ff_ffff,
@@ -514,10 +542,28 @@ mod tests {
         assert_eq!(b.read32(reg::WPR2_ADDR_LO), 0x000f_e000);
         assert_eq!(b.read32(reg::WPR2_ADDR_HI), 0x000f_f000);
         assert_eq!(b.wpr2(), Some(0xfe0_0000..0xff0_0000));
-        // The host cannot move or remove it.
-        b.write32(reg::WPR2_ADDR_HI, 0, &mem);
-        b.write32(reg::WPR2_ADDR_LO, 0, &mem);
+        // The host cannot move or remove it: its privilege level mask
+        // denies the write, which the device logs.
+        assert_eq!(b.write32(reg::WPR2_ADDR_HI, 0, &mem), Effect::Denied);
+        assert_eq!(b.write32(reg::WPR2_ADDR_LO, 0, &mem), Effect::Denied);
         assert_eq!(b.wpr2(), Some(0xfe0_0000..0xff0_0000));
+        // Nor write what devinit, SEC2-RTOS and the fuses report.
+        for r in [
+            reg::GFW_BOOT,
+            reg::GFW_PRIV_LEVEL_MASK,
+            reg::USABLE_FB_SIZE_IN_MB,
+            f::BSI_SECURE_SCRATCH_14,
+            f::FUSE_SEC2_UCODE1_VERSION + 4 * 15,
+            f::FUSE_GSP_UCODE1_VERSION,
+        ] {
+            let before = b.read32(r);
+            assert_eq!(b.write32(r, !before, &mem), Effect::Denied, "{r:#x}");
+            assert_eq!(b.read32(r), before, "{r:#x}");
+        }
+        assert_ne!(
+            b.write32(f::FUSE_SEC2_UCODE1_VERSION - 4, 0, &mem),
+            Effect::Denied
+        );
         b.set_wpr2(None);
         assert_eq!(
             (b.read32(reg::WPR2_ADDR_LO), b.read32(reg::WPR2_ADDR_HI)),

@@ -32,7 +32,7 @@
 
 mod booter;
 pub mod fwsec;
-mod libos_logs;
+mod libos_args;
 #[cfg(test)]
 mod tests;
 pub mod wpr_rules;
@@ -433,9 +433,9 @@ impl Boot {
             "SEC2: GSP-RM image ({} KiB through radix3), bootloader and signature verified",
             fw.gsp_image.len() >> 10
         );
-        let args = booter::queue_args(mem, libos_addr)
+        let args = libos_args::queue_args(mem, libos_addr)
             .map_err(|e| Failure::BadLibosArgs(format!("at {libos_addr:#x}: {e}")))?;
-        libos_logs::check(mem, libos_addr)
+        libos_args::check(mem, libos_addr)
             .map_err(|e| Failure::BadLibosArgs(format!("at {libos_addr:#x}: {e}")))?;
         self.rm = None;
         if crate::gsp_rm::faults::Fault::fires(

@@ -6,7 +6,8 @@
 //!   chip's RAMIN alignment; nouveau `gv100_chan_inst`: 0x1000 at 0x1000);
 //! - `ramfcMem`: RAMFC, the instance block's first 0x200 bytes;
 //! - `userdMem`: USERD, 0x200 bytes at a 0x200 boundary (nouveau
-//!   `gv100_chan_userd`), in VRAM or system memory;
+//!   `gv100_chan_userd`), in VRAM (outside the instance block) or system
+//!   memory;
 //! - `mthdbufMem`: the fault method buffer, in system memory, of the size
 //!   `NV2080_CTRL_CMD_CE_GET_FAULT_METHOD_BUFFER_SIZE` reports;
 //! - the GPFIFO ring: `gpFifoEntries` 8-byte entries (a power of two) at
@@ -22,8 +23,10 @@ use crate::guest_mem::GuestMemory;
 use nvgsp_proto::gsp::class::{NvChannelAllocParams, NvMemoryDescParams, ADDR_FBMEM, ADDR_SYSMEM};
 use nvgsp_proto::gsp::status::{NV_ERR_INVALID_ADDRESS, NV_ERR_INVALID_ARGUMENT};
 
-/// The fault method buffer the model asks each channel for.
-pub const METHOD_BUFFER_SIZE: u32 = 0x1000;
+/// The fault method buffer the model asks each channel for: not a page
+/// multiple, so that a driver that guesses a page instead of asking fails.
+/// (The real size depends on the copy engines; none is published.)
+pub const METHOD_BUFFER_SIZE: u32 = 0x2800;
 
 /// What a channel's memory must be on a GPU whose clients' VRAM ends at
 /// `fb_end`, in a VA space whose page directory is `root`; `Err` is RM's
@@ -58,7 +61,10 @@ pub fn check(
         ADDR_SYSMEM => mem.read(userd.base, &mut [0u8; 0x200]).is_ok(),
         _ => false,
     };
-    if !userd_ok || userd.size != 0x200 || !userd.base.is_multiple_of(0x200) {
+    let overlaps_inst = userd.address_space == ADDR_FBMEM
+        && userd.base < inst.base + inst.size
+        && inst.base < userd.base.saturating_add(userd.size);
+    if !userd_ok || overlaps_inst || userd.size != 0x200 || !userd.base.is_multiple_of(0x200) {
         return bad(format!(
             "USERD {userd:?}: not 0x200 bytes at a 0x200 boundary"
         ));
@@ -81,11 +87,24 @@ pub fn check(
             p.gp_fifo_offset
         ));
     }
-    let end = p.gp_fifo_offset + u64::from(entries) * 8;
+    let Some(end) = p.gp_fifo_offset.checked_add(u64::from(entries) * 8) else {
+        return bad(format!("GPFIFO at {:#x} wraps the VA", p.gp_fifo_offset));
+    };
     let mut va = p.gp_fifo_offset & !0xfff;
     while va < end {
-        gmmu::translate(mem, root, va)
-            .map_err(|e| (NV_ERR_INVALID_ADDRESS, format!("GPFIFO: {e}")))?;
+        let fault = |e: String| (NV_ERR_INVALID_ADDRESS, format!("GPFIFO: {e}"));
+        // The page must be memory the host can fetch from.
+        match gmmu::translate(mem, root, va).map_err(fault)? {
+            Phys::Sys(page) => mem
+                .read(page & !0xfff, &mut [0u8; 8])
+                .map_err(|e| fault(format!("VA {va:#x} maps {page:#x}: {e}")))?,
+            Phys::Video(page) if page < fb_end => {}
+            Phys::Video(page) => {
+                return Err(fault(format!(
+                    "VA {va:#x} maps VRAM {page:#x} beyond the clients'"
+                )))
+            }
+        }
         va += 0x1000;
     }
     Ok(())

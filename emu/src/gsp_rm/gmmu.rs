@@ -31,7 +31,7 @@ pub enum Phys {
 
 impl Phys {
     /// The same aperture, `by` bytes on.
-    fn plus(self, by: u64) -> Phys {
+    pub fn plus(self, by: u64) -> Phys {
         match self {
             Phys::Video(a) => Phys::Video(a + by),
             Phys::Sys(a) => Phys::Sys(a + by),
@@ -109,15 +109,21 @@ pub fn translate(mem: &GuestMemory, root: Phys, va: u64) -> Result<Phys, String>
     let mut table = root;
     for level in 0..4 {
         let at = entry_of(table, level, va);
-        // PD0's entries are dual: the 4 KiB table's half is the second.
+        // PD0's entries are dual: the first half, whose bit 0 says whether
+        // the entry is a 2 MiB page, names the 64 KiB page table; the
+        // second (aperture 66:65, frame 117:72) the 4 KiB one.
         let entry = if level == 3 {
-            let small = read_u64(mem, at.plus(8))?;
-            if small & 6 == 0 && read_u64(mem, at)? & 6 != 0 {
+            let (big, small) = (read_u64(mem, at)?, read_u64(mem, at.plus(8))?);
+            if big & 1 != 0 {
+                return Err(format!("VA {va:#x}: PD0 maps a 2 MiB page (not modelled)"));
+            }
+            if small & 6 == 0 && big & 6 != 0 {
                 return Err(format!(
                     "VA {va:#x}: PD0 names only a 64 KiB page table (not modelled)"
                 ));
             }
-            small
+            // The small half has no IS_PTE bit of its own.
+            small & !1
         } else {
             read_u64(mem, at)?
         };
@@ -188,6 +194,12 @@ mod tests {
         assert!(translate(&m, Phys::Sys(pd3), va)
             .unwrap_err()
             .contains("level 3"));
+        // A 2 MiB page (IS_PTE in PD0's first half) is beyond the model.
+        put(&m, pd0, 1);
+        assert!(translate(&m, Phys::Sys(pd3), va)
+            .unwrap_err()
+            .contains("2 MiB"));
+        put(&m, pd0, 0);
         // A table in VRAM is beyond the model, and says so.
         put(&m, pd0 + 8, (0x30_0000 >> 4) | (1 << 1));
         assert!(translate(&m, Phys::Sys(pd3), va)

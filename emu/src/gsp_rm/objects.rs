@@ -33,8 +33,10 @@ struct Object {
     /// Channels: their channel ID.
     chid: Option<u32>,
     /// VA spaces: their root page directory, once the driver named it
-    /// (`COPY_SERVER_RESERVED_PDES`).
+    /// (`COPY_SERVER_RESERVED_PDES`), and where GSP-RM wrote its entry
+    /// for its own range (cleared when the VA space goes).
     root: Option<Phys>,
+    rm_pde: Option<Phys>,
 }
 
 impl Object {
@@ -45,6 +47,7 @@ impl Object {
             notify_index: None,
             chid: None,
             root: None,
+            rm_pde: None,
         }
     }
 }
@@ -299,10 +302,12 @@ impl Objects {
     pub fn free(&mut self, h_client: u32, h_object: u32) -> u32 {
         if h_object == h_client {
             self.notifications.retain(|&(c, _), _| c != h_client);
-            return if self.clients.remove(&h_client).is_some() {
-                NV_OK
-            } else {
-                NV_ERR_INVALID_CLIENT
+            return match self.clients.remove(&h_client) {
+                Some(objects) => {
+                    objects.values().for_each(|o| self.tear_down(o));
+                    NV_OK
+                }
+                None => NV_ERR_INVALID_CLIENT,
             };
         }
         let Some(objects) = self.clients.get_mut(&h_client) else {
@@ -323,10 +328,19 @@ impl Objects {
             );
             i += 1;
         }
-        for h in doomed {
-            objects.remove(&h);
-        }
+        let gone: Vec<Object> = doomed.iter().filter_map(|h| objects.remove(h)).collect();
+        gone.iter().for_each(|o| self.tear_down(o));
         NV_OK
+    }
+
+    /// What GSP-RM undoes in the driver's memory as `o` goes: a VA space's
+    /// entry for GSP-RM's own range.
+    fn tear_down(&self, o: &Object) {
+        if let Some(Phys::Sys(at)) = o.rm_pde {
+            if let Err(e) = self.mem.write(at, &0u64.to_le_bytes()) {
+                warn!("GSP-RM: clearing its directory entry at {at:#x}: {e}");
+            }
+        }
     }
 
     /// GSP_RM_CONTROL: answers `cmd` on the object, rewriting `params` in
@@ -438,7 +452,7 @@ impl Objects {
                 // GSP-RM's PD0 for the range, in the VRAM it keeps.
                 let rm_pd0 = self.fb_end + (self.vaspaces % 256) * 0x1000;
                 match super::vaspace::copy_server_reserved_pdes(&p, &self.mem, rm_pd0) {
-                    Ok(root) => {
+                    Ok((root, rm_pde)) => {
                         self.vaspaces += 1;
                         if let Some(o) = self
                             .clients
@@ -446,6 +460,7 @@ impl Objects {
                             .and_then(|o| o.get_mut(&h_object))
                         {
                             o.root = Some(root);
+                            o.rm_pde = Some(rm_pde);
                         }
                         NV_OK
                     }
@@ -724,6 +739,13 @@ mod tests {
             o.alloc(0xc1, 0xd1, 0xf1, cls, &encoded(&channel_params(Some(9)))),
             NV_OK
         );
+        // Its entry goes with the VA space.
+        assert_eq!(o.free(0xc1, 0xf1), NV_OK);
+        assert_eq!(o.free(0xc1, 0xa1), NV_OK);
+        assert_eq!(
+            super::super::gmmu::directory_entry(&o.mem, Phys::Sys(0x10_2000), 8),
+            Ok(None)
+        );
     }
 
     #[test]
@@ -739,7 +761,7 @@ mod tests {
             o.alloc(0xc1, 0xd1, next, cls, &encoded(&p))
         };
         type Edit<'a> = &'a dyn Fn(&mut class::NvChannelAllocParams);
-        let cases: [(&str, Edit, u32); 12] = [
+        let cases: [(&str, Edit, u32); 14] = [
             ("no VA space", &|p| p.h_va_space = 0, NV_ERR_INVALID_ADDRESS),
             (
                 "no such object",
@@ -774,6 +796,16 @@ mod tests {
             (
                 "USERD misaligned",
                 &|p| p.userd_mem.base += 0x100,
+                NV_ERR_INVALID_ARGUMENT,
+            ),
+            (
+                "USERD in the instance block",
+                &|p| p.userd_mem.base = p.instance_mem.base + 0x200,
+                NV_ERR_INVALID_ARGUMENT,
+            ),
+            (
+                "a method buffer of a page",
+                &|p| p.mthdbuf_mem.size = 0x1000,
                 NV_ERR_INVALID_ARGUMENT,
             ),
             (

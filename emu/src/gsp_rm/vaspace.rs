@@ -35,12 +35,13 @@ const LEVELS: [(u8, u64); 3] = [(47, 0x20), (38, 0x1000), (29, 0x1000)];
 
 /// Checks `p` against the driver's directories in `mem`, and points the
 /// range's PD1 entry at GSP-RM's own PD0 at `rm_pd0` (VRAM). Returns the
-/// VA space's root; `Err` is RM's status and what was wrong.
+/// VA space's root and where that entry is; `Err` is RM's status and what
+/// was wrong.
 pub fn copy_server_reserved_pdes(
     p: &CopyServerReservedPdesParams,
     mem: &GuestMemory,
     rm_pd0: u64,
-) -> Result<Phys, (u32, String)> {
+) -> Result<(Phys, Phys), (u32, String)> {
     let bad = |what: String| Err((NV_ERR_INVALID_ARGUMENT, what));
     let (start, size) = RANGE;
     if p.page_size != size || p.virt_addr_lo != start || p.virt_addr_hi != start + size - 1 {
@@ -95,5 +96,5 @@ pub fn copy_server_reserved_pdes(
     let index = (start >> LEVELS[2].0) & 0x1ff;
     gmmu::write_video_pde(mem, tables[2], index, rm_pd0)
         .map_err(|e| (NV_ERR_INVALID_ARGUMENT, e))?;
-    Ok(tables[0])
+    Ok((tables[0], tables[2].plus(index * 8)))
 }

@@ -114,7 +114,9 @@ pub const fn libos_args_mailboxes(dma_addr: u64) -> (u32, u32) {
 }
 
 /// Finds the region called `id8` in an argument page the other side wrote;
-/// the list ends at the first zero `id8` or the end of `page`.
+/// the list ends at the first zero `id8` or the end of `page`. (The
+/// emulator reads the page with its own code, `emu/src/dev/boot/
+/// libos_args.rs`; this one is the fuzzed reference.)
 pub fn find_region(page: &[u8], id8: u64) -> Option<LibosMemoryRegionInitArgument> {
     page.chunks_exact(LibosMemoryRegionInitArgument::SIZE)
         .filter_map(LibosMemoryRegionInitArgument::decode)

@@ -6,14 +6,8 @@
 use super::Failure;
 use crate::dev::falcon::Falcon;
 use crate::firmware::{BooterImage, Firmware};
-use crate::gsp_rm::QueueArgs;
 use crate::guest_mem::GuestMemory;
-use nvgsp_proto::gsp::{
-    args::GspArgumentsCached,
-    libos::{self, LibosMemoryRegionInitArgument},
-    queue::GSP_PAGE_SIZE,
-    wpr_meta::GspFwWprMeta,
-};
+use nvgsp_proto::gsp::{queue::GSP_PAGE_SIZE, wpr_meta::GspFwWprMeta};
 use nvgsp_proto::wire::Wire;
 
 /// The heavy-secure ucodes SEC2 runs in the boot chain.
@@ -225,27 +219,4 @@ pub fn check_images(mem: &GuestMemory, m: &GspFwWprMeta, fw: &Firmware) -> Resul
         return Err("the signature differs from gsp-570.144.bin's".into());
     }
     Ok(())
-}
-
-/// Finds the RMARGS region in the LibOS arguments at `libos` and reads the
-/// queue arguments at its start.
-pub fn queue_args(mem: &GuestMemory, libos: u64) -> Result<QueueArgs, String> {
-    let mut page = vec![0u8; GSP_PAGE_SIZE];
-    mem.read(libos, &mut page).map_err(|e| e.to_string())?;
-    let rmargs: LibosMemoryRegionInitArgument =
-        libos::find_region(&page, libos::ID8_RMARGS).ok_or("no RMARGS region")?;
-    if rmargs.size < GspArgumentsCached::SIZE as u64 {
-        return Err(format!(
-            "RMARGS region of {} bytes is too small",
-            rmargs.size
-        ));
-    }
-    let args: GspArgumentsCached = read_obj(mem, rmargs.pa)?;
-    let q = args.message_queue_init_arguments;
-    Ok(QueueArgs {
-        shared_mem: q.shared_mem_phys_addr,
-        pte_count: q.page_table_entry_count,
-        cmd_off: q.cmd_queue_offset,
-        msg_off: q.stat_queue_offset,
-    })
 }

@@ -1,4 +1,6 @@
-//! The LibOS log buffers, as GSP-RM's LibOS takes them at its start.
+//! The LibOS argument page, as GSP-RM's LibOS takes it at its start: the
+//! RMARGS region, whose `GSP_ARGUMENTS_CACHED` says where the message
+//! queues are, and the log buffers.
 //!
 //! Besides RMARGS, the driver's LibOS argument page must name three log
 //! buffers, LOGINIT, LOGINTR and LOGRM (nova-core `gsp.rs` `Gsp::new`,
@@ -14,7 +16,10 @@
 //! at 8, `size` at 16, `kind` at 24, `loc` at 25, 32 bytes per entry), not
 //! with the code the driver built it with.
 
+use crate::gsp_rm::QueueArgs;
 use crate::guest_mem::GuestMemory;
+use nvgsp_proto::gsp::args::GspArgumentsCached;
+use nvgsp_proto::wire::Wire;
 
 /// Bytes per argument entry, and entries per page.
 const ENTRY: usize = 32;
@@ -40,20 +45,60 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(w)
 }
 
-/// Checks the log buffers the argument page at `libos` names.
-pub fn check(mem: &GuestMemory, libos: u64) -> Result<(), String> {
+/// One region the argument page names.
+struct Region {
+    pa: u64,
+    size: u64,
+    kind: u8,
+    loc: u8,
+}
+
+/// The region `name` of the argument page at `libos`.
+fn region(mem: &GuestMemory, libos: u64, name: &str) -> Result<Region, String> {
     let mut page = vec![0u8; PAGE];
     mem.read(libos, &mut page).map_err(|e| e.to_string())?;
-    let entries: Vec<&[u8]> = page
+    let e = page
         .chunks_exact(ENTRY)
         .take_while(|e| u64_at(e, 0) != 0)
-        .collect();
+        .find(|e| u64_at(e, 0) == id8(name))
+        .ok_or_else(|| format!("no {name} region"))?;
+    Ok(Region {
+        pa: u64_at(e, 8),
+        size: u64_at(e, 16),
+        kind: e[24],
+        loc: e[25],
+    })
+}
+
+/// The message queues' arguments, from the `GSP_ARGUMENTS_CACHED` at the
+/// start of the RMARGS region (nouveau `r535_gsp_rmargs_init`).
+pub fn queue_args(mem: &GuestMemory, libos: u64) -> Result<QueueArgs, String> {
+    let r = region(mem, libos, "RMARGS")?;
+    if r.size < GspArgumentsCached::SIZE as u64 {
+        return Err(format!("RMARGS region of {} bytes is too small", r.size));
+    }
+    let mut b = vec![0u8; GspArgumentsCached::SIZE];
+    mem.read(r.pa, &mut b)
+        .map_err(|e| format!("RMARGS at {:#x}: {e}", r.pa))?;
+    let args = GspArgumentsCached::decode(&b).ok_or("short GSP_ARGUMENTS_CACHED")?;
+    let q = args.message_queue_init_arguments;
+    Ok(QueueArgs {
+        shared_mem: q.shared_mem_phys_addr,
+        pte_count: q.page_table_entry_count,
+        cmd_off: q.cmd_queue_offset,
+        msg_off: q.stat_queue_offset,
+    })
+}
+
+/// Checks the log buffers the argument page at `libos` names.
+pub fn check(mem: &GuestMemory, libos: u64) -> Result<(), String> {
     for name in ["LOGINIT", "LOGINTR", "LOGRM"] {
-        let e = entries
-            .iter()
-            .find(|e| u64_at(e, 0) == id8(name))
-            .ok_or_else(|| format!("no {name} log buffer"))?;
-        let (pa, size, kind, loc) = (u64_at(e, 8), u64_at(e, 16), e[24], e[25]);
+        let Region {
+            pa,
+            size,
+            kind,
+            loc,
+        } = region(mem, libos, name).map_err(|_| format!("no {name} log buffer"))?;
         if kind != KIND_CONTIGUOUS || loc != LOC_SYSMEM {
             return Err(format!(
                 "{name} is not contiguous system memory (kind {kind}, loc {loc})"
@@ -123,6 +168,26 @@ mod tests {
     fn id8_matches_nouveau() {
         // r535_gsp_libos_id8("LOGRM"): 'L' 'O' 'G' 'R' 'M' shifted in.
         assert_eq!(id8("LOGRM"), 0x004c_4f47_524d);
+    }
+
+    #[test]
+    fn the_queue_arguments_come_from_rmargs() {
+        // RMARGS (the fourth region) holds GSP_ARGUMENTS_CACHED.
+        let gm = setup(&["LOGINIT", "LOGINTR", "LOGRM", "RMARGS"]);
+        let rmargs = BASE + PAGE as u64 + 3 * SIZE;
+        let mut a = GspArgumentsCached::ZERO;
+        a.message_queue_init_arguments.shared_mem_phys_addr = 0x1234_5000;
+        a.message_queue_init_arguments.cmd_queue_offset = 0x9000;
+        let mut b = vec![0u8; GspArgumentsCached::SIZE];
+        a.encode(&mut b);
+        gm.write(rmargs, &b).unwrap();
+        let q = queue_args(&gm, BASE).unwrap();
+        assert_eq!((q.shared_mem, q.cmd_off), (0x1234_5000, 0x9000));
+        let gm = setup(&["LOGINIT", "LOGINTR", "LOGRM"]);
+        assert_eq!(queue_args(&gm, BASE).unwrap_err(), "no RMARGS region");
+        let gm = setup(&["RMARGS"]);
+        gm.write(BASE + 16, &8u64.to_le_bytes()).unwrap();
+        assert!(queue_args(&gm, BASE).unwrap_err().contains("too small"));
     }
 
     #[test]
