@@ -159,6 +159,17 @@ impl Target {
     }
 }
 
+/// Runs `op` and prints its duration in nanoseconds and its outcome.
+fn timed(f: &mut core::fmt::Formatter<'_>, op: impl FnOnce() -> Result) -> core::fmt::Result {
+    let start = Instant::<Monotonic>::now();
+    let r = op();
+    let ns = start.elapsed().as_nanos();
+    match r {
+        Ok(()) => write!(f, "{ns} ok"),
+        Err(e) => write!(f, "{ns} error {}", e.to_errno()),
+    }
+}
+
 /// `bar0_read`: one read of `NV_PMC_BOOT_0` per file read.
 struct Bar0Probe(Target);
 
@@ -178,13 +189,7 @@ struct RpcNullProbe(Target);
 impl core::fmt::Debug for RpcNullProbe {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let (bar, gsp) = self.0.get();
-        let start = Instant::<Monotonic>::now();
-        let r = gsp.null_control(bar);
-        let ns = start.elapsed().as_nanos();
-        match r {
-            Ok(()) => write!(f, "{ns} ok"),
-            Err(e) => write!(f, "{ns} error {}", e.to_errno()),
-        }
+        timed(f, || gsp.null_control(bar))
     }
 }
 
@@ -196,13 +201,7 @@ struct IntrRoundTripProbe(Target);
 impl core::fmt::Debug for IntrRoundTripProbe {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let (bar, gsp) = self.0.get();
-        let start = Instant::<Monotonic>::now();
-        let r = gsp.interrupt_round_trip(bar);
-        let ns = start.elapsed().as_nanos();
-        match r {
-            Ok(()) => write!(f, "{ns} ok"),
-            Err(e) => write!(f, "{ns} error {}", e.to_errno()),
-        }
+        timed(f, || gsp.interrupt_round_trip(bar))
     }
 }
 
@@ -213,13 +212,7 @@ struct RpcLargeProbe(Target);
 impl core::fmt::Debug for RpcLargeProbe {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let (bar, gsp) = self.0.get();
-        let start = Instant::<Monotonic>::now();
-        let r = gsp.large_null_control(bar, 150_000);
-        let ns = start.elapsed().as_nanos();
-        match r {
-            Ok(()) => write!(f, "{ns} ok"),
-            Err(e) => write!(f, "{ns} error {}", e.to_errno()),
-        }
+        timed(f, || gsp.large_null_control(bar, 150_000))
     }
 }
 
