@@ -33,6 +33,8 @@ vm --profile debug --no-load --timeout 580 \
             sleep 0.1
         done
     }
+    echo channel-object >$d && echo channel-object >$v
+    echo "channels: drm $(grep last: $d), vfio $(grep last: $v)"
     # Keeps GSP-RM from idling (with calls the faults do not hit) until
     # the idle crash is due.
     (while [ ! -e /tmp/idle ]; do echo ping >$d 2>/dev/null; sleep 0.5; done) &
@@ -42,7 +44,6 @@ vm --profile debug --no-load --timeout 580 \
         echo "load 10" >$d && echo "load 10" >$v
         echo "$1: drm $(grep load: $d), vfio $(grep load: $v)"
     }
-    echo channel-object >$d && echo channel-object >$v
     # Load from both clients until the two recoveries under it are done.
     loads=
     for c in $d $v; do

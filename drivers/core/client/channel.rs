@@ -212,9 +212,9 @@ impl Channel {
         if !vaspace.is_of(&self.gpu) {
             return Err(EINVAL);
         }
-        // What a reset left: the object is gone, the memory is unused.
-        self.gpfifo = None;
-        self.memory = None;
+        // New memory: what a reset left (a lost object's) goes once the new
+        // object is made. Until then the channel still says it had one, so
+        // a failed attempt is made again after the next reset.
         let memory = ChannelMemory::new(&self.gpu, vaspace)?;
         let mut params = NvChannelAllocParams {
             flags: NvChannelAllocParams::chid_flags(self.id),
