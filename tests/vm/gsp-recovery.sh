@@ -88,6 +88,7 @@ expect_ok
 # the hang that follows the first recovery at once). Its errors were only the
 # recoveries': EAGAIN while one ran, ENODEV in flight at the crash,
 # ETIMEDOUT while GSP-RM hung.
+expect_out '^channels: drm last: ok [0-9]+ [0-9]+, vfio last: ok [0-9]+ [0-9]+$'
 expect_out '^drm resets: prepare 2 done 2 rebuilt [12] load: ok [0-9]+ eagain [1-9][0-9]* enodev [0-9]+ etimedout [0-9]+ other 0 $'
 expect_out '^vfio resets: prepare 2 done 2 rebuilt [12] load: ok [0-9]+ eagain [1-9][0-9]* enodev [0-9]+ etimedout [0-9]+ other 0 $'
 expect_out '^after load: drm load: ok 30 eagain 0 enodev 0 etimedout 0 other 0, vfio load: ok 30 eagain 0 enodev 0 etimedout 0 other 0$'

@@ -29,7 +29,9 @@ use crate::{
                 NvChannelAllocParams,
                 NvMemoryDescParams,
                 ADDR_FBMEM,
-                ADDR_SYSMEM, //
+                ADDR_SYSMEM,
+                NV_MEMORY_CACHED,
+                NV_MEMORY_UNCACHED, //
             },
         },
         wire::Wire,
@@ -114,8 +116,8 @@ impl ChannelMemory {
             base,
             size,
             address_space: ADDR_FBMEM,
-            // Uncached, as nouveau gives them.
-            cache_attrib: 1,
+            // As nouveau describes VRAM.
+            cache_attrib: NV_MEMORY_UNCACHED,
         };
         let inst = self.instance.offset();
         params.gp_fifo_offset = self.ring_va.va();
@@ -126,13 +128,14 @@ impl ChannelMemory {
             base: self.userd.dma_address(),
             size: USERD_SIZE,
             address_space: ADDR_SYSMEM,
-            cache_attrib: 1,
+            // Coherent system memory: the host must see the CPU's GP_PUT.
+            cache_attrib: NV_MEMORY_CACHED,
         };
         params.mthdbuf_mem = NvMemoryDescParams {
             base: self.method_buffer.dma_address(),
             size: u64::from(self.method_buffer_size),
             address_space: ADDR_SYSMEM,
-            cache_attrib: 0,
+            cache_attrib: NV_MEMORY_CACHED,
         };
     }
 }

@@ -56,18 +56,25 @@ pub fn check(
         ));
     }
     let userd = &p.userd_mem;
-    let userd_ok = match userd.address_space {
-        ADDR_FBMEM => in_fb(userd),
-        ADDR_SYSMEM => mem.read(userd.base, &mut [0u8; 0x200]).is_ok(),
-        _ => false,
-    };
-    let overlaps_inst = userd.address_space == ADDR_FBMEM
-        && userd.base < inst.base + inst.size
-        && inst.base < userd.base.saturating_add(userd.size);
-    if !userd_ok || overlaps_inst || userd.size != 0x200 || !userd.base.is_multiple_of(0x200) {
+    if userd.size != 0x200 || !userd.base.is_multiple_of(0x200) {
         return bad(format!(
             "USERD {userd:?}: not 0x200 bytes at a 0x200 boundary"
         ));
+    }
+    match userd.address_space {
+        ADDR_FBMEM if !in_fb(userd) => {
+            return bad(format!("USERD {userd:?}: beyond the clients' VRAM"))
+        }
+        ADDR_FBMEM if userd.base < inst.base + inst.size && inst.base < userd.base + userd.size => {
+            return bad(format!("USERD {userd:?}: inside the instance block"))
+        }
+        ADDR_FBMEM => {}
+        ADDR_SYSMEM => {
+            if let Err(e) = mem.read(userd.base, &mut [0u8; 0x200]) {
+                return bad(format!("USERD {userd:?}: {e}"));
+            }
+        }
+        a => return bad(format!("USERD {userd:?}: address space {a}")),
     }
     let mb = &p.mthdbuf_mem;
     let mut probe = vec![0u8; METHOD_BUFFER_SIZE as usize];

@@ -754,6 +754,8 @@ mod tests {
         assert_eq!(copy(&mut o, &cfg, &copy_params()), NV_OK);
         let cls = class::AMPERE_CHANNEL_GPFIFO_A;
         let mut next = 0xf1;
+        // The guest's memory, shared: the closure below holds the model.
+        let mem = o.mem.clone();
         let mut try_with = |f: &dyn Fn(&mut class::NvChannelAllocParams)| {
             let mut p = channel_params(Some(9));
             f(&mut p);
@@ -832,7 +834,25 @@ mod tests {
         for (what, f, status) in cases {
             assert_eq!(try_with(f), status, "{what}");
         }
-        assert_eq!(try_with(&|_| {}), NV_OK);
+        // The ring's page must be memory the host can fetch from.
+        let pte = 0x10_4000;
+        for (page, aperture) in [(0x1000_0000u64, 0u64), (0x9000_0000, 2)] {
+            let entry = (page >> 4) | (aperture << 1) | 1;
+            mem.write(pte, &entry.to_le_bytes()).unwrap();
+            assert_eq!(try_with(&|_| {}), NV_ERR_INVALID_ADDRESS, "{page:#x}");
+        }
+        mem.write(pte, &((0x10_5000u64 >> 4) | (2 << 1) | 1).to_le_bytes())
+            .unwrap();
+        // USERD in system memory, as the core gives it.
+        let sys_userd = |p: &mut class::NvChannelAllocParams| {
+            p.userd_mem = class::NvMemoryDescParams {
+                base: 0x10_7000,
+                size: 0x200,
+                address_space: class::ADDR_SYSMEM,
+                cache_attrib: class::NV_MEMORY_CACHED,
+            }
+        };
+        assert_eq!(try_with(&sys_userd), NV_OK);
     }
 
     #[test]

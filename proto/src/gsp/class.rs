@@ -641,6 +641,11 @@ pub const ADDR_SYSMEM: u32 = 1;
 /// VRAM (nouveau r570 `r570_chan_alloc` gives instance, USERD and RAMFC
 /// memory in it).
 pub const ADDR_FBMEM: u32 = 2;
+/// `NV_MEMORY_DESC_PARAMS.cacheAttrib` values (`nv_memory_type.h`):
+/// cached (coherent system memory).
+pub const NV_MEMORY_CACHED: u32 = 0;
+/// Uncached (how nouveau describes VRAM).
+pub const NV_MEMORY_UNCACHED: u32 = 1;
 
 /// `NV2080_CTRL_CMD_EVENT_SET_NOTIFICATION` (ctrl2080event.h).
 pub const NV2080_CTRL_CMD_EVENT_SET_NOTIFICATION: u32 = 0x2080_0301;

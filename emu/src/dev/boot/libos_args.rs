@@ -18,8 +18,6 @@
 
 use crate::gsp_rm::QueueArgs;
 use crate::guest_mem::GuestMemory;
-use nvgsp_proto::gsp::args::GspArgumentsCached;
-use nvgsp_proto::wire::Wire;
 
 /// Bytes per argument entry, and entries per page.
 const ENTRY: usize = 32;
@@ -27,6 +25,8 @@ const PAGE: usize = 4096;
 /// `LIBOS_MEMORY_REGION_CONTIGUOUS` and `LIBOS_MEMORY_REGION_LOC_SYSMEM`.
 const KIND_CONTIGUOUS: u8 = 1;
 const LOC_SYSMEM: u8 = 1;
+/// Bytes of `MESSAGE_QUEUE_INIT_ARGUMENTS`, the part of RMARGS read here.
+const QUEUE_ARGS_SIZE: u64 = 32;
 /// Where the page table starts in a log buffer (after the put pointer).
 const PTE_OFFSET: u64 = 8;
 /// The largest log buffer LibOS takes: real ones are 64 to 256 KiB
@@ -71,22 +71,24 @@ fn region(mem: &GuestMemory, libos: u64, name: &str) -> Result<Region, String> {
 }
 
 /// The message queues' arguments, from the `GSP_ARGUMENTS_CACHED` at the
-/// start of the RMARGS region (nouveau `r535_gsp_rmargs_init`).
+/// start of the RMARGS region (nouveau `r535_gsp_set_rmargs`), whose
+/// first member, `MESSAGE_QUEUE_INIT_ARGUMENTS`, holds `sharedMemPhysAddr`
+/// (u64 at 0), `pageTableEntryCount` (u32 at 8), `cmdQueueOffset` and
+/// `statQueueOffset` (`NvLength`, u64 at 16 and 24; nouveau
+/// `nvrm/gsp.h`, nova-core `MessageQueueInitArguments`).
 pub fn queue_args(mem: &GuestMemory, libos: u64) -> Result<QueueArgs, String> {
     let r = region(mem, libos, "RMARGS")?;
-    if r.size < GspArgumentsCached::SIZE as u64 {
+    if r.size < QUEUE_ARGS_SIZE {
         return Err(format!("RMARGS region of {} bytes is too small", r.size));
     }
-    let mut b = vec![0u8; GspArgumentsCached::SIZE];
+    let mut b = [0u8; QUEUE_ARGS_SIZE as usize];
     mem.read(r.pa, &mut b)
         .map_err(|e| format!("RMARGS at {:#x}: {e}", r.pa))?;
-    let args = GspArgumentsCached::decode(&b).ok_or("short GSP_ARGUMENTS_CACHED")?;
-    let q = args.message_queue_init_arguments;
     Ok(QueueArgs {
-        shared_mem: q.shared_mem_phys_addr,
-        pte_count: q.page_table_entry_count,
-        cmd_off: q.cmd_queue_offset,
-        msg_off: q.stat_queue_offset,
+        shared_mem: u64_at(&b, 0),
+        pte_count: u32::from_le_bytes([b[8], b[9], b[10], b[11]]),
+        cmd_off: u64_at(&b, 16),
+        msg_off: u64_at(&b, 24),
     })
 }
 
@@ -175,14 +177,17 @@ mod tests {
         // RMARGS (the fourth region) holds GSP_ARGUMENTS_CACHED.
         let gm = setup(&["LOGINIT", "LOGINTR", "LOGRM", "RMARGS"]);
         let rmargs = BASE + PAGE as u64 + 3 * SIZE;
-        let mut a = GspArgumentsCached::ZERO;
-        a.message_queue_init_arguments.shared_mem_phys_addr = 0x1234_5000;
-        a.message_queue_init_arguments.cmd_queue_offset = 0x9000;
-        let mut b = vec![0u8; GspArgumentsCached::SIZE];
-        a.encode(&mut b);
-        gm.write(rmargs, &b).unwrap();
+        // By hand: sharedMemPhysAddr, pageTableEntryCount, cmdQueueOffset,
+        // statQueueOffset.
+        gm.write(rmargs, &0x1234_5000u64.to_le_bytes()).unwrap();
+        gm.write(rmargs + 8, &0x49u32.to_le_bytes()).unwrap();
+        gm.write(rmargs + 16, &0x9000u64.to_le_bytes()).unwrap();
+        gm.write(rmargs + 24, &0x4_9000u64.to_le_bytes()).unwrap();
         let q = queue_args(&gm, BASE).unwrap();
-        assert_eq!((q.shared_mem, q.cmd_off), (0x1234_5000, 0x9000));
+        assert_eq!(
+            (q.shared_mem, q.pte_count, q.cmd_off, q.msg_off),
+            (0x1234_5000, 0x49, 0x9000, 0x4_9000)
+        );
         let gm = setup(&["LOGINIT", "LOGINTR", "LOGRM"]);
         assert_eq!(queue_args(&gm, BASE).unwrap_err(), "no RMARGS region");
         let gm = setup(&["RMARGS"]);
