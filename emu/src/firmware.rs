@@ -41,7 +41,7 @@ pub struct Firmware {
     /// The RISC-V bootloader image.
     pub bootloader: Vec<u8>,
     /// Its code, data and manifest offsets, read by the model's own code
-    /// ([`crate::dev::boot::wpr_rules::bootloader_offsets`]).
+    /// ([`nvfw::bootloader`]).
     pub bootloader_offsets: (u64, u64, u64),
     /// booter_load as loaded.
     pub booter_load: BooterImage,
@@ -62,15 +62,13 @@ impl Firmware {
         let (gsp_image, gsp_signature) = gsp_elf::image_and_signature(&gsp, signature_section)
             .map_err(|e| format!("gsp-{VERSION}.bin: {e}"))?;
         let bl_file = read(dir, chip, "bootloader")?;
-        let bootloader = nvfw::payload(&bl_file)
-            .map_err(|e| format!("bootloader-{VERSION}.bin: {e}"))?
-            .to_vec();
+        let (bootloader, bootloader_offsets) =
+            nvfw::bootloader(&bl_file).map_err(|e| format!("bootloader-{VERSION}.bin: {e}"))?;
         Ok(Firmware {
             gsp_image,
             gsp_signature,
-            bootloader,
-            bootloader_offsets: crate::dev::boot::wpr_rules::bootloader_offsets(&bl_file)
-                .map_err(|e| format!("bootloader-{VERSION}.bin: {e}"))?,
+            bootloader: bootloader.to_vec(),
+            bootloader_offsets,
             booter_load: load_booter(dir, chip, "booter_load")?,
             booter_unload: load_booter(dir, chip, "booter_unload")?,
         })

@@ -19,13 +19,9 @@ use crate::{
     events::ChannelOwner,
     proto::{
         gsp::{
-            calls::{
-                AmpereChannelGpfifoA,
-                CeGetFaultMethodBufferSize, //
-            },
+            calls::AmpereChannelGpfifoA,
             class::{
                 self,
-                Nv2080CtrlCeGetFaultMethodBufferSizeParams,
                 NvChannelAllocParams,
                 NvMemoryDescParams,
                 ADDR_FBMEM,
@@ -52,8 +48,6 @@ const RAMFC_SIZE: u64 = 0x200;
 /// gives each channel a zeroed page of system memory (the host reads
 /// USERD's GP_PUT from either aperture).
 const USERD_SIZE: u64 = 0x200;
-/// The largest fault method buffer the core accepts GSP-RM asking for.
-const MAX_METHOD_BUFFER: u32 = 1 << 20;
 
 /// What a channel's object in GSP-RM runs on: the memory nouveau r570
 /// `r570_chan_alloc` gives a channel. Fields drop in order: the ring's
@@ -77,19 +71,8 @@ struct ChannelMemory {
 
 impl ChannelMemory {
     fn new(gpu: &Gpu, vaspace: &VaSpace) -> Result<Self> {
-        let size = gpu
-            .control_on::<CeGetFaultMethodBufferSize>(
-                gpu.subdevice(),
-                &Nv2080CtrlCeGetFaultMethodBufferSizeParams::ZERO,
-            )?
-            .size;
-        if size == 0 || size > MAX_METHOD_BUFFER {
-            pr_err!(
-                "nvgsp: GSP-RM asks for a fault method buffer of {} bytes\n",
-                size
-            );
-            return Err(EPROTO);
-        }
+        // What GSP-RM asked for when it booted (`GpuConfig`).
+        let size = gpu.services()?.get().gpu.method_buffer_size();
         let instance = gpu.alloc_vram(INST_SIZE, INST_SIZE, Placement::Any)?;
         let (ring, method_buffer, userd) = {
             let guard = gpu.services()?;

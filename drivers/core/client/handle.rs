@@ -181,11 +181,6 @@ impl Gpu {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
 
-    /// The namespace's subdevice.
-    pub(super) fn subdevice(&self) -> Handle {
-        self.inner.rm.subdevice
-    }
-
     fn new_handle(&self) -> Handle {
         Handle(OBJECT_HANDLE_BASE | (self.inner.next_object.fetch_add(1, Relaxed) & 0xff_ffff))
     }

@@ -51,6 +51,7 @@ pub struct GpuConfig {
     pub(crate) usable: [(u64, u64); MAX_USABLE_RANGES],
     pub(crate) usable_count: usize,
     pub(crate) channels: u32,
+    pub(crate) method_buffer_size: u32,
 }
 
 impl GpuConfig {
@@ -92,6 +93,11 @@ impl GpuConfig {
     /// Channel IDs GSP-RM offers the driver.
     pub fn channels(&self) -> u32 {
         self.channels
+    }
+
+    /// Bytes of the fault method buffer every channel is given.
+    pub fn method_buffer_size(&self) -> u32 {
+        self.method_buffer_size
     }
 
     /// The VRAM ranges GSP-RM leaves to the driver, as VRAM offsets.

@@ -26,6 +26,7 @@ use crate::{
     proto::gsp::{
         calls::{
             Call,
+            CeGetFaultMethodBufferSize,
             Device0,
             FbGetInfoV2,
             GetGspStaticInfo,
@@ -41,6 +42,7 @@ use crate::{
             Nv0000AllocParameters,
             Nv0080AllocParameters,
             Nv2080AllocParameters,
+            Nv2080CtrlCeGetFaultMethodBufferSizeParams,
             Nv2080CtrlFbGetInfoV2Params,
             Nv2080CtrlGpuGetEnginesV2Params,
             Nv2080CtrlInternalFifoGetNumChannelsParams, //
@@ -79,6 +81,9 @@ fn decode<T: Wire>(dev: &device::Device, what: &str, b: &[u8]) -> Result<T> {
     })
 }
 
+/// The largest fault method buffer the core accepts GSP-RM asking for.
+const MAX_METHOD_BUFFER: u32 = 1 << 20;
+
 /// Reads the static configuration, allocates the core's RM objects and
 /// queries the GPU and the GSP's interrupt vector; on error the objects
 /// are freed again.
@@ -102,6 +107,7 @@ pub(crate) fn enumerate(
         usable: [(0, 0); MAX_USABLE_RANGES],
         usable_count: 0,
         channels: 0,
+        method_buffer_size: 0,
     };
     for (slot, r) in gpu.usable.iter_mut().zip(info.usable_fb_ranges()) {
         *slot = (r.start, r.end);
@@ -176,6 +182,27 @@ pub(crate) fn enumerate(
             &Nv2080CtrlInternalFifoGetNumChannelsParams::ZERO,
         )?;
         gpu.channels = chans.num_channels;
+        // The fault method buffer each channel needs, asked once per boot
+        // as nouveau's r535_fifo_runl_ctor does.
+        let mb = rm::control::<CeGetFaultMethodBufferSize>(
+            rpc,
+            bar,
+            dev,
+            (
+                Handle(info.h_internal_client),
+                Handle(info.h_internal_subdevice),
+            ),
+            &Nv2080CtrlCeGetFaultMethodBufferSizeParams::ZERO,
+        )?;
+        if mb.size == 0 || mb.size > MAX_METHOD_BUFFER {
+            dev_err!(
+                dev,
+                "GSP-RM asks for a fault method buffer of {} bytes\n",
+                mb.size
+            );
+            return Err(EPROTO);
+        }
+        gpu.method_buffer_size = mb.size;
         super::intr_table::gsp_stall_vector(
             rpc,
             bar,

@@ -69,9 +69,22 @@ fn bin_header(file: &[u8]) -> Result<(u64, &[u8]), String> {
     Ok((w.at(12)?.into(), payload))
 }
 
-/// The payload of an `nvfw_bin_hdr` file: the RISC-V bootloader's image.
-pub fn payload(file: &[u8]) -> Result<&[u8], String> {
-    bin_header(file).map(|(_, p)| p)
+/// The bootloader's code, data and manifest offsets.
+pub type BootloaderOffsets = (u64, u64, u64);
+
+/// The RISC-V bootloader file: its image (the `nvfw_bin_hdr` payload) and
+/// its code, data and manifest offsets, from the `RM_RISCV_UCODE_DESC` at
+/// the header offset (`manifestOffset` at 32, `monitorDataOffset` at 40,
+/// `monitorCodeOffset` at 48; nova-core `firmware/riscv.rs`).
+pub fn bootloader(file: &[u8]) -> Result<(&[u8], BootloaderOffsets), String> {
+    let (desc, image) = bin_header(file)?;
+    let w = Words(file);
+    let offsets = (
+        w.at(desc + 48)?.into(),
+        w.at(desc + 40)?.into(),
+        w.at(desc + 32)?.into(),
+    );
+    Ok((image, offsets))
 }
 
 /// booter_load or booter_unload as the driver must load it into SEC2 for
@@ -159,7 +172,23 @@ mod tests {
             ),
             (0x10, 0x10, 1, 3, 0b10)
         );
-        assert_eq!(payload(&file).unwrap().len(), 0x100);
+    }
+
+    #[test]
+    fn bootloader_offsets_come_from_the_descriptor() {
+        let mut f = vec![0u8; 0x100];
+        let words = [(0, 0x10de), (4, 1), (12, 0x40), (16, 0xc0), (20, 0x40)];
+        for (at, v) in words
+            .into_iter()
+            .chain([(0x40 + 32, 7u32), (0x40 + 40, 8), (0x40 + 48, 9)])
+        {
+            f[at..at + 4].copy_from_slice(&v.to_le_bytes());
+        }
+        let (image, offsets) = bootloader(&f).unwrap();
+        assert_eq!((image.len(), offsets), (0x40, (9, 8, 7)));
+        assert!(bootloader(&f[..0x60]).is_err());
+        f[0] = 0;
+        assert!(bootloader(&f).is_err());
     }
 
     #[test]
@@ -169,6 +198,6 @@ mod tests {
         let mut f = file.clone();
         f[0] ^= 1;
         assert!(booter(&f).unwrap_err().contains("nvfw_bin_hdr"));
-        assert!(payload(&[]).is_err());
+        assert!(bootloader(&[]).is_err());
     }
 }

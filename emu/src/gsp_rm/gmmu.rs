@@ -31,7 +31,7 @@ pub enum Phys {
 
 impl Phys {
     /// The same aperture, `by` bytes on.
-    pub fn plus(self, by: u64) -> Phys {
+    fn plus(self, by: u64) -> Phys {
         match self {
             Phys::Video(a) => Phys::Video(a + by),
             Phys::Sys(a) => Phys::Sys(a + by),
@@ -78,26 +78,35 @@ fn decode_pde(entry: u64) -> Result<Option<Phys>, String> {
     })
 }
 
-/// Reads directory entry `index` of `table` (a level above PD0).
-pub fn directory_entry(mem: &GuestMemory, table: Phys, index: u64) -> Result<Option<Phys>, String> {
-    decode_pde(read_u64(mem, table.plus(index * 8))?)
+/// Reads the entry for `va` in `table`, a directory of `level` above PD0.
+pub fn directory_entry(
+    mem: &GuestMemory,
+    table: Phys,
+    level: usize,
+    va: u64,
+) -> Result<Option<Phys>, String> {
+    decode_pde(read_u64(mem, entry_of(table, level, va))?)
 }
 
-/// Writes directory entry `index` of `table` (in system memory) to name
-/// the table at `next` in VRAM: what GSP-RM does to the driver's PD1 for
-/// its own range.
+/// Writes the entry for `va` in `table` (a directory of `level` above
+/// PD0, in system memory) to name the table at `next` in VRAM: what
+/// GSP-RM does to the driver's PD1 for its own range. Returns where the
+/// entry is.
 pub fn write_video_pde(
     mem: &GuestMemory,
     table: Phys,
-    index: u64,
+    level: usize,
+    va: u64,
     next: u64,
-) -> Result<(), String> {
-    let Phys::Sys(a) = table.plus(index * 8) else {
+) -> Result<Phys, String> {
+    let at = entry_of(table, level, va);
+    let Phys::Sys(a) = at else {
         return Err("the model writes directories in system memory only".into());
     };
     let entry = ((next >> 12) << 8) | (1 << 1);
     mem.write(a, &entry.to_le_bytes())
-        .map_err(|e| format!("page directory write at {a:#x}: {e}"))
+        .map_err(|e| format!("page directory write at {a:#x}: {e}"))?;
+    Ok(at)
 }
 
 /// Translates `va` through the tables under `root` (a PD3) to the 4 KiB
@@ -211,11 +220,16 @@ mod tests {
     #[test]
     fn gsp_rm_writes_its_directory_entry() {
         let m = memory();
-        write_video_pde(&m, Phys::Sys(0x10_2000), 8, 0x7f_f000).unwrap();
+        // PD1's entry for 4 GiB is its ninth.
+        let at = write_video_pde(&m, Phys::Sys(0x10_2000), 2, 1 << 32, 0x7f_f000).unwrap();
+        assert_eq!(at, Phys::Sys(0x10_2000 + 8 * 8));
         assert_eq!(
-            directory_entry(&m, Phys::Sys(0x10_2000), 8),
+            directory_entry(&m, Phys::Sys(0x10_2000), 2, 1 << 32),
             Ok(Some(Phys::Video(0x7f_f000)))
         );
-        assert_eq!(directory_entry(&m, Phys::Sys(0x10_2000), 7), Ok(None));
+        assert_eq!(
+            directory_entry(&m, Phys::Sys(0x10_2000), 2, 7 << 29),
+            Ok(None)
+        );
     }
 }

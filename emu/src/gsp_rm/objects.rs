@@ -732,7 +732,7 @@ mod tests {
         assert_eq!(copy(&mut o, &cfg, &copy_params()), NV_OK);
         // GSP-RM's own PD0 for its range, in its VRAM, in PD1 entry 8.
         assert_eq!(
-            super::super::gmmu::directory_entry(&o.mem, Phys::Sys(0x10_2000), 8),
+            super::super::gmmu::directory_entry(&o.mem, Phys::Sys(0x10_2000), 2, 1 << 32),
             Ok(Some(Phys::Video(0x1000_0000)))
         );
         assert_eq!(
@@ -743,7 +743,7 @@ mod tests {
         assert_eq!(o.free(0xc1, 0xf1), NV_OK);
         assert_eq!(o.free(0xc1, 0xa1), NV_OK);
         assert_eq!(
-            super::super::gmmu::directory_entry(&o.mem, Phys::Sys(0x10_2000), 8),
+            super::super::gmmu::directory_entry(&o.mem, Phys::Sys(0x10_2000), 2, 1 << 32),
             Ok(None)
         );
     }

@@ -83,18 +83,16 @@ pub fn copy_server_reserved_pdes(
     }
     // The levels must be one chain: each names the next for the range.
     for i in 0..2 {
-        let index = (start >> LEVELS[i].0) & ((LEVELS[i].1 / 8) - 1);
-        let next = gmmu::directory_entry(mem, tables[i], index)
+        let next = gmmu::directory_entry(mem, tables[i], i, start)
             .map_err(|e| (NV_ERR_INVALID_ARGUMENT, e))?;
         if next != Some(tables[i + 1]) {
             return bad(format!(
-                "level {i}: entry {index} names {next:?}, not level {}'s table",
+                "level {i}: its entry for {start:#x} names {next:?}, not level {}'s table",
                 i + 1
             ));
         }
     }
-    let index = (start >> LEVELS[2].0) & 0x1ff;
-    gmmu::write_video_pde(mem, tables[2], index, rm_pd0)
+    let rm_pde = gmmu::write_video_pde(mem, tables[2], 2, start, rm_pd0)
         .map_err(|e| (NV_ERR_INVALID_ARGUMENT, e))?;
-    Ok((tables[0], tables[2].plus(index * 8)))
+    Ok((tables[0], rm_pde))
 }

@@ -59,23 +59,6 @@ fn heap_size(vram: u64) -> u64 {
     (22 * MIB + 8 * MIB + per_gb + clients).clamp(HEAP_MIN, HEAP_MAX)
 }
 
-/// Reads the bootloader file's code, data and manifest offsets: an
-/// `nvfw_bin_hdr` (magic 0x10de, `header_offset` at byte 12) pointing at
-/// `RM_RISCV_UCODE_DESC` (`manifestOffset` at 32, `monitorDataOffset` at
-/// 40, `monitorCodeOffset` at 48).
-pub fn bootloader_offsets(file: &[u8]) -> Result<(u64, u64, u64), String> {
-    let word = |at: usize| -> Result<u64, String> {
-        file.get(at..at + 4)
-            .map(|b| u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
-            .ok_or_else(|| format!("bootloader file too short for the word at {at:#x}"))
-    };
-    if word(0)? != 0x10de {
-        return Err("bootloader file: no nvfw_bin_hdr magic".into());
-    }
-    let desc = word(12)? as usize;
-    Ok((word(desc + 48)?, word(desc + 40)?, word(desc + 32)?))
-}
-
 /// Whether GSP-RM takes a heap of `size` bytes.
 pub fn heap_size_ok(size: u64) -> bool {
     (HEAP_MIN..=HEAP_MAX).contains(&size) && size.is_multiple_of(MIB)
@@ -182,19 +165,5 @@ mod tests {
         assert!(
             !heap_size_ok(87 * MIB) && !heap_size_ok(281 * MIB) && !heap_size_ok(127 * MIB + 1)
         );
-    }
-
-    #[test]
-    fn bootloader_offsets_come_from_the_descriptor() {
-        let mut f = vec![0u8; 0x100];
-        f[0..4].copy_from_slice(&0x10deu32.to_le_bytes());
-        f[12..16].copy_from_slice(&0x40u32.to_le_bytes());
-        for (at, v) in [(0x40 + 32, 7u32), (0x40 + 40, 8), (0x40 + 48, 9)] {
-            f[at..at + 4].copy_from_slice(&v.to_le_bytes());
-        }
-        assert_eq!(bootloader_offsets(&f), Ok((9, 8, 7)));
-        assert!(bootloader_offsets(&f[..0x60]).is_err());
-        f[0] = 0;
-        assert!(bootloader_offsets(&f).is_err());
     }
 }
