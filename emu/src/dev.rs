@@ -7,7 +7,7 @@ pub mod falcon;
 
 use crate::guest_mem::GuestMemory;
 use crate::irq::{self, Msix};
-use crate::pci_config::{self, ConfigSpace};
+use crate::pci_config::{self, ConfigSpace, PciView};
 use crate::vram::Vram;
 use bar0::{Bar0, Effect};
 use log::{debug, info, warn};
@@ -123,6 +123,8 @@ pub struct Device {
     mem: GuestMemory,
     boot: boot::Boot,
     verbose: bool,
+    /// Where the VMM plugged the function (bus << 8 | devfn), if told.
+    routing_id: Option<u16>,
 }
 
 impl Device {
@@ -142,15 +144,35 @@ impl Device {
     pub fn new(chip: ChipId, vram: u64, boot: boot::Boot, verbose: bool) -> io::Result<Device> {
         let config = ConfigSpace::new(vram);
         let hw = Hw::new(Bar0::with_fuses(chip, vram, boot.vbios(), boot.fuses()));
-        lock(&hw).pci = config.view();
-        Ok(Device {
+        let device = Device {
             config,
             hw,
             vram: Vram::new(vram)?,
             mem: GuestMemory::default(),
             boot,
             verbose,
-        })
+            routing_id: None,
+        };
+        lock(&device.hw).pci = device.pci_view();
+        Ok(device)
+    }
+
+    /// Records where the VMM plugged the function. A PCIe function learns
+    /// its bus and device number from the Type 0 configuration writes it
+    /// receives (PCIe Base Specification 2.2.6.2, "captured" Bus and
+    /// Device Numbers); vfio-user forwards no routing, so the one who
+    /// wires the function says it instead.
+    pub fn set_routing_id(&mut self, id: u16) {
+        self.routing_id = Some(id);
+        lock(&self.hw).pci = self.pci_view();
+    }
+
+    /// What GSP-RM may compare GSP_SET_SYSTEM_INFO against.
+    fn pci_view(&self) -> PciView {
+        PciView {
+            routing_id: self.routing_id,
+            ..self.config.view()
+        }
     }
 
     /// Sets how long GFW boot runs after power-on (from now) and resets.
@@ -330,7 +352,7 @@ impl ServerBackend for Device {
                     self.function_reset();
                 }
                 let mut hw = lock(&self.hw);
-                hw.pci = self.config.view();
+                hw.pci = self.pci_view();
                 let was_enabled = hw.msix_enabled;
                 hw.msix_enabled = self.config.msix_enabled();
                 if !was_enabled && hw.msix_enabled {
@@ -388,7 +410,7 @@ impl ServerBackend for Device {
         self.boot.stop();
         let mut hw = lock(&self.hw);
         hw.bar0.reset();
-        hw.pci = self.config.view();
+        hw.pci = self.pci_view();
         hw.msix.clear();
         hw.msix_enabled = false;
         Ok(())

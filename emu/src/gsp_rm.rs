@@ -251,8 +251,9 @@ impl Model {
     /// config mirror in BAR0 (nova-core `gpu/hal/tu102.rs`
     /// `pci_config_mirror_range`: 0x88000, 0x1000 bytes) and a user VA
     /// limit. GSP-RM maps the GPU through these; wrong ones would make it
-    /// touch the wrong memory. (The bus/device/function number cannot be
-    /// checked: the guest's bus numbering is not visible here.)
+    /// touch the wrong memory. The bus/device/function number is checked
+    /// when the VMM said where it plugged the function (`--pci-address`;
+    /// nouveau r535 and nova-core send `pci_dev_id()`, domain apart).
     fn check_system_info(&self, info: &GspSystemInfo) -> Result<(), String> {
         let pci = dev::lock(&self.hw).pci;
         let fields: [(&str, u64, u64); 8] = [
@@ -299,6 +300,17 @@ impl Model {
                 "the guest has not assigned every BAR ({:x?})",
                 pci.bars
             ));
+        }
+        if let Some(id) = pci.routing_id {
+            if info.nv_domain_bus_device_func != u64::from(id) {
+                return Err(format!(
+                    "nvDomainBusDeviceFunc is {:#x}, the GPU is at {:02x}:{:02x}.{:x} ({id:#x})",
+                    info.nv_domain_bus_device_func,
+                    id >> 8,
+                    (id >> 3) & 0x1f,
+                    id & 7
+                ));
+            }
         }
         if info.max_user_va == 0 || !info.max_user_va.is_multiple_of(4096) {
             return Err(format!(

@@ -109,6 +109,9 @@ fn serve(opts: &options::Options) -> Result<(), String> {
         .map_err(|e| format!("cannot allocate VRAM: {e}"))?;
     device.set_gfw_boot_time(std::time::Duration::from_millis(opts.gfw_boot_ms));
     device.set_gsp_vector(gsp_intr_vector);
+    if let Some(id) = opts.pci_address {
+        device.set_routing_id(id);
+    }
     let server = vfio_user::Server::new(&opts.socket, true, dev::Device::irqs(), device.regions())
         .map_err(|e| format!("cannot listen on {}: {e}", opts.socket.display()))?;
     log::info!(

@@ -50,6 +50,10 @@ pub struct Options {
     /// The vector the GSP's interrupt signals in the CPU interrupt tree,
     /// if not the default (`--gsp-intr-vector`).
     pub gsp_intr_vector: Option<u32>,
+    /// Where the VMM plugged the function, bus << 8 | device << 3 |
+    /// function (`--pci-address BB:DD.F`), which GSP-RM checks
+    /// GSP_SET_SYSTEM_INFO's `nvDomainBusDeviceFunc` against.
+    pub pci_address: Option<u16>,
 }
 
 /// The default of `--gfw-boot-ms`: long enough that a driver which does
@@ -108,6 +112,9 @@ with -device vfio-user-pci,socket=PATH. Exits when QEMU disconnects.
                     the CPU interrupt tree vector of the GSP's interrupt,
                     which GSP-RM reports in its kernel interrupt table
                     (0..255, default 155)
+  --pci-address BB:DD.F
+                    the bus, device and function the VMM plugged the GPU
+                    at (hex, domain 0), which GSP_SET_SYSTEM_INFO must name
   -v, --verbose   log every register access
   -h, --help      print this text
 
@@ -149,6 +156,16 @@ fn parse_size(s: &str) -> Option<u64> {
     num.parse::<u64>().ok()?.checked_mul(mult)
 }
 
+/// `BB:DD.F` (hex) as a routing ID: bus << 8 | device << 3 | function.
+fn parse_pci_address(s: &str) -> Option<u16> {
+    let (bus, rest) = s.split_once(':')?;
+    let (device, function) = rest.split_once('.')?;
+    let bus = u8::from_str_radix(bus, 16).ok()?;
+    let device = u8::from_str_radix(device, 16).ok().filter(|&d| d < 32)?;
+    let function = u8::from_str_radix(function, 16).ok().filter(|&f| f < 8)?;
+    Some(u16::from(bus) << 8 | u16::from(device) << 3 | u16::from(function))
+}
+
 /// Parses the arguments that follow the program name.
 pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, OptionsError> {
     let mut socket = None;
@@ -167,6 +184,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
     let mut trace_rpc = false;
     let mut gfw_boot_ms = GFW_BOOT_MS;
     let mut gsp_intr_vector = None;
+    let mut pci_address = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -246,6 +264,13 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
                     n < nvgsp_proto::intr::VECTORS
                 })?);
             }
+            "--pci-address" => {
+                let v = args
+                    .next()
+                    .ok_or(OptionsError::MissingValue("--pci-address"))?;
+                pci_address =
+                    Some(parse_pci_address(&v).ok_or(OptionsError::BadNumber("--pci-address", v))?);
+            }
             "--die-after-ms" => {
                 let v = args
                     .next()
@@ -283,6 +308,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
         trace_rpc,
         gfw_boot_ms,
         gsp_intr_vector,
+        pci_address,
     })))
 }
 
@@ -328,6 +354,7 @@ mod tests {
                 trace_rpc: false,
                 gfw_boot_ms: GFW_BOOT_MS,
                 gsp_intr_vector: None,
+                pci_address: None,
             })))
         );
         let Ok(Command::Serve(o)) = p(&["--vram", "1G", "--socket", "x", "-v"]) else {
@@ -342,6 +369,16 @@ mod tests {
             p(&["--socket", "x", "--gsp-intr-vector", "256"]),
             Err(OptionsError::BadNumber("--gsp-intr-vector", "256".into()))
         );
+        let Ok(Command::Serve(o)) = p(&["--socket", "x", "--pci-address", "1f:1c.7"]) else {
+            panic!()
+        };
+        assert_eq!(o.pci_address, Some(0x1fe7));
+        for bad in ["01:20.0", "01:00.8", "100:00.0", "01.00.0", "01:00"] {
+            assert_eq!(
+                p(&["--socket", "x", "--pci-address", bad]),
+                Err(OptionsError::BadNumber("--pci-address", bad.into()))
+            );
+        }
         let Ok(Command::Serve(o)) = p(&["--socket", "x", "--boot42", "0x192a1000"]) else {
             panic!()
         };

@@ -49,6 +49,9 @@ pub struct PciView {
     pub sub_device_id: u32,
     /// Revision id.
     pub revision_id: u32,
+    /// Bus << 8 | device << 3 | function, where the VMM plugged the
+    /// function, if known (see `Options::pci_address`).
+    pub routing_id: Option<u16>,
 }
 const CAP_MSIX: usize = CAP_EXP + CAP_EXP_SIZE;
 
@@ -162,6 +165,7 @@ impl ConfigSpace {
             device_id: id(0x00),
             sub_device_id: id(0x2c),
             revision_id: u32::from(self.bytes[0x08]),
+            routing_id: None,
         }
     }
 

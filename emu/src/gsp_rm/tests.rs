@@ -35,6 +35,8 @@ const PCI: crate::pci_config::PciView = crate::pci_config::PciView {
     device_id: 0x2204_10de,
     sub_device_id: 0x147d_10de,
     revision_id: 0xa1,
+    // 01:00.0, behind the first root port.
+    routing_id: Some(0x100),
 };
 
 /// GSP_SET_SYSTEM_INFO as the driver fills it in for [`PCI`].
@@ -43,6 +45,7 @@ fn system_info() -> Vec<u8> {
     info.gpu_phys_addr = PCI.bars[0];
     info.gpu_phys_fb_addr = PCI.bars[1];
     info.gpu_phys_inst_addr = PCI.bars[2];
+    info.nv_domain_bus_device_func = 0x100;
     info.max_user_va = (1 << 47) - 4096;
     info.pci_config_mirror_base = 0x88000;
     info.pci_config_mirror_size = 0x1000;
@@ -545,15 +548,17 @@ fn no_sysmem_flush_page_halts_gsp_rm() {
 }
 
 /// GSP_SET_SYSTEM_INFO must describe the GPU as the guest really placed
-/// it: a BAR address, an id or the config mirror wrong halts GSP-RM.
+/// it: a BAR address, an id, its bus address or the config mirror wrong
+/// halts GSP-RM.
 #[test]
 fn a_system_info_that_is_not_the_gpus_halts_gsp_rm() {
     type Edit = fn(&mut GspSystemInfo);
-    let edits: [(&str, Edit); 4] = [
+    let edits: [(&str, Edit); 5] = [
         ("BAR0", |i| i.gpu_phys_addr = 0),
         ("BAR3", |i| i.gpu_phys_inst_addr += 0x1000),
         ("device id", |i| i.pci_device_id = 0x1234_10de),
         ("config mirror", |i| i.pci_config_mirror_base = 0),
+        ("bus number", |i| i.nv_domain_bus_device_func = 0x200),
     ];
     for (what, edit) in edits {
         let mut d = Driver::new();
