@@ -148,6 +148,15 @@ pub struct Client {
     link: Arc<ServicesLink>,
 }
 
+/// A client kind's share of the VRAM ([`Gpu::vram_share`]).
+#[derive(Clone, Copy, Debug)]
+pub struct VramShare {
+    /// Bytes the kind may hold.
+    pub limit: u64,
+    /// Bytes the kind holds.
+    pub used: u64,
+}
+
 /// The registration-data type tag clients pass to
 /// `auxiliary::Device::registration_data`.
 pub type ClientData = CovariantForLt!(Client);

@@ -10,7 +10,6 @@ use kernel::{
     },
     drm::{
         self,
-        gem,
         ioctl, //
     },
     prelude::*,
@@ -21,10 +20,14 @@ use nvgsp_core::client::{
     self,
     ChipInfo,
     ClientData,
+    Gpu,
     GpuConfig, //
 };
 
-use crate::file::File;
+use crate::{
+    file::File,
+    gem, //
+};
 
 /// The DRM driver.
 pub(crate) struct NvgspDrmDriver;
@@ -38,20 +41,6 @@ pub(crate) struct NvgspDrm {
 
 /// The DRM device of this driver.
 pub(crate) type NvgspDevice<Ctx = drm::Normal> = drm::Device<NvgspDrmDriver, Ctx>;
-
-/// GEM objects. The driver has no memory management yet; the type exists
-/// because every DRM driver names one.
-#[pin_data]
-pub(crate) struct NvgspObject {}
-
-impl gem::DriverObject for NvgspObject {
-    type Driver = NvgspDrmDriver;
-    type Args = ();
-
-    fn new(_dev: &NvgspDevice, _size: usize, _args: Self::Args) -> impl PinInit<Self, Error> {
-        try_pin_init!(NvgspObject {})
-    }
-}
 
 const INFO: drm::DriverInfo = drm::DriverInfo {
     major: 0,
@@ -84,7 +73,11 @@ impl auxiliary::Driver for NvgspDrmDriver {
             .inspect_err(|e| dev_err!(adev, "no nvgsp_core client data: {:?}\n", e))?;
         let chip: ChipInfo = client.chip();
         let gpu = client.gpu();
-        let drm = drm::UnregisteredDevice::<Self>::new(adev, Ok::<_, Error>(GpuData { chip, gpu }))
+        let handle = client
+            .open()
+            .inspect_err(|e| dev_err!(adev, "cannot open the GPU: {:?}\n", e))?;
+        let data = GpuData { chip, gpu, handle };
+        let drm = drm::UnregisteredDevice::<Self>::new(adev, Ok::<_, Error>(data))
             .inspect_err(|e| dev_err!(adev, "cannot allocate the DRM device: {:?}\n", e))?;
         let drm = drm::Registration::new_foreign_owned(adev.as_ref(), drm, (), 0)
             .inspect_err(|e| dev_err!(adev, "cannot register the DRM device: {:?}\n", e))?;
@@ -99,12 +92,16 @@ impl auxiliary::Driver for NvgspDrmDriver {
 }
 
 /// What the DRM device knows about its GPU: the identity and the
-/// configuration the core enumerated from GSP-RM.
+/// configuration the core enumerated from GSP-RM, and its handle on the
+/// core's resources.
 pub(crate) struct GpuData {
     /// Chip identity.
     pub(crate) chip: ChipInfo,
     /// GSP-RM's view of the GPU.
     pub(crate) gpu: GpuConfig,
+    /// The DRM device's handle on the GPU: its RM namespace and the DRM
+    /// share of the partitioned resources.
+    pub(crate) handle: Gpu,
 }
 
 #[vtable]
@@ -112,7 +109,7 @@ impl drm::Driver for NvgspDrmDriver {
     type Data = GpuData;
     type RegistrationData<'a> = ();
     type File = File;
-    type Object = gem::Object<NvgspObject>;
+    type Object = gem::Object;
     type ParentDevice<Ctx: DeviceContext> = auxiliary::Device<Ctx>;
 
     const INFO: drm::DriverInfo = INFO;
@@ -123,5 +120,7 @@ impl drm::Driver for NvgspDrmDriver {
     kernel::declare_drm_ioctls! {
         uapi = crate::uapi;
         (NVGSP_GETPARAM, drm_nvgsp_getparam, ioctl::RENDER_ALLOW, File::get_param),
+        (NVGSP_GEM_CREATE, drm_nvgsp_gem_create, ioctl::RENDER_ALLOW, File::gem_create),
+        (NVGSP_GEM_INFO, drm_nvgsp_gem_info, ioctl::RENDER_ALLOW, File::gem_info),
     }
 }

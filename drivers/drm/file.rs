@@ -15,6 +15,7 @@ use crate::{
         NvgspDevice,
         NvgspDrmDriver, //
     },
+    gem,
     uapi, //
 };
 
@@ -53,8 +54,49 @@ impl File {
             uapi::NVGSP_PARAM_GPC_COUNT => u64::from(gpu.gpcs()),
             uapi::NVGSP_PARAM_TPC_PER_GPC => u64::from(gpu.tpcs_per_gpc()),
             uapi::NVGSP_PARAM_ENGINE_MASK => gpu.engine_mask(),
+            uapi::NVGSP_PARAM_VRAM_SHARE => data.handle.vram_share()?.limit,
+            uapi::NVGSP_PARAM_VRAM_SHARE_USED => data.handle.vram_share()?.used,
             _ => return Err(EINVAL),
         };
+        Ok(0)
+    }
+
+    /// `DRM_IOCTL_NVGSP_GEM_CREATE`: a new object and its handle.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for flags or padding that are not zero, a zero or
+    /// oversized size or an unknown domain; `EOPNOTSUPP` for VRAM;
+    /// `ENOMEM`.
+    pub(crate) fn gem_create(
+        dev: &NvgspDevice<Registered>,
+        _reg_data: &(),
+        req: &mut uapi::drm_nvgsp_gem_create,
+        file: &drm::File<File>,
+    ) -> Result<u32> {
+        if req.flags != 0 || req.pad != 0 {
+            return Err(EINVAL);
+        }
+        req.handle = gem::create(dev, file, req.size, req.domain)?;
+        Ok(0)
+    }
+
+    /// `DRM_IOCTL_NVGSP_GEM_INFO`: an object's domain, size and mmap
+    /// offset.
+    ///
+    /// # Errors
+    ///
+    /// `ENOENT` for a handle this file does not have; `ENOMEM`.
+    pub(crate) fn gem_info(
+        _dev: &NvgspDevice<Registered>,
+        _reg_data: &(),
+        req: &mut uapi::drm_nvgsp_gem_info,
+        file: &drm::File<File>,
+    ) -> Result<u32> {
+        let info = gem::info(file, req.handle)?;
+        req.domain = info.domain.to_uapi();
+        req.size = info.size;
+        req.map_offset = info.map_offset;
         Ok(0)
     }
 }

@@ -8,6 +8,7 @@
 
 mod driver;
 mod file;
+mod gem;
 mod uapi;
 
 kernel::module_auxiliary_driver! {

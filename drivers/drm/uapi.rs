@@ -33,6 +33,19 @@ kernel::impl_plain_struct!(drm_nvgsp_getparam {
     param: __u64,
     value: __u64
 });
+kernel::impl_plain_struct!(drm_nvgsp_gem_create {
+    size: __u64,
+    domain: __u32,
+    flags: __u32,
+    handle: __u32,
+    pad: __u32
+});
+kernel::impl_plain_struct!(drm_nvgsp_gem_info {
+    handle: __u32,
+    domain: __u32,
+    size: __u64,
+    map_offset: __u64
+});
 
 /// `DRM_IOCTL_BASE` of include/uapi/drm/drm.h (`'d'`).
 const DRM_IOCTL_BASE: u32 = b'd' as u32;
@@ -42,3 +55,9 @@ pub(crate) const DRM_COMMAND_BASE: u32 = 0x40;
 /// `DRM_IOCTL_NVGSP_GETPARAM`.
 pub(crate) const DRM_IOCTL_NVGSP_GETPARAM: u32 =
     _IOWR::<drm_nvgsp_getparam>(DRM_IOCTL_BASE, DRM_COMMAND_BASE + DRM_NVGSP_GETPARAM);
+/// `DRM_IOCTL_NVGSP_GEM_CREATE`.
+pub(crate) const DRM_IOCTL_NVGSP_GEM_CREATE: u32 =
+    _IOWR::<drm_nvgsp_gem_create>(DRM_IOCTL_BASE, DRM_COMMAND_BASE + DRM_NVGSP_GEM_CREATE);
+/// `DRM_IOCTL_NVGSP_GEM_INFO`.
+pub(crate) const DRM_IOCTL_NVGSP_GEM_INFO: u32 =
+    _IOWR::<drm_nvgsp_gem_info>(DRM_IOCTL_BASE, DRM_COMMAND_BASE + DRM_NVGSP_GEM_INFO);

@@ -23,7 +23,8 @@ use super::{
     RmObject,
     Subscription,
     VaSpace,
-    Vram, //
+    Vram,
+    VramShare, //
 };
 use crate::{
     events::Filter,
@@ -106,6 +107,23 @@ impl Gpu {
         self.inner
             .control::<SubdeviceNull>(self.inner.rm.subdevice, &Empty)
             .map(|_| ())
+    }
+
+    /// This client kind's VRAM share now, and what the kind (every handle
+    /// of it) holds of it. The share follows the partition policy, which
+    /// the administrator can change at any time.
+    ///
+    /// # Errors
+    ///
+    /// `ENODEV` once the GPU is unbound.
+    #[inline(never)]
+    pub fn vram_share(&self) -> Result<VramShare> {
+        let kind = self.client_kind().index();
+        let accounting = self.services()?.get().partition.accounting();
+        Ok(VramShare {
+            limit: accounting.limits[kind].vram,
+            used: accounting.usage[kind].vram,
+        })
     }
 
     /// Allocates `size` bytes of contiguous VRAM (rounded up to 4 KiB) at a

@@ -56,6 +56,46 @@ pub const PARAM_GPC_COUNT: u32 = uapi::NVGSP_PARAM_GPC_COUNT;
 pub const PARAM_TPC_PER_GPC: u32 = uapi::NVGSP_PARAM_TPC_PER_GPC;
 /// `NVGSP_PARAM_ENGINE_MASK`.
 pub const PARAM_ENGINE_MASK: u32 = uapi::NVGSP_PARAM_ENGINE_MASK;
+/// `NVGSP_PARAM_VRAM_SHARE`.
+pub const PARAM_VRAM_SHARE: u32 = uapi::NVGSP_PARAM_VRAM_SHARE;
+/// `NVGSP_PARAM_VRAM_SHARE_USED`.
+pub const PARAM_VRAM_SHARE_USED: u32 = uapi::NVGSP_PARAM_VRAM_SHARE_USED;
+/// `NVGSP_GEM_DOMAIN_SYSTEM`.
+pub const DOMAIN_SYSTEM: u32 = uapi::NVGSP_GEM_DOMAIN_SYSTEM;
+/// `NVGSP_GEM_DOMAIN_VRAM`.
+pub const DOMAIN_VRAM: u32 = uapi::NVGSP_GEM_DOMAIN_VRAM;
+
+const DRM_IOCTL_NVGSP_GEM_CREATE: libc::c_ulong = iowr(
+    DRM_COMMAND_BASE + uapi::DRM_NVGSP_GEM_CREATE,
+    std::mem::size_of::<uapi::drm_nvgsp_gem_create>(),
+);
+const DRM_IOCTL_NVGSP_GEM_INFO: libc::c_ulong = iowr(
+    DRM_COMMAND_BASE + uapi::DRM_NVGSP_GEM_INFO,
+    std::mem::size_of::<uapi::drm_nvgsp_gem_info>(),
+);
+
+/// `struct drm_gem_close` (include/uapi/drm/drm.h).
+#[repr(C)]
+struct DrmGemClose {
+    handle: u32,
+    pad: u32,
+}
+
+/// `struct drm_prime_handle` (include/uapi/drm/drm.h).
+#[repr(C)]
+struct DrmPrimeHandle {
+    handle: u32,
+    flags: u32,
+    fd: i32,
+}
+
+/// `DRM_IOW(0x09, struct drm_gem_close)`.
+const DRM_IOCTL_GEM_CLOSE: libc::c_ulong =
+    ((1u32 << 30) | (8 << 16) | ((b'd' as u32) << 8) | 0x09) as libc::c_ulong;
+const DRM_IOCTL_PRIME_HANDLE_TO_FD: libc::c_ulong =
+    iowr(0x2d, std::mem::size_of::<DrmPrimeHandle>());
+const DRM_IOCTL_PRIME_FD_TO_HANDLE: libc::c_ulong =
+    iowr(0x2e, std::mem::size_of::<DrmPrimeHandle>());
 
 fn ioctl<T>(f: &File, req: libc::c_ulong, arg: &mut T) -> io::Result<()> {
     // SAFETY: `arg` is a live, exclusively borrowed `#[repr(C)]` struct whose
@@ -97,6 +137,137 @@ pub fn getparam(f: &File, param: u32) -> io::Result<u64> {
     Ok(p.value)
 }
 
+/// A request of `DRM_IOCTL_NVGSP_GEM_CREATE`, all fields as given (tests
+/// send bad ones on purpose).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GemCreate {
+    /// Bytes.
+    pub size: u64,
+    /// `NVGSP_GEM_DOMAIN_*`.
+    pub domain: u32,
+    /// Must be 0.
+    pub flags: u32,
+    /// Must be 0.
+    pub pad: u32,
+}
+
+/// `DRM_IOCTL_NVGSP_GEM_CREATE`: the new object's handle.
+pub fn gem_create(f: &File, req: GemCreate) -> io::Result<u32> {
+    let mut c = uapi::drm_nvgsp_gem_create {
+        size: req.size,
+        domain: req.domain,
+        flags: req.flags,
+        handle: 0,
+        pad: req.pad,
+    };
+    ioctl(f, DRM_IOCTL_NVGSP_GEM_CREATE, &mut c)?;
+    Ok(c.handle)
+}
+
+/// What `DRM_IOCTL_NVGSP_GEM_INFO` tells of an object.
+#[derive(Clone, Copy, Debug)]
+pub struct GemInfo {
+    /// `NVGSP_GEM_DOMAIN_*`.
+    pub domain: u32,
+    /// Bytes.
+    pub size: u64,
+    /// The offset to mmap on the DRM file.
+    pub map_offset: u64,
+}
+
+/// `DRM_IOCTL_NVGSP_GEM_INFO`.
+pub fn gem_info(f: &File, handle: u32) -> io::Result<GemInfo> {
+    let mut i = uapi::drm_nvgsp_gem_info {
+        handle,
+        domain: 0,
+        size: 0,
+        map_offset: 0,
+    };
+    ioctl(f, DRM_IOCTL_NVGSP_GEM_INFO, &mut i)?;
+    Ok(GemInfo {
+        domain: i.domain,
+        size: i.size,
+        map_offset: i.map_offset,
+    })
+}
+
+/// `DRM_IOCTL_GEM_CLOSE`.
+pub fn gem_close(f: &File, handle: u32) -> io::Result<()> {
+    let mut c = DrmGemClose { handle, pad: 0 };
+    ioctl(f, DRM_IOCTL_GEM_CLOSE, &mut c)
+}
+
+/// `DRM_IOCTL_PRIME_HANDLE_TO_FD`: the object as a dma-buf.
+pub fn prime_export(f: &File, handle: u32) -> io::Result<std::os::fd::OwnedFd> {
+    let mut p = DrmPrimeHandle {
+        handle,
+        flags: libc::O_CLOEXEC as u32 | libc::O_RDWR as u32,
+        fd: -1,
+    };
+    ioctl(f, DRM_IOCTL_PRIME_HANDLE_TO_FD, &mut p)?;
+    // SAFETY: the kernel just gave us this new descriptor; nothing else
+    // owns it.
+    Ok(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(p.fd) })
+}
+
+/// `DRM_IOCTL_PRIME_FD_TO_HANDLE`: a handle in `f` for dma-buf `buf`.
+pub fn prime_import(f: &File, buf: &std::os::fd::OwnedFd) -> io::Result<u32> {
+    let mut p = DrmPrimeHandle {
+        handle: 0,
+        flags: 0,
+        fd: buf.as_raw_fd(),
+    };
+    ioctl(f, DRM_IOCTL_PRIME_FD_TO_HANDLE, &mut p)?;
+    Ok(p.handle)
+}
+
+/// A shared mapping of `len` bytes of the DRM file at `offset`.
+pub struct Mapping {
+    ptr: *mut u8,
+    len: usize,
+}
+
+impl Mapping {
+    /// Maps `len` bytes of `f` at `offset`, readable and writable.
+    pub fn new(f: &File, offset: u64, len: usize) -> io::Result<Mapping> {
+        let off = libc::off_t::try_from(offset)
+            .map_err(|_| io::Error::from_raw_os_error(libc::EOVERFLOW))?;
+        // SAFETY: a new shared mapping chosen by the kernel; it aliases no
+        // Rust object, and `Drop` unmaps exactly it.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                f.as_raw_fd(),
+                off,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(Mapping {
+            ptr: ptr.cast(),
+            len,
+        })
+    }
+
+    /// The mapped bytes.
+    pub fn bytes(&mut self) -> &mut [u8] {
+        // SAFETY: `ptr` maps `len` readable and writable bytes for as long
+        // as `self` lives, and `&mut self` makes this the only view.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: `ptr`/`len` are exactly the mapping `new` made.
+        unsafe { libc::munmap(self.ptr.cast(), self.len) };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +277,10 @@ mod tests {
         // Values as computed by the C macros in drm.h / nvgsp_drm.h.
         assert_eq!(DRM_IOCTL_VERSION, 0xc040_6400);
         assert_eq!(DRM_IOCTL_NVGSP_GETPARAM, 0xc010_6440);
+        assert_eq!(DRM_IOCTL_NVGSP_GEM_CREATE, 0xc018_6441);
+        assert_eq!(DRM_IOCTL_NVGSP_GEM_INFO, 0xc018_6442);
+        assert_eq!(DRM_IOCTL_GEM_CLOSE, 0x4008_6409);
+        assert_eq!(DRM_IOCTL_PRIME_HANDLE_TO_FD, 0xc00c_642d);
+        assert_eq!(DRM_IOCTL_PRIME_FD_TO_HANDLE, 0xc00c_642e);
     }
 }

@@ -5,6 +5,7 @@
 
 mod bench;
 mod drm;
+mod gem;
 
 use std::fs::{File, OpenOptions};
 use std::process::ExitCode;
@@ -12,11 +13,17 @@ use std::process::ExitCode;
 const USAGE: &str = "\
 usage: nvgspctl info [--device /dev/dri/renderDN]
        nvgspctl bench PROBE THREADS CALLS
+       nvgspctl gem check SIZE | gem errors | gem hold SIZE
 
   info    the GPU behind an nvgsp render node: identity, VRAM, engines
   bench   read a debugfs probe of nvgsp_core (e.g.
           /sys/kernel/debug/nvgsp/0000:01:00.0/rpc_null or bar0_read) CALLS
           times from THREADS threads; prints p50/p99 and calls/s
+  gem     check: create a system-memory object of SIZE bytes, fill it
+          through a CPU mapping, read it back through another mapping
+          and through a second file that imports it as a dma-buf;
+          errors: the requests the driver must refuse, and their errors;
+          hold: an object mapped and exported until the process is killed
 ";
 
 /// Chip names by chipset number (nova-core `define_chipset!`).
@@ -118,6 +125,19 @@ fn info(device: Option<String>) -> Result<(), String> {
     Ok(())
 }
 
+/// Runs a `gem` subcommand on the nvgsp render node, after printing the
+/// DRM device's VRAM share.
+fn gem_command(run: impl FnOnce(&str, &File) -> Result<(), String>) -> Result<(), String> {
+    let (path, f) = find_node()?;
+    let get = |param, name| {
+        drm::getparam(&f, param).map_err(|e| format!("{path}: GETPARAM({name}): {e}"))
+    };
+    let share = get(drm::PARAM_VRAM_SHARE, "VRAM_SHARE")?;
+    let used = get(drm::PARAM_VRAM_SHARE_USED, "VRAM_SHARE_USED")?;
+    println!("vram share: {} MiB, {} MiB used", share >> 20, used >> 20);
+    run(&path, &f)
+}
+
 fn bench(path: &str, threads: &str, calls: &str) -> Result<(), String> {
     let threads: usize = threads
         .parse()
@@ -143,6 +163,15 @@ fn main() -> ExitCode {
         ["info"] => info(None),
         ["info", "--device", dev] => info(Some(dev.to_string())),
         ["bench", path, threads, calls] => bench(path, threads, calls),
+        ["gem", "check", size] => gem_command(|path, f| {
+            let size = size.parse().map_err(|_| format!("bad size '{size}'"))?;
+            gem::check(path, f, || open(path), size)
+        }),
+        ["gem", "errors"] => gem_command(|path, f| gem::errors(f, || open(path))),
+        ["gem", "hold", size] => gem_command(|path, f| {
+            let size = size.parse().map_err(|_| format!("bad size '{size}'"))?;
+            gem::hold(path, f, size)
+        }),
         ["-h"] | ["--help"] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

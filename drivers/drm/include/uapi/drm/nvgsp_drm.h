@@ -33,6 +33,15 @@ extern "C" {
  * 0x1b.. NVENC, 0x22 software, 0x26 SEC2, 0x2b NVJPG, 0x33 OFA).
  */
 #define NVGSP_PARAM_ENGINE_MASK		7
+/*
+ * VRAM the DRM device may hand out, in bytes: its share of the VRAM the
+ * core partitions between its clients. The administrator can change the
+ * shares while the device is open (nvgsp_core's partition/policy), so a
+ * value read now may be stale later.
+ */
+#define NVGSP_PARAM_VRAM_SHARE		8
+/* VRAM the DRM device's objects hold now, in bytes (all files together). */
+#define NVGSP_PARAM_VRAM_SHARE_USED	9
 
 /**
  * struct drm_nvgsp_getparam - read one property of the GPU
@@ -44,10 +53,68 @@ struct drm_nvgsp_getparam {
 	__u64 value;
 };
 
+/*
+ * Where a GEM object's memory lives.
+ *
+ * NVGSP_GEM_DOMAIN_SYSTEM: pages of system memory, swappable while no one
+ * uses them, mapped by the CPU as normal cached memory. Such objects can
+ * be exported and imported as dma-bufs (PRIME).
+ *
+ * NVGSP_GEM_DOMAIN_VRAM: the GPU's memory, from the DRM device's share
+ * (NVGSP_PARAM_VRAM_SHARE). Nothing is evicted: once the share is full,
+ * creating another VRAM object fails with ENOSPC until objects are freed.
+ * This version of the driver does not create VRAM objects yet: such a
+ * request fails with EOPNOTSUPP.
+ */
+#define NVGSP_GEM_DOMAIN_SYSTEM		(1 << 0)
+#define NVGSP_GEM_DOMAIN_VRAM		(1 << 1)
+
+/**
+ * struct drm_nvgsp_gem_create - create a GEM object
+ * @size: in, bytes; rounded up to whole 4 KiB pages. Zero, or more than
+ *        the address space can hold, fails with EINVAL.
+ * @domain: in, exactly one of NVGSP_GEM_DOMAIN_*; else EINVAL
+ * @flags: in, none defined yet: must be 0 (else EINVAL)
+ * @handle: out, the object's handle in this file
+ * @pad: must be 0 (else EINVAL)
+ *
+ * The object lives until its last handle is closed (GEM_CLOSE, or the
+ * file is closed) and no mapping or dma-buf holds it.
+ */
+struct drm_nvgsp_gem_create {
+	__u64 size;
+	__u32 domain;
+	__u32 flags;
+	__u32 handle;
+	__u32 pad;
+};
+
+/**
+ * struct drm_nvgsp_gem_info - what a GEM object is, and how to map it
+ * @handle: in, an object handle of this file; another file's handles,
+ *          closed ones and unknown ones fail with ENOENT
+ * @domain: out, its NVGSP_GEM_DOMAIN_*
+ * @size: out, its size in bytes (a multiple of 4 KiB)
+ * @map_offset: out, the offset to pass to mmap() on this file to map the
+ *              whole object (or a part of it, from the offset on)
+ */
+struct drm_nvgsp_gem_info {
+	__u32 handle;
+	__u32 domain;
+	__u64 size;
+	__u64 map_offset;
+};
+
 #define DRM_NVGSP_GETPARAM		0x00
+#define DRM_NVGSP_GEM_CREATE		0x01
+#define DRM_NVGSP_GEM_INFO		0x02
 
 #define DRM_IOCTL_NVGSP_GETPARAM \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_NVGSP_GETPARAM, struct drm_nvgsp_getparam)
+#define DRM_IOCTL_NVGSP_GEM_CREATE \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_NVGSP_GEM_CREATE, struct drm_nvgsp_gem_create)
+#define DRM_IOCTL_NVGSP_GEM_INFO \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_NVGSP_GEM_INFO, struct drm_nvgsp_gem_info)
 
 #if defined(__cplusplus)
 }

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! GEM objects: the memory userspace names by handle.
+//!
+//! Objects in system memory are shmem-backed (`kernel::drm::gem::shmem`):
+//! the CPU maps their pages through the DRM file (`drm_gem_shmem_mmap`),
+//! and they can be exported and imported as dma-bufs. VRAM objects need a
+//! CPU mapping through BAR1, which the core does not offer yet, so they
+//! cannot be created (the UAPI header says so).
+
+use kernel::{
+    drm::{
+        self,
+        gem::{
+            self,
+            shmem,
+            BaseObject, //
+        },
+    },
+    num::casts::usize_as_u64,
+    page::PAGE_SIZE,
+    prelude::*,
+};
+
+use crate::{
+    driver::{
+        NvgspDevice,
+        NvgspDrmDriver, //
+    },
+    file::File,
+    uapi,
+};
+
+/// Where an object's memory lives (`NVGSP_GEM_DOMAIN_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Domain {
+    /// System memory pages.
+    System,
+}
+
+impl Domain {
+    /// The domain a `drm_nvgsp_gem_create.domain` names.
+    ///
+    /// # Errors
+    ///
+    /// `EOPNOTSUPP` for VRAM, `EINVAL` for anything else that is not
+    /// exactly one domain.
+    fn from_uapi(domain: u32) -> Result<Self> {
+        match domain {
+            uapi::NVGSP_GEM_DOMAIN_SYSTEM => Ok(Self::System),
+            uapi::NVGSP_GEM_DOMAIN_VRAM => Err(EOPNOTSUPP),
+            _ => Err(EINVAL),
+        }
+    }
+
+    /// The `NVGSP_GEM_DOMAIN_*` value.
+    pub(crate) fn to_uapi(self) -> u32 {
+        match self {
+            Self::System => uapi::NVGSP_GEM_DOMAIN_SYSTEM,
+        }
+    }
+}
+
+/// The driver's part of a GEM object.
+#[pin_data]
+pub(crate) struct NvgspObject {
+    domain: Domain,
+}
+
+impl NvgspObject {
+    /// Where the object's memory lives.
+    pub(crate) fn domain(&self) -> Domain {
+        self.domain
+    }
+}
+
+impl gem::DriverObject for NvgspObject {
+    type Driver = NvgspDrmDriver;
+    type Args = Domain;
+
+    fn new(_dev: &NvgspDevice, _size: usize, domain: Domain) -> impl PinInit<Self, Error> {
+        try_pin_init!(NvgspObject { domain })
+    }
+}
+
+/// A GEM object of this driver.
+pub(crate) type Object = shmem::Object<NvgspObject>;
+
+/// Creates an object of `size` bytes (rounded up to whole pages) in the
+/// domain `domain` names, and a handle for it in `file`.
+///
+/// # Errors
+///
+/// `EINVAL` for a zero or oversized size or an unknown domain,
+/// `EOPNOTSUPP` for VRAM, `ENOMEM`.
+pub(crate) fn create(
+    dev: &NvgspDevice,
+    file: &drm::File<File>,
+    size: u64,
+    domain: u32,
+) -> Result<u32> {
+    let domain = Domain::from_uapi(domain)?;
+    let size = usize::try_from(size)
+        .ok()
+        .filter(|&s| s != 0)
+        .and_then(|s| s.checked_next_multiple_of(PAGE_SIZE))
+        .ok_or(EINVAL)?;
+    let obj = Object::new(dev, size, shmem::ObjectConfig::default(), domain)?;
+    // The handle holds its own reference; ours goes when `obj` does.
+    obj.create_handle(file)
+}
+
+/// What [`info`] tells of an object.
+pub(crate) struct Info {
+    /// Its domain.
+    pub(crate) domain: Domain,
+    /// Its size in bytes.
+    pub(crate) size: u64,
+    /// The offset that maps it through the DRM file.
+    pub(crate) map_offset: u64,
+}
+
+/// Describes the object `handle` names in `file`.
+///
+/// # Errors
+///
+/// `ENOENT` if `file` has no such handle; `ENOMEM`/`ENOSPC` if no mmap
+/// offset can be reserved for it.
+pub(crate) fn info(file: &drm::File<File>, handle: u32) -> Result<Info> {
+    let obj = Object::lookup_handle(file, handle)?;
+    Ok(Info {
+        domain: obj.domain(),
+        size: usize_as_u64(obj.size()),
+        map_offset: obj.create_mmap_offset()?,
+    })
+}

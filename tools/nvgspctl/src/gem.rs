@@ -1,0 +1,190 @@
+//! `nvgspctl gem`: GEM objects through the render node.
+//!
+//! `check` creates an object, fills it through a CPU mapping, reads it back
+//! through a second mapping and through a second open file that imported
+//! it as a dma-buf (PRIME), and prints a checksum of each view. `errors`
+//! sends the requests the driver must refuse and prints what each got.
+//! `hold` keeps a mapped and exported object until it is killed.
+
+use std::fs::File;
+use std::io;
+
+use crate::drm::{self, GemCreate, Mapping};
+
+/// A byte pattern that differs per offset and per seed (xorshift64).
+fn fill(buf: &mut [u8], seed: u64) {
+    let mut x = seed | 1;
+    for chunk in buf.chunks_mut(8) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let bytes = x.to_le_bytes();
+        chunk.copy_from_slice(&bytes[..chunk.len()]);
+    }
+}
+
+/// FNV-1a over `buf`.
+fn checksum(buf: &[u8]) -> u64 {
+    buf.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+fn domain_name(domain: u32) -> &'static str {
+    match domain {
+        drm::DOMAIN_SYSTEM => "system",
+        drm::DOMAIN_VRAM => "vram",
+        _ => "unknown",
+    }
+}
+
+/// The checksum of `len` bytes of the object `handle` names in `f`, read
+/// through a fresh mapping.
+fn read_back(f: &File, handle: u32) -> Result<(drm::GemInfo, u64), String> {
+    let info = drm::gem_info(f, handle).map_err(|e| format!("GEM_INFO: {e}"))?;
+    let len = usize::try_from(info.size).map_err(|_| "object too large".to_string())?;
+    let mut map = Mapping::new(f, info.map_offset, len).map_err(|e| format!("mmap: {e}"))?;
+    Ok((info, checksum(map.bytes())))
+}
+
+/// A new system-memory object of `size` bytes in `f`, mapped whole and
+/// filled with a pattern: its handle, what GEM_INFO says and the mapping.
+fn create_filled(path: &str, f: &File, size: u64) -> Result<(u32, drm::GemInfo, Mapping), String> {
+    let handle = drm::gem_create(
+        f,
+        GemCreate {
+            size,
+            domain: drm::DOMAIN_SYSTEM,
+            ..GemCreate::default()
+        },
+    )
+    .map_err(|e| format!("{path}: GEM_CREATE({size}): {e}"))?;
+    let info = drm::gem_info(f, handle).map_err(|e| format!("{path}: GEM_INFO: {e}"))?;
+    let len = usize::try_from(info.size).map_err(|_| "object too large".to_string())?;
+    let mut map = Mapping::new(f, info.map_offset, len).map_err(|e| format!("mmap: {e}"))?;
+    fill(map.bytes(), size ^ u64::from(handle));
+    Ok((handle, info, map))
+}
+
+/// `nvgspctl gem check SIZE`.
+pub fn check(
+    path: &str,
+    f: &File,
+    open: impl Fn() -> io::Result<File>,
+    size: u64,
+) -> Result<(), String> {
+    // The first mapping goes before the object is read back.
+    let (handle, info, written) = {
+        let (handle, info, mut map) = create_filled(path, f, size)?;
+        (handle, info, checksum(map.bytes()))
+    };
+    let (_, again) = read_back(f, handle)?;
+    // A second open file imports the object as a dma-buf and sees the same
+    // pages.
+    let other = open().map_err(|e| format!("{path}: second open: {e}"))?;
+    let buf = drm::prime_export(f, handle).map_err(|e| format!("PRIME_HANDLE_TO_FD: {e}"))?;
+    let imported =
+        drm::prime_import(&other, &buf).map_err(|e| format!("PRIME_FD_TO_HANDLE: {e}"))?;
+    let (other_info, shared) = read_back(&other, imported)?;
+    println!(
+        "gem: {} {} bytes (asked {size}), written {written:016x}, read back {again:016x}, imported {} bytes {shared:016x}",
+        domain_name(info.domain),
+        info.size,
+        other_info.size
+    );
+    drm::gem_close(&other, imported).map_err(|e| format!("GEM_CLOSE: {e}"))?;
+    drm::gem_close(f, handle).map_err(|e| format!("GEM_CLOSE: {e}"))?;
+    // A closed handle is gone.
+    let after = drm::gem_info(f, handle)
+        .err()
+        .and_then(|e| e.raw_os_error());
+    println!("gem: after close: {}", errno_name(after));
+    if written != again || written != shared || other_info.size != info.size {
+        return Err("the object's views differ".into());
+    }
+    Ok(())
+}
+
+/// `nvgspctl gem hold SIZE`: an object created, mapped and filled, then
+/// held until the process is killed (what a crashing program leaves).
+pub fn hold(path: &str, f: &File, size: u64) -> Result<(), String> {
+    let (handle, info, mut map) = create_filled(path, f, size)?;
+    let buf = drm::prime_export(f, handle).map_err(|e| format!("PRIME_HANDLE_TO_FD: {e}"))?;
+    println!("gem: holding {} bytes, mapped and exported", info.size);
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(3600));
+        // Keep the mapping and the dma-buf alive to the end.
+        let _ = (&mut map, &buf);
+    }
+}
+
+fn errno_name(e: Option<i32>) -> &'static str {
+    match e {
+        None => "ok",
+        Some(libc::EINVAL) => "EINVAL",
+        Some(libc::ENOENT) => "ENOENT",
+        Some(libc::ENOSPC) => "ENOSPC",
+        Some(libc::ENOMEM) => "ENOMEM",
+        Some(libc::EOPNOTSUPP) => "EOPNOTSUPP",
+        Some(libc::EFAULT) => "EFAULT",
+        Some(_) => "other",
+    }
+}
+
+/// `nvgspctl gem errors`: each refused request and its error.
+pub fn errors(f: &File, open: impl Fn() -> io::Result<File>) -> Result<(), String> {
+    let system = GemCreate {
+        size: 4096,
+        domain: drm::DOMAIN_SYSTEM,
+        ..GemCreate::default()
+    };
+    let cases: [(&str, GemCreate); 7] = [
+        ("zero size", GemCreate { size: 0, ..system }),
+        (
+            "huge size",
+            GemCreate {
+                size: u64::MAX,
+                ..system
+            },
+        ),
+        (
+            "no domain",
+            GemCreate {
+                domain: 0,
+                ..system
+            },
+        ),
+        (
+            "two domains",
+            GemCreate {
+                domain: drm::DOMAIN_SYSTEM | drm::DOMAIN_VRAM,
+                ..system
+            },
+        ),
+        (
+            "vram",
+            GemCreate {
+                domain: drm::DOMAIN_VRAM,
+                ..system
+            },
+        ),
+        ("flags", GemCreate { flags: 1, ..system }),
+        ("pad", GemCreate { pad: 1, ..system }),
+    ];
+    for (what, req) in cases {
+        let got = drm::gem_create(f, req).err().and_then(|e| e.raw_os_error());
+        println!("gem create {what}: {}", errno_name(got));
+    }
+    let handle = drm::gem_create(f, system).map_err(|e| format!("GEM_CREATE: {e}"))?;
+    let other = open().map_err(|e| format!("second open: {e}"))?;
+    let got = drm::gem_info(&other, handle)
+        .err()
+        .and_then(|e| e.raw_os_error());
+    println!("gem info of another file's handle: {}", errno_name(got));
+    let got = drm::gem_info(f, handle.wrapping_add(1000))
+        .err()
+        .and_then(|e| e.raw_os_error());
+    println!("gem info of an unknown handle: {}", errno_name(got));
+    drm::gem_close(f, handle).map_err(|e| format!("GEM_CLOSE: {e}"))?;
+    Ok(())
+}
