@@ -76,10 +76,11 @@ impl auxiliary::Driver for NvgspDrmDriver {
         let handle = client
             .open()
             .inspect_err(|e| dev_err!(adev, "cannot open the GPU: {:?}\n", e))?;
-        let data = GpuData { chip, gpu, handle };
-        let drm = drm::UnregisteredDevice::<Self>::new(adev, Ok::<_, Error>(data))
+        let drm = drm::UnregisteredDevice::<Self>::new(adev, Ok::<_, Error>(GpuData { chip, gpu }))
             .inspect_err(|e| dev_err!(adev, "cannot allocate the DRM device: {:?}\n", e))?;
-        let drm = drm::Registration::new_foreign_owned(adev.as_ref(), drm, (), 0)
+        // The handle is the registration's data: it goes at unbind, with
+        // the registration, however long open files keep the DRM device.
+        let drm = drm::Registration::new_foreign_owned(adev.as_ref(), drm, Ok::<_, Error>(handle), 0)
             .inspect_err(|e| dev_err!(adev, "cannot register the DRM device: {:?}\n", e))?;
         dev_info!(
             adev,
@@ -92,22 +93,20 @@ impl auxiliary::Driver for NvgspDrmDriver {
 }
 
 /// What the DRM device knows about its GPU: the identity and the
-/// configuration the core enumerated from GSP-RM, and its handle on the
-/// core's resources.
+/// configuration the core enumerated from GSP-RM.
 pub(crate) struct GpuData {
     /// Chip identity.
     pub(crate) chip: ChipInfo,
     /// GSP-RM's view of the GPU.
     pub(crate) gpu: GpuConfig,
-    /// The DRM device's handle on the GPU: its RM namespace and the DRM
-    /// share of the partitioned resources.
-    pub(crate) handle: Gpu,
 }
 
 #[vtable]
 impl drm::Driver for NvgspDrmDriver {
     type Data = GpuData;
-    type RegistrationData<'a> = ();
+    /// The DRM device's handle on the GPU (its RM namespace and the DRM
+    /// share of the partitioned resources), for as long as it is bound.
+    type RegistrationData<'a> = Gpu;
     type File = File;
     type Object = gem::Object;
     type ParentDevice<Ctx: DeviceContext> = auxiliary::Device<Ctx>;

@@ -2,6 +2,8 @@
 
 //! Per-open-file state and the ioctl handlers.
 
+use nvgsp_core::client::Gpu;
+
 use kernel::{
     drm::{
         self,
@@ -32,14 +34,15 @@ impl drm::file::DriverFile for File {
 
 impl File {
     /// `DRM_IOCTL_NVGSP_GETPARAM`: one property of the GPU, as the core
-    /// reported it at bind time.
+    /// reported it at bind time, or of the DRM device's share now.
     ///
     /// # Errors
     ///
-    /// `EINVAL` for a parameter this driver does not know.
+    /// `EINVAL` for a parameter this driver does not know; `ENODEV` if the
+    /// core is gone.
     pub(crate) fn get_param(
         dev: &NvgspDevice<Registered>,
-        _reg_data: &(),
+        handle: &Gpu,
         getparam: &mut uapi::drm_nvgsp_getparam,
         _file: &drm::File<File>,
     ) -> Result<u32> {
@@ -54,8 +57,9 @@ impl File {
             uapi::NVGSP_PARAM_GPC_COUNT => u64::from(gpu.gpcs()),
             uapi::NVGSP_PARAM_TPC_PER_GPC => u64::from(gpu.tpcs_per_gpc()),
             uapi::NVGSP_PARAM_ENGINE_MASK => gpu.engine_mask(),
-            uapi::NVGSP_PARAM_VRAM_SHARE => data.handle.vram_share()?.limit,
-            uapi::NVGSP_PARAM_VRAM_SHARE_USED => data.handle.vram_share()?.used,
+            uapi::NVGSP_PARAM_VRAM_SHARE => handle.vram_share()?.limit,
+            uapi::NVGSP_PARAM_VRAM_SHARE_USED => handle.vram_share()?.used,
+            uapi::NVGSP_PARAM_GEM_MAX_SIZE => gem::MAX_SIZE,
             _ => return Err(EINVAL),
         };
         Ok(0)
@@ -65,12 +69,12 @@ impl File {
     ///
     /// # Errors
     ///
-    /// `EINVAL` for flags or padding that are not zero, a zero or
-    /// oversized size or an unknown domain; `EOPNOTSUPP` for VRAM;
-    /// `ENOMEM`.
+    /// `EINVAL` for flags or padding that are not zero, a zero size or
+    /// one over [`gem::MAX_SIZE`], or an unknown domain; `EOPNOTSUPP` for
+    /// VRAM; `ENOMEM`; `ENOSPC` if the device's mmap offsets are used up.
     pub(crate) fn gem_create(
         dev: &NvgspDevice<Registered>,
-        _reg_data: &(),
+        _handle: &Gpu,
         req: &mut uapi::drm_nvgsp_gem_create,
         file: &drm::File<File>,
     ) -> Result<u32> {
@@ -86,10 +90,10 @@ impl File {
     ///
     /// # Errors
     ///
-    /// `ENOENT` for a handle this file does not have; `ENOMEM`.
+    /// `ENOENT` for a handle this file does not have.
     pub(crate) fn gem_info(
         _dev: &NvgspDevice<Registered>,
-        _reg_data: &(),
+        _handle: &Gpu,
         req: &mut uapi::drm_nvgsp_gem_info,
         file: &drm::File<File>,
     ) -> Result<u32> {

@@ -4,9 +4,12 @@
 //!
 //! Objects in system memory are shmem-backed (`kernel::drm::gem::shmem`):
 //! the CPU maps their pages through the DRM file (`drm_gem_shmem_mmap`),
-//! and they can be exported and imported as dma-bufs. VRAM objects need a
-//! CPU mapping through BAR1, which the core does not offer yet, so they
-//! cannot be created (the UAPI header says so).
+//! and they can be exported as dma-bufs, which this device imports back as
+//! the same object. Foreign dma-bufs cannot be imported yet (the shmem
+//! abstraction has no import that makes its own object type, and the DRM
+//! device's parent has no DMA mask to map them). VRAM objects need a CPU
+//! mapping through BAR1, which the core does not offer yet, so they cannot
+//! be created. The UAPI header says both.
 
 use kernel::{
     drm::{
@@ -86,13 +89,21 @@ impl gem::DriverObject for NvgspObject {
 /// A GEM object of this driver.
 pub(crate) type Object = shmem::Object<NvgspObject>;
 
+/// The largest object, in bytes (`NVGSP_PARAM_GEM_MAX_SIZE`). Each object
+/// takes its size out of the DRM device's mmap offset space, 1 TiB shared
+/// by every file (`DRM_FILE_PAGE_OFFSET_SIZE`), and mapping one makes the
+/// shmem helper fetch all of its pages at once: 4 GiB keeps one request
+/// from doing either to the whole machine.
+pub(crate) const MAX_SIZE: u64 = 4 << 30;
+
 /// Creates an object of `size` bytes (rounded up to whole pages) in the
 /// domain `domain` names, and a handle for it in `file`.
 ///
 /// # Errors
 ///
-/// `EINVAL` for a zero or oversized size or an unknown domain,
-/// `EOPNOTSUPP` for VRAM, `ENOMEM`.
+/// `EINVAL` for a zero size, one over [`MAX_SIZE`] or an unknown domain,
+/// `EOPNOTSUPP` for VRAM, `ENOMEM`, `ENOSPC` if the device's mmap offsets
+/// are used up.
 pub(crate) fn create(
     dev: &NvgspDevice,
     file: &drm::File<File>,
@@ -100,9 +111,9 @@ pub(crate) fn create(
     domain: u32,
 ) -> Result<u32> {
     let domain = Domain::from_uapi(domain)?;
-    let size = usize::try_from(size)
-        .ok()
-        .filter(|&s| s != 0)
+    let size = Some(size)
+        .filter(|&s| s != 0 && s <= MAX_SIZE)
+        .and_then(|s| usize::try_from(s).ok())
         .and_then(|s| s.checked_next_multiple_of(PAGE_SIZE))
         .ok_or(EINVAL)?;
     let obj = Object::new(dev, size, shmem::ObjectConfig::default(), domain)?;
@@ -124,8 +135,8 @@ pub(crate) struct Info {
 ///
 /// # Errors
 ///
-/// `ENOENT` if `file` has no such handle; `ENOMEM`/`ENOSPC` if no mmap
-/// offset can be reserved for it.
+/// `ENOENT` if `file` has no such handle. (The mmap offset was reserved
+/// when the shmem helper made the object; this only reads it.)
 pub(crate) fn info(file: &drm::File<File>, handle: u32) -> Result<Info> {
     let obj = Object::lookup_handle(file, handle)?;
     Ok(Info {

@@ -13,6 +13,7 @@ pub const NVGSP_PARAM_TPC_PER_GPC: u32 = 6;
 pub const NVGSP_PARAM_ENGINE_MASK: u32 = 7;
 pub const NVGSP_PARAM_VRAM_SHARE: u32 = 8;
 pub const NVGSP_PARAM_VRAM_SHARE_USED: u32 = 9;
+pub const NVGSP_PARAM_GEM_MAX_SIZE: u32 = 10;
 pub const NVGSP_GEM_DOMAIN_SYSTEM: u32 = 1;
 pub const NVGSP_GEM_DOMAIN_VRAM: u32 = 2;
 pub const DRM_NVGSP_GETPARAM: u32 = 0;

@@ -251,9 +251,11 @@ impl Model {
     /// config mirror in BAR0 (nova-core `gpu/hal/tu102.rs`
     /// `pci_config_mirror_range`: 0x88000, 0x1000 bytes) and a user VA
     /// limit. GSP-RM maps the GPU through these; wrong ones would make it
-    /// touch the wrong memory. The bus/device/function number is checked
-    /// when the VMM said where it plugged the function (`--pci-address`;
-    /// nouveau r535 and nova-core send `pci_dev_id()`, domain apart).
+    /// touch the wrong memory. Where the VMM said it plugged the function
+    /// (`--pci-address`), `nvDomainBusDeviceFunc` must name it in GSP-RM's
+    /// layout (open-gpu-kernel-modules `gpu.h` `NVGPU_BUSDEVICE_*`: domain
+    /// 63:32, bus 15:8, device 7:0). That GSP-RM halts on a wrong one is
+    /// the model's own strictness: no source says what it does.
     fn check_system_info(&self, info: &GspSystemInfo) -> Result<(), String> {
         let pci = dev::lock(&self.hw).pci;
         let fields: [(&str, u64, u64); 8] = [
@@ -302,12 +304,12 @@ impl Model {
             ));
         }
         if let Some(id) = pci.routing_id {
-            if info.nv_domain_bus_device_func != u64::from(id) {
+            let (bus, device) = (id >> 8, (id >> 3) & 0x1f);
+            let want = u64::from(bus) << 8 | u64::from(device);
+            if info.nv_domain_bus_device_func != want {
                 return Err(format!(
-                    "nvDomainBusDeviceFunc is {:#x}, the GPU is at {:02x}:{:02x}.{:x} ({id:#x})",
+                    "nvDomainBusDeviceFunc is {:#x}, the GPU is at {bus:02x}:{device:02x}.{:x} ({want:#x})",
                     info.nv_domain_bus_device_func,
-                    id >> 8,
-                    (id >> 3) & 0x1f,
                     id & 7
                 ));
             }

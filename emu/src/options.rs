@@ -76,6 +76,9 @@ pub enum OptionsError {
     /// A number option with a value that is not a number.
     #[error("bad {0} '{1}': want a number")]
     BadNumber(&'static str, String),
+    /// `--pci-address` is not a bus address.
+    #[error("bad --pci-address '{0}': want BB:DD.F in hex, e.g. 01:00.0")]
+    BadPciAddress(String),
     /// `--engines` names an engine the model does not know.
     #[error("bad --engines '{0}': want a comma-separated list of gr, ce0-ce3, nvdec0-1, nvenc0-1, nvjpg0, ofa0, sec2, sw")]
     BadEngines(String),
@@ -158,6 +161,12 @@ fn parse_size(s: &str) -> Option<u64> {
 
 /// `BB:DD.F` (hex) as a routing ID: bus << 8 | device << 3 | function.
 fn parse_pci_address(s: &str) -> Option<u16> {
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+    {
+        return None;
+    }
     let (bus, rest) = s.split_once(':')?;
     let (device, function) = rest.split_once('.')?;
     let bus = u8::from_str_radix(bus, 16).ok()?;
@@ -268,8 +277,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
                 let v = args
                     .next()
                     .ok_or(OptionsError::MissingValue("--pci-address"))?;
-                pci_address =
-                    Some(parse_pci_address(&v).ok_or(OptionsError::BadNumber("--pci-address", v))?);
+                pci_address = Some(parse_pci_address(&v).ok_or(OptionsError::BadPciAddress(v))?);
             }
             "--die-after-ms" => {
                 let v = args
@@ -373,10 +381,12 @@ mod tests {
             panic!()
         };
         assert_eq!(o.pci_address, Some(0x1fe7));
-        for bad in ["01:20.0", "01:00.8", "100:00.0", "01.00.0", "01:00"] {
+        for bad in [
+            "01:20.0", "01:00.8", "100:00.0", "01.00.0", "01:00", "+1:00.0", "",
+        ] {
             assert_eq!(
                 p(&["--socket", "x", "--pci-address", bad]),
-                Err(OptionsError::BadNumber("--pci-address", bad.into()))
+                Err(OptionsError::BadPciAddress(bad.into()))
             );
         }
         let Ok(Command::Serve(o)) = p(&["--socket", "x", "--boot42", "0x192a1000"]) else {

@@ -46,7 +46,13 @@ pub(crate) fn system_info(pdev: &pci::Device<device::Bound>, hal: &dyn GpuHal) -
     info.gpu_phys_addr = pdev.resource_start(0)?;
     info.gpu_phys_fb_addr = pdev.resource_start(1)?;
     info.gpu_phys_inst_addr = pdev.resource_start(3)?;
-    info.nv_domain_bus_device_func = u64::from(pdev.dev_id());
+    // GSP-RM's layout (open-gpu-kernel-modules `gpu.h`
+    // `NVGPU_BUSDEVICE_*`): domain 63:32, bus 15:8, device 7:0, no
+    // function. (nouveau and nova-core send `pci_dev_id()`, which agrees
+    // only for device 0 function 0.) The Rust PCI abstraction gives no
+    // domain number: domain 0.
+    let id = pdev.dev_id();
+    info.nv_domain_bus_device_func = u64::from(id >> 8) << 8 | u64::from((id >> 3) & 0x1f);
     // nova-core: TASK_SIZE of a 4-level page table, less a page.
     info.max_user_va = (1 << 47) - 4096;
     let (start, end) = hal.pci_config_mirror();

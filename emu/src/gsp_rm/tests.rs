@@ -553,12 +553,15 @@ fn no_sysmem_flush_page_halts_gsp_rm() {
 #[test]
 fn a_system_info_that_is_not_the_gpus_halts_gsp_rm() {
     type Edit = fn(&mut GspSystemInfo);
-    let edits: [(&str, Edit); 5] = [
+    let edits: [(&str, Edit); 6] = [
         ("BAR0", |i| i.gpu_phys_addr = 0),
         ("BAR3", |i| i.gpu_phys_inst_addr += 0x1000),
         ("device id", |i| i.pci_device_id = 0x1234_10de),
         ("config mirror", |i| i.pci_config_mirror_base = 0),
         ("bus number", |i| i.nv_domain_bus_device_func = 0x200),
+        // pci_dev_id()'s layout (devfn in 7:0) where GSP-RM's wants the
+        // device number: differs for any device but 0.
+        ("device number", |i| i.nv_domain_bus_device_func = 0x108),
     ];
     for (what, edit) in edits {
         let mut d = Driver::new();

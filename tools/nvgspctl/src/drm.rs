@@ -60,6 +60,8 @@ pub const PARAM_ENGINE_MASK: u32 = uapi::NVGSP_PARAM_ENGINE_MASK;
 pub const PARAM_VRAM_SHARE: u32 = uapi::NVGSP_PARAM_VRAM_SHARE;
 /// `NVGSP_PARAM_VRAM_SHARE_USED`.
 pub const PARAM_VRAM_SHARE_USED: u32 = uapi::NVGSP_PARAM_VRAM_SHARE_USED;
+/// `NVGSP_PARAM_GEM_MAX_SIZE`.
+pub const PARAM_GEM_MAX_SIZE: u32 = uapi::NVGSP_PARAM_GEM_MAX_SIZE;
 /// `NVGSP_GEM_DOMAIN_SYSTEM`.
 pub const DOMAIN_SYSTEM: u32 = uapi::NVGSP_GEM_DOMAIN_SYSTEM;
 /// `NVGSP_GEM_DOMAIN_VRAM`.
@@ -88,6 +90,37 @@ struct DrmPrimeHandle {
     flags: u32,
     fd: i32,
 }
+
+/// `struct drm_mode_create_dumb` (include/uapi/drm/drm_mode.h).
+#[repr(C)]
+#[derive(Default)]
+struct DrmModeCreateDumb {
+    height: u32,
+    width: u32,
+    bpp: u32,
+    flags: u32,
+    handle: u32,
+    pitch: u32,
+    size: u64,
+}
+
+const DRM_IOCTL_MODE_CREATE_DUMB: libc::c_ulong =
+    iowr(0xb2, std::mem::size_of::<DrmModeCreateDumb>());
+
+/// `struct udmabuf_create` (include/uapi/linux/udmabuf.h).
+#[repr(C)]
+struct UdmabufCreate {
+    memfd: u32,
+    flags: u32,
+    offset: u64,
+    size: u64,
+}
+
+/// `_IOW('u', 0x42, struct udmabuf_create)`.
+const UDMABUF_CREATE: libc::c_ulong = ((1u32 << 30)
+    | ((std::mem::size_of::<UdmabufCreate>() as u32) << 16)
+    | ((b'u' as u32) << 8)
+    | 0x42) as libc::c_ulong;
 
 /// `DRM_IOW(0x09, struct drm_gem_close)`.
 const DRM_IOCTL_GEM_CLOSE: libc::c_ulong =
@@ -221,6 +254,61 @@ pub fn prime_import(f: &File, buf: &std::os::fd::OwnedFd) -> io::Result<u32> {
     Ok(p.handle)
 }
 
+/// `DRM_IOCTL_MODE_CREATE_DUMB` of a 64x64 32-bit buffer: its handle.
+pub fn create_dumb(f: &File) -> io::Result<u32> {
+    let mut d = DrmModeCreateDumb {
+        height: 64,
+        width: 64,
+        bpp: 32,
+        ..DrmModeCreateDumb::default()
+    };
+    ioctl(f, DRM_IOCTL_MODE_CREATE_DUMB, &mut d)?;
+    Ok(d.handle)
+}
+
+/// A dma-buf of another device: `len` bytes of a sealed memfd turned into
+/// a dma-buf by udmabuf (`/dev/udmabuf`).
+pub fn foreign_dmabuf(len: u64) -> io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: a plain system call with a NUL-terminated name.
+    let memfd = unsafe { libc::memfd_create(c"nvgspctl".as_ptr(), libc::MFD_ALLOW_SEALING) };
+    if memfd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `memfd` is the new descriptor just returned; only this owns it.
+    let memfd = unsafe { std::os::fd::OwnedFd::from_raw_fd(memfd) };
+    let memfile = File::from(memfd);
+    memfile.set_len(len)?;
+    // SAFETY: plain fcntl on a descriptor `memfile` owns.
+    if unsafe { libc::fcntl(memfile.as_raw_fd(), libc::F_ADD_SEALS, libc::F_SEAL_SHRINK) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let dev = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/udmabuf")?;
+    let mut c = UdmabufCreate {
+        memfd: memfile.as_raw_fd() as u32,
+        flags: 0,
+        offset: 0,
+        size: len,
+    };
+    // SAFETY: `c` is a live `#[repr(C)]` struct whose size `UDMABUF_CREATE`
+    // encodes; on success the kernel returns a new descriptor.
+    let fd = unsafe {
+        libc::ioctl(
+            dev.as_raw_fd(),
+            UDMABUF_CREATE,
+            &mut c as *mut UdmabufCreate,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the new dma-buf descriptor the kernel just returned.
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
+}
+
 /// A shared mapping of `len` bytes of the DRM file at `offset`.
 pub struct Mapping {
     ptr: *mut u8,
@@ -228,8 +316,9 @@ pub struct Mapping {
 }
 
 impl Mapping {
-    /// Maps `len` bytes of `f` at `offset`, readable and writable.
-    pub fn new(f: &File, offset: u64, len: usize) -> io::Result<Mapping> {
+    /// Maps `len` bytes of `f` (the DRM file, or a dma-buf) at `offset`,
+    /// readable and writable.
+    pub fn new(f: &impl AsRawFd, offset: u64, len: usize) -> io::Result<Mapping> {
         let off = libc::off_t::try_from(offset)
             .map_err(|_| io::Error::from_raw_os_error(libc::EOVERFLOW))?;
         // SAFETY: a new shared mapping chosen by the kernel; it aliases no
@@ -282,5 +371,7 @@ mod tests {
         assert_eq!(DRM_IOCTL_GEM_CLOSE, 0x4008_6409);
         assert_eq!(DRM_IOCTL_PRIME_HANDLE_TO_FD, 0xc00c_642d);
         assert_eq!(DRM_IOCTL_PRIME_FD_TO_HANDLE, 0xc00c_642e);
+        assert_eq!(DRM_IOCTL_MODE_CREATE_DUMB, 0xc020_64b2);
+        assert_eq!(UDMABUF_CREATE, 0x4018_7542);
     }
 }

@@ -86,8 +86,15 @@ pub fn check(
     let imported =
         drm::prime_import(&other, &buf).map_err(|e| format!("PRIME_FD_TO_HANDLE: {e}"))?;
     let (other_info, shared) = read_back(&other, imported)?;
+    // And the dma-buf itself maps the same pages.
+    let exported = {
+        let len = usize::try_from(info.size).map_err(|_| "object too large".to_string())?;
+        let mut map =
+            Mapping::new(&buf, 0, len).map_err(|e| format!("mmap of the dma-buf: {e}"))?;
+        checksum(map.bytes())
+    };
     println!(
-        "gem: {} {} bytes (asked {size}), written {written:016x}, read back {again:016x}, imported {} bytes {shared:016x}",
+        "gem: {} {} bytes (asked {size}), written {written:016x}, read back {again:016x}, imported {} bytes {shared:016x}, dma-buf {exported:016x}",
         domain_name(info.domain),
         info.size,
         other_info.size
@@ -99,7 +106,8 @@ pub fn check(
         .err()
         .and_then(|e| e.raw_os_error());
     println!("gem: after close: {}", errno_name(after));
-    if written != again || written != shared || other_info.size != info.size {
+    if written != again || written != shared || written != exported || other_info.size != info.size
+    {
         return Err("the object's views differ".into());
     }
     Ok(())
@@ -127,23 +135,46 @@ fn errno_name(e: Option<i32>) -> &'static str {
         Some(libc::ENOMEM) => "ENOMEM",
         Some(libc::EOPNOTSUPP) => "EOPNOTSUPP",
         Some(libc::EFAULT) => "EFAULT",
+        Some(libc::ENOSYS) => "ENOSYS",
         Some(_) => "other",
     }
 }
 
+/// The error of `r` as `errno_name` gives it.
+fn outcome<T>(r: io::Result<T>) -> &'static str {
+    errno_name(r.err().map(|e| e.raw_os_error().unwrap_or(0)))
+}
+
 /// `nvgspctl gem errors`: each refused request and its error.
-pub fn errors(f: &File, open: impl Fn() -> io::Result<File>) -> Result<(), String> {
+pub fn errors(path: &str, f: &File, open: impl Fn() -> io::Result<File>) -> Result<(), String> {
+    let max = drm::getparam(f, drm::PARAM_GEM_MAX_SIZE)
+        .map_err(|e| format!("GETPARAM(GEM_MAX_SIZE): {e}"))?;
+    println!("gem max size: {} MiB", max >> 20);
     let system = GemCreate {
         size: 4096,
         domain: drm::DOMAIN_SYSTEM,
         ..GemCreate::default()
     };
-    let cases: [(&str, GemCreate); 7] = [
+    let cases: [(&str, GemCreate); 9] = [
         ("zero size", GemCreate { size: 0, ..system }),
         (
-            "huge size",
+            "max size + 1",
             GemCreate {
-                size: u64::MAX,
+                size: max + 1,
+                ..system
+            },
+        ),
+        (
+            "1 TiB",
+            GemCreate {
+                size: 1 << 40,
+                ..system
+            },
+        ),
+        (
+            "2^63",
+            GemCreate {
+                size: 1 << 63,
                 ..system
             },
         ),
@@ -172,19 +203,81 @@ pub fn errors(f: &File, open: impl Fn() -> io::Result<File>) -> Result<(), Strin
         ("pad", GemCreate { pad: 1, ..system }),
     ];
     for (what, req) in cases {
-        let got = drm::gem_create(f, req).err().and_then(|e| e.raw_os_error());
-        println!("gem create {what}: {}", errno_name(got));
+        println!("gem create {what}: {}", outcome(drm::gem_create(f, req)));
     }
-    let handle = drm::gem_create(f, system).map_err(|e| format!("GEM_CREATE: {e}"))?;
+    // The largest object is made (its pages only when used).
+    match drm::gem_create(
+        f,
+        GemCreate {
+            size: max,
+            ..system
+        },
+    ) {
+        Ok(h) => {
+            println!("gem create max size: ok");
+            drm::gem_close(f, h).map_err(|e| format!("GEM_CLOSE: {e}"))?;
+        }
+        Err(e) => println!("gem create max size: {}", outcome::<()>(Err(e))),
+    }
+    // Handles are per file: this file's second handle names nothing in
+    // another file, whose own first handle names its own object.
     let other = open().map_err(|e| format!("second open: {e}"))?;
-    let got = drm::gem_info(&other, handle)
-        .err()
-        .and_then(|e| e.raw_os_error());
-    println!("gem info of another file's handle: {}", errno_name(got));
-    let got = drm::gem_info(f, handle.wrapping_add(1000))
-        .err()
-        .and_then(|e| e.raw_os_error());
-    println!("gem info of an unknown handle: {}", errno_name(got));
-    drm::gem_close(f, handle).map_err(|e| format!("GEM_CLOSE: {e}"))?;
+    let mine = [
+        drm::gem_create(f, system).map_err(|e| format!("GEM_CREATE: {e}"))?,
+        drm::gem_create(f, system).map_err(|e| format!("GEM_CREATE: {e}"))?,
+    ];
+    let theirs = drm::gem_create(
+        &other,
+        GemCreate {
+            size: 8192,
+            ..system
+        },
+    )
+    .map_err(|e| format!("GEM_CREATE in the other file: {e}"))?;
+    println!(
+        "gem info of this file's handle {} in another file: {}",
+        mine[1],
+        outcome(drm::gem_info(&other, mine[1]))
+    );
+    let size = drm::gem_info(&other, theirs)
+        .map(|i| i.size)
+        .map_err(|e| format!("GEM_INFO: {e}"))?;
+    println!(
+        "gem handles: this file {} {}, the other {theirs} ({size} bytes, its own)",
+        mine[0], mine[1]
+    );
+    println!(
+        "gem info of an unknown handle: {}",
+        outcome(drm::gem_info(f, mine[1] + 1000))
+    );
+    for h in mine {
+        drm::gem_close(f, h).map_err(|e| format!("GEM_CLOSE: {e}"))?;
+    }
+    // Another device's dma-buf cannot be imported.
+    let foreign = drm::foreign_dmabuf(4096).map_err(|e| format!("udmabuf: {e}"))?;
+    println!(
+        "gem import of another device's dma-buf: {}",
+        outcome(drm::prime_import(f, &foreign))
+    );
+    // The primary node makes no dumb buffers.
+    let card = primary_node(path)?;
+    println!(
+        "gem dumb buffer on the primary node: {}",
+        outcome(drm::create_dumb(&card))
+    );
     Ok(())
+}
+
+/// The primary node (`/dev/dri/cardN`) of the device whose render node is
+/// `render` (`/dev/dri/renderDM`), through sysfs.
+fn primary_node(render: &str) -> Result<File, String> {
+    let name = render.rsplit('/').next().unwrap_or(render);
+    let dir = format!("/sys/class/drm/{name}/device/drm");
+    let card = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{dir}: {e}"))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n.starts_with("card"))
+        .ok_or(format!("no primary node in {dir}"))?;
+    crate::open(&format!("/dev/dri/{card}")).map_err(|e| format!("/dev/dri/{card}: {e}"))
 }

@@ -63,7 +63,7 @@ fn engine_name(t: u32) -> &'static str {
     }
 }
 
-fn open(path: &str) -> std::io::Result<File> {
+pub(crate) fn open(path: &str) -> std::io::Result<File> {
     OpenOptions::new().read(true).write(true).open(path)
 }
 
@@ -134,7 +134,7 @@ fn gem_command(run: impl FnOnce(&str, &File) -> Result<(), String>) -> Result<()
     };
     let share = get(drm::PARAM_VRAM_SHARE, "VRAM_SHARE")?;
     let used = get(drm::PARAM_VRAM_SHARE_USED, "VRAM_SHARE_USED")?;
-    println!("vram share: {} MiB, {} MiB used", share >> 20, used >> 20);
+    println!("vram share: {share} bytes, {used} used");
     run(&path, &f)
 }
 
@@ -167,7 +167,7 @@ fn main() -> ExitCode {
             let size = size.parse().map_err(|_| format!("bad size '{size}'"))?;
             gem::check(path, f, || open(path), size)
         }),
-        ["gem", "errors"] => gem_command(|path, f| gem::errors(f, || open(path))),
+        ["gem", "errors"] => gem_command(|path, f| gem::errors(path, f, || open(path))),
         ["gem", "hold", size] => gem_command(|path, f| {
             let size = size.parse().map_err(|_| format!("bad size '{size}'"))?;
             gem::hold(path, f, size)

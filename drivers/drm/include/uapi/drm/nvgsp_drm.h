@@ -42,6 +42,8 @@ extern "C" {
 #define NVGSP_PARAM_VRAM_SHARE		8
 /* VRAM the DRM device's objects hold now, in bytes (all files together). */
 #define NVGSP_PARAM_VRAM_SHARE_USED	9
+/* The largest GEM object DRM_IOCTL_NVGSP_GEM_CREATE makes, in bytes. */
+#define NVGSP_PARAM_GEM_MAX_SIZE	10
 
 /**
  * struct drm_nvgsp_getparam - read one property of the GPU
@@ -58,7 +60,9 @@ struct drm_nvgsp_getparam {
  *
  * NVGSP_GEM_DOMAIN_SYSTEM: pages of system memory, swappable while no one
  * uses them, mapped by the CPU as normal cached memory. Such objects can
- * be exported and imported as dma-bufs (PRIME).
+ * be exported as dma-bufs (PRIME), which this device imports back as the
+ * same object; this version of the driver cannot import other devices'
+ * dma-bufs (EINVAL).
  *
  * NVGSP_GEM_DOMAIN_VRAM: the GPU's memory, from the DRM device's share
  * (NVGSP_PARAM_VRAM_SHARE). Nothing is evicted: once the share is full,
@@ -71,8 +75,9 @@ struct drm_nvgsp_getparam {
 
 /**
  * struct drm_nvgsp_gem_create - create a GEM object
- * @size: in, bytes; rounded up to whole 4 KiB pages. Zero, or more than
- *        the address space can hold, fails with EINVAL.
+ * @size: in, bytes; rounded up to whole CPU pages. Zero, or more than
+ *        NVGSP_PARAM_GEM_MAX_SIZE, fails with EINVAL. ENOSPC if the
+ *        device's mmap offset space (shared by all its files) is full.
  * @domain: in, exactly one of NVGSP_GEM_DOMAIN_*; else EINVAL
  * @flags: in, none defined yet: must be 0 (else EINVAL)
  * @handle: out, the object's handle in this file
@@ -91,10 +96,11 @@ struct drm_nvgsp_gem_create {
 
 /**
  * struct drm_nvgsp_gem_info - what a GEM object is, and how to map it
- * @handle: in, an object handle of this file; another file's handles,
- *          closed ones and unknown ones fail with ENOENT
+ * @handle: in, an object handle of this file (handles are per file: the
+ *          same number in another file names that file's object, if any);
+ *          a closed or unknown handle fails with ENOENT
  * @domain: out, its NVGSP_GEM_DOMAIN_*
- * @size: out, its size in bytes (a multiple of 4 KiB)
+ * @size: out, its size in bytes (a multiple of the CPU page size)
  * @map_offset: out, the offset to pass to mmap() on this file to map the
  *              whole object (or a part of it, from the offset on)
  */
