@@ -80,8 +80,9 @@ impl auxiliary::Driver for NvgspDrmDriver {
             .inspect_err(|e| dev_err!(adev, "cannot allocate the DRM device: {:?}\n", e))?;
         // The handle is the registration's data: it goes at unbind, with
         // the registration, however long open files keep the DRM device.
-        let drm = drm::Registration::new_foreign_owned(adev.as_ref(), drm, Ok::<_, Error>(handle), 0)
-            .inspect_err(|e| dev_err!(adev, "cannot register the DRM device: {:?}\n", e))?;
+        let drm =
+            drm::Registration::new_foreign_owned(adev.as_ref(), drm, Ok::<_, Error>(handle), 0)
+                .inspect_err(|e| dev_err!(adev, "cannot register the DRM device: {:?}\n", e))?;
         dev_info!(
             adev,
             "DRM device registered for {} with {} MiB VRAM\n",
@@ -106,6 +107,8 @@ impl drm::Driver for NvgspDrmDriver {
     type Data = GpuData;
     /// The DRM device's handle on the GPU (its RM namespace and the DRM
     /// share of the partitioned resources), for as long as it is bound.
+    /// Never clone it into a file's or an object's state: those outlive
+    /// the unbind, and the handle (its RM client in GSP-RM) must not.
     type RegistrationData<'a> = Gpu;
     type File = File;
     type Object = gem::Object;

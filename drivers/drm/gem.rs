@@ -93,7 +93,9 @@ pub(crate) type Object = shmem::Object<NvgspObject>;
 /// takes its size out of the DRM device's mmap offset space, 1 TiB shared
 /// by every file (`DRM_FILE_PAGE_OFFSET_SIZE`), and mapping one makes the
 /// shmem helper fetch all of its pages at once: 4 GiB keeps one request
-/// from doing either to the whole machine.
+/// from doing either to the whole machine. Many requests still can fill
+/// the offset space (as with every shmem-backed DRM driver): a per-file
+/// budget is not there yet.
 pub(crate) const MAX_SIZE: u64 = 4 << 30;
 
 /// Creates an object of `size` bytes (rounded up to whole pages) in the

@@ -6,7 +6,8 @@
 # - every malformed request refused with its error, handles per file,
 #   another device's dma-buf and dumb buffers refused;
 # - a process killed holding a mapped, exported object;
-# - the GPU unbound while a process holds an object: the DRM device's RM
+# - the GPU unbound while a process holds an object: its ioctls then fail
+#   with ENODEV and its mapping still holds its data; the DRM device's RM
 #   client goes at unbind all the same (none is left in GSP-RM when the
 #   core unloads it), and the object goes when the process does;
 # - the VRAM share GETPARAM gives is the partition's.
@@ -26,17 +27,27 @@ vm --profile debug -- bash -c '
     grep holding /tmp/hold
     kill -9 $! && wait $!
     echo "holder killed: $?"
-    # The GPU unbound under a process holding an object.
-    nvgspctl gem hold $((1 << 20)) >/tmp/hold &
-    for _ in $(seq 100); do grep -q holding /tmp/hold && break; sleep 0.1; done
+    # The GPU unbound under a process holding an object, which then uses
+    # its file (ENODEV) and its mapping (still its pages).
+    mkfifo /tmp/poke
+    nvgspctl gem hold $((1 << 20)) </tmp/poke >/tmp/hold2 &
+    holder=$!
+    exec 3>/tmp/poke
+    for _ in $(seq 100); do grep -q holding /tmp/hold2 && break; sleep 0.1; done
+    echo "before unbind" >&3
+    for _ in $(seq 100); do grep -q "looked again" /tmp/hold2 && break; sleep 0.1; done
     echo $pci >/sys/bus/pci/drivers/nvgsp_core/unbind && echo "unbound while held"
-    kill -9 $! && wait $!
+    echo "after unbind" >&3
+    for _ in $(seq 100); do [ "$(grep -c "looked again" /tmp/hold2)" = 2 ] && break; sleep 0.1; done
+    sed "s/^/second holder: /" /tmp/hold2
+    kill -9 $holder && wait $holder
     echo "holder killed after unbind: $?"
+    exec 3>&-
     modprobe -r nvgsp_drm nvgsp_vfio nvgsp_core || exit 1
     "$NVGSP_TOP/tests/guest/kmemleak"
 '
 expect_ok
-share=$(sed -n 's/^partition drm vram: \([0-9]*\) bytes, 0 used$/\1/p' <<<"$VM_OUT")
+share=$(sed -n 's/^partition drm vram: \([1-9][0-9]*\) bytes, 0 used$/\1/p' <<<"$VM_OUT")
 [ -n "$share" ] || fail "no partition line"
 expect_out "^vram share: $share bytes, 0 used$"
 # One page for a byte; the four views of each object agree.
@@ -61,7 +72,10 @@ expect_out '^gem import of another device.s dma-buf: EINVAL$'
 expect_out '^gem dumb buffer on the primary node: ENOSYS$'
 expect_out '^gem: holding 1048576 bytes, mapped and exported$'
 expect_out '^holder killed: 137$'
+expect_out '^second holder: gem: holding 1048576 bytes, mapped and exported$'
+expect_out '^second holder: gem: looked again: getparam ok, gem info ok, mapping unchanged$'
 expect_out '^unbound while held$'
+expect_out '^second holder: gem: looked again: getparam ENODEV, gem info ENODEV, mapping unchanged$'
 expect_out '^holder killed after unbind: 137$'
 expect_out '^kmemleak: clean$'
 expect_gsp_rm_left_clean 1

@@ -40,19 +40,23 @@ fn encode<T: Wire>(v: &T) -> Result<KVec<u8>> {
     Ok(out)
 }
 
+/// `nvDomainBusDeviceFunc` for the function whose `pci_dev_id()` (bus << 8
+/// | devfn) is `dev_id`, in GSP-RM's layout (open-gpu-kernel-modules
+/// `gpu.h` `NVGPU_BUSDEVICE_*`): domain 63:32, bus 15:8, device 7:0, no
+/// function. (nouveau and nova-core send `pci_dev_id()` itself, which
+/// agrees only for device 0 function 0.) The Rust PCI abstraction gives
+/// no domain number: domain 0.
+fn bus_device(dev_id: u16) -> u64 {
+    u64::from(dev_id >> 8) << 8 | u64::from((dev_id >> 3) & 0x1f)
+}
+
 /// GSP_SET_SYSTEM_INFO: where the GPU sits on the bus and what it is.
 pub(crate) fn system_info(pdev: &pci::Device<device::Bound>, hal: &dyn GpuHal) -> Result<KVec<u8>> {
     let mut info = GspSystemInfo::ZERO;
     info.gpu_phys_addr = pdev.resource_start(0)?;
     info.gpu_phys_fb_addr = pdev.resource_start(1)?;
     info.gpu_phys_inst_addr = pdev.resource_start(3)?;
-    // GSP-RM's layout (open-gpu-kernel-modules `gpu.h`
-    // `NVGPU_BUSDEVICE_*`): domain 63:32, bus 15:8, device 7:0, no
-    // function. (nouveau and nova-core send `pci_dev_id()`, which agrees
-    // only for device 0 function 0.) The Rust PCI abstraction gives no
-    // domain number: domain 0.
-    let id = pdev.dev_id();
-    info.nv_domain_bus_device_func = u64::from(id >> 8) << 8 | u64::from((id >> 3) & 0x1f);
+    info.nv_domain_bus_device_func = bus_device(pdev.dev_id());
     // nova-core: TASK_SIZE of a 4-level page table, less a page.
     info.max_user_va = (1 << 47) - 4096;
     let (start, end) = hal.pci_config_mirror();
@@ -78,4 +82,18 @@ pub(crate) fn unloading_guest_driver() -> Result<KVec<u8>> {
     encode(&RpcUnloadingGuestDriver::new(
         NV2080_CTRL_GPU_SET_POWER_STATE_GPU_LEVEL_0,
     ))
+}
+
+#[kunit_tests(nvgsp_core_sysinfo)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bus_and_device_in_gsp_rms_layout() {
+        // 01:00.0, where the device and pci_dev_id() agree.
+        assert_eq!(bus_device(0x0100), 0x0100);
+        // 1f:1c.7: the device number in 7:0, the function dropped.
+        assert_eq!(bus_device(0x1fe7), 0x1f1c);
+        assert_eq!(bus_device(0xffff), 0xff1f);
+    }
 }

@@ -570,13 +570,45 @@ fn a_system_info_that_is_not_the_gpus_halts_gsp_rm() {
         let mut bytes = vec![0u8; GspSystemInfo::SIZE];
         info.encode(&mut bytes).unwrap();
         d.send(Function::GspSetSystemInfo as u32, &bytes);
-        let start = Instant::now();
-        while dev::lock(&d.hw).bar0.gsp.mailbox[0] != faults::GSP_CRASH_CODE {
-            assert!(
-                start.elapsed() < Duration::from_secs(5),
-                "GSP-RM took a wrong {what}"
-            );
-            std::thread::sleep(Duration::from_millis(1));
+        wait_halted(&d, what);
+    }
+}
+
+/// Waits until GSP-RM halted with its crash code; fails after 5 s, naming
+/// `what` it should have refused.
+fn wait_halted(d: &Driver, what: &str) {
+    let start = Instant::now();
+    while dev::lock(&d.hw).bar0.gsp.mailbox[0] != faults::GSP_CRASH_CODE {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "GSP-RM took a wrong {what}"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// At a device and function other than 0, GSP-RM's layout of the bus
+/// address (device in 7:0, no function: open-gpu-kernel-modules `gpu.h`)
+/// and `pci_dev_id()`'s (devfn in 7:0) differ: GSP-RM takes its own.
+#[test]
+fn the_bus_address_is_in_gsp_rms_layout() {
+    for (value, accepted) in [(0x1f1c, true), (0x1fe7, false)] {
+        let mut d = Driver::new();
+        // 1f:1c.7.
+        dev::lock(&d.hw).pci.routing_id = Some(0x1fe7);
+        let mut info = GspSystemInfo::decode(&system_info()).unwrap();
+        info.nv_domain_bus_device_func = value;
+        let mut bytes = vec![0u8; GspSystemInfo::SIZE];
+        info.encode(&mut bytes).unwrap();
+        d.send(Function::GspSetSystemInfo as u32, &bytes);
+        if accepted {
+            let mut reg = vec![0u8; 256];
+            let len = nvgsp_proto::gsp::rpc::registry::encode_registry(&[], &mut reg).unwrap();
+            d.send(Function::SetRegistry as u32, &reg[..len]);
+            let (h, _) = d.receive();
+            assert_eq!(h.function, Function::GspRunCpuSequencer as u32);
+        } else {
+            wait_halted(&d, "pci_dev_id() layout");
         }
     }
 }

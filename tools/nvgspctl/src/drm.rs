@@ -266,8 +266,9 @@ pub fn create_dumb(f: &File) -> io::Result<u32> {
     Ok(d.handle)
 }
 
-/// A dma-buf of another device: `len` bytes of a sealed memfd turned into
-/// a dma-buf by udmabuf (`/dev/udmabuf`).
+/// A dma-buf of another device: `len` bytes (a multiple of the page
+/// size, as udmabuf wants) of a sealed memfd turned into a dma-buf by
+/// udmabuf (`/dev/udmabuf`; `NotFound` without it).
 pub fn foreign_dmabuf(len: u64) -> io::Result<std::os::fd::OwnedFd> {
     use std::os::fd::FromRawFd;
     // SAFETY: a plain system call with a NUL-terminated name.

@@ -3,8 +3,10 @@
 //! `check` creates an object, fills it through a CPU mapping, reads it back
 //! through a second mapping and through a second open file that imported
 //! it as a dma-buf (PRIME), and prints a checksum of each view. `errors`
-//! sends the requests the driver must refuse and prints what each got.
-//! `hold` keeps a mapped and exported object until it is killed.
+//! sends the requests the driver must refuse (bad sizes, domains, flags,
+//! another file's handles, another device's dma-buf, dumb buffers on the
+//! primary node) and prints what each got. `hold` keeps a mapped and
+//! exported object until it is killed, looking at it again on request.
 
 use std::fs::File;
 use std::io;
@@ -115,15 +117,35 @@ pub fn check(
 
 /// `nvgspctl gem hold SIZE`: an object created, mapped and filled, then
 /// held until the process is killed (what a crashing program leaves).
+/// Each line read from standard input makes it look again: GETPARAM and
+/// GEM_INFO through its file, and its mapping's contents (e.g. after the
+/// GPU was unbound under it).
 pub fn hold(path: &str, f: &File, size: u64) -> Result<(), String> {
     let (handle, info, mut map) = create_filled(path, f, size)?;
-    let buf = drm::prime_export(f, handle).map_err(|e| format!("PRIME_HANDLE_TO_FD: {e}"))?;
+    let written = checksum(map.bytes());
+    let _buf = drm::prime_export(f, handle).map_err(|e| format!("PRIME_HANDLE_TO_FD: {e}"))?;
     println!("gem: holding {} bytes, mapped and exported", info.size);
+    flush();
+    for _ in std::io::stdin().lines() {
+        let share = outcome(drm::getparam(f, drm::PARAM_VRAM_SHARE));
+        let again = outcome(drm::gem_info(f, handle));
+        let same = if checksum(map.bytes()) == written {
+            "unchanged"
+        } else {
+            "CHANGED"
+        };
+        println!("gem: looked again: getparam {share}, gem info {again}, mapping {same}");
+        flush();
+    }
+    // The mapping and the dma-buf stay until the process is killed.
     loop {
         std::thread::sleep(std::time::Duration::from_secs(3600));
-        // Keep the mapping and the dma-buf alive to the end.
-        let _ = (&mut map, &buf);
     }
+}
+
+fn flush() {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
 }
 
 fn errno_name(e: Option<i32>) -> &'static str {
@@ -136,6 +158,7 @@ fn errno_name(e: Option<i32>) -> &'static str {
         Some(libc::EOPNOTSUPP) => "EOPNOTSUPP",
         Some(libc::EFAULT) => "EFAULT",
         Some(libc::ENOSYS) => "ENOSYS",
+        Some(libc::ENODEV) => "ENODEV",
         Some(_) => "other",
     }
 }
@@ -254,11 +277,17 @@ pub fn errors(path: &str, f: &File, open: impl Fn() -> io::Result<File>) -> Resu
         drm::gem_close(f, h).map_err(|e| format!("GEM_CLOSE: {e}"))?;
     }
     // Another device's dma-buf cannot be imported.
-    let foreign = drm::foreign_dmabuf(4096).map_err(|e| format!("udmabuf: {e}"))?;
-    println!(
-        "gem import of another device's dma-buf: {}",
-        outcome(drm::prime_import(f, &foreign))
-    );
+    // (udmabuf makes one; kernels without it skip the case.)
+    match drm::foreign_dmabuf(4096) {
+        Ok(foreign) => println!(
+            "gem import of another device's dma-buf: {}",
+            outcome(drm::prime_import(f, &foreign))
+        ),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            println!("gem import of another device's dma-buf: skipped (no /dev/udmabuf)")
+        }
+        Err(e) => return Err(format!("udmabuf: {e}")),
+    }
     // The primary node makes no dumb buffers.
     let card = primary_node(path)?;
     println!(

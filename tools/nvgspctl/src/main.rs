@@ -20,10 +20,12 @@ usage: nvgspctl info [--device /dev/dri/renderDN]
           /sys/kernel/debug/nvgsp/0000:01:00.0/rpc_null or bar0_read) CALLS
           times from THREADS threads; prints p50/p99 and calls/s
   gem     check: create a system-memory object of SIZE bytes, fill it
-          through a CPU mapping, read it back through another mapping
-          and through a second file that imports it as a dma-buf;
+          through a CPU mapping, read it back through another mapping,
+          through a second file that imports it as a dma-buf and through
+          the dma-buf's own mapping;
           errors: the requests the driver must refuse, and their errors;
-          hold: an object mapped and exported until the process is killed
+          hold: an object mapped and exported until the process is killed;
+          each line on standard input makes it use its file and mapping
 ";
 
 /// Chip names by chipset number (nova-core `define_chipset!`).

@@ -140,7 +140,9 @@ crate::wire_struct! {
         pub gpu_phys_inst_addr: u64,
         /// `gpuPhysIoAddr`.
         pub gpu_phys_io_addr: u64,
-        /// `nvDomainBusDeviceFunc`: PCI domain/bus/device/function.
+        /// `nvDomainBusDeviceFunc`: where the GPU is on the bus, domain
+        /// 63:32, bus 15:8, device 7:0, no function (open-gpu-kernel-modules
+        /// `gpu.h` `NVGPU_BUSDEVICE_*`).
         pub nv_domain_bus_device_func: u64,
         /// `simAccessBufPhysAddr`.
         pub sim_access_buf_phys_addr: u64,

@@ -46,7 +46,7 @@ extern "C" {
 #define NVGSP_PARAM_GEM_MAX_SIZE	10
 
 /**
- * struct drm_nvgsp_getparam - read one property of the GPU
+ * struct drm_nvgsp_getparam - read one property of the GPU or the driver
  * @param: in, one of NVGSP_PARAM_*; unknown values fail with EINVAL
  * @value: out, the property's value
  */
