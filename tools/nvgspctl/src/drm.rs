@@ -9,9 +9,18 @@ use std::fs::File;
 use std::io;
 use std::os::fd::AsRawFd;
 
+/// `_IOC_WRITE` and `_IOC_READ` (x86 and arm).
+const IOC_WRITE: u32 = 1;
+const IOC_READ: u32 = 2;
+
+/// `_IOC(dir, ty, nr, size)`.
+const fn ioc(dir: u32, ty: u8, nr: u32, size: usize) -> libc::c_ulong {
+    ((dir << 30) | ((size as u32) << 16) | ((ty as u32) << 8) | nr) as libc::c_ulong
+}
+
+/// `DRM_IOWR(nr, size)`.
 const fn iowr(nr: u32, size: usize) -> libc::c_ulong {
-    // _IOC(_IOC_READ | _IOC_WRITE, 'd', nr, size) on x86 and arm.
-    ((3u32 << 30) | ((size as u32) << 16) | ((b'd' as u32) << 8) | nr) as libc::c_ulong
+    ioc(IOC_READ | IOC_WRITE, b'd', nr, size)
 }
 
 const DRM_COMMAND_BASE: u32 = 0x40;
@@ -117,14 +126,12 @@ struct UdmabufCreate {
 }
 
 /// `_IOW('u', 0x42, struct udmabuf_create)`.
-const UDMABUF_CREATE: libc::c_ulong = ((1u32 << 30)
-    | ((std::mem::size_of::<UdmabufCreate>() as u32) << 16)
-    | ((b'u' as u32) << 8)
-    | 0x42) as libc::c_ulong;
+const UDMABUF_CREATE: libc::c_ulong =
+    ioc(IOC_WRITE, b'u', 0x42, std::mem::size_of::<UdmabufCreate>());
 
 /// `DRM_IOW(0x09, struct drm_gem_close)`.
 const DRM_IOCTL_GEM_CLOSE: libc::c_ulong =
-    ((1u32 << 30) | (8 << 16) | ((b'd' as u32) << 8) | 0x09) as libc::c_ulong;
+    ioc(IOC_WRITE, b'd', 0x09, std::mem::size_of::<DrmGemClose>());
 const DRM_IOCTL_PRIME_HANDLE_TO_FD: libc::c_ulong =
     iowr(0x2d, std::mem::size_of::<DrmPrimeHandle>());
 const DRM_IOCTL_PRIME_FD_TO_HANDLE: libc::c_ulong =

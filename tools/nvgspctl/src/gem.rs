@@ -10,6 +10,7 @@
 
 use std::fs::File;
 use std::io;
+use std::os::fd::AsRawFd;
 
 use crate::drm::{self, GemCreate, Mapping};
 
@@ -40,12 +41,18 @@ fn domain_name(domain: u32) -> &'static str {
     }
 }
 
-/// The checksum of `len` bytes of the object `handle` names in `f`, read
-/// through a fresh mapping.
+/// A mapping of `size` bytes of `fd` (the DRM file or a dma-buf) at
+/// `offset`.
+fn map_whole(fd: &impl AsRawFd, offset: u64, size: u64) -> Result<Mapping, String> {
+    let len = usize::try_from(size).map_err(|_| "object too large".to_string())?;
+    Mapping::new(fd, offset, len).map_err(|e| format!("mmap: {e}"))
+}
+
+/// What GEM_INFO says of the object `handle` names in `f`, and the
+/// checksum of its contents, read through a fresh mapping.
 fn read_back(f: &File, handle: u32) -> Result<(drm::GemInfo, u64), String> {
     let info = drm::gem_info(f, handle).map_err(|e| format!("GEM_INFO: {e}"))?;
-    let len = usize::try_from(info.size).map_err(|_| "object too large".to_string())?;
-    let mut map = Mapping::new(f, info.map_offset, len).map_err(|e| format!("mmap: {e}"))?;
+    let mut map = map_whole(f, info.map_offset, info.size)?;
     Ok((info, checksum(map.bytes())))
 }
 
@@ -62,8 +69,7 @@ fn create_filled(path: &str, f: &File, size: u64) -> Result<(u32, drm::GemInfo, 
     )
     .map_err(|e| format!("{path}: GEM_CREATE({size}): {e}"))?;
     let info = drm::gem_info(f, handle).map_err(|e| format!("{path}: GEM_INFO: {e}"))?;
-    let len = usize::try_from(info.size).map_err(|_| "object too large".to_string())?;
-    let mut map = Mapping::new(f, info.map_offset, len).map_err(|e| format!("mmap: {e}"))?;
+    let mut map = map_whole(f, info.map_offset, info.size)?;
     fill(map.bytes(), size ^ u64::from(handle));
     Ok((handle, info, map))
 }
@@ -89,12 +95,7 @@ pub fn check(
         drm::prime_import(&other, &buf).map_err(|e| format!("PRIME_FD_TO_HANDLE: {e}"))?;
     let (other_info, shared) = read_back(&other, imported)?;
     // And the dma-buf itself maps the same pages.
-    let exported = {
-        let len = usize::try_from(info.size).map_err(|_| "object too large".to_string())?;
-        let mut map =
-            Mapping::new(&buf, 0, len).map_err(|e| format!("mmap of the dma-buf: {e}"))?;
-        checksum(map.bytes())
-    };
+    let exported = checksum(map_whole(&buf, 0, info.size)?.bytes());
     println!(
         "gem: {} {} bytes (asked {size}), written {written:016x}, read back {again:016x}, imported {} bytes {shared:016x}, dma-buf {exported:016x}",
         domain_name(info.domain),
@@ -104,10 +105,7 @@ pub fn check(
     drm::gem_close(&other, imported).map_err(|e| format!("GEM_CLOSE: {e}"))?;
     drm::gem_close(f, handle).map_err(|e| format!("GEM_CLOSE: {e}"))?;
     // A closed handle is gone.
-    let after = drm::gem_info(f, handle)
-        .err()
-        .and_then(|e| e.raw_os_error());
-    println!("gem: after close: {}", errno_name(after));
+    println!("gem: after close: {}", outcome(drm::gem_info(f, handle)));
     if written != again || written != shared || written != exported || other_info.size != info.size
     {
         return Err("the object's views differ".into());
@@ -148,24 +146,20 @@ fn flush() {
     let _ = std::io::stdout().flush();
 }
 
-fn errno_name(e: Option<i32>) -> &'static str {
-    match e {
+/// "ok", or the name of the error `r` failed with.
+fn outcome<T>(r: io::Result<T>) -> &'static str {
+    match r.err().map(|e| e.raw_os_error()) {
         None => "ok",
-        Some(libc::EINVAL) => "EINVAL",
-        Some(libc::ENOENT) => "ENOENT",
-        Some(libc::ENOSPC) => "ENOSPC",
-        Some(libc::ENOMEM) => "ENOMEM",
-        Some(libc::EOPNOTSUPP) => "EOPNOTSUPP",
-        Some(libc::EFAULT) => "EFAULT",
-        Some(libc::ENOSYS) => "ENOSYS",
-        Some(libc::ENODEV) => "ENODEV",
+        Some(Some(libc::EINVAL)) => "EINVAL",
+        Some(Some(libc::ENOENT)) => "ENOENT",
+        Some(Some(libc::ENOSPC)) => "ENOSPC",
+        Some(Some(libc::ENOMEM)) => "ENOMEM",
+        Some(Some(libc::EOPNOTSUPP)) => "EOPNOTSUPP",
+        Some(Some(libc::EFAULT)) => "EFAULT",
+        Some(Some(libc::ENOSYS)) => "ENOSYS",
+        Some(Some(libc::ENODEV)) => "ENODEV",
         Some(_) => "other",
     }
-}
-
-/// The error of `r` as `errno_name` gives it.
-fn outcome<T>(r: io::Result<T>) -> &'static str {
-    errno_name(r.err().map(|e| e.raw_os_error().unwrap_or(0)))
 }
 
 /// `nvgspctl gem errors`: each refused request and its error.
