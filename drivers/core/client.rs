@@ -73,7 +73,6 @@ use crate::{
 
 mod channel;
 mod handle;
-mod notifier;
 mod object;
 mod reset;
 mod subscription;
@@ -84,7 +83,11 @@ pub use crate::events::{
     Event,
     EventHandler,
     EventKind,
-    EventKinds, //
+    EventKinds,
+    MmuFault,
+    Notifier,
+    What,
+    Xid, //
 };
 pub use crate::gsp::config::{
     Engine,
@@ -97,7 +100,6 @@ pub use crate::proto::gsp::calls::Handle;
 pub use crate::proto::partition::ClientKind;
 pub use channel::Channel;
 pub use handle::Gpu;
-pub use notifier::Notifier;
 pub(crate) use object::RmObject;
 pub use reset::{
     ResetHandler,

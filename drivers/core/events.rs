@@ -39,10 +39,19 @@ use crate::proto::gsp::{
         RpcPostEvent,
         RpcRcTriggered,
         RpcUcodeLibosPrint,
-        INVALID_CHID,
         ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT, //
     },
 };
+mod notifier;
+mod what;
+
+pub use notifier::Notifier;
+pub use what::{
+    MmuFault,
+    What,
+    Xid, //
+};
+
 use crate::{
     kernel_gaps::OwnedQueue, //
     proto::gsp::calls::Handle,
@@ -99,25 +108,21 @@ enum Payload {
 #[derive(Clone)]
 pub struct Event {
     /// What happened.
-    pub kind: EventKind,
+    pub what: What,
     /// The RM client it concerns (0 for GPU-wide events).
     pub client: Handle,
     /// The RM object it concerns: the event object of a notification, the
     /// channel object of a channel error or error report, 0 otherwise.
     pub object: Handle,
-    /// The notifier (`NV2080_NOTIFIERS_*`), the Xid of an error report or
-    /// of a channel error, 1 when lockdown begins, the ucode
-    /// (`ucodeEngDesc`) of a print.
-    pub code: u32,
-    /// `data` of a notification, the channel ID of an error
-    /// (`INVALID_CHID` for a report on no channel).
-    pub data: u32,
-    /// For an MMU fault (channel error Xid 31): the faulting address (u64)
-    /// and the fault type (u32), little-endian, in the payload.
     payload: Payload,
 }
 
 impl Event {
+    /// Its kind.
+    pub fn kind(&self) -> EventKind {
+        self.what.kind()
+    }
+
     /// The rest: `eventData`, an error report's text, a print's buffer.
     pub fn payload(&self) -> &[u8] {
         match &self.payload {
@@ -126,22 +131,23 @@ impl Event {
         }
     }
 
-    fn with_payload(kind: EventKind, bytes: &[u8]) -> Result<Event> {
-        let payload = if bytes.len() <= INLINE_PAYLOAD {
-            let mut b = [0u8; INLINE_PAYLOAD];
-            b[..bytes.len()].copy_from_slice(bytes);
-            Payload::Inline(bytes.len() as u8, b)
-        } else {
-            let mut v = KVec::new();
-            v.extend_from_slice(bytes, GFP_KERNEL)?;
-            Payload::Shared(Arc::new(v, GFP_KERNEL)?)
+    fn new(what: What, bytes: &[u8]) -> Result<Event> {
+        let payload = match u8::try_from(bytes.len()) {
+            Ok(n) if bytes.len() <= INLINE_PAYLOAD => {
+                let mut b = [0u8; INLINE_PAYLOAD];
+                b[..bytes.len()].copy_from_slice(bytes);
+                Payload::Inline(n, b)
+            }
+            _ => {
+                let mut v = KVec::new();
+                v.extend_from_slice(bytes, GFP_KERNEL)?;
+                Payload::Shared(Arc::new(v, GFP_KERNEL)?)
+            }
         };
         Ok(Event {
-            kind,
+            what,
             client: Handle(0),
             object: Handle(0),
-            code: 0,
-            data: 0,
             payload,
         })
     }
@@ -152,47 +158,57 @@ impl Event {
         let ev = match function {
             Function::PostEvent => {
                 let (e, data) = RpcPostEvent::parse(payload).map_err(|_| EPROTO)?;
+                // GSP-RM posts only on the notifiers the core bound event
+                // objects to: any other index is a malformed message.
+                let notifier = Notifier::new(e.notify_index).map_err(|_| EPROTO)?;
                 Event {
                     client: Handle(e.h_client),
                     object: Handle(e.h_event),
-                    code: e.notify_index,
-                    data: e.data,
-                    ..Event::with_payload(EventKind::Notify, data)?
+                    ..Event::new(
+                        What::Notify {
+                            notifier,
+                            data: e.data,
+                        },
+                        data,
+                    )?
                 }
             }
             Function::RcTriggered => {
                 let (e, _) = RpcRcTriggered::parse(payload).map_err(|_| EPROTO)?;
-                // An MMU fault carries its address and type.
-                let mut fault = [0u8; 12];
-                fault[..8].copy_from_slice(&e.mmu_fault_addr().to_le_bytes());
-                fault[8..].copy_from_slice(&e.mmu_fault_type.to_le_bytes());
-                let mmu = e.except_type == ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT;
-                Event {
-                    code: e.except_type,
-                    data: e.chid,
-                    ..Event::with_payload(EventKind::RcError, if mmu { &fault } else { &[] })?
-                }
+                let fault =
+                    (e.except_type == ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT).then(|| MmuFault {
+                        address: e.mmu_fault_addr(),
+                        fault_type: e.mmu_fault_type,
+                    });
+                let what = What::RcError {
+                    xid: Xid(e.except_type),
+                    channel: e.chid,
+                    fault,
+                };
+                Event::new(what, &[])?
             }
             Function::OsErrorLog => {
                 let e = RpcOsErrorLog::parse(payload).map_err(|_| EPROTO)?;
-                Event {
-                    code: e.except_type,
-                    data: e.chid,
-                    ..Event::with_payload(EventKind::GspLog, e.message())?
-                }
+                let what = What::GspLog {
+                    xid: Xid(e.except_type),
+                    channel: What::report_channel(e.chid),
+                };
+                Event::new(what, e.message())?
             }
             Function::UcodeLibosPrint => {
                 let (e, print) = RpcUcodeLibosPrint::parse(payload).map_err(|_| EPROTO)?;
-                Event {
-                    code: e.ucode_eng_desc,
-                    ..Event::with_payload(EventKind::GspPrint, print)?
-                }
+                Event::new(
+                    What::GspPrint {
+                        ucode: e.ucode_eng_desc,
+                    },
+                    print,
+                )?
             }
-            Function::MmuFaultQueued => Event::with_payload(EventKind::FaultQueued, &[])?,
-            Function::GspLockdownNotice => Event {
-                code: u32::from(*payload.first().ok_or(EPROTO)? != 0),
-                ..Event::with_payload(EventKind::Lockdown, &[])?
-            },
+            Function::MmuFaultQueued => Event::new(What::FaultQueued, &[])?,
+            Function::GspLockdownNotice => {
+                let entered = *payload.first().ok_or(EPROTO)? != 0;
+                Event::new(What::Lockdown { entered }, &[])?
+            }
             _ => return Ok(None),
         };
         Ok(Some(ev))
@@ -218,20 +234,20 @@ pub(crate) struct Filter {
 
 impl Filter {
     fn matches(&self, e: &Event) -> bool {
-        if !self.kinds.has(e.kind) {
+        if !self.kinds.has(e.kind()) {
             return false;
         }
-        match e.kind {
-            EventKind::Notify => {
+        match e.what {
+            What::Notify { .. } => {
                 e.client == self.client && self.object.is_none_or(|o| o == e.object)
             }
             // Attributed to a client by the core before posting.
-            EventKind::RcError => e.client == self.client,
+            What::RcError { .. } => e.client == self.client,
             // An error report on a channel goes to the client holding it
-            // only (to none if nobody does); one on no channel
-            // (`INVALID_CHID`) is GPU-wide.
-            EventKind::GspLog => e.data == INVALID_CHID || e.client == self.client,
-            EventKind::Lockdown | EventKind::GspPrint | EventKind::FaultQueued => true,
+            // only (to none if nobody does); one on no channel is
+            // GPU-wide.
+            What::GspLog { channel, .. } => channel.is_none() || e.client == self.client,
+            What::Lockdown { .. } | What::GspPrint { .. } | What::FaultQueued => true,
         }
     }
 }
@@ -379,15 +395,8 @@ impl Dispatcher {
     /// its channel: sets `e.client` and `e.object` and returns the owner,
     /// if any.
     pub(crate) fn attribute(&self, e: &mut Event) -> Option<ChannelOwner> {
-        if !matches!(e.kind, EventKind::RcError | EventKind::GspLog) {
-            return None;
-        }
-        let owner = self
-            .owners
-            .lock()
-            .iter()
-            .find(|o| o.chid == e.data)
-            .copied();
+        let chid = e.what.channel()?;
+        let owner = self.owners.lock().iter().find(|o| o.chid == chid).copied();
         if let Some(o) = owner {
             e.client = o.client;
             e.object = o.object;
@@ -415,5 +424,127 @@ impl Dispatcher {
         if any {
             self.delivered.fetch_add(1, Relaxed);
         }
+    }
+}
+
+#[kunit_tests(nvgsp_core_events)]
+mod tests {
+    use super::*;
+    use crate::proto::{
+        gsp::rpc::event::{
+            RpcOsErrorLog,
+            INVALID_CHID,
+            NV2080_NOTIFIERS_MAXCOUNT, //
+        },
+        wire::Wire,
+    };
+
+    fn post_event(notify_index: u32, data: &[u8]) -> Result<Option<Event>> {
+        let e = RpcPostEvent {
+            h_client: 0xc1d0_0001,
+            h_event: 0xbeef_0002,
+            notify_index,
+            data: 7,
+            ..Default::default()
+        };
+        let mut buf = [0u8; 64];
+        let n = e.encode_with(data, &mut buf).ok_or(EINVAL)?;
+        Event::decode(Function::PostEvent, &buf[..n])
+    }
+
+    fn rc_triggered(xid: u32) -> Option<Event> {
+        let e = RpcRcTriggered {
+            chid: 5,
+            except_type: xid,
+            mmu_fault_addr_lo: 0x2000,
+            mmu_fault_addr_hi: 0x1,
+            mmu_fault_type: 3,
+            ..Default::default()
+        };
+        let mut buf = [0u8; RpcRcTriggered::SIZE];
+        let n = e.encode_with(&[], &mut buf)?;
+        Event::decode(Function::RcTriggered, &buf[..n]).ok()?
+    }
+
+    fn error_log(chid: u32) -> Option<Event> {
+        let e = RpcOsErrorLog {
+            except_type: 13,
+            chid,
+            ..Default::default()
+        };
+        let mut buf = [0u8; RpcOsErrorLog::SIZE];
+        e.encode(&mut buf)?;
+        Event::decode(Function::OsErrorLog, &buf).ok()?
+    }
+
+    #[test]
+    fn a_notification_names_its_notifier() {
+        let e = post_event(5, &[1, 2, 3, 4]).ok().flatten();
+        let e = e.expect("decodes");
+        assert_eq!(e.kind(), EventKind::Notify);
+        assert_eq!(e.client, Handle(0xc1d0_0001));
+        assert_eq!(e.object, Handle(0xbeef_0002));
+        assert_eq!(e.payload(), &[1, 2, 3, 4]);
+        let Ok(n) = Notifier::new(5) else {
+            panic!("notifier 5 exists")
+        };
+        assert_eq!(
+            e.what,
+            What::Notify {
+                notifier: n,
+                data: 7
+            }
+        );
+        // GSP-RM has no notifier past its count: a malformed message.
+        assert!(post_event(NV2080_NOTIFIERS_MAXCOUNT, &[]).is_err());
+    }
+
+    #[test]
+    fn only_an_mmu_fault_carries_an_address() {
+        let Some(e) = rc_triggered(31) else {
+            panic!("Xid 31 decodes")
+        };
+        assert_eq!(
+            e.what,
+            What::RcError {
+                xid: Xid(31),
+                channel: 5,
+                fault: Some(MmuFault {
+                    address: 0x1_0000_2000,
+                    fault_type: 3
+                }),
+            }
+        );
+        assert_eq!(e.what.channel(), Some(5));
+        let Some(e) = rc_triggered(43) else {
+            panic!("Xid 43 decodes")
+        };
+        assert!(matches!(e.what, What::RcError { fault: None, .. }));
+    }
+
+    #[test]
+    fn a_report_on_no_channel_is_gpu_wide() {
+        let Some(wide) = error_log(INVALID_CHID) else {
+            panic!("decodes")
+        };
+        assert_eq!(
+            wide.what,
+            What::GspLog {
+                xid: Xid(13),
+                channel: None
+            }
+        );
+        let Some(on3) = error_log(3) else {
+            panic!("decodes")
+        };
+        assert_eq!(on3.what.channel(), Some(3));
+        // Another client's subscription sees the GPU-wide report only.
+        let other = Filter {
+            kinds: EventKinds::of(&[EventKind::GspLog]),
+            client: Handle(0xc1d0_0009),
+            object: None,
+        };
+        assert!(other.matches(&wide));
+        assert!(!other.matches(&on3));
     }
 }

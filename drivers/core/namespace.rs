@@ -49,9 +49,6 @@ use crate::{
     wire::Wire,
 };
 
-/// `NV2080_NOTIFIERS_MAXCOUNT` (cl2080_notification.h, 570.144).
-pub(crate) const NOTIFIERS: u32 = 197;
-
 /// An RM event object bound to a notifier for a subscription.
 pub(crate) struct EventObject {
     pub(crate) handle: Handle,

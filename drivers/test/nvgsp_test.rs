@@ -75,7 +75,8 @@ use nvgsp_core::client::{
     ResetNotifier,
     Subscription,
     VaSpace,
-    Vram, //
+    Vram,
+    What, //
 };
 
 /// What the event handler saw.
@@ -110,10 +111,14 @@ impl EventHandler for Recorder {
         }
         c.last_ns.store(ns, Relaxed);
         let want = c.next.load(Relaxed);
-        if e.data != want || e.payload() != e.data.to_le_bytes() {
+        let What::Notify { data, .. } = e.what else {
+            c.errors.fetch_add(1, Relaxed);
+            return;
+        };
+        if data != want || e.payload() != data.to_le_bytes() {
             c.errors.fetch_add(1, Relaxed);
         }
-        c.next.store(e.data.wrapping_add(1), Relaxed);
+        c.next.store(data.wrapping_add(1), Relaxed);
     }
 }
 
@@ -133,15 +138,18 @@ struct FaultRecorder(Arc<Faults>);
 impl EventHandler for FaultRecorder {
     fn event(&self, e: &Event) {
         let f = &self.0;
-        f.xid.store(e.code, Relaxed);
-        f.chid.store(e.data, Relaxed);
+        let What::RcError {
+            xid,
+            channel,
+            fault,
+        } = e.what
+        else {
+            return;
+        };
+        f.xid.store(xid.0, Relaxed);
+        f.chid.store(channel, Relaxed);
         f.object.store(e.object.raw(), Relaxed);
-        let addr = e
-            .payload()
-            .get(..8)
-            .and_then(|b| b.try_into().ok())
-            .map_or(0, u64::from_le_bytes);
-        f.addr.store(addr, Relaxed);
+        f.addr.store(fault.map_or(0, |f| f.address), Relaxed);
         f.count.fetch_add(1, Relaxed);
     }
 }
@@ -166,20 +174,21 @@ struct GspRecorder(Arc<GspNotes>);
 impl EventHandler for GspRecorder {
     fn event(&self, e: &Event) {
         let n = &self.0;
-        match e.kind {
-            EventKind::GspLog => {
-                n.log_xid.store(e.code, Relaxed);
-                n.log_chid.store(e.data, Relaxed);
+        match e.what {
+            What::GspLog { xid, channel } => {
+                n.log_xid.store(xid.0, Relaxed);
+                // No channel reads as GSP-RM spells it: INVALID_CHID, all ones.
+                n.log_chid.store(channel.unwrap_or(u32::MAX), Relaxed);
                 n.log_object.store(e.object.raw(), Relaxed);
                 n.logs.fetch_add(1, Relaxed);
             }
-            EventKind::GspPrint => {
+            What::GspPrint { .. } => {
                 let mut p = n.print.lock();
                 p.clear();
                 let _ = p.extend_from_slice(e.payload(), GFP_KERNEL);
                 n.prints.fetch_add(1, Relaxed);
             }
-            EventKind::FaultQueued => {
+            What::FaultQueued => {
                 n.faults_queued.fetch_add(1, Relaxed);
             }
             _ => {}

@@ -16,14 +16,10 @@ use crate::{
         ChannelOwner,
         Dispatcher,
         Event,
-        EventKind, //
+        What, //
     },
     proto::gsp::{
-        function::Function,
-        rpc::event::{
-            xid_name,
-            INVALID_CHID, //
-        },
+        function::Function, //
     },
 };
 
@@ -95,77 +91,69 @@ pub(crate) fn deliver(
 /// GSP-RM's error reports and channel errors (naming the client that holds
 /// the channel), one line each.
 fn log_event(dev: &device::Device, e: &Event, owner: Option<ChannelOwner>) {
-    match e.kind {
-        EventKind::GspLog => match owner {
-            Some(o) => dev_warn!(
+    let text = || kernel::str::BStr::from_bytes(e.payload());
+    match e.what {
+        What::GspLog { xid, channel } => match (owner, channel) {
+            (Some(o), Some(chid)) => dev_warn!(
                 dev,
-                "{} client (RM client {:#x}): GSP-RM reports Xid {} on channel {} (object {:#x}): {}\n",
+                "{} client (RM client {:#x}): GSP-RM reports {} on channel {} (object {:#x}): {}\n",
                 o.kind.name(),
                 o.client,
-                e.code,
-                e.data,
+                xid,
+                chid,
                 o.object,
-                kernel::str::BStr::from_bytes(e.payload())
+                text()
             ),
-            None if e.data == INVALID_CHID => dev_warn!(
+            (_, None) => dev_warn!(dev, "GSP-RM reports {}: {}\n", xid, text()),
+            (None, Some(chid)) => dev_warn!(
                 dev,
-                "GSP-RM reports Xid {}: {}\n",
-                e.code,
-                kernel::str::BStr::from_bytes(e.payload())
-            ),
-            None => dev_warn!(
-                dev,
-                "GSP-RM reports Xid {} on channel {}, which no client holds: {}\n",
-                e.code,
-                e.data,
-                kernel::str::BStr::from_bytes(e.payload())
+                "GSP-RM reports {} on channel {}, which no client holds: {}\n",
+                xid,
+                chid,
+                text()
             ),
         },
-        EventKind::RcError => {
-            let what = xid_name(e.code);
-            let at = e
-                .payload()
-                .get(..8)
-                .and_then(|b| b.try_into().ok())
-                .map(u64::from_le_bytes);
-            match (owner, at) {
-                (Some(o), Some(addr)) => dev_warn!(
-                    dev,
-                    "{} client (RM client {:#x}): {} (Xid {}) at {:#x} on channel {} (object {:#x})\n",
-                    o.kind.name(),
-                    o.client,
-                    what,
-                    e.code,
-                    addr,
-                    e.data,
-                    o.object
-                ),
-                (Some(o), None) => dev_warn!(
-                    dev,
-                    "{} client (RM client {:#x}): {} (Xid {}) on channel {} (object {:#x})\n",
-                    o.kind.name(),
-                    o.client,
-                    what,
-                    e.code,
-                    e.data,
-                    o.object
-                ),
-                (None, _) => dev_warn!(
-                    dev,
-                    "GSP-RM reports {} (Xid {}) on channel {}, which no client holds\n",
-                    what,
-                    e.code,
-                    e.data
-                ),
-            }
-        }
-        EventKind::GspPrint => dev_dbg!(
+        What::RcError {
+            xid,
+            channel,
+            fault,
+        } => match (owner, fault) {
+            (Some(o), Some(f)) => dev_warn!(
+                dev,
+                "{} client (RM client {:#x}): {} ({}) at {:#x} on channel {} (object {:#x})\n",
+                o.kind.name(),
+                o.client,
+                xid.name(),
+                xid,
+                f.address,
+                channel,
+                o.object
+            ),
+            (Some(o), None) => dev_warn!(
+                dev,
+                "{} client (RM client {:#x}): {} ({}) on channel {} (object {:#x})\n",
+                o.kind.name(),
+                o.client,
+                xid.name(),
+                xid,
+                channel,
+                o.object
+            ),
+            (None, _) => dev_warn!(
+                dev,
+                "GSP-RM reports {} ({}) on channel {}, which no client holds\n",
+                xid.name(),
+                xid,
+                channel
+            ),
+        },
+        What::GspPrint { ucode } => dev_dbg!(
             dev,
             "GSP-RM forwards {} bytes of log from ucode {:#x}\n",
             e.payload().len(),
-            e.code
+            ucode
         ),
-        EventKind::Notify | EventKind::Lockdown | EventKind::FaultQueued => {}
+        What::Notify { .. } | What::Lockdown { .. } | What::FaultQueued => {}
     }
 }
 

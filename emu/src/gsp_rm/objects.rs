@@ -52,8 +52,7 @@ impl Object {
     }
 }
 
-/// `NV2080_NOTIFIERS_MAXCOUNT` (cl2080_notification.h, 570.144).
-pub const NV2080_NOTIFIERS_MAXCOUNT: u32 = 197;
+pub use nvgsp_proto::gsp::rpc::event::NV2080_NOTIFIERS_MAXCOUNT;
 
 /// All clients and their objects.
 #[derive(Default)]

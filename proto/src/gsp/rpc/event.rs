@@ -256,6 +256,11 @@ pub const GSP_RPC_TIMEOUT: u32 = 119;
 /// `GSP_ERROR`: Xid 120.
 pub const GSP_ERROR: u32 = 120;
 
+/// `NV2080_NOTIFIERS_MAXCOUNT`: how many notifiers a subdevice has
+/// (cl2080_notification.h, 570.144); `POST_EVENT`'s `notifyIndex` is
+/// below it.
+pub const NV2080_NOTIFIERS_MAXCOUNT: u32 = 197;
+
 /// A short name for channel error (Xid) `xid`, for log lines.
 pub const fn xid_name(xid: u32) -> &'static str {
     match xid {

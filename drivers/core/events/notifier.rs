@@ -4,7 +4,7 @@
 
 use kernel::prelude::*;
 
-use crate::namespace::NOTIFIERS;
+use crate::proto::gsp::rpc::event::NV2080_NOTIFIERS_MAXCOUNT;
 
 /// A notifier of the GPU's subdevice (`NV2080_NOTIFIERS_*`), which GSP-RM
 /// posts when the event it stands for happens. Made by [`Notifier::new`],
@@ -21,7 +21,7 @@ impl Notifier {
     /// r570: `NV2080_NOTIFIERS_MAXCOUNT`).
     #[inline(never)]
     pub fn new(index: u32) -> Result<Notifier> {
-        if index >= NOTIFIERS {
+        if index >= NV2080_NOTIFIERS_MAXCOUNT {
             return Err(EINVAL);
         }
         Ok(Notifier(index))
