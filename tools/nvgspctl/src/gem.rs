@@ -12,7 +12,7 @@ use std::fs::File;
 use std::io;
 use std::os::fd::AsRawFd;
 
-use crate::drm::{self, GemCreate, Mapping};
+use nvgsp_uapi::{self as drm, GemCreate, Mapping};
 
 /// A byte pattern that differs per offset and per seed (xorshift64).
 fn fill(buf: &mut [u8], seed: u64) {

@@ -4,9 +4,9 @@
 //! chip identity it reports through `DRM_IOCTL_NVGSP_GETPARAM`.
 
 mod bench;
-mod drm;
 mod gem;
 
+use nvgsp_uapi as drm;
 use std::fs::{File, OpenOptions};
 use std::process::ExitCode;
 
