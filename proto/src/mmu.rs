@@ -11,12 +11,17 @@
 //! | PD0   | 28:21   | 256     | 16 (dual: big-page half, then small) |
 //! | PT    | 20:12   | 512     | 8          |
 //!
+//! A PD0 entry's small half names a 4 KiB page table ([`FORMAT`]'s last
+//! level); its big half names a big page table ([`BIG_PT`]: VA 20:16, 32
+//! entries of 64 KiB pages, 256 bytes); or the entry is itself a PTE of a
+//! 2 MiB page, in its big half (`IS_PTE`, bit 0, set).
+//!
 //! Sources: NVIDIA open-gpu-doc `manuals/turing/tu104/dev_mmu.ref.txt`
 //! (`NV_MMU_VER2_PDE_*`, `NV_MMU_VER2_DUAL_PDE_*`, `NV_MMU_VER2_PTE_*`) and
 //! `pascal/gp100-mmu-format.pdf`; nouveau `nvkm/subdev/mmu/vmmgp100.c`
 //! (`gp100_vmm_pde`, `gp100_vmm_pd0_pde`, `gp100_vmm_pgt_pte`).
 
-/// A 4 KiB page, the only page size the driver maps so far.
+/// A 4 KiB page, the smallest.
 pub const PAGE_SHIFT: u32 = 12;
 /// Bytes of a 4 KiB page.
 pub const PAGE_SIZE: u64 = 1 << PAGE_SHIFT;
@@ -83,6 +88,63 @@ pub const FORMAT: [Level; LEVELS] = [
     },
 ];
 
+/// The big page table a PD0 entry's big half names: 64 KiB pages over
+/// VA 20:16 (GA102's big page size; `NV_MMU_VER2_DUAL_PDE_ADDRESS_BIG_SHIFT`
+/// is 8: the table is 256-byte aligned).
+pub const BIG_PT: Level = Level {
+    shift: 16,
+    bits: 5,
+    entry_size: 8,
+};
+
+/// The index of PD0 in [`FORMAT`].
+pub const PD0: usize = 3;
+
+/// The page sizes a GA102 maps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageSize {
+    /// 4 KiB, a PTE in a page table.
+    Small,
+    /// 64 KiB, a PTE in a big page table.
+    Big,
+    /// 2 MiB, a PTE in PD0 itself.
+    Huge,
+}
+
+impl PageSize {
+    /// The largest first, as a mapping chooses.
+    pub const ALL: [PageSize; 3] = [PageSize::Huge, PageSize::Big, PageSize::Small];
+
+    /// log2 of its bytes.
+    pub const fn shift(self) -> u32 {
+        match self {
+            PageSize::Small => PAGE_SHIFT,
+            PageSize::Big => BIG_PT.shift,
+            PageSize::Huge => FORMAT[PD0].shift,
+        }
+    }
+
+    /// Its bytes.
+    pub const fn bytes(self) -> u64 {
+        1 << self.shift()
+    }
+
+    /// The largest page that maps `va` to `addr` with `len` bytes left:
+    /// both aligned to it and `len` at least as long (nouveau picks the
+    /// same way, from the largest page its VMM allows).
+    pub const fn largest(va: u64, addr: u64, len: u64) -> PageSize {
+        let mut i = 0;
+        while i < Self::ALL.len() {
+            let p = Self::ALL[i];
+            if (va | addr) & (p.bytes() - 1) == 0 && len >= p.bytes() {
+                return p;
+            }
+            i += 1;
+        }
+        PageSize::Small
+    }
+}
+
 /// Where a table or page is, as entries name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Aperture {
@@ -114,20 +176,37 @@ const fn frame(addr: u64) -> u64 {
     (addr >> PAGE_SHIFT) << 8
 }
 
+/// Bits 53:4 of an entry: the big half of a PD0 entry names its 256-byte
+/// aligned table with `addr >> 4` from bit 4 (`NV_MMU_VER2_DUAL_PDE_ADDRESS_BIG_SYS`
+/// 53:4 with shift 8; nouveau `gp100_vmm_pde` writes `addr >> 4` for
+/// every table).
+const ADDRESS_FIELD: u64 = ((1 << 54) - 1) & !0xf;
+
 /// A directory entry (PD3, PD2, PD1; and each half of a PD0 entry) naming
-/// the 4 KiB-aligned table at `addr` in `aperture`; system memory tables
-/// are marked volatile, as nouveau marks them.
+/// the table at `addr` in `aperture` (4 KiB aligned; a big page table 256
+/// bytes); system memory tables are marked volatile, as nouveau marks
+/// them.
 pub const fn pde(aperture: Aperture, addr: u64) -> u64 {
     let (code, vol) = match aperture {
         Aperture::Video => (1, 0),
         Aperture::SysCoherent => (2, PDE_VOL),
         Aperture::SysNonCoherent => (3, PDE_VOL),
     };
-    frame(addr) | (code << PDE_APERTURE_SHIFT) | vol
+    ((addr >> 4) & ADDRESS_FIELD) | (code << PDE_APERTURE_SHIFT) | vol
 }
 
-/// A valid page table entry mapping the 4 KiB page at `addr` in
-/// `aperture`, read-write, kind 0 (pitch); system memory volatile.
+/// A PD0 entry: its big half (bits 63:0) naming the big page table `big`,
+/// its small half (bits 127:64) the page table `small`; each as
+/// [`pde`] writes it, 0 where there is none. As two little-endian words.
+pub const fn pd0(big: u64, small: u64) -> [u64; 2] {
+    [big, small]
+}
+
+/// A valid page table entry mapping the page at `addr` in `aperture`,
+/// read-write, kind 0 (pitch); system memory volatile. The same for
+/// every size: a 64 KiB page's in a big page table, a 2 MiB page's in the
+/// big half of a PD0 entry (where `VALID` is `IS_PTE`), `addr` aligned to
+/// the page.
 pub const fn pte(aperture: Aperture, addr: u64) -> u64 {
     let (code, vol) = match aperture {
         Aperture::Video => (0, 0),
@@ -176,5 +255,24 @@ mod tests {
         // gp100_vmm_pgt_pte: VALID, aperture, addr >> 4.
         assert_eq!(pte(Aperture::SysCoherent, 0x8000), 0x800 | 4 | 8 | 1);
         assert_eq!(pte(Aperture::Video, 0x8000), 0x801);
+        // A big page table at a 256-byte boundary keeps address bits 11:8.
+        assert_eq!(pde(Aperture::SysCoherent, 0x1_2300), 0x1230 | 4 | 8);
+        // gp100_vmm_pd0_pte: a 2 MiB PTE in the low word, 0 in the high.
+        assert_eq!(pd0(pte(Aperture::SysCoherent, 0x20_0000), 0), [0x2_0000 | 0xd, 0]);
+    }
+
+    #[test]
+    fn page_sizes_chosen_by_alignment_and_length() {
+        assert_eq!(BIG_PT.table_size(), 0x100);
+        assert_eq!(BIG_PT.shift + BIG_PT.bits, FORMAT[PD0].shift);
+        assert_eq!(PageSize::Big.bytes(), 0x1_0000);
+        assert_eq!(PageSize::Huge.bytes(), 0x20_0000);
+        assert_eq!(PageSize::largest(0x20_0000, 0x4000_0000, 0x20_0000), PageSize::Huge);
+        // Aligned but too short, or long enough but misaligned on either side.
+        assert_eq!(PageSize::largest(0x20_0000, 0x4000_0000, 0x1f_0000), PageSize::Big);
+        assert_eq!(PageSize::largest(0x21_0000, 0x4000_0000, 0x40_0000), PageSize::Big);
+        assert_eq!(PageSize::largest(0x20_0000, 0x4001_0000, 0x40_0000), PageSize::Big);
+        assert_eq!(PageSize::largest(0x20_1000, 0x4000_0000, 0x40_0000), PageSize::Small);
+        assert_eq!(PageSize::largest(0x20_0000, 0x4000_0000, 0xf000), PageSize::Small);
     }
 }
