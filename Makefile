@@ -7,11 +7,11 @@
 SHELL := /bin/bash
 PROFILES := full host debug
 
-.PHONY: all build root modules userspace run test bench lint fmt clean
+.PHONY: all build root modules userspace guest-programs run test bench lint fmt clean
 
 all: build
 
-build: modules userspace
+build: modules userspace guest-programs
 
 root:
 	@scripts/toolchain-root >/dev/null
@@ -23,6 +23,14 @@ modules:
 
 userspace:
 	@cargo build --release --workspace --quiet
+
+# The C programs scenarios run in the guest, built in the toolchain root
+# against its libraries (the guest's userland).
+guest-programs: build/guest/drm-devices
+
+build/guest/drm-devices: tests/guest/drm-devices.c scripts/root-packages | root
+	@mkdir -p build/guest
+	@scripts/in-root sh -c 'clang -O2 -Wall -Wextra -Werror -o "$$0" "$$1" $$(pkg-config --cflags --libs libdrm)' "$(CURDIR)/$@" "$(CURDIR)/$<"
 
 # Boot the full profile and show the driver stack at work: builds only
 # what that needs (the root, the full kernel, its modules, the emulator).

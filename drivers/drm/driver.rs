@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The auxiliary driver and the DRM device it registers.
+//!
+//! The DRM device's parent is the GPU's PCI device, not the auxiliary
+//! device this driver binds: userspace finds DRM devices by their bus
+//! (libdrm's `drmGetDevices2` lists only PCI, USB, platform and host1x
+//! parents), and GEM maps its pages for DMA against the parent, which must
+//! be the device that does the DMA. The registration stays this driver's:
+//! it ends at this driver's unbind, before its module can go.
 
 use kernel::{
     auxiliary,
@@ -8,12 +15,13 @@ use kernel::{
         Core,
         DeviceContext, //
     },
+    devres::Devres,
     drm::{
         self,
         ioctl, //
     },
+    pci,
     prelude::*,
-    sync::aref::ARef, //
 };
 
 use nvgsp_core::client::{
@@ -32,11 +40,11 @@ use crate::{
 /// The DRM driver.
 pub(crate) struct NvgspDrmDriver;
 
-/// The driver's state for one bound auxiliary device. The DRM device's
-/// registration belongs to the auxiliary device, which unregisters it
-/// when it is unbound.
+/// The driver's state for one bound auxiliary device: the DRM device's
+/// registration on the PCI device, dropped (the DRM device unplugged) when
+/// the auxiliary device is unbound.
 pub(crate) struct NvgspDrm {
-    _drm: ARef<drm::Device<NvgspDrmDriver>>,
+    _registration: Devres<drm::Registration<'static, NvgspDrmDriver>>,
 }
 
 /// The DRM device of this driver.
@@ -76,12 +84,16 @@ impl auxiliary::Driver for NvgspDrmDriver {
         let handle = client
             .open()
             .inspect_err(|e| dev_err!(adev, "cannot open the GPU: {:?}\n", e))?;
-        let drm = drm::UnregisteredDevice::<Self>::new(adev, Ok::<_, Error>(GpuData { chip, gpu }))
+        let pdev: &pci::Device<_> = adev
+            .parent()
+            .try_into()
+            .inspect_err(|_| dev_err!(adev, "the GPU is not a PCI device\n"))?;
+        let drm = drm::UnregisteredDevice::<Self>::new(pdev, Ok::<_, Error>(GpuData { chip, gpu }))
             .inspect_err(|e| dev_err!(adev, "cannot allocate the DRM device: {:?}\n", e))?;
         // The handle is the registration's data: it goes at unbind, with
         // the registration, however long open files keep the DRM device.
-        let drm =
-            drm::Registration::new_foreign_owned(adev.as_ref(), drm, Ok::<_, Error>(handle), 0)
+        let registration =
+            drm::Registration::new_devres(pdev.as_ref(), drm, Ok::<_, Error>(handle), 0)
                 .inspect_err(|e| dev_err!(adev, "cannot register the DRM device: {:?}\n", e))?;
         dev_info!(
             adev,
@@ -89,7 +101,9 @@ impl auxiliary::Driver for NvgspDrmDriver {
             chip.name(),
             gpu.vram_size() >> 20
         );
-        Ok(NvgspDrm { _drm: drm })
+        Ok(NvgspDrm {
+            _registration: registration,
+        })
     }
 }
 
@@ -112,7 +126,7 @@ impl drm::Driver for NvgspDrmDriver {
     type RegistrationData<'a> = Gpu;
     type File = File;
     type Object = gem::Object;
-    type ParentDevice<Ctx: DeviceContext> = auxiliary::Device<Ctx>;
+    type ParentDevice<Ctx: DeviceContext> = pci::Device<Ctx>;
 
     const INFO: drm::DriverInfo = INFO;
     const FEAT_RENDER: bool = true;

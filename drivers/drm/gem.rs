@@ -6,8 +6,8 @@
 //! the CPU maps their pages through the DRM file (`drm_gem_shmem_mmap`),
 //! and they can be exported as dma-bufs, which this device imports back as
 //! the same object. Foreign dma-bufs cannot be imported yet (the shmem
-//! abstraction has no import that makes its own object type, and the DRM
-//! device's parent has no DMA mask to map them). VRAM objects need a CPU
+//! abstraction has no import that makes its own object type). VRAM
+//! objects need a CPU
 //! mapping through BAR1, which the core does not offer yet, so they cannot
 //! be created. The UAPI header says both.
 
