@@ -258,7 +258,10 @@ mod tests {
         // A big page table at a 256-byte boundary keeps address bits 11:8.
         assert_eq!(pde(Aperture::SysCoherent, 0x1_2300), 0x1230 | 4 | 8);
         // gp100_vmm_pd0_pte: a 2 MiB PTE in the low word, 0 in the high.
-        assert_eq!(pd0(pte(Aperture::SysCoherent, 0x20_0000), 0), [0x2_0000 | 0xd, 0]);
+        assert_eq!(
+            pd0(pte(Aperture::SysCoherent, 0x20_0000), 0),
+            [0x2_0000 | 0xd, 0]
+        );
     }
 
     #[test]
@@ -267,12 +270,30 @@ mod tests {
         assert_eq!(BIG_PT.shift + BIG_PT.bits, FORMAT[PD0].shift);
         assert_eq!(PageSize::Big.bytes(), 0x1_0000);
         assert_eq!(PageSize::Huge.bytes(), 0x20_0000);
-        assert_eq!(PageSize::largest(0x20_0000, 0x4000_0000, 0x20_0000), PageSize::Huge);
+        assert_eq!(
+            PageSize::largest(0x20_0000, 0x4000_0000, 0x20_0000),
+            PageSize::Huge
+        );
         // Aligned but too short, or long enough but misaligned on either side.
-        assert_eq!(PageSize::largest(0x20_0000, 0x4000_0000, 0x1f_0000), PageSize::Big);
-        assert_eq!(PageSize::largest(0x21_0000, 0x4000_0000, 0x40_0000), PageSize::Big);
-        assert_eq!(PageSize::largest(0x20_0000, 0x4001_0000, 0x40_0000), PageSize::Big);
-        assert_eq!(PageSize::largest(0x20_1000, 0x4000_0000, 0x40_0000), PageSize::Small);
-        assert_eq!(PageSize::largest(0x20_0000, 0x4000_0000, 0xf000), PageSize::Small);
+        assert_eq!(
+            PageSize::largest(0x20_0000, 0x4000_0000, 0x1f_0000),
+            PageSize::Big
+        );
+        assert_eq!(
+            PageSize::largest(0x21_0000, 0x4000_0000, 0x40_0000),
+            PageSize::Big
+        );
+        assert_eq!(
+            PageSize::largest(0x20_0000, 0x4001_0000, 0x40_0000),
+            PageSize::Big
+        );
+        assert_eq!(
+            PageSize::largest(0x20_1000, 0x4000_0000, 0x40_0000),
+            PageSize::Small
+        );
+        assert_eq!(
+            PageSize::largest(0x20_0000, 0x4000_0000, 0xf000),
+            PageSize::Small
+        );
     }
 }
