@@ -28,6 +28,13 @@ pub(crate) fn write_u32(mem: &Coherent<[u8]>, off: usize, v: u32) -> Result {
     Ok(())
 }
 
+/// Reads the u64 at `off` of `mem` in one load.
+pub(crate) fn read_u64(mem: &Coherent<[u8]>, off: usize) -> Result<u64> {
+    Ok(io_project!(mem, [try: off..off + 8])
+        .try_cast::<u64>()?
+        .read_val())
+}
+
 /// Writes the u64 at `off` of `mem` in one store (a page table entry the
 /// GPU may read at any time must never be seen half written).
 pub(crate) fn write_u64(mem: &Coherent<[u8]>, off: usize, v: u64) -> Result {

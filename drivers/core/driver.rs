@@ -5,6 +5,7 @@
 
 use kernel::{
     device::Core,
+    dma::Device as _,
     irq,
     pci::{
         self,
@@ -159,6 +160,20 @@ impl pci::Driver for NvgspCoreDriver {
                         spec.revision.major,
                         spec.revision.minor
                     );
+                },
+                // Before any DMA memory is made: the GPU reaches more than
+                // the 32 bits a PCI function starts with (a chip the core
+                // cannot boot fails in the boot, with its message).
+                _: {
+                    if let Ok(hal) = crate::hal::of(spec.chipset) {
+                        // SAFETY: nothing has allocated or mapped DMA memory
+                        // for the device yet (this is its probe, before
+                        // `gsp` and the clients), and nothing else sets its
+                        // mask meanwhile.
+                        unsafe { pdev.dma_set_mask_and_coherent(hal.dma_mask()) }.inspect_err(
+                            |e| dev_err!(pdev, "cannot set the DMA mask: {:?}\n", e),
+                        )?;
+                    }
                 },
                 gsp <- Gsp::new(pdev.as_ref()),
                 vectors: pdev

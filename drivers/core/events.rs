@@ -439,7 +439,7 @@ mod tests {
         wire::Wire,
     };
 
-    fn post_event(notify_index: u32, data: &[u8]) -> Result<Option<Event>> {
+    fn post_event(notify_index: u32, data: &[u8]) -> Result<Event> {
         let e = RpcPostEvent {
             h_client: 0xc1d0_0001,
             h_event: 0xbeef_0002,
@@ -449,10 +449,10 @@ mod tests {
         };
         let mut buf = [0u8; 64];
         let n = e.encode_with(data, &mut buf).ok_or(EINVAL)?;
-        Event::decode(Function::PostEvent, &buf[..n])
+        Event::decode(Function::PostEvent, &buf[..n])?.ok_or(EINVAL)
     }
 
-    fn rc_triggered(xid: u32) -> Option<Event> {
+    fn rc_triggered(xid: u32) -> Result<Event> {
         let e = RpcRcTriggered {
             chid: 5,
             except_type: xid,
@@ -462,48 +462,46 @@ mod tests {
             ..Default::default()
         };
         let mut buf = [0u8; RpcRcTriggered::SIZE];
-        let n = e.encode_with(&[], &mut buf)?;
-        Event::decode(Function::RcTriggered, &buf[..n]).ok()?
+        let n = e.encode_with(&[], &mut buf).ok_or(EINVAL)?;
+        Event::decode(Function::RcTriggered, &buf[..n])?.ok_or(EINVAL)
     }
 
-    fn error_log(chid: u32) -> Option<Event> {
+    fn error_log(chid: u32) -> Result<Event> {
         let e = RpcOsErrorLog {
             except_type: 13,
             chid,
             ..Default::default()
         };
         let mut buf = [0u8; RpcOsErrorLog::SIZE];
-        e.encode(&mut buf)?;
-        Event::decode(Function::OsErrorLog, &buf).ok()?
+        e.encode(&mut buf).ok_or(EINVAL)?;
+        Event::decode(Function::OsErrorLog, &buf)?.ok_or(EINVAL)
     }
 
     #[test]
-    fn a_notification_names_its_notifier() {
-        let e = post_event(5, &[1, 2, 3, 4]).ok().flatten();
-        let e = e.expect("decodes");
+    fn a_notification_names_its_notifier() -> Result {
+        let e = post_event(5, &[1, 2, 3, 4])?;
         assert_eq!(e.kind(), EventKind::Notify);
         assert_eq!(e.client, Handle(0xc1d0_0001));
         assert_eq!(e.object, Handle(0xbeef_0002));
         assert_eq!(e.payload(), &[1, 2, 3, 4]);
-        let Ok(n) = Notifier::new(5) else {
-            panic!("notifier 5 exists")
-        };
         assert_eq!(
             e.what,
             What::Notify {
-                notifier: n,
+                notifier: Notifier::new(5)?,
                 data: 7
             }
         );
         // GSP-RM has no notifier past its count: a malformed message.
-        assert!(post_event(NV2080_NOTIFIERS_MAXCOUNT, &[]).is_err());
+        assert_eq!(
+            post_event(NV2080_NOTIFIERS_MAXCOUNT, &[]).err(),
+            Some(EPROTO)
+        );
+        Ok(())
     }
 
     #[test]
-    fn only_an_mmu_fault_carries_an_address() {
-        let Some(e) = rc_triggered(31) else {
-            panic!("Xid 31 decodes")
-        };
+    fn only_an_mmu_fault_carries_an_address() -> Result {
+        let e = rc_triggered(31)?;
         assert_eq!(
             e.what,
             What::RcError {
@@ -516,17 +514,16 @@ mod tests {
             }
         );
         assert_eq!(e.what.channel(), Some(5));
-        let Some(e) = rc_triggered(43) else {
-            panic!("Xid 43 decodes")
-        };
-        assert!(matches!(e.what, What::RcError { fault: None, .. }));
+        assert!(matches!(
+            rc_triggered(43)?.what,
+            What::RcError { fault: None, .. }
+        ));
+        Ok(())
     }
 
     #[test]
-    fn a_report_on_no_channel_is_gpu_wide() {
-        let Some(wide) = error_log(INVALID_CHID) else {
-            panic!("decodes")
-        };
+    fn a_report_on_no_channel_is_gpu_wide() -> Result {
+        let wide = error_log(INVALID_CHID)?;
         assert_eq!(
             wide.what,
             What::GspLog {
@@ -534,9 +531,7 @@ mod tests {
                 channel: None
             }
         );
-        let Some(on3) = error_log(3) else {
-            panic!("decodes")
-        };
+        let on3 = error_log(3)?;
         assert_eq!(on3.what.channel(), Some(3));
         // Another client's subscription sees the GPU-wide report only.
         let other = Filter {
@@ -546,5 +541,6 @@ mod tests {
         };
         assert!(other.matches(&wide));
         assert!(!other.matches(&on3));
+        Ok(())
     }
 }

@@ -10,7 +10,10 @@
 //! firmware signature section. A GH100 (FSP boot, another VRAM layout)
 //! adds a file here and an arm in [`of`].
 
-use kernel::prelude::*;
+use kernel::{
+    dma::DmaMask,
+    prelude::*, //
+};
 
 use crate::{
     bar::Bar0,
@@ -59,6 +62,9 @@ pub(crate) trait GpuHal: Sync {
 
     /// The sysmem flush page registered now.
     fn read_sysmem_flush_page(&self, bar: Bar0<'_>) -> u64;
+
+    /// The bus addresses the GPU can reach (its DMA mask).
+    fn dma_mask(&self) -> DmaMask;
 }
 
 /// The implementation for `chipset`.

@@ -4,9 +4,9 @@
 //!
 //! The DRM device's parent is the GPU's PCI device, not the auxiliary
 //! device this driver binds: userspace finds DRM devices by their bus
-//! (libdrm's `drmGetDevices2` lists only PCI, USB, platform and host1x
-//! parents), and GEM maps its pages for DMA against the parent, which must
-//! be the device that does the DMA. The registration stays this driver's:
+//! (libdrm's `drmGetDevices2` lists only the buses it knows, PCI among
+//! them and the auxiliary bus not), and GEM will map its pages for DMA
+//! against the parent, which must be the device that does the DMA. The registration stays this driver's:
 //! it ends at this driver's unbind, before its module can go.
 
 use kernel::{

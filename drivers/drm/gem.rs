@@ -7,9 +7,8 @@
 //! and they can be exported as dma-bufs, which this device imports back as
 //! the same object. Foreign dma-bufs cannot be imported yet (the shmem
 //! abstraction has no import that makes its own object type). VRAM
-//! objects need a CPU
-//! mapping through BAR1, which the core does not offer yet, so they cannot
-//! be created. The UAPI header says both.
+//! objects need a CPU mapping through BAR1, which the core does not offer
+//! yet, so they cannot be created. The UAPI header says both.
 
 use kernel::{
     drm::{

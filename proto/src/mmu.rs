@@ -11,10 +11,10 @@
 //! | PD0   | 28:21   | 256     | 16 (dual: big-page half, then small) |
 //! | PT    | 20:12   | 512     | 8          |
 //!
-//! A PD0 entry's small half names a 4 KiB page table ([`FORMAT`]'s last
-//! level); its big half names a big page table ([`BIG_PT`]: VA 20:16, 32
-//! entries of 64 KiB pages, 256 bytes); or the entry is itself a PTE of a
-//! 2 MiB page, in its big half (`IS_PTE`, bit 0, set).
+//! A PD0 entry is two words: its big half (bits 63:0) names a big page
+//! table ([`BIG_PT`]: VA 20:16, 32 entries of 64 KiB pages, 256 bytes) or
+//! is itself the PTE of a 2 MiB page (`IS_PTE`, bit 0, set); its small
+//! half (bits 127:64) names a 4 KiB page table ([`FORMAT`]'s last level).
 //!
 //! Sources: NVIDIA open-gpu-doc `manuals/turing/tu104/dev_mmu.ref.txt`
 //! (`NV_MMU_VER2_PDE_*`, `NV_MMU_VER2_DUAL_PDE_*`, `NV_MMU_VER2_PTE_*`) and
@@ -176,30 +176,34 @@ const fn frame(addr: u64) -> u64 {
     (addr >> PAGE_SHIFT) << 8
 }
 
-/// Bits 53:4 of an entry: the big half of a PD0 entry names its 256-byte
-/// aligned table with `addr >> 4` from bit 4 (`NV_MMU_VER2_DUAL_PDE_ADDRESS_BIG_SYS`
-/// 53:4 with shift 8; nouveau `gp100_vmm_pde` writes `addr >> 4` for
-/// every table).
-const ADDRESS_FIELD: u64 = ((1 << 54) - 1) & !0xf;
-
-/// A directory entry (PD3, PD2, PD1; and each half of a PD0 entry) naming
-/// the table at `addr` in `aperture` (4 KiB aligned; a big page table 256
-/// bytes); system memory tables are marked volatile, as nouveau marks
-/// them.
+/// A directory entry (PD3, PD2, PD1; and the small half of a PD0 entry)
+/// naming the 4 KiB-aligned table at `addr` in `aperture`; system memory
+/// tables are marked volatile, as nouveau marks them.
 pub const fn pde(aperture: Aperture, addr: u64) -> u64 {
-    let (code, vol) = match aperture {
+    let (code, vol) = pde_target(aperture);
+    frame(addr) | (code << PDE_APERTURE_SHIFT) | vol
+}
+
+/// The big half of a PD0 entry naming the big page table at `addr`
+/// (256-byte aligned) in `aperture`: its address field is 53:4 with shift
+/// 8 (`NV_MMU_VER2_DUAL_PDE_ADDRESS_BIG_SYS`, `_BIG_SHIFT`), so it holds
+/// `addr >> 4` with bits 11:8 kept (nouveau `gp100_vmm_pde` writes
+/// `addr >> 4` for every table).
+pub const fn big_pde(aperture: Aperture, addr: u64) -> u64 {
+    let (code, vol) = pde_target(aperture);
+    ((addr >> 4) & BIG_ADDRESS_FIELD) | (code << PDE_APERTURE_SHIFT) | vol
+}
+
+/// Bits 53:4 of a big PDE (the address's bits 57:8).
+const BIG_ADDRESS_FIELD: u64 = ((1 << 54) - 1) & !0xf;
+
+/// A directory entry's `APERTURE` code and `VOL` bit for `aperture`.
+const fn pde_target(aperture: Aperture) -> (u64, u64) {
+    match aperture {
         Aperture::Video => (1, 0),
         Aperture::SysCoherent => (2, PDE_VOL),
         Aperture::SysNonCoherent => (3, PDE_VOL),
-    };
-    ((addr >> 4) & ADDRESS_FIELD) | (code << PDE_APERTURE_SHIFT) | vol
-}
-
-/// A PD0 entry: its big half (bits 63:0) naming the big page table `big`,
-/// its small half (bits 127:64) the page table `small`; each as
-/// [`pde`] writes it, 0 where there is none. As two little-endian words.
-pub const fn pd0(big: u64, small: u64) -> [u64; 2] {
-    [big, small]
+    }
 }
 
 /// A valid page table entry mapping the page at `addr` in `aperture`,
@@ -256,12 +260,13 @@ mod tests {
         assert_eq!(pte(Aperture::SysCoherent, 0x8000), 0x800 | 4 | 8 | 1);
         assert_eq!(pte(Aperture::Video, 0x8000), 0x801);
         // A big page table at a 256-byte boundary keeps address bits 11:8.
-        assert_eq!(pde(Aperture::SysCoherent, 0x1_2300), 0x1230 | 4 | 8);
-        // gp100_vmm_pd0_pte: a 2 MiB PTE in the low word, 0 in the high.
+        assert_eq!(big_pde(Aperture::SysCoherent, 0x1_2300), 0x1230 | 4 | 8);
         assert_eq!(
-            pd0(pte(Aperture::SysCoherent, 0x20_0000), 0),
-            [0x2_0000 | 0xd, 0]
+            big_pde(Aperture::Video, 0x1000),
+            pde(Aperture::Video, 0x1000)
         );
+        // gp100_vmm_pd0_pte: a 2 MiB PTE is a PTE like any other.
+        assert_eq!(pte(Aperture::SysCoherent, 0x20_0000), 0x2_0000 | 0xd);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 . tests/lib.sh
 vm --profile debug -- bash -c '
     devices=$NVGSP_TOP/build/guest/drm-devices
-    for _ in $(seq 100); do [ -e /dev/dri/renderD128 ] && break; sleep 0.1; done
+    for _ in $(seq 100); do [ -e /dev/dri/renderD128 ] && [ -e /dev/dri/card0 ] && break; sleep 0.1; done
     echo "parent $(basename "$(readlink -f /sys/class/drm/renderD128/device)")" \
         "on $(basename "$(readlink /sys/class/drm/renderD128/device/subsystem)")"
     "$devices" /dev/dri/renderD128 /dev/dri/card0; echo "drm-devices exit $?"
@@ -21,7 +21,7 @@ vm --profile debug -- bash -c '
     ls /dev/dri 2>/dev/null | sed "s/^/left: /"
     "$devices" 2>&1 | sed "s/^/after rmmod: /"
     modprobe nvgsp_drm; echo "modprobe exit $?"
-    for _ in $(seq 100); do [ -e /dev/dri/renderD128 ] && break; sleep 0.1; done
+    for _ in $(seq 100); do [ -e /dev/dri/renderD128 ] && [ -e /dev/dri/card0 ] && break; sleep 0.1; done
     "$devices" /dev/dri/renderD128 | sed "s/^/again: /"
 '
 expect_ok

@@ -24,3 +24,13 @@ if out=$(scripts/check-unsafe --drivers "$tmp/drivers" 2>&1); then
 fi
 matches "drivers/test/nvgsp_test.rs:[0-9]+: transmute:" <<<"$out" ||
     fail "check-unsafe did not name the transmute: $out"
+
+# And on a client module other than the DRM binding that names the PCI
+# device (a DRM file handler reaching for config space).
+cp -r drivers/. "$tmp/drivers/"
+echo 'fn config(d: &kernel::pci::Device) -> u16 { d.vendor_id() }' >>"$tmp/drivers/drm/file.rs"
+if out=$(scripts/check-unsafe --drivers "$tmp/drivers" 2>&1); then
+    fail "check-unsafe accepted the PCI device in drm/file.rs"
+fi
+matches "drivers/drm/file.rs:[0-9]+: the PCI device in a client module:" <<<"$out" ||
+    fail "check-unsafe did not name the PCI use: $out"

@@ -26,7 +26,7 @@ use super::{
     RmObject, //
 };
 use crate::{
-    mmu::page_tables::PageTables,
+    mmu::page_tables::{DeviceTables, NoTables, PageTables},
     proto::{
         gsp::{
             calls::{
@@ -51,10 +51,7 @@ use crate::{
         wire::Wire,
     },
 };
-use kernel::num::casts::{
-    arch::u64_as_usize, //
-    usize_as_u64,
-};
+use kernel::num::casts::usize_as_u64;
 
 /// The levels above GSP-RM's 512 MiB entry: PD3, PD2, PD1.
 const RESERVED_LEVELS: usize = 3;
@@ -85,7 +82,7 @@ struct State {
     /// The VA space's object in GSP-RM; a GPU reset takes it, and it is
     /// made again when next needed.
     object: Option<RmObject>,
-    tables: PageTables,
+    tables: PageTables<Coherent<[u8]>>,
     /// The directories above GSP-RM's range, root first.
     reserved: [u64; RESERVED_LEVELS],
     /// The first slot never given out. Slots are not reused: the GPU may
@@ -100,8 +97,9 @@ impl VaSpace {
         let (tables, reserved) = {
             let guard = gpu.services()?;
             let dev = guard.get().pdev.as_ref();
-            let mut tables = PageTables::new(dev)?;
-            let dirs = tables.directories(dev, SERVER_RM_VA_START, RESERVED_LEVELS - 1)?;
+            let alloc = DeviceTables(dev);
+            let mut tables = PageTables::new(&alloc)?;
+            let dirs = tables.directories(&alloc, SERVER_RM_VA_START, RESERVED_LEVELS - 1)?;
             let reserved: [u64; RESERVED_LEVELS] = dirs[..].try_into().map_err(|_| EINVAL)?;
             (tables, reserved)
         };
@@ -184,20 +182,15 @@ impl VaSpace {
             return Err(ENOSPC);
         }
         state.next += SLOT_SIZE;
-        let pages = len.div_ceil(PAGE_SIZE);
-        for i in 0..pages {
-            let page = mem.dma_address() + i * PAGE_SIZE;
-            if let Err(e) = state.tables.map(dev, va + i * PAGE_SIZE, page) {
-                for j in 0..i {
-                    state.tables.unmap(va + j * PAGE_SIZE);
-                }
-                return Err(e);
-            }
-        }
+        let len = len.next_multiple_of(PAGE_SIZE);
+        let alloc = DeviceTables(dev);
+        state
+            .tables
+            .map(&alloc, va, mem.dma_address(), len, Aperture::SysCoherent)?;
         Ok(Mapping {
             vaspace: self.clone(),
             va,
-            pages: u64_as_usize(pages),
+            len,
         })
     }
 }
@@ -206,7 +199,7 @@ impl VaSpace {
 pub(super) struct Mapping {
     vaspace: VaSpace,
     va: u64,
-    pages: usize,
+    len: u64,
 }
 
 impl Mapping {
@@ -232,8 +225,9 @@ impl VaSpace {
 impl Drop for Mapping {
     fn drop(&mut self) {
         let mut state = self.vaspace.inner.state.lock();
-        for i in 0..usize_as_u64(self.pages) {
-            state.tables.unmap(self.va + i * PAGE_SIZE);
+        // Exactly what `map` mapped: no page is cut, no table needed.
+        if let Err(e) = state.tables.unmap(&NoTables::new(), self.va, self.len) {
+            pr_err!("nvgsp: cannot unmap a core mapping: {:?}\n", e);
         }
     }
 }

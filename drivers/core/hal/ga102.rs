@@ -7,6 +7,7 @@
 //! (nouveau `ad102_gsp`).
 
 use kernel::{
+    dma::DmaMask,
     io::Io,
     prelude::*, //
 };
@@ -51,6 +52,12 @@ impl GpuHal for Ga102 {
 
     fn gsp_signature_section(&self) -> &'static str {
         self.signature_section
+    }
+
+    fn dma_mask(&self) -> DmaMask {
+        // 47 bits from Turing to Ada (nova-core `Tu102` `dma_mask`;
+        // nouveau `tu102_fb` `dma_bits`).
+        DmaMask::new::<47>()
     }
 
     fn pci_config_mirror(&self) -> (u32, u32) {

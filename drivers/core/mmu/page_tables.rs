@@ -7,138 +7,827 @@
 //! keeps them in VRAM, which the core cannot write yet (it has no BAR2 or
 //! PRAMIN path), so the core keeps them in memory it can.
 //!
-//! Tables are 4 KiB each, made as mappings need them and freed with the
-//! VA space; only 4 KiB pages are mapped. The GPU caches translations, and
-//! nothing invalidates its TLB yet: the VA space ([`crate::client::VaSpace`])
-//! never maps a VA again once it was unmapped.
+//! A mapping uses the largest page its VA, its address and what is left
+//! of its length allow: 2 MiB as a PTE in PD0, 64 KiB in a big page table
+//! (a PD0 entry's big half), 4 KiB in a page table (the small half), as
+//! nouveau chooses (`nvkm_vmm_iter`). An unmap that cuts a page keeps the
+//! rest of it mapped with smaller pages, always by one 8-byte store the
+//! GPU sees whole: a 2 MiB PTE becomes a big page table of the same 32
+//! pages; a 64 KiB page's surviving 4 KiB pages are written in the small
+//! table before its big PTE is cleared (a cleared big PTE sends the walk
+//! to the small table).
+//!
+//! Tables are 4 KiB each (a big page table uses the first 256 bytes), made
+//! as mappings need them. A table left empty by an unmap is unlinked and
+//! retired: the GPU may still hold a walk through it, so it is kept until
+//! [`PageTables::flushed`] says the TLB was invalidated since.
 
-use kernel::{device, dma::Coherent, prelude::*};
+use kernel::{
+    device,
+    dma::Coherent,
+    prelude::*, //
+};
 
 use crate::{
-    dma::write_u64,
+    dma::{
+        read_u64,
+        write_u64, //
+    },
     proto::mmu::{
         self,
         Aperture,
+        PageSize,
+        BIG_PT,
         FORMAT,
-        LEVELS, //
+        LEVELS,
+        PD0, //
     },
 };
 use kernel::num::casts::arch::u64_as_usize;
 
-/// Bytes of every table the core makes (PD3 uses its first 0x20).
-const TABLE_SIZE: usize = 0x1000;
+/// Bytes of every table the core makes (PD3 uses its first 0x20, a big
+/// page table its first 0x100).
+pub(crate) const TABLE_SIZE: usize = 0x1000;
 
-/// One table and the tables its entries name.
-struct Table {
-    mem: Coherent<[u8]>,
-    /// (entry index, table) of the entries set, for levels above the PT.
-    children: KVec<(u64, KBox<Table>)>,
+/// Memory a table lives in: its bus address and single 8-byte loads and
+/// stores.
+pub(crate) trait TableMemory {
+    /// Its bus address.
+    fn addr(&self) -> u64;
+    /// The u64 at `off`.
+    fn read(&self, off: usize) -> Result<u64>;
+    /// Stores `v` at `off` in one store (the GPU may read it at any time).
+    fn write(&self, off: usize, v: u64) -> Result;
 }
 
-impl Table {
-    fn new(dev: &device::Device<device::Bound>) -> Result<Self> {
+/// Where new tables come from.
+pub(crate) trait TableAlloc {
+    /// The memory of one table.
+    type Mem: TableMemory;
+    /// A zeroed table of [`TABLE_SIZE`] bytes.
+    fn alloc(&self) -> Result<Self::Mem>;
+}
+
+impl TableMemory for Coherent<[u8]> {
+    fn addr(&self) -> u64 {
+        self.dma_address()
+    }
+
+    fn read(&self, off: usize) -> Result<u64> {
+        read_u64(self, off)
+    }
+
+    fn write(&self, off: usize, v: u64) -> Result {
+        write_u64(self, off, v)
+    }
+}
+
+/// Tables in coherent memory of the GPU's PCI device.
+pub(crate) struct DeviceTables<'a>(pub(crate) &'a device::Device<device::Bound>);
+
+impl TableAlloc for DeviceTables<'_> {
+    type Mem = Coherent<[u8]>;
+
+    fn alloc(&self) -> Result<Coherent<[u8]>> {
+        Coherent::<u8>::zeroed_slice(self.0, TABLE_SIZE, GFP_KERNEL)
+    }
+}
+
+/// No new tables: for unmaps that cut no page (exactly a mapping's own
+/// range), which need none.
+pub(crate) struct NoTables<M>(core::marker::PhantomData<M>);
+
+impl<M> NoTables<M> {
+    pub(crate) fn new() -> Self {
+        NoTables(core::marker::PhantomData)
+    }
+}
+
+impl<M: TableMemory> TableAlloc for NoTables<M> {
+    type Mem = M;
+
+    fn alloc(&self) -> Result<M> {
+        Err(ENOMEM)
+    }
+}
+
+/// One table, and the tables its entries name.
+struct Table<M> {
+    mem: M,
+    /// Entries in use: valid PTEs, or named tables and 2 MiB PTEs.
+    live: u32,
+    /// (entry index, table): the next level's tables; in PD0, the small
+    /// page tables (small halves).
+    children: KVec<(u64, KBox<Table<M>>)>,
+    /// PD0 only: the big page tables (big halves).
+    big: KVec<(u64, KBox<Table<M>>)>,
+}
+
+fn position<M>(list: &KVec<(u64, KBox<Table<M>>)>, index: u64) -> Option<usize> {
+    list.iter().position(|(i, _)| *i == index)
+}
+
+/// The page an entry maps, if it is a valid PTE (`NV_MMU_VER2_PTE_VALID`,
+/// which in PD0's big half is `IS_PTE`).
+fn page_of(entry: u64) -> Option<(Aperture, u64)> {
+    if entry & 1 == 0 {
+        return None;
+    }
+    let aperture = match (entry >> 1) & 3 {
+        0 => Aperture::Video,
+        2 => Aperture::SysCoherent,
+        3 => Aperture::SysNonCoherent,
+        // Peer memory: never written by the core.
+        _ => return None,
+    };
+    // NV_MMU_VER2_PTE_ADDRESS_* 53:8, the 4 KiB frame.
+    Some((
+        aperture,
+        ((entry >> 8) & ((1 << 46) - 1)) << mmu::PAGE_SHIFT,
+    ))
+}
+
+/// Bytes of a PD0 entry (two halves of 8).
+const PD0_ENTRY: u64 = 16;
+
+impl<M: TableMemory> Table<M> {
+    fn new(alloc: &impl TableAlloc<Mem = M>, bytes: &mut u64) -> Result<Self> {
+        let mem = alloc.alloc()?;
+        *bytes += TABLE_SIZE as u64;
         Ok(Table {
-            mem: Coherent::<u8>::zeroed_slice(dev, TABLE_SIZE, GFP_KERNEL)?,
+            mem,
+            live: 0,
             children: KVec::new(),
+            big: KVec::new(),
         })
     }
 
-    fn addr(&self) -> u64 {
-        self.mem.dma_address()
-    }
-
-    /// The table entry `index` names, made (and entered here) if missing;
-    /// `level` is this table's level.
+    /// The table entry `index` of this level-`level` table names (for
+    /// PD0: its small half), made and entered if missing.
     fn child(
         &mut self,
-        dev: &device::Device<device::Bound>,
+        alloc: &impl TableAlloc<Mem = M>,
+        bytes: &mut u64,
         level: usize,
         index: u64,
-    ) -> Result<&mut Table> {
-        let at = match self.children.iter().position(|(i, _)| *i == index) {
+    ) -> Result<&mut Table<M>> {
+        let at = match position(&self.children, index) {
             Some(at) => at,
             None => {
-                let table = KBox::new(Table::new(dev)?, GFP_KERNEL)?;
-                let entry = mmu::pde(Aperture::SysCoherent, table.addr());
-                // PD0's 16-byte entries are dual: the 4 KiB table's half
-                // is the second (the 64 KiB one's stays invalid).
-                let size = FORMAT[level].entry_size;
-                let half = if size == 16 { 8 } else { 0 };
-                let off = u64_as_usize(index * size + half);
+                let table = KBox::new(Table::new(alloc, bytes)?, GFP_KERNEL)?;
+                let entry = mmu::pde(Aperture::SysCoherent, table.mem.addr());
+                let off = if level == PD0 {
+                    index * PD0_ENTRY + 8
+                } else {
+                    index * FORMAT[level].entry_size
+                };
                 self.children.push((index, table), GFP_KERNEL)?;
-                write_u64(&self.mem, off, entry)?;
+                self.mem.write(u64_as_usize(off), entry)?;
+                self.live += 1;
                 self.children.len() - 1
             }
         };
         Ok(&mut self.children[at].1)
     }
+
+    /// PD0 only: the big page table of entry `index`, made and entered if
+    /// missing. A 2 MiB PTE there is replaced by the same 32 pages.
+    fn big_child(
+        &mut self,
+        alloc: &impl TableAlloc<Mem = M>,
+        bytes: &mut u64,
+        index: u64,
+    ) -> Result<&mut Table<M>> {
+        if let Some(at) = position(&self.big, index) {
+            return Ok(&mut self.big[at].1);
+        }
+        let off = u64_as_usize(index * PD0_ENTRY);
+        let huge = page_of(self.mem.read(off)?);
+        let mut table = KBox::new(Table::new(alloc, bytes)?, GFP_KERNEL)?;
+        if let Some((aperture, addr)) = huge {
+            let step = PageSize::Big.bytes();
+            for i in 0..BIG_PT.entries() {
+                let pte = mmu::pte(aperture, addr + i * step);
+                table.mem.write(u64_as_usize(i * BIG_PT.entry_size), pte)?;
+            }
+            table.live = 32;
+        }
+        self.big.push((index, table), GFP_KERNEL)?;
+        let at = self.big.len() - 1;
+        let entry = mmu::big_pde(Aperture::SysCoherent, self.big[at].1.mem.addr());
+        // One store: the walk sees the 2 MiB page or the same pages in
+        // the big table, never neither.
+        self.mem.write(off, entry)?;
+        if huge.is_none() {
+            self.live += 1;
+        }
+        Ok(&mut self.big[at].1)
+    }
 }
 
 /// A VA space's tables, rooted at a PD3.
-pub(crate) struct PageTables {
-    root: Table,
+pub(crate) struct PageTables<M> {
+    root: Table<M>,
+    /// Bytes of tables held, retired ones included.
+    bytes: u64,
+    /// Tables unlinked since the last TLB invalidate.
+    retired: KVec<KBox<Table<M>>>,
 }
 
-impl PageTables {
+impl<M: TableMemory> PageTables<M> {
     /// An empty VA space.
-    pub(crate) fn new(dev: &device::Device<device::Bound>) -> Result<Self> {
+    pub(crate) fn new(alloc: &impl TableAlloc<Mem = M>) -> Result<Self> {
+        let mut bytes = 0;
+        let root = Table::new(alloc, &mut bytes)?;
         Ok(PageTables {
-            root: Table::new(dev)?,
+            root,
+            bytes,
+            retired: KVec::new(),
         })
     }
 
+    /// Bytes of table memory held.
+    #[allow(
+        dead_code,
+        reason = "charged to the owner by VM_BIND's VA spaces (issue 13)"
+    )]
+    pub(crate) fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Frees the tables retired before the TLB invalidate that just
+    /// completed.
+    #[allow(
+        dead_code,
+        reason = "called after the core's TLB invalidate (issue 13)"
+    )]
+    pub(crate) fn flushed(&mut self) {
+        let freed = self.retired.len() as u64 * TABLE_SIZE as u64;
+        self.retired.clear();
+        self.bytes -= freed;
+    }
+
     /// Makes the directories down to `depth` levels below the root for
-    /// `va`; returns their bus addresses, the root's first.
+    /// `va` and holds them (no unmap retires them: GSP-RM names its own
+    /// tables in the last one); returns their bus addresses, the root's
+    /// first.
     pub(crate) fn directories(
         &mut self,
-        dev: &device::Device<device::Bound>,
+        alloc: &impl TableAlloc<Mem = M>,
         va: u64,
         depth: usize,
     ) -> Result<KVec<u64>> {
         let mut out = KVec::new();
-        out.push(self.root.addr(), GFP_KERNEL)?;
+        out.push(self.root.mem.addr(), GFP_KERNEL)?;
         let mut table = &mut self.root;
-        for (level, l) in FORMAT.iter().enumerate().take(depth.min(LEVELS - 1)) {
-            table = table.child(dev, level, l.index(va))?;
-            out.push(table.addr(), GFP_KERNEL)?;
+        for (level, l) in FORMAT.iter().enumerate().take(depth.min(PD0)) {
+            table = table.child(alloc, &mut self.bytes, level, l.index(va))?;
+            out.push(table.mem.addr(), GFP_KERNEL)?;
         }
+        table.live += 1;
         Ok(out)
     }
 
-    /// Maps the 4 KiB page at bus address `page` (system memory) at `va`.
+    /// Maps `len` bytes at `addr` in `aperture` at `va`, each step with the
+    /// largest page that fits.
     ///
     /// # Errors
     ///
-    /// `EINVAL` for an unaligned or out-of-range address, `ENOMEM`.
+    /// `EINVAL` for a range not 4 KiB aligned, empty or past the VA;
+    /// `EBUSY` if part of it is mapped (nothing of it is then); `ENOMEM`.
     pub(crate) fn map(
         &mut self,
-        dev: &device::Device<device::Bound>,
+        alloc: &impl TableAlloc<Mem = M>,
         va: u64,
-        page: u64,
+        addr: u64,
+        len: u64,
+        aperture: Aperture,
     ) -> Result {
-        if va % mmu::PAGE_SIZE != 0 || page % mmu::PAGE_SIZE != 0 || va >> mmu::VA_BITS != 0 {
+        check_range(va, len)?;
+        if addr % mmu::PAGE_SIZE != 0 || addr.checked_add(len).is_none() {
             return Err(EINVAL);
         }
-        let mut table = &mut self.root;
-        for (level, l) in FORMAT[..LEVELS - 1].iter().enumerate() {
-            table = table.child(dev, level, l.index(va))?;
+        let mut done = 0;
+        while done < len {
+            let page = PageSize::largest(va + done, addr + done, len - done);
+            if let Err(e) = self.map_page(alloc, va + done, addr + done, page, aperture) {
+                if done > 0 {
+                    // Exactly what this call mapped: no page is cut.
+                    let _ = self.unmap(&NoTables::new(), va, done);
+                }
+                return Err(e);
+            }
+            done += page.bytes();
         }
-        let off = u64_as_usize(FORMAT[LEVELS - 1].index(va) * 8);
-        write_u64(&table.mem, off, mmu::pte(Aperture::SysCoherent, page))
+        Ok(())
     }
 
-    /// Unmaps the page at `va`, if mapped.
-    pub(crate) fn unmap(&mut self, va: u64) {
-        let mut table = &self.root;
-        for l in &FORMAT[..LEVELS - 1] {
-            let index = l.index(va);
-            match table.children.iter().find(|(i, _)| *i == index) {
-                Some((_, t)) => table = t,
-                None => return,
+    fn map_page(
+        &mut self,
+        alloc: &impl TableAlloc<Mem = M>,
+        va: u64,
+        addr: u64,
+        page: PageSize,
+        aperture: Aperture,
+    ) -> Result {
+        let bytes = &mut self.bytes;
+        let mut pd0 = &mut self.root;
+        for (level, l) in FORMAT.iter().enumerate().take(PD0) {
+            pd0 = pd0.child(alloc, bytes, level, l.index(va))?;
+        }
+        let index = FORMAT[PD0].index(va);
+        let off = u64_as_usize(index * PD0_ENTRY);
+        let huge = page_of(pd0.mem.read(off)?).is_some();
+        let pte = mmu::pte(aperture, addr);
+        match page {
+            PageSize::Huge => {
+                if huge
+                    || position(&pd0.children, index).is_some()
+                    || position(&pd0.big, index).is_some()
+                {
+                    return Err(EBUSY);
+                }
+                pd0.mem.write(off, pte)?;
+                pd0.live += 1;
+            }
+            PageSize::Big => {
+                if huge {
+                    return Err(EBUSY);
+                }
+                // No 4 KiB page of the 64 KiB may be mapped either.
+                if let Some(at) = position(&pd0.children, index) {
+                    let small = &pd0.children[at].1;
+                    let first = FORMAT[LEVELS - 1].index(va);
+                    for i in first..first + 16 {
+                        if page_of(small.mem.read(u64_as_usize(i * 8))?).is_some() {
+                            return Err(EBUSY);
+                        }
+                    }
+                }
+                let table = pd0.big_child(alloc, bytes, index)?;
+                let off = u64_as_usize(BIG_PT.index(va) * BIG_PT.entry_size);
+                if page_of(table.mem.read(off)?).is_some() {
+                    return Err(EBUSY);
+                }
+                table.mem.write(off, pte)?;
+                table.live += 1;
+            }
+            PageSize::Small => {
+                if huge {
+                    return Err(EBUSY);
+                }
+                if let Some(at) = position(&pd0.big, index) {
+                    let off = u64_as_usize(BIG_PT.index(va) * BIG_PT.entry_size);
+                    if page_of(pd0.big[at].1.mem.read(off)?).is_some() {
+                        return Err(EBUSY);
+                    }
+                }
+                let table = pd0.child(alloc, bytes, PD0, index)?;
+                let off = u64_as_usize(FORMAT[LEVELS - 1].index(va) * 8);
+                if page_of(table.mem.read(off)?).is_some() {
+                    return Err(EBUSY);
+                }
+                table.mem.write(off, pte)?;
+                table.live += 1;
             }
         }
-        let off = u64_as_usize(FORMAT[LEVELS - 1].index(va) * 8);
-        // In range by construction: the index is below 512.
-        let _ = write_u64(&table.mem, off, 0);
+        Ok(())
+    }
+
+    /// Unmaps whatever is mapped in `len` bytes at `va`. A page the range
+    /// cuts keeps its other part mapped, with smaller pages (`alloc` gives
+    /// the tables for them). Tables left empty are retired.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for a range not 4 KiB aligned, empty or past the VA;
+    /// `ENOMEM` if a cut page needs a table and none can be had (what was
+    /// unmapped before stays unmapped; the cut page stays whole).
+    pub(crate) fn unmap(&mut self, alloc: &impl TableAlloc<Mem = M>, va: u64, len: u64) -> Result {
+        check_range(va, len)?;
+        let mut ctx = Unmap {
+            alloc,
+            bytes: &mut self.bytes,
+            retired: &mut self.retired,
+        };
+        ctx.directory(&mut self.root, 0, va, va + len)
+    }
+}
+
+fn check_range(va: u64, len: u64) -> Result {
+    let end = va.checked_add(len).ok_or(EINVAL)?;
+    if len == 0 || (va | len) % mmu::PAGE_SIZE != 0 || end > 1 << mmu::VA_BITS {
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// One unmap's state, through its walk.
+struct Unmap<'a, A: TableAlloc> {
+    alloc: &'a A,
+    bytes: &'a mut u64,
+    retired: &'a mut KVec<KBox<Table<A::Mem>>>,
+}
+
+impl<A: TableAlloc> Unmap<'_, A> {
+    /// Makes room to retire one more table; called before a table is
+    /// unlinked, so none is ever freed under the GPU's TLB.
+    fn room(&mut self) -> Result {
+        self.retired.reserve(1, GFP_KERNEL).map_err(|_| ENOMEM)
+    }
+
+    /// Keeps `table`, just unlinked, until the next invalidate ([`room`]
+    /// made space for it).
+    ///
+    /// [`room`]: Self::room
+    fn retire(&mut self, table: KBox<Table<A::Mem>>) {
+        if let Err(kernel::alloc::kvec::PushError(t)) = self.retired.push_within_capacity(table) {
+            // Not reached after `room`; leaked rather than freed early.
+            core::mem::forget(t);
+        }
+    }
+
+    /// [`PageTables::unmap`] of `va..end` in `table`, of level `level`
+    /// above PD0.
+    fn directory(&mut self, table: &mut Table<A::Mem>, level: usize, va: u64, end: u64) -> Result {
+        let span = 1u64 << FORMAT[level].shift;
+        let mut at = va;
+        while at < end {
+            let next = ((at / span) + 1).saturating_mul(span).min(end);
+            let index = FORMAT[level].index(at);
+            if let Some(pos) = position(&table.children, index) {
+                let child = &mut table.children[pos].1;
+                if level + 1 == PD0 {
+                    self.pd0(child, at, next)?;
+                } else {
+                    self.directory(child, level + 1, at, next)?;
+                }
+                if child.live == 0 {
+                    self.room()?;
+                    let off = index * FORMAT[level].entry_size;
+                    table.mem.write(u64_as_usize(off), 0)?;
+                    let (_, child) = table.children.remove(pos).map_err(|_| EINVAL)?;
+                    table.live -= 1;
+                    self.retire(child);
+                }
+            }
+            at = next;
+        }
+        Ok(())
+    }
+
+    /// The PD0 part: 2 MiB entries, big and small page tables.
+    fn pd0(&mut self, pd0: &mut Table<A::Mem>, va: u64, end: u64) -> Result {
+        let span = PageSize::Huge.bytes();
+        let mut at = va;
+        while at < end {
+            let base = at & !(span - 1);
+            let next = (base + span).min(end);
+            let index = FORMAT[PD0].index(at);
+            let off = u64_as_usize(index * PD0_ENTRY);
+            if page_of(pd0.mem.read(off)?).is_some() {
+                if at == base && next == base + span {
+                    pd0.mem.write(off, 0)?;
+                    pd0.live -= 1;
+                    at = next;
+                    continue;
+                }
+                // Cut: the same pages in a big table first.
+                pd0.big_child(self.alloc, self.bytes, index)?;
+            }
+            if position(&pd0.big, index).is_some() {
+                self.big(pd0, index, at, next)?;
+            }
+            if let Some(pos) = position(&pd0.children, index) {
+                let small = &mut pd0.children[pos].1;
+                clear(
+                    small,
+                    FORMAT[LEVELS - 1].index(at),
+                    (next - at) / mmu::PAGE_SIZE,
+                )?;
+                if small.live == 0 {
+                    self.room()?;
+                    pd0.mem.write(off + 8, 0)?;
+                    let (_, t) = pd0.children.remove(pos).map_err(|_| EINVAL)?;
+                    pd0.live -= 1;
+                    self.retire(t);
+                }
+            }
+            at = next;
+        }
+        Ok(())
+    }
+
+    /// The 64 KiB pages of PD0 entry `index` in `va..end`: cleared, or
+    /// for one the range cuts, its other 4 KiB pages moved to the small
+    /// table first.
+    fn big(&mut self, pd0: &mut Table<A::Mem>, index: u64, va: u64, end: u64) -> Result {
+        let span = PageSize::Big.bytes();
+        let mut at = va;
+        while at < end {
+            let base = at & !(span - 1);
+            let next = (base + span).min(end);
+            let pos = position(&pd0.big, index).ok_or(EINVAL)?;
+            let off = u64_as_usize(BIG_PT.index(at) * BIG_PT.entry_size);
+            if let Some((aperture, addr)) = page_of(pd0.big[pos].1.mem.read(off)?) {
+                if at != base || next != base + span {
+                    let small = pd0.child(self.alloc, self.bytes, PD0, index)?;
+                    let mut page = base;
+                    while page < base + span {
+                        if page < at || page >= next {
+                            let o = u64_as_usize(FORMAT[LEVELS - 1].index(page) * 8);
+                            let pte = mmu::pte(aperture, addr + (page - base));
+                            small.mem.write(o, pte)?;
+                            small.live += 1;
+                        }
+                        page += mmu::PAGE_SIZE;
+                    }
+                }
+                let big = &mut pd0.big[pos].1;
+                big.mem.write(off, 0)?;
+                big.live -= 1;
+            }
+            at = next;
+        }
+        let pos = position(&pd0.big, index).ok_or(EINVAL)?;
+        if pd0.big[pos].1.live == 0 {
+            self.room()?;
+            pd0.mem.write(u64_as_usize(index * PD0_ENTRY), 0)?;
+            let (_, t) = pd0.big.remove(pos).map_err(|_| EINVAL)?;
+            pd0.live -= 1;
+            self.retire(t);
+        }
+        Ok(())
+    }
+}
+
+/// Clears the valid PTEs among `count` entries of `table` from `first`.
+fn clear<M: TableMemory>(table: &mut Table<M>, first: u64, count: u64) -> Result {
+    for i in first..first + count {
+        let off = u64_as_usize(i * 8);
+        if page_of(table.mem.read(off)?).is_some() {
+            table.mem.write(off, 0)?;
+            table.live -= 1;
+        }
+    }
+    Ok(())
+}
+
+#[kunit_tests(nvgsp_core_page_tables)]
+mod tests {
+    use super::*;
+    use core::cell::Cell;
+    use kernel::sync::Arc;
+
+    const K4: u64 = 0x1000;
+    const K64: u64 = 0x1_0000;
+    const M2: u64 = 0x20_0000;
+
+    /// A table's words, shared between the table and the test's
+    /// registry so the test can walk entries the way the GPU does.
+    struct Words(KVec<Cell<u64>>);
+
+    struct FakeMem {
+        addr: u64,
+        words: Arc<Words>,
+    }
+
+    impl TableMemory for FakeMem {
+        fn addr(&self) -> u64 {
+            self.addr
+        }
+
+        fn read(&self, off: usize) -> Result<u64> {
+            Ok(self.words.0.get(off / 8).ok_or(EINVAL)?.get())
+        }
+
+        fn write(&self, off: usize, v: u64) -> Result {
+            self.words.0.get(off / 8).ok_or(EINVAL)?.set(v);
+            Ok(())
+        }
+    }
+
+    /// Tables at made-up bus addresses from 0x1000_0000, remembered by
+    /// address; fails once `left` runs out.
+    struct FakeAlloc {
+        tables: core::cell::RefCell<KVec<(u64, Arc<Words>)>>,
+        left: Cell<u32>,
+    }
+
+    impl FakeAlloc {
+        fn new() -> Self {
+            FakeAlloc {
+                tables: core::cell::RefCell::new(KVec::new()),
+                left: Cell::new(u32::MAX),
+            }
+        }
+
+        /// The word at bus address `at`, as the GPU would read it.
+        fn word(&self, at: u64) -> u64 {
+            let tables = self.tables.borrow();
+            let base = at & !(TABLE_SIZE as u64 - 1);
+            tables
+                .iter()
+                .find(|(a, _)| *a == base)
+                .and_then(|(_, w)| w.0.get(u64_as_usize((at - base) / 8)))
+                .map_or(0, |c| c.get())
+        }
+    }
+
+    impl TableAlloc for FakeAlloc {
+        type Mem = FakeMem;
+
+        fn alloc(&self) -> Result<FakeMem> {
+            let left = self.left.get();
+            if left == 0 {
+                return Err(ENOMEM);
+            }
+            self.left.set(left - 1);
+            let mut words = KVec::new();
+            for _ in 0..TABLE_SIZE / 8 {
+                words.push(Cell::new(0), GFP_KERNEL)?;
+            }
+            let words = Arc::new(Words(words), GFP_KERNEL)?;
+            let mut tables = self.tables.borrow_mut();
+            let addr = 0x1000_0000 + tables.len() as u64 * TABLE_SIZE as u64;
+            tables.push((addr, words.clone()), GFP_KERNEL)?;
+            Ok(FakeMem { addr, words })
+        }
+    }
+
+    /// Bits 53:8 of an entry as a 4 KiB frame's address, and 53:4 as a
+    /// 256-byte aligned big page table's (dev_mmu.ref.txt: the big
+    /// half's address field, shifted by 8).
+    fn frame(e: u64) -> u64 {
+        ((e >> 8) & ((1 << 46) - 1)) << 12
+    }
+    fn big_table(e: u64) -> u64 {
+        ((e >> 4) & ((1 << 50) - 1)) << 8
+    }
+
+    /// What the GPU's walk finds for `va`: the address and the page size,
+    /// written independently of the code under test, from the format.
+    fn translate(a: &FakeAlloc, pt: &PageTables<FakeMem>, va: u64) -> Option<(u64, u64)> {
+        let mut table = pt.root.mem.addr();
+        for l in &FORMAT[..PD0] {
+            let e = a.word(table + l.index(va) * 8);
+            // IS_PTE set above PD0, or aperture INVALID: no translation.
+            if e & 1 != 0 || (e >> 1) & 3 == 0 {
+                return None;
+            }
+            table = frame(e);
+        }
+        let at = table + FORMAT[PD0].index(va) * 16;
+        let (big, small) = (a.word(at), a.word(at + 8));
+        if big & 1 != 0 {
+            return Some((frame(big) + va % M2, M2));
+        }
+        if (big >> 1) & 3 != 0 {
+            let lpte = a.word(big_table(big) + BIG_PT.index(va) * 8);
+            if lpte & 1 != 0 {
+                return Some((frame(lpte) + va % K64, K64));
+            }
+        }
+        if (small >> 1) & 3 != 0 {
+            let spte = a.word(frame(small) + FORMAT[LEVELS - 1].index(va) * 8);
+            if spte & 1 != 0 {
+                return Some((frame(spte) + va % K4, K4));
+            }
+        }
+        None
+    }
+
+    const VA: u64 = 0x40_0000_0000;
+    const PA: u64 = 0x8000_0000;
+
+    #[test]
+    fn each_step_takes_the_largest_page() -> Result {
+        let a = FakeAlloc::new();
+        let mut pt = PageTables::new(&a)?;
+        pt.map(&a, VA, PA, M2 + K64 + K4, Aperture::SysCoherent)?;
+        assert_eq!(translate(&a, &pt, VA), Some((PA, M2)));
+        assert_eq!(translate(&a, &pt, VA + M2 - K4), Some((PA + M2 - K4, M2)));
+        assert_eq!(
+            translate(&a, &pt, VA + M2 + 0x8000),
+            Some((PA + M2 + 0x8000, K64))
+        );
+        assert_eq!(translate(&a, &pt, VA + M2 + K64), Some((PA + M2 + K64, K4)));
+        assert_eq!(translate(&a, &pt, VA + M2 + K64 + K4), None);
+        assert_eq!(translate(&a, &pt, VA - K4), None);
+        // Root, PD2, PD1, PD0 (both entries), a big and a small table.
+        assert_eq!(pt.bytes(), 6 * TABLE_SIZE as u64);
+        // Misaligned by 4 KiB on one side: small pages all the way.
+        pt.map(&a, VA + 8 * M2, PA + K4, M2, Aperture::SysCoherent)?;
+        assert_eq!(
+            translate(&a, &pt, VA + 8 * M2 + K64),
+            Some((PA + K4 + K64, K4))
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_cut_page_keeps_the_rest() -> Result {
+        let a = FakeAlloc::new();
+        let mut pt = PageTables::new(&a)?;
+        pt.map(&a, VA, PA, M2, Aperture::SysCoherent)?;
+        let hole = VA + K64 + 2 * K4;
+        pt.unmap(&a, hole, K4)?;
+        let mut off = 0;
+        while off < M2 {
+            let got = translate(&a, &pt, VA + off);
+            if VA + off == hole {
+                assert_eq!(got, None);
+            } else {
+                let size = if off / K64 == 1 { K4 } else { K64 };
+                assert_eq!(got, Some((PA + off, size)));
+            }
+            off += K4;
+        }
+        // Unmapping the rest empties and retires the big and small tables.
+        pt.unmap(&a, VA, M2)?;
+        assert_eq!(translate(&a, &pt, VA + K64), None);
+        assert_eq!(translate(&a, &pt, VA), None);
+        Ok(())
+    }
+
+    #[test]
+    fn overlaps_are_refused_and_undone() -> Result {
+        let a = FakeAlloc::new();
+        let mut pt = PageTables::new(&a)?;
+        pt.map(&a, VA + K64, PA, K64, Aperture::SysCoherent)?;
+        for (va, len) in [(VA + K64 + K4, K4), (VA, M2), (VA + K64, K64)] {
+            assert_eq!(
+                pt.map(&a, va, PA + M2, len, Aperture::SysCoherent),
+                Err(EBUSY)
+            );
+        }
+        // A 4 KiB page mapped, then a 64 KiB page over it.
+        pt.map(&a, VA + 4 * K64 + K4, PA, K4, Aperture::SysCoherent)?;
+        assert_eq!(
+            pt.map(&a, VA + 4 * K64, PA, K64, Aperture::SysCoherent),
+            Err(EBUSY)
+        );
+        // A map whose second half collides leaves nothing of its first.
+        assert_eq!(
+            pt.map(&a, VA, 2 * PA, 2 * K64, Aperture::SysCoherent),
+            Err(EBUSY)
+        );
+        assert_eq!(translate(&a, &pt, VA), None);
+        assert_eq!(translate(&a, &pt, VA + K64), Some((PA, K64)));
+        Ok(())
+    }
+
+    #[test]
+    fn empty_tables_stay_until_the_flush() -> Result {
+        let a = FakeAlloc::new();
+        let mut pt = PageTables::new(&a)?;
+        pt.map(&a, VA, PA, K4, Aperture::SysCoherent)?;
+        let five = 5 * TABLE_SIZE as u64;
+        assert_eq!(pt.bytes(), five);
+        pt.unmap(&a, VA, K4)?;
+        // Unlinked from the root down, but not freed yet.
+        assert_eq!(a.word(pt.root.mem.addr() + FORMAT[0].index(VA) * 8), 0);
+        assert_eq!(pt.bytes(), five);
+        pt.flushed();
+        assert_eq!(pt.bytes(), TABLE_SIZE as u64);
+        Ok(())
+    }
+
+    #[test]
+    fn held_directories_survive_unmaps() -> Result {
+        let a = FakeAlloc::new();
+        let mut pt = PageTables::new(&a)?;
+        let gsp = 0x1_0000_0000;
+        let dirs = pt.directories(&a, gsp, 2)?;
+        assert_eq!(dirs.len(), 3);
+        pt.map(&a, gsp - M2, PA, K4, Aperture::SysCoherent)?;
+        pt.unmap(&a, 0, gsp)?;
+        // The PD2's entry still names the held PD1.
+        assert_eq!(frame(a.word(dirs[1] + FORMAT[1].index(gsp) * 8)), dirs[2]);
+        Ok(())
+    }
+
+    #[test]
+    fn bad_ranges_and_no_memory() -> Result {
+        let a = FakeAlloc::new();
+        let mut pt = PageTables::new(&a)?;
+        let sys = Aperture::SysCoherent;
+        assert_eq!(pt.map(&a, VA + 1, PA, K4, sys), Err(EINVAL));
+        assert_eq!(pt.map(&a, VA, PA + 8, K4, sys), Err(EINVAL));
+        assert_eq!(pt.map(&a, VA, PA, 0, sys), Err(EINVAL));
+        assert_eq!(pt.map(&a, (1 << 49) - K4, PA, 2 * K4, sys), Err(EINVAL));
+        assert_eq!(pt.map(&a, VA, u64::MAX & !0xfff, 2 * K4, sys), Err(EINVAL));
+        assert_eq!(pt.unmap(&a, u64::MAX & !0xfff, 2 * K4), Err(EINVAL));
+        // Out of table memory: refused, nothing mapped.
+        a.left.set(2);
+        assert_eq!(pt.map(&a, VA, PA, K4, sys), Err(ENOMEM));
+        assert_eq!(translate(&a, &pt, VA), None);
+        // Cutting a 2 MiB page needs a big table: refused, left whole.
+        a.left.set(u32::MAX);
+        pt.map(&a, VA, PA, M2, sys)?;
+        a.left.set(0);
+        assert_eq!(pt.unmap(&a, VA, K4), Err(ENOMEM));
+        assert_eq!(translate(&a, &pt, VA), Some((PA, M2)));
+        Ok(())
     }
 }

@@ -36,11 +36,33 @@ impl Mapping {
         })
     }
 
-    /// The mapped bytes.
-    pub fn bytes(&mut self) -> &mut [u8] {
-        // SAFETY: `ptr` maps `len` readable and writable bytes for as long
-        // as `self` lives, and `&mut self` makes this the only view.
-        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
+    /// Its length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether it maps nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// A copy of the mapped bytes. The memory is shared (with the device,
+    /// other mappings and other processes), so it is only ever copied
+    /// through the raw pointer, never lent out as a Rust slice.
+    pub fn read_all(&self) -> Vec<u8> {
+        let mut out = vec![0u8; self.len];
+        // SAFETY: `ptr` maps `len` readable bytes for as long as `self`
+        // lives; `out` is a distinct allocation of `len` bytes.
+        unsafe { std::ptr::copy_nonoverlapping(self.ptr, out.as_mut_ptr(), self.len) };
+        out
+    }
+
+    /// Writes `data` at the start of the mapping (at most its length).
+    pub fn write(&self, data: &[u8]) {
+        let n = data.len().min(self.len);
+        // SAFETY: `ptr` maps `len >= n` writable bytes for as long as
+        // `self` lives; `data` is a distinct allocation.
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.ptr, n) };
     }
 }
 

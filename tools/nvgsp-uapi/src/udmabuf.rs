@@ -26,7 +26,7 @@ pub(crate) const UDMABUF_CREATE: libc::c_ulong =
 pub fn foreign_dmabuf(len: u64) -> io::Result<std::os::fd::OwnedFd> {
     use std::os::fd::FromRawFd;
     // SAFETY: a plain system call with a NUL-terminated name.
-    let memfd = unsafe { libc::memfd_create(c"nvgspctl".as_ptr(), libc::MFD_ALLOW_SEALING) };
+    let memfd = unsafe { libc::memfd_create(c"nvgsp-uapi".as_ptr(), libc::MFD_ALLOW_SEALING) };
     if memfd < 0 {
         return Err(io::Error::last_os_error());
     }

@@ -52,8 +52,8 @@ fn map_whole(fd: &impl AsRawFd, offset: u64, size: u64) -> Result<Mapping, Strin
 /// checksum of its contents, read through a fresh mapping.
 fn read_back(f: &File, handle: u32) -> Result<(drm::GemInfo, u64), String> {
     let info = drm::gem_info(f, handle).map_err(|e| format!("GEM_INFO: {e}"))?;
-    let mut map = map_whole(f, info.map_offset, info.size)?;
-    Ok((info, checksum(map.bytes())))
+    let map = map_whole(f, info.map_offset, info.size)?;
+    Ok((info, checksum(&map.read_all())))
 }
 
 /// A new system-memory object of `size` bytes in `f`, mapped whole and
@@ -69,8 +69,10 @@ fn create_filled(path: &str, f: &File, size: u64) -> Result<(u32, drm::GemInfo, 
     )
     .map_err(|e| format!("{path}: GEM_CREATE({size}): {e}"))?;
     let info = drm::gem_info(f, handle).map_err(|e| format!("{path}: GEM_INFO: {e}"))?;
-    let mut map = map_whole(f, info.map_offset, info.size)?;
-    fill(map.bytes(), size ^ u64::from(handle));
+    let map = map_whole(f, info.map_offset, info.size)?;
+    let mut pattern = vec![0u8; map.len()];
+    fill(&mut pattern, size ^ u64::from(handle));
+    map.write(&pattern);
     Ok((handle, info, map))
 }
 
@@ -83,8 +85,8 @@ pub fn check(
 ) -> Result<(), String> {
     // The first mapping goes before the object is read back.
     let (handle, info, written) = {
-        let (handle, info, mut map) = create_filled(path, f, size)?;
-        (handle, info, checksum(map.bytes()))
+        let (handle, info, map) = create_filled(path, f, size)?;
+        (handle, info, checksum(&map.read_all()))
     };
     let (_, again) = read_back(f, handle)?;
     // A second open file imports the object as a dma-buf and sees the same
@@ -95,7 +97,7 @@ pub fn check(
         drm::prime_import(&other, &buf).map_err(|e| format!("PRIME_FD_TO_HANDLE: {e}"))?;
     let (other_info, shared) = read_back(&other, imported)?;
     // And the dma-buf itself maps the same pages.
-    let exported = checksum(map_whole(&buf, 0, info.size)?.bytes());
+    let exported = checksum(&map_whole(&buf, 0, info.size)?.read_all());
     println!(
         "gem: {} {} bytes (asked {size}), written {written:016x}, read back {again:016x}, imported {} bytes {shared:016x}, dma-buf {exported:016x}",
         domain_name(info.domain),
@@ -119,15 +121,15 @@ pub fn check(
 /// GEM_INFO through its file, and its mapping's contents (e.g. after the
 /// GPU was unbound under it).
 pub fn hold(path: &str, f: &File, size: u64) -> Result<(), String> {
-    let (handle, info, mut map) = create_filled(path, f, size)?;
-    let written = checksum(map.bytes());
+    let (handle, info, map) = create_filled(path, f, size)?;
+    let written = checksum(&map.read_all());
     let _buf = drm::prime_export(f, handle).map_err(|e| format!("PRIME_HANDLE_TO_FD: {e}"))?;
     println!("gem: holding {} bytes, mapped and exported", info.size);
     flush();
     for _ in std::io::stdin().lines() {
         let share = outcome(drm::getparam(f, drm::PARAM_VRAM_SHARE));
         let again = outcome(drm::gem_info(f, handle));
-        let same = if checksum(map.bytes()) == written {
+        let same = if checksum(&map.read_all()) == written {
             "unchanged"
         } else {
             "CHANGED"
