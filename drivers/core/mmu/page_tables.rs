@@ -52,11 +52,17 @@ use crate::{
         PD0, //
     },
 };
-use kernel::num::casts::arch::u64_as_usize;
+use kernel::num::casts::{
+    arch::u64_as_usize,
+    usize_as_u64, //
+};
 
 /// Bytes of every table the core makes (PD3 uses its first 0x20, a big
 /// page table its first 0x100).
 pub(crate) const TABLE_SIZE: usize = 0x1000;
+/// [`TABLE_SIZE`] as the bytes held are counted.
+const TABLE_BYTES: u64 = 0x1000;
+const _: () = assert!(TABLE_BYTES == usize_as_u64(TABLE_SIZE));
 
 /// Memory a table lives in: its bus address and single 8-byte loads and
 /// stores.
@@ -203,7 +209,7 @@ impl<M: TableMemory> Table<M> {
             let _ = list.pop();
             return Err(e);
         }
-        *bytes += TABLE_SIZE as u64;
+        *bytes += TABLE_BYTES;
         Ok(at)
     }
 
@@ -297,7 +303,7 @@ impl<M: TableMemory> PageTables<M> {
         let root = Table::new(alloc)?;
         Ok(PageTables {
             root,
-            bytes: TABLE_SIZE as u64,
+            bytes: TABLE_BYTES,
             retiring: false,
             retired: KVec::new(),
         })
@@ -330,7 +336,7 @@ impl<M: TableMemory> PageTables<M> {
         reason = "called after the core's TLB invalidate (issue 13)"
     )]
     pub(crate) fn flushed(&mut self) {
-        let freed = self.retired.len() as u64 * TABLE_SIZE as u64;
+        let freed = usize_as_u64(self.retired.len()) * TABLE_BYTES;
         self.retired.clear();
         self.bytes -= freed;
     }
@@ -659,7 +665,7 @@ mod tests {
     const K4: u64 = 0x1000;
     const K64: u64 = 0x1_0000;
     const M2: u64 = 0x20_0000;
-    const TABLE: u64 = TABLE_SIZE as u64;
+    const TABLE: u64 = TABLE_BYTES;
     const VRAM: Aperture = Aperture::Video;
     const SYS: Aperture = Aperture::SysCoherent;
 
@@ -736,7 +742,7 @@ mod tests {
             }
             let words = Arc::new(Words(words), GFP_KERNEL)?;
             let mut tables = self.tables.borrow_mut();
-            let addr = 0x1000_0000 + tables.len() as u64 * TABLE;
+            let addr = 0x1000_0000 + usize_as_u64(tables.len()) * TABLE;
             tables.push((addr, words.clone()), GFP_KERNEL)?;
             Ok(FakeMem {
                 addr,
