@@ -952,8 +952,8 @@ mod tests {
         assert_eq!(pt.map(&a, VA, PA + 8, K4, SYS), Err(EINVAL));
         assert_eq!(pt.map(&a, VA, PA, 0, SYS), Err(EINVAL));
         assert_eq!(pt.map(&a, (1 << 49) - K4, PA, 2 * K4, SYS), Err(EINVAL));
-        assert_eq!(pt.map(&a, VA, u64::MAX & !0xfff, 2 * K4, SYS), Err(EINVAL));
-        assert_eq!(pt.unmap(&a, u64::MAX & !0xfff, 2 * K4), Err(EINVAL));
+        assert_eq!(pt.map(&a, VA, !0xfff_u64, 2 * K4, SYS), Err(EINVAL));
+        assert_eq!(pt.unmap(&a, !0xfff_u64, 2 * K4), Err(EINVAL));
         // The top of the VA maps; an unmap of nothing is fine.
         pt.map(&a, (1 << 49) - M2, PA, M2, VRAM)?;
         pt.unmap(&a, VA, M2)?;
