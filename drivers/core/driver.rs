@@ -166,13 +166,10 @@ impl pci::Driver for NvgspCoreDriver {
                 // cannot boot fails in the boot, with its message).
                 _: {
                     if let Ok(hal) = crate::hal::of(spec.chipset) {
-                        // SAFETY: nothing has allocated or mapped DMA memory
-                        // for the device yet (this is its probe, before
-                        // `gsp` and the clients), and nothing else sets its
-                        // mask meanwhile.
-                        unsafe { pdev.dma_set_mask_and_coherent(hal.dma_mask()) }.inspect_err(
-                            |e| dev_err!(pdev, "cannot set the DMA mask: {:?}\n", e),
-                        )?;
+                        let mask = hal.dma_mask();
+                        // SAFETY: in probe, before `gsp` and the clients: no DMA memory yet.
+                        let set = unsafe { pdev.dma_set_mask_and_coherent(mask) };
+                        set.inspect_err(|e| dev_err!(pdev, "cannot set the DMA mask: {:?}\n", e))?;
                     }
                 },
                 gsp <- Gsp::new(pdev.as_ref()),
