@@ -106,7 +106,12 @@ pub use reset::{
     ResetNotifier, //
 };
 pub use subscription::Subscription;
-pub use vaspace::VaSpace;
+pub use vaspace::{
+    Update,
+    CLIENT_VA_END,
+    CLIENT_VA_START,
+    VaSpace, //
+};
 pub use vram::Vram;
 
 /// Module name the auxiliary devices are registered under.

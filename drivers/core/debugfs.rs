@@ -9,7 +9,8 @@
 //! elements both ways), each read of `intr_round_trip` one interrupt of
 //! the GSP's vector raised by the driver itself (an RPC's reply path
 //! without GSP-RM); all print the operation's own duration in
-//! nanoseconds. `partition` shows the resource partition's accounting.
+//! nanoseconds. `partition` shows the resource partition's accounting,
+//! `vaspaces` the clients' VA spaces by RM handle (`mmu/listing.rs`).
 
 use kernel::{
     debugfs::{
@@ -34,6 +35,7 @@ use crate::{
         Gsp, //
     },
     kernel_gaps::BoundRef,
+    mmu::listing::VaSpaceList,
     partition::Partition,
     proto::partition::ClientKind,
     regs::NV_PMC_BOOT_0,
@@ -244,6 +246,15 @@ impl core::fmt::Debug for PartitionView {
     }
 }
 
+/// `vaspaces`: the clients' VA spaces by RM handle.
+struct VaSpacesView(BoundRef<CovariantForLt!(VaSpaceList)>);
+
+impl core::fmt::Debug for VaSpacesView {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.0.get().fmt(f)
+    }
+}
+
 /// One GPU's debugfs directory.
 #[pin_data]
 pub(crate) struct GpuDebugfs {
@@ -261,6 +272,8 @@ pub(crate) struct GpuDebugfs {
     _intr_round_trip: File<IntrRoundTripProbe>,
     #[pin]
     _partition: File<PartitionView>,
+    #[pin]
+    _vaspaces: File<VaSpacesView>,
     _dir: Dir,
 }
 
@@ -269,18 +282,21 @@ impl GpuDebugfs {
     ///
     /// # Safety
     ///
-    /// `partition` must stay valid until the returned directory is
-    /// dropped (removing a file waits for reads in progress).
+    /// `partition` and `vaspaces` must stay valid until the returned
+    /// directory is dropped (removing a file waits for reads in progress).
     pub(crate) unsafe fn new<'a>(
         name: &'a CStr,
         stats: Arc<Stats>,
         gpu: GpuConfig,
         target: Target,
         partition: &Partition,
+        vaspaces: &VaSpaceList,
     ) -> impl PinInit<Self, Error> + 'a {
         // SAFETY: `partition` outlives the directory (this function's
         // contract), and with it the file.
         let partition = PartitionView(unsafe { BoundRef::new(partition) });
+        // SAFETY: as `partition`.
+        let vaspaces = VaSpacesView(unsafe { BoundRef::new(vaspaces) });
         let dir = ROOT
             .lock()
             .as_ref()
@@ -294,6 +310,7 @@ impl GpuDebugfs {
                 _rpc_large <- dir.read_only_file(c"rpc_large", RpcLargeProbe(target)),
                 _intr_round_trip <- dir.read_only_file(c"intr_round_trip", IntrRoundTripProbe(target)),
                 _partition <- dir.read_only_file(c"partition", partition),
+                _vaspaces <- dir.read_only_file(c"vaspaces", vaspaces),
                 _dir: dir,
             }))
         })

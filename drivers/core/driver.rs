@@ -255,6 +255,7 @@ impl pci::Driver for NvgspCoreDriver {
                         _running.gpu,
                         crate::debugfs::Target::new(_running.bar, _running.gsp),
                         &services.partition,
+                        &services.vaspaces,
                     )
                 },
                 // Last, so that nothing fails after a client was bound: the

@@ -65,6 +65,17 @@ pub(crate) trait GpuHal: Sync {
 
     /// The bus addresses the GPU can reach (its DMA mask).
     fn dma_mask(&self) -> DmaMask;
+
+    /// Drops every translation the GPU's TLBs hold for the VA space whose
+    /// root directory is at `pdb` (in system memory if `sys`), after its
+    /// page tables changed, and waits until that is done. One invalidate
+    /// at a time: the caller serialises them.
+    ///
+    /// # Errors
+    ///
+    /// `ETIMEDOUT` if the MMU does not finish (or did not finish the one
+    /// before).
+    fn invalidate_tlb(&self, bar: Bar0<'_>, pdb: u64, sys: bool) -> Result;
 }
 
 /// The implementation for `chipset`.

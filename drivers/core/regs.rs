@@ -45,3 +45,34 @@ register! {
 
 const _: () = assert!(NV_PMC_BOOT_0::OFFSET == u32_as_usize(proto_chip::NV_PMC_BOOT_0));
 const _: () = assert!(NV_PMC_BOOT_42::OFFSET == u32_as_usize(proto_chip::NV_PMC_BOOT_42));
+
+register! {
+    /// The root page directory (PDB) of the VA space whose translations
+    /// [`NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE`] drops: address bits
+    /// 39:12 and its aperture (open-gpu-kernel-modules
+    /// `published/turing/tu102/dev_vm.h`; OpenRM
+    /// `kgmmuSetPdbToInvalidate_TU102`; nouveau `tu102_vmm_flush`).
+    pub(crate) NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE_PDB(u32) @ 0x00b830a0 {
+        /// PDB address bits 39:12.
+        31:4    addr;
+        /// Where the PDB is: false video memory, true system memory.
+        1:1     aperture_sys => bool;
+    }
+
+    /// The PDB's address bits 59:40.
+    pub(crate) NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE_UPPER_PDB(u32) @ 0x00b830a4 {
+        19:0    addr;
+    }
+
+    /// Starts a TLB invalidate; `trigger` reads back false once it is done.
+    pub(crate) NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE(u32) @ 0x00b830b0 {
+        /// Set to start; cleared by the MMU when done.
+        31:31   trigger => bool;
+        /// Only the hub's TLB (not the GPCs').
+        2:2     hubtlb_only => bool;
+        /// Every VA space, whatever the PDB registers say.
+        1:1     all_pdb => bool;
+        /// Every VA of the VA space (else only the one named elsewhere).
+        0:0     all_va => bool;
+    }
+}

@@ -37,6 +37,10 @@ use crate::{
         RevocableGuard,
         SleepableRevocable, //
     },
+    mmu::{
+        listing::VaSpaceList,
+        tlb::Tlb, //
+    },
     namespace::Namespace,
     partition::{
         Partition,
@@ -109,6 +113,12 @@ pub(crate) struct Services<'a> {
     /// The clients' reset handlers.
     #[pin]
     pub(crate) resets: Resets,
+    /// The GPU's TLB invalidate.
+    #[pin]
+    pub(crate) tlb: Tlb,
+    /// The clients' VA spaces, for debugfs.
+    #[pin]
+    pub(crate) vaspaces: VaSpaceList,
     /// The clients' auxiliary devices; a recovery may unbind them.
     pub(crate) clients: &'a dyn ClientDevices,
     /// How clients reach the services, until they are dropped.
@@ -166,6 +176,8 @@ impl<'a> Services<'a> {
             namespaces <- new_mutex!(KVec::new()),
             orphans <- new_mutex!(KVec::new()),
             resets <- Resets::new(),
+            tlb <- Tlb::new(),
+            vaspaces <- VaSpaceList::new(),
             clients,
             link: Arc::pin_init(ServicesLink::new(), GFP_KERNEL)?,
             closing: Atomic::new(false),

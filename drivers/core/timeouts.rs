@@ -73,6 +73,11 @@ pub(crate) const FALCON_HALT: Delta = Delta::from_secs(5);
 /// How long one falcon DMA block transfer may take.
 pub(crate) const FALCON_DMA: Delta = Delta::from_millis(100);
 
+// TIMEOUT: nouveau `tu102_vmm_flush` waits 2 s for an invalidate; the MMU
+// takes microseconds.
+/// How long a TLB invalidate may take.
+pub(crate) const TLB_INVALIDATE: Delta = Delta::from_secs(2);
+
 // TIMEOUT: an MSI-X round trip takes microseconds; a second means the
 // interrupt is not wired.
 /// How long the interrupt self-test waits for its interrupt.

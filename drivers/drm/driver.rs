@@ -22,6 +22,7 @@ use kernel::{
     },
     pci,
     prelude::*,
+    sync::Arc,
 };
 
 use nvgsp_core::client::{
@@ -34,7 +35,8 @@ use nvgsp_core::client::{
 
 use crate::{
     file::File,
-    gem, //
+    gem,
+    vm::VaSpaces, //
 };
 
 /// The DRM driver.
@@ -92,8 +94,12 @@ impl auxiliary::Driver for NvgspDrmDriver {
             .inspect_err(|e| dev_err!(adev, "cannot allocate the DRM device: {:?}\n", e))?;
         // The handle is the registration's data: it goes at unbind, with
         // the registration, however long open files keep the DRM device.
+        let binding = Binding {
+            gpu: handle,
+            vaspaces: VaSpaces::new()?,
+        };
         let registration =
-            drm::Registration::new_devres(pdev.as_ref(), drm, Ok::<_, Error>(handle), 0)
+            drm::Registration::new_devres(pdev.as_ref(), drm, Ok::<_, Error>(binding), 0)
                 .inspect_err(|e| dev_err!(adev, "cannot register the DRM device: {:?}\n", e))?;
         dev_info!(
             adev,
@@ -104,6 +110,25 @@ impl auxiliary::Driver for NvgspDrmDriver {
         Ok(NvgspDrm {
             _registration: registration,
         })
+    }
+}
+
+/// The DRM device's hold on the GPU while it is registered: its handle
+/// (its RM namespace and the DRM share of the partitioned resources) and
+/// the files' VA spaces. Open files outlive it; what they hold of the GPU
+/// must not, so it is reached only through this (in ioctls), and the VA
+/// spaces go with it.
+pub(crate) struct Binding {
+    /// The handle on the GPU.
+    pub(crate) gpu: Gpu,
+    /// The files' VA spaces.
+    pub(crate) vaspaces: Arc<VaSpaces>,
+}
+
+impl Drop for Binding {
+    fn drop(&mut self) {
+        // Before the handle: they are objects in its namespace.
+        self.vaspaces.revoke();
     }
 }
 
@@ -119,11 +144,10 @@ pub(crate) struct GpuData {
 #[vtable]
 impl drm::Driver for NvgspDrmDriver {
     type Data = GpuData;
-    /// The DRM device's handle on the GPU (its RM namespace and the DRM
-    /// share of the partitioned resources), for as long as it is bound.
-    /// Never clone it into a file's or an object's state: those outlive
-    /// the unbind, and the handle (its RM client in GSP-RM) must not.
-    type RegistrationData<'a> = Gpu;
+    /// See [`Binding`]. Never clone its handle into a file's or an
+    /// object's state: those outlive the unbind, and the handle (its RM
+    /// client in GSP-RM) must not.
+    type RegistrationData<'a> = Binding;
     type File = File;
     type Object = gem::Object;
     type ParentDevice<Ctx: DeviceContext> = pci::Device<Ctx>;
@@ -138,5 +162,7 @@ impl drm::Driver for NvgspDrmDriver {
         (NVGSP_GETPARAM, drm_nvgsp_getparam, ioctl::RENDER_ALLOW, File::get_param),
         (NVGSP_GEM_CREATE, drm_nvgsp_gem_create, ioctl::RENDER_ALLOW, File::gem_create),
         (NVGSP_GEM_INFO, drm_nvgsp_gem_info, ioctl::RENDER_ALLOW, File::gem_info),
+        (NVGSP_VM_INIT, drm_nvgsp_vm_init, ioctl::RENDER_ALLOW, File::vm_init),
+        (NVGSP_VM_BIND, drm_nvgsp_vm_bind, ioctl::RENDER_ALLOW, File::vm_bind),
     }
 }

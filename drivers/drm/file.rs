@@ -2,33 +2,68 @@
 
 //! Per-open-file state and the ioctl handlers.
 
-use nvgsp_core::client::Gpu;
+use nvgsp_core::client::{
+    CLIENT_VA_END,
+    CLIENT_VA_START, //
+};
 
 use kernel::{
     drm::{
         self,
         Registered, //
     },
-    prelude::*, //
+    new_mutex,
+    prelude::*,
+    sync::Mutex,
+    uaccess::{
+        UserPtr,
+        UserSlice, //
+    },
 };
 
 use crate::{
     driver::{
+        Binding,
         NvgspDevice,
         NvgspDrmDriver, //
     },
-    gem,
-    uapi, //
+    gem::{
+        self,
+        SizeBytes, //
+    },
+    uapi,
+    vm::{
+        FileVm,
+        Op, //
+    },
 };
 
+/// The most ops one `VM_BIND` takes (`NVGSP_PARAM_VM_BIND_MAX_OPS`): the
+/// ioctl holds the VA space for all of them.
+const VM_BIND_MAX_OPS: u32 = 4096;
+/// The GPU page sizes VM_BIND maps with (`NVGSP_PARAM_PAGE_SIZES`).
+const PAGE_SIZES: u64 = (4 << 10) | (64 << 10) | (2 << 20);
+/// `VM_BIND` ranges and offsets are multiples of this.
+const BIND_ALIGN: u64 = 4 << 10;
+
 /// State of one open file of the DRM device.
-pub(crate) struct File;
+#[pin_data]
+pub(crate) struct File {
+    /// The file's VA space, once `VM_INIT` made it.
+    #[pin]
+    vm: Mutex<Option<FileVm>>,
+}
 
 impl drm::file::DriverFile for File {
     type Driver = NvgspDrmDriver;
 
     fn open(_dev: &NvgspDevice) -> Result<Pin<KBox<Self>>> {
-        Ok(KBox::new(Self, GFP_KERNEL)?.into())
+        KBox::pin_init(
+            pin_init!(File {
+                vm <- new_mutex!(None),
+            }),
+            GFP_KERNEL,
+        )
     }
 }
 
@@ -42,7 +77,7 @@ impl File {
     /// core is gone.
     pub(crate) fn get_param(
         dev: &NvgspDevice<Registered>,
-        handle: &Gpu,
+        binding: &Binding,
         getparam: &mut uapi::drm_nvgsp_getparam,
         _file: &drm::File<File>,
     ) -> Result<u32> {
@@ -57,9 +92,13 @@ impl File {
             uapi::NVGSP_PARAM_GPC_COUNT => u64::from(gpu.gpcs()),
             uapi::NVGSP_PARAM_TPC_PER_GPC => u64::from(gpu.tpcs_per_gpc()),
             uapi::NVGSP_PARAM_ENGINE_MASK => gpu.engine_mask(),
-            uapi::NVGSP_PARAM_VRAM_SHARE => handle.vram_share()?.limit,
-            uapi::NVGSP_PARAM_VRAM_SHARE_USED => handle.vram_share()?.used,
+            uapi::NVGSP_PARAM_VRAM_SHARE => binding.gpu.vram_share()?.limit,
+            uapi::NVGSP_PARAM_VRAM_SHARE_USED => binding.gpu.vram_share()?.used,
             uapi::NVGSP_PARAM_GEM_MAX_SIZE => gem::MAX_SIZE,
+            uapi::NVGSP_PARAM_PAGE_SIZES => PAGE_SIZES,
+            uapi::NVGSP_PARAM_VA_START => CLIENT_VA_START,
+            uapi::NVGSP_PARAM_VA_END => CLIENT_VA_END,
+            uapi::NVGSP_PARAM_VM_BIND_MAX_OPS => u64::from(VM_BIND_MAX_OPS),
             _ => return Err(EINVAL),
         };
         Ok(0)
@@ -74,7 +113,7 @@ impl File {
     /// VRAM; `ENOMEM`; `ENOSPC` if the device's mmap offsets are used up.
     pub(crate) fn gem_create(
         dev: &NvgspDevice<Registered>,
-        _handle: &Gpu,
+        _binding: &Binding,
         req: &mut uapi::drm_nvgsp_gem_create,
         file: &drm::File<File>,
     ) -> Result<u32> {
@@ -93,7 +132,7 @@ impl File {
     /// `ENOENT` for a handle this file does not have.
     pub(crate) fn gem_info(
         _dev: &NvgspDevice<Registered>,
-        _handle: &Gpu,
+        _binding: &Binding,
         req: &mut uapi::drm_nvgsp_gem_info,
         file: &drm::File<File>,
     ) -> Result<u32> {
@@ -102,5 +141,130 @@ impl File {
         req.size = info.size;
         req.map_offset = info.map_offset;
         Ok(0)
+    }
+
+    /// `DRM_IOCTL_NVGSP_VM_INIT`: the file's VA space.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for flags or padding that are not zero; `EEXIST` if the
+    /// file has one; `ENOMEM`; what the core says (`ENODEV`, `EAGAIN`
+    /// during a GPU reset).
+    pub(crate) fn vm_init(
+        dev: &NvgspDevice<Registered>,
+        binding: &Binding,
+        req: &mut uapi::drm_nvgsp_vm_init,
+        file: &drm::File<File>,
+    ) -> Result<u32> {
+        if req.flags != 0 || req.pad != 0 {
+            return Err(EINVAL);
+        }
+        let inner = file.inner();
+        let mut vm = inner.vm.lock();
+        if vm.is_some() {
+            return Err(EEXIST);
+        }
+        let new = FileVm::new(dev, &binding.gpu, &binding.vaspaces)?;
+        let range = new.range();
+        *vm = Some(new);
+        (req.va_start, req.va_end) = (range.start, range.end);
+        Ok(0)
+    }
+
+    /// `DRM_IOCTL_NVGSP_VM_BIND`: map and unmap in the file's VA space.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for a malformed request or op (logged at debug level: the
+    /// op's index and why), `ENOENT` without `VM_INIT` or for a handle
+    /// this file does not have, `EFAULT` for an op list userspace cannot
+    /// read, `ENOMEM`, `ENODEV` once the GPU is gone.
+    pub(crate) fn vm_bind(
+        dev: &NvgspDevice<Registered>,
+        _binding: &Binding,
+        req: &mut uapi::drm_nvgsp_vm_bind,
+        file: &drm::File<File>,
+    ) -> Result<u32> {
+        req.ops_done = 0;
+        if req.flags != 0
+            || req.pad != 0
+            || req.wait_count != 0
+            || req.sig_count != 0
+            || req.wait_ptr != 0
+            || req.sig_ptr != 0
+        {
+            pr_debug!("nvgsp_drm: VM_BIND: flags, reserved or padding fields not 0\n");
+            return Err(EINVAL);
+        }
+        if req.op_count == 0 || req.op_count > VM_BIND_MAX_OPS {
+            pr_debug!("nvgsp_drm: VM_BIND: {} ops (1 to {VM_BIND_MAX_OPS})\n", req.op_count);
+            return Err(EINVAL);
+        }
+        let size = core::mem::size_of::<uapi::drm_nvgsp_vm_bind_op>();
+        let len = usize::try_from(req.op_count)
+            .ok()
+            .and_then(|n| n.checked_mul(size))
+            .ok_or(EINVAL)?;
+        let ptr = usize::try_from(req.op_ptr).map_err(|_| EFAULT)?;
+        let mut reader = UserSlice::new(UserPtr::from_addr(ptr), len).reader();
+        let inner = file.inner();
+        let mut vm = inner.vm.lock();
+        let vm = Option::as_mut(&mut *vm).ok_or(ENOENT)?;
+        let pdev: &kernel::pci::Device<kernel::device::Bound> = dev.as_ref();
+        let mut index = 0u32;
+        let (done, result) = vm.bind(pdev.as_ref(), || {
+            if index == req.op_count {
+                return Ok(None);
+            }
+            let raw: uapi::drm_nvgsp_vm_bind_op = reader.read()?;
+            let op = checked_op(file, &raw).inspect_err(|e| {
+                pr_debug!("nvgsp_drm: VM_BIND: op {} refused: {:?}\n", index, e);
+            })?;
+            index += 1;
+            Ok(Some(op))
+        });
+        req.ops_done = done;
+        result.map(|()| 0)
+    }
+}
+
+/// The op `raw` asks for, with its object looked up in `file`.
+///
+/// # Errors
+///
+/// `EINVAL` for an unknown op, flags or padding not 0, a range or offset
+/// not 4 KiB aligned, an empty or overflowing range, or one past the
+/// object; `ENOENT` for a handle `file` does not have.
+fn checked_op(file: &drm::File<File>, raw: &uapi::drm_nvgsp_vm_bind_op) -> Result<Op> {
+    let aligned = |v: u64| v % BIND_ALIGN == 0;
+    if raw.flags != 0
+        || raw.pad != 0
+        || raw.range == 0
+        || !aligned(raw.addr)
+        || !aligned(raw.range)
+        || !aligned(raw.bo_offset)
+        || raw.addr.checked_add(raw.range).is_none()
+    {
+        return Err(EINVAL);
+    }
+    match raw.op {
+        uapi::NVGSP_VM_BIND_OP_MAP => {
+            let obj = gem::lookup(file, raw.handle)?;
+            let end = raw.bo_offset.checked_add(raw.range).ok_or(EINVAL)?;
+            if end > obj.size_bytes() {
+                return Err(EINVAL);
+            }
+            Ok(Op::Map {
+                obj,
+                addr: raw.addr,
+                range: raw.range,
+                offset: raw.bo_offset,
+            })
+        }
+        uapi::NVGSP_VM_BIND_OP_UNMAP if raw.handle == 0 && raw.bo_offset == 0 => Ok(Op::Unmap {
+            addr: raw.addr,
+            range: raw.range,
+        }),
+        _ => Err(EINVAL),
     }
 }

@@ -22,6 +22,7 @@ use kernel::{
     num::casts::usize_as_u64,
     page::PAGE_SIZE,
     prelude::*,
+    sync::aref::ARef,
 };
 
 use crate::{
@@ -76,6 +77,18 @@ impl NvgspObject {
     }
 }
 
+/// Sizes in the GPU's unit.
+pub(crate) trait SizeBytes {
+    /// The object's size in bytes.
+    fn size_bytes(&self) -> u64;
+}
+
+impl SizeBytes for Object {
+    fn size_bytes(&self) -> u64 {
+        usize_as_u64(self.size())
+    }
+}
+
 impl gem::DriverObject for NvgspObject {
     type Driver = NvgspDrmDriver;
     type Args = Domain;
@@ -120,6 +133,21 @@ pub(crate) fn create(
     let obj = Object::new(dev, size, shmem::ObjectConfig::default(), domain)?;
     // The handle holds its own reference; ours goes when `obj` does.
     obj.create_handle(file)
+}
+
+/// A one-page object no handle names: a VA space's reservation object
+/// for GPUVM (as Tyr makes one).
+pub(crate) fn root_object(dev: &NvgspDevice) -> Result<ARef<Object>> {
+    Object::new(dev, PAGE_SIZE, shmem::ObjectConfig::default(), Domain::System)
+}
+
+/// The object `handle` names in `file`.
+///
+/// # Errors
+///
+/// `ENOENT` if `file` has no such handle.
+pub(crate) fn lookup(file: &drm::File<File>, handle: u32) -> Result<ARef<Object>> {
+    Object::lookup_handle(file, handle)
 }
 
 /// What [`info`] tells of an object.

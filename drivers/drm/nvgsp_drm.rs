@@ -10,6 +10,7 @@ mod driver;
 mod file;
 mod gem;
 mod uapi;
+mod vm;
 
 kernel::module_auxiliary_driver! {
     type: driver::NvgspDrmDriver,

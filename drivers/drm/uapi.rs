@@ -47,6 +47,33 @@ kernel::impl_plain_struct!(drm_nvgsp_gem_info {
     map_offset: __u64
 });
 
+kernel::impl_plain_struct!(drm_nvgsp_vm_init {
+    flags: __u32,
+    pad: __u32,
+    va_start: __u64,
+    va_end: __u64
+});
+kernel::impl_plain_struct!(drm_nvgsp_vm_bind_op {
+    op: __u32,
+    flags: __u32,
+    handle: __u32,
+    pad: __u32,
+    addr: __u64,
+    range: __u64,
+    bo_offset: __u64
+});
+kernel::impl_plain_struct!(drm_nvgsp_vm_bind {
+    op_count: __u32,
+    flags: __u32,
+    op_ptr: __u64,
+    wait_count: __u32,
+    sig_count: __u32,
+    wait_ptr: __u64,
+    sig_ptr: __u64,
+    ops_done: __u32,
+    pad: __u32
+});
+
 /// `DRM_IOCTL_BASE` of include/uapi/drm/drm.h (`'d'`).
 const DRM_IOCTL_BASE: u32 = b'd' as u32;
 /// First driver-private ioctl number (include/uapi/drm/drm.h).
@@ -61,3 +88,9 @@ pub(crate) const DRM_IOCTL_NVGSP_GEM_CREATE: u32 =
 /// `DRM_IOCTL_NVGSP_GEM_INFO`.
 pub(crate) const DRM_IOCTL_NVGSP_GEM_INFO: u32 =
     _IOWR::<drm_nvgsp_gem_info>(DRM_IOCTL_BASE, DRM_COMMAND_BASE + DRM_NVGSP_GEM_INFO);
+/// `DRM_IOCTL_NVGSP_VM_INIT`.
+pub(crate) const DRM_IOCTL_NVGSP_VM_INIT: u32 =
+    _IOWR::<drm_nvgsp_vm_init>(DRM_IOCTL_BASE, DRM_COMMAND_BASE + DRM_NVGSP_VM_INIT);
+/// `DRM_IOCTL_NVGSP_VM_BIND`.
+pub(crate) const DRM_IOCTL_NVGSP_VM_BIND: u32 =
+    _IOWR::<drm_nvgsp_vm_bind>(DRM_IOCTL_BASE, DRM_COMMAND_BASE + DRM_NVGSP_VM_BIND);

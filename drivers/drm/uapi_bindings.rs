@@ -14,11 +14,20 @@ pub const NVGSP_PARAM_ENGINE_MASK: u32 = 7;
 pub const NVGSP_PARAM_VRAM_SHARE: u32 = 8;
 pub const NVGSP_PARAM_VRAM_SHARE_USED: u32 = 9;
 pub const NVGSP_PARAM_GEM_MAX_SIZE: u32 = 10;
+pub const NVGSP_PARAM_PAGE_SIZES: u32 = 11;
+pub const NVGSP_PARAM_VA_START: u32 = 12;
+pub const NVGSP_PARAM_VA_END: u32 = 13;
+pub const NVGSP_PARAM_VM_BIND_MAX_OPS: u32 = 14;
 pub const NVGSP_GEM_DOMAIN_SYSTEM: u32 = 1;
 pub const NVGSP_GEM_DOMAIN_VRAM: u32 = 2;
+pub const NVGSP_VM_BIND_OP_MAP: u32 = 1;
+pub const NVGSP_VM_BIND_OP_UNMAP: u32 = 2;
+pub const NVGSP_VM_BIND_RUN_ASYNC: u32 = 1;
 pub const DRM_NVGSP_GETPARAM: u32 = 0;
 pub const DRM_NVGSP_GEM_CREATE: u32 = 1;
 pub const DRM_NVGSP_GEM_INFO: u32 = 2;
+pub const DRM_NVGSP_VM_INIT: u32 = 3;
+pub const DRM_NVGSP_VM_BIND: u32 = 4;
 pub type __u32 = ::core::ffi::c_uint;
 pub type __u64 = ::core::ffi::c_ulonglong;
 #[repr(C)]
@@ -80,4 +89,91 @@ const _: () = {
         [::core::mem::offset_of!(drm_nvgsp_gem_info, size) - 8usize];
     ["Offset of field: drm_nvgsp_gem_info::map_offset"]
         [::core::mem::offset_of!(drm_nvgsp_gem_info, map_offset) - 16usize];
+};
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct drm_nvgsp_vm_init {
+    pub flags: __u32,
+    pub pad: __u32,
+    pub va_start: __u64,
+    pub va_end: __u64,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of drm_nvgsp_vm_init"][::core::mem::size_of::<drm_nvgsp_vm_init>() - 24usize];
+    ["Alignment of drm_nvgsp_vm_init"][::core::mem::align_of::<drm_nvgsp_vm_init>() - 8usize];
+    ["Offset of field: drm_nvgsp_vm_init::flags"]
+        [::core::mem::offset_of!(drm_nvgsp_vm_init, flags) - 0usize];
+    ["Offset of field: drm_nvgsp_vm_init::pad"]
+        [::core::mem::offset_of!(drm_nvgsp_vm_init, pad) - 4usize];
+    ["Offset of field: drm_nvgsp_vm_init::va_start"]
+        [::core::mem::offset_of!(drm_nvgsp_vm_init, va_start) - 8usize];
+    ["Offset of field: drm_nvgsp_vm_init::va_end"]
+        [::core::mem::offset_of!(drm_nvgsp_vm_init, va_end) - 16usize];
+};
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct drm_nvgsp_vm_bind_op {
+    pub op: __u32,
+    pub flags: __u32,
+    pub handle: __u32,
+    pub pad: __u32,
+    pub addr: __u64,
+    pub range: __u64,
+    pub bo_offset: __u64,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of drm_nvgsp_vm_bind_op"][::core::mem::size_of::<drm_nvgsp_vm_bind_op>() - 40usize];
+    ["Alignment of drm_nvgsp_vm_bind_op"][::core::mem::align_of::<drm_nvgsp_vm_bind_op>() - 8usize];
+    ["Offset of field: drm_nvgsp_vm_bind_op::op"]
+        [::core::mem::offset_of!(drm_nvgsp_vm_bind_op, op) - 0usize];
+    ["Offset of field: drm_nvgsp_vm_bind_op::flags"]
+        [::core::mem::offset_of!(drm_nvgsp_vm_bind_op, flags) - 4usize];
+    ["Offset of field: drm_nvgsp_vm_bind_op::handle"]
+        [::core::mem::offset_of!(drm_nvgsp_vm_bind_op, handle) - 8usize];
+    ["Offset of field: drm_nvgsp_vm_bind_op::pad"]
+        [::core::mem::offset_of!(drm_nvgsp_vm_bind_op, pad) - 12usize];
+    ["Offset of field: drm_nvgsp_vm_bind_op::addr"]
+        [::core::mem::offset_of!(drm_nvgsp_vm_bind_op, addr) - 16usize];
+    ["Offset of field: drm_nvgsp_vm_bind_op::range"]
+        [::core::mem::offset_of!(drm_nvgsp_vm_bind_op, range) - 24usize];
+    ["Offset of field: drm_nvgsp_vm_bind_op::bo_offset"]
+        [::core::mem::offset_of!(drm_nvgsp_vm_bind_op, bo_offset) - 32usize];
+};
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct drm_nvgsp_vm_bind {
+    pub op_count: __u32,
+    pub flags: __u32,
+    pub op_ptr: __u64,
+    pub wait_count: __u32,
+    pub sig_count: __u32,
+    pub wait_ptr: __u64,
+    pub sig_ptr: __u64,
+    pub ops_done: __u32,
+    pub pad: __u32,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of drm_nvgsp_vm_bind"][::core::mem::size_of::<drm_nvgsp_vm_bind>() - 48usize];
+    ["Alignment of drm_nvgsp_vm_bind"][::core::mem::align_of::<drm_nvgsp_vm_bind>() - 8usize];
+    ["Offset of field: drm_nvgsp_vm_bind::op_count"]
+        [::core::mem::offset_of!(drm_nvgsp_vm_bind, op_count) - 0usize];
+    ["Offset of field: drm_nvgsp_vm_bind::flags"]
+        [::core::mem::offset_of!(drm_nvgsp_vm_bind, flags) - 4usize];
+    ["Offset of field: drm_nvgsp_vm_bind::op_ptr"]
+        [::core::mem::offset_of!(drm_nvgsp_vm_bind, op_ptr) - 8usize];
+    ["Offset of field: drm_nvgsp_vm_bind::wait_count"]
+        [::core::mem::offset_of!(drm_nvgsp_vm_bind, wait_count) - 16usize];
+    ["Offset of field: drm_nvgsp_vm_bind::sig_count"]
+        [::core::mem::offset_of!(drm_nvgsp_vm_bind, sig_count) - 20usize];
+    ["Offset of field: drm_nvgsp_vm_bind::wait_ptr"]
+        [::core::mem::offset_of!(drm_nvgsp_vm_bind, wait_ptr) - 24usize];
+    ["Offset of field: drm_nvgsp_vm_bind::sig_ptr"]
+        [::core::mem::offset_of!(drm_nvgsp_vm_bind, sig_ptr) - 32usize];
+    ["Offset of field: drm_nvgsp_vm_bind::ops_done"]
+        [::core::mem::offset_of!(drm_nvgsp_vm_bind, ops_done) - 40usize];
+    ["Offset of field: drm_nvgsp_vm_bind::pad"]
+        [::core::mem::offset_of!(drm_nvgsp_vm_bind, pad) - 44usize];
 };

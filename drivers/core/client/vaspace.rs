@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! [`VaSpace`]: a GPU virtual address space held by a client, for its
-//! channels.
+//! channels and for the client's own mappings ([`VaSpace::update`], in
+//! [`VaSpace::client_range`]).
 //!
 //! With GSP-RM the kernel driver owns a VA space's page tables; GSP-RM
 //! has a `FERMI_VASPACE_A` object for it and is told where the
@@ -10,23 +11,28 @@
 //! `r535_mmu_vaspace_new` does with
 //! `NV90F1_CTRL_CMD_VASPACE_COPY_SERVER_RESERVED_PDES`.
 
+use core::ops::Range;
+
 use kernel::{
     dma::Coherent,
     new_mutex,
     prelude::*,
     sync::{
         Arc,
-        Mutex, //
+        Mutex,
+        MutexGuard, //
     },
 };
 
 use super::{
     Gpu,
     Handle,
-    RmObject, //
+    RmObject,
+    Vram, //
 };
 use crate::{
     mmu::page_tables::{DeviceTables, NoTables, PageTables},
+    services::ServicesGuard,
     proto::{
         gsp::{
             calls::{
@@ -60,6 +66,12 @@ const RESERVED_LEVELS: usize = 3;
 const SLOT_SIZE: u64 = 64 << 10;
 /// 1 GiB.
 const SLOTS_START: u64 = 1 << 30;
+/// Where a client's own range ([`VaSpace::client_range`]) starts: past
+/// GSP-RM's range, 4 GiB aligned.
+pub const CLIENT_VA_START: u64 = 8 << 30;
+/// Where it ends: the first of PD3's four 128 TiB entries is the client's.
+pub const CLIENT_VA_END: u64 = 1 << 47;
+const _: () = assert!(SERVER_RM_VA_START + SERVER_RM_VA_SIZE <= CLIENT_VA_START);
 
 /// A GPU VA space: its page tables and its object in GSP-RM. Clones share
 /// it; the last one dropped frees both (after the channels using it,
@@ -76,19 +88,37 @@ struct Inner {
     state: Mutex<State>,
 }
 
+/// A VA space's entry in the services' list (debugfs), removed when
+/// dropped.
+struct Listed {
+    gpu: Gpu,
+    object: Handle,
+}
+
+impl Drop for Listed {
+    fn drop(&mut self) {
+        if let Ok(guard) = self.gpu.services() {
+            guard
+                .get()
+                .vaspaces
+                .remove(self.gpu.rm_client(), self.object);
+        }
+    }
+}
+
 /// Fields drop in order: GSP-RM's object goes before the tables it uses
 /// (GSP-RM writes its entry in the PD1 as it tears the VA space down).
 struct State {
+    /// The object's entry in the debugfs list.
+    listed: Option<Listed>,
     /// The VA space's object in GSP-RM; a GPU reset takes it, and it is
     /// made again when next needed.
     object: Option<RmObject>,
     tables: PageTables<Coherent<[u8]>>,
     /// The directories above GSP-RM's range, root first.
     reserved: [u64; RESERVED_LEVELS],
-    /// The first slot never given out. Slots are not reused: the GPU may
-    /// cache a translation, and the core has no TLB invalidate yet
-    /// (nouveau `tu102_vmm_flush`), so a VA once mapped stays unused
-    /// after its mapping goes.
+    /// The first slot never given out. Slots are not reused (a VA space
+    /// has 48K of them, and a channel takes one).
     next: u64,
 }
 
@@ -98,7 +128,9 @@ impl VaSpace {
             let guard = gpu.services()?;
             let dev = guard.get().pdev.as_ref();
             let alloc = DeviceTables(dev);
-            let mut tables = PageTables::new(&alloc)?;
+            // Every change is followed by a TLB invalidate (`Update`,
+            // `Mapping`), so emptied tables can go.
+            let mut tables = PageTables::new(&alloc)?.retiring();
             let dirs = tables.directories(&alloc, SERVER_RM_VA_START, RESERVED_LEVELS - 1)?;
             let reserved: [u64; RESERVED_LEVELS] = dirs[..].try_into().map_err(|_| EINVAL)?;
             (tables, reserved)
@@ -107,6 +139,7 @@ impl VaSpace {
             try_pin_init!(Inner {
                 gpu: gpu.clone(),
                 state <- new_mutex!(State {
+                    listed: None,
                     object: None,
                     tables,
                     reserved,
@@ -131,6 +164,7 @@ impl VaSpace {
         if let Some(o) = state.object.as_ref().filter(|o| !o.is_lost()) {
             return Ok(o.handle());
         }
+        state.listed = None;
         state.object = None;
         let gpu = &self.inner.gpu;
         let params = NvVaspaceAllocationParameters {
@@ -158,6 +192,14 @@ impl VaSpace {
         gpu.control_on::<VaspaceCopyServerReservedPdes>(object.handle(), &copy)?;
         let handle = object.handle();
         state.object = Some(object);
+        if let Ok(guard) = gpu.services() {
+            let kind = gpu.client_kind();
+            guard.get().vaspaces.add(kind, gpu.rm_client(), handle);
+            state.listed = Some(Listed {
+                gpu: gpu.clone(),
+                object: handle,
+            });
+        }
         Ok(handle)
     }
 
@@ -187,6 +229,9 @@ impl VaSpace {
         state
             .tables
             .map(&alloc, va, mem.dma_address(), len, Aperture::SysCoherent)?;
+        // The GPU may have cached the slot's absence (nouveau flushes
+        // after every map, too).
+        invalidate(&guard, &mut state)?;
         Ok(Mapping {
             vaspace: self.clone(),
             va,
@@ -224,10 +269,171 @@ impl VaSpace {
 
 impl Drop for Mapping {
     fn drop(&mut self) {
+        let services = self.vaspace.inner.gpu.services();
         let mut state = self.vaspace.inner.state.lock();
         // Exactly what `map` mapped: no page is cut, no table needed.
         if let Err(e) = state.tables.unmap(&NoTables::new(), self.va, self.len) {
             pr_err!("nvgsp: cannot unmap a core mapping: {:?}\n", e);
         }
+        // Without the services the GPU is unbound: nothing walks the
+        // tables any more. A failed invalidate was logged; the tables it
+        // would have freed stay until the next one.
+        if let Ok(guard) = services {
+            let _ = invalidate(&guard, &mut state);
+        }
+    }
+}
+
+/// Invalidates the TLB for the VA space of `state` after a change; frees
+/// the tables the change retired once that is done.
+fn invalidate(services: &ServicesGuard<'_>, state: &mut State) -> Result {
+    let s = services.get();
+    let hal = crate::hal::of(s.spec.chipset)?;
+    s.tlb.invalidate(s.dev, s.bar, hal, state.reserved[0])?;
+    state.tables.flushed();
+    Ok(())
+}
+
+impl VaSpace {
+    /// The VA range the client maps in with [`VaSpace::update`]; the
+    /// core's own mappings (channel rings) and GSP-RM's lie below it.
+    #[inline(never)]
+    pub fn client_range(&self) -> Range<u64> {
+        CLIENT_VA_START..CLIENT_VA_END
+    }
+
+    /// Bytes of page tables the VA space holds now (system memory).
+    #[inline(never)]
+    pub fn table_bytes(&self) -> u64 {
+        self.inner.state.lock().tables.bytes()
+    }
+
+    /// Starts a change of the client's mappings: other changes wait until
+    /// it ends, with the TLB invalidated ([`Update::finish`], or when it
+    /// is dropped).
+    ///
+    /// # Errors
+    ///
+    /// `ENODEV` once the GPU is unbound.
+    #[inline(never)]
+    pub fn update(&self) -> Result<Update<'_>> {
+        let services = self.inner.gpu.services()?;
+        let state = self.inner.state.lock();
+        Ok(Update {
+            vaspace: self,
+            services,
+            state,
+            changed: false,
+        })
+    }
+}
+
+/// A change of a VA space's client mappings ([`VaSpace::update`]). The
+/// mappings take effect for the GPU when it ends.
+pub struct Update<'a> {
+    vaspace: &'a VaSpace,
+    services: ServicesGuard<'a>,
+    state: MutexGuard<'a, State>,
+    /// Whether the tables changed since the last invalidate.
+    changed: bool,
+}
+
+impl Update<'_> {
+    /// Checks that `len` bytes at `va` are page aligned and in the
+    /// client's range.
+    fn check(&self, va: u64, len: u64) -> Result {
+        let end = va.checked_add(len).ok_or(EINVAL)?;
+        let range = self.vaspace.client_range();
+        if len == 0 || (va | len) % PAGE_SIZE != 0 || va < range.start || end > range.end {
+            return Err(EINVAL);
+        }
+        Ok(())
+    }
+
+    fn map(&mut self, va: u64, addr: u64, len: u64, aperture: Aperture) -> Result {
+        self.check(va, len)?;
+        let dev = self.services.get().pdev.as_ref();
+        let r = self
+            .state
+            .tables
+            .map(&DeviceTables(dev), va, addr, len, aperture);
+        // A failed map leaves nothing of it mapped, but may have unmapped
+        // what it had mapped so far, which the GPU may have cached.
+        self.changed = true;
+        r
+    }
+
+    /// Maps `len` bytes of system memory at bus address `addr` (pages the
+    /// client mapped for DMA by the GPU's PCI device) at `va`, in 4 KiB
+    /// pages.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for a range not page aligned or outside the client's
+    /// range; `EBUSY` if part of it is mapped; `ENOMEM`.
+    #[inline(never)]
+    pub fn map_system(&mut self, va: u64, addr: u64, len: u64) -> Result {
+        self.map(va, addr, len, Aperture::SysCoherent)
+    }
+
+    /// Maps `len` bytes of `vram` from `offset` at `va`, in the largest
+    /// pages their alignment allows (2 MiB, 64 KiB, 4 KiB).
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for a range not page aligned, outside the client's range
+    /// or past `vram`'s end, or VRAM of another GPU; `EBUSY` if part of
+    /// the range is mapped; `ENOMEM`.
+    #[inline(never)]
+    pub fn map_vram(&mut self, va: u64, vram: &Vram, offset: u64, len: u64) -> Result {
+        if !vram.is_of(&self.vaspace.inner.gpu) {
+            return Err(EINVAL);
+        }
+        let end = offset.checked_add(len).ok_or(EINVAL)?;
+        if end > vram.size() {
+            return Err(EINVAL);
+        }
+        self.map(va, vram.offset() + offset, len, Aperture::Video)
+    }
+
+    /// Unmaps whatever is mapped in `len` bytes at `va`; a page the range
+    /// cuts keeps its other part mapped.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for a range not page aligned or outside the client's
+    /// range; `ENOMEM` if a cut page needs a table (unmapping the same
+    /// range again finishes it).
+    #[inline(never)]
+    pub fn unmap(&mut self, va: u64, len: u64) -> Result {
+        self.check(va, len)?;
+        let dev = self.services.get().pdev.as_ref();
+        self.changed = true;
+        self.state.tables.unmap(&DeviceTables(dev), va, len)
+    }
+
+    /// Ends the change: invalidates the TLB, so the GPU sees it.
+    ///
+    /// # Errors
+    ///
+    /// `ETIMEDOUT` if the invalidate does not complete (logged); the GPU
+    /// may then still use the old translations.
+    #[inline(never)]
+    pub fn finish(mut self) -> Result {
+        self.flush()
+    }
+
+    fn flush(&mut self) -> Result {
+        if !core::mem::take(&mut self.changed) {
+            return Ok(());
+        }
+        invalidate(&self.services, &mut self.state)
+    }
+}
+
+impl Drop for Update<'_> {
+    fn drop(&mut self) {
+        // Logged where it failed.
+        let _ = self.flush();
     }
 }

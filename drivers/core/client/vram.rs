@@ -2,7 +2,10 @@
 
 //! [`Vram`]: a contiguous VRAM range held by a client.
 
-use kernel::prelude::*;
+use kernel::{
+    prelude::*,
+    sync::Arc, //
+};
 
 use super::{
     Gpu,
@@ -42,6 +45,11 @@ impl Vram {
     #[inline(never)]
     pub fn size(&self) -> u64 {
         self.size
+    }
+
+    /// Whether the range is of the GPU `gpu` is a handle on.
+    pub(super) fn is_of(&self, gpu: &Gpu) -> bool {
+        Arc::ptr_eq(self.gpu.link(), gpu.link())
     }
 }
 

@@ -9,7 +9,8 @@
 use kernel::{
     dma::DmaMask,
     io::Io,
-    prelude::*, //
+    prelude::*,
+    time::Delta, //
 };
 
 use super::GpuHal;
@@ -32,6 +33,12 @@ use crate::{
     num::{
         lower_32_bits,
         upper_32_bits, //
+    },
+    poll::read_poll_timeout,
+    regs::{
+        NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE,
+        NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE_PDB,
+        NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE_UPPER_PDB, //
     },
 };
 
@@ -75,6 +82,38 @@ impl GpuHal for Ga102 {
         bar.write_reg(
             NV_PFB_NISO_FLUSH_SYSMEM_ADDR::zeroed().with_adr_39_08(lower_32_bits(addr >> 8)),
         );
+        Ok(())
+    }
+
+    fn invalidate_tlb(&self, bar: Bar0<'_>, pdb: u64, sys: bool) -> Result {
+        // Turing's registers (nouveau `tu102_vmm_flush`, OpenRM
+        // `kgmmuInvalidateTlb_TU102`): no invalidate may be pending when
+        // the PDB is written; then the PDB, and the trigger for all of
+        // the VA space's addresses in every TLB.
+        let idle = || {
+            read_poll_timeout(
+                || Ok(bar.read(NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE)),
+                |r| !r.trigger(),
+                Delta::from_micros(1),
+                crate::timeouts::TLB_INVALIDATE,
+            )
+        };
+        idle()?;
+        bar.write_reg(
+            NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE_PDB::zeroed()
+                .try_with_addr(lower_32_bits(pdb >> 12) & 0x0fff_ffff)?
+                .with_aperture_sys(sys),
+        );
+        bar.write_reg(
+            NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE_UPPER_PDB::zeroed()
+                .try_with_addr(upper_32_bits(pdb) >> 8)?,
+        );
+        bar.write_reg(
+            NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE::zeroed()
+                .with_all_va(true)
+                .with_trigger(true),
+        );
+        idle()?;
         Ok(())
     }
 

@@ -21,11 +21,10 @@
 //!
 //! Tables are 4 KiB each (a big page table uses the first 256 bytes), made
 //! as mappings need them. The GPU caches directory entries, so a table
-//! may be unlinked only when the owner invalidates the TLB afterwards:
-//! until the core has an invalidate (nouveau `tu102_vmm_flush`), tables
-//! stay linked once made, empty or not. With [`PageTables::retiring`], a
-//! table left empty is unlinked and kept until [`PageTables::flushed`]
-//! says the TLB was invalidated since.
+//! may be unlinked only when the owner invalidates the TLB afterwards
+//! (`mmu/tlb.rs`): by default tables stay linked once made, empty or not.
+//! With [`PageTables::retiring`], a table left empty is unlinked and kept
+//! until [`PageTables::flushed`] says the TLB was invalidated since.
 
 use kernel::{
     device,
@@ -311,30 +310,18 @@ impl<M: TableMemory> PageTables<M> {
 
     /// Unlinks tables an unmap empties from now on: for an owner that
     /// invalidates the TLB after its changes.
-    #[allow(
-        dead_code,
-        reason = "for the VM_BIND VA spaces, with the TLB invalidate (issue 13)"
-    )]
     pub(crate) fn retiring(mut self) -> Self {
         self.retiring = true;
         self
     }
 
     /// Bytes of table memory held.
-    #[allow(
-        dead_code,
-        reason = "charged to the owner by VM_BIND's VA spaces (issue 13)"
-    )]
     pub(crate) fn bytes(&self) -> u64 {
         self.bytes
     }
 
     /// Frees the tables retired before the TLB invalidate that just
     /// completed.
-    #[allow(
-        dead_code,
-        reason = "called after the core's TLB invalidate (issue 13)"
-    )]
     pub(crate) fn flushed(&mut self) {
         let freed = usize_as_u64(self.retired.len()) * TABLE_BYTES;
         self.retired.clear();

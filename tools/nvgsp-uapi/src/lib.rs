@@ -82,6 +82,14 @@ pub const PARAM_VRAM_SHARE: u32 = uapi::NVGSP_PARAM_VRAM_SHARE;
 pub const PARAM_VRAM_SHARE_USED: u32 = uapi::NVGSP_PARAM_VRAM_SHARE_USED;
 /// `NVGSP_PARAM_GEM_MAX_SIZE`.
 pub const PARAM_GEM_MAX_SIZE: u32 = uapi::NVGSP_PARAM_GEM_MAX_SIZE;
+/// `NVGSP_PARAM_PAGE_SIZES`.
+pub const PARAM_PAGE_SIZES: u32 = uapi::NVGSP_PARAM_PAGE_SIZES;
+/// `NVGSP_PARAM_VA_START`.
+pub const PARAM_VA_START: u32 = uapi::NVGSP_PARAM_VA_START;
+/// `NVGSP_PARAM_VA_END`.
+pub const PARAM_VA_END: u32 = uapi::NVGSP_PARAM_VA_END;
+/// `NVGSP_PARAM_VM_BIND_MAX_OPS`.
+pub const PARAM_VM_BIND_MAX_OPS: u32 = uapi::NVGSP_PARAM_VM_BIND_MAX_OPS;
 /// `NVGSP_GEM_DOMAIN_SYSTEM`.
 pub const DOMAIN_SYSTEM: u32 = uapi::NVGSP_GEM_DOMAIN_SYSTEM;
 /// `NVGSP_GEM_DOMAIN_VRAM`.
@@ -94,6 +102,15 @@ const DRM_IOCTL_NVGSP_GEM_CREATE: libc::c_ulong = iowr(
 const DRM_IOCTL_NVGSP_GEM_INFO: libc::c_ulong = iowr(
     DRM_COMMAND_BASE + uapi::DRM_NVGSP_GEM_INFO,
     std::mem::size_of::<uapi::drm_nvgsp_gem_info>(),
+);
+
+const DRM_IOCTL_NVGSP_VM_INIT: libc::c_ulong = iowr(
+    DRM_COMMAND_BASE + uapi::DRM_NVGSP_VM_INIT,
+    std::mem::size_of::<uapi::drm_nvgsp_vm_init>(),
+);
+const DRM_IOCTL_NVGSP_VM_BIND: libc::c_ulong = iowr(
+    DRM_COMMAND_BASE + uapi::DRM_NVGSP_VM_BIND,
+    std::mem::size_of::<uapi::drm_nvgsp_vm_bind>(),
 );
 
 /// `struct drm_gem_close` (include/uapi/drm/drm.h).
@@ -229,6 +246,74 @@ pub fn gem_info(f: &File, handle: u32) -> io::Result<GemInfo> {
     })
 }
 
+/// `DRM_IOCTL_NVGSP_VM_INIT`: the VA range userspace may bind in.
+pub fn vm_init(f: &File) -> io::Result<std::ops::Range<u64>> {
+    let mut v = uapi::drm_nvgsp_vm_init {
+        flags: 0,
+        pad: 0,
+        va_start: 0,
+        va_end: 0,
+    };
+    ioctl(f, DRM_IOCTL_NVGSP_VM_INIT, &mut v)?;
+    Ok(v.va_start..v.va_end)
+}
+
+/// One op of `DRM_IOCTL_NVGSP_VM_BIND`, every field as given.
+pub type BindOp = uapi::drm_nvgsp_vm_bind_op;
+
+/// A map op: `range` bytes of object `handle` from `bo_offset` at `addr`.
+pub fn bind_map(handle: u32, addr: u64, range: u64, bo_offset: u64) -> BindOp {
+    BindOp {
+        op: uapi::NVGSP_VM_BIND_OP_MAP,
+        flags: 0,
+        handle,
+        pad: 0,
+        addr,
+        range,
+        bo_offset,
+    }
+}
+
+/// An unmap op of `range` bytes at `addr`.
+pub fn bind_unmap(addr: u64, range: u64) -> BindOp {
+    BindOp {
+        op: uapi::NVGSP_VM_BIND_OP_UNMAP,
+        flags: 0,
+        handle: 0,
+        pad: 0,
+        addr,
+        range,
+        bo_offset: 0,
+    }
+}
+
+/// A whole `DRM_IOCTL_NVGSP_VM_BIND` request, every field as given.
+pub type VmBind = uapi::drm_nvgsp_vm_bind;
+
+/// `DRM_IOCTL_NVGSP_VM_BIND` of `ops`, synchronously: how many took
+/// effect, and the error of the first that failed.
+pub fn vm_bind(f: &File, ops: &[BindOp]) -> (u32, io::Result<()>) {
+    let mut b = VmBind {
+        op_count: ops.len() as u32,
+        flags: 0,
+        op_ptr: ops.as_ptr() as u64,
+        wait_count: 0,
+        sig_count: 0,
+        wait_ptr: 0,
+        sig_ptr: 0,
+        ops_done: 0,
+        pad: 0,
+    };
+    let r = vm_bind_raw(f, &mut b);
+    (b.ops_done, r)
+}
+
+/// `DRM_IOCTL_NVGSP_VM_BIND` as `b` says (tests send bad requests; the
+/// pointer is the caller's to get right).
+pub fn vm_bind_raw(f: &File, b: &mut VmBind) -> io::Result<()> {
+    ioctl(f, DRM_IOCTL_NVGSP_VM_BIND, b)
+}
+
 /// `DRM_IOCTL_GEM_CLOSE`.
 pub fn gem_close(f: &File, handle: u32) -> io::Result<()> {
     let mut c = DrmGemClose { handle, pad: 0 };
@@ -282,6 +367,8 @@ mod tests {
         assert_eq!(DRM_IOCTL_NVGSP_GETPARAM, 0xc010_6440);
         assert_eq!(DRM_IOCTL_NVGSP_GEM_CREATE, 0xc018_6441);
         assert_eq!(DRM_IOCTL_NVGSP_GEM_INFO, 0xc018_6442);
+        assert_eq!(DRM_IOCTL_NVGSP_VM_INIT, 0xc018_6443);
+        assert_eq!(DRM_IOCTL_NVGSP_VM_BIND, 0xc030_6444);
         assert_eq!(DRM_IOCTL_GEM_CLOSE, 0x4008_6409);
         assert_eq!(DRM_IOCTL_PRIME_HANDLE_TO_FD, 0xc00c_642d);
         assert_eq!(DRM_IOCTL_PRIME_FD_TO_HANDLE, 0xc00c_642e);

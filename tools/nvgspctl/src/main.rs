@@ -5,6 +5,7 @@
 
 mod bench;
 mod gem;
+mod vm;
 
 use nvgsp_uapi as drm;
 use std::fs::{File, OpenOptions};
@@ -14,6 +15,7 @@ const USAGE: &str = "\
 usage: nvgspctl info [--device /dev/dri/renderDN]
        nvgspctl bench PROBE THREADS CALLS
        nvgspctl gem check SIZE | gem errors | gem hold SIZE
+       nvgspctl vm
 
   info    the GPU behind an nvgsp render node: identity, VRAM, engines
   bench   read a debugfs probe of nvgsp_core (e.g.
@@ -26,6 +28,11 @@ usage: nvgspctl info [--device /dev/dri/renderDN]
           errors: the requests the driver must refuse, and their errors;
           hold: an object mapped and exported until the process is killed;
           each line on standard input makes it use its file and mapping
+  vm      a GPU VA space driven from standard input, one reply per line:
+          init | new SIZE | map H OFFSET VA RANGE | unmap VA RANGE |
+          bind (op lines, then end) | close H | expect VA | quit
+          (objects' pages are tagged handle << 32 | page; expect says
+          which tag the GPU must read at VA)
 ";
 
 /// Chip names by chipset number (nova-core `define_chipset!`).
@@ -174,6 +181,7 @@ fn main() -> ExitCode {
             let size = size.parse().map_err(|_| format!("bad size '{size}'"))?;
             gem::hold(path, f, size)
         }),
+        ["vm"] => find_node().and_then(|(_, f)| vm::run(&f)),
         ["-h"] | ["--help"] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -44,6 +44,18 @@ extern "C" {
 #define NVGSP_PARAM_VRAM_SHARE_USED	9
 /* The largest GEM object DRM_IOCTL_NVGSP_GEM_CREATE makes, in bytes. */
 #define NVGSP_PARAM_GEM_MAX_SIZE	10
+/*
+ * GPU page sizes VM_BIND maps with, as a mask of sizes in bytes (4 KiB,
+ * 64 KiB, 2 MiB). Which one a mapping gets is the driver's choice: see
+ * struct drm_nvgsp_vm_bind_op.
+ */
+#define NVGSP_PARAM_PAGE_SIZES		11
+/* The first GPU VA userspace may bind (what VM_INIT reports). */
+#define NVGSP_PARAM_VA_START		12
+/* The end of the VA range userspace may bind (exclusive). */
+#define NVGSP_PARAM_VA_END		13
+/* The most ops one DRM_IOCTL_NVGSP_VM_BIND takes. */
+#define NVGSP_PARAM_VM_BIND_MAX_OPS	14
 
 /**
  * struct drm_nvgsp_getparam - read one property of the GPU or the driver
@@ -111,9 +123,111 @@ struct drm_nvgsp_gem_info {
 	__u64 map_offset;
 };
 
+/**
+ * struct drm_nvgsp_vm_init - give this file its GPU virtual address space
+ * @flags: in, none defined yet: must be 0 (else EINVAL)
+ * @pad: must be 0 (else EINVAL)
+ * @va_start: out, the first VA userspace may bind
+ * @va_end: out, the end of that range (exclusive)
+ *
+ * Each file has at most one VA space (a second VM_INIT fails with EEXIST),
+ * and VM_BIND needs it (ENOENT before). The VA range userspace manages is
+ * [va_start, va_end); the VAs below va_start are the kernel's (its own
+ * mappings and GSP-RM's) and cannot be bound. The VA space, its page
+ * tables and every mapping in it go when the file is closed.
+ */
+struct drm_nvgsp_vm_init {
+	__u32 flags;
+	__u32 pad;
+	__u64 va_start;
+	__u64 va_end;
+};
+
+/* Ops of DRM_IOCTL_NVGSP_VM_BIND. */
+#define NVGSP_VM_BIND_OP_MAP		1
+#define NVGSP_VM_BIND_OP_UNMAP		2
+
+/**
+ * struct drm_nvgsp_vm_bind_op - one mapping change
+ * @op: NVGSP_VM_BIND_OP_MAP or _UNMAP (else EINVAL)
+ * @flags: none defined yet: must be 0 (else EINVAL)
+ * @handle: MAP: a GEM handle of this file (ENOENT if it names none);
+ *          UNMAP: must be 0
+ * @pad: must be 0
+ * @addr: the GPU VA, a multiple of 4 KiB in [va_start, va_end)
+ * @range: bytes, a nonzero multiple of 4 KiB; addr + range <= va_end
+ * @bo_offset: MAP: where in the object the mapping starts, a multiple of
+ *             4 KiB, with bo_offset + range <= the object's size;
+ *             UNMAP: must be 0
+ *
+ * MAP maps the object's pages at [addr, addr + range). What was mapped
+ * there before is unmapped first (a mapping the range cuts keeps its
+ * other parts). UNMAP unmaps whatever is mapped in the range (nothing
+ * mapped is not an error); again a mapping it cuts keeps the rest.
+ *
+ * The driver picks each GPU page's size: system memory is mapped in 4 KiB
+ * pages; VRAM in the largest of 2 MiB, 64 KiB and 4 KiB that the VA, the
+ * memory's address and the length left allow, so userspace that aligns
+ * VAs and offsets to 2 MiB gets 2 MiB pages.
+ */
+struct drm_nvgsp_vm_bind_op {
+	__u32 op;
+	__u32 flags;
+	__u32 handle;
+	__u32 pad;
+	__u64 addr;
+	__u64 range;
+	__u64 bo_offset;
+};
+
+/*
+ * VM_BIND flags. Asynchronous binds (ordered with the file's command
+ * submission through sync objects) come with command submission: the
+ * flag for them and the wait and signal lists below are reserved until
+ * then, and must be 0 (else EINVAL).
+ */
+#define NVGSP_VM_BIND_RUN_ASYNC		(1 << 0)
+
+/**
+ * struct drm_nvgsp_vm_bind - change the mappings of this file's VA space
+ * @op_count: in, ops in @op_ptr: 1 to NVGSP_PARAM_VM_BIND_MAX_OPS (else
+ *            EINVAL)
+ * @flags: in, must be 0 for now (see NVGSP_VM_BIND_RUN_ASYNC)
+ * @op_ptr: in, user pointer to @op_count struct drm_nvgsp_vm_bind_op
+ * @wait_count: reserved (asynchronous binds), must be 0
+ * @sig_count: reserved (asynchronous binds), must be 0
+ * @wait_ptr: reserved (asynchronous binds), must be 0
+ * @sig_ptr: reserved (asynchronous binds), must be 0
+ * @ops_done: out, how many ops took effect
+ * @pad: must be 0
+ *
+ * The ops take effect in order, synchronously: when the ioctl returns the
+ * GPU sees the new mappings. At the first op that fails the ioctl stops
+ * with its error: the ops before it took effect (@ops_done of them), the
+ * ops after it were not looked at. A failed op refused for its arguments
+ * (EINVAL for a malformed op or a range outside [va_start, va_end),
+ * ENOENT for an unknown handle) changed nothing; a map that failed while
+ * mapping (ENOMEM) leaves its range unmapped. ENOENT also without
+ * VM_INIT; EFAULT if @op_ptr cannot be read; ENODEV once the GPU is
+ * gone.
+ */
+struct drm_nvgsp_vm_bind {
+	__u32 op_count;
+	__u32 flags;
+	__u64 op_ptr;
+	__u32 wait_count;
+	__u32 sig_count;
+	__u64 wait_ptr;
+	__u64 sig_ptr;
+	__u32 ops_done;
+	__u32 pad;
+};
+
 #define DRM_NVGSP_GETPARAM		0x00
 #define DRM_NVGSP_GEM_CREATE		0x01
 #define DRM_NVGSP_GEM_INFO		0x02
+#define DRM_NVGSP_VM_INIT		0x03
+#define DRM_NVGSP_VM_BIND		0x04
 
 #define DRM_IOCTL_NVGSP_GETPARAM \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_NVGSP_GETPARAM, struct drm_nvgsp_getparam)
@@ -121,6 +235,10 @@ struct drm_nvgsp_gem_info {
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_NVGSP_GEM_CREATE, struct drm_nvgsp_gem_create)
 #define DRM_IOCTL_NVGSP_GEM_INFO \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_NVGSP_GEM_INFO, struct drm_nvgsp_gem_info)
+#define DRM_IOCTL_NVGSP_VM_INIT \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_NVGSP_VM_INIT, struct drm_nvgsp_vm_init)
+#define DRM_IOCTL_NVGSP_VM_BIND \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_NVGSP_VM_BIND, struct drm_nvgsp_vm_bind)
 
 #if defined(__cplusplus)
 }

@@ -1,0 +1,186 @@
+//! `nvgspctl vm`: a GPU VA space through the render node, driven line by
+//! line from standard input, one reply line per command, so a script can
+//! look at the GPU (the emulator's MMU probe) between commands while the
+//! file stays open.
+//!
+//! Each object's 4 KiB pages are tagged: the page's first 8 bytes hold
+//! `handle << 32 | page index`. The tool keeps its own model of what VA
+//! maps which object page (the semantics VM_BIND documents: a map replaces
+//! what was there, an unmap cuts), so `expect VA` says which tag the GPU
+//! must read at `VA`, or `unmapped`.
+//!
+//! Commands (numbers decimal or 0x hex):
+//! - `init`: VM_INIT; replies `va START END`;
+//! - `new SIZE`: a system-memory object, its pages tagged; `handle H`;
+//! - `map H OFFSET VA RANGE` and `unmap VA RANGE`: one VM_BIND op each;
+//!   `ok`, or `error ERRNO done N`;
+//! - `bind` followed by op lines (`map ...`/`unmap ...`) and a line `end`:
+//!   one VM_BIND of all of them; `ok N` or `error ERRNO done N`;
+//! - `close H`: GEM_CLOSE; `ok` (the mappings keep the object);
+//! - `expect VA`: `tag 0x...` or `unmapped`;
+//! - `quit`.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, BufRead, Write};
+
+use nvgsp_uapi::{self as drm, BindOp, GemCreate, Mapping};
+
+const PAGE: u64 = 4096;
+
+/// One object: its size and its CPU mapping (kept so its pages stay
+/// as tagged).
+struct Object {
+    size: u64,
+    _map: Mapping,
+}
+
+/// What the tool believes is mapped: by VA page, (handle, page index).
+#[derive(Default)]
+struct Model {
+    pages: BTreeMap<u64, (u32, u64)>,
+}
+
+impl Model {
+    fn apply(&mut self, op: &BindOp) {
+        for i in 0..op.range / PAGE {
+            let va = op.addr + i * PAGE;
+            if op.op == drm::sys::NVGSP_VM_BIND_OP_MAP {
+                self.pages.insert(va, (op.handle, op.bo_offset / PAGE + i));
+            } else {
+                self.pages.remove(&va);
+            }
+        }
+    }
+}
+
+fn number(s: Option<&str>) -> Result<u64, String> {
+    let s = s.ok_or("missing number")?;
+    match s.strip_prefix("0x") {
+        Some(h) => u64::from_str_radix(h, 16),
+        None => s.parse(),
+    }
+    .map_err(|_| format!("bad number '{s}'"))
+}
+
+fn parse_op(words: &[&str]) -> Result<BindOp, String> {
+    let mut w = words.iter().copied();
+    match w.next() {
+        Some("map") => {
+            let handle = u32::try_from(number(w.next())?).map_err(|_| "bad handle")?;
+            let (offset, va, range) = (number(w.next())?, number(w.next())?, number(w.next())?);
+            Ok(drm::bind_map(handle, va, range, offset))
+        }
+        Some("unmap") => Ok(drm::bind_unmap(number(w.next())?, number(w.next())?)),
+        _ => Err(format!("not an op: '{}'", words.join(" "))),
+    }
+}
+
+/// A new object of `size` bytes with its pages tagged.
+fn new_object(f: &File, size: u64) -> Result<(u32, Object), String> {
+    let handle = drm::gem_create(
+        f,
+        GemCreate {
+            size,
+            domain: drm::DOMAIN_SYSTEM,
+            ..GemCreate::default()
+        },
+    )
+    .map_err(|e| format!("GEM_CREATE: {e}"))?;
+    let info = drm::gem_info(f, handle).map_err(|e| format!("GEM_INFO: {e}"))?;
+    let len = usize::try_from(info.size).map_err(|_| "object too large")?;
+    let map = Mapping::new(f, info.map_offset, len).map_err(|e| format!("mmap: {e}"))?;
+    let mut data = vec![0u8; len];
+    for (i, page) in data.chunks_mut(PAGE as usize).enumerate() {
+        let tag = (u64::from(handle) << 32) | i as u64;
+        page[..8].copy_from_slice(&tag.to_le_bytes());
+    }
+    map.write(&data);
+    Ok((
+        handle,
+        Object {
+            size: info.size,
+            _map: map,
+        },
+    ))
+}
+
+/// Runs commands from standard input until `quit` or its end.
+pub fn run(f: &File) -> Result<(), String> {
+    let mut objects: BTreeMap<u32, Object> = BTreeMap::new();
+    let mut model = Model::default();
+    let stdin = io::stdin();
+    let mut lines = stdin.lock().lines();
+    let mut out = io::stdout();
+    while let Some(line) = lines.next() {
+        let line = line.map_err(|e| format!("stdin: {e}"))?;
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let reply = match words[..] {
+            [] => continue,
+            ["quit"] => break,
+            ["init"] => match drm::vm_init(f) {
+                Ok(r) => format!("va {:#x} {:#x}", r.start, r.end),
+                Err(e) => format!("error {}", e.raw_os_error().unwrap_or(0)),
+            },
+            ["new", size] => {
+                let (handle, obj) = new_object(f, number(Some(size))?)?;
+                let size = obj.size;
+                objects.insert(handle, obj);
+                format!("handle {handle} size {size:#x}")
+            }
+            ["close", h] => {
+                let h = u32::try_from(number(Some(h))?).map_err(|_| "bad handle")?;
+                objects.remove(&h);
+                match drm::gem_close(f, h) {
+                    Ok(()) => "ok".into(),
+                    Err(e) => format!("error {}", e.raw_os_error().unwrap_or(0)),
+                }
+            }
+            ["expect", va] => {
+                let va = number(Some(va))?;
+                match model.pages.get(&(va & !(PAGE - 1))) {
+                    Some((h, i)) => format!("tag {:#x}", (u64::from(*h) << 32) | i),
+                    None => "unmapped".into(),
+                }
+            }
+            ["bind"] => {
+                let mut ops = Vec::new();
+                for l in lines.by_ref() {
+                    let l = l.map_err(|e| format!("stdin: {e}"))?;
+                    let w: Vec<&str> = l.split_whitespace().collect();
+                    if w[..] == ["end"] {
+                        break;
+                    }
+                    ops.push(parse_op(&w)?);
+                }
+                bind(f, &mut model, &ops, true)
+            }
+            ["map", ..] | ["unmap", ..] => bind(f, &mut model, &[parse_op(&words)?], false),
+            _ => format!("error unknown command '{line}'"),
+        };
+        writeln!(out, "{reply}").map_err(|e| format!("stdout: {e}"))?;
+        out.flush().map_err(|e| format!("stdout: {e}"))?;
+    }
+    Ok(())
+}
+
+/// One VM_BIND of `ops`; the model follows what took effect.
+fn bind(f: &File, model: &mut Model, ops: &[BindOp], count: bool) -> String {
+    let (done, r) = drm::vm_bind(f, ops);
+    for op in ops.iter().take(done as usize) {
+        model.apply(op);
+    }
+    match r {
+        Ok(()) if count => format!("ok {done}"),
+        Ok(()) => "ok".into(),
+        Err(e) => {
+            // A failed op leaves its range unmapped (the UAPI's promise).
+            if let Some(op) = ops.get(done as usize) {
+                if op.op == drm::sys::NVGSP_VM_BIND_OP_MAP && e.raw_os_error() == Some(libc::ENOMEM) {
+                    model.apply(&drm::bind_unmap(op.addr, op.range));
+                }
+            }
+            format!("error {} done {done}", e.raw_os_error().unwrap_or(0))
+        }
+    }
+}
