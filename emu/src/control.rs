@@ -5,18 +5,53 @@
 //!
 //! It is a UNIX socket taking one command per line; `scripts/vm` connects
 //! the guest's fourth serial port (`/dev/ttyS3`) to it, so a guest script
-//! injects with `echo gsp-hang >/dev/ttyS3`. The driver never uses it: it
-//! is the test bench's, like a lab's JTAG probe. Commands are queued for
-//! GSP-RM, which acts on them once initialized (they wait through a boot);
-//! a hung GSP-RM still crashes but drops anything else. Refusals and
-//! acceptances go to the emulator's log.
+//! injects with `echo gsp-hang >/dev/ttyS3` (`tests/guest/emu-inject`).
+//! The driver never uses it: it is the test bench's, like a lab's JTAG
+//! probe. Injections are queued for GSP-RM, which acts on them once
+//! initialized (they wait through a boot); a hung GSP-RM still crashes but
+//! drops anything else. Refusals and acceptances go to the emulator's log;
+//! injections get no answer.
+//!
+//! Queries are answered at once, on the same connection, with one line:
+//! the query as received (its words joined by single spaces), `: `, the
+//! answer (`tests/guest/emu-query` sends one and prints the line). One
+//! query:
+//!
+//! `translate CLIENT VASPACE VA` translates VA in VA space VASPACE (a
+//! `FERMI_VASPACE_A` handle) of RM client CLIENT, once the driver named
+//! its page tables (`NV90F1_CTRL_CMD_VASPACE_COPY_SERVER_RESERVED_PDES`),
+//! as the GPU's MMU translates for an engine: through its TLB, so a
+//! mapping changed without a TLB invalidate still answers the old way.
+//! Numbers in the query are decimal or `0x` hex; in the answer, hex:
+//!
+//! - `sys|video ADDR page 4k|64k|2m rw|ro [priv] [vol] [noncoherent]
+//!   [noatomic] [encrypted] kind K [comptag C]`: VA is at ADDR in system
+//!   or video memory, in a page of that size with those PTE bits
+//!   (`noncoherent`: system memory's non-coherent aperture);
+//! - `sparse page SPAN`: VA is in a sparse range (SPAN 4k to 128t, the
+//!   span of the entry that says so): no fault, accesses reach a dummy
+//!   page;
+//! - `fault LEVEL REASON [entry E | at sys|video A]`: the MMU would fault
+//!   at LEVEL (pd3, pd2, pd1, pd0, big-pt, pt) because of REASON
+//!   (va-limit, no-entry, small-blocked, malformed, peer, unreachable),
+//!   with the entry or the address it could not read;
+//! - `unknown vaspace`: GSP-RM knows no such VA space with page tables;
+//! - `error USAGE`: the query is malformed.
+//!
+//! A reply that cannot be written within [`REPLY_TIMEOUT`] (a guest that
+//! stopped reading its serial port) is dropped, and so are the later ones
+//! on that connection: the port never holds the emulator up. A guest tty
+//! with echo on would send a reply back; a line that looks like one (a
+//! query word, then a `:`) is ignored, else the two would feed each
+//! other.
 
 use log::{info, warn};
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read};
-use std::os::unix::net::UnixListener;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// One thing the test asks GSP-RM to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,17 +89,83 @@ pub enum Injection {
 
 /// Commands, for the usage text and refusals.
 pub const COMMANDS: &str =
-    "rc-error XID CLIENT OBJECT, os-error XID TEXT, gsp-crash, gsp-hang, pmu-print TEXT, mmu-fault-queued";
+    "rc-error XID CLIENT OBJECT, os-error XID TEXT, gsp-crash, gsp-hang, pmu-print TEXT, mmu-fault-queued, translate CLIENT VASPACE VA";
 
 /// The longest command line taken; longer ones are refused.
 const MAX_LINE: usize = 4096;
 
-fn number(s: Option<&str>) -> Option<u32> {
+/// How long a reply may take to write before it is dropped.
+pub const REPLY_TIMEOUT: Duration = Duration::from_millis(200);
+
+fn number64(s: Option<&str>) -> Option<u64> {
     let s = s?;
     match s.strip_prefix("0x") {
-        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
         None => s.parse().ok(),
     }
+}
+
+fn number(s: Option<&str>) -> Option<u32> {
+    number64(s)?.try_into().ok()
+}
+
+/// A question the control port answers on the same connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Query {
+    /// `translate CLIENT VASPACE VA`.
+    Translate {
+        /// The RM client.
+        client: u32,
+        /// Its `FERMI_VASPACE_A` object.
+        vaspace: u32,
+        /// The GPU VA.
+        va: u64,
+    },
+}
+
+/// What `translate` takes, for the answer to a malformed one.
+const TRANSLATE_USAGE: &str = "translate CLIENT VASPACE VA";
+
+impl Query {
+    /// Parses `line` if it is a query (its first word names one): the
+    /// query, or how it should read. `None` for anything else.
+    pub fn parse(line: &str) -> Option<Result<Query, &'static str>> {
+        let mut words = line.split_whitespace();
+        if words.next()? != "translate" {
+            return None;
+        }
+        let q = (|| {
+            let q = Query::Translate {
+                client: number(words.next())?,
+                vaspace: number(words.next())?,
+                va: number64(words.next())?,
+            };
+            words.next().is_none().then_some(q)
+        })();
+        Some(q.ok_or(TRANSLATE_USAGE))
+    }
+}
+
+/// Answers the control port's queries: the device's MMU in the emulator
+/// (`dev::mmu::Probe`), a stand-in in tests.
+pub trait Queries: Send + Sync {
+    /// The answer to `translate CLIENT VASPACE VA` (see the module's
+    /// documentation), without the echoed query.
+    fn translate(&self, client: u32, vaspace: u32, va: u64) -> String;
+}
+
+/// The reply line to `line`, a query (or a malformed one) `q`.
+fn reply(line: &str, q: Result<Query, &str>, queries: &dyn Queries) -> String {
+    let answer = match q {
+        Ok(Query::Translate {
+            client,
+            vaspace,
+            va,
+        }) => queries.translate(client, vaspace, va),
+        Err(usage) => format!("error want {usage}"),
+    };
+    let words: Vec<&str> = line.split_whitespace().collect();
+    format!("{}: {answer}\n", words.join(" "))
 }
 
 impl Injection {
@@ -126,22 +227,38 @@ impl Injections {
     }
 }
 
-/// Listens on `path` and queues each well-formed command into
-/// `injections`, serving one connection at a time (QEMU's serial port
-/// makes one) on a thread that lives as long as the emulator.
-pub fn listen(path: &Path, injections: Injections) -> std::io::Result<()> {
+/// Listens on `path`, queues each well-formed injection into
+/// `injections` and answers each query from `queries`, serving one
+/// connection at a time (QEMU's serial port makes one) on a thread that
+/// lives as long as the emulator.
+pub fn listen(
+    path: &Path,
+    injections: Injections,
+    queries: Arc<dyn Queries>,
+) -> std::io::Result<()> {
     let listener = UnixListener::bind(path)?;
     std::thread::Builder::new()
         .name("control".into())
         .spawn(move || {
             for stream in listener.incoming().flatten() {
-                serve(stream, &injections);
+                serve(stream, &injections, queries.as_ref());
             }
         })?;
     Ok(())
 }
 
-fn serve(stream: std::os::unix::net::UnixStream, injections: &Injections) {
+fn serve(stream: UnixStream, injections: &Injections, queries: &dyn Queries) {
+    // The timeout is the socket's, for sends only: reads still wait.
+    let writer = stream
+        .try_clone()
+        .and_then(|w| w.set_write_timeout(Some(REPLY_TIMEOUT)).map(|()| w));
+    let mut writer = match writer {
+        Ok(w) => Some(w),
+        Err(e) => {
+            warn!("control: cannot answer queries on this connection: {e}");
+            None
+        }
+    };
     let mut reader = BufReader::new(stream);
     let mut line = Vec::new();
     loop {
@@ -162,6 +279,25 @@ fn serve(stream: std::os::unix::net::UnixStream, injections: &Injections) {
         let text = String::from_utf8_lossy(&line);
         let text = text.trim();
         if text.is_empty() {
+            continue;
+        }
+        if let Some(q) = Query::parse(text) {
+            if text.contains(':') {
+                warn!(
+                    "control: ignored '{text}': a reply sent back (the guest's tty must not echo)"
+                );
+                continue;
+            }
+            let line = reply(text, q, queries);
+            info!("control: {}", line.trim_end());
+            if let Some(w) = &mut writer {
+                if let Err(e) = w.write_all(line.as_bytes()) {
+                    warn!(
+                        "control: reply to '{text}' dropped: {e}; the reader is taken as gone, later replies on this connection are dropped too"
+                    );
+                    writer = None;
+                }
+            }
             continue;
         }
         match Injection::parse(text) {
@@ -222,7 +358,7 @@ mod tests {
         let path = dir.join("control.sock");
         let _ = std::fs::remove_file(&path);
         let injections = Injections::default();
-        listen(&path, injections.clone()).unwrap();
+        listen(&path, injections.clone(), Arc::new(Fixed)).unwrap();
         let mut s = std::os::unix::net::UnixStream::connect(&path).unwrap();
         s.write_all(b"gsp-hang\r\n\nreboot now\nrc-error 43 0x1 0x2\n")
             .unwrap();
@@ -254,6 +390,127 @@ mod tests {
                 Injection::Crash
             ]
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Answers every translate with its arguments.
+    struct Fixed;
+
+    impl Queries for Fixed {
+        fn translate(&self, client: u32, vaspace: u32, va: u64) -> String {
+            format!("client {client:#x} vaspace {vaspace:#x} va {va:#x}")
+        }
+    }
+
+    #[test]
+    fn parses_queries() {
+        let q = |client, vaspace, va| {
+            Some(Ok(Query::Translate {
+                client,
+                vaspace,
+                va,
+            }))
+        };
+        assert_eq!(
+            Query::parse("translate 0xc1d00001 0xcaf00002 0x200000000\r"),
+            q(0xc1d0_0001, 0xcaf0_0002, 0x2_0000_0000)
+        );
+        assert_eq!(Query::parse("  translate 1   2 4096 "), q(1, 2, 4096));
+        assert_eq!(
+            Query::parse("translate 1 2 0xffffffffffffffff"),
+            q(1, 2, u64::MAX)
+        );
+        for bad in [
+            "translate",
+            "translate 1 2",
+            "translate 1 2 3 4",
+            "translate 0x100000000 2 3",
+            "translate 1 2 0x10000000000000000",
+            "translate 1 2 x",
+            "translate 1 2 -3",
+        ] {
+            assert_eq!(Query::parse(bad), Some(Err(TRANSLATE_USAGE)), "{bad}");
+        }
+        // Not queries: injections and the rest.
+        assert_eq!(Query::parse("gsp-hang"), None);
+        assert_eq!(Query::parse("translated 1 2 3"), None);
+        assert_eq!(Query::parse(""), None);
+        assert_eq!(Injection::parse("translate 1 2 3"), None);
+    }
+
+    #[test]
+    fn replies_echo_the_query() {
+        let parse = |l| Query::parse(l).unwrap();
+        let l = "translate  0xc1d00001 0xcaf00002\t0x200000000 ";
+        assert_eq!(
+            reply(l, parse(l), &Fixed),
+            "translate 0xc1d00001 0xcaf00002 0x200000000: client 0xc1d00001 vaspace 0xcaf00002 va 0x200000000\n"
+        );
+        assert_eq!(
+            reply("translate 1 2", parse("translate 1 2"), &Fixed),
+            "translate 1 2: error want translate CLIENT VASPACE VA\n"
+        );
+    }
+
+    /// A query's reply comes back on the same connection, one line each,
+    /// between injections; an echoed reply is not answered.
+    #[test]
+    fn socket_answers_queries_on_the_same_connection() {
+        use std::io::Write;
+        let dir = std::env::temp_dir().join(format!("nvgsp-control-q-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("control.sock");
+        let _ = std::fs::remove_file(&path);
+        let injections = Injections::default();
+        listen(&path, injections.clone(), Arc::new(Fixed)).unwrap();
+        let mut s = UnixStream::connect(&path).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.write_all(
+            b"translate 1 2 0x3000\r\ngsp-hang\ntranslate 1 2: client 0x1 vaspace 0x2 va 0x3000\ntranslate 7\n",
+        )
+        .unwrap();
+        // The end of input: the emulator answers what it read, then ends
+        // the connection.
+        s.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut r = BufReader::new(s);
+        let mut line = String::new();
+        r.read_line(&mut line).unwrap();
+        assert_eq!(
+            line,
+            "translate 1 2 0x3000: client 0x1 vaspace 0x2 va 0x3000\n"
+        );
+        line.clear();
+        r.read_line(&mut line).unwrap();
+        assert_eq!(
+            line,
+            "translate 7: error want translate CLIENT VASPACE VA\n"
+        );
+        // Nothing more: the echoed reply got no answer.
+        line.clear();
+        assert_eq!(r.read_line(&mut line).unwrap(), 0, "{line}");
+        drop(r);
+        assert_eq!(injections.take(), Some(Injection::Hang));
+        assert_eq!(injections.take(), None);
+        // A client that never reads does not hold the port up: its
+        // replies are dropped once the socket is full.
+        let mut s = UnixStream::connect(&path).unwrap();
+        let many = "translate 1 2 3\n".repeat(20_000);
+        let writer = std::thread::spawn(move || {
+            let _ = s.write_all(many.as_bytes());
+            s.write_all(b"gsp-crash\n").unwrap();
+            s
+        });
+        let s = writer.join().unwrap();
+        let mut got = None;
+        for _ in 0..1000 {
+            got = injections.take();
+            if got.is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(got, Some(Injection::Crash));
+        drop(s);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -4,11 +4,12 @@ pub mod bar0;
 pub mod boot;
 pub mod cpu_intr;
 pub mod falcon;
+pub mod mmu;
 
 use crate::guest_mem::GuestMemory;
 use crate::irq::{self, Msix};
 use crate::pci_config::{self, ConfigSpace, PciView};
-use crate::vram::Vram;
+use crate::vram::{Vram, VramView};
 use bar0::{Bar0, Effect};
 use log::{debug, info, warn};
 use nvgsp_proto::{chip::ChipId, pci};
@@ -53,6 +54,8 @@ pub struct Hw {
     pub bar0: Bar0,
     /// Where the guest put the BARs, and the function's identity.
     pub pci: pci_config::PciView,
+    /// VRAM, for the threads that read it (GSP-RM's walk of tables there).
+    pub vram: Option<VramView>,
     msix: Msix,
     msix_enabled: bool,
 }
@@ -63,6 +66,7 @@ impl Hw {
         Arc::new(Mutex::new(Hw {
             bar0,
             pci: pci_config::PciView::default(),
+            vram: None,
             msix: Msix::new(pci::MSIX_VECTORS),
             msix_enabled: false,
         }))
@@ -153,8 +157,21 @@ impl Device {
             verbose,
             routing_id: None,
         };
-        lock(&device.hw).pci = device.pci_view();
+        let mut hw = lock(&device.hw);
+        hw.pci = device.pci_view();
+        hw.vram = Some(device.vram.view()?);
+        drop(hw);
         Ok(device)
+    }
+
+    /// The control port's probe of this device's MMU, for the VA spaces
+    /// GSP-RM lists in `vaspaces`.
+    pub fn probe(&self, vaspaces: crate::gsp_rm::vaspace::VaSpaces) -> mmu::Probe {
+        let mem = crate::gsp_rm::gmmu::GpuMemory {
+            sys: self.mem.clone(),
+            vram: lock(&self.hw).vram.clone(),
+        };
+        mmu::Probe::new(self.hw.clone(), mem, vaspaces)
     }
 
     /// Records where the VMM plugged the function. A PCIe function learns

@@ -156,11 +156,14 @@ fn split_need(h: &msgq::Header, payload: &[u8]) -> Option<usize> {
 
 impl Model {
     fn new(queues: Queues, hw: SharedHw, config: RmConfig, mem: GuestMemory) -> Model {
+        let vram = dev::lock(&hw).vram.clone();
         Model {
             queues,
             hw,
             objects: Objects::with_internal_client(config::INTERNAL_HANDLES, config.channels)
-                .with_memory(mem, config.usable_end()),
+                .with_memory(mem, config.usable_end())
+                .with_vram(vram)
+                .sharing(config.vaspaces.clone()),
             config,
             seq_num: 0,
             got_system_info: false,

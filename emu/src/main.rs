@@ -97,16 +97,19 @@ fn serve(opts: &options::Options) -> Result<(), String> {
         faults: opts.faults.clone(),
         boot: 1,
         injections: control::Injections::default(),
+        vaspaces: gsp_rm::vaspace::VaSpaces::default(),
         gsp_intr_vector: opts.gsp_intr_vector.unwrap_or(defaults.gsp_intr_vector),
     };
     let gsp_intr_vector = config.gsp_intr_vector;
-    if let Some(path) = &opts.control {
-        control::listen(path, config.injections.clone())
-            .map_err(|e| format!("cannot listen on {}: {e}", path.display()))?;
-    }
+    let (injections, vaspaces) = (config.injections.clone(), config.vaspaces.clone());
     let boot = dev::boot::Boot::new(config, firmware);
     let mut device = dev::Device::new(chip, opts.vram, boot, opts.verbose)
         .map_err(|e| format!("cannot allocate VRAM: {e}"))?;
+    if let Some(path) = &opts.control {
+        let probe = std::sync::Arc::new(device.probe(vaspaces));
+        control::listen(path, injections, probe)
+            .map_err(|e| format!("cannot listen on {}: {e}", path.display()))?;
+    }
     device.set_gfw_boot_time(std::time::Duration::from_millis(opts.gfw_boot_ms));
     device.set_gsp_vector(gsp_intr_vector);
     if let Some(id) = opts.pci_address {

@@ -142,7 +142,16 @@ Fault injection (for tests):
                     gsp-crash, gsp-hang, pmu-print TEXT (a PMU log buffer),
                     mmu-fault-queued (the notice; no shadow buffer is
                     modelled); GSP-RM acts on them once initialized, a hung
-                    one only on gsp-crash
+                    one only on gsp-crash. And for queries, each answered at
+                    once with one line on the same connection, the query
+                    then ': ' then the answer (numbers in hex):
+                    translate CLIENT VASPACE VA translates VA in that
+                    client's FERMI_VASPACE_A object as the GPU's MMU does,
+                    through its TLB: 'sys|video ADDR page 4k|64k|2m rw|ro
+                    [priv] [vol] [noncoherent] [noatomic] [encrypted] kind K
+                    [comptag C]', 'sparse page SPAN', 'fault LEVEL REASON
+                    [entry E | at sys|video A]', 'unknown vaspace' or
+                    'error USAGE'
   --trace-rpc       time each RPC's steps (doorbell, GSP-RM wake, reply
                     interrupt, the driver's acknowledgement and status read)
                     and log their medians when the client disconnects

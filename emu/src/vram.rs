@@ -1,11 +1,15 @@
 //! VRAM: a shared-memory file that backs BAR1.
 //!
 //! QEMU maps the same file into the guest, so the guest reaches VRAM through
-//! BAR1 without a round trip to us per access.
+//! BAR1 without a round trip to us per access. Threads other than the
+//! device's read it through a [`VramView`], a second descriptor on the same
+//! file.
 
 use std::fs::File;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, RawFd};
+use std::os::unix::fs::FileExt;
+use std::sync::Arc;
 
 /// The VRAM of the emulated GPU, mapped into this process.
 pub struct Vram {
@@ -80,6 +84,15 @@ impl Vram {
         Some(())
     }
 
+    /// A read-only handle on the same VRAM for other threads (the GSP-RM
+    /// model, the control port's probe).
+    pub fn view(&self) -> io::Result<VramView> {
+        Ok(VramView {
+            file: Arc::new(self.file.try_clone()?),
+            size: self.size as u64,
+        })
+    }
+
     /// Copies `data` into VRAM at `offset`; `None` if out of range.
     pub fn write(&self, offset: u64, data: &[u8]) -> Option<()> {
         let off = self.range(offset, data.len())?;
@@ -97,9 +110,48 @@ impl Drop for Vram {
     }
 }
 
+/// VRAM as another thread reads it: `pread(2)` on the file BAR1 maps, so
+/// it sees what the guest wrote through BAR1 and what the device wrote.
+/// Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct VramView {
+    file: Arc<File>,
+    size: u64,
+}
+
+impl VramView {
+    /// Copies VRAM at `offset` into `data`; `None` if out of range.
+    pub fn read(&self, offset: u64, data: &mut [u8]) -> Option<()> {
+        let end = offset.checked_add(data.len() as u64)?;
+        if end > self.size {
+            return None;
+        }
+        self.file.read_exact_at(data, offset).ok()
+    }
+
+    /// Size in bytes.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_view_reads_what_the_device_wrote() {
+        let v = Vram::new(1 << 20).unwrap();
+        let view = v.view().unwrap();
+        v.write(0x8_0000, &0x1122_3344_5566_7788u64.to_le_bytes())
+            .unwrap();
+        let mut b = [0u8; 8];
+        view.read(0x8_0000, &mut b).unwrap();
+        assert_eq!(u64::from_le_bytes(b), 0x1122_3344_5566_7788);
+        assert_eq!(view.size(), 1 << 20);
+        assert!(view.read((1 << 20) - 4, &mut b).is_none());
+        assert!(view.read(u64::MAX - 2, &mut b).is_none());
+    }
 
     #[test]
     fn read_write_and_bounds() {

@@ -2,6 +2,7 @@
 
 use super::cpu_intr::CpuIntrTree;
 use super::falcon::{self, Engine, Falcon};
+use super::mmu::Mmu;
 use crate::guest_mem::GuestMemory;
 use nvgsp_proto::chip::{self, ChipId};
 use nvgsp_proto::falcon as f;
@@ -162,6 +163,8 @@ pub struct Bar0 {
     tree: CpuIntrTree,
     /// The vector the GSP falcon signals ([`GSP_VECTOR`] unless set).
     gsp_vector: u32,
+    /// The MMU: its invalidate registers and TLB.
+    pub mmu: Mmu,
 }
 
 /// The vector the GSP falcon's host interrupt signals in the CPU interrupt
@@ -196,6 +199,7 @@ impl Bar0 {
             gfw_done_at: Instant::now() + GFW_BOOT_TIME,
             tree: CpuIntrTree::default(),
             gsp_vector: GSP_VECTOR,
+            mmu: Mmu::default(),
         }
     }
 
@@ -353,6 +357,7 @@ impl Bar0 {
             }
             f::GSP_QUEUE_HEAD => 0,
             o if (intr::LEAF..=intr::LEAF_TRIGGER).contains(&o) => return self.tree.read(o),
+            o if Mmu::owns(o) => return self.mmu.read(o),
             o if (f::FUSE_SEC2_UCODE1_VERSION..f::FUSE_SEC2_UCODE1_VERSION + 64).contains(&o) => {
                 self.fuses.sec2[((o - f::FUSE_SEC2_UCODE1_VERSION) / 4) as usize]
             }
@@ -388,6 +393,9 @@ impl Bar0 {
                     Some(false) => Effect::None,
                     None => Effect::Unmodelled,
                 }
+            }
+            o if Mmu::owns(o) => {
+                self.mmu.write(o, v);
             }
             o if reg::SW_SCRATCH_HOST.contains(&o) => {
                 if let Some(r) = self.sw_scratch_mut(o) {

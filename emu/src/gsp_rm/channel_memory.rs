@@ -18,8 +18,7 @@
 //! GPFIFO that is not mapped when the host first fetched from it; the
 //! model, which does not fetch yet, refuses such a channel at allocation.
 
-use super::gmmu::{self, Phys};
-use crate::guest_mem::GuestMemory;
+use super::gmmu::{self, GpuMemory, Phys, Translation};
 use nvgsp_proto::gsp::class::{NvChannelAllocParams, NvMemoryDescParams, ADDR_FBMEM, ADDR_SYSMEM};
 use nvgsp_proto::gsp::status::{NV_ERR_INVALID_ADDRESS, NV_ERR_INVALID_ARGUMENT};
 
@@ -34,7 +33,7 @@ pub const METHOD_BUFFER_SIZE: u32 = 0x2800;
 pub fn check(
     p: &NvChannelAllocParams,
     root: Phys,
-    mem: &GuestMemory,
+    mem: &GpuMemory,
     fb_end: u64,
 ) -> Result<(), (u32, String)> {
     let bad = |what: String| Err((NV_ERR_INVALID_ARGUMENT, what));
@@ -70,7 +69,7 @@ pub fn check(
         }
         ADDR_FBMEM => {}
         ADDR_SYSMEM => {
-            if let Err(e) = mem.read(userd.base, &mut [0u8; 0x200]) {
+            if let Err(e) = mem.sys.read(userd.base, &mut [0u8; 0x200]) {
                 return bad(format!("USERD {userd:?}: {e}"));
             }
         }
@@ -81,7 +80,7 @@ pub fn check(
     if mb.address_space != ADDR_SYSMEM
         || mb.size != u64::from(METHOD_BUFFER_SIZE)
         || !mb.base.is_multiple_of(0x1000)
-        || mem.read(mb.base, &mut probe).is_err()
+        || mem.sys.read(mb.base, &mut probe).is_err()
     {
         return bad(format!(
             "method buffer {mb:?}: not {METHOD_BUFFER_SIZE:#x} bytes of system memory at a 4 KiB boundary"
@@ -100,9 +99,23 @@ pub fn check(
     let mut va = p.gp_fifo_offset & !0xfff;
     while va < end {
         let fault = |e: String| (NV_ERR_INVALID_ADDRESS, format!("GPFIFO: {e}"));
-        // The page must be memory the host can fetch from.
-        match gmmu::translate(mem, root, va).map_err(fault)? {
+        // GSP-RM reads the driver's tables as memory (RM walks them in
+        // software), not through the GPU's TLB. The page must be memory the
+        // host can fetch from: a sparse range would feed it the dummy
+        // page's zeros, not the driver's entries.
+        let page = match gmmu::translate(mem, root, va) {
+            Ok(Translation::Mapped(m)) => m.at(va),
+            Ok(Translation::Sparse(level)) => {
+                return Err(fault(format!(
+                    "VA {va:#x} is in a sparse range ({} entry)",
+                    level.name()
+                )))
+            }
+            Err(f) => return Err(fault(format!("VA {va:#x}: {f}"))),
+        };
+        match page {
             Phys::Sys(page) => mem
+                .sys
                 .read(page & !0xfff, &mut [0u8; 8])
                 .map_err(|e| fault(format!("VA {va:#x} maps {page:#x}: {e}")))?,
             Phys::Video(page) if page < fb_end => {}

@@ -62,6 +62,9 @@ pub struct RmConfig {
     pub boot: u32,
     /// What the control port asks for (`--control`).
     pub injections: crate::control::Injections,
+    /// The VA spaces whose tables GSP-RM knows, for the control port's
+    /// probe.
+    pub vaspaces: super::vaspace::VaSpaces,
     /// The GSP's stall vector in the CPU interrupt tree, as the kernel
     /// interrupt table reports it (the device signals the same).
     pub gsp_intr_vector: u32,
@@ -82,6 +85,7 @@ impl Default for RmConfig {
             faults: Vec::new(),
             boot: 1,
             injections: Default::default(),
+            vaspaces: Default::default(),
             gsp_intr_vector: crate::dev::bar0::GSP_VECTOR,
         }
     }

@@ -6,8 +6,10 @@
 //! children; handles are unique per client).
 
 use super::config::RmConfig;
-use super::gmmu::Phys;
+use super::gmmu::{GpuMemory, Phys};
+use super::vaspace::VaSpaces;
 use crate::guest_mem::GuestMemory;
+use crate::vram::VramView;
 use log::warn;
 use nvgsp_proto::gsp::calls::{
     AmpereChannelGpfifoA, CeGetFaultMethodBufferSize, Device0, EventKernelCallbackEx,
@@ -65,13 +67,16 @@ pub struct Objects {
     /// `EVENT_SET_NOTIFICATION` state: (client, notifier) -> action.
     notifications: HashMap<(u32, u32), u32>,
     /// The guest's memory, where the driver's page tables and channel
-    /// buffers are.
-    mem: GuestMemory,
+    /// buffers are, and VRAM where GSP-RM's own directories are.
+    mem: GpuMemory,
     /// The end of the VRAM GSP-RM leaves to clients.
     fb_end: u64,
     /// VA spaces given their reserved directories so far: where GSP-RM's
     /// own PD0 for the next one goes.
     vaspaces: u64,
+    /// The roots of the VA spaces given their reserved directories, for
+    /// the control port's probe.
+    roots: VaSpaces,
 }
 
 /// Clients GSP-RM accepts before it runs out of resources.
@@ -94,17 +99,32 @@ impl Objects {
             channels,
             internal_client: client,
             notifications: HashMap::new(),
-            mem: GuestMemory::default(),
+            mem: GpuMemory::default(),
             fb_end: 0,
             vaspaces: 0,
+            roots: VaSpaces::default(),
         }
     }
 
     /// Gives the model the guest's memory and the end of the clients'
     /// VRAM, which channel allocations are checked against.
     pub fn with_memory(mut self, mem: GuestMemory, fb_end: u64) -> Objects {
-        self.mem = mem;
+        self.mem.sys = mem;
         self.fb_end = fb_end;
+        self
+    }
+
+    /// Lets GSP-RM's walks read VRAM through `vram`.
+    pub fn with_vram(mut self, vram: Option<VramView>) -> Objects {
+        self.mem.vram = vram;
+        self
+    }
+
+    /// Keeps the VA spaces' roots in `roots` (emptied first: a GSP-RM
+    /// starts with none), until these objects go.
+    pub fn sharing(mut self, roots: VaSpaces) -> Objects {
+        roots.clear();
+        self.roots = roots;
         self
     }
 
@@ -301,6 +321,7 @@ impl Objects {
     pub fn free(&mut self, h_client: u32, h_object: u32) -> u32 {
         if h_object == h_client {
             self.notifications.retain(|&(c, _), _| c != h_client);
+            self.roots.remove_client(h_client);
             return match self.clients.remove(&h_client) {
                 Some(objects) => {
                     objects.values().for_each(|o| self.tear_down(o));
@@ -328,6 +349,7 @@ impl Objects {
             i += 1;
         }
         let gone: Vec<Object> = doomed.iter().filter_map(|h| objects.remove(h)).collect();
+        doomed.iter().for_each(|&h| self.roots.remove(h_client, h));
         gone.iter().for_each(|o| self.tear_down(o));
         NV_OK
     }
@@ -336,7 +358,7 @@ impl Objects {
     /// entry for GSP-RM's own range.
     fn tear_down(&self, o: &Object) {
         if let Some(Phys::Sys(at)) = o.rm_pde {
-            if let Err(e) = self.mem.write(at, &0u64.to_le_bytes()) {
+            if let Err(e) = self.mem.sys.write(at, &0u64.to_le_bytes()) {
                 warn!("GSP-RM: clearing its directory entry at {at:#x}: {e}");
             }
         }
@@ -450,7 +472,7 @@ impl Objects {
                 };
                 // GSP-RM's PD0 for the range, in the VRAM it keeps.
                 let rm_pd0 = self.fb_end + (self.vaspaces % 256) * 0x1000;
-                match super::vaspace::copy_server_reserved_pdes(&p, &self.mem, rm_pd0) {
+                match super::vaspace::copy_server_reserved_pdes(&p, &self.mem.sys, rm_pd0) {
                     Ok((root, rm_pde)) => {
                         self.vaspaces += 1;
                         if let Some(o) = self
@@ -460,6 +482,7 @@ impl Objects {
                         {
                             o.root = Some(root);
                             o.rm_pde = Some(rm_pde);
+                            self.roots.insert(h_client, h_object, root);
                         }
                         NV_OK
                     }
@@ -510,6 +533,14 @@ impl Objects {
             .collect();
         v.sort_unstable();
         v
+    }
+}
+
+/// GSP-RM's objects going (GSP-RM stopped) take the VA spaces' roots
+/// with them.
+impl Drop for Objects {
+    fn drop(&mut self) {
+        self.roots.clear();
     }
 }
 
@@ -747,6 +778,38 @@ mod tests {
         );
     }
 
+    /// The control port's probe finds a VA space's root from the time
+    /// the driver names its tables until it, its parent, its client or
+    /// GSP-RM goes.
+    #[test]
+    fn the_probe_knows_the_va_spaces_with_tables() {
+        let (o, cfg) = setup_vaspace();
+        let roots = VaSpaces::default();
+        roots.insert(0x99, 0x99, Phys::Sys(0));
+        let mut o = o.sharing(roots.clone());
+        assert_eq!(roots.root(0x99, 0x99), None, "a new GSP-RM knows none");
+        assert_eq!(roots.root(0xc1, 0xa1), None);
+        assert_eq!(copy(&mut o, &cfg, &copy_params()), NV_OK);
+        assert_eq!(roots.root(0xc1, 0xa1), Some(Phys::Sys(0x10_0000)));
+        assert_eq!(o.free(0xc1, 0xd1), NV_OK);
+        assert_eq!(roots.root(0xc1, 0xa1), None);
+        let mut p = vec![0u8; vaspace::NvVaspaceAllocationParameters::SIZE];
+        vaspace::NvVaspaceAllocationParameters::ZERO.encode(&mut p);
+        let p80 = vec![0u8; class::Nv0080AllocParameters::SIZE];
+        assert_eq!(o.alloc(0xc1, 0xc1, 0xd1, class::NV01_DEVICE_0, &p80), NV_OK);
+        assert_eq!(o.alloc(0xc1, 0xd1, 0xa1, class::FERMI_VASPACE_A, &p), NV_OK);
+        assert_eq!(copy(&mut o, &cfg, &copy_params()), NV_OK);
+        assert_eq!(o.free(0xc1, 0xc1), NV_OK);
+        assert_eq!(roots.root(0xc1, 0xa1), None);
+        assert_eq!(o.alloc(0xc1, 0, 0xc1, class::NV01_ROOT, &[]), NV_OK);
+        assert_eq!(o.alloc(0xc1, 0xc1, 0xd1, class::NV01_DEVICE_0, &p80), NV_OK);
+        assert_eq!(o.alloc(0xc1, 0xd1, 0xa1, class::FERMI_VASPACE_A, &p), NV_OK);
+        assert_eq!(copy(&mut o, &cfg, &copy_params()), NV_OK);
+        assert!(roots.root(0xc1, 0xa1).is_some());
+        drop(o);
+        assert_eq!(roots.root(0xc1, 0xa1), None, "GSP-RM's objects went");
+    }
+
     #[test]
     fn channels_need_their_memory_and_a_va_space() {
         let (mut o, cfg) = setup_vaspace();
@@ -754,7 +817,7 @@ mod tests {
         let cls = class::AMPERE_CHANNEL_GPFIFO_A;
         let mut next = 0xf1;
         // The guest's memory, shared: the closure below holds the model.
-        let mem = o.mem.clone();
+        let mem = o.mem.sys.clone();
         let mut try_with = |f: &dyn Fn(&mut class::NvChannelAllocParams)| {
             let mut p = channel_params(Some(9));
             f(&mut p);
@@ -840,6 +903,9 @@ mod tests {
             mem.write(pte, &entry.to_le_bytes()).unwrap();
             assert_eq!(try_with(&|_| {}), NV_ERR_INVALID_ADDRESS, "{page:#x}");
         }
+        // A sparse page (invalid, VOL): the host would fetch zeros.
+        mem.write(pte, &(1u64 << 3).to_le_bytes()).unwrap();
+        assert_eq!(try_with(&|_| {}), NV_ERR_INVALID_ADDRESS, "sparse");
         mem.write(pte, &((0x10_5000u64 >> 4) | (2 << 1) | 1).to_le_bytes())
             .unwrap();
         // USERD in system memory, as the core gives it.

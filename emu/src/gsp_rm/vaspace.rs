@@ -27,6 +27,53 @@ use super::gmmu::{self, Phys};
 use crate::guest_mem::GuestMemory;
 use nvgsp_proto::gsp::status::{NV_ERR_INVALID_ARGUMENT, NV_ERR_NOT_SUPPORTED};
 use nvgsp_proto::gsp::vaspace::CopyServerReservedPdesParams;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The VA spaces whose page tables GSP-RM knows: each one's root page
+/// directory (its PDB), by RM client and `FERMI_VASPACE_A` handle. GSP-RM's
+/// objects keep it; the control port's probe reads it. Cheap to clone.
+#[derive(Clone, Debug, Default)]
+pub struct VaSpaces(Arc<Mutex<HashMap<(u32, u32), Phys>>>);
+
+impl PartialEq for VaSpaces {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for VaSpaces {}
+
+impl VaSpaces {
+    fn map(&self) -> MutexGuard<'_, HashMap<(u32, u32), Phys>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records VA space `h` of `client`, whose root is `root`.
+    pub fn insert(&self, client: u32, h: u32, root: Phys) {
+        self.map().insert((client, h), root);
+    }
+
+    /// Forgets VA space `h` of `client`.
+    pub fn remove(&self, client: u32, h: u32) {
+        self.map().remove(&(client, h));
+    }
+
+    /// Forgets every VA space of `client`.
+    pub fn remove_client(&self, client: u32) {
+        self.map().retain(|&(c, _), _| c != client);
+    }
+
+    /// Forgets them all.
+    pub fn clear(&self) {
+        self.map().clear();
+    }
+
+    /// The root of VA space `h` of `client`.
+    pub fn root(&self, client: u32, h: u32) -> Option<Phys> {
+        self.map().get(&(client, h)).copied()
+    }
+}
 
 /// GSP-RM's range: 512 MiB at 4 GiB.
 const RANGE: (u64, u64) = (0x1_0000_0000, 0x2000_0000);
@@ -75,7 +122,7 @@ pub fn copy_server_reserved_pdes(
             1 => {
                 return Err((
                     NV_ERR_NOT_SUPPORTED,
-                    format!("level {i}: a table in VRAM (the model reads system memory only)"),
+                    format!("level {i}: a table in VRAM (the model writes GSP-RM's entry in system memory only)"),
                 ))
             }
             a => return bad(format!("level {i}: aperture {a}")),
