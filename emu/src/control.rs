@@ -25,9 +25,11 @@
 //! Numbers in the query are decimal or `0x` hex; in the answer, hex:
 //!
 //! - `sys|video ADDR page 4k|64k|2m rw|ro [priv] [vol] [noncoherent]
-//!   [noatomic] [encrypted] kind K [comptag C]`: VA is at ADDR in system
+//!   [noatomic] [encrypted] kind K [comptag C] data D`: VA is at ADDR in system
 //!   or video memory, in a page of that size with those PTE bits
-//!   (`noncoherent`: system memory's non-coherent aperture);
+//!   (`noncoherent`: system memory's non-coherent aperture), and D is
+//!   what an aligned 8-byte read there gets (`unreadable` if nothing
+//!   backs the address);
 //! - `sparse page SPAN`: VA is in a sparse range (SPAN 4k to 128t, the
 //!   span of the entry that says so): no fault, accesses reach a dummy
 //!   page;

@@ -327,6 +327,16 @@ impl crate::control::Queries for Probe {
             .mmu
             .translate(&self.mem, root, va);
         match result {
+            Ok(Translation::Mapped(m)) => {
+                // What an 8-byte read there gets: tests compare it with
+                // what they wrote where they mapped.
+                let at = m.at(va & !7);
+                let data = match self.mem.read_u64(at) {
+                    Ok(d) => format!("{d:#x}"),
+                    Err(_) => "unreadable".into(),
+                };
+                format!("{} data {data}", Translation::Mapped(m).describe(va))
+            }
             Ok(t) => t.describe(va),
             Err(f) => f.describe(),
         }

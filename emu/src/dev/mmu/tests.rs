@@ -244,9 +244,11 @@ fn the_probe_translates_through_the_tlb() {
         vram: None,
     };
     let probe = Probe::new(hw.clone(), mem, vaspaces.clone());
+    // The data is the aligned u64 around the VA, in the page.
+    put(&gm, 0x10_f120, 0x1122_3344_5566_7788);
     assert_eq!(
         probe.translate(0xc1d0_0001, 0xcaf0_0002, VA + 0x123),
-        "sys 0x10f123 page 4k rw kind 0x0"
+        "sys 0x10f123 page 4k rw kind 0x0 data 0x1122334455667788"
     );
     assert_eq!(
         probe.translate(0xc1d0_0001, 0xcaf0_0003, VA),
@@ -260,7 +262,7 @@ fn the_probe_translates_through_the_tlb() {
     put(&gm, at, 0);
     assert_eq!(
         probe.translate(0xc1d0_0001, 0xcaf0_0002, VA),
-        "sys 0x10f000 page 4k rw kind 0x0"
+        "sys 0x10f000 page 4k rw kind 0x0 data 0x0"
     );
     let mem0 = GuestMemory::default();
     {

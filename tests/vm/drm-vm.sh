@@ -1,0 +1,126 @@
+# A file's GPU VA space through the render node (VM_INIT, VM_BIND), every
+# resulting translation checked through the emulator's MMU (the control
+# port's `translate` probe, which goes through the GPU's TLB, so a missed
+# TLB invalidate shows as a stale translation), on the debug kernel:
+# - objects whose 4 KiB pages are tagged (handle << 32 | page) mapped,
+#   partly unmapped, remapped over and bound in one list; at each step the
+#   GPU reads at a set of VAs exactly the tags nvgspctl's model of VM_BIND's
+#   semantics says, and faults where it says nothing is mapped;
+# - system memory in 4 KiB pages, read-write, coherent;
+# - refused ops (unknown handle, another file's handle, misalignment, the
+#   kernel's range, past the object, nonzero reserved fields) change
+#   nothing and say how many ops took effect; VM_BIND before VM_INIT and a
+#   second VM_INIT are refused;
+# - a closed handle's object stays mapped until unmapped;
+# - a closed file's VA space is gone from GSP-RM (the probe no longer knows
+#   it), and a process killed with its objects mapped leaves nothing behind
+#   (kmemleak; no RM client left in GSP-RM at unload).
+. tests/lib.sh
+vm --profile debug -- bash -c '
+    for _ in $(seq 100); do [ -e /dev/dri/renderD128 ] && break; sleep 0.1; done
+    mount -t debugfs none /sys/kernel/debug 2>/dev/null
+    listing=$(echo /sys/kernel/debug/nvgsp/*/vaspaces)
+    emu_query="$NVGSP_TOP/tests/guest/emu-query"
+    coproc VM { nvgspctl vm; }
+    send() { echo "$*" >&${VM[1]}; IFS= read -r reply <&${VM[0]}; echo "$reply"; }
+    # The GPU at each VA of $@ against the model: one line per VA.
+    check() {
+        local va exp got
+        for va in "$@"; do
+            exp=$(send expect $va)
+            got=$($emu_query translate $client $vaspace $va) || { echo "probe: no answer"; return; }
+            got=${got#*: }
+            case "$exp" in
+                unmapped) [[ $got == "fault "* ]] && echo "gpu $va: unmapped, faults" || echo "gpu $va: MISMATCH model unmapped, gpu $got" ;;
+                tag\ *) [[ $got == "sys "*" page 4k rw vol kind 0x0 data ${exp#tag }" ]] && echo "gpu $va: ${exp#tag } in a 4k page" || echo "gpu $va: MISMATCH model $exp, gpu $got" ;;
+            esac
+        done
+    }
+    echo "bind before init: $(send map 1 0 0x200000000 0x1000)"
+    echo "init: $(send init)"
+    echo "init again: $(send init)"
+    read -r _ _ client _ vaspace <<<"$(grep "^drm " $listing | tail -n1)"
+    echo "listed: drm client $client vaspace $vaspace"
+    a=$(send new 0x400000); b=$(send new 0x20000)
+    echo "objects: $a, $b"
+    V=0x200000000
+    # 4 MiB of object 1 at V.
+    echo "map: $(send map 1 0 $V 0x400000)"
+    check 0x200000000 0x200001000 0x2001ff000 0x200200000 0x2003ff000 0x200400000 0x1ff000000
+    # A hole cut in the middle, then a piece of object 2 over another part.
+    echo "unmap middle: $(send unmap 0x200100000 0x3000)"
+    echo "map over: $(send map 2 0x4000 0x200300000 0x8000)"
+    check 0x2000ff000 0x200100000 0x200102000 0x200103000 0x2002ff000 0x200300000 0x200307000 0x200308000
+    # One list: remap, unmap across two mappings, map again.
+    printf "%s\n" bind "map 2 0 0x200000000 0x2000" "unmap 0x200306000 0x4000" "map 1 0x3ff000 0x200101000 0x1000" end >&${VM[1]}
+    IFS= read -r reply <&${VM[0]}; echo "list: $reply"
+    check 0x200000000 0x200001000 0x200002000 0x200100000 0x200101000 0x200102000 0x200305000 0x200306000 0x200309000 0x20030a000
+    # Refused ops change nothing.
+    echo "unknown handle: $(send map 9 0 $V 0x1000)"
+    echo "misaligned va: $(send map 1 0 0x200000800 0x1000)"
+    echo "misaligned range: $(send map 1 0 $V 0x1800)"
+    echo "kernel range: $(send map 1 0 0x100000000 0x1000)"
+    echo "past the object: $(send map 2 0x1f000 $V 0x2000)"
+    echo "past the va range: $(send unmap 0x7ffffffff000 0x2000)"
+    echo "zero range: $(send unmap $V 0)"
+    printf "%s\n" bind "unmap 0x200000000 0x1000" "map 1 0 0x200000800 0x1000" "unmap 0x200001000 0x1000" end >&${VM[1]}
+    IFS= read -r reply <&${VM[0]}; echo "list with a bad op: $reply"
+    check 0x200000000 0x200001000
+    # The other file: its own VA space, and this file handles are not its.
+    other=$( (printf "%s\n" init "map 1 0 0x200000000 0x1000" quit | nvgspctl vm) | tr "\n" " ")
+    echo "other file: $other"
+    # A closed handle: the object stays mapped.
+    echo "close: $(send close 2)"
+    check 0x200300000
+    echo "unmap all: $(send unmap 0x200000000 0x400000)"
+    check 0x200300000 0x200101000
+    send quit >/dev/null
+    wait $VM_PID
+    echo "after close: $($emu_query translate $client $vaspace 0x200000000 | sed "s/^[^:]*: //")"
+    echo "listed after close: $(grep -c "^drm " $listing)"
+    # A process killed with its objects mapped.
+    coproc VM { nvgspctl vm; }
+    send init >/dev/null; send new 0x100000 >/dev/null
+    echo "killed holder map: $(send map 1 0 0x200000000 0x100000)"
+    kill -9 $VM_PID; wait $VM_PID
+    echo "killed: $?"
+    modprobe -r nvgsp_drm nvgsp_vfio nvgsp_core || exit 1
+    "$NVGSP_TOP/tests/guest/kmemleak"
+'
+expect_ok
+expect_out '^bind before init: error 2 done 0$'
+expect_out '^init: va 0x200000000 0x800000000000$'
+expect_out '^init again: error 17$'
+expect_out '^listed: drm client 0x[0-9a-f]{8} vaspace 0x[0-9a-f]{8}$'
+expect_out '^objects: handle 1 size 0x400000, handle 2 size 0x20000$'
+for l in 'map: ok' 'unmap middle: ok' 'map over: ok' 'list: ok 3' 'close: ok' 'unmap all: ok'; do
+    expect_out "^$l$"
+done
+expect_no_out 'MISMATCH|probe: no answer'
+# The GPU's reads, in order: every mapped VA its tag, every hole a fault.
+n_mapped=$(grep -Ec '^gpu 0x[0-9a-f]+: 0x[0-9a-f]+ in a 4k page$' <<<"$VM_OUT") || true
+n_faults=$(grep -Ec '^gpu 0x[0-9a-f]+: unmapped, faults$' <<<"$VM_OUT") || true
+[ "$n_mapped" = 19 ] && [ "$n_faults" = 11 ] || fail "GPU reads: $n_mapped mapped, $n_faults faults (want 19, 11)"
+expect_out '^gpu 0x200000000: 0x100000000 in a 4k page$'
+expect_out '^gpu 0x2003ff000: 0x1000003ff in a 4k page$'
+expect_out '^gpu 0x200400000: unmapped, faults$'
+expect_out '^gpu 0x200100000: unmapped, faults$'
+expect_out '^gpu 0x200103000: 0x100000103 in a 4k page$'
+expect_out '^gpu 0x200300000: 0x200000004 in a 4k page$'
+expect_out '^gpu 0x200308000: 0x100000308 in a 4k page$'
+expect_out '^gpu 0x200101000: 0x1000003ff in a 4k page$'
+expect_out '^gpu 0x200305000: 0x200000009 in a 4k page$'
+expect_out '^gpu 0x200306000: unmapped, faults$'
+expect_out '^unknown handle: error 2 done 0$'
+for l in 'misaligned va' 'misaligned range' 'kernel range' 'past the object' 'past the va range' 'zero range'; do
+    expect_out "^$l: error 22 done 0$"
+done
+expect_out '^list with a bad op: error 22 done 1$'
+expect_out '^other file: va 0x200000000 0x800000000000 error 2 done 0 $'
+expect_out '^after close: unknown vaspace$'
+expect_out '^listed after close: 0$'
+expect_out '^killed holder map: ok$'
+expect_out '^killed: 137$'
+expect_out '^kmemleak: clean$'
+expect_clean_log
+expect_gsp_rm_left_clean 1
