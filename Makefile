@@ -43,7 +43,7 @@ run:
 test: build
 	@tests/run
 
-# RPC and BAR0 round trips in one VM run, with their ratios (scripts/bench).
+# RPC and BAR0 round trips and VM_BIND in one VM run, with their ratios (scripts/bench).
 bench:
 	@scripts/prepare full
 	@cargo build --release --workspace --quiet

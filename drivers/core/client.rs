@@ -108,9 +108,9 @@ pub use reset::{
 pub use subscription::Subscription;
 pub use vaspace::{
     Update,
+    VaSpace, //
     CLIENT_VA_END,
     CLIENT_VA_START,
-    VaSpace, //
 };
 pub use vram::Vram;
 

@@ -12,6 +12,8 @@
 use kernel::{
     auxiliary,
     device::{
+        self,
+        Bound,
         Core,
         DeviceContext, //
     },
@@ -130,6 +132,13 @@ impl Drop for Binding {
         // Before the handle: they are objects in its namespace.
         self.vaspaces.revoke();
     }
+}
+
+/// The device that does the GPU's DMA (the PCI device, bound while `dev`
+/// is registered): objects' pages are mapped for it.
+pub(crate) fn dma_device<'a>(dev: &'a NvgspDevice<drm::Registered>) -> &'a device::Device<Bound> {
+    let pdev: &pci::Device<Bound> = dev.as_ref();
+    pdev.as_ref()
 }
 
 /// What the DRM device knows about its GPU: the identity and the

@@ -23,6 +23,7 @@ use kernel::{
 
 use crate::{
     driver::{
+        dma_device,
         Binding,
         NvgspDevice,
         NvgspDrmDriver, //
@@ -197,7 +198,10 @@ impl File {
             return Err(EINVAL);
         }
         if req.op_count == 0 || req.op_count > VM_BIND_MAX_OPS {
-            pr_debug!("nvgsp_drm: VM_BIND: {} ops (1 to {VM_BIND_MAX_OPS})\n", req.op_count);
+            pr_debug!(
+                "nvgsp_drm: VM_BIND: {} ops (1 to {VM_BIND_MAX_OPS})\n",
+                req.op_count
+            );
             return Err(EINVAL);
         }
         let size = core::mem::size_of::<uapi::drm_nvgsp_vm_bind_op>();
@@ -210,9 +214,8 @@ impl File {
         let inner = file.inner();
         let mut vm = inner.vm.lock();
         let vm = Option::as_mut(&mut *vm).ok_or(ENOENT)?;
-        let pdev: &kernel::pci::Device<kernel::device::Bound> = dev.as_ref();
         let mut index = 0u32;
-        let (done, result) = vm.bind(pdev.as_ref(), || {
+        let (done, result) = vm.bind(dma_device(dev), || {
             if index == req.op_count {
                 return Ok(None);
             }

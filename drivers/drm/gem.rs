@@ -138,7 +138,12 @@ pub(crate) fn create(
 /// A one-page object no handle names: a VA space's reservation object
 /// for GPUVM (as Tyr makes one).
 pub(crate) fn root_object(dev: &NvgspDevice) -> Result<ARef<Object>> {
-    Object::new(dev, PAGE_SIZE, shmem::ObjectConfig::default(), Domain::System)
+    Object::new(
+        dev,
+        PAGE_SIZE,
+        shmem::ObjectConfig::default(),
+        Domain::System,
+    )
 }
 
 /// The object `handle` names in `file`.

@@ -139,10 +139,7 @@ pub(crate) struct Steps<'a> {
 
 impl Steps<'_> {
     fn gpuva(&mut self) -> Result<GpuVaAlloc<VmData>> {
-        self.gpuvas
-            .iter_mut()
-            .find_map(Option::take)
-            .ok_or(ENOMEM)
+        self.gpuvas.iter_mut().find_map(Option::take).ok_or(ENOMEM)
     }
 
     fn give_back(&mut self, gpuva: GpuVaAlloc<VmData>) {
@@ -238,7 +235,11 @@ impl DriverGpuVm for VmData {
         // pages the cut goes through.
         steps.unmap(start..end)?;
         let (prev, next) = (steps.gpuva()?, steps.gpuva()?);
-        let (remapped, ret) = op.remap([prev, next], pin_init::init_zeroed(), pin_init::init_zeroed());
+        let (remapped, ret) = op.remap(
+            [prev, next],
+            pin_init::init_zeroed(),
+            pin_init::init_zeroed(),
+        );
         if let Some(unused) = ret.unused_va {
             steps.give_back(unused);
         }
@@ -354,9 +355,7 @@ impl FileVm {
             *slot = Some(GpuVaAlloc::new(GFP_KERNEL)?);
         }
         match op {
-            Op::Map {
-                obj, offset, ..
-            } => {
+            Op::Map { obj, offset, .. } => {
                 let vm_bo = self.shared.obtain(&obj, ())?;
                 let r = self.gpuvm.sm_map(OpMapRequest {
                     addr,
@@ -392,11 +391,15 @@ impl Drop for FileVm {
                 gpuvas: [None, None, None],
             };
             // The whole range: no mapping is cut, so no step allocates.
-            if let Err(e) =
-                self.gpuvm
-                    .sm_unmap(self.range.start, self.range.end - self.range.start, &mut steps)
-            {
-                pr_err!("nvgsp_drm: cannot unmap a closed file's VA space: {:?}\n", e);
+            if let Err(e) = self.gpuvm.sm_unmap(
+                self.range.start,
+                self.range.end - self.range.start,
+                &mut steps,
+            ) {
+                pr_err!(
+                    "nvgsp_drm: cannot unmap a closed file's VA space: {:?}\n",
+                    e
+                );
             }
         }
         self.shared.deferred_cleanup();

@@ -32,7 +32,6 @@ use super::{
 };
 use crate::{
     mmu::page_tables::{DeviceTables, NoTables, PageTables},
-    services::ServicesGuard,
     proto::{
         gsp::{
             calls::{
@@ -56,6 +55,7 @@ use crate::{
         },
         wire::Wire,
     },
+    services::ServicesGuard,
 };
 use kernel::num::casts::usize_as_u64;
 

@@ -176,7 +176,8 @@ fn bind(f: &File, model: &mut Model, ops: &[BindOp], count: bool) -> String {
         Err(e) => {
             // A failed op leaves its range unmapped (the UAPI's promise).
             if let Some(op) = ops.get(done as usize) {
-                if op.op == drm::sys::NVGSP_VM_BIND_OP_MAP && e.raw_os_error() == Some(libc::ENOMEM) {
+                if op.op == drm::sys::NVGSP_VM_BIND_OP_MAP && e.raw_os_error() == Some(libc::ENOMEM)
+                {
                     model.apply(&drm::bind_unmap(op.addr, op.range));
                 }
             }
