@@ -163,6 +163,69 @@ pub(crate) fn ioctl<T>(f: &File, req: libc::c_ulong, arg: &mut T) -> io::Result<
     }
 }
 
+/// `ioctl(2)` exactly as given, for programs that send malformed requests
+/// on purpose (a fuzzer): any request number, any argument pointer
+/// (null, unmapped, read-only, too short for the size `req` encodes).
+/// Returns the call's non-negative result (a new descriptor for some
+/// requests: the caller owns it).
+///
+/// # Safety
+///
+/// The kernel reads and writes through `arg` whatever `req` says (the
+/// size and direction it encodes, or pointers inside the argument): every
+/// byte it may write that is mapped in this process must be memory no
+/// Rust reference or other thread uses during the call (e.g. a buffer the
+/// caller owns through a raw pointer). Addresses that are not mapped, or
+/// mapped without write access, only make the call fail with `EFAULT`.
+pub unsafe fn raw_ioctl(
+    f: &impl AsRawFd,
+    req: libc::c_ulong,
+    arg: *mut libc::c_void,
+) -> io::Result<libc::c_int> {
+    // SAFETY: the caller vouches for what the kernel may write (above).
+    let r = unsafe { libc::ioctl(f.as_raw_fd(), req, arg) };
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r)
+    }
+}
+
+/// `_IOC(dir, 'd', nr, size)`: a DRM request number of any direction
+/// (`IOC_READ | IOC_WRITE` bits, as the kernel sees them: write = user
+/// to kernel) and argument size (14 bits; more is cut), for
+/// [`raw_ioctl`].
+pub const fn drm_request(dir: u32, nr: u32, size: usize) -> libc::c_ulong {
+    ioc(dir & 3, b'd', nr & 0xff, size & 0x3fff)
+}
+
+/// `_IOC_READ` as a [`drm_request`] direction (kernel to user).
+pub const IOC_DIR_READ: u32 = IOC_READ;
+/// `_IOC_WRITE` as a [`drm_request`] direction (user to kernel).
+pub const IOC_DIR_WRITE: u32 = IOC_WRITE;
+/// The first driver-private DRM ioctl number (`DRM_COMMAND_BASE`).
+pub const COMMAND_BASE: u32 = DRM_COMMAND_BASE;
+
+/// The request numbers of the ioctls this crate wraps, for [`raw_ioctl`].
+pub mod request {
+    /// `DRM_IOCTL_NVGSP_GETPARAM`.
+    pub const GETPARAM: libc::c_ulong = super::DRM_IOCTL_NVGSP_GETPARAM;
+    /// `DRM_IOCTL_NVGSP_GEM_CREATE`.
+    pub const GEM_CREATE: libc::c_ulong = super::DRM_IOCTL_NVGSP_GEM_CREATE;
+    /// `DRM_IOCTL_NVGSP_GEM_INFO`.
+    pub const GEM_INFO: libc::c_ulong = super::DRM_IOCTL_NVGSP_GEM_INFO;
+    /// `DRM_IOCTL_NVGSP_VM_INIT`.
+    pub const VM_INIT: libc::c_ulong = super::DRM_IOCTL_NVGSP_VM_INIT;
+    /// `DRM_IOCTL_NVGSP_VM_BIND`.
+    pub const VM_BIND: libc::c_ulong = super::DRM_IOCTL_NVGSP_VM_BIND;
+    /// `DRM_IOCTL_GEM_CLOSE` (`struct { u32 handle, pad }`).
+    pub const GEM_CLOSE: libc::c_ulong = super::DRM_IOCTL_GEM_CLOSE;
+    /// `DRM_IOCTL_PRIME_HANDLE_TO_FD` (`struct { u32 handle, flags; s32 fd }`).
+    pub const PRIME_HANDLE_TO_FD: libc::c_ulong = super::DRM_IOCTL_PRIME_HANDLE_TO_FD;
+    /// `DRM_IOCTL_PRIME_FD_TO_HANDLE` (`struct { u32 handle, flags; s32 fd }`).
+    pub const PRIME_FD_TO_HANDLE: libc::c_ulong = super::DRM_IOCTL_PRIME_FD_TO_HANDLE;
+}
+
 /// The name of the DRM driver behind `f`.
 pub fn driver_name(f: &File) -> io::Result<String> {
     let mut name = vec![0u8; 64];
@@ -374,5 +437,19 @@ mod tests {
         assert_eq!(DRM_IOCTL_PRIME_FD_TO_HANDLE, 0xc00c_642e);
         assert_eq!(DRM_IOCTL_MODE_CREATE_DUMB, 0xc020_64b2);
         assert_eq!(udmabuf::UDMABUF_CREATE, 0x4018_7542);
+    }
+
+    #[test]
+    fn drm_request_builds_every_direction_and_size() {
+        let rw = IOC_DIR_READ | IOC_DIR_WRITE;
+        assert_eq!(drm_request(rw, COMMAND_BASE + 4, 48), request::VM_BIND);
+        assert_eq!(drm_request(IOC_DIR_WRITE, 0x09, 8), request::GEM_CLOSE);
+        assert_eq!(drm_request(0, COMMAND_BASE, 0), 0x6440);
+        assert_eq!(
+            drm_request(IOC_DIR_READ, COMMAND_BASE + 0xf, 0x3fff),
+            0xbfff_644f
+        );
+        // Sizes wider than the field are cut, not spilled into the direction.
+        assert_eq!(drm_request(0, COMMAND_BASE, 0x4000), 0x6440);
     }
 }

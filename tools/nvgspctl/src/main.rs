@@ -4,6 +4,7 @@
 //! chip identity it reports through `DRM_IOCTL_NVGSP_GETPARAM`.
 
 mod bench;
+mod fuzz;
 mod gem;
 mod vm;
 
@@ -16,6 +17,7 @@ usage: nvgspctl info [--device /dev/dri/renderDN]
        nvgspctl bench PROBE THREADS CALLS
        nvgspctl gem check SIZE | gem errors | gem hold SIZE
        nvgspctl vm
+       nvgspctl fuzz SECONDS SEED
 
   info    the GPU behind an nvgsp render node: identity, VRAM, engines
   bench   read a debugfs probe of nvgsp_core (e.g.
@@ -33,6 +35,11 @@ usage: nvgspctl info [--device /dev/dri/renderDN]
           bind (op lines, then end) | close H | expect VA | quit
           (objects' pages are tagged handle << 32 | page; expect says
           which tag the GPU must read at VA)
+  fuzz    random ioctls, mmaps and PRIME calls on the render node for
+          SECONDS seconds from a PRNG seeded with SEED (decimal or 0x
+          hex), from two open files and a forked child killed midway;
+          prints a summary: calls by outcome, what took effect, and any
+          result the UAPI rules out (then exits 1)
 ";
 
 /// Chip names by chipset number (nova-core `define_chipset!`).
@@ -166,6 +173,20 @@ fn bench(path: &str, threads: &str, calls: &str) -> Result<(), String> {
     Ok(())
 }
 
+fn fuzz_command(seconds: &str, seed: &str) -> Result<(), String> {
+    let seconds: u64 = seconds
+        .parse()
+        .map_err(|_| format!("bad seconds '{seconds}'"))?;
+    let seed = match seed.strip_prefix("0x") {
+        Some(h) => u64::from_str_radix(h, 16),
+        None => seed.parse(),
+    }
+    .map_err(|_| format!("bad seed '{seed}'"))?;
+    let (path, f) = find_node()?;
+    drop(f);
+    fuzz::run(&path, seconds, seed)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
@@ -182,6 +203,7 @@ fn main() -> ExitCode {
             gem::hold(path, f, size)
         }),
         ["vm"] => find_node().and_then(|(_, f)| vm::run(&f)),
+        ["fuzz", seconds, seed] => fuzz_command(seconds, seed),
         ["-h"] | ["--help"] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
