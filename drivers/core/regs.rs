@@ -13,7 +13,10 @@ use kernel::io::{
 
 use kernel::num::casts::u32_as_usize;
 
-use crate::proto::chip as proto_chip;
+use crate::proto::{
+    chip as proto_chip,
+    mmu as proto_mmu, //
+};
 
 register! {
     /// Legacy chip identification: architecture bits and silicon revision.
@@ -76,3 +79,14 @@ register! {
         0:0     all_va => bool;
     }
 }
+
+const _: () = assert!(
+    NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE_PDB::OFFSET == u32_as_usize(proto_mmu::INVALIDATE_PDB)
+);
+const _: () = assert!(
+    NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE_UPPER_PDB::OFFSET
+        == u32_as_usize(proto_mmu::INVALIDATE_UPPER_PDB)
+);
+const _: () = assert!(
+    NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE::OFFSET == u32_as_usize(proto_mmu::INVALIDATE)
+);

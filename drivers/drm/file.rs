@@ -210,20 +210,24 @@ impl File {
             .and_then(|n| n.checked_mul(size))
             .ok_or(EINVAL)?;
         let ptr = usize::try_from(req.op_ptr).map_err(|_| EFAULT)?;
+        // All of the list is read before anything is locked: a read may
+        // wait on userspace (a fault, userfaultfd) for as long as it likes.
         let mut reader = UserSlice::new(UserPtr::from_addr(ptr), len).reader();
+        let mut raw_ops = VVec::with_capacity(usize::try_from(req.op_count)?, GFP_KERNEL)?;
+        for _ in 0..req.op_count {
+            raw_ops.push(reader.read::<uapi::drm_nvgsp_vm_bind_op>()?, GFP_KERNEL)?;
+        }
         let inner = file.inner();
         let mut vm = inner.vm.lock();
         let vm = Option::as_mut(&mut *vm).ok_or(ENOENT)?;
-        let mut index = 0u32;
+        let mut ops = raw_ops.iter().enumerate();
         let (done, result) = vm.bind(dma_device(dev), || {
-            if index == req.op_count {
+            let Some((index, raw)) = ops.next() else {
                 return Ok(None);
-            }
-            let raw: uapi::drm_nvgsp_vm_bind_op = reader.read()?;
-            let op = checked_op(file, &raw).inspect_err(|e| {
+            };
+            let op = checked_op(file, raw).inspect_err(|e| {
                 pr_debug!("nvgsp_drm: VM_BIND: op {} refused: {:?}\n", index, e);
             })?;
-            index += 1;
             Ok(Some(op))
         });
         req.ops_done = done;

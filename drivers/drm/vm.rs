@@ -65,6 +65,15 @@ use crate::{
     },
 };
 
+/// The most VA spaces the DRM device's files hold at once: each is an
+/// object in GSP-RM, which every client of the GPU shares.
+const MAX_VASPACES: usize = 1024;
+
+/// The most bytes of page tables one file's mappings may take (kernel
+/// memory, not charged to the process otherwise): 64 MiB map at least
+/// 32 GiB, however sparse.
+pub(crate) const TABLE_LIMIT: u64 = 64 << 20;
+
 /// The VA spaces of the DRM device's files, by key, for as long as the
 /// DRM device is registered: [`VaSpaces::revoke`] frees them all when it
 /// ends.
@@ -88,12 +97,18 @@ impl VaSpaces {
     }
 
     /// Holds `vaspace`; returns its key.
+    ///
+    /// # Errors
+    ///
+    /// `ENOSPC` past [`MAX_VASPACES`], `ENODEV` once revoked, `ENOMEM`.
     fn add(&self, vaspace: VaSpace) -> Result<u64> {
         let key = self.next.fetch_add(1, Relaxed);
         let mut list = self.list.lock();
-        Option::as_mut(&mut *list)
-            .ok_or(ENODEV)?
-            .push((key, vaspace), GFP_KERNEL)?;
+        let list = Option::as_mut(&mut *list).ok_or(ENODEV)?;
+        if list.len() >= MAX_VASPACES {
+            return Err(ENOSPC);
+        }
+        list.push((key, vaspace), GFP_KERNEL)?;
         Ok(key)
     }
 
@@ -169,6 +184,9 @@ impl DriverGpuVm for VmData {
         steps: &mut Steps<'_>,
     ) -> Result<OpMapped<'op, Self>> {
         let (va, len) = (op.addr(), op.length());
+        // Everything that can fail for memory first: once pages are
+        // mapped, GPUVM must track them.
+        let gpuva = steps.gpuva()?;
         let (Some(dev), Some(update)) = (steps.dev, steps.update.as_mut()) else {
             return Err(ENODEV);
         };
@@ -177,6 +195,7 @@ impl DriverGpuVm for VmData {
         if end > obj.size_bytes() || obj.domain() != Domain::System {
             return Err(EINVAL);
         }
+        // Made before the request (`FileVm::apply`): this only looks.
         let sgt = obj.sg_table(dev)?;
         let mut skip = op.gem_offset();
         let mut done = 0;
@@ -207,9 +226,9 @@ impl DriverGpuVm for VmData {
                 // What this step mapped, whole pages: no table needed.
                 let _ = update.unmap(va, done);
             }
+            steps.give_back(gpuva);
             return Err(e);
         }
-        let gpuva = steps.gpuva()?;
         Ok(op.insert(gpuva, pin_init::init_zeroed()))
     }
 
@@ -231,10 +250,14 @@ impl DriverGpuVm for VmData {
         let whole = op.va_to_unmap().range();
         let start = op.prev().map_or(whole.start, |p| p.addr() + p.length());
         let end = op.next().map_or(whole.end, |n| n.addr());
+        let (prev, next) = (steps.gpuva()?, steps.gpuva()?);
         // The parts kept stay mapped as they are; the core splits the
         // pages the cut goes through.
-        steps.unmap(start..end)?;
-        let (prev, next) = (steps.gpuva()?, steps.gpuva()?);
+        if let Err(e) = steps.unmap(start..end) {
+            steps.give_back(prev);
+            steps.give_back(next);
+            return Err(e);
+        }
         let (remapped, ret) = op.remap(
             [prev, next],
             pin_init::init_zeroed(),
@@ -275,6 +298,7 @@ impl FileVm {
     /// A VA space for a file of `dev`: the core's, held in `vaspaces`.
     pub(crate) fn new(dev: &NvgspDevice, gpu: &Gpu, vaspaces: &Arc<VaSpaces>) -> Result<Self> {
         let vaspace = gpu.alloc_vaspace()?;
+        vaspace.set_table_limit(TABLE_LIMIT);
         let range = vaspace.client_range();
         let key = vaspaces.add(vaspace)?;
         // GPUVM's reservation object: an object of its own (Tyr does so).
@@ -335,12 +359,19 @@ impl FileVm {
                 break Err(e);
             }
             done += 1;
+            if kernel::current!().signal_pending() {
+                break Err(EINTR);
+            }
         };
-        // The core invalidates the TLB; then GPUVM lets go of what was
-        // unmapped.
+        // The core invalidates the TLB; only then may GPUVM let go of
+        // what was unmapped (the objects' pages). If it could not, they
+        // wait for the next change that ends well.
+        let flushed = steps.update.take().map_or(Ok(()), Update::finish);
         drop(steps);
-        self.shared.deferred_cleanup();
-        (done, result)
+        if flushed.is_ok() {
+            self.shared.deferred_cleanup();
+        }
+        (done, result.and(flushed))
     }
 
     fn apply(&mut self, steps: &mut Steps<'_>, op: Op) -> Result {
@@ -356,6 +387,11 @@ impl FileVm {
         }
         match op {
             Op::Map { obj, offset, .. } => {
+                // The object's pages, pinned and mapped for the GPU now,
+                // before GPUVM unmaps what the new mapping replaces.
+                if let Some(dev) = steps.dev {
+                    obj.sg_table(dev)?;
+                }
                 let vm_bo = self.shared.obtain(&obj, ())?;
                 let r = self.gpuvm.sm_map(OpMapRequest {
                     addr,
@@ -400,6 +436,12 @@ impl Drop for FileVm {
                     "nvgsp_drm: cannot unmap a closed file's VA space: {:?}\n",
                     e
                 );
+            }
+            // A failed invalidate was logged. The GPU is being reset or
+            // given up then, which ends its use of the pages; GPUVM's
+            // tree must be empty before it goes.
+            if let Some(update) = steps.update.take() {
+                let _ = update.finish();
             }
         }
         self.shared.deferred_cleanup();

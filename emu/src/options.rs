@@ -149,7 +149,8 @@ Fault injection (for tests):
                     client's FERMI_VASPACE_A object as the GPU's MMU does,
                     through its TLB: 'sys|video ADDR page 4k|64k|2m rw|ro
                     [priv] [vol] [noncoherent] [noatomic] [encrypted] kind K
-                    [comptag C]', 'sparse page SPAN', 'fault LEVEL REASON
+                    [comptag C] data D' (D: an aligned 8-byte read there),
+                    'sparse page SPAN', 'fault LEVEL REASON
                     [entry E | at sys|video A]', 'unknown vaspace' or
                     'error USAGE'
   --trace-rpc       time each RPC's steps (doorbell, GSP-RM wake, reply

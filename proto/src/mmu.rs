@@ -230,6 +230,16 @@ pub const fn gmmu_aperture(aperture: Aperture) -> u32 {
     }
 }
 
+/// `NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE_PDB`, in BAR0: the PDB whose
+/// translations an invalidate drops (the virtual function's window at
+/// 0xB80000 onto the MMU; open-gpu-kernel-modules
+/// `published/turing/tu102/dev_vm.h`, nouveau `tu102_vmm_flush`).
+pub const INVALIDATE_PDB: u32 = 0x00b8_30a0;
+/// `NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE_UPPER_PDB`.
+pub const INVALIDATE_UPPER_PDB: u32 = 0x00b8_30a4;
+/// `NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE`.
+pub const INVALIDATE: u32 = 0x00b8_30b0;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,7 @@ use core::ops::Range;
 use kernel::{
     dma::Coherent,
     new_mutex,
+    num::casts::usize_as_u64,
     prelude::*,
     sync::{
         Arc,
@@ -27,8 +28,7 @@ use kernel::{
 use super::{
     Gpu,
     Handle,
-    RmObject,
-    Vram, //
+    RmObject, //
 };
 use crate::{
     mmu::page_tables::{DeviceTables, NoTables, PageTables},
@@ -57,7 +57,6 @@ use crate::{
     },
     services::ServicesGuard,
 };
-use kernel::num::casts::usize_as_u64;
 
 /// The levels above GSP-RM's 512 MiB entry: PD3, PD2, PD1.
 const RESERVED_LEVELS: usize = 3;
@@ -114,7 +113,13 @@ struct State {
     /// The VA space's object in GSP-RM; a GPU reset takes it, and it is
     /// made again when next needed.
     object: Option<RmObject>,
+    /// Drops the TLBs' translations of the VA space once nothing uses it,
+    /// before its tables go (their memory may become another VA space's).
+    _flush: FlushOnDrop,
     tables: PageTables<Coherent<[u8]>>,
+    /// The most bytes of tables a client's mappings may take
+    /// ([`VaSpace::set_table_limit`]).
+    table_limit: u64,
     /// The directories above GSP-RM's range, root first.
     reserved: [u64; RESERVED_LEVELS],
     /// The first slot never given out. Slots are not reused (a VA space
@@ -141,7 +146,12 @@ impl VaSpace {
                 state <- new_mutex!(State {
                     listed: None,
                     object: None,
+                    _flush: FlushOnDrop {
+                        gpu: gpu.clone(),
+                        pdb: reserved[0],
+                    },
                     tables,
+                    table_limit: u64::MAX,
                     reserved,
                     next: SLOTS_START,
                 }),
@@ -230,8 +240,11 @@ impl VaSpace {
             .tables
             .map(&alloc, va, mem.dma_address(), len, Aperture::SysCoherent)?;
         // The GPU may have cached the slot's absence (nouveau flushes
-        // after every map, too).
-        invalidate(&guard, &mut state)?;
+        // after every map, too). Without that the mapping is not made.
+        if let Err(e) = invalidate(&guard, &mut state) {
+            let _ = state.tables.unmap(&NoTables::new(), va, len);
+            return Err(e);
+        }
         Ok(Mapping {
             vaspace: self.clone(),
             va,
@@ -286,12 +299,41 @@ impl Drop for Mapping {
 
 /// Invalidates the TLB for the VA space of `state` after a change; frees
 /// the tables the change retired once that is done.
+///
+/// # Errors
+///
+/// `EAGAIN` during a recovery (no register is touched while the function
+/// resets; the reset empties the TLBs, but what waits for an invalidate
+/// waits for the next one), `ENODEV` once the GPU is given up,
+/// `ETIMEDOUT`.
 fn invalidate(services: &ServicesGuard<'_>, state: &mut State) -> Result {
-    let s = services.get();
-    let hal = crate::hal::of(s.spec.chipset)?;
-    s.tlb.invalidate(s.dev, s.bar, hal, state.reserved[0])?;
+    invalidate_pdb(services, state.reserved[0])?;
     state.tables.flushed();
     Ok(())
+}
+
+/// Invalidates the TLB for the VA space rooted at `pdb`, if the GPU is
+/// usable (see [`invalidate`]).
+fn invalidate_pdb(services: &ServicesGuard<'_>, pdb: u64) -> Result {
+    let s = services.get();
+    let (_pass, _) = s.enter()?;
+    let hal = crate::hal::of(s.spec.chipset)?;
+    s.tlb.invalidate(s.dev, s.bar, hal, pdb)
+}
+
+/// See [`State::_flush`].
+struct FlushOnDrop {
+    gpu: Gpu,
+    pdb: u64,
+}
+
+impl Drop for FlushOnDrop {
+    fn drop(&mut self) {
+        // Unbound or unusable: nothing runs on the GPU any more.
+        if let Ok(guard) = self.gpu.services() {
+            let _ = invalidate_pdb(&guard, self.pdb);
+        }
+    }
 }
 
 impl VaSpace {
@@ -306,6 +348,13 @@ impl VaSpace {
     #[inline(never)]
     pub fn table_bytes(&self) -> u64 {
         self.inner.state.lock().tables.bytes()
+    }
+
+    /// Limits the page tables the client's mappings may make the VA
+    /// space hold to `bytes`: a map past it fails with `ENOSPC`.
+    #[inline(never)]
+    pub fn set_table_limit(&self, bytes: u64) {
+        self.inner.state.lock().table_limit = bytes;
     }
 
     /// Starts a change of the client's mappings: other changes wait until
@@ -353,14 +402,18 @@ impl Update<'_> {
     fn map(&mut self, va: u64, addr: u64, len: u64, aperture: Aperture) -> Result {
         self.check(va, len)?;
         let dev = self.services.get().pdev.as_ref();
-        let r = self
-            .state
-            .tables
-            .map(&DeviceTables(dev), va, addr, len, aperture);
+        let alloc = DeviceTables(dev);
         // A failed map leaves nothing of it mapped, but may have unmapped
         // what it had mapped so far, which the GPU may have cached.
         self.changed = true;
-        r
+        self.state.tables.map(&alloc, va, addr, len, aperture)?;
+        if self.state.tables.bytes() > self.state.table_limit {
+            // Exactly what was mapped: no page is cut. The tables it
+            // made go at the invalidate.
+            let _ = self.state.tables.unmap(&alloc, va, len);
+            return Err(ENOSPC);
+        }
+        Ok(())
     }
 
     /// Maps `len` bytes of system memory at bus address `addr` (pages the
@@ -370,30 +423,11 @@ impl Update<'_> {
     /// # Errors
     ///
     /// `EINVAL` for a range not page aligned or outside the client's
-    /// range; `EBUSY` if part of it is mapped; `ENOMEM`.
+    /// range; `EBUSY` if part of it is mapped; `ENOSPC` past the table
+    /// limit; `ENOMEM`.
     #[inline(never)]
     pub fn map_system(&mut self, va: u64, addr: u64, len: u64) -> Result {
         self.map(va, addr, len, Aperture::SysCoherent)
-    }
-
-    /// Maps `len` bytes of `vram` from `offset` at `va`, in the largest
-    /// pages their alignment allows (2 MiB, 64 KiB, 4 KiB).
-    ///
-    /// # Errors
-    ///
-    /// `EINVAL` for a range not page aligned, outside the client's range
-    /// or past `vram`'s end, or VRAM of another GPU; `EBUSY` if part of
-    /// the range is mapped; `ENOMEM`.
-    #[inline(never)]
-    pub fn map_vram(&mut self, va: u64, vram: &Vram, offset: u64, len: u64) -> Result {
-        if !vram.is_of(&self.vaspace.inner.gpu) {
-            return Err(EINVAL);
-        }
-        let end = offset.checked_add(len).ok_or(EINVAL)?;
-        if end > vram.size() {
-            return Err(EINVAL);
-        }
-        self.map(va, vram.offset() + offset, len, Aperture::Video)
     }
 
     /// Unmaps whatever is mapped in `len` bytes at `va`; a page the range
@@ -416,8 +450,10 @@ impl Update<'_> {
     ///
     /// # Errors
     ///
-    /// `ETIMEDOUT` if the invalidate does not complete (logged); the GPU
-    /// may then still use the old translations.
+    /// As the invalidate: `EAGAIN` during a GPU reset, `ENODEV` once the
+    /// GPU is unusable, `ETIMEDOUT` (logged). The GPU may then still use
+    /// the old translations: memory unmapped by the change must be kept
+    /// until a later change ends well.
     #[inline(never)]
     pub fn finish(mut self) -> Result {
         self.flush()

@@ -2,10 +2,7 @@
 
 //! [`Vram`]: a contiguous VRAM range held by a client.
 
-use kernel::{
-    prelude::*,
-    sync::Arc, //
-};
+use kernel::prelude::*;
 
 use super::{
     Gpu,
@@ -45,11 +42,6 @@ impl Vram {
     #[inline(never)]
     pub fn size(&self) -> u64 {
         self.size
-    }
-
-    /// Whether the range is of the GPU `gpu` is a handle on.
-    pub(super) fn is_of(&self, gpu: &Gpu) -> bool {
-        Arc::ptr_eq(self.gpu.link(), gpu.link())
     }
 }
 

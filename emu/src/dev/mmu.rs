@@ -67,12 +67,17 @@ use std::collections::HashMap;
 /// The virtual function's register window in BAR0
 /// (`NV_VIRTUAL_FUNCTION_FULL_PHYS_OFFSET`).
 const VF: u32 = 0x00b8_0000;
-/// `NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE_PDB`.
-pub const INVALIDATE_PDB: u32 = VF + 0x30a0;
+/// `NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE_PDB` (the offset proto/ shares
+/// with the core, pinned here against the published one).
+pub const INVALIDATE_PDB: u32 = nvgsp_proto::mmu::INVALIDATE_PDB;
 /// `NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE_UPPER_PDB`.
-pub const INVALIDATE_UPPER_PDB: u32 = VF + 0x30a4;
+pub const INVALIDATE_UPPER_PDB: u32 = nvgsp_proto::mmu::INVALIDATE_UPPER_PDB;
 /// `NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE`.
-pub const INVALIDATE: u32 = VF + 0x30b0;
+pub const INVALIDATE: u32 = nvgsp_proto::mmu::INVALIDATE;
+// dev_vm.h: the registers at 0x30a0, 0x30a4 and 0x30b0 of the window.
+const _: () = assert!(INVALIDATE_PDB == VF + 0x30a0);
+const _: () = assert!(INVALIDATE_UPPER_PDB == VF + 0x30a4);
+const _: () = assert!(INVALIDATE == VF + 0x30b0);
 /// `NV_PFB_PRI_MMU_INVALIDATE_SIZE`.
 pub const INVALIDATE_SIZE: u32 = 0x0010_0e68;
 

@@ -134,7 +134,13 @@ struct drm_nvgsp_gem_info {
  * and VM_BIND needs it (ENOENT before). The VA range userspace manages is
  * [va_start, va_end); the VAs below va_start are the kernel's (its own
  * mappings and GSP-RM's) and cannot be bound. The VA space, its page
- * tables and every mapping in it go when the file is closed.
+ * tables and every mapping in it go when the file is closed. ENOSPC if
+ * the device's files hold 1024 VA spaces already.
+ *
+ * The page tables of a file's mappings are kernel memory: they may take
+ * at most 64 MiB per file (enough for 32 GiB mapped however sparsely, and
+ * for far more mapped densely); a map that would take more fails with
+ * ENOSPC.
  */
 struct drm_nvgsp_vm_init {
 	__u32 flags;
@@ -207,9 +213,13 @@ struct drm_nvgsp_vm_bind_op {
  * ops after it were not looked at. A failed op refused for its arguments
  * (EINVAL for a malformed op or a range outside [va_start, va_end),
  * ENOENT for an unknown handle) changed nothing; a map that failed while
- * mapping (ENOMEM) leaves its range unmapped. ENOENT also without
- * VM_INIT; EFAULT if @op_ptr cannot be read; ENODEV once the GPU is
- * gone.
+ * mapping (ENOMEM, or ENOSPC past the file's page table budget, see
+ * VM_INIT) leaves its range unmapped. ENOENT also without VM_INIT;
+ * EFAULT if @op_ptr cannot be read (nothing is done then); EINTR if a
+ * signal came (the ops before it took effect); EAGAIN while the GPU is
+ * being reset and ENODEV once it is gone (the ops before took effect in
+ * the page tables, but the GPU may not see them until a later VM_BIND
+ * succeeds).
  */
 struct drm_nvgsp_vm_bind {
 	__u32 op_count;
