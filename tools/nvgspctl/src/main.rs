@@ -7,6 +7,7 @@ mod bench;
 mod fuzz;
 mod gem;
 mod vm;
+mod vm_bench;
 
 use nvgsp_uapi as drm;
 use std::fs::{File, OpenOptions};
@@ -16,7 +17,7 @@ const USAGE: &str = "\
 usage: nvgspctl info [--device /dev/dri/renderDN]
        nvgspctl bench PROBE THREADS CALLS
        nvgspctl gem check SIZE | gem errors | gem hold SIZE
-       nvgspctl vm
+       nvgspctl vm | vm-bench PAGES ROUNDS
        nvgspctl fuzz SECONDS SEED
 
   info    the GPU behind an nvgsp render node: identity, VRAM, engines
@@ -32,7 +33,7 @@ usage: nvgspctl info [--device /dev/dri/renderDN]
           each line on standard input makes it use its file and mapping
   vm      a GPU VA space driven from standard input, one reply per line:
           init | new SIZE | map H OFFSET VA RANGE | unmap VA RANGE |
-          bind (op lines, then end) | close H | expect VA | quit
+          bind (op lines, then end) | close H | expect VA | files N | quit
           (objects' pages are tagged handle << 32 | page; expect says
           which tag the GPU must read at VA)
   fuzz    random ioctls, mmaps and PRIME calls on the render node for
@@ -202,7 +203,16 @@ fn main() -> ExitCode {
             let size = size.parse().map_err(|_| format!("bad size '{size}'"))?;
             gem::hold(path, f, size)
         }),
-        ["vm"] => find_node().and_then(|(_, f)| vm::run(&f)),
+        ["vm"] => find_node().and_then(|(path, f)| vm::run(&f, || open(&path))),
+        ["vm-bench", pages, rounds] => find_node().and_then(|(_, f)| {
+            let pages = pages
+                .parse()
+                .map_err(|_| format!("bad page count '{pages}'"))?;
+            let rounds = rounds
+                .parse()
+                .map_err(|_| format!("bad round count '{rounds}'"))?;
+            vm_bench::run(&f, pages, rounds)
+        }),
         ["fuzz", seconds, seed] => fuzz_command(seconds, seed),
         ["-h"] | ["--help"] => {
             print!("{USAGE}");

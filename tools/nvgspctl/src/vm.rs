@@ -18,6 +18,9 @@
 //!   one VM_BIND of all of them; `ok N` or `error ERRNO done N`;
 //! - `close H`: GEM_CLOSE; `ok` (the mappings keep the object);
 //! - `expect VA`: `tag 0x...` or `unmapped`;
+//! - `files N`: opens up to N more files of the node, each with a VA
+//!   space (VM_INIT), kept until `quit`; `files M` (how many it made) or
+//!   `files M error ERRNO` (why the next failed);
 //! - `quit`.
 
 use std::collections::BTreeMap;
@@ -106,7 +109,8 @@ fn new_object(f: &File, size: u64) -> Result<(u32, Object), String> {
 }
 
 /// Runs commands from standard input until `quit` or its end.
-pub fn run(f: &File) -> Result<(), String> {
+pub fn run(f: &File, open: impl Fn() -> io::Result<File>) -> Result<(), String> {
+    let mut others = Vec::new();
     let mut objects: BTreeMap<u32, Object> = BTreeMap::new();
     let mut model = Model::default();
     let stdin = io::stdin();
@@ -134,6 +138,25 @@ pub fn run(f: &File) -> Result<(), String> {
                 match drm::gem_close(f, h) {
                     Ok(()) => "ok".into(),
                     Err(e) => format!("error {}", e.raw_os_error().unwrap_or(0)),
+                }
+            }
+            ["files", n] => {
+                let n = number(Some(n))?;
+                let mut made = 0;
+                let mut error = None;
+                while made < n {
+                    match open().and_then(|g| drm::vm_init(&g).map(|_| g)) {
+                        Ok(g) => others.push(g),
+                        Err(e) => {
+                            error = e.raw_os_error();
+                            break;
+                        }
+                    }
+                    made += 1;
+                }
+                match error {
+                    None => format!("files {made}"),
+                    Some(e) => format!("files {made} error {e}"),
                 }
             }
             ["expect", va] => {
