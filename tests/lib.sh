@@ -91,8 +91,10 @@ expect_clean_log() {
         fail "the driver wrote registers only secure code may write ($emu_log)"
     fi
     # Includes what the debug kernel's checkers print: KASAN reports,
-    # lockdep's findings, DEBUG_OBJECTS' ODEBUG lines.
-    local bad='cut here|WARNING: CPU|BUG:|Oops|Call Trace|general protection|unreferenced object|suspected memory leak'
+    # lockdep's findings, DEBUG_OBJECTS' ODEBUG lines. A warning reads
+    # `WARNING: CPU: ...` in older kernels, `WARNING: file:line at ...` in
+    # Linux 7.3.
+    local bad='cut here|WARNING:|BUG:|Oops|Call Trace|general protection|unreferenced object|suspected memory leak'
     bad+='|KASAN|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU usage|ODEBUG:'
     if matches "$bad" "$VM_LOG"; then
         grep -En "$bad" "$VM_LOG" >&2

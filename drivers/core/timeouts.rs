@@ -27,6 +27,12 @@ pub(crate) const RPC: Delta = Delta::from_secs(2);
 /// How long a caller alone in flight polls for its reply before it sleeps.
 pub(crate) const RPC_POLL: Delta = Delta::from_micros(400);
 
+// TIMEOUT: a caller with a signal pending cannot sleep interruptibly, and
+// must still wait for the call it made; it looks every this often (a
+// reply takes tens of microseconds to a few milliseconds).
+/// How long a signalled caller naps between looks for its reply.
+pub(crate) const RPC_SIGNALLED_NAP: Delta = Delta::from_micros(200);
+
 // TIMEOUT: GSP-RM takes commands off the queue as it serves them, so room
 // comes back as fast as a reply would.
 /// How long a sender waits for room in the command queue.

@@ -14,11 +14,17 @@
 # - a closed handle's object stays mapped until unmapped;
 # - a closed file's VA space is gone from GSP-RM (the probe no longer knows
 #   it), and a process killed with its objects mapped leaves nothing behind
-#   (kmemleak; no RM client left in GSP-RM at unload).
+#   (kmemleak; no RM client left in GSP-RM at unload);
+# - the GPU unbound under a file with mappings: its VA space goes with the
+#   binding, its VM_BIND fails with ENODEV, and its close is clean;
+# - the page table budget (ENOSPC past 64 MiB of tables, given back by
+#   unmapping) and the cap of 1024 VA spaces.
 . tests/lib.sh
 vm --profile debug -- bash -c '
     for _ in $(seq 100); do [ -e /dev/dri/renderD128 ] && break; sleep 0.1; done
     mount -t debugfs none /sys/kernel/debug 2>/dev/null
+    # Room for the files of the VA space cap check.
+    ulimit -n 4096
     listing=$(echo /sys/kernel/debug/nvgsp/*/vaspaces)
     emu_query="$NVGSP_TOP/tests/guest/emu-query"
     coproc VM { nvgspctl vm; }
@@ -78,12 +84,44 @@ vm --profile debug -- bash -c '
     wait $VM_PID
     echo "after close: $($emu_query translate $client $vaspace 0x200000000 | sed "s/^[^:]*: //")"
     echo "listed after close: $(grep -c "^drm " $listing)"
+    # The page table budget: one page mapped every 2 MiB takes a 4 KiB
+    # table each, 64 MiB of them at most (with their directories); then
+    # ENOSPC, and what an unmap frees can be mapped again.
+    coproc VM { nvgspctl vm; }
+    send init >/dev/null; send new 0x1000 >/dev/null
+    total=0
+    for round in $(seq 6); do
+        { echo bind; for i in $(seq 0 4095); do printf "map 1 0 0x%x 0x1000\n" $(( (8 << 30) + ((round - 1) * 4096 + i) * (2 << 20) )); done; echo end; } >&${VM[1]}
+        IFS= read -r reply <&${VM[0]}
+        case "$reply" in
+            "ok 4096") total=$((total + 4096)) ;;
+            error*) total=$((total + ${reply##* })); break ;;
+        esac
+    done
+    echo "budget: $reply after $total pages"
+    echo "budget unmap: $(send unmap 0x200000000 0x1000000000)"
+    echo "budget map again: $(send map 1 0 0x200000000 0x1000)"
+    # The device holds at most 1024 VA spaces (this file has one).
+    echo "vaspaces: $(send files 1100)"
+    send quit >/dev/null
+    wait $VM_PID
     # A process killed with its objects mapped.
     coproc VM { nvgspctl vm; }
     send init >/dev/null; send new 0x100000 >/dev/null
     echo "killed holder map: $(send map 1 0 0x200000000 0x100000)"
     kill -9 $VM_PID; wait $VM_PID
     echo "killed: $?"
+    # The GPU unbound under a file with mappings: its VA space goes with
+    # the binding, its calls then fail, and closing it later is clean.
+    coproc VM { nvgspctl vm; }
+    send init >/dev/null; send new 0x100000 >/dev/null
+    echo "before unbind: $(send map 1 0 0x200000000 0x100000)"
+    pci=$(lspci -D -d 10de: | cut -d" " -f1)
+    echo $pci >/sys/bus/pci/drivers/nvgsp_core/unbind && echo "unbound with a VA space"
+    echo "after unbind: $(send unmap 0x200000000 0x1000)"
+    send quit >/dev/null
+    wait $VM_PID
+    echo "closed after unbind: $?"
     modprobe -r nvgsp_drm nvgsp_vfio nvgsp_core || exit 1
     "$NVGSP_TOP/tests/guest/kmemleak"
 '
@@ -119,7 +157,18 @@ expect_out '^list with a bad op: error 22 done 1$'
 expect_out '^other file: va 0x200000000 0x800000000000 error 2 done 0 $'
 expect_out '^after close: unknown vaspace$'
 expect_out '^listed after close: 0$'
+# 64 MiB of tables: one 4 KiB table per page mapped every 2 MiB, less
+# those its directories take (a PD0 per GiB, the root's PD3, PD2 and PD1).
+pages=$(sed -n 's/^budget: error 28 done [0-9]* after \([0-9]*\) pages$/\1/p' <<<"$VM_OUT")
+[ -n "$pages" ] && [ "$pages" -gt 15800 ] && [ "$pages" -lt 16384 ] || fail "page table budget: ENOSPC after ${pages:-?} pages (want 15800..16383)"
+expect_out '^budget unmap: ok$'
+expect_out '^budget map again: ok$'
+expect_out '^vaspaces: files 1023 error 28$'
 expect_out '^killed holder map: ok$'
+expect_out '^before unbind: ok$'
+expect_out '^unbound with a VA space$'
+expect_out '^after unbind: error 19 done 0$'
+expect_out '^closed after unbind: 0$'
 expect_out '^killed: 137$'
 expect_out '^kmemleak: clean$'
 expect_clean_log

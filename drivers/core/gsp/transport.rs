@@ -442,7 +442,9 @@ impl Rpc {
     /// # Errors
     ///
     /// As [`Self::send_no_wait`]; `ETIMEDOUT` if no reply came within
-    /// [`timeouts::RPC`], `ERESTARTSYS` if the caller was signalled.
+    /// [`timeouts::RPC`]. A signal does not end the wait: GSP-RM carries
+    /// out a call once sent, and the caller must know how it ended (an
+    /// object made, memory GSP-RM still writes to) before it goes on.
     pub(crate) fn call<F: Call>(&self, bar: Bar0<'_>, payload: &[u8]) -> Result<Reply> {
         let function = F::FUNCTION;
         let start = Instant::<Monotonic>::now();
@@ -500,13 +502,7 @@ impl Rpc {
                 self.judge_timeout(bar, self.received.load(Relaxed) == heard);
                 return Err(ETIMEDOUT);
             }
-            pending = match self.sleep(&wake, pending, left) {
-                Ok(p) => p,
-                Err(mut p) => {
-                    p.waiters.remove(sequence);
-                    return Err(ERESTARTSYS);
-                }
-            };
+            pending = self.sleep(&wake, pending, left);
         }
     }
 
@@ -515,7 +511,7 @@ impl Rpc {
     ///
     /// # Errors
     ///
-    /// `ENODEV` if GSP-RM is lost meanwhile, `ETIMEDOUT`, `ERESTARTSYS`.
+    /// `ENODEV` if GSP-RM is lost meanwhile, `ETIMEDOUT`.
     pub(crate) fn wait_any(&self, mask: u32, timeout: Delta) -> Result<u32> {
         let start = Instant::<Monotonic>::now();
         let mut pending = self.pending.lock();
@@ -527,9 +523,7 @@ impl Rpc {
             if left <= Delta::ZERO {
                 return Err(ETIMEDOUT);
             }
-            pending = self
-                .sleep(&self.wake, pending, left)
-                .map_err(|_| ERESTARTSYS)?;
+            pending = self.sleep(&self.wake, pending, left);
         }
         Ok(pending.events & mask)
     }
@@ -537,25 +531,34 @@ impl Rpc {
     /// Sleeps on `cv` with `pending` released, for up to `left`: all of it
     /// when an interrupt wakes the waiters, one jiffy while none is enabled,
     /// after which the status queue is drained here. Returns the lock
-    /// again; `Err` (with the lock) if a signal came.
+    /// again.
+    ///
+    /// A signal does not cut the wait short for the caller (see
+    /// [`Self::call`]). A pending signal ends every interruptible sleep at
+    /// once, so the caller then naps [`timeouts::RPC_SIGNALLED_NAP`] at a time
+    /// (uninterruptibly) between looks, rather than spin.
     fn sleep<'a>(
         &'a self,
         cv: &CondVar,
         mut pending: MutexGuard<'a, Pending>,
         left: Delta,
-    ) -> core::result::Result<MutexGuard<'a, Pending>, MutexGuard<'a, Pending>> {
+    ) -> MutexGuard<'a, Pending> {
         let draining = self.self_draining();
-        if let CondVarTimeoutResult::Signal { .. } =
-            cv.wait_interruptible_timeout(&mut pending, wait_jiffies(left, draining))
-        {
-            return Err(pending);
-        }
-        if draining {
+        let signalled = matches!(
+            cv.wait_interruptible_timeout(&mut pending, wait_jiffies(left, draining)),
+            CondVarTimeoutResult::Signal { .. }
+        );
+        if draining || signalled {
             drop(pending);
-            self.drain();
+            if signalled {
+                kernel::time::delay::fsleep(timeouts::RPC_SIGNALLED_NAP);
+            }
+            if draining {
+                self.drain();
+            }
             pending = self.pending.lock();
         }
-        Ok(pending)
+        pending
     }
 
     /// The sequencer program GSP-RM posted, if one is waiting; clears

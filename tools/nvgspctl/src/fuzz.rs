@@ -1467,7 +1467,13 @@ impl Fuzz {
                 count = self
                     .rng
                     .pick(&[0, self.max_ops + 1, u32::MAX, 1 << 31, self.max_ops]);
-                readable = if at_guard { n as u64 } else { u64::MAX };
+                // The argument pages end at a guard page: past them the
+                // list cannot be read (the kernel reads it whole first).
+                readable = if at_guard {
+                    n as u64
+                } else {
+                    (ARG_LEN / OP_SIZE) as u64
+                };
             }
         }
         let mut b = VmBind {

@@ -114,7 +114,9 @@ struct drm_nvgsp_gem_create {
  * @domain: out, its NVGSP_GEM_DOMAIN_*
  * @size: out, its size in bytes (a multiple of the CPU page size)
  * @map_offset: out, the offset to pass to mmap() on this file to map the
- *              whole object (or a part of it, from the offset on)
+ *              object: a mapping starts at the object's start (this very
+ *              offset) and may be shorter than the object; unmapping its
+ *              front later keeps the rest where it was
  */
 struct drm_nvgsp_gem_info {
 	__u32 handle;
