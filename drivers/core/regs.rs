@@ -87,6 +87,5 @@ const _: () = assert!(
     NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE_UPPER_PDB::OFFSET
         == u32_as_usize(proto_mmu::INVALIDATE_UPPER_PDB)
 );
-const _: () = assert!(
-    NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE::OFFSET == u32_as_usize(proto_mmu::INVALIDATE)
-);
+const _: () =
+    assert!(NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE::OFFSET == u32_as_usize(proto_mmu::INVALIDATE));
