@@ -179,7 +179,9 @@ impl File {
     /// `EINVAL` for a malformed request or op (logged at debug level: the
     /// op's index and why), `ENOENT` without `VM_INIT` or for a handle
     /// this file does not have, `EFAULT` for an op list userspace cannot
-    /// read, `ENOMEM`, `ENODEV` once the GPU is gone.
+    /// read, `ENOSPC` past the file's page table budget, `EINTR` at a
+    /// signal, `ENOMEM`, `EAGAIN` during a GPU reset, `ENODEV` once the
+    /// GPU is gone.
     pub(crate) fn vm_bind(
         dev: &NvgspDevice<Registered>,
         _binding: &Binding,

@@ -70,8 +70,8 @@ use crate::{
 const MAX_VASPACES: usize = 1024;
 
 /// The most bytes of page tables one file's mappings may take (kernel
-/// memory, not charged to the process otherwise): 64 MiB map at least
-/// 32 GiB, however sparse.
+/// memory, not charged to the process otherwise): a 4 KiB table per 2 MiB
+/// of VA used, so 32 GiB mapped densely, or 16K separate pages at worst.
 pub(crate) const TABLE_LIMIT: u64 = 64 << 20;
 
 /// The VA spaces of the DRM device's files, by key, for as long as the
@@ -110,6 +110,14 @@ impl VaSpaces {
         }
         list.push((key, vaspace), GFP_KERNEL)?;
         Ok(key)
+    }
+
+    /// Whether another VA space may be held now.
+    fn has_room(&self) -> bool {
+        self.list
+            .lock()
+            .as_ref()
+            .is_some_and(|l| l.len() < MAX_VASPACES)
     }
 
     /// The VA space of `key`.
@@ -297,6 +305,11 @@ pub(crate) enum Op {
 impl FileVm {
     /// A VA space for a file of `dev`: the core's, held in `vaspaces`.
     pub(crate) fn new(dev: &NvgspDevice, gpu: &Gpu, vaspaces: &Arc<VaSpaces>) -> Result<Self> {
+        // Refused before GSP-RM is asked, if the cap is reached already
+        // (`add` checks again).
+        if !vaspaces.has_room() {
+            return Err(ENOSPC);
+        }
         let vaspace = gpu.alloc_vaspace()?;
         vaspace.set_table_limit(TABLE_LIMIT);
         let range = vaspace.client_range();
@@ -355,13 +368,14 @@ impl FileVm {
                 Ok(None) => break Ok(()),
                 Err(e) => break Err(e),
             };
+            // A signal stops a long list between ops (not after its last).
+            if done > 0 && kernel::current!().signal_pending() {
+                break Err(EINTR);
+            }
             if let Err(e) = self.apply(&mut steps, op) {
                 break Err(e);
             }
             done += 1;
-            if kernel::current!().signal_pending() {
-                break Err(EINTR);
-            }
         };
         // The core invalidates the TLB; only then may GPUVM let go of
         // what was unmapped (the objects' pages). If it could not, they

@@ -120,6 +120,9 @@ struct State {
     /// The most bytes of tables a client's mappings may take
     /// ([`VaSpace::set_table_limit`]).
     table_limit: u64,
+    /// Whether the tables changed since the last invalidate that
+    /// completed (one that failed leaves it set, for the next).
+    stale: bool,
     /// The directories above GSP-RM's range, root first.
     reserved: [u64; RESERVED_LEVELS],
     /// The first slot never given out. Slots are not reused (a VA space
@@ -152,6 +155,7 @@ impl VaSpace {
                     },
                     tables,
                     table_limit: u64::MAX,
+                    stale: false,
                     reserved,
                     next: SLOTS_START,
                 }),
@@ -307,7 +311,9 @@ impl Drop for Mapping {
 /// waits for the next one), `ENODEV` once the GPU is given up,
 /// `ETIMEDOUT`.
 fn invalidate(services: &ServicesGuard<'_>, state: &mut State) -> Result {
+    state.stale = true;
     invalidate_pdb(services, state.reserved[0])?;
+    state.stale = false;
     state.tables.flushed();
     Ok(())
 }
@@ -316,9 +322,8 @@ fn invalidate(services: &ServicesGuard<'_>, state: &mut State) -> Result {
 /// usable (see [`invalidate`]).
 fn invalidate_pdb(services: &ServicesGuard<'_>, pdb: u64) -> Result {
     let s = services.get();
-    let (_pass, _) = s.enter()?;
     let hal = crate::hal::of(s.spec.chipset)?;
-    s.tlb.invalidate(s.dev, s.bar, hal, pdb)
+    s.tlb.invalidate(s.dev, s.bar, hal, pdb, || s.enter())
 }
 
 /// See [`State::_flush`].
@@ -372,7 +377,6 @@ impl VaSpace {
             vaspace: self,
             services,
             state,
-            changed: false,
         })
     }
 }
@@ -383,8 +387,6 @@ pub struct Update<'a> {
     vaspace: &'a VaSpace,
     services: ServicesGuard<'a>,
     state: MutexGuard<'a, State>,
-    /// Whether the tables changed since the last invalidate.
-    changed: bool,
 }
 
 impl Update<'_> {
@@ -405,7 +407,7 @@ impl Update<'_> {
         let alloc = DeviceTables(dev);
         // A failed map leaves nothing of it mapped, but may have unmapped
         // what it had mapped so far, which the GPU may have cached.
-        self.changed = true;
+        self.state.stale = true;
         self.state.tables.map(&alloc, va, addr, len, aperture)?;
         if self.state.tables.bytes() > self.state.table_limit {
             // Exactly what was mapped: no page is cut. The tables it
@@ -442,7 +444,7 @@ impl Update<'_> {
     pub fn unmap(&mut self, va: u64, len: u64) -> Result {
         self.check(va, len)?;
         let dev = self.services.get().pdev.as_ref();
-        self.changed = true;
+        self.state.stale = true;
         self.state.tables.unmap(&DeviceTables(dev), va, len)
     }
 
@@ -460,7 +462,8 @@ impl Update<'_> {
     }
 
     fn flush(&mut self) -> Result {
-        if !core::mem::take(&mut self.changed) {
+        // Also a change an earlier update could not make the GPU see.
+        if !self.state.stale {
             return Ok(());
         }
         invalidate(&self.services, &mut self.state)

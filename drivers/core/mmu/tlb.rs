@@ -34,20 +34,26 @@ impl Tlb {
 
     /// Drops the TLBs' translations of the VA space whose root directory
     /// is at `pdb` in system memory, and waits until they are gone.
+    /// `enter` lets the register accesses through (the recovery gate),
+    /// asked once this invalidate's turn came: a caller waiting for its
+    /// turn holds up no recovery.
     ///
     /// # Errors
     ///
-    /// `ETIMEDOUT` (logged) if the MMU does not finish: the old
-    /// translations may then still be used, so memory they reach must not
-    /// be freed.
-    pub(crate) fn invalidate(
+    /// What `enter` says (`EAGAIN` during a recovery, `ENODEV` once the
+    /// GPU is given up); `ETIMEDOUT` (logged) if the MMU does not finish.
+    /// The old translations may then still be used, so memory they reach
+    /// must not be freed.
+    pub(crate) fn invalidate<P>(
         &self,
         dev: &device::Device,
         bar: Bar0<'_>,
         hal: &dyn GpuHal,
         pdb: u64,
+        enter: impl FnOnce() -> Result<P>,
     ) -> Result {
         let _one = self.lock.lock();
+        let _pass = enter()?;
         hal.invalidate_tlb(bar, pdb, true).inspect_err(|e| {
             dev_err!(
                 dev,

@@ -38,9 +38,10 @@
 //!   file, its objects imported), one reopened now and then while
 //!   mappings, dma-bufs and bindings of its objects are alive;
 //! - signal storms: for a second or two now and then, SIGALRM every
-//!   0.2 to 2 ms with a handler and without SA_RESTART, so calls that
-//!   sleep in the kernel (GSP-RM calls) are interrupted (EINTR), as a
-//!   timer or profiler of a real program would;
+//!   0.2 to 2 ms with a handler and without SA_RESTART, as a timer or
+//!   profiler of a real program would: a VM_BIND list stops between ops
+//!   (EINTR), and a GSP-RM call the driver made must still end as GSP-RM
+//!   ends it (no reply left unclaimed);
 //! - a forked child that uses the same open files (the same `drm_file`s:
 //!   its calls race with ours) and one of its own with objects mapped
 //!   and bound, killed with SIGKILL after a random while.
@@ -258,7 +259,7 @@ fn set_timer(us: u64) {
 
 fn install_signal_handlers() {
     // SAFETY: as below; the handler does nothing. No SA_RESTART: calls
-    // that sleep in the kernel end with EINTR.
+    // that stop at a signal end with EINTR.
     unsafe {
         let mut sa: libc::sigaction = std::mem::zeroed();
         sa.sa_sigaction = ignore_signal as *const () as usize;

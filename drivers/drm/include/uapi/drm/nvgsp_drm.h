@@ -140,9 +140,10 @@ struct drm_nvgsp_gem_info {
  * the device's files hold 1024 VA spaces already.
  *
  * The page tables of a file's mappings are kernel memory: they may take
- * at most 64 MiB per file (enough for 32 GiB mapped however sparsely, and
- * for far more mapped densely); a map that would take more fails with
- * ENOSPC.
+ * at most 64 MiB per file, a 4 KiB table for each 2 MiB of VA in use
+ * (32 GiB mapped densely, 16,000 scattered pages at worst); a map that
+ * would take more fails with ENOSPC. Tables an unmap empties count until
+ * the VM_BIND that emptied them ends.
  */
 struct drm_nvgsp_vm_init {
 	__u32 flags;
