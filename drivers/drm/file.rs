@@ -28,11 +28,7 @@ use crate::{
         NvgspDevice,
         NvgspDrmDriver, //
     },
-    gem::{
-        self,
-        SizeBytes, //
-    },
-    uapi,
+    gem, uapi,
     vm::{
         FileVm,
         Op, //
@@ -260,7 +256,7 @@ fn checked_op(file: &drm::File<File>, raw: &uapi::drm_nvgsp_vm_bind_op) -> Resul
         uapi::NVGSP_VM_BIND_OP_MAP => {
             let obj = gem::lookup(file, raw.handle)?;
             let end = raw.bo_offset.checked_add(raw.range).ok_or(EINVAL)?;
-            if end > obj.size_bytes() {
+            if end > gem::size_bytes(&obj) {
                 return Err(EINVAL);
             }
             Ok(Op::Map {

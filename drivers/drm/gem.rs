@@ -77,16 +77,9 @@ impl NvgspObject {
     }
 }
 
-/// Sizes in the GPU's unit.
-pub(crate) trait SizeBytes {
-    /// The object's size in bytes.
-    fn size_bytes(&self) -> u64;
-}
-
-impl SizeBytes for Object {
-    fn size_bytes(&self) -> u64 {
-        usize_as_u64(self.size())
-    }
+/// `obj`'s size in bytes, as the UAPI counts it.
+pub(crate) fn size_bytes(obj: &Object) -> u64 {
+    usize_as_u64(obj.size())
 }
 
 impl gem::DriverObject for NvgspObject {

@@ -60,8 +60,7 @@ use crate::{
     },
     gem::{
         self,
-        Domain,
-        SizeBytes, //
+        Domain, //
     },
 };
 
@@ -200,7 +199,7 @@ impl DriverGpuVm for VmData {
         };
         let obj = op.obj();
         let end = op.gem_offset().checked_add(len).ok_or(EINVAL)?;
-        if end > obj.size_bytes() || obj.domain() != Domain::System {
+        if end > gem::size_bytes(obj) || obj.domain() != Domain::System {
             return Err(EINVAL);
         }
         // Made before the request (`FileVm::apply`): this only looks.

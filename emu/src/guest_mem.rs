@@ -150,6 +150,15 @@ pub fn backing_file(size: u64) -> File {
     f
 }
 
+/// For tests: guest memory of `size` bytes at bus address `base`, backed
+/// by a [`backing_file`].
+#[cfg(test)]
+pub fn test_memory(base: u64, size: u64) -> GuestMemory {
+    let gm = GuestMemory::default();
+    gm.map(base, size, backing_file(size), 0).unwrap();
+    gm
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -631,14 +631,7 @@ mod tests {
     /// map the GPFIFO page (1 MiB + 5 pages) at [`GPFIFO_VA`], and the
     /// method buffer (1 MiB + 6 pages).
     fn memory_with_tables() -> GuestMemory {
-        let gm = GuestMemory::default();
-        gm.map(
-            0x10_0000,
-            0x10000,
-            crate::guest_mem::backing_file(0x10000),
-            0,
-        )
-        .unwrap();
+        let gm = crate::guest_mem::test_memory(0x10_0000, 0x10000);
         let put = |at: u64, v: u64| gm.write(at, &v.to_le_bytes()).unwrap();
         let pde = |t: u64| (t >> 4) | (2 << 1) | (1 << 3);
         put(0x10_0000, pde(0x10_1000));

@@ -8,15 +8,7 @@ use nvgsp_proto::chip::ChipId;
 
 /// 128 KiB of guest memory at 1 MiB.
 fn memory() -> GuestMemory {
-    let gm = GuestMemory::default();
-    gm.map(
-        0x10_0000,
-        0x2_0000,
-        crate::guest_mem::backing_file(0x2_0000),
-        0,
-    )
-    .unwrap();
-    gm
+    crate::guest_mem::test_memory(0x10_0000, 0x2_0000)
 }
 
 fn put(gm: &GuestMemory, at: u64, v: u64) {

@@ -408,14 +408,7 @@ fn answers_are_one_machine_readable_line() {
 /// GSP-RM's PD0 for its range is in VRAM: a walk with VRAM reads it.
 #[test]
 fn tables_in_vram() {
-    let gm = GuestMemory::default();
-    gm.map(
-        0x10_0000,
-        0x10000,
-        crate::guest_mem::backing_file(0x10000),
-        0,
-    )
-    .unwrap();
+    let gm = crate::guest_mem::test_memory(0x10_0000, 0x10000);
     let vram = crate::vram::Vram::new(1 << 20).unwrap();
     let put_sys = |at: u64, v: u64| gm.write(at, &v.to_le_bytes()).unwrap();
     let put_vid = |at: u64, v: u64| vram.write(at, &v.to_le_bytes()).unwrap();
@@ -454,14 +447,7 @@ fn tables_in_vram() {
 
 #[test]
 fn gsp_rm_writes_its_directory_entry() {
-    let m = GuestMemory::default();
-    m.map(
-        0x10_0000,
-        0x10000,
-        crate::guest_mem::backing_file(0x10000),
-        0,
-    )
-    .unwrap();
+    let m = crate::guest_mem::test_memory(0x10_0000, 0x10000);
     // PD1's entry for 4 GiB is its ninth.
     let at = write_video_pde(&m, Phys::Sys(0x10_2000), 2, 1 << 32, 0x7f_f000).unwrap();
     assert_eq!(at, Phys::Sys(0x10_2000 + 8 * 8));
