@@ -7,6 +7,9 @@
 
 #![expect(dead_code, unreachable_pub)]
 
+#[path = "../../proto/src/bus.rs"]
+pub(crate) mod bus;
+
 #[path = "../../proto/src/chip.rs"]
 pub(crate) mod chip;
 

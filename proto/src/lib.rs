@@ -20,6 +20,7 @@ extern crate alloc;
 
 #[cfg(any(test, feature = "build"))]
 pub mod build;
+pub mod bus;
 pub mod chip;
 pub mod falcon;
 pub mod firmware;
