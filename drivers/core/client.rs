@@ -71,6 +71,7 @@ use crate::{
     },
 };
 
+mod bar1;
 mod channel;
 mod handle;
 mod object;
@@ -98,6 +99,7 @@ pub use crate::gsp::config::{
 pub use crate::partition::Placement;
 pub use crate::proto::gsp::calls::Handle;
 pub use crate::proto::partition::ClientKind;
+pub use bar1::CpuMapping;
 pub use channel::Channel;
 pub use handle::Gpu;
 pub(crate) use object::RmObject;

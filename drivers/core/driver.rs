@@ -233,6 +233,9 @@ impl pci::Driver for NvgspCoreDriver {
                     // what it registers (`Services::drop`).
                     let services: Pin<&'bound Services<'bound>> =
                         unsafe { Pin::new_unchecked(&*core::ptr::from_ref(&*services)) };
+                    // Logged if it fails: the GPU works without CPU
+                    // mappings of VRAM.
+                    let _ = services.bar1.take(&services);
                     services.open_link();
                     // Recovery first: a client probing now may already
                     // meet a lost GSP-RM.

@@ -76,6 +76,28 @@ pub(crate) trait GpuHal: Sync {
     /// `ETIMEDOUT` if the MMU does not finish (or did not finish the one
     /// before).
     fn invalidate_tlb(&self, bar: Bar0<'_>, pdb: u64, sys: bool) -> Result;
+
+    /// Reads the u32 at VRAM offset `addr` (4-byte aligned) through BAR0's
+    /// window onto VRAM. The window is one for the whole GPU: the caller
+    /// holds the one lock every user of it takes.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for an address the window cannot reach or not aligned.
+    fn vram_read32(&self, bar: Bar0<'_>, addr: u64) -> Result<u32>;
+
+    /// Writes `v` at VRAM offset `addr` through the window, as
+    /// [`Self::vram_read32`]. The GPU may not see it before
+    /// [`Self::fb_flush`].
+    fn vram_write32(&self, bar: Bar0<'_>, addr: u64, v: u32) -> Result;
+
+    /// Makes the writes the CPU made through BAR0 and BAR1 visible to the
+    /// GPU's own reads (page table walks), and waits until that is done.
+    ///
+    /// # Errors
+    ///
+    /// `ETIMEDOUT` if the flush does not finish.
+    fn fb_flush(&self, bar: Bar0<'_>) -> Result;
 }
 
 /// The implementation for `chipset`.

@@ -105,6 +105,8 @@ type VramTree = SyncMapleTreeAlloc<KBox<Record>>;
 pub(crate) struct Partition {
     /// The VRAM ranges the core hands out.
     vram_ranges: KVec<Range<u64>>,
+    /// The first range of [`CORE_RESERVED_VRAM`], where BAR1's tables go.
+    core_range: Range<u64>,
     vram_total: u64,
     channels_total: u64,
     /// VRAM allocations by offset; only changed under `state`.
@@ -147,6 +149,7 @@ impl Partition {
         let setup = (|| -> Result<_> {
             let mut ranges = KVec::new();
             let mut reserve = CORE_RESERVED_VRAM;
+            let mut core_range = 0..0;
             for r in usable {
                 let start = r.start.next_multiple_of(VRAM_GRANULE);
                 let end = r.end / VRAM_GRANULE * VRAM_GRANULE;
@@ -154,6 +157,9 @@ impl Partition {
                     continue;
                 }
                 let cut = reserve.min(end - start);
+                if cut > 0 && core_range.is_empty() {
+                    core_range = start..start + cut;
+                }
                 let start = start + cut;
                 reserve -= cut;
                 if start < end {
@@ -176,12 +182,13 @@ impl Partition {
                 }
             };
             let ids = IdPool::with_capacity(u64_as_usize(channels) + 1, GFP_KERNEL)?;
-            Ok((ranges, total, channels, policy, limits, ids))
+            Ok((ranges, core_range, total, channels, policy, limits, ids))
         })();
         pin_init::pin_init_scope(move || {
-            let (ranges, total, channels, policy, limits, ids) = setup?;
+            let (ranges, core_range, total, channels, policy, limits, ids) = setup?;
             Ok(try_pin_init!(Self {
                 vram_ranges: ranges,
+                core_range,
                 vram_total: total,
                 channels_total: channels,
                 vram <- VramTree::new(),
@@ -193,6 +200,12 @@ impl Partition {
                 }),
             }))
         })
+    }
+
+    /// VRAM the core keeps for its own tables (empty if the GPU has
+    /// none to spare).
+    pub(crate) fn core_range(&self) -> Range<u64> {
+        self.core_range.clone()
     }
 
     /// The policy, limits and usage now.

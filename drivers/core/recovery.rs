@@ -221,7 +221,10 @@ impl Services<'_> {
                         );
                         return Err(EIO);
                     }
-                    self.reopen_namespaces()
+                    self.reopen_namespaces()?;
+                    // Logged; VRAM mappings stay unusable then.
+                    let _ = self.bar1.retake(self);
+                    Ok(())
                 });
             match booted {
                 Ok(()) => return true,

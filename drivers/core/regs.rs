@@ -14,6 +14,7 @@ use kernel::io::{
 use kernel::num::casts::u32_as_usize;
 
 use crate::proto::{
+    bus as proto_bus,
     chip as proto_chip,
     mmu as proto_mmu, //
 };
@@ -89,3 +90,29 @@ const _: () = assert!(
 );
 const _: () =
     assert!(NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE::OFFSET == u32_as_usize(proto_mmu::INVALIDATE));
+
+register! {
+    /// Where the PRAMIN window (BAR0 0x700000, 1 MiB) looks into memory
+    /// (open-gpu-doc `turing/tu104/dev_bus.ref.txt`; nouveau
+    /// `nv50_instmem_set_bar0_window_addr`; nova-core's MM series uses it
+    /// from Turing to Ada).
+    pub(crate) NV_PBUS_BAR0_WINDOW(u32) @ 0x00001700 {
+        /// 0 video memory, 2 coherent and 3 non-coherent system memory.
+        25:24   target;
+        /// The window's start >> 16 (64 KiB units).
+        23:0    base;
+    }
+
+    /// Pushes writes made through BAR0 and BAR1 to memory ahead of what
+    /// the GPU reads next (open-gpu-kernel-modules
+    /// `published/maxwell/gm107/dev_flush.h`; nouveau `g84_bar_flush`).
+    pub(crate) NV_UFLUSH_FB_FLUSH(u32) @ 0x00070000 {
+        /// Reads true until the flush is done.
+        1:1     outstanding => bool;
+        /// Written true to start one.
+        0:0     pending => bool;
+    }
+}
+
+const _: () = assert!(NV_PBUS_BAR0_WINDOW::OFFSET == u32_as_usize(proto_bus::BAR0_WINDOW));
+const _: () = assert!(NV_UFLUSH_FB_FLUSH::OFFSET == u32_as_usize(proto_bus::FB_FLUSH));

@@ -38,6 +38,7 @@ use crate::{
         SleepableRevocable, //
     },
     mmu::{
+        bar1::Bar1,
         listing::VaSpaceList,
         tlb::Tlb, //
     },
@@ -119,6 +120,9 @@ pub(crate) struct Services<'a> {
     /// The clients' VA spaces, for debugfs.
     #[pin]
     pub(crate) vaspaces: VaSpaceList,
+    /// The CPU's window onto VRAM.
+    #[pin]
+    pub(crate) bar1: Bar1,
     /// The clients' auxiliary devices; a recovery may unbind them.
     pub(crate) clients: &'a dyn ClientDevices,
     /// How clients reach the services, until they are dropped.
@@ -133,6 +137,8 @@ impl PinnedDrop for Services<'_> {
         self.stop_recovery();
         // What clients still hold fails with `ENODEV` from here on.
         self.link.revoke();
+        // Before GSP-RM unloads: its BAR1 as it was.
+        self.bar1.release(&self);
     }
 }
 
@@ -178,6 +184,7 @@ impl<'a> Services<'a> {
             resets <- Resets::new(),
             tlb <- Tlb::new(),
             vaspaces <- VaSpaceList::new(),
+            bar1 <- Bar1::new(),
             clients,
             link: Arc::pin_init(ServicesLink::new(), GFP_KERNEL)?,
             closing: Atomic::new(false),

@@ -84,6 +84,11 @@ pub(crate) const FALCON_DMA: Delta = Delta::from_millis(100);
 /// How long a TLB invalidate may take.
 pub(crate) const TLB_INVALIDATE: Delta = Delta::from_secs(2);
 
+// TIMEOUT: nouveau `g84_bar_flush` waits 2 s for an FB flush, which takes
+// microseconds.
+/// How long an FB flush may take.
+pub(crate) const FB_FLUSH: Delta = Delta::from_secs(2);
+
 // TIMEOUT: an MSI-X round trip takes microseconds; a second means the
 // interrupt is not wired.
 /// How long the interrupt self-test waits for its interrupt.

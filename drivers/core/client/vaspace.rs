@@ -323,7 +323,7 @@ fn invalidate(services: &ServicesGuard<'_>, state: &mut State) -> Result {
 fn invalidate_pdb(services: &ServicesGuard<'_>, pdb: u64) -> Result {
     let s = services.get();
     let hal = crate::hal::of(s.spec.chipset)?;
-    s.tlb.invalidate(s.dev, s.bar, hal, pdb, || s.enter())
+    s.tlb.invalidate(s.dev, s.bar, hal, pdb, true, || s.enter())
 }
 
 /// See [`State::_flush`].

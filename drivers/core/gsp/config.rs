@@ -52,6 +52,9 @@ pub struct GpuConfig {
     pub(crate) usable_count: usize,
     pub(crate) channels: u32,
     pub(crate) method_buffer_size: u32,
+    /// BAR1's root page directory, in VRAM: GSP-RM's PD3, whose first
+    /// entry the core points at its own tables (`mmu/bar1.rs`).
+    pub(crate) bar1_pde_base: u64,
 }
 
 impl GpuConfig {

@@ -108,6 +108,7 @@ pub(crate) fn enumerate(
         usable_count: 0,
         channels: 0,
         method_buffer_size: 0,
+        bar1_pde_base: info.bar1_pde_base,
     };
     for (slot, r) in gpu.usable.iter_mut().zip(info.usable_fb_ranges()) {
         *slot = (r.start, r.end);

@@ -35,12 +35,39 @@ use crate::{
         upper_32_bits, //
     },
     poll::read_poll_timeout,
+    proto::bus::{
+        PRAMIN,
+        PRAMIN_SIZE, //
+    },
     regs::{
+        NV_PBUS_BAR0_WINDOW,
+        NV_UFLUSH_FB_FLUSH,
         NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE,
         NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE_PDB,
         NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE_UPPER_PDB, //
     },
 };
+
+/// `NV_PBUS_BAR0_WINDOW_TARGET_VID_MEM`.
+const WINDOW_VID_MEM: u32 = 0;
+
+/// The BAR0 offset that reaches VRAM offset `addr` (4-byte aligned),
+/// after pointing the window at the 1 MiB around it (nouveau
+/// `nv50_instobj_wr32_slow`: a 1 MiB-aligned base, data at 0x700000 plus
+/// the rest).
+fn window(bar: Bar0<'_>, addr: u64) -> Result<usize> {
+    let size = u64::from(PRAMIN_SIZE);
+    if !addr.is_multiple_of(4) {
+        return Err(EINVAL);
+    }
+    let base = addr / size * size;
+    bar.write_reg(
+        NV_PBUS_BAR0_WINDOW::zeroed()
+            .try_with_base(u32::try_from(base >> 16).map_err(|_| EINVAL)?)?
+            .try_with_target(WINDOW_VID_MEM)?,
+    );
+    usize::try_from(u64::from(PRAMIN) + (addr - base)).map_err(|_| EINVAL)
+}
 
 /// The GA102 way, with the signature section of the chip's generation.
 pub(super) struct Ga102 {
@@ -114,6 +141,28 @@ impl GpuHal for Ga102 {
                 .with_trigger(true),
         );
         idle()?;
+        Ok(())
+    }
+
+    fn vram_read32(&self, bar: Bar0<'_>, addr: u64) -> Result<u32> {
+        bar.try_read32(window(bar, addr)?)
+    }
+
+    fn vram_write32(&self, bar: Bar0<'_>, addr: u64, v: u32) -> Result {
+        bar.try_write32(v, window(bar, addr)?)
+    }
+
+    fn fb_flush(&self, bar: Bar0<'_>) -> Result {
+        // nouveau `g84_bar_flush` (which r535's BAR code uses before BAR2
+        // is up, "needed on R570"): start one, wait until nothing is
+        // outstanding.
+        bar.write_reg(NV_UFLUSH_FB_FLUSH::zeroed().with_pending(true));
+        read_poll_timeout(
+            || Ok(bar.read(NV_UFLUSH_FB_FLUSH)),
+            |r| !r.outstanding(),
+            Delta::from_micros(1),
+            crate::timeouts::FB_FLUSH,
+        )?;
         Ok(())
     }
 

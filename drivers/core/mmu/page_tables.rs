@@ -63,11 +63,16 @@ pub(crate) const TABLE_SIZE: usize = 0x1000;
 const TABLE_BYTES: u64 = 0x1000;
 const _: () = assert!(TABLE_BYTES == usize_as_u64(TABLE_SIZE));
 
-/// Memory a table lives in: its bus address and single 8-byte loads and
+/// Memory a table lives in: its address and single 8-byte loads and
 /// stores.
 pub(crate) trait TableMemory {
-    /// Its bus address.
+    /// Its address in [`Self::aperture`].
     fn addr(&self) -> u64;
+    /// Where it is, as the directory entry naming it says: coherent
+    /// system memory unless said otherwise.
+    fn aperture(&self) -> Aperture {
+        Aperture::SysCoherent
+    }
     /// The u64 at `off`.
     fn read(&self, off: usize) -> Result<u64>;
     /// Stores `v` at `off` in one store (the GPU may read it at any time).
@@ -238,7 +243,7 @@ impl<M: TableMemory> Table<M> {
                     return Err(EBUSY);
                 }
                 let table = KBox::new(Table::new(alloc)?, GFP_KERNEL)?;
-                let entry = mmu::pde(Aperture::SysCoherent, table.mem.addr());
+                let entry = mmu::pde(table.mem.aperture(), table.mem.addr());
                 let at = self.link(false, index, off, table, entry, bytes)?;
                 self.live += 1;
                 at
@@ -273,7 +278,7 @@ impl<M: TableMemory> Table<M> {
             }
             table.live = 32;
         }
-        let entry = mmu::big_pde(Aperture::SysCoherent, table.mem.addr());
+        let entry = mmu::big_pde(table.mem.aperture(), table.mem.addr());
         // One store: the walk sees the 2 MiB page or the same pages in
         // the big table, never neither.
         let at = self.link(true, index, off, table, entry, bytes)?;
@@ -306,6 +311,44 @@ impl<M: TableMemory> PageTables<M> {
             retiring: false,
             retired: KVec::new(),
         })
+    }
+
+    /// A VA space rooted at `root`, a PD3 someone else made (GSP-RM's, for
+    /// BAR1): the entries it has stay, and an entry the core is to use must
+    /// read 0 first ([`Self::directories`] and [`Self::map`] refuse to
+    /// replace what they did not make).
+    pub(crate) fn with_root(root: M) -> Self {
+        PageTables {
+            root: Table {
+                mem: root,
+                live: 0,
+                children: KVec::new(),
+                big: KVec::new(),
+            },
+            bytes: 0,
+            retiring: false,
+            retired: KVec::new(),
+        }
+    }
+
+    /// The root's memory.
+    pub(crate) fn root(&self) -> &M {
+        &self.root.mem
+    }
+
+    /// Calls `f` on every table, each after the tables it names and the
+    /// root last (to write them all again, bottom up).
+    pub(crate) fn for_each_table(&self, f: &mut impl FnMut(&M) -> Result) -> Result {
+        fn walk<M>(t: &Table<M>, f: &mut impl FnMut(&M) -> Result) -> Result {
+            for (_, c) in Iterator::chain(t.children.iter(), t.big.iter()) {
+                walk(c, f)?;
+            }
+            f(&t.mem)
+        }
+        for t in self.retired.iter() {
+            walk(t, f)?;
+        }
+        walk(&self.root, f)
     }
 
     /// Unlinks tables an unmap empties from now on: for an owner that

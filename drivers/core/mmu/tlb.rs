@@ -33,7 +33,8 @@ impl Tlb {
     }
 
     /// Drops the TLBs' translations of the VA space whose root directory
-    /// is at `pdb` in system memory, and waits until they are gone.
+    /// is at `pdb` (in system memory if `sys`, else in VRAM), and waits
+    /// until they are gone.
     /// `enter` lets the register accesses through (the recovery gate),
     /// asked once this invalidate's turn came: a caller waiting for its
     /// turn holds up no recovery.
@@ -50,11 +51,12 @@ impl Tlb {
         bar: Bar0<'_>,
         hal: &dyn GpuHal,
         pdb: u64,
+        sys: bool,
         enter: impl FnOnce() -> Result<P>,
     ) -> Result {
         let _one = self.lock.lock();
         let _pass = enter()?;
-        hal.invalidate_tlb(bar, pdb, true).inspect_err(|e| {
+        hal.invalidate_tlb(bar, pdb, sys).inspect_err(|e| {
             dev_err!(
                 dev,
                 "TLB invalidate for the VA space at {:#x} failed: {:?}\n",
