@@ -11,6 +11,7 @@
 //! without GSP-RM); all print the operation's own duration in
 //! nanoseconds. `partition` shows the resource partition's accounting,
 //! `vaspaces` the clients' VA spaces by RM handle (`mmu/listing.rs`).
+//! `bar1` BAR1's mappings and where in VRAM they go (`mmu/bar1.rs`).
 
 use kernel::{
     debugfs::{
@@ -35,7 +36,10 @@ use crate::{
         Gsp, //
     },
     kernel_gaps::BoundRef,
-    mmu::listing::VaSpaceList,
+    mmu::{
+        bar1::Bar1,
+        listing::VaSpaceList, //
+    },
     partition::Partition,
     proto::partition::ClientKind,
     regs::NV_PMC_BOOT_0,
@@ -255,6 +259,15 @@ impl core::fmt::Debug for VaSpacesView {
     }
 }
 
+/// `bar1`: BAR1's mappings (`mmu/bar1.rs`).
+struct Bar1View(BoundRef<CovariantForLt!(Bar1)>);
+
+impl core::fmt::Debug for Bar1View {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.0.get().fmt(f)
+    }
+}
+
 /// One GPU's debugfs directory.
 #[pin_data]
 pub(crate) struct GpuDebugfs {
@@ -274,6 +287,8 @@ pub(crate) struct GpuDebugfs {
     _partition: File<PartitionView>,
     #[pin]
     _vaspaces: File<VaSpacesView>,
+    #[pin]
+    _bar1: File<Bar1View>,
     _dir: Dir,
 }
 
@@ -282,8 +297,9 @@ impl GpuDebugfs {
     ///
     /// # Safety
     ///
-    /// `partition` and `vaspaces` must stay valid until the returned
-    /// directory is dropped (removing a file waits for reads in progress).
+    /// `partition`, `vaspaces` and `bar1` must stay valid until the
+    /// returned directory is dropped (removing a file waits for reads in
+    /// progress).
     pub(crate) unsafe fn new<'a>(
         name: &'a CStr,
         stats: Arc<Stats>,
@@ -291,12 +307,15 @@ impl GpuDebugfs {
         target: Target,
         partition: &Partition,
         vaspaces: &VaSpaceList,
+        bar1: &Bar1,
     ) -> impl PinInit<Self, Error> + 'a {
         // SAFETY: `partition` outlives the directory (this function's
         // contract), and with it the file.
         let partition = PartitionView(unsafe { BoundRef::new(partition) });
         // SAFETY: as `partition`.
         let vaspaces = VaSpacesView(unsafe { BoundRef::new(vaspaces) });
+        // SAFETY: as `partition`.
+        let bar1 = Bar1View(unsafe { BoundRef::new(bar1) });
         let dir = ROOT
             .lock()
             .as_ref()
@@ -311,6 +330,7 @@ impl GpuDebugfs {
                 _intr_round_trip <- dir.read_only_file(c"intr_round_trip", IntrRoundTripProbe(target)),
                 _partition <- dir.read_only_file(c"partition", partition),
                 _vaspaces <- dir.read_only_file(c"vaspaces", vaspaces),
+                _bar1 <- dir.read_only_file(c"bar1", bar1),
                 _dir: dir,
             }))
         })

@@ -259,6 +259,7 @@ impl pci::Driver for NvgspCoreDriver {
                         crate::debugfs::Target::new(_running.bar, _running.gsp),
                         &services.partition,
                         &services.vaspaces,
+                        &services.bar1,
                     )
                 },
                 // Last, so that nothing fails after a client was bound: the

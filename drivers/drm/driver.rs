@@ -38,7 +38,8 @@ use nvgsp_core::client::{
 use crate::{
     file::File,
     gem,
-    vm::VaSpaces, //
+    vm::VaSpaces,
+    vram::VramStore, //
 };
 
 /// The DRM driver.
@@ -97,6 +98,7 @@ impl auxiliary::Driver for NvgspDrmDriver {
         // The handle is the registration's data: it goes at unbind, with
         // the registration, however long open files keep the DRM device.
         let binding = Binding {
+            vram: VramStore::new(handle.clone())?,
             gpu: handle,
             vaspaces: VaSpaces::new()?,
         };
@@ -125,12 +127,16 @@ pub(crate) struct Binding {
     pub(crate) gpu: Gpu,
     /// The files' VA spaces.
     pub(crate) vaspaces: Arc<VaSpaces>,
+    /// The VRAM objects' memory.
+    pub(crate) vram: Arc<VramStore>,
 }
 
 impl Drop for Binding {
     fn drop(&mut self) {
-        // Before the handle: they are objects in its namespace.
+        // Before the handle: they are objects in its namespace. The VA
+        // spaces first (they may map VRAM), then the VRAM.
         self.vaspaces.revoke();
+        self.vram.revoke();
     }
 }
 

@@ -96,6 +96,7 @@ impl File {
             uapi::NVGSP_PARAM_VA_START => CLIENT_VA_START,
             uapi::NVGSP_PARAM_VA_END => CLIENT_VA_END,
             uapi::NVGSP_PARAM_VM_BIND_MAX_OPS => u64::from(VM_BIND_MAX_OPS),
+            uapi::NVGSP_PARAM_BAR1_SIZE => binding.gpu.cpu_window_size()?,
             _ => return Err(EINVAL),
         };
         Ok(0)
@@ -106,18 +107,19 @@ impl File {
     /// # Errors
     ///
     /// `EINVAL` for flags or padding that are not zero, a zero size or
-    /// one over [`gem::MAX_SIZE`], or an unknown domain; `EOPNOTSUPP` for
-    /// VRAM; `ENOMEM`; `ENOSPC` if the device's mmap offsets are used up.
+    /// one over [`gem::MAX_SIZE`], or an unknown domain; `ENOMEM`;
+    /// `ENOSPC` if the device's mmap offsets are used up or, for VRAM,
+    /// the DRM share is full.
     pub(crate) fn gem_create(
         dev: &NvgspDevice<Registered>,
-        _binding: &Binding,
+        binding: &Binding,
         req: &mut uapi::drm_nvgsp_gem_create,
         file: &drm::File<File>,
     ) -> Result<u32> {
         if req.flags != 0 || req.pad != 0 {
             return Err(EINVAL);
         }
-        req.handle = gem::create(dev, file, req.size, req.domain)?;
+        req.handle = gem::create(dev, &binding.vram, file, req.size, req.domain)?;
         Ok(0)
     }
 

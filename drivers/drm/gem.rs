@@ -6,9 +6,14 @@
 //! the CPU maps their pages through the DRM file (`drm_gem_shmem_mmap`),
 //! and they can be exported as dma-bufs, which this device imports back as
 //! the same object. Foreign dma-bufs cannot be imported yet (the shmem
-//! abstraction has no import that makes its own object type). VRAM
-//! objects need a CPU mapping through BAR1, which the core does not offer
-//! yet, so they cannot be created. The UAPI header says both.
+//! abstraction has no import that makes its own object type).
+//!
+//! Objects in VRAM hold a range of the DRM share (`vram.rs`); the CPU maps
+//! them through BAR1. They are shmem objects too (the one object type a
+//! Rust DRM driver has), whose file stays empty and whose object functions
+//! are replaced by those of an I/O object (`kernel_gaps.rs`), so nothing
+//! reaches shmem pages for them. The UAPI header says what each domain
+//! allows.
 
 use kernel::{
     drm::{
@@ -22,7 +27,10 @@ use kernel::{
     num::casts::usize_as_u64,
     page::PAGE_SIZE,
     prelude::*,
-    sync::aref::ARef,
+    sync::{
+        aref::ARef,
+        Arc, //
+    },
 };
 
 use crate::{
@@ -31,7 +39,12 @@ use crate::{
         NvgspDrmDriver, //
     },
     file::File,
-    uapi,
+    kernel_gaps, uapi,
+    vram::{
+        self,
+        VramRef,
+        VramStore, //
+    },
 };
 
 /// Where an object's memory lives (`NVGSP_GEM_DOMAIN_*`).
@@ -39,6 +52,8 @@ use crate::{
 pub(crate) enum Domain {
     /// System memory pages.
     System,
+    /// A VRAM range.
+    Vram,
 }
 
 impl Domain {
@@ -46,12 +61,11 @@ impl Domain {
     ///
     /// # Errors
     ///
-    /// `EOPNOTSUPP` for VRAM, `EINVAL` for anything else that is not
-    /// exactly one domain.
+    /// `EINVAL` for anything that is not exactly one domain.
     fn from_uapi(domain: u32) -> Result<Self> {
         match domain {
             uapi::NVGSP_GEM_DOMAIN_SYSTEM => Ok(Self::System),
-            uapi::NVGSP_GEM_DOMAIN_VRAM => Err(EOPNOTSUPP),
+            uapi::NVGSP_GEM_DOMAIN_VRAM => Ok(Self::Vram),
             _ => Err(EINVAL),
         }
     }
@@ -60,20 +74,36 @@ impl Domain {
     pub(crate) fn to_uapi(self) -> u32 {
         match self {
             Self::System => uapi::NVGSP_GEM_DOMAIN_SYSTEM,
+            Self::Vram => uapi::NVGSP_GEM_DOMAIN_VRAM,
         }
     }
+}
+
+/// What an object is made with.
+pub(crate) enum Backing {
+    /// Its shmem pages.
+    System,
+    /// Its VRAM.
+    Vram(VramRef),
 }
 
 /// The driver's part of a GEM object.
 #[pin_data]
 pub(crate) struct NvgspObject {
     domain: Domain,
+    /// A VRAM object's memory.
+    vram: Option<VramRef>,
 }
 
 impl NvgspObject {
     /// Where the object's memory lives.
     pub(crate) fn domain(&self) -> Domain {
         self.domain
+    }
+
+    /// A VRAM object's memory.
+    pub(crate) fn vram(&self) -> Option<&VramRef> {
+        self.vram.as_ref()
     }
 }
 
@@ -84,10 +114,14 @@ pub(crate) fn size_bytes(obj: &Object) -> u64 {
 
 impl gem::DriverObject for NvgspObject {
     type Driver = NvgspDrmDriver;
-    type Args = Domain;
+    type Args = Backing;
 
-    fn new(_dev: &NvgspDevice, _size: usize, domain: Domain) -> impl PinInit<Self, Error> {
-        try_pin_init!(NvgspObject { domain })
+    fn new(_dev: &NvgspDevice, _size: usize, backing: Backing) -> impl PinInit<Self, Error> {
+        let (domain, vram) = match backing {
+            Backing::System => (Domain::System, None),
+            Backing::Vram(r) => (Domain::Vram, Some(r)),
+        };
+        try_pin_init!(NvgspObject { domain, vram })
     }
 }
 
@@ -103,27 +137,46 @@ pub(crate) type Object = shmem::Object<NvgspObject>;
 /// budget is not there yet.
 pub(crate) const MAX_SIZE: u64 = 4 << 30;
 
-/// Creates an object of `size` bytes (rounded up to whole pages) in the
-/// domain `domain` names, and a handle for it in `file`.
+/// Creates an object of `size` bytes (rounded up to whole pages, for
+/// VRAM to 64 KiB) in the domain `domain` names, with VRAM from `store`,
+/// and a handle for it in `file`.
 ///
 /// # Errors
 ///
 /// `EINVAL` for a zero size, one over [`MAX_SIZE`] or an unknown domain,
-/// `EOPNOTSUPP` for VRAM, `ENOMEM`, `ENOSPC` if the device's mmap offsets
-/// are used up.
+/// `ENOMEM`, `ENOSPC` if the device's mmap offsets are used up or (VRAM)
+/// the DRM share is full, `ENODEV` if the GPU is gone.
 pub(crate) fn create(
     dev: &NvgspDevice,
+    store: &Arc<VramStore>,
     file: &drm::File<File>,
     size: u64,
     domain: u32,
 ) -> Result<u32> {
     let domain = Domain::from_uapi(domain)?;
+    let granule = match domain {
+        Domain::System => PAGE_SIZE,
+        Domain::Vram => usize::try_from(vram::GRANULE).map_err(|_| EINVAL)?,
+    };
     let size = Some(size)
         .filter(|&s| s != 0 && s <= MAX_SIZE)
         .and_then(|s| usize::try_from(s).ok())
-        .and_then(|s| s.checked_next_multiple_of(PAGE_SIZE))
+        .and_then(|s| s.checked_next_multiple_of(granule))
         .ok_or(EINVAL)?;
-    let obj = Object::new(dev, size, shmem::ObjectConfig::default(), domain)?;
+    let config = shmem::ObjectConfig::default();
+    let obj = match domain {
+        Domain::System => Object::new(dev, size, config, Backing::System)?,
+        Domain::Vram => {
+            let vram = store.alloc(usize_as_u64(size))?;
+            let obj = Object::new(dev, size, config, Backing::Vram(vram))?;
+            // Before any handle or mmap offset names it.
+            kernel_gaps::make_io_object(&obj)?;
+            if let Some(r) = obj.vram() {
+                r.adopt(&obj);
+            }
+            obj
+        }
+    };
     // The handle holds its own reference; ours goes when `obj` does.
     obj.create_handle(file)
 }
@@ -135,7 +188,7 @@ pub(crate) fn root_object(dev: &NvgspDevice) -> Result<ARef<Object>> {
         dev,
         PAGE_SIZE,
         shmem::ObjectConfig::default(),
-        Domain::System,
+        Backing::System,
     )
 }
 

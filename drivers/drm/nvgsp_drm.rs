@@ -9,8 +9,10 @@
 mod driver;
 mod file;
 mod gem;
+mod kernel_gaps;
 mod uapi;
 mod vm;
+mod vram;
 
 kernel::module_auxiliary_driver! {
     type: driver::NvgspDrmDriver,

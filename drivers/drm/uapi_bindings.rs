@@ -18,6 +18,7 @@ pub const NVGSP_PARAM_PAGE_SIZES: u32 = 11;
 pub const NVGSP_PARAM_VA_START: u32 = 12;
 pub const NVGSP_PARAM_VA_END: u32 = 13;
 pub const NVGSP_PARAM_VM_BIND_MAX_OPS: u32 = 14;
+pub const NVGSP_PARAM_BAR1_SIZE: u32 = 15;
 pub const NVGSP_GEM_DOMAIN_SYSTEM: u32 = 1;
 pub const NVGSP_GEM_DOMAIN_VRAM: u32 = 2;
 pub const NVGSP_VM_BIND_OP_MAP: u32 = 1;

@@ -400,6 +400,10 @@ impl FileVm {
         }
         match op {
             Op::Map { obj, offset, .. } => {
+                // VRAM objects are not mapped in GPU VA spaces yet.
+                if obj.domain() != Domain::System {
+                    return Err(EOPNOTSUPP);
+                }
                 // The object's pages, pinned and mapped for the GPU now,
                 // before GPUVM unmaps what the new mapping replaces.
                 if let Some(dev) = steps.dev {

@@ -46,7 +46,7 @@ calls=$(sed -n 's/^fuzz: \([0-9]*\) calls in [0-9]* s, seed 20261207, errors: .*
 calls=$(sed -n 's/^fuzz: \([0-9]*\) calls in [0-9]* s, seed 24301, errors: .* ok [0-9]*$/\1/p' <<<"$VM_OUT")
 [ -n "$calls" ] || fail "no summary of the 15 s run"
 [ "$calls" -ge 1000 ] || fail "only $calls calls in the 15 s run"
-expect_out '^fuzz: took effect: [1-9][0-9]* objects, [1-9][0-9]* large objects, [1-9][0-9]* GPU maps, [1-9][0-9]* GPU unmaps, [1-9][0-9]* binds checked, [1-9][0-9]* CPU mappings, [1-9][0-9]* touches, [1-9][0-9]* exports, [1-9][0-9]* imports, [1-9][0-9]* files reopened, [1-9][0-9]* children killed, [1-9][0-9]* signal storms'
+expect_out '^fuzz: took effect: [1-9][0-9]* objects, [1-9][0-9]* large objects, [1-9][0-9]* VRAM objects, [1-9][0-9]* GPU maps, [1-9][0-9]* GPU unmaps, [1-9][0-9]* binds checked, [1-9][0-9]* CPU mappings, [1-9][0-9]* touches, [1-9][0-9]* exports, [1-9][0-9]* imports, [1-9][0-9]* files reopened, [1-9][0-9]* children killed, [1-9][0-9]* signal storms'
 # Every result was one the UAPI allows.
 expect_no_out '^fuzz: unexpected'
 expect_out '^first run exit 0$'

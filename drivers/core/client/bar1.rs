@@ -36,6 +36,17 @@ pub struct CpuMapping {
 }
 
 impl Gpu {
+    /// Bytes of BAR1, the CPU's window onto VRAM that all clients share;
+    /// 0 if the GPU has none the core can use.
+    ///
+    /// # Errors
+    ///
+    /// `ENODEV` once the GPU is unbound.
+    #[inline(never)]
+    pub fn cpu_window_size(&self) -> Result<u64> {
+        Ok(self.services()?.get().bar1.size())
+    }
+
     /// Maps `vram` (64 KiB aligned, a multiple of 64 KiB) for the CPU.
     ///
     /// # Errors

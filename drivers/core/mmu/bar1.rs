@@ -71,11 +71,13 @@ struct Live {
     pdb: u64,
     saved: u64,
     tables: PageTables<VramTable>,
-    /// The next table's VRAM offset, and where tables must end.
+    /// Where the tables start in VRAM, the next one's offset, and where
+    /// they must end.
+    tables_start: u64,
     next_table: u64,
     tables_end: u64,
-    /// Mappings: (VA, bytes), by VA.
-    maps: KVec<(u64, u64)>,
+    /// Mappings: (VA, bytes, VRAM offset), by VA.
+    maps: KVec<(u64, u64, u64)>,
     /// Unmaps a recovery held up, done when it ends; their VRAM is kept
     /// until then.
     deferred: KVec<(u64, u64, KeepAlive)>,
@@ -120,6 +122,11 @@ impl Bar1 {
         Ok(())
     }
 
+    /// Bytes of BAR1 the core maps through; 0 if it is not set up.
+    pub(crate) fn size(&self) -> u64 {
+        self.state.lock().as_ref().map_or(0, |l| l.size)
+    }
+
     /// Maps `len` bytes of VRAM at `offset` (both 64 KiB aligned) into
     /// BAR1.
     ///
@@ -156,7 +163,7 @@ impl Bar1 {
             return Err(e);
         }
         // `find` made room.
-        if live.maps.insert_within_capacity(at, (va, len)).is_err() {
+        if live.maps.insert_within_capacity(at, (va, len, offset)).is_err() {
             let _ = live.tables.unmap(&NoTables::new(), va, len);
             let _ = live.sync(svc);
             return Err(ENOMEM);
@@ -283,6 +290,7 @@ fn take(svc: &Services<'_>) -> Result<Live> {
         pdb,
         saved,
         tables: PageTables::with_root(root),
+        tables_start: range.start,
         next_table: range.start,
         tables_end: range.end,
         maps: KVec::new(),
@@ -327,7 +335,7 @@ impl Live {
             return None;
         }
         let mut start = 0u64;
-        for (i, &(va, l)) in self.maps.iter().enumerate() {
+        for (i, &(va, l, _)) in self.maps.iter().enumerate() {
             if start.checked_add(len)? <= va {
                 return Some((start, i));
             }
@@ -362,7 +370,7 @@ impl Live {
 
     /// Takes the mapping at `va` off the list.
     fn forget(&mut self, va: u64) {
-        if let Some(i) = self.maps.iter().position(|&(v, _)| v == va) {
+        if let Some(i) = self.maps.iter().position(|&(v, _, _)| v == va) {
             let _ = self.maps.remove(i);
         }
     }
@@ -394,3 +402,27 @@ impl Live {
 
 /// The levels [`Bar1::take`] makes below the root.
 const _: () = assert!(PD0 == 3 && FORMAT.len() == 5);
+
+impl core::fmt::Debug for Bar1 {
+    /// debugfs `bar1`: `size S pdb P tables T` (BAR1's bytes, GSP-RM's
+    /// PD3, the bytes of the core's VRAM its tables took), then one line
+    /// per mapping, `va V len L vram O`; `unavailable` if BAR1 is not set
+    /// up.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let state = self.state.lock();
+        let Some(live) = state.as_ref() else {
+            return writeln!(f, "unavailable");
+        };
+        writeln!(
+            f,
+            "size {:#x} pdb {:#x} tables {:#x}",
+            live.size,
+            live.pdb,
+            live.next_table - live.tables_start
+        )?;
+        for &(va, len, vram) in live.maps.iter() {
+            writeln!(f, "va {va:#x} len {len:#x} vram {vram:#x}")?;
+        }
+        Ok(())
+    }
+}

@@ -36,6 +36,31 @@ impl Mapping {
         })
     }
 
+    /// Whether `f` lets `len` bytes at `offset` be mapped private and
+    /// writable (copy on write); the mapping, if made, is undone at once.
+    pub fn try_private(f: &impl AsRawFd, offset: u64, len: usize) -> io::Result<()> {
+        let off = libc::off_t::try_from(offset)
+            .map_err(|_| io::Error::from_raw_os_error(libc::EOVERFLOW))?;
+        // SAFETY: a new private mapping chosen by the kernel, unmapped
+        // below before anything reads it.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE,
+                f.as_raw_fd(),
+                off,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: exactly the mapping just made.
+        unsafe { libc::munmap(ptr, len) };
+        Ok(())
+    }
+
     /// Its length in bytes.
     pub fn len(&self) -> usize {
         self.len

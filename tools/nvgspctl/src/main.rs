@@ -6,6 +6,7 @@
 mod bench;
 mod fuzz;
 mod gem;
+mod gem_vram;
 mod vm;
 mod vm_bench;
 
@@ -17,6 +18,7 @@ const USAGE: &str = "\
 usage: nvgspctl info [--device /dev/dri/renderDN]
        nvgspctl bench PROBE THREADS CALLS
        nvgspctl gem check SIZE | gem errors | gem hold SIZE
+       nvgspctl gem vram SIZE | gem vram-limits | gem vram-hold SIZE
        nvgspctl vm | vm-bench PAGES ROUNDS
        nvgspctl fuzz SECONDS SEED
 
@@ -30,7 +32,13 @@ usage: nvgspctl info [--device /dev/dri/renderDN]
           the dma-buf's own mapping;
           errors: the requests the driver must refuse, and their errors;
           hold: an object mapped and exported until the process is killed;
-          each line on standard input makes it use its file and mapping
+          each line on standard input makes it use its file and mapping;
+          vram: a VRAM object of SIZE bytes filled through one mapping
+          (BAR1) and read back through another, its first and last words,
+          what is refused for VRAM; held until a line on standard input;
+          vram-limits: the DRM share filled until ENOSPC, then BAR1;
+          vram-hold: a mapped VRAM object held until killed; each line on
+          standard input reads its mapping again
   vm      a GPU VA space driven from standard input, one reply per line:
           init | new SIZE | map H OFFSET VA RANGE | unmap VA RANGE |
           bind (op lines, then end) | close H | expect VA | files N | quit
@@ -202,6 +210,15 @@ fn main() -> ExitCode {
         ["gem", "hold", size] => gem_command(|path, f| {
             let size = size.parse().map_err(|_| format!("bad size '{size}'"))?;
             gem::hold(path, f, size)
+        }),
+        ["gem", "vram", size] => gem_command(|_, f| {
+            let size = size.parse().map_err(|_| format!("bad size '{size}'"))?;
+            gem_vram::check(f, size)
+        }),
+        ["gem", "vram-limits"] => gem_command(|_, f| gem_vram::limits(f)),
+        ["gem", "vram-hold", size] => gem_command(|_, f| {
+            let size = size.parse().map_err(|_| format!("bad size '{size}'"))?;
+            gem_vram::hold(f, size)
         }),
         ["vm"] => find_node().and_then(|(path, f)| vm::run(&f, || open(&path))),
         ["vm-bench", pages, rounds] => find_node().and_then(|(_, f)| {

@@ -56,6 +56,11 @@ extern "C" {
 #define NVGSP_PARAM_VA_END		13
 /* The most ops one DRM_IOCTL_NVGSP_VM_BIND takes. */
 #define NVGSP_PARAM_VM_BIND_MAX_OPS	14
+/*
+ * Bytes of BAR1, the window through which the CPU maps VRAM objects; all
+ * the GPU's clients share it (0 if the GPU has none the driver can use).
+ */
+#define NVGSP_PARAM_BAR1_SIZE		15
 
 /**
  * struct drm_nvgsp_getparam - read one property of the GPU or the driver
@@ -77,10 +82,18 @@ struct drm_nvgsp_getparam {
  * dma-bufs (EINVAL).
  *
  * NVGSP_GEM_DOMAIN_VRAM: the GPU's memory, from the DRM device's share
- * (NVGSP_PARAM_VRAM_SHARE). Nothing is evicted: once the share is full,
- * creating another VRAM object fails with ENOSPC until objects are freed.
- * This version of the driver does not create VRAM objects yet: such a
- * request fails with EOPNOTSUPP.
+ * (NVGSP_PARAM_VRAM_SHARE), one contiguous range per object, its size
+ * rounded up to 64 KiB (aligned to 2 MiB from 2 MiB on). Nothing is
+ * evicted: once the share is full, creating another VRAM object fails
+ * with ENOSPC until objects are freed (ENOMEM if the share has room but
+ * no free range is large enough). The CPU maps a VRAM object through
+ * BAR1 (NVGSP_PARAM_BAR1_SIZE), write-combined: reads are slow, and only
+ * shared mappings are allowed (a private writable one fails with
+ * EINVAL). The first mmap() of an object takes its range of BAR1, held
+ * until the object is freed; when BAR1 is full, mmap() fails with ENOSPC.
+ * VRAM objects cannot be exported (EOPNOTSUPP), and VM_BIND does not map
+ * them yet (EOPNOTSUPP). When the GPU is unbound, the memory is gone: a
+ * mapping of it raises SIGBUS.
  */
 #define NVGSP_GEM_DOMAIN_SYSTEM		(1 << 0)
 #define NVGSP_GEM_DOMAIN_VRAM		(1 << 1)

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What the DRM client needs of the kernel that Linux 7.3's Rust does not
+//! offer, as a thin, audited layer over the C side (`nvgsp_drm_io.c`); the
+//! only file of the client with `unsafe`. Shaped so an upstream
+//! abstraction can replace it.
+//!
+//! GEM objects backed by I/O memory: a VRAM object is a shmem object
+//! (whose file stays empty) given other object functions
+//! ([`make_io_object`]), so that userspace maps it as the BAR1 range the
+//! core mapped it at: mmap asks the driver to have that range
+//! ([`crate::vram::mmap_prepare`]) and each fault asks it for the page
+//! frame ([`crate::vram::fault`]). [`DeviceMappings`] takes every CPU
+//! mapping of the device's objects away at once, before BAR1 is unmapped.
+
+use core::ffi::{
+    c_int,
+    c_ulong,
+    c_void, //
+};
+
+use kernel::{
+    bindings,
+    drm::gem::IntoGEMObject,
+    prelude::*, //
+};
+
+use crate::gem::Object;
+
+// `struct drm_gem_object *` and `struct drm_device *` pass as `void *`.
+extern "C" {
+    fn nvgsp_drm_io_object(obj: *mut c_void) -> c_int;
+    fn nvgsp_drm_io_insert(fault: *mut c_void, pfn: u64);
+    fn nvgsp_drm_zap_mappings(dev: *mut c_void);
+}
+
+/// Makes `obj`, just made and not yet visible to userspace, an object the
+/// CPU maps as I/O memory, with no pages of its own: it cannot be
+/// exported, vmapped or pinned.
+///
+/// # Errors
+///
+/// `EINVAL` if `obj` is not of the kind this was first used with.
+pub(crate) fn make_io_object(obj: &Object) -> Result {
+    // SAFETY: `obj.as_raw()` is a valid, initialised GEM object of this
+    // driver for as long as `obj` is borrowed; nothing else uses its
+    // functions yet (no handle or mmap offset names it).
+    kernel::error::to_result(unsafe { nvgsp_drm_io_object(obj.as_raw().cast()) })
+}
+
+/// One CPU page fault on an I/O object, as the C side passes it.
+pub(crate) struct Fault(*mut c_void);
+
+impl Fault {
+    /// Maps page frame `pfn` where the fault happened; the fault's result
+    /// is the insert's (without a call, the fault raises `SIGBUS`).
+    pub(crate) fn insert(&self, pfn: u64) {
+        // SAFETY: `self.0` is the C side's fault record, valid for the
+        // duration of `nvgsp_drm_io_fault`, which is the only place a
+        // `Fault` exists (it is borrowed there).
+        unsafe { nvgsp_drm_io_insert(self.0, pfn) }
+    }
+}
+
+/// Called by the C side's mmap of an I/O object, before it is mapped.
+#[no_mangle]
+extern "C" fn nvgsp_drm_io_mmap_prepare(obj: *mut bindings::drm_gem_object) -> c_int {
+    // SAFETY: the C side calls this from the object functions
+    // `make_io_object` installed, on an object of this driver that the
+    // mmap holds a reference on.
+    let obj = unsafe { Object::from_raw(obj) };
+    match crate::vram::mmap_prepare(obj) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Called by the C side's fault handler of an I/O object.
+#[no_mangle]
+extern "C" fn nvgsp_drm_io_fault(
+    obj: *mut bindings::drm_gem_object,
+    page: c_ulong,
+    fault: *mut c_void,
+) {
+    // SAFETY: as in `nvgsp_drm_io_mmap_prepare`: the faulting mapping
+    // holds a reference on the object.
+    let obj = unsafe { Object::from_raw(obj) };
+    crate::vram::fault(obj, u64::from(page), &Fault(fault));
+}
+
+/// The CPU mappings of every object of one DRM device, to take away at
+/// once.
+pub(crate) struct DeviceMappings {
+    /// The device, learnt from its first I/O object.
+    dev: Option<*mut bindings::drm_device>,
+}
+
+// SAFETY: the pointer is only passed to the C side, which may take the
+// mappings away from any thread.
+unsafe impl Send for DeviceMappings {}
+
+impl DeviceMappings {
+    /// None known yet.
+    pub(crate) fn new() -> Self {
+        DeviceMappings { dev: None }
+    }
+
+    /// Learns the device of `obj`.
+    pub(crate) fn learn(&mut self, obj: &Object) {
+        if self.dev.is_none() {
+            // SAFETY: `obj.as_raw()` is a valid GEM object; its `dev` is
+            // set for its whole life.
+            self.dev = Some(unsafe { (*obj.as_raw()).dev });
+        }
+    }
+
+    /// Takes every CPU mapping of the device's objects away: the next
+    /// access faults again.
+    ///
+    /// Only the owner of this value calls it, the DRM device's
+    /// registration data (`vram::VramStore`, revoked while the
+    /// registration holds the device), so the device is alive.
+    pub(crate) fn zap(&self) {
+        if let Some(dev) = self.dev {
+            // SAFETY: see above: the device outlives its registration's
+            // data, which this is part of.
+            unsafe { nvgsp_drm_zap_mappings(dev.cast()) }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * GEM objects whose CPU mappings are I/O memory: VRAM objects, which the
+ * CPU reaches through BAR1 (the core maps them there).
+ *
+ * Linux 7.3's Rust GEM has no such object: its objects are shmem-backed
+ * (kernel::drm::gem::shmem), or base objects that cannot be mapped. A
+ * VRAM object is made as a shmem object (whose file then stays empty) and
+ * given these functions instead of the shmem ones: mmap maps I/O memory
+ * (write-combined, no struct pages: VM_PFNMAP), a fault inserts the page
+ * the driver names, and what would reach the shmem pages (export, vmap,
+ * pin, sg tables) is refused. The driver's side is in kernel_gaps.rs.
+ * This goes once the Rust DRM abstractions offer objects backed by I/O
+ * memory.
+ */
+
+#include <drm/drm_device.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_vma_manager.h>
+#include <linux/dma-buf.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+
+/* Rust (kernel_gaps.rs). */
+int nvgsp_drm_io_mmap_prepare(struct drm_gem_object *obj);
+void nvgsp_drm_io_fault(struct drm_gem_object *obj, unsigned long page,
+			void *fault);
+
+/* For Rust. */
+void nvgsp_drm_io_insert(void *fault, u64 pfn);
+int nvgsp_drm_io_object(struct drm_gem_object *obj);
+void nvgsp_drm_zap_mappings(struct drm_device *dev);
+
+/* One fault, as Rust passes it back to nvgsp_drm_io_insert(). */
+struct nvgsp_io_fault {
+	struct vm_fault *vmf;
+	vm_fault_t ret;
+};
+
+static vm_fault_t nvgsp_io_vm_fault(struct vm_fault *vmf)
+{
+	struct drm_gem_object *obj = vmf->vma->vm_private_data;
+	struct nvgsp_io_fault f = { .vmf = vmf, .ret = VM_FAULT_SIGBUS };
+
+	/* The page of the object: vm_pgoff counts from the object's node. */
+	nvgsp_drm_io_fault(obj, vmf->pgoff - drm_vma_node_start(&obj->vma_node),
+			   &f);
+	return f.ret;
+}
+
+/* Called by Rust, under its lock, with the page frame to map. */
+void nvgsp_drm_io_insert(void *fault, u64 pfn)
+{
+	struct nvgsp_io_fault *f = fault;
+
+	f->ret = vmf_insert_pfn(f->vmf->vma, f->vmf->address, pfn);
+}
+
+static const struct vm_operations_struct nvgsp_io_vm_ops = {
+	.fault = nvgsp_io_vm_fault,
+	.open = drm_gem_vm_open,
+	.close = drm_gem_vm_close,
+};
+
+static int nvgsp_io_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma)
+{
+	int ret;
+
+	/* Private writable mappings would need pages to copy: there are none. */
+	if (vma_is_cow_mapping(vma))
+		return -EINVAL;
+	ret = nvgsp_drm_io_mmap_prepare(obj);
+	if (ret)
+		return ret;
+	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_page_prot = pgprot_writecombine(vm_get_page_prot(vma->vm_flags));
+	vma->vm_page_prot = pgprot_decrypted(vma->vm_page_prot);
+	vma->vm_ops = &nvgsp_io_vm_ops;
+	return 0;
+}
+
+static struct dma_buf *nvgsp_io_export(struct drm_gem_object *obj, int flags)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static struct drm_gem_object_funcs nvgsp_io_funcs;
+static DEFINE_MUTEX(nvgsp_io_funcs_lock);
+
+/*
+ * Makes @obj, a shmem object of this driver with no pages yet, an I/O
+ * object. The functions are the shmem ones (free, open, close: the Rust
+ * object's) with those that reach memory replaced.
+ */
+int nvgsp_drm_io_object(struct drm_gem_object *obj)
+{
+	int ret = 0;
+
+	mutex_lock(&nvgsp_io_funcs_lock);
+	if (!nvgsp_io_funcs.free) {
+		nvgsp_io_funcs = *obj->funcs;
+		nvgsp_io_funcs.mmap = nvgsp_io_mmap;
+		nvgsp_io_funcs.vm_ops = &nvgsp_io_vm_ops;
+		nvgsp_io_funcs.export = nvgsp_io_export;
+		nvgsp_io_funcs.pin = NULL;
+		nvgsp_io_funcs.unpin = NULL;
+		nvgsp_io_funcs.get_sg_table = NULL;
+		nvgsp_io_funcs.vmap = NULL;
+		nvgsp_io_funcs.vunmap = NULL;
+		nvgsp_io_funcs.evict = NULL;
+		nvgsp_io_funcs.rss = NULL;
+	} else if (nvgsp_io_funcs.free != obj->funcs->free) {
+		/* Another kind of object: not one this was made for. */
+		ret = -EINVAL;
+	}
+	if (!ret)
+		obj->funcs = &nvgsp_io_funcs;
+	mutex_unlock(&nvgsp_io_funcs_lock);
+	return ret;
+}
+
+/* Takes away every CPU mapping of every object of @dev. */
+void nvgsp_drm_zap_mappings(struct drm_device *dev)
+{
+	unmap_mapping_range(dev->anon_inode->i_mapping, 0, 0, 1);
+}

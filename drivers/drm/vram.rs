@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! VRAM objects' memory: one contiguous range of the DRM share per
+//! object, and its CPU mapping through BAR1 (the core's), made at the
+//! object's first mmap and kept until the object goes.
+//!
+//! Objects outlive the DRM registration (open files keep them), but the
+//! memory, like every hold on the GPU, must not: the registration holds
+//! it all in the [`VramStore`], which [`VramStore::revoke`] empties when
+//! it ends: the CPU mappings are taken away first, then BAR1's, then the
+//! VRAM goes; a later access to a mapping raises `SIGBUS`. An object holds
+//! a key into the store ([`VramRef`]), never the memory itself.
+
+use kernel::{
+    new_mutex,
+    prelude::*,
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Arc,
+        Mutex, //
+    },
+};
+
+use nvgsp_core::client::{
+    CpuMapping,
+    Gpu,
+    Placement,
+    Vram, //
+};
+
+use crate::{
+    gem::Object,
+    kernel_gaps::{
+        DeviceMappings,
+        Fault, //
+    },
+};
+
+/// A CPU page (the unit of faults).
+const PAGE_SHIFT: u32 = 12;
+/// VRAM objects are made of 64 KiB pages (BAR1's and the GPU's big page).
+pub(crate) const GRANULE: u64 = 64 << 10;
+/// Objects from this size on are aligned to it (2 MiB GPU pages).
+const HUGE: u64 = 2 << 20;
+
+/// The VRAM of the DRM device's objects, while it is registered.
+#[pin_data]
+pub(crate) struct VramStore {
+    /// `None` once revoked.
+    #[pin]
+    inner: Mutex<Option<Inner>>,
+    next: Atomic<u64>,
+}
+
+struct Inner {
+    /// Where the memory comes from.
+    gpu: Gpu,
+    /// The device's CPU mappings, to take away before BAR1's.
+    mappings: DeviceMappings,
+    entries: KVec<Entry>,
+}
+
+/// One object's memory.
+struct Entry {
+    key: u64,
+    vram: Arc<Vram>,
+    /// Its BAR1 mapping, once mmapped.
+    cpu: Option<CpuMapping>,
+}
+
+impl VramStore {
+    /// An empty store drawing from `gpu`'s share.
+    pub(crate) fn new(gpu: Gpu) -> Result<Arc<Self>> {
+        Arc::pin_init(
+            pin_init!(VramStore {
+                inner <- new_mutex!(Some(Inner {
+                    gpu,
+                    mappings: DeviceMappings::new(),
+                    entries: KVec::new(),
+                })),
+                next: Atomic::new(0),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Allocates `size` bytes (a multiple of [`GRANULE`]) for an object.
+    ///
+    /// # Errors
+    ///
+    /// `ENOSPC` beyond the DRM share, `ENOMEM` if no free range is large
+    /// enough, `ENODEV` once revoked.
+    pub(crate) fn alloc(self: &Arc<Self>, size: u64) -> Result<VramRef> {
+        let align = if size >= HUGE { HUGE } else { GRANULE };
+        let mut inner = self.inner.lock();
+        let inner = Option::as_mut(&mut *inner).ok_or(ENODEV)?;
+        inner.entries.reserve(1, GFP_KERNEL)?;
+        let vram = Arc::new(
+            inner.gpu.alloc_vram(size, align, Placement::Any)?,
+            GFP_KERNEL,
+        )?;
+        let key = self.next.fetch_add(1, Relaxed);
+        inner
+            .entries
+            .push_within_capacity(Entry {
+                key,
+                vram,
+                cpu: None,
+            })
+            .map_err(|_| ENOMEM)?;
+        Ok(VramRef {
+            store: self.clone(),
+            key,
+        })
+    }
+
+    /// Runs `f` on the memory of `key`, if the store still holds it.
+    fn with<R>(&self, key: u64, f: impl FnOnce(&Gpu, &mut Entry) -> R) -> Option<R> {
+        let mut inner = self.inner.lock();
+        let inner = Option::as_mut(&mut *inner)?;
+        let entry = inner.entries.iter_mut().find(|e| e.key == key)?;
+        Some(f(&inner.gpu, entry))
+    }
+
+    /// Frees the memory of `key` (its object is being freed: no CPU
+    /// mapping of it is left).
+    fn free(&self, key: u64) {
+        let taken = {
+            let mut inner = self.inner.lock();
+            Option::as_mut(&mut *inner).and_then(|inner| {
+                let at = inner.entries.iter().position(|e| e.key == key)?;
+                inner.entries.remove(at).ok()
+            })
+        };
+        // BAR1 unmapped, then the VRAM freed, outside the lock.
+        drop(taken);
+    }
+
+    /// Frees all the memory for good: the CPU mappings of every object
+    /// are taken away first (under the lock, so no fault maps a page
+    /// again), then BAR1's and the VRAM.
+    pub(crate) fn revoke(&self) {
+        let taken = {
+            let mut inner = self.inner.lock();
+            if let Some(i) = inner.as_ref() {
+                i.mappings.zap();
+            }
+            inner.take()
+        };
+        drop(taken);
+    }
+}
+
+/// An object's hold on its memory in the store; dropping it (with the
+/// object) frees the memory.
+pub(crate) struct VramRef {
+    store: Arc<VramStore>,
+    key: u64,
+}
+
+impl VramRef {
+    /// Records `obj`, the object this is for, as one of the device's.
+    pub(crate) fn adopt(&self, obj: &Object) {
+        let mut inner = self.store.inner.lock();
+        if let Some(inner) = Option::as_mut(&mut *inner) {
+            inner.mappings.learn(obj);
+        }
+    }
+}
+
+impl Drop for VramRef {
+    fn drop(&mut self) {
+        self.store.free(self.key);
+    }
+}
+
+/// Before `obj` (a VRAM object) is mmapped: maps its memory in BAR1 if it
+/// is not yet.
+///
+/// # Errors
+///
+/// `ENOSPC` if BAR1 is full, `ENODEV` once the GPU is unbound (or has no
+/// usable BAR1), `EAGAIN` while it is being reset, `ENOMEM`.
+pub(crate) fn mmap_prepare(obj: &Object) -> Result {
+    let r = obj.vram().ok_or(EINVAL)?;
+    r.store
+        .with(r.key, |gpu, e| {
+            if e.cpu.is_none() {
+                e.cpu = Some(gpu.map_for_cpu(&e.vram)?);
+            }
+            Ok(())
+        })
+        .unwrap_or(Err(ENODEV))
+}
+
+/// A CPU fault on page `page` of `obj` (a VRAM object): maps the BAR1
+/// page, or leaves the fault to raise `SIGBUS` if the memory is gone.
+pub(crate) fn fault(obj: &Object, page: u64, fault: &Fault) {
+    let Some(r) = obj.vram() else {
+        return;
+    };
+    r.store.with(r.key, |_, e| {
+        if let Some(cpu) = &e.cpu {
+            if page < cpu.size() >> PAGE_SHIFT {
+                fault.insert((cpu.cpu_addr() >> PAGE_SHIFT) + page);
+            }
+        }
+    });
+}

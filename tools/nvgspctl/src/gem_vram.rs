@@ -1,0 +1,188 @@
+//! `nvgspctl gem vram|vram-limits|vram-hold`: VRAM objects, which the CPU
+//! maps through BAR1.
+//!
+//! `vram SIZE` creates an object, fills it through one mapping, reads it
+//! back through another, prints the first and last 8 bytes written (so a
+//! test can find them in VRAM through the emulator), sends what the driver
+//! must refuse for VRAM objects, and holds the object until a line (or the
+//! end) comes on standard input; then frees it and prints the share used.
+//! `vram-limits` fills the DRM share until ENOSPC, then maps objects of a
+//! quarter of BAR1 until BAR1 is full. `vram-hold SIZE` keeps a mapped
+//! object until killed, reading its mapping on each input line (after the
+//! GPU is unbound, that raises SIGBUS).
+
+use std::fs::File;
+
+use nvgsp_uapi::{self as drm, GemCreate, Mapping};
+
+use crate::gem::{checksum, fill, flush, map_whole, outcome};
+
+fn param(f: &File, p: u32, name: &str) -> Result<u64, String> {
+    drm::getparam(f, p).map_err(|e| format!("GETPARAM({name}): {e}"))
+}
+
+/// A new VRAM object of `size` bytes in `f`.
+fn create(f: &File, size: u64) -> std::io::Result<u32> {
+    drm::gem_create(
+        f,
+        GemCreate {
+            size,
+            domain: drm::DOMAIN_VRAM,
+            ..GemCreate::default()
+        },
+    )
+}
+
+/// The little-endian u64 at `at` of `buf`.
+fn word(buf: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&buf[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
+/// `nvgspctl gem vram SIZE`.
+pub fn check(f: &File, size: u64) -> Result<(), String> {
+    let bar1 = param(f, drm::PARAM_BAR1_SIZE, "BAR1_SIZE")?;
+    let before = param(f, drm::PARAM_VRAM_SHARE_USED, "VRAM_SHARE_USED")?;
+    println!("gem vram: bar1 {} MiB", bar1 >> 20);
+    let handle = create(f, size).map_err(|e| format!("GEM_CREATE(vram, {size}): {e}"))?;
+    let info = drm::gem_info(f, handle).map_err(|e| format!("GEM_INFO: {e}"))?;
+    let used = param(f, drm::PARAM_VRAM_SHARE_USED, "VRAM_SHARE_USED")?;
+    println!(
+        "gem vram: domain {}, {} bytes (asked {size}), share used +{}",
+        if info.domain == drm::DOMAIN_VRAM {
+            "vram"
+        } else {
+            "OTHER"
+        },
+        info.size,
+        used - before
+    );
+    let len = usize::try_from(info.size).map_err(|_| "object too large".to_string())?;
+    let mut pattern = vec![0u8; len];
+    fill(&mut pattern, size ^ 0x5652_414d);
+    {
+        let map = map_whole(f, info.map_offset, info.size)?;
+        map.write(&pattern);
+    }
+    // Another mapping, made after the first is gone, reads what VRAM holds.
+    let again = checksum(&map_whole(f, info.map_offset, info.size)?.read_all());
+    let written = checksum(&pattern);
+    println!(
+        "gem vram: first {:016x} last {:016x}, written {written:016x}, read back {again:016x}",
+        word(&pattern, 0),
+        word(&pattern, len - 8)
+    );
+    println!(
+        "gem vram: private writable mapping: {}",
+        outcome(Mapping::try_private(f, info.map_offset, len))
+    );
+    println!(
+        "gem vram: export: {}",
+        outcome(drm::prime_export(f, handle))
+    );
+    let bind = drm::vm_init(f).and_then(|range| {
+        drm::vm_bind(f, &[drm::bind_map(handle, range.start, info.size, 0)]).1
+    });
+    println!("gem vram: vm bind: {}", outcome(bind));
+    println!("gem vram: holding");
+    flush();
+    let _ = std::io::stdin().lines().next();
+    drm::gem_close(f, handle).map_err(|e| format!("GEM_CLOSE: {e}"))?;
+    let after = param(f, drm::PARAM_VRAM_SHARE_USED, "VRAM_SHARE_USED")?;
+    println!("gem vram: closed, share used {}", after as i64 - before as i64);
+    if written != again {
+        return Err("VRAM read back differs from what was written".into());
+    }
+    Ok(())
+}
+
+/// `nvgspctl gem vram-limits`.
+pub fn limits(f: &File) -> Result<(), String> {
+    let share = param(f, drm::PARAM_VRAM_SHARE, "VRAM_SHARE")?;
+    let bar1 = param(f, drm::PARAM_BAR1_SIZE, "BAR1_SIZE")?;
+    // The share: objects of 1/8 of it until one is refused.
+    let chunk = (share / 8).next_multiple_of(64 << 10);
+    let mut held = Vec::new();
+    let refused = loop {
+        match create(f, chunk) {
+            Ok(h) => held.push(h),
+            Err(e) => break outcome::<()>(Err(e)),
+        }
+        if held.len() > 64 {
+            break "never";
+        }
+    };
+    println!(
+        "gem vram-limits: share {} MiB: {} objects of {} KiB, then {refused}",
+        share >> 20,
+        held.len(),
+        chunk >> 10
+    );
+    for h in held.drain(..) {
+        drm::gem_close(f, h).map_err(|e| format!("GEM_CLOSE: {e}"))?;
+    }
+    // BAR1: objects just over a quarter of it, mapped until one is not.
+    let quarter = (bar1 / 4 + (64 << 10)).next_multiple_of(64 << 10);
+    let mut maps = Vec::new();
+    let refused = loop {
+        let h = create(f, quarter).map_err(|e| format!("GEM_CREATE({quarter}): {e}"))?;
+        held.push(h);
+        let info = drm::gem_info(f, h).map_err(|e| format!("GEM_INFO: {e}"))?;
+        match Mapping::new(f, info.map_offset, 4096) {
+            Ok(m) => maps.push(m),
+            Err(e) => break outcome::<()>(Err(e)),
+        }
+        if maps.len() > 8 {
+            break "never";
+        }
+    };
+    println!(
+        "gem vram-limits: bar1 {} MiB: {} objects of {} KiB mapped, then {refused}",
+        bar1 >> 20,
+        maps.len(),
+        quarter >> 10
+    );
+    // Freeing the first (its mappings first) gives its range back.
+    maps.remove(0);
+    drm::gem_close(f, held.remove(0)).map_err(|e| format!("GEM_CLOSE: {e}"))?;
+    let last = *held.last().ok_or("no object")?;
+    let info = drm::gem_info(f, last).map_err(|e| format!("GEM_INFO: {e}"))?;
+    println!(
+        "gem vram-limits: after one was freed: {}",
+        outcome(Mapping::new(f, info.map_offset, 4096))
+    );
+    drop(maps);
+    for h in held {
+        drm::gem_close(f, h).map_err(|e| format!("GEM_CLOSE: {e}"))?;
+    }
+    let used = param(f, drm::PARAM_VRAM_SHARE_USED, "VRAM_SHARE_USED")?;
+    println!("gem vram-limits: share used at the end {used}");
+    Ok(())
+}
+
+/// `nvgspctl gem vram-hold SIZE`.
+pub fn hold(f: &File, size: u64) -> Result<(), String> {
+    let handle = create(f, size).map_err(|e| format!("GEM_CREATE(vram, {size}): {e}"))?;
+    let info = drm::gem_info(f, handle).map_err(|e| format!("GEM_INFO: {e}"))?;
+    let map = map_whole(f, info.map_offset, info.size)?;
+    let mut pattern = vec![0u8; map.len()];
+    fill(&mut pattern, size);
+    map.write(&pattern);
+    let written = checksum(&pattern);
+    println!("gem vram-hold: holding {} bytes, mapped", info.size);
+    flush();
+    for _ in std::io::stdin().lines() {
+        let again = outcome(drm::gem_info(f, handle));
+        let same = if checksum(&map.read_all()) == written {
+            "unchanged"
+        } else {
+            "CHANGED"
+        };
+        println!("gem vram-hold: looked again: gem info {again}, mapping {same}");
+        flush();
+    }
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(3600));
+    }
+}
