@@ -178,6 +178,42 @@ impl Steps<'_> {
     }
 }
 
+/// Maps `len` bytes of system object `obj` from `offset` at `va`, its
+/// pages' DMA segments in turn; `done` says how much was mapped.
+fn map_pages(
+    dev: &device::Device<Bound>,
+    update: &mut Update<'_>,
+    obj: &gem::Object,
+    offset: u64,
+    va: u64,
+    len: u64,
+    done: &mut u64,
+) -> Result {
+    // Made before the request (`FileVm::apply`): this only looks.
+    let sgt = obj.sg_table(dev)?;
+    let mut skip = offset;
+    for seg in sgt.iter() {
+        #[allow(clippy::useless_conversion)]
+        let (mut addr, mut seg_len) = (seg.dma_address(), u64::from(seg.dma_len()));
+        let cut = skip.min(seg_len);
+        (addr, seg_len, skip) = (addr + cut, seg_len - cut, skip - cut);
+        let n = seg_len.min(len - *done);
+        if n == 0 {
+            if *done == len {
+                break;
+            }
+            continue;
+        }
+        update.map_system(va + *done, addr, n)?;
+        *done += n;
+    }
+    if *done == len {
+        Ok(())
+    } else {
+        Err(EINVAL)
+    }
+}
+
 impl DriverGpuVm for VmData {
     type Driver = NvgspDrmDriver;
     type Object = gem::Object;
@@ -199,35 +235,19 @@ impl DriverGpuVm for VmData {
         };
         let obj = op.obj();
         let end = op.gem_offset().checked_add(len).ok_or(EINVAL)?;
-        if end > gem::size_bytes(obj) || obj.domain() != Domain::System {
+        if end > gem::size_bytes(obj) {
             return Err(EINVAL);
         }
-        // Made before the request (`FileVm::apply`): this only looks.
-        let sgt = obj.sg_table(dev)?;
-        let mut skip = op.gem_offset();
         let mut done = 0;
-        let mapped = (|| -> Result {
-            for seg in sgt.iter() {
-                #[allow(clippy::useless_conversion)]
-                let (mut addr, mut seg_len) = (seg.dma_address(), u64::from(seg.dma_len()));
-                let cut = skip.min(seg_len);
-                (addr, seg_len, skip) = (addr + cut, seg_len - cut, skip - cut);
-                let n = seg_len.min(len - done);
-                if n == 0 {
-                    if done == len {
-                        break;
-                    }
-                    continue;
-                }
-                update.map_system(va + done, addr, n)?;
-                done += n;
-            }
-            if done == len {
-                Ok(())
-            } else {
-                Err(EINVAL)
-            }
-        })();
+        let mapped = match obj.domain() {
+            Domain::System => map_pages(dev, update, obj, op.gem_offset(), va, len, &mut done),
+            // One VRAM range: mapped whole or not at all.
+            Domain::Vram => obj
+                .vram()
+                .and_then(|r| r.memory())
+                .ok_or(ENODEV)
+                .and_then(|vram| update.map_vram(va, &vram, op.gem_offset(), len)),
+        };
         if let Err(e) = mapped {
             if done > 0 {
                 // What this step mapped, whole pages: no table needed.
@@ -400,13 +420,9 @@ impl FileVm {
         }
         match op {
             Op::Map { obj, offset, .. } => {
-                // VRAM objects are not mapped in GPU VA spaces yet.
-                if obj.domain() != Domain::System {
-                    return Err(EOPNOTSUPP);
-                }
-                // The object's pages, pinned and mapped for the GPU now,
-                // before GPUVM unmaps what the new mapping replaces.
-                if let Some(dev) = steps.dev {
+                // A system object's pages, pinned and mapped for the GPU
+                // now, before GPUVM unmaps what the new mapping replaces.
+                if let Some(dev) = steps.dev.filter(|_| obj.domain() == Domain::System) {
                     obj.sg_table(dev)?;
                 }
                 let vm_bo = self.shared.obtain(&obj, ())?;

@@ -162,6 +162,12 @@ pub(crate) struct VramRef {
 }
 
 impl VramRef {
+    /// The memory, while the store holds it (to map it for the GPU: the
+    /// mapping keeps the object, and so the memory, until it is gone).
+    pub(crate) fn memory(&self) -> Option<Arc<Vram>> {
+        self.store.with(self.key, |_, e| e.vram.clone())
+    }
+
     /// Records `obj`, the object this is for, as one of the device's.
     pub(crate) fn adopt(&self, obj: &Object) {
         let mut inner = self.store.inner.lock();

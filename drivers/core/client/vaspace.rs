@@ -28,7 +28,8 @@ use kernel::{
 use super::{
     Gpu,
     Handle,
-    RmObject, //
+    RmObject,
+    Vram, //
 };
 use crate::{
     mmu::page_tables::{DeviceTables, NoTables, PageTables},
@@ -430,6 +431,25 @@ impl Update<'_> {
     #[inline(never)]
     pub fn map_system(&mut self, va: u64, addr: u64, len: u64) -> Result {
         self.map(va, addr, len, Aperture::SysCoherent)
+    }
+
+    /// Maps `len` bytes of `vram` from `offset` in it at `va`, each step
+    /// with the largest page (2 MiB, 64 KiB, 4 KiB) that the VA, the VRAM
+    /// address and the length left allow. The client keeps `vram` until
+    /// the mapping is gone (unmapped, and an update finished since).
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for a range not page aligned, outside the client's range
+    /// or past `vram`'s end; `EBUSY` if part of it is mapped; `ENOSPC`
+    /// past the table limit; `ENOMEM`.
+    #[inline(never)]
+    pub fn map_vram(&mut self, va: u64, vram: &Vram, offset: u64, len: u64) -> Result {
+        let end = offset.checked_add(len).ok_or(EINVAL)?;
+        if end > vram.size() || offset % PAGE_SIZE != 0 {
+            return Err(EINVAL);
+        }
+        self.map(va, vram.offset() + offset, len, Aperture::Video)
     }
 
     /// Unmaps whatever is mapped in `len` bytes at `va`; a page the range

@@ -69,9 +69,10 @@ pub fn check(f: &File, size: u64) -> Result<(), String> {
     let again = checksum(&map_whole(f, info.map_offset, info.size)?.read_all());
     let written = checksum(&pattern);
     println!(
-        "gem vram: first {:016x} last {:016x}, written {written:016x}, read back {again:016x}",
+        "gem vram: first {:016x} last {:016x} at 4k {:016x}, written {written:016x}, read back {again:016x}",
         word(&pattern, 0),
-        word(&pattern, len - 8)
+        word(&pattern, len - 8),
+        word(&pattern, 0x1000)
     );
     println!(
         "gem vram: private writable mapping: {}",
@@ -81,10 +82,23 @@ pub fn check(f: &File, size: u64) -> Result<(), String> {
         "gem vram: export: {}",
         outcome(drm::prime_export(f, handle))
     );
-    let bind = drm::vm_init(f).and_then(|range| {
-        drm::vm_bind(f, &[drm::bind_map(handle, range.start, info.size, 0)]).1
-    });
-    println!("gem vram: vm bind: {}", outcome(bind));
+    // The whole object at a 2 MiB-aligned VA (the largest pages its
+    // alignment allows), and 64 KiB of it from its second 4 KiB page at a
+    // VA 4 KiB past a 2 MiB boundary (4 KiB pages).
+    match drm::vm_init(f) {
+        Ok(range) => {
+            let (whole, part) = (range.start, range.start + (16 << 20) + 0x1000);
+            let ops = [
+                drm::bind_map(handle, whole, info.size, 0),
+                drm::bind_map(handle, part, 0x10000, 0x1000),
+            ];
+            println!(
+                "gem vram: vm bind: {} at {whole:#x} and {part:#x}",
+                outcome(drm::vm_bind(f, &ops).1)
+            );
+        }
+        Err(e) => println!("gem vram: vm init: {}", outcome::<()>(Err(e))),
+    }
     println!("gem vram: holding");
     flush();
     let _ = std::io::stdin().lines().next();
@@ -101,8 +115,9 @@ pub fn check(f: &File, size: u64) -> Result<(), String> {
 pub fn limits(f: &File) -> Result<(), String> {
     let share = param(f, drm::PARAM_VRAM_SHARE, "VRAM_SHARE")?;
     let bar1 = param(f, drm::PARAM_BAR1_SIZE, "BAR1_SIZE")?;
-    // The share: objects of 1/8 of it until one is refused.
-    let chunk = (share / 8).next_multiple_of(64 << 10);
+    // The share: objects of (just under) 1/8 of it until one is refused:
+    // the ninth.
+    let chunk = share / 8 / (64 << 10) * (64 << 10);
     let mut held = Vec::new();
     let refused = loop {
         match create(f, chunk) {

@@ -91,9 +91,8 @@ struct drm_nvgsp_getparam {
  * shared mappings are allowed (a private writable one fails with
  * EINVAL). The first mmap() of an object takes its range of BAR1, held
  * until the object is freed; when BAR1 is full, mmap() fails with ENOSPC.
- * VRAM objects cannot be exported (EOPNOTSUPP), and VM_BIND does not map
- * them yet (EOPNOTSUPP). When the GPU is unbound, the memory is gone: a
- * mapping of it raises SIGBUS.
+ * VRAM objects cannot be exported (EOPNOTSUPP). When the GPU is unbound,
+ * the memory is gone: a CPU mapping of it raises SIGBUS.
  */
 #define NVGSP_GEM_DOMAIN_SYSTEM		(1 << 0)
 #define NVGSP_GEM_DOMAIN_VRAM		(1 << 1)

@@ -1,0 +1,114 @@
+# VRAM GEM objects through the render node, mapped by the CPU through
+# BAR1, on the debug kernel, with a 32 MiB BAR1 (smaller than VRAM, as on
+# real boards, so BAR1 offsets are not VRAM offsets):
+# - an object is created from the DRM share, filled through one mapping and
+#   read back through another; the emulator's GPU, asked where BAR1 puts
+#   the object (the control port's `translate bar1` probe, through the
+#   BAR1 TLB, so a missed invalidate or flush shows), finds the object's
+#   VRAM range (debugfs `bar1`) and in it the first and last words
+#   written, in 2 MiB and 64 KiB pages; the same through the file's GPU
+#   VA space (VM_BIND), and in 4 KiB pages where the VA says so;
+# - what VRAM objects refuse: private writable mappings, export;
+# - the share filled until ENOSPC; BAR1 filled until mmap gets ENOSPC, and
+#   a freed object's range used again; closing gives everything back;
+# - a process killed with a VRAM object mapped leaves nothing behind;
+# - the GPU unbound under a process with a VRAM object mapped: its next
+#   access raises SIGBUS (the memory is gone, and no stale page is reached);
+# - BAR1 is the core's: no BAR1 access faulted, the driver never wrote
+#   GSP-RM's BAR1 binding or reserved memory (the emulator's counters), and
+#   GSP-RM gets its BAR1 page directory back at unload.
+# No leak at the end.
+. tests/lib.sh
+vm --profile debug --emu --bar1 --emu 32M -- bash -c '
+    for _ in $(seq 100); do [ -e /dev/dri/renderD128 ] && break; sleep 0.1; done
+    mount -t debugfs none /sys/kernel/debug 2>/dev/null
+    bar1=$(echo /sys/kernel/debug/nvgsp/*/bar1)
+    emu_query="$NVGSP_TOP/tests/guest/emu-query"
+    pci=$(lspci -D -d 10de: | cut -d" " -f1)
+    echo "bar1: $(head -n1 $bar1)"
+    # One object of 2 MiB + 64 KiB (2 MiB aligned), held while the GPU is
+    # asked about it: through BAR1 and through the VA space of its file.
+    mkfifo /tmp/go
+    nvgspctl gem vram $(((2 << 20) + (64 << 10))) </tmp/go >/tmp/vram &
+    holder=$!
+    exec 3>/tmp/go
+    for _ in $(seq 600); do grep -q holding /tmp/vram && break; sleep 0.1; done
+    read -r _ va _ len _ vram <<<"$(grep "^va " $bar1)"
+    read -r _ _ client _ vaspace <<<"$(grep "^drm " /sys/kernel/debug/nvgsp/*/vaspaces | tail -n1)"
+    echo "mapping: len $len"
+    word() { sed -n "s/.* $1 \([0-9a-f]*\)[ ,].*/\1/p" /tmp/vram; }
+    first=$(word first); last=$(word last); at4k=$(word "at 4k")
+    whole=$(sed -n "s/.*vm bind: ok at \(0x[0-9a-f]*\) and.*/\1/p" /tmp/vram)
+    part=$(sed -n "s/.*vm bind: ok at 0x[0-9a-f]* and \(0x[0-9a-f]*\)$/\1/p" /tmp/vram)
+    # What the GPU finds at $2 of VA space "$1": video memory at object
+    # offset $3, in a page of $4, holding $5.
+    look() {
+        local got
+        got=$($emu_query translate $1 $2)
+        got=${got#*: }
+        [[ $got == "video $(printf "%#x" $((vram + $3))) page $4 rw "*"data 0x$(printf "%x" 0x$5)" ]] &&
+            echo "$6: the object in VRAM, $4 page, holds what was written" ||
+            echo "$6: MISMATCH want object +$3 page $4 data $5, gpu $got"
+    }
+    look bar1 $va 0 2m $first "bar1 start"
+    look bar1 $((va + len - 8)) $((len - 8)) 64k $last "bar1 end"
+    look "$client $vaspace" $whole 0 2m $first "gpu va start"
+    look "$client $vaspace" $((whole + len - 8)) $((len - 8)) 64k $last "gpu va end"
+    look "$client $vaspace" $part 0x1000 4k $at4k "gpu va 4k"
+    echo >&3
+    exec 3>&-
+    wait $holder; echo "vram check exit $?"
+    cat /tmp/vram
+    echo "after close: $(grep -c "^va " $bar1) mappings"
+    nvgspctl gem vram-limits || exit 1
+    # A process killed with a VRAM object mapped.
+    nvgspctl gem vram-hold $((128 << 10)) </dev/null >/tmp/hold &
+    for _ in $(seq 300); do grep -q holding /tmp/hold && break; sleep 0.1; done
+    kill -9 $! && wait $!
+    echo "holder killed: $? ($(grep -c "^va " $bar1) mappings left)"
+    # The GPU unbound under a mapped VRAM object.
+    mkfifo /tmp/poke
+    nvgspctl gem vram-hold $((128 << 10)) </tmp/poke >/tmp/hold2 &
+    holder=$!
+    exec 3>/tmp/poke
+    for _ in $(seq 300); do grep -q holding /tmp/hold2 && break; sleep 0.1; done
+    echo >&3
+    for _ in $(seq 300); do grep -q "looked again" /tmp/hold2 && break; sleep 0.1; done
+    echo $pci >/sys/bus/pci/drivers/nvgsp_core/unbind && echo "unbound while held"
+    echo >&3
+    wait $holder
+    echo "holder after unbind: exit $?"
+    exec 3>&-
+    sed "s/^/second holder: /" /tmp/hold2
+    echo "emulator: $($emu_query bar1)"
+    modprobe -r nvgsp_drm nvgsp_vfio nvgsp_core || exit 1
+    "$NVGSP_TOP/tests/guest/kmemleak"
+'
+expect_ok
+expect_out '^bar1: size 0x2000000 pdb 0x[0-9a-f]+ tables 0x[0-9a-f]+$'
+expect_out '^gem vram: bar1 32 MiB$'
+expect_out '^gem vram: domain vram, 2162688 bytes \(asked 2162688\), share used \+2162688$'
+expect_out '^gem vram: first [0-9a-f]{16} last [0-9a-f]{16} at 4k [0-9a-f]{16}, written ([0-9a-f]{16}), read back \1$'
+expect_out '^gem vram: private writable mapping: EINVAL$'
+expect_out '^gem vram: export: EOPNOTSUPP$'
+expect_out '^gem vram: vm bind: ok at 0x200000000 and 0x201001000$'
+expect_out '^mapping: len 0x210000$'
+for what in "bar1 start: .* 2m" "bar1 end: .* 64k" "gpu va start: .* 2m" "gpu va end: .* 64k" "gpu va 4k: .* 4k"; do
+    expect_out "^$what page, holds what was written$"
+done
+expect_no_out 'MISMATCH'
+expect_out '^vram check exit 0$'
+expect_out '^gem vram: closed, share used 0$'
+expect_out '^after close: 0 mappings$'
+expect_out '^gem vram-limits: share [0-9]+ MiB: 8 objects of [0-9]+ KiB, then ENOSPC$'
+expect_out '^gem vram-limits: bar1 32 MiB: 3 objects of 8256 KiB mapped, then ENOSPC$'
+expect_out '^gem vram-limits: after one was freed: ok$'
+expect_out '^gem vram-limits: share used at the end 0$'
+expect_out '^holder killed: 137 \(0 mappings left\)$'
+expect_out '^second holder: gem vram-hold: looked again: gem info ok, mapping unchanged$'
+expect_out '^unbound while held$'
+expect_out '^holder after unbind: exit 135$'
+expect_out '^emulator: bar1: size 0x2000000 faults 0 defects 0'
+expect_out '^kmemleak: clean$'
+expect_clean_log
+expect_gsp_rm_left_clean
