@@ -86,6 +86,12 @@ expect_clean_log() {
         grep -E 'of unmodelled register' "$emu_log" | sort | uniq -c | head -n 10 >&2
         fail "the driver touched registers the emulator does not model ($emu_log)"
     fi
+    # BAR1 is the core's below GSP-RM's PD3: no access through it may
+    # fault, and no PRAMIN write may land in GSP-RM's memory.
+    if matches 'bar1 fault|driver defect' "$emu_log"; then
+        grep -E 'bar1 fault|driver defect' "$emu_log" | sort | uniq -c | head -n 10 >&2
+        fail "BAR1 faulted, or the driver wrote what GSP-RM owns ($emu_log)"
+    fi
     if matches 'denied by its privilege level mask' "$emu_log"; then
         grep -E 'denied by its privilege level mask' "$emu_log" | sort | uniq -c | head -n 10 >&2
         fail "the driver wrote registers only secure code may write ($emu_log)"

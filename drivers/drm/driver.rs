@@ -32,14 +32,18 @@ use nvgsp_core::client::{
     ChipInfo,
     ClientData,
     Gpu,
-    GpuConfig, //
+    GpuConfig,
+    ResetNotifier, //
 };
 
 use crate::{
     file::File,
     gem,
     vm::VaSpaces,
-    vram::VramStore, //
+    vram::{
+        VramReset,
+        VramStore, //
+    },
 };
 
 /// The DRM driver.
@@ -97,8 +101,11 @@ impl auxiliary::Driver for NvgspDrmDriver {
             .inspect_err(|e| dev_err!(adev, "cannot allocate the DRM device: {:?}\n", e))?;
         // The handle is the registration's data: it goes at unbind, with
         // the registration, however long open files keep the DRM device.
+        let vram = VramStore::new(handle.clone())?;
+        let reset = handle.on_reset(KBox::new(VramReset(vram.clone()), GFP_KERNEL)?)?;
         let binding = Binding {
-            vram: VramStore::new(handle.clone())?,
+            _reset: reset,
+            vram,
             gpu: handle,
             vaspaces: VaSpaces::new()?,
         };
@@ -123,6 +130,8 @@ impl auxiliary::Driver for NvgspDrmDriver {
 /// must not, so it is reached only through this (in ioctls), and the VA
 /// spaces go with it.
 pub(crate) struct Binding {
+    /// The CPU mappings' part in GPU resets; first to go.
+    _reset: ResetNotifier,
     /// The handle on the GPU.
     pub(crate) gpu: Gpu,
     /// The files' VA spaces.

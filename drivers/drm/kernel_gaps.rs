@@ -31,6 +31,7 @@ use crate::gem::Object;
 extern "C" {
     fn nvgsp_drm_io_object(obj: *mut c_void) -> c_int;
     fn nvgsp_drm_io_insert(fault: *mut c_void, pfn: u64);
+    fn nvgsp_drm_io_retry(fault: *mut c_void);
     fn nvgsp_drm_zap_mappings(dev: *mut c_void);
 }
 
@@ -59,6 +60,13 @@ impl Fault {
         // duration of `nvgsp_drm_io_fault`, which is the only place a
         // `Fault` exists (it is borrowed there).
         unsafe { nvgsp_drm_io_insert(self.0, pfn) }
+    }
+
+    /// Maps nothing, without an error: the access faults again (after a
+    /// signal is handled).
+    pub(crate) fn retry(&self) {
+        // SAFETY: as in `insert`.
+        unsafe { nvgsp_drm_io_retry(self.0) }
     }
 }
 

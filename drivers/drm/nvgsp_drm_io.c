@@ -29,6 +29,7 @@ void nvgsp_drm_io_fault(struct drm_gem_object *obj, unsigned long page,
 
 /* For Rust. */
 void nvgsp_drm_io_insert(void *fault, u64 pfn);
+void nvgsp_drm_io_retry(void *fault);
 int nvgsp_drm_io_object(struct drm_gem_object *obj);
 void nvgsp_drm_zap_mappings(struct drm_device *dev);
 
@@ -55,6 +56,14 @@ void nvgsp_drm_io_insert(void *fault, u64 pfn)
 	struct nvgsp_io_fault *f = fault;
 
 	f->ret = vmf_insert_pfn(f->vmf->vma, f->vmf->address, pfn);
+}
+
+/* Called by Rust: nothing mapped, the access is made again. */
+void nvgsp_drm_io_retry(void *fault)
+{
+	struct nvgsp_io_fault *f = fault;
+
+	f->ret = VM_FAULT_NOPAGE;
 }
 
 static const struct vm_operations_struct nvgsp_io_vm_ops = {

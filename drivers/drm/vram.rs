@@ -10,9 +10,15 @@
 //! it ends: the CPU mappings are taken away first, then BAR1's, then the
 //! VRAM goes; a later access to a mapping raises `SIGBUS`. An object holds
 //! a key into the store ([`VramRef`]), never the memory itself.
+//!
+//! While the GPU is reset (GSP-RM crashed), BAR1 is GSP-RM's again and
+//! then taken back: the CPU mappings are taken away at the start
+//! ([`VramStore::suspend`]), and faults wait until the core is done
+//! ([`VramStore::resume`]) to map the same pages again. What VRAM held
+//! before the reset is the GPU's to keep or lose.
 
 use kernel::{
-    new_mutex,
+    new_condvar, new_mutex,
     prelude::*,
     sync::{
         atomic::{
@@ -20,14 +26,18 @@ use kernel::{
             Relaxed, //
         },
         Arc,
+        CondVar,
+        CondVarTimeoutResult,
         Mutex, //
     },
+    time::msecs_to_jiffies,
 };
 
 use nvgsp_core::client::{
     CpuMapping,
     Gpu,
     Placement,
+    ResetHandler,
     Vram, //
 };
 
@@ -45,6 +55,9 @@ const PAGE_SHIFT: u32 = 12;
 pub(crate) const GRANULE: u64 = 64 << 10;
 /// Objects from this size on are aligned to it (2 MiB GPU pages).
 const HUGE: u64 = 2 << 20;
+/// How long a fault waits for a GPU reset to end (the core gives up on
+/// GSP-RM well before: its boot takes seconds).
+const RESET_WAIT_MS: u32 = 60_000;
 
 /// The VRAM of the DRM device's objects, while it is registered.
 #[pin_data]
@@ -52,12 +65,17 @@ pub(crate) struct VramStore {
     /// `None` once revoked.
     #[pin]
     inner: Mutex<Option<Inner>>,
+    /// Wakes faults that wait for a reset's end (or the revoke).
+    #[pin]
+    resumed: CondVar,
     next: Atomic<u64>,
 }
 
 struct Inner {
     /// Where the memory comes from.
     gpu: Gpu,
+    /// A GPU reset is in progress: faults wait.
+    resetting: bool,
     /// The device's CPU mappings, to take away before BAR1's.
     mappings: DeviceMappings,
     entries: KVec<Entry>,
@@ -78,9 +96,11 @@ impl VramStore {
             pin_init!(VramStore {
                 inner <- new_mutex!(Some(Inner {
                     gpu,
+                    resetting: false,
                     mappings: DeviceMappings::new(),
                     entries: KVec::new(),
                 })),
+                resumed <- new_condvar!(),
                 next: Atomic::new(0),
             }),
             GFP_KERNEL,
@@ -150,7 +170,40 @@ impl VramStore {
             }
             inner.take()
         };
+        self.resumed.notify_all();
         drop(taken);
+    }
+
+    /// A GPU reset starts: the CPU mappings are taken away, and faults
+    /// wait for [`Self::resume`].
+    fn suspend(&self) {
+        let mut inner = self.inner.lock();
+        if let Some(i) = Option::as_mut(&mut *inner) {
+            i.resetting = true;
+            i.mappings.zap();
+        }
+    }
+
+    /// The reset is over (BAR1 is the core's again): faults go on.
+    fn resume(&self) {
+        if let Some(i) = Option::as_mut(&mut *self.inner.lock()) {
+            i.resetting = false;
+        }
+        self.resumed.notify_all();
+    }
+}
+
+/// Takes the CPU mappings away while the GPU is reset.
+pub(crate) struct VramReset(pub(crate) Arc<VramStore>);
+
+impl ResetHandler for VramReset {
+    fn prepare(&self, _gpu: &Gpu) {
+        self.0.suspend();
+    }
+
+    fn done(&self, _gpu: &Gpu) -> Result {
+        self.0.resume();
+        Ok(())
     }
 }
 
@@ -203,16 +256,35 @@ pub(crate) fn mmap_prepare(obj: &Object) -> Result {
 }
 
 /// A CPU fault on page `page` of `obj` (a VRAM object): maps the BAR1
-/// page, or leaves the fault to raise `SIGBUS` if the memory is gone.
+/// page (after a GPU reset in progress), or leaves the fault to raise
+/// `SIGBUS` if the memory is gone (or the reset does not end); a signal
+/// while waiting lets the access fault again after it.
 pub(crate) fn fault(obj: &Object, page: u64, fault: &Fault) {
     let Some(r) = obj.vram() else {
         return;
     };
-    r.store.with(r.key, |_, e| {
-        if let Some(cpu) = &e.cpu {
-            if page < cpu.size() >> PAGE_SHIFT {
-                fault.insert((cpu.cpu_addr() >> PAGE_SHIFT) + page);
+    let store = &r.store;
+    let mut guard = store.inner.lock();
+    let mut left = msecs_to_jiffies(RESET_WAIT_MS);
+    loop {
+        let Some(inner) = Option::as_mut(&mut *guard) else {
+            return;
+        };
+        if !inner.resetting {
+            let Some(e) = inner.entries.iter().find(|e| e.key == r.key) else {
+                return;
+            };
+            if let Some(cpu) = &e.cpu {
+                if page < cpu.size() >> PAGE_SHIFT {
+                    fault.insert((cpu.cpu_addr() >> PAGE_SHIFT) + page);
+                }
             }
+            return;
         }
-    });
+        match store.resumed.wait_interruptible_timeout(&mut guard, left) {
+            CondVarTimeoutResult::Woken { jiffies } => left = jiffies,
+            CondVarTimeoutResult::Signal { .. } => return fault.retry(),
+            CondVarTimeoutResult::Timeout => return,
+        }
+    }
 }

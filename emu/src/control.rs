@@ -14,8 +14,8 @@
 //!
 //! Queries are answered at once, on the same connection, with one line:
 //! the query as received (its words joined by single spaces), `: `, the
-//! answer (`tests/guest/emu-query` sends one and prints the line). One
-//! query:
+//! answer (`tests/guest/emu-query` sends one and prints the line). The
+//! queries:
 //!
 //! `translate CLIENT VASPACE VA` translates VA in VA space VASPACE (a
 //! `FERMI_VASPACE_A` handle) of RM client CLIENT, once the driver named
@@ -39,6 +39,25 @@
 //!   with the entry or the address it could not read;
 //! - `unknown vaspace`: GSP-RM knows no such VA space with page tables;
 //! - `error USAGE`: the query is malformed.
+//!
+//! `translate bar1 OFFSET` translates BAR1 offset OFFSET as the MMU does
+//! for a CPU access through BAR1 (`dev::bar1`): through the same TLB, in
+//! the VA space of the instance block GSP-RM bound. The answers are
+//! `translate`'s (`data D` being what an aligned 8-byte BAR1 read there
+//! gets), plus `unbound` (BAR1 is not bound: GSP-RM is not running),
+//! `fault pd3 va-limit` for an offset past the instance block's limit,
+//! and in place of `data D`, `refused wpr2|gsp-rm-reserved|shared` for a
+//! page in memory a BAR1 access may not reach. A probe is no access: it
+//! counts nothing and flushes nothing.
+//!
+//! `bar1` says how BAR1 stands: `size S pdb video|sys A faults F sparse
+//! N defects D` (`unbound` in place of `pdb ...` while it is not bound):
+//! its size and page directory base (in hex), then counts since the
+//! emulator started (in decimal): BAR1 accesses refused (`faults`), BAR1
+//! accesses that reached a sparse range (`sparse`), and driver defects
+//! (`defects`: writes of the BAR1/BAR2 binding, PRAMIN accesses refused
+//! or landing in GSP-RM's reserved memory). A test asserts `faults 0`
+//! and `defects 0` after its run.
 //!
 //! A reply that cannot be written within [`REPLY_TIMEOUT`] (a guest that
 //! stopped reading its serial port) is dropped, and so are the later ones
@@ -91,7 +110,7 @@ pub enum Injection {
 
 /// Commands, for the usage text and refusals.
 pub const COMMANDS: &str =
-    "rc-error XID CLIENT OBJECT, os-error XID TEXT, gsp-crash, gsp-hang, pmu-print TEXT, mmu-fault-queued, translate CLIENT VASPACE VA";
+    "rc-error XID CLIENT OBJECT, os-error XID TEXT, gsp-crash, gsp-hang, pmu-print TEXT, mmu-fault-queued, translate CLIENT VASPACE VA, translate bar1 OFFSET, bar1";
 
 /// The longest command line taken; longer ones are refused.
 const MAX_LINE: usize = 4096;
@@ -123,37 +142,60 @@ pub enum Query {
         /// The GPU VA.
         va: u64,
     },
+    /// `translate bar1 OFFSET`.
+    TranslateBar1 {
+        /// The offset into BAR1.
+        offset: u64,
+    },
+    /// `bar1`.
+    Bar1,
 }
 
 /// What `translate` takes, for the answer to a malformed one.
-const TRANSLATE_USAGE: &str = "translate CLIENT VASPACE VA";
+const TRANSLATE_USAGE: &str = "translate CLIENT VASPACE VA | translate bar1 OFFSET";
+/// What `bar1` takes.
+const BAR1_USAGE: &str = "bar1";
 
 impl Query {
-    /// Parses `line` if it is a query (its first word names one): the
-    /// query, or how it should read. `None` for anything else.
+    /// Parses `line` if it is a query (its first word names one, a `:`
+    /// after it allowed so that an echoed reply is recognized): the query,
+    /// or how it should read. `None` for anything else.
     pub fn parse(line: &str) -> Option<Result<Query, &'static str>> {
         let mut words = line.split_whitespace();
-        if words.next()? != "translate" {
-            return None;
-        }
-        let q = (|| {
-            let q = Query::Translate {
-                client: number(words.next())?,
-                vaspace: number(words.next())?,
-                va: number64(words.next())?,
-            };
-            words.next().is_none().then_some(q)
-        })();
-        Some(q.ok_or(TRANSLATE_USAGE))
+        let (q, usage) = match words.next()?.trim_end_matches(':') {
+            "translate" => {
+                let q = match words.next() {
+                    Some("bar1") => {
+                        number64(words.next()).map(|offset| Query::TranslateBar1 { offset })
+                    }
+                    first => (|| {
+                        Some(Query::Translate {
+                            client: number(first)?,
+                            vaspace: number(words.next())?,
+                            va: number64(words.next())?,
+                        })
+                    })(),
+                };
+                (q, TRANSLATE_USAGE)
+            }
+            "bar1" => (Some(Query::Bar1), BAR1_USAGE),
+            _ => return None,
+        };
+        let q = q.filter(|_| words.next().is_none());
+        Some(q.ok_or(usage))
     }
 }
 
 /// Answers the control port's queries: the device's MMU in the emulator
-/// (`dev::mmu::Probe`), a stand-in in tests.
+/// (`dev::mmu::Probe`), a stand-in in tests. Each answer is without the
+/// echoed query (see the module's documentation).
 pub trait Queries: Send + Sync {
-    /// The answer to `translate CLIENT VASPACE VA` (see the module's
-    /// documentation), without the echoed query.
+    /// The answer to `translate CLIENT VASPACE VA`.
     fn translate(&self, client: u32, vaspace: u32, va: u64) -> String;
+    /// The answer to `translate bar1 OFFSET`.
+    fn translate_bar1(&self, offset: u64) -> String;
+    /// The answer to `bar1`.
+    fn bar1(&self) -> String;
 }
 
 /// The reply line to `line`, a query (or a malformed one) `q`.
@@ -164,6 +206,8 @@ fn reply(line: &str, q: Result<Query, &str>, queries: &dyn Queries) -> String {
             vaspace,
             va,
         }) => queries.translate(client, vaspace, va),
+        Ok(Query::TranslateBar1 { offset }) => queries.translate_bar1(offset),
+        Ok(Query::Bar1) => queries.bar1(),
         Err(usage) => format!("error want {usage}"),
     };
     let words: Vec<&str> = line.split_whitespace().collect();
@@ -402,6 +446,14 @@ mod tests {
         fn translate(&self, client: u32, vaspace: u32, va: u64) -> String {
             format!("client {client:#x} vaspace {vaspace:#x} va {va:#x}")
         }
+
+        fn translate_bar1(&self, offset: u64) -> String {
+            format!("bar1 offset {offset:#x}")
+        }
+
+        fn bar1(&self) -> String {
+            "size 0x10000000 unbound faults 0 sparse 0 defects 0".into()
+        }
     }
 
     #[test]
@@ -433,8 +485,21 @@ mod tests {
         ] {
             assert_eq!(Query::parse(bad), Some(Err(TRANSLATE_USAGE)), "{bad}");
         }
+        // The BAR1 forms.
+        assert_eq!(
+            Query::parse("translate bar1 0x10000"),
+            Some(Ok(Query::TranslateBar1 { offset: 0x10000 }))
+        );
+        assert_eq!(Query::parse(" bar1 \r"), Some(Ok(Query::Bar1)));
+        for bad in ["translate bar1", "translate bar1 x", "translate bar1 1 2"] {
+            assert_eq!(Query::parse(bad), Some(Err(TRANSLATE_USAGE)), "{bad}");
+        }
+        assert_eq!(Query::parse("bar1 now"), Some(Err(BAR1_USAGE)));
+        // An echoed reply is still recognized as one.
+        assert_eq!(Query::parse("bar1: size 0x10000000"), Some(Err(BAR1_USAGE)));
         // Not queries: injections and the rest.
         assert_eq!(Query::parse("gsp-hang"), None);
+        assert_eq!(Query::parse("bar10"), None);
         assert_eq!(Query::parse("translated 1 2 3"), None);
         assert_eq!(Query::parse(""), None);
         assert_eq!(Injection::parse("translate 1 2 3"), None);
@@ -450,7 +515,15 @@ mod tests {
         );
         assert_eq!(
             reply("translate 1 2", parse("translate 1 2"), &Fixed),
-            "translate 1 2: error want translate CLIENT VASPACE VA\n"
+            "translate 1 2: error want translate CLIENT VASPACE VA | translate bar1 OFFSET\n"
+        );
+        assert_eq!(
+            reply("translate bar1  4096", parse("translate bar1 4096"), &Fixed),
+            "translate bar1 4096: bar1 offset 0x1000\n"
+        );
+        assert_eq!(
+            reply("bar1", parse("bar1"), &Fixed),
+            "bar1: size 0x10000000 unbound faults 0 sparse 0 defects 0\n"
         );
     }
 
@@ -485,7 +558,7 @@ mod tests {
         r.read_line(&mut line).unwrap();
         assert_eq!(
             line,
-            "translate 7: error want translate CLIENT VASPACE VA\n"
+            "translate 7: error want translate CLIENT VASPACE VA | translate bar1 OFFSET\n"
         );
         // Nothing more: the echoed reply got no answer.
         line.clear();

@@ -1,10 +1,13 @@
 //! The emulated GPU as a vfio-user device: regions, interrupts, DMA.
 
 pub mod bar0;
+pub mod bar1;
 pub mod boot;
 pub mod cpu_intr;
 pub mod falcon;
 pub mod mmu;
+pub mod pramin;
+pub mod reserved;
 
 use crate::guest_mem::GuestMemory;
 use crate::irq::{self, Msix};
@@ -17,11 +20,11 @@ use std::fs::File;
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard};
 use vfio_bindings::bindings::vfio::{
-    vfio_region_info, vfio_region_sparse_mmap_area, VFIO_DMA_UNMAP_FLAG_ALL, VFIO_IRQ_INFO_EVENTFD,
-    VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_IRQ_SET_DATA_EVENTFD, VFIO_IRQ_SET_DATA_NONE,
-    VFIO_REGION_INFO_FLAG_MMAP, VFIO_REGION_INFO_FLAG_READ, VFIO_REGION_INFO_FLAG_WRITE,
+    vfio_region_info, VFIO_DMA_UNMAP_FLAG_ALL, VFIO_IRQ_INFO_EVENTFD, VFIO_IRQ_SET_ACTION_TRIGGER,
+    VFIO_IRQ_SET_DATA_EVENTFD, VFIO_IRQ_SET_DATA_NONE, VFIO_REGION_INFO_FLAG_READ,
+    VFIO_REGION_INFO_FLAG_WRITE,
 };
-use vfio_user::{DmaMapFlags, DmaUnmapFlags, IrqInfo, ServerBackend, ServerRegion, SparseArea};
+use vfio_user::{DmaMapFlags, DmaUnmapFlags, IrqInfo, ServerBackend, ServerRegion};
 
 /// VFIO region indices of a PCI device (linux/vfio.h `VFIO_PCI_*_REGION_INDEX`).
 const REGION_BAR0: u32 = 0;
@@ -47,15 +50,25 @@ fn check_bar0_access(offset: u64, len: usize) -> io::Result<()> {
     }
 }
 
+/// The default size of BAR1 (`--bar1`): a GeForce RTX 3090's without
+/// Resizable BAR.
+pub const BAR1_SIZE: u64 = 256 << 20;
+
 /// The hardware state the vfio-user thread and the GSP-RM model share:
-/// registers and interrupt delivery.
+/// registers, VRAM and interrupt delivery.
 pub struct Hw {
     /// The register aperture.
     pub bar0: Bar0,
     /// Where the guest put the BARs, and the function's identity.
     pub pci: pci_config::PciView,
-    /// VRAM, for the threads that read it (GSP-RM's walk of tables there).
+    /// VRAM: the device's accesses, GSP-RM's walk of tables there.
     pub vram: Option<VramView>,
+    /// The size of BAR1.
+    pub bar1_size: u64,
+    /// The VRAM GSP-RM declared its own at boot, while it runs.
+    pub rm_reserved: Option<reserved::RmReserved>,
+    /// BAR1 faults and driver defects so far (kept across resets).
+    pub counters: bar1::Counters,
     msix: Msix,
     msix_enabled: bool,
 }
@@ -67,9 +80,23 @@ impl Hw {
             bar0,
             pci: pci_config::PciView::default(),
             vram: None,
+            bar1_size: BAR1_SIZE,
+            rm_reserved: None,
+            counters: bar1::Counters::default(),
             msix: Msix::new(pci::MSIX_VECTORS),
             msix_enabled: false,
         }))
+    }
+
+    /// A function reset's effect on the hardware: registers and WPR2 at
+    /// their reset values (BAR1 unbound, the TLB empty), GSP-RM's claims
+    /// gone with it, the host's posted writes landed.
+    fn reset_function(&mut self) {
+        self.bar0.reset();
+        self.rm_reserved = None;
+        if let Some(v) = &self.vram {
+            v.flush();
+        }
     }
 
     fn interrupt(&mut self, vector: usize) {
@@ -124,6 +151,8 @@ pub struct Device {
     config: ConfigSpace,
     hw: SharedHw,
     vram: Vram,
+    /// The size of BAR1 (`--bar1`).
+    bar1: u64,
     mem: GuestMemory,
     boot: boot::Boot,
     verbose: bool,
@@ -140,18 +169,25 @@ impl Device {
     fn function_reset(&mut self) {
         info!("function level reset");
         self.boot.stop();
-        lock(&self.hw).bar0.reset();
+        lock(&self.hw).reset_function();
     }
 
-    /// A GPU identifying as `chip`, with `vram` bytes of VRAM, booting
-    /// GSP-RM as `boot` describes.
-    pub fn new(chip: ChipId, vram: u64, boot: boot::Boot, verbose: bool) -> io::Result<Device> {
-        let config = ConfigSpace::new(vram);
+    /// A GPU identifying as `chip`, with `vram` bytes of VRAM and a BAR1
+    /// of `bar1` bytes, booting GSP-RM as `boot` describes.
+    pub fn new(
+        chip: ChipId,
+        vram: u64,
+        bar1: u64,
+        boot: boot::Boot,
+        verbose: bool,
+    ) -> io::Result<Device> {
+        let config = ConfigSpace::new(bar1);
         let hw = Hw::new(Bar0::with_fuses(chip, vram, boot.vbios(), boot.fuses()));
         let device = Device {
             config,
             hw,
             vram: Vram::new(vram)?,
+            bar1,
             mem: GuestMemory::default(),
             boot,
             verbose,
@@ -160,12 +196,13 @@ impl Device {
         let mut hw = lock(&device.hw);
         hw.pci = device.pci_view();
         hw.vram = Some(device.vram.view()?);
+        hw.bar1_size = bar1;
         drop(hw);
         Ok(device)
     }
 
-    /// The control port's probe of this device's MMU, for the VA spaces
-    /// GSP-RM lists in `vaspaces`.
+    /// The control port's probe of this device's MMU and BAR1, for the VA
+    /// spaces GSP-RM lists in `vaspaces`.
     pub fn probe(&self, vaspaces: crate::gsp_rm::vaspace::VaSpaces) -> mmu::Probe {
         let mem = crate::gsp_rm::gmmu::GpuMemory {
             sys: self.mem.clone(),
@@ -203,19 +240,23 @@ impl Device {
         lock(&self.hw).bar0.set_gsp_vector(vector);
     }
 
-    /// The region table announced to the client.
+    /// The region table announced to the client. Every region is
+    /// trapped, BAR1 included: its offsets are VAs the MMU translates
+    /// through page tables the driver changes at run time, which a
+    /// mapping QEMU takes once at realize could not follow (vfio-user has
+    /// no message that changes a region's mapping; `docs/design/bar1.md`
+    /// section 5).
     pub fn regions(&self) -> Vec<ServerRegion> {
         (0..NUM_REGIONS)
             .map(|index| {
                 let rw = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
                 let (size, flags) = match index {
                     REGION_BAR0 => (pci::BAR0_SIZE, rw),
-                    REGION_BAR1 => (self.vram.size(), rw | VFIO_REGION_INFO_FLAG_MMAP),
+                    REGION_BAR1 => (self.bar1, rw),
                     REGION_BAR3 => (pci_config::BAR3_SIZE, rw),
                     REGION_CONFIG => (pci_config::SIZE as u64, rw),
                     _ => (0, 0),
                 };
-                let bar1 = index == REGION_BAR1;
                 ServerRegion {
                     region_info: vfio_region_info {
                         argsz: std::mem::size_of::<vfio_region_info>() as u32,
@@ -225,14 +266,8 @@ impl Device {
                         size,
                         offset: 0,
                     },
-                    sparse_areas: if bar1 {
-                        vec![SparseArea {
-                            area: vfio_region_sparse_mmap_area { offset: 0, size },
-                        }]
-                    } else {
-                        Vec::new()
-                    },
-                    mmap_fd: bar1.then(|| self.vram.fd()),
+                    sparse_areas: Vec::new(),
+                    mmap_fd: None,
                 }
             })
             .collect()
@@ -257,8 +292,28 @@ impl Device {
             .collect()
     }
 
+    /// Accepts accesses of 1 to 8 bytes inside BAR1 (QEMU splits wider
+    /// ones and unaligned ones as the region's ops ask).
+    fn check_bar1_access(&self, offset: u64, len: usize) -> io::Result<()> {
+        let inside = offset
+            .checked_add(len as u64)
+            .is_some_and(|end| end <= self.bar1);
+        if inside && (1..=8).contains(&len) {
+            Ok(())
+        } else {
+            Err(invalid("bad BAR1 access"))
+        }
+    }
+
     fn bar0_read(&self, offset: u64, data: &mut [u8]) -> io::Result<()> {
         check_bar0_access(offset, data.len())?;
+        if pramin::WINDOW.contains(&offset) {
+            lock(&self.hw).pramin_read((offset - pramin::WINDOW.start) as u32, data);
+            if self.verbose {
+                debug!("bar0 read {offset:#08x} -> {data:02x?} (pramin)");
+            }
+            return Ok(());
+        }
         let base = (offset & !3) as u32;
         if base == nvgsp_proto::falcon::GSP_BASE + nvgsp_proto::falcon::IRQSTAT {
             crate::trace::mark(crate::trace::Step::Stat);
@@ -292,6 +347,10 @@ impl Device {
         if self.verbose {
             debug!("bar0 write {offset:#08x} <- {data:02x?}");
         }
+        if pramin::WINDOW.contains(&offset) {
+            lock(&self.hw).pramin_write((offset - pramin::WINDOW.start) as u32, data);
+            return Ok(());
+        }
         let base = (offset & !3) as u32;
         if base == nvgsp_proto::falcon::GSP_BASE + nvgsp_proto::falcon::IRQSCLR {
             crate::trace::mark(crate::trace::Step::Ack);
@@ -304,10 +363,21 @@ impl Device {
             let mut v = hw.bar0.read32(reg).to_le_bytes();
             let at = (offset & 3) as usize;
             v[at..at + chunk.len()].copy_from_slice(chunk);
-            match hw.bar0.write32(reg, u32::from_le_bytes(v), &self.mem) {
+            let v = u32::from_le_bytes(v);
+            match hw.bar0.write32(reg, v, &self.mem) {
                 Effect::None => {}
                 Effect::Unmodelled => {
                     warn!("bar0: write of unmodelled register {reg:#08x} dropped");
+                }
+                Effect::FbFlush => {
+                    let n = hw.vram.as_ref().map_or(0, |vram| vram.flush());
+                    debug!("fb flush: {n} words of posted writes now visible to the GPU");
+                }
+                Effect::Defect(why) => {
+                    warn!(
+                        "bar0: driver defect: write {v:#010x} to register {reg:#08x} dropped: {why}"
+                    );
+                    hw.counters.defects += 1;
                 }
                 Effect::Denied => {
                     warn!(
@@ -343,11 +413,12 @@ impl ServerBackend for Device {
                 .ok_or_else(|| invalid("config read out of range")),
             REGION_BAR0 => self.bar0_read(offset, data),
             REGION_BAR1 => {
-                // Only reached when the client did not map BAR1.
-                debug!("bar1 trapped read {offset:#x}+{}", data.len());
-                self.vram
-                    .read(offset, data)
-                    .ok_or_else(|| invalid("BAR1 read out of range"))
+                self.check_bar1_access(offset, data.len())?;
+                lock(&self.hw).bar1_read(&self.mem, offset, data);
+                if self.verbose {
+                    debug!("bar1 read {offset:#x} -> {data:02x?}");
+                }
+                Ok(())
             }
             REGION_BAR3 => {
                 // The instance-memory aperture is not modelled.
@@ -379,10 +450,12 @@ impl ServerBackend for Device {
             }
             REGION_BAR0 => self.bar0_write(offset, data),
             REGION_BAR1 => {
-                debug!("bar1 trapped write {offset:#x}+{}", data.len());
-                self.vram
-                    .write(offset, data)
-                    .ok_or_else(|| invalid("BAR1 write out of range"))
+                self.check_bar1_access(offset, data.len())?;
+                if self.verbose {
+                    debug!("bar1 write {offset:#x} <- {data:02x?}");
+                }
+                lock(&self.hw).bar1_write(&self.mem, offset, data);
+                Ok(())
             }
             REGION_BAR3 => {
                 warn!("bar3: write of unmodelled register {offset:#x} dropped");
@@ -423,10 +496,10 @@ impl ServerBackend for Device {
 
     fn reset(&mut self) -> io::Result<()> {
         info!("device reset");
-        self.config = ConfigSpace::new(self.vram.size());
+        self.config = ConfigSpace::new(self.bar1);
         self.boot.stop();
         let mut hw = lock(&self.hw);
-        hw.bar0.reset();
+        hw.reset_function();
         hw.pci = self.pci_view();
         hw.msix.clear();
         hw.msix_enabled = false;

@@ -7,6 +7,7 @@
 //! to the message queue in guest memory and raises SWGEN0 on the GSP falcon,
 //! which the host sees as MSI-X vector 0.
 
+pub mod bar1;
 pub mod bursts;
 pub mod channel_memory;
 pub mod config;
@@ -218,6 +219,10 @@ impl Model {
                     error!("GSP-RM: DMA fault {e}; halting");
                     self.halt();
                     break;
+                }
+                // Then it builds and binds BAR1's VA space, at every boot.
+                if let Err(e) = bar1::boot(&self.hw, &self.config) {
+                    warn!("GSP-RM: BAR1 stays unbound: {e}");
                 }
             }
             if let Err(e) = self.take_injections() {
@@ -646,6 +651,7 @@ impl Model {
             },
             Ok(Function::UnloadingGuestDriver) => {
                 self.reply(h, status::NV_OK, &[])?;
+                bar1::unload(&self.hw);
                 let mut hw = dev::lock(&self.hw);
                 hw.bar0.gsp.mailbox[0] |= LIBOS_SUSPENDED;
                 hw.bar0.gsp.riscv_active = false;

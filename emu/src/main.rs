@@ -89,6 +89,7 @@ fn serve(opts: &options::Options) -> Result<(), String> {
     let defaults = gsp_rm::RmConfig::default();
     let config = gsp_rm::RmConfig {
         vram: opts.vram,
+        bar1: opts.bar1,
         engines: opts.engines.clone().unwrap_or(defaults.engines),
         gpcs: opts.gpcs.unwrap_or(defaults.gpcs),
         tpcs_per_gpc: opts.tpcs_per_gpc.unwrap_or(defaults.tpcs_per_gpc),
@@ -103,7 +104,7 @@ fn serve(opts: &options::Options) -> Result<(), String> {
     let gsp_intr_vector = config.gsp_intr_vector;
     let (injections, vaspaces) = (config.injections.clone(), config.vaspaces.clone());
     let boot = dev::boot::Boot::new(config, firmware);
-    let mut device = dev::Device::new(chip, opts.vram, boot, opts.verbose)
+    let mut device = dev::Device::new(chip, opts.vram, opts.bar1, boot, opts.verbose)
         .map_err(|e| format!("cannot allocate VRAM: {e}"))?;
     if let Some(path) = &opts.control {
         let probe = std::sync::Arc::new(device.probe(vaspaces));
@@ -118,9 +119,10 @@ fn serve(opts: &options::Options) -> Result<(), String> {
     let server = vfio_user::Server::new(&opts.socket, true, dev::Device::irqs(), device.regions())
         .map_err(|e| format!("cannot listen on {}: {e}", opts.socket.display()))?;
     log::info!(
-        "serving chipset {:#x} (10de:2204) with {} MiB VRAM on {}",
+        "serving chipset {:#x} (10de:2204) with {} MiB VRAM and a {} MiB BAR1 on {}",
         chip.chipset(),
         opts.vram >> 20,
+        opts.bar1 >> 20,
         opts.socket.display()
     );
     match server.run(&mut device) {

@@ -16,8 +16,10 @@ pub enum Command {
 pub struct Options {
     /// Path of the vfio-user UNIX socket to listen on.
     pub socket: PathBuf,
-    /// VRAM size in bytes; also the size of BAR1.
+    /// VRAM size in bytes.
     pub vram: u64,
+    /// BAR1 size in bytes (`--bar1`), independent of VRAM's.
+    pub bar1: u64,
     /// Log every register access (`-v`).
     pub verbose: bool,
     /// Fault injection: exit abruptly this many milliseconds after start.
@@ -88,11 +90,15 @@ pub enum OptionsError {
     /// `--vram` is not a power of two between 64 MiB and 64 GiB.
     #[error("bad --vram '{0}': want a power of two from 64M to 64G, e.g. 256M or 1G")]
     BadVram(String),
+    /// `--bar1` is not a power of two between 16 MiB and 64 GiB.
+    #[error("bad --bar1 '{0}': want a power of two from 16M to 64G, e.g. 256M or 32G")]
+    BadBar1(String),
 }
 
 /// The usage text printed by `--help` and on a bad command line.
 pub const USAGE: &str = "\
-usage: nvgsp-emu --socket PATH [--firmware DIR] [--vram SIZE] [-v]
+usage: nvgsp-emu --socket PATH [--firmware DIR] [--vram SIZE] [--bar1 SIZE]
+                 [-v] [OPTION]...
 
 Serves an emulated GA102-class NVIDIA GPU over vfio-user; QEMU attaches it
 with -device vfio-user-pci,socket=PATH. Exits when QEMU disconnects.
@@ -108,7 +114,12 @@ with -device vfio-user-pci,socket=PATH. Exits when QEMU disconnects.
   --event-burst INDEX:COUNT
                     when a client enables repeated notification of
                     notifier INDEX, post COUNT POST_EVENTs for it, numbered
-  --vram SIZE     VRAM and BAR1 size, a power of two: 64M..64G (default 256M)
+  --vram SIZE     VRAM size, a power of two: 64M..64G (default 256M)
+  --bar1 SIZE     BAR1 size, a power of two: 16M..64G (default 256M, an
+                  RTX 3090's without Resizable BAR), independent of VRAM:
+                  BAR1 is a window the GPU's MMU translates (through page
+                  tables GSP-RM roots and the driver fills; every access
+                  is trapped), reported by GSP-RM as FB_INFO BAR1_SIZE
   --gfw-boot-ms N   how long GFW boot (devinit) runs after power-on and after
                     each reset, up to 60000 (default 1000)
   --gsp-intr-vector N
@@ -152,7 +163,16 @@ Fault injection (for tests):
                     [comptag C] data D' (D: an aligned 8-byte read there),
                     'sparse page SPAN', 'fault LEVEL REASON
                     [entry E | at sys|video A]', 'unknown vaspace' or
-                    'error USAGE'
+                    'error USAGE';
+                    translate bar1 OFFSET translates a BAR1 offset the same
+                    way, in the VA space GSP-RM bound to BAR1 (also
+                    'unbound', 'fault pd3 va-limit', and 'refused ZONE' in
+                    place of 'data D' for a page in WPR2 or GSP-RM's
+                    memory); bar1 answers 'size S pdb video A|unbound
+                    faults F sparse N defects D' (counts in decimal: BAR1
+                    accesses refused, BAR1 accesses to sparse ranges,
+                    driver defects such as binding writes and PRAMIN
+                    writes into GSP-RM's memory)
   --trace-rpc       time each RPC's steps (doorbell, GSP-RM wake, reply
                     interrupt, the driver's acknowledgement and status read)
                     and log their medians when the client disconnects
@@ -189,6 +209,7 @@ fn parse_pci_address(s: &str) -> Option<u16> {
 pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, OptionsError> {
     let mut socket = None;
     let mut vram = 256 * MIB;
+    let mut bar1 = crate::dev::BAR1_SIZE;
     let mut verbose = false;
     let mut die_after_ms = None;
     let mut boot42 = None;
@@ -274,6 +295,12 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
                     .filter(|n| n.is_power_of_two() && (64 * MIB..=64 * 1024 * MIB).contains(n))
                     .ok_or(OptionsError::BadVram(v))?;
             }
+            "--bar1" => {
+                let v = args.next().ok_or(OptionsError::MissingValue("--bar1"))?;
+                bar1 = parse_size(&v)
+                    .filter(|n| n.is_power_of_two() && (16 * MIB..=64 * 1024 * MIB).contains(n))
+                    .ok_or(OptionsError::BadBar1(v))?;
+            }
             "--gfw-boot-ms" => {
                 // At most a minute (nova-core gives up after 4 s).
                 gfw_boot_ms = number(&mut args, "--gfw-boot-ms", |&ms| ms <= 60_000)?;
@@ -312,6 +339,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
     Ok(Command::Serve(Box::new(Options {
         socket: socket.ok_or(OptionsError::NoSocket)?,
         vram,
+        bar1,
         verbose,
         die_after_ms,
         boot42,
@@ -358,6 +386,7 @@ mod tests {
             Ok(Command::Serve(Box::new(Options {
                 socket: "/tmp/s".into(),
                 vram: 256 * MIB,
+                bar1: 256 * MIB,
                 verbose: false,
                 die_after_ms: None,
                 boot42: None,
@@ -378,7 +407,15 @@ mod tests {
         let Ok(Command::Serve(o)) = p(&["--vram", "1G", "--socket", "x", "-v"]) else {
             panic!()
         };
-        assert_eq!((o.vram, o.verbose), (1024 * MIB, true));
+        assert_eq!((o.vram, o.bar1, o.verbose), (1024 * MIB, 256 * MIB, true));
+        let Ok(Command::Serve(o)) = p(&["--socket", "x", "--bar1", "16M", "--vram", "64M"]) else {
+            panic!()
+        };
+        assert_eq!((o.vram, o.bar1), (64 * MIB, 16 * MIB));
+        let Ok(Command::Serve(o)) = p(&["--socket", "x", "--bar1", "64g"]) else {
+            panic!()
+        };
+        assert_eq!(o.bar1, 64 * 1024 * MIB);
         let Ok(Command::Serve(o)) = p(&["--socket", "x", "--gsp-intr-vector", "255"]) else {
             panic!()
         };
@@ -445,5 +482,15 @@ mod tests {
                 Err(OptionsError::BadVram(bad.into()))
             );
         }
+        for bad in ["8M", "24M", "128G", "0", "256", "1T"] {
+            assert_eq!(
+                p(&["--socket", "s", "--bar1", bad]),
+                Err(OptionsError::BadBar1(bad.into()))
+            );
+        }
+        assert_eq!(
+            p(&["--socket", "s", "--bar1"]),
+            Err(OptionsError::MissingValue("--bar1"))
+        );
     }
 }

@@ -1,33 +1,37 @@
-//! VRAM: a shared-memory file that backs BAR1.
+//! VRAM: a shared-memory file (memfd) that holds the emulated GPU's video
+//! memory.
 //!
-//! QEMU maps the same file into the guest, so the guest reaches VRAM through
-//! BAR1 without a round trip to us per access. Threads other than the
-//! device's read it through a [`VramView`], a second descriptor on the same
-//! file.
+//! Nothing maps it into the guest: the guest reaches VRAM only the ways a
+//! GA102 offers, BAR1 (trapped, translated by the MMU: `dev::bar1`) and
+//! the PRAMIN window in BAR0 (`dev::pramin`). Every thread reads and writes
+//! it through a [`VramView`] (`pread(2)`/`pwrite(2)` on a descriptor of the
+//! same file), so the device, the GSP-RM model and the control port see
+//! one memory.
+//!
+//! Two views of it exist, because the host's writes reach memory through
+//! a posted path that the GPU's own memory clients are not ordered with
+//! ([`pending`]): the host (CPU) sees its PRAMIN writes at once, the GPU's
+//! MMU and GSP-RM only after an FB flush.
 
+mod pending;
+
+use pending::Pending;
 use std::fs::File;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, RawFd};
+use std::os::fd::FromRawFd;
 use std::os::unix::fs::FileExt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
-/// The VRAM of the emulated GPU, mapped into this process.
+/// The VRAM of the emulated GPU: owns the file.
 pub struct Vram {
     file: File,
-    ptr: *mut u8,
-    size: usize,
+    size: u64,
+    pending: Arc<Mutex<Pending>>,
 }
 
-// SAFETY: `Vram` owns its mapping; the pointer is only dereferenced through
-// `read`/`write`, which bounds-check and copy, so moving the owner to another
-// thread is sound.
-unsafe impl Send for Vram {}
-
 impl Vram {
-    /// Creates `size` bytes of zeroed, shareable VRAM.
+    /// Creates `size` bytes of zeroed VRAM.
     pub fn new(size: u64) -> io::Result<Vram> {
-        let len =
-            usize::try_from(size).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
         // SAFETY: the name is a valid NUL-terminated string; the returned fd
         // is checked before use.
         let fd = unsafe { libc::memfd_create(c"nvgsp-vram".as_ptr(), libc::MFD_CLOEXEC) };
@@ -37,96 +41,101 @@ impl Vram {
         // SAFETY: `fd` is a fresh descriptor that nothing else owns.
         let file = unsafe { File::from_raw_fd(fd) };
         file.set_len(size)?;
-        // SAFETY: mapping a file we own with a length it has; the result is
-        // checked for MAP_FAILED.
-        let ptr = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
-                file.as_raw_fd(),
-                0,
-            )
-        };
-        if ptr == libc::MAP_FAILED {
-            return Err(io::Error::last_os_error());
-        }
         Ok(Vram {
             file,
-            ptr: ptr.cast(),
-            size: len,
+            size,
+            pending: Arc::default(),
         })
     }
 
-    /// The descriptor QEMU maps BAR1 from.
-    pub fn fd(&self) -> RawFd {
-        self.file.as_raw_fd()
-    }
-
-    /// Size in bytes.
-    pub fn size(&self) -> u64 {
-        self.size as u64
-    }
-
-    fn range(&self, offset: u64, len: usize) -> Option<usize> {
-        let off = usize::try_from(offset).ok()?;
-        (off.checked_add(len)? <= self.size).then_some(off)
-    }
-
-    /// Copies VRAM at `offset` into `data`; `None` if out of range.
-    pub fn read(&self, offset: u64, data: &mut [u8]) -> Option<()> {
-        let off = self.range(offset, data.len())?;
-        // SAFETY: `range` checked that `off..off + len` lies in the mapping;
-        // the guest may write concurrently, which can tear the copy but never
-        // leaves the mapping.
-        unsafe { std::ptr::copy_nonoverlapping(self.ptr.add(off), data.as_mut_ptr(), data.len()) };
-        Some(())
-    }
-
-    /// A read-only handle on the same VRAM for other threads (the GSP-RM
-    /// model, the control port's probe).
+    /// A handle on this VRAM for any thread.
     pub fn view(&self) -> io::Result<VramView> {
         Ok(VramView {
             file: Arc::new(self.file.try_clone()?),
-            size: self.size as u64,
+            size: self.size,
+            pending: self.pending.clone(),
         })
     }
-
-    /// Copies `data` into VRAM at `offset`; `None` if out of range.
-    pub fn write(&self, offset: u64, data: &[u8]) -> Option<()> {
-        let off = self.range(offset, data.len())?;
-        // SAFETY: as in `read`, the destination lies in the mapping.
-        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.ptr.add(off), data.len()) };
-        Some(())
-    }
 }
 
-impl Drop for Vram {
-    fn drop(&mut self) {
-        // SAFETY: `ptr`/`size` describe the mapping made in `new`, unmapped
-        // once here.
-        unsafe { libc::munmap(self.ptr.cast(), self.size) };
-    }
-}
-
-/// VRAM as another thread reads it: `pread(2)` on the file BAR1 maps, so
-/// it sees what the guest wrote through BAR1 and what the device wrote.
-/// Cheap to clone.
+/// VRAM as one thread reaches it: as the host sees it ([`VramView::read`])
+/// or as the GPU's memory clients do ([`VramView::read_gpu`]). Cheap to
+/// clone; every clone shares the pending host writes.
 #[derive(Clone, Debug)]
 pub struct VramView {
     file: Arc<File>,
     size: u64,
+    pending: Arc<Mutex<Pending>>,
 }
 
 impl VramView {
-    /// Copies VRAM at `offset` into `data`; `None` if out of range.
+    fn held(&self) -> MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn inside(&self, offset: u64, len: usize) -> bool {
+        offset
+            .checked_add(len as u64)
+            .is_some_and(|end| end <= self.size)
+    }
+
+    /// Copies VRAM at `offset` into `data` as the host (the CPU, through
+    /// PRAMIN or BAR1) reads it: with its own posted writes. `None` if out
+    /// of range.
     pub fn read(&self, offset: u64, data: &mut [u8]) -> Option<()> {
-        let end = offset.checked_add(data.len() as u64)?;
-        if end > self.size {
+        if !self.inside(offset, data.len()) {
             return None;
         }
         self.file.read_exact_at(data, offset).ok()
+    }
+
+    /// Copies VRAM at `offset` into `data` as the GPU's memory clients
+    /// read it (the MMU's page table walks, GSP-RM): without the host's
+    /// writes not yet flushed. `None` if out of range.
+    pub fn read_gpu(&self, offset: u64, data: &mut [u8]) -> Option<()> {
+        let held = self.held();
+        self.read(offset, data)?;
+        held.overlay(offset, data);
+        Some(())
+    }
+
+    /// Writes `data` at `offset` where every reader sees it at once: the
+    /// GPU's own writes (GSP-RM's), and data written through BAR1. `None`
+    /// if out of range.
+    pub fn write(&self, offset: u64, data: &[u8]) -> Option<()> {
+        if !self.inside(offset, data.len()) {
+            return None;
+        }
+        let mut held = self.held();
+        self.file.write_all_at(data, offset).ok()?;
+        held.patch(offset, data);
+        Some(())
+    }
+
+    /// Writes `data` at `offset` as a posted host write through PRAMIN:
+    /// the host reads it back at once, the GPU's memory clients only after
+    /// [`VramView::flush`]. `None` if out of range.
+    pub fn write_posted(&self, offset: u64, data: &[u8]) -> Option<()> {
+        if !self.inside(offset, data.len()) {
+            return None;
+        }
+        let mut held = self.held();
+        held.hold(offset, data.len(), |word, old| {
+            self.read(word, old).is_some()
+        });
+        self.file.write_all_at(data, offset).ok()
+    }
+
+    /// Makes every posted host write visible to the GPU's memory clients;
+    /// returns how many 8-byte words were pending.
+    pub fn flush(&self) -> usize {
+        self.held().clear()
+    }
+
+    /// The 8-byte words with host writes not yet flushed.
+    #[cfg(test)]
+    pub fn pending(&self) -> usize {
+        self.held().len()
     }
 
     /// Size in bytes.
@@ -139,28 +148,52 @@ impl VramView {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_view_reads_what_the_device_wrote() {
-        let v = Vram::new(1 << 20).unwrap();
-        let view = v.view().unwrap();
-        v.write(0x8_0000, &0x1122_3344_5566_7788u64.to_le_bytes())
-            .unwrap();
+    fn u64_at(read: impl Fn(u64, &mut [u8]) -> Option<()>, at: u64) -> u64 {
         let mut b = [0u8; 8];
-        view.read(0x8_0000, &mut b).unwrap();
-        assert_eq!(u64::from_le_bytes(b), 0x1122_3344_5566_7788);
-        assert_eq!(view.size(), 1 << 20);
-        assert!(view.read((1 << 20) - 4, &mut b).is_none());
-        assert!(view.read(u64::MAX - 2, &mut b).is_none());
+        read(at, &mut b).unwrap();
+        u64::from_le_bytes(b)
     }
 
     #[test]
-    fn read_write_and_bounds() {
-        let v = Vram::new(64 << 20).unwrap();
-        v.write(4096, b"nvgsp").unwrap();
-        let mut b = [0; 5];
-        v.read(4096, &mut b).unwrap();
-        assert_eq!(&b, b"nvgsp");
-        assert!(v.read((64 << 20) - 2, &mut b).is_none());
-        assert!(v.write(u64::MAX, b"x").is_none());
+    fn views_share_the_memory_and_check_bounds() {
+        let v = Vram::new(1 << 20).unwrap();
+        let (a, b) = (v.view().unwrap(), v.view().unwrap());
+        a.write(0x8_0000, &0x1122_3344_5566_7788u64.to_le_bytes())
+            .unwrap();
+        assert_eq!(u64_at(|o, d| b.read(o, d), 0x8_0000), 0x1122_3344_5566_7788);
+        assert_eq!(b.size(), 1 << 20);
+        let mut d = [0u8; 8];
+        assert!(b.read((1 << 20) - 4, &mut d).is_none());
+        assert!(b.read(u64::MAX - 2, &mut d).is_none());
+        assert!(b.read_gpu((1 << 20) - 4, &mut d).is_none());
+        assert!(a.write(u64::MAX, b"x").is_none());
+        assert!(a.write_posted((1 << 20) - 1, b"xy").is_none());
+    }
+
+    /// A posted write is the host's at once and the GPU's after a flush;
+    /// a visible write (GSP-RM's, or BAR1 data) is everyone's at once and
+    /// supersedes what it overwrites of a posted one.
+    #[test]
+    fn posted_writes_reach_the_gpu_at_the_flush() {
+        let v = Vram::new(1 << 20).unwrap();
+        let (host, gpu) = (v.view().unwrap(), v.view().unwrap());
+        host.write(0x1000, &1u64.to_le_bytes()).unwrap();
+        host.write_posted(0x1000, &2u32.to_le_bytes()).unwrap();
+        host.write_posted(0x1004, &3u32.to_le_bytes()).unwrap();
+        assert_eq!(u64_at(|o, d| host.read(o, d), 0x1000), 0x3_0000_0002);
+        assert_eq!(u64_at(|o, d| gpu.read_gpu(o, d), 0x1000), 1);
+        assert_eq!(host.pending(), 1);
+        // A visible write to the high half: the GPU sees it, and still the
+        // old low half.
+        gpu.write(0x1004, &7u32.to_le_bytes()).unwrap();
+        assert_eq!(u64_at(|o, d| gpu.read_gpu(o, d), 0x1000), 0x7_0000_0001);
+        assert_eq!(u64_at(|o, d| host.read(o, d), 0x1000), 0x7_0000_0002);
+        // Unaligned and straddling reads overlay the right bytes.
+        let mut b = [0u8; 4];
+        gpu.read_gpu(0x1002, &mut b).unwrap();
+        assert_eq!(b, [0, 0, 7, 0]);
+        assert_eq!(gpu.flush(), 1);
+        assert_eq!(u64_at(|o, d| gpu.read_gpu(o, d), 0x1000), 0x7_0000_0002);
+        assert_eq!(host.flush(), 0);
     }
 }

@@ -1,9 +1,12 @@
 //! BAR0, the register aperture: decodes accesses and routes them to units.
 
+use super::bar1::{self, Bar1};
 use super::cpu_intr::CpuIntrTree;
 use super::falcon::{self, Engine, Falcon};
 use super::mmu::Mmu;
+use super::pramin::Window;
 use crate::guest_mem::GuestMemory;
+use nvgsp_proto::bus;
 use nvgsp_proto::chip::{self, ChipId};
 use nvgsp_proto::falcon as f;
 use nvgsp_proto::intr;
@@ -80,6 +83,12 @@ pub enum Effect {
     Reset(Engine),
     /// The model has no register there: the write was dropped.
     Unmodelled,
+    /// `NV_UFLUSH_FB_FLUSH` was triggered: the host's posted writes to
+    /// VRAM become visible to the GPU's memory clients.
+    FbFlush,
+    /// A register the driver must not write (it belongs to GSP-RM): the
+    /// write was dropped, for this reason.
+    Defect(&'static str),
     /// The register's privilege level mask lets only secure (level 3)
     /// code write it, not the CPU: the write was dropped.
     Denied,
@@ -165,6 +174,10 @@ pub struct Bar0 {
     gsp_vector: u32,
     /// The MMU: its invalidate registers and TLB.
     pub mmu: Mmu,
+    /// The BAR1 (and BAR2) binding registers.
+    pub bar1: Bar1,
+    /// `NV_PBUS_BAR0_WINDOW`: where the PRAMIN window looks.
+    pub window: Window,
 }
 
 /// The vector the GSP falcon's host interrupt signals in the CPU interrupt
@@ -200,6 +213,8 @@ impl Bar0 {
             tree: CpuIntrTree::default(),
             gsp_vector: GSP_VECTOR,
             mmu: Mmu::default(),
+            bar1: Bar1::default(),
+            window: Window::default(),
         }
     }
 
@@ -356,6 +371,11 @@ impl Bar0 {
                 u32::from_le_bytes(b)
             }
             f::GSP_QUEUE_HEAD => 0,
+            bus::BAR0_WINDOW => self.window.read(),
+            // A flush completes at once: OUTSTANDING never reads 1 (OpenRM
+            // `kern_mem_sys_gm107.c` expects 0 when idle).
+            bus::FB_FLUSH => 0,
+            o if Bar1::owns(o) => return self.bar1.read(o),
             o if (intr::LEAF..=intr::LEAF_TRIGGER).contains(&o) => return self.tree.read(o),
             o if Mmu::owns(o) => return self.mmu.read(o),
             o if (f::FUSE_SEC2_UCODE1_VERSION..f::FUSE_SEC2_UCODE1_VERSION + 64).contains(&o) => {
@@ -387,6 +407,12 @@ impl Bar0 {
             reg::FLUSH_SYSMEM_ADDR => self.flush_sysmem.0 = v,
             reg::FLUSH_SYSMEM_ADDR_HI => self.flush_sysmem.1 = v & 0x00ff_ffff,
             f::GSP_QUEUE_HEAD => return Effect::Doorbell,
+            bus::BAR0_WINDOW => self.window.write(v),
+            // Written 1 (PENDING) to start a flush (nouveau `g84_bar_flush`,
+            // open-gpu-kernel-modules `gm107/dev_flush.h`).
+            bus::FB_FLUSH if v & 1 != 0 => return Effect::FbFlush,
+            bus::FB_FLUSH => {}
+            o if Bar1::owns(o) => return Effect::Defect(bar1::BINDING_IS_GSP_RMS),
             o if (intr::LEAF..=intr::LEAF_TRIGGER).contains(&o) => {
                 return match self.tree.write(o, v) {
                     Some(true) => Effect::Interrupt(0),

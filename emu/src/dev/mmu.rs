@@ -289,6 +289,12 @@ impl Mmu {
         );
     }
 
+    /// Drops every TLB entry of `pdb`: what GSP-RM invalidates after it
+    /// builds a VA space of its own (BAR1's, at each boot).
+    pub fn forget(&mut self, pdb: Phys) -> usize {
+        self.tlb.invalidate(Some(pdb), u32::MAX)
+    }
+
     /// Translates `va` as a hub client would, through the TLB.
     pub fn translate<M: PhysMemory + ?Sized>(
         &mut self,
@@ -307,7 +313,7 @@ impl Mmu {
 }
 
 /// The control port's probe: answers `translate` as the GPU's MMU
-/// translates, through its TLB.
+/// translates, through its TLB, for a VA space or BAR1, and `bar1`.
 pub struct Probe {
     hw: SharedHw,
     mem: GpuMemory,
@@ -345,6 +351,14 @@ impl crate::control::Queries for Probe {
             Ok(t) => t.describe(va),
             Err(f) => f.describe(),
         }
+    }
+
+    fn translate_bar1(&self, offset: u64) -> String {
+        super::lock(&self.hw).bar1_probe(&self.mem, offset)
+    }
+
+    fn bar1(&self) -> String {
+        super::lock(&self.hw).bar1_summary()
     }
 }
 

@@ -1,7 +1,8 @@
 //! The GPU configuration GSP-RM reports: GET_GSP_STATIC_INFO and the info
 //! controls. Defaults are a GA102 as shipped on a GeForce RTX 3090 class
-//! board (7 GPCs of 6 TPCs, 384-bit GDDR6X, 6 MiB L2); VRAM, the engine
-//! list and the GPC/TPC counts come from the command line.
+//! board (7 GPCs of 6 TPCs, 384-bit GDDR6X, 6 MiB L2, a 256 MiB BAR1);
+//! VRAM, BAR1, the engine list and the GPC/TPC counts come from the
+//! command line.
 
 use nvgsp_proto::gsp::class::{self, FbRegionInfo};
 use nvgsp_proto::gsp::gr_info;
@@ -46,6 +47,8 @@ pub const INTERNAL_HANDLES: (u32, u32, u32) = (0xc1d0_0000, 0x5c00_0001, 0x5c00_
 pub struct RmConfig {
     /// VRAM in bytes.
     pub vram: u64,
+    /// BAR1's size in bytes (the PCI BAR's).
+    pub bar1: u64,
     /// `NV2080_ENGINE_TYPE_*` of each engine.
     pub engines: Vec<u32>,
     /// GPCs.
@@ -77,6 +80,7 @@ impl Default for RmConfig {
         ];
         RmConfig {
             vram: 256 << 20,
+            bar1: crate::dev::BAR1_SIZE,
             engines: names.iter().filter_map(|n| engine_by_name(n)).collect(),
             gpcs: 7,
             tpcs_per_gpc: 6,
@@ -174,6 +178,11 @@ impl RmConfig {
             s.h_internal_subdevice,
         ) = INTERNAL_HANDLES;
         s.b_vbios_valid = 1;
+        // The root of BAR1's VA space, which the driver points at its own
+        // tables (nouveau `r535_gsp_get_static_info`, `r535_bar_bar1_init`).
+        if self.usable_end() != 0 {
+            s.bar1_pde_base = super::bar1::Layout::of(self).pd3;
+        }
         s
     }
 
@@ -183,8 +192,8 @@ impl RmConfig {
         let kib = |b: u64| u32::try_from(b >> 10).unwrap_or(u32::MAX);
         Some(match index {
             class::NV2080_CTRL_FB_INFO_INDEX_RAM_SIZE
-            | class::NV2080_CTRL_FB_INFO_INDEX_TOTAL_RAM_SIZE
-            | class::NV2080_CTRL_FB_INFO_INDEX_BAR1_SIZE => kib(self.vram),
+            | class::NV2080_CTRL_FB_INFO_INDEX_TOTAL_RAM_SIZE => kib(self.vram),
+            class::NV2080_CTRL_FB_INFO_INDEX_BAR1_SIZE => kib(self.bar1),
             class::NV2080_CTRL_FB_INFO_INDEX_USABLE_RAM_SIZE
             | class::NV2080_CTRL_FB_INFO_INDEX_HEAP_SIZE
             | class::NV2080_CTRL_FB_INFO_INDEX_HEAP_FREE => kib(self.usable_end()),

@@ -133,7 +133,8 @@ impl PhysMemory for GuestMemory {
 }
 
 /// What the GPU's memory clients reach: system memory through the DMA
-/// windows, and VRAM where the caller has it.
+/// windows, and VRAM where the caller has it, as the GPU sees it (without
+/// the host's posted writes not yet flushed: `vram::pending`).
 #[derive(Clone, Default)]
 pub struct GpuMemory {
     /// System memory.
@@ -148,7 +149,7 @@ impl PhysMemory for GpuMemory {
             (Phys::Sys(_), _) => PhysMemory::read_u64(&self.sys, at),
             (Phys::Video(a), Some(v)) => {
                 let mut b = [0u8; 8];
-                v.read(a, &mut b).ok_or_else(|| {
+                v.read_gpu(a, &mut b).ok_or_else(|| {
                     format!("VRAM read at {a:#x} beyond its {:#x} bytes", v.size())
                 })?;
                 Ok(u64::from_le_bytes(b))

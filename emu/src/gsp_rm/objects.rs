@@ -471,7 +471,8 @@ impl Objects {
                     return NV_ERR_INVALID_PARAM_STRUCT;
                 };
                 // GSP-RM's PD0 for the range, in the VRAM it keeps.
-                let rm_pd0 = self.fb_end + (self.vaspaces % 256) * 0x1000;
+                let rm_pd0 =
+                    self.fb_end + (self.vaspaces % super::bar1::VASPACE_PD0_PAGES) * 0x1000;
                 match super::vaspace::copy_server_reserved_pdes(&p, &self.mem.sys, rm_pd0) {
                     Ok((root, rm_pde)) => {
                         self.vaspaces += 1;

@@ -21,10 +21,16 @@ pub fn socket_path(name: &str) -> PathBuf {
 
 /// Starts the emulator on a fresh socket and waits until it listens.
 pub fn spawn(name: &str) -> (Child, PathBuf) {
+    spawn_with(name, &[])
+}
+
+/// [`spawn`], with more command-line arguments.
+pub fn spawn_with(name: &str, args: &[&str]) -> (Child, PathBuf) {
     let sock = socket_path(name);
     let mut child = emu()
         .arg("--socket")
         .arg(&sock)
+        .args(args)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();

@@ -85,6 +85,7 @@ pub fn check(f: &File, size: u64) -> Result<(), String> {
     // The whole object at a 2 MiB-aligned VA (the largest pages its
     // alignment allows), and 64 KiB of it from its second 4 KiB page at a
     // VA 4 KiB past a 2 MiB boundary (4 KiB pages).
+    let mut unbind = Vec::new();
     match drm::vm_init(f) {
         Ok(range) => {
             let (whole, part) = (range.start, range.start + (16 << 20) + 0x1000);
@@ -96,12 +97,21 @@ pub fn check(f: &File, size: u64) -> Result<(), String> {
                 "gem vram: vm bind: {} at {whole:#x} and {part:#x}",
                 outcome(drm::vm_bind(f, &ops).1)
             );
+            unbind.push(drm::bind_unmap(whole, info.size));
+            unbind.push(drm::bind_unmap(part, 0x10000));
         }
         Err(e) => println!("gem vram: vm init: {}", outcome::<()>(Err(e))),
     }
     println!("gem vram: holding");
     flush();
     let _ = std::io::stdin().lines().next();
+    // The GPU mappings hold the object: they go first.
+    if !unbind.is_empty() {
+        println!(
+            "gem vram: vm unbind: {}",
+            outcome(drm::vm_bind(f, &unbind).1)
+        );
+    }
     drm::gem_close(f, handle).map_err(|e| format!("GEM_CLOSE: {e}"))?;
     let after = param(f, drm::PARAM_VRAM_SHARE_USED, "VRAM_SHARE_USED")?;
     println!("gem vram: closed, share used {}", after as i64 - before as i64);

@@ -239,6 +239,34 @@ fn ga102_chain_boots_unloads_and_boots_again() {
     g.unload_gsp(&mut b);
 }
 
+/// GSP-RM binds BAR1 at each boot, to tables in the non-WPR heap of the
+/// layout the driver booted it with (the real files' sizes), and unbinds
+/// at unload.
+#[test]
+fn gsp_rm_binds_bar1_at_each_boot() {
+    use nvgsp_proto::bus::BAR1_BLOCK;
+    let mut g = Gpu::with_firmware();
+    let layout = crate::gsp_rm::bar1::Layout::of(&crate::gsp_rm::RmConfig {
+        vram: VRAM,
+        ..Default::default()
+    });
+    for _ in 0..2 {
+        let mut b = g.boot_gsp();
+        let start = std::time::Instant::now();
+        while g.read32(BAR1_BLOCK) == 0 {
+            assert!(start.elapsed().as_secs() < 5, "GSP-RM did not bind BAR1");
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        assert_eq!(g.read32(BAR1_BLOCK), 1 << 31 | (layout.inst >> 12) as u32);
+        let m = b.wpr_meta;
+        let heap = m.non_wpr_heap_offset..m.non_wpr_heap_offset + m.non_wpr_heap_size;
+        assert!(heap.contains(&layout.inst) && heap.contains(&(layout.pd2 + 0xfff)));
+        assert!(layout.pd2 + 0x1000 <= m.gsp_fw_wpr_start);
+        g.unload_gsp(&mut b);
+        assert_eq!(g.read32(BAR1_BLOCK), 0);
+    }
+}
+
 #[test]
 fn booter_load_requires_wpr2_from_fwsec_frts() {
     let mut g = Gpu::with_firmware();

@@ -409,7 +409,7 @@ fn answers_are_one_machine_readable_line() {
 #[test]
 fn tables_in_vram() {
     let gm = crate::guest_mem::test_memory(0x10_0000, 0x10000);
-    let vram = crate::vram::Vram::new(1 << 20).unwrap();
+    let vram = crate::vram::Vram::new(1 << 20).unwrap().view().unwrap();
     let put_sys = |at: u64, v: u64| gm.write(at, &v.to_le_bytes()).unwrap();
     let put_vid = |at: u64, v: u64| vram.write(at, &v.to_le_bytes()).unwrap();
     // VA 4 GiB + 0x21_3000: PD3 0, PD2 0, PD1 8, PD0 1, PT 0x13.
@@ -421,11 +421,23 @@ fn tables_in_vram() {
     put_vid(0x9_0000 + 0x13 * 8, pte(2, 0x10_5000));
     let both = GpuMemory {
         sys: gm.clone(),
-        vram: Some(vram.view().unwrap()),
+        vram: Some(vram.clone()),
     };
     assert_eq!(
         mapped(translate(&both, Phys::Sys(0x10_0000), va)).frame,
         Phys::Sys(0x10_5000)
+    );
+    // A host write through PRAMIN the walk does not see until a flush.
+    vram.write_posted(0x9_0000 + 0x13 * 8, &pte(2, 0x10_6000).to_le_bytes())
+        .unwrap();
+    assert_eq!(
+        mapped(translate(&both, Phys::Sys(0x10_0000), va)).frame,
+        Phys::Sys(0x10_5000)
+    );
+    vram.flush();
+    assert_eq!(
+        mapped(translate(&both, Phys::Sys(0x10_0000), va)).frame,
+        Phys::Sys(0x10_6000)
     );
     // Beyond VRAM.
     put_sys(0x10_2000 + 8 * 8, vid_dir(2 << 20));

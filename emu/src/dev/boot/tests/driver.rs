@@ -138,7 +138,14 @@ impl Gpu {
             vram: VRAM,
             ..RmConfig::default()
         };
-        let mut dev = Device::new(ChipId::GA102_A1, VRAM, Boot::new(config, fw), false).unwrap();
+        let mut dev = Device::new(
+            ChipId::GA102_A1,
+            VRAM,
+            crate::dev::BAR1_SIZE,
+            Boot::new(config, fw),
+            false,
+        )
+        .unwrap();
         let backing = crate::guest_mem::backing_file(mem);
         dev.dma_map(DmaMapFlags::READ_WRITE, 0, IOVA, mem, Some(backing))
             .unwrap();
