@@ -10,8 +10,8 @@
 //! ([`make_io_object`]), so that userspace maps it as the BAR1 range the
 //! core mapped it at: mmap asks the driver to have that range
 //! ([`crate::vram::mmap_prepare`]) and each fault asks it for the page
-//! frame ([`crate::vram::fault`]). [`DeviceMappings`] takes every CPU
-//! mapping of the device's objects away at once, before BAR1 is unmapped.
+//! frame ([`crate::vram::fault`]). [`ObjectMappings`] takes an object's
+//! CPU mappings away, before BAR1 is unmapped.
 
 use core::ffi::{
     c_int,
@@ -32,7 +32,7 @@ extern "C" {
     fn nvgsp_drm_io_object(obj: *mut c_void) -> c_int;
     fn nvgsp_drm_io_insert(fault: *mut c_void, pfn: u64);
     fn nvgsp_drm_io_retry(fault: *mut c_void);
-    fn nvgsp_drm_zap_mappings(dev: *mut c_void);
+    fn nvgsp_drm_io_zap(obj: *mut c_void);
 }
 
 /// Makes `obj`, just made and not yet visible to userspace, an object the
@@ -96,43 +96,27 @@ extern "C" fn nvgsp_drm_io_fault(
     crate::vram::fault(obj, u64::from(page), &Fault(fault));
 }
 
-/// The CPU mappings of every object of one DRM device, to take away at
-/// once.
-pub(crate) struct DeviceMappings {
-    /// The device, learnt from its first I/O object.
-    dev: Option<*mut bindings::drm_device>,
-}
+/// The CPU mappings of one object, to take away. Holds no reference: its
+/// owner drops it before the object is freed (`vram::VramStore`, whose
+/// entry for an object its destructor removes, under the store's lock).
+pub(crate) struct ObjectMappings(*mut c_void);
 
 // SAFETY: the pointer is only passed to the C side, which may take the
 // mappings away from any thread.
-unsafe impl Send for DeviceMappings {}
+unsafe impl Send for ObjectMappings {}
 
-impl DeviceMappings {
-    /// None known yet.
-    pub(crate) fn new() -> Self {
-        DeviceMappings { dev: None }
+impl ObjectMappings {
+    /// Those of `obj`.
+    pub(crate) fn new(obj: &Object) -> Self {
+        ObjectMappings(obj.as_raw().cast())
     }
 
-    /// Learns the device of `obj`.
-    pub(crate) fn learn(&mut self, obj: &Object) {
-        if self.dev.is_none() {
-            // SAFETY: `obj.as_raw()` is a valid GEM object; its `dev` is
-            // set for its whole life.
-            self.dev = Some(unsafe { (*obj.as_raw()).dev });
-        }
-    }
-
-    /// Takes every CPU mapping of the device's objects away: the next
-    /// access faults again.
-    ///
-    /// Only the owner of this value calls it, the DRM device's
-    /// registration data (`vram::VramStore`, revoked while the
-    /// registration holds the device), so the device is alive.
+    /// Takes every CPU mapping of the object away: the next access faults
+    /// again.
     pub(crate) fn zap(&self) {
-        if let Some(dev) = self.dev {
-            // SAFETY: see above: the device outlives its registration's
-            // data, which this is part of.
-            unsafe { nvgsp_drm_zap_mappings(dev.cast()) }
-        }
+        // SAFETY: the object is alive (see the type), and so is its
+        // device, which every holder of the object holds (a file, a
+        // mapping of one).
+        unsafe { nvgsp_drm_io_zap(self.0) }
     }
 }

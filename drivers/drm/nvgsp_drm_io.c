@@ -31,7 +31,7 @@ void nvgsp_drm_io_fault(struct drm_gem_object *obj, unsigned long page,
 void nvgsp_drm_io_insert(void *fault, u64 pfn);
 void nvgsp_drm_io_retry(void *fault);
 int nvgsp_drm_io_object(struct drm_gem_object *obj);
-void nvgsp_drm_zap_mappings(struct drm_device *dev);
+void nvgsp_drm_io_zap(struct drm_gem_object *obj);
 
 /* One fault, as Rust passes it back to nvgsp_drm_io_insert(). */
 struct nvgsp_io_fault {
@@ -129,8 +129,8 @@ int nvgsp_drm_io_object(struct drm_gem_object *obj)
 	return ret;
 }
 
-/* Takes away every CPU mapping of every object of @dev. */
-void nvgsp_drm_zap_mappings(struct drm_device *dev)
+/* Takes away every CPU mapping of @obj. */
+void nvgsp_drm_io_zap(struct drm_gem_object *obj)
 {
-	unmap_mapping_range(dev->anon_inode->i_mapping, 0, 0, 1);
+	drm_vma_node_unmap(&obj->vma_node, obj->dev->anon_inode->i_mapping);
 }

@@ -44,8 +44,8 @@ use nvgsp_core::client::{
 use crate::{
     gem::Object,
     kernel_gaps::{
-        DeviceMappings,
-        Fault, //
+        Fault,
+        ObjectMappings, //
     },
 };
 
@@ -76,14 +76,26 @@ struct Inner {
     gpu: Gpu,
     /// A GPU reset is in progress: faults wait.
     resetting: bool,
-    /// The device's CPU mappings, to take away before BAR1's.
-    mappings: DeviceMappings,
     entries: KVec<Entry>,
+}
+
+impl Inner {
+    /// Takes every CPU mapping of the objects away.
+    fn zap(&self) {
+        for e in self.entries.iter() {
+            if let Some(m) = &e.mappings {
+                m.zap();
+            }
+        }
+    }
 }
 
 /// One object's memory.
 struct Entry {
     key: u64,
+    /// The object's CPU mappings (once it is made), to take away before
+    /// BAR1's.
+    mappings: Option<ObjectMappings>,
     vram: Arc<Vram>,
     /// Its BAR1 mapping, once mmapped.
     cpu: Option<CpuMapping>,
@@ -97,7 +109,6 @@ impl VramStore {
                 inner <- new_mutex!(Some(Inner {
                     gpu,
                     resetting: false,
-                    mappings: DeviceMappings::new(),
                     entries: KVec::new(),
                 })),
                 resumed <- new_condvar!(),
@@ -127,6 +138,7 @@ impl VramStore {
             .entries
             .push_within_capacity(Entry {
                 key,
+                mappings: None,
                 vram,
                 cpu: None,
             })
@@ -166,7 +178,7 @@ impl VramStore {
         let taken = {
             let mut inner = self.inner.lock();
             if let Some(i) = inner.as_ref() {
-                i.mappings.zap();
+                i.zap();
             }
             inner.take()
         };
@@ -180,7 +192,7 @@ impl VramStore {
         let mut inner = self.inner.lock();
         if let Some(i) = Option::as_mut(&mut *inner) {
             i.resetting = true;
-            i.mappings.zap();
+            i.zap();
         }
     }
 
@@ -221,12 +233,12 @@ impl VramRef {
         self.store.with(self.key, |_, e| e.vram.clone())
     }
 
-    /// Records `obj`, the object this is for, as one of the device's.
+    /// Records `obj` as the object this is for (it holds this, and so
+    /// outlives the store's entry), before anything can map it.
     pub(crate) fn adopt(&self, obj: &Object) {
-        let mut inner = self.store.inner.lock();
-        if let Some(inner) = Option::as_mut(&mut *inner) {
-            inner.mappings.learn(obj);
-        }
+        self.store.with(self.key, |_, e| {
+            e.mappings = Some(ObjectMappings::new(obj));
+        });
     }
 }
 

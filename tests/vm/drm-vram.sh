@@ -13,6 +13,9 @@
 # - the share filled until ENOSPC; BAR1 filled until mmap gets ENOSPC, and
 #   a freed object's range used again; closing gives everything back;
 # - a process killed with a VRAM object mapped leaves nothing behind;
+# - GSP-RM crashes under a mapped VRAM object: while the GPU is reset an
+#   access waits (no BAR1 access reaches the unbound BAR1), and afterwards
+#   the mapping reaches the same VRAM (BAR1 taken back by the core);
 # - the GPU unbound under a process with a VRAM object mapped: its next
 #   access raises SIGBUS (the memory is gone, and no stale page is reached);
 # - BAR1 is the core's: no BAR1 access faulted, the driver never wrote
@@ -67,6 +70,23 @@ vm --profile debug --emu --vram --emu 512M --emu --bar1 --emu 32M -- bash -c '
     for _ in $(seq 300); do grep -q holding /tmp/hold && break; sleep 0.1; done
     kill -9 $! && wait $!
     echo "holder killed: $? ($(grep -c "^va " $bar1) mappings left)"
+    # GSP-RM crashes under a mapped VRAM object: the mapping is taken
+    # away while the core resets the GPU (an access waits), and maps the
+    # same VRAM again once the core holds BAR1 again.
+    mkfifo /tmp/poke3
+    nvgspctl gem vram-hold $((128 << 10)) </tmp/poke3 >/tmp/hold3 &
+    holder3=$!
+    exec 4>/tmp/poke3
+    for _ in $(seq 300); do grep -q holding /tmp/hold3 && break; sleep 0.1; done
+    "$NVGSP_TOP/tests/guest/emu-inject" gsp-crash
+    echo >&4
+    for _ in $(seq 600); do dmesg | grep -q "GSP-RM recovered" && break; sleep 0.1; done
+    echo >&4
+    for _ in $(seq 300); do [ "$(grep -c "looked again" /tmp/hold3)" = 2 ] && break; sleep 0.1; done
+    sed "s/^/recovered holder: /" /tmp/hold3
+    echo "bar1 after recovery: $(grep -c "^va " $bar1) mappings"
+    kill -9 $holder3; wait $holder3
+    exec 4>&-
     # The GPU unbound under a mapped VRAM object.
     mkfifo /tmp/poke
     nvgspctl gem vram-hold $((128 << 10)) </tmp/poke >/tmp/hold2 &
@@ -108,6 +128,11 @@ expect_out '^gem vram-limits: after one was freed: ok$'
 expect_out '^gem vram-limits: share used at the end 0$'
 expect_out '^holder killed: 137 \(0 mappings left\)$'
 expect_out '^second holder: gem vram-hold: looked again: gem info ok, mapping unchanged$'
+expect_out '^recovered holder: gem vram-hold: looked again: gem info ok, mapping unchanged$'
+[ "$(grep -c '^recovered holder: gem vram-hold: looked again: gem info ok, mapping unchanged$' <<<"$VM_OUT")" = 2 ] ||
+    fail "the holder did not read its VRAM twice across the recovery"
+expect_out '^bar1 after recovery: 1 mappings$'
+expect_log 'GSP-RM recovered'
 expect_out '^unbound while held$'
 expect_out '^holder after unbind: exit 135$'
 expect_out '^emulator: bar1: size 0x2000000 .*faults 0 sparse [0-9]+ defects 0$'
