@@ -280,3 +280,79 @@ pub(crate) struct CGroupHandle {
 unsafe impl Send for CGroupHandle {}
 // SAFETY: `CGroupHandle` has no `&self` methods.
 unsafe impl Sync for CGroupHandle {}
+
+extern "C" {
+    // `dev` is the PCI device's `struct device *`, passed untyped (see
+    // `sysfs.rs`); `base` a `void __iomem *`.
+    fn nvgsp_core_bar1_map(dev: *mut core::ffi::c_void) -> *mut core::ffi::c_void;
+    fn nvgsp_core_bar1_unmap(dev: *mut core::ffi::c_void, base: *mut core::ffi::c_void);
+    fn nvgsp_core_bar1_zero(base: *mut core::ffi::c_void, off: u64, len: u64);
+}
+
+/// All of BAR1 mapped write-combined in the kernel (`nvgsp_core_bar1.c`).
+///
+/// Missing abstraction: a write-combined mapping of a PCI BAR and
+/// `memset_io` (`kernel::pci::Bar` maps uncached, and would make the
+/// clients' user mappings of BAR1 uncached too).
+pub(crate) struct Bar1Aperture {
+    /// The PCI device's `struct device`; bound while this lives.
+    dev: NonNull<core::ffi::c_void>,
+    base: NonNull<core::ffi::c_void>,
+    len: u64,
+}
+
+// SAFETY: the pointers are only passed to the C side, which may use the
+// mapping from any thread.
+unsafe impl Send for Bar1Aperture {}
+// SAFETY: `zero` writes device memory through the mapping; concurrent
+// calls write disjoint or equal bytes, as their callers say.
+unsafe impl Sync for Bar1Aperture {}
+
+impl Bar1Aperture {
+    /// Maps BAR1 (`len` bytes) of `pdev`.
+    ///
+    /// # Safety
+    ///
+    /// `pdev` must stay bound until the returned value is dropped.
+    pub(crate) unsafe fn new(
+        pdev: &kernel::pci::Device<kernel::device::Bound>,
+        len: u64,
+    ) -> Result<Self> {
+        let dev: &kernel::device::Device<kernel::device::Bound> = pdev.as_ref();
+        let raw = core::ptr::from_ref(dev)
+            .cast::<bindings::device>()
+            .cast_mut()
+            .cast::<core::ffi::c_void>();
+        // SAFETY: `raw` is the bound PCI device's `struct device`
+        // (`device::Device` is a transparent wrapper of it).
+        let base = unsafe { nvgsp_core_bar1_map(raw) };
+        Ok(Bar1Aperture {
+            dev: NonNull::new(raw).ok_or(EINVAL)?,
+            base: NonNull::new(base).ok_or(ENOMEM)?,
+            len,
+        })
+    }
+
+    /// Zeroes `len` bytes at `off` of BAR1.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for a range past BAR1's end.
+    pub(crate) fn zero(&self, off: u64, len: u64) -> Result {
+        if off.checked_add(len).is_none_or(|end| end > self.len) {
+            return Err(EINVAL);
+        }
+        // SAFETY: the range lies inside the mapping, which lives as long
+        // as `self`.
+        unsafe { nvgsp_core_bar1_zero(self.base.as_ptr(), off, len) };
+        Ok(())
+    }
+}
+
+impl Drop for Bar1Aperture {
+    fn drop(&mut self) {
+        // SAFETY: `base` is the mapping `new` made of `dev`, still bound
+        // (`new`'s contract).
+        unsafe { nvgsp_core_bar1_unmap(self.dev.as_ptr(), self.base.as_ptr()) };
+    }
+}

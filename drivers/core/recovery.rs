@@ -214,7 +214,7 @@ impl Services<'_> {
                 .boot(self.pdev, self.bar, self.spec)
                 .and_then(|(gpu, bundle)| {
                     *self.running.bundle.lock() = Some(bundle);
-                    if gpu != self.gpu {
+                    if !gpu.same_gpu(&self.gpu) {
                         dev_err!(
                             self.dev,
                             "recovery: GSP-RM came back with another configuration\n"
@@ -222,9 +222,9 @@ impl Services<'_> {
                         return Err(EIO);
                     }
                     self.reopen_namespaces()?;
-                    // Logged; VRAM mappings stay unusable then.
-                    let _ = self.bar1.retake(self);
-                    Ok(())
+                    // Clients' CPU mappings of VRAM need BAR1 back: an
+                    // attempt that cannot take it fails as a boot would.
+                    self.bar1.retake(self, gpu.bar1_pde_base)
                 });
             match booted {
                 Ok(()) => return true,

@@ -31,7 +31,8 @@ use crate::gem::Object;
 extern "C" {
     fn nvgsp_drm_io_object(obj: *mut c_void) -> c_int;
     fn nvgsp_drm_io_insert(fault: *mut c_void, pfn: u64);
-    fn nvgsp_drm_io_retry(fault: *mut c_void);
+    fn nvgsp_drm_io_get(obj: *mut c_void) -> bool;
+    fn nvgsp_drm_io_put(obj: *mut c_void);
     fn nvgsp_drm_io_zap(obj: *mut c_void);
 }
 
@@ -61,13 +62,6 @@ impl Fault {
         // `Fault` exists (it is borrowed there).
         unsafe { nvgsp_drm_io_insert(self.0, pfn) }
     }
-
-    /// Maps nothing, without an error: the access faults again (after a
-    /// signal is handled).
-    pub(crate) fn retry(&self) {
-        // SAFETY: as in `insert`.
-        unsafe { nvgsp_drm_io_retry(self.0) }
-    }
 }
 
 /// Called by the C side's mmap of an I/O object, before it is mapped.
@@ -83,17 +77,31 @@ extern "C" fn nvgsp_drm_io_mmap_prepare(obj: *mut bindings::drm_gem_object) -> c
     }
 }
 
-/// Called by the C side's fault handler of an I/O object.
+/// Called by the C side's fault handler of an I/O object: 1 if the GPU is
+/// being reset (nothing mapped: the fault waits with
+/// [`nvgsp_drm_io_wait`]), else 0.
 #[no_mangle]
 extern "C" fn nvgsp_drm_io_fault(
     obj: *mut bindings::drm_gem_object,
     page: c_ulong,
     fault: *mut c_void,
-) {
+) -> c_int {
     // SAFETY: as in `nvgsp_drm_io_mmap_prepare`: the faulting mapping
     // holds a reference on the object.
     let obj = unsafe { Object::from_raw(obj) };
-    crate::vram::fault(obj, u64::from(page), &Fault(fault));
+    match crate::vram::fault(obj, u64::from(page), &Fault(fault)) {
+        crate::vram::Faulted::Done => 0,
+        crate::vram::Faulted::Resetting => 1,
+    }
+}
+
+/// Called by the C side's fault handler, holding a reference on the
+/// object: waits until a GPU reset is over (or gives up).
+#[no_mangle]
+extern "C" fn nvgsp_drm_io_wait(obj: *mut bindings::drm_gem_object) {
+    // SAFETY: the C side holds a reference on the object.
+    let obj = unsafe { Object::from_raw(obj) };
+    crate::vram::wait_reset(obj);
 }
 
 /// The CPU mappings of one object, to take away. Holds no reference: its
@@ -111,12 +119,33 @@ impl ObjectMappings {
         ObjectMappings(obj.as_raw().cast())
     }
 
+    /// A reference on the object, unless it is being freed (then no
+    /// mapping of it is left: mappings hold references).
+    pub(crate) fn hold(&self) -> Option<HeldObject> {
+        // SAFETY: the object's memory is valid (see the type), whatever
+        // its reference count.
+        unsafe { nvgsp_drm_io_get(self.0) }.then_some(HeldObject(self.0))
+    }
+}
+
+/// A reference on an I/O object, taken by [`ObjectMappings::hold`].
+pub(crate) struct HeldObject(*mut c_void);
+
+impl HeldObject {
     /// Takes every CPU mapping of the object away: the next access faults
     /// again.
     pub(crate) fn zap(&self) {
-        // SAFETY: the object is alive (see the type), and so is its
-        // device, which every holder of the object holds (a file, a
-        // mapping of one).
+        // SAFETY: the reference keeps the object alive, and with it its
+        // device (a holder of the object holds it: a file, a mapping of
+        // one).
         unsafe { nvgsp_drm_io_zap(self.0) }
+    }
+}
+
+impl Drop for HeldObject {
+    fn drop(&mut self) {
+        // SAFETY: the reference `hold` took. The object may go now, so
+        // the caller holds none of the locks its destructor takes.
+        unsafe { nvgsp_drm_io_put(self.0) }
     }
 }

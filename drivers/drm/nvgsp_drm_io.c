@@ -24,14 +24,16 @@
 
 /* Rust (kernel_gaps.rs). */
 int nvgsp_drm_io_mmap_prepare(struct drm_gem_object *obj);
-void nvgsp_drm_io_fault(struct drm_gem_object *obj, unsigned long page,
-			void *fault);
+int nvgsp_drm_io_fault(struct drm_gem_object *obj, unsigned long page,
+		       void *fault);
+void nvgsp_drm_io_wait(struct drm_gem_object *obj);
 
 /* For Rust. */
 void nvgsp_drm_io_insert(void *fault, u64 pfn);
-void nvgsp_drm_io_retry(void *fault);
 int nvgsp_drm_io_object(struct drm_gem_object *obj);
 void nvgsp_drm_io_zap(struct drm_gem_object *obj);
+bool nvgsp_drm_io_get(struct drm_gem_object *obj);
+void nvgsp_drm_io_put(struct drm_gem_object *obj);
 
 /* One fault, as Rust passes it back to nvgsp_drm_io_insert(). */
 struct nvgsp_io_fault {
@@ -39,14 +41,33 @@ struct nvgsp_io_fault {
 	vm_fault_t ret;
 };
 
+/*
+ * Rust maps the page, or says the GPU is being reset: then the fault waits
+ * for the reset's end as TTM's faults wait for a busy object
+ * (ttm_bo_vm_reserve): without the mm's lock when the fault may be retried,
+ * else in place (once; SIGBUS if the reset is still not over).
+ */
 static vm_fault_t nvgsp_io_vm_fault(struct vm_fault *vmf)
 {
 	struct drm_gem_object *obj = vmf->vma->vm_private_data;
+	/* The page of the object: vm_pgoff counts from the object's node. */
+	unsigned long page = vmf->pgoff - drm_vma_node_start(&obj->vma_node);
 	struct nvgsp_io_fault f = { .vmf = vmf, .ret = VM_FAULT_SIGBUS };
 
-	/* The page of the object: vm_pgoff counts from the object's node. */
-	nvgsp_drm_io_fault(obj, vmf->pgoff - drm_vma_node_start(&obj->vma_node),
-			   &f);
+	if (!nvgsp_drm_io_fault(obj, page, &f))
+		return f.ret;
+	if (fault_flag_allow_retry_first(vmf->flags)) {
+		if (!(vmf->flags & FAULT_FLAG_RETRY_NOWAIT)) {
+			drm_gem_object_get(obj);
+			release_fault_lock(vmf);
+			nvgsp_drm_io_wait(obj);
+			drm_gem_object_put(obj);
+		}
+		return VM_FAULT_RETRY;
+	}
+	nvgsp_drm_io_wait(obj);
+	if (nvgsp_drm_io_fault(obj, page, &f))
+		return VM_FAULT_SIGBUS;
 	return f.ret;
 }
 
@@ -56,14 +77,6 @@ void nvgsp_drm_io_insert(void *fault, u64 pfn)
 	struct nvgsp_io_fault *f = fault;
 
 	f->ret = vmf_insert_pfn(f->vmf->vma, f->vmf->address, pfn);
-}
-
-/* Called by Rust: nothing mapped, the access is made again. */
-void nvgsp_drm_io_retry(void *fault)
-{
-	struct nvgsp_io_fault *f = fault;
-
-	f->ret = VM_FAULT_NOPAGE;
 }
 
 static const struct vm_operations_struct nvgsp_io_vm_ops = {
@@ -129,7 +142,18 @@ int nvgsp_drm_io_object(struct drm_gem_object *obj)
 	return ret;
 }
 
-/* Takes away every CPU mapping of @obj. */
+/* A reference on @obj, unless it is being freed (then it has no mapping). */
+bool nvgsp_drm_io_get(struct drm_gem_object *obj)
+{
+	return kref_get_unless_zero(&obj->refcount);
+}
+
+void nvgsp_drm_io_put(struct drm_gem_object *obj)
+{
+	drm_gem_object_put(obj);
+}
+
+/* Takes away every CPU mapping of @obj (which the caller holds). */
 void nvgsp_drm_io_zap(struct drm_gem_object *obj)
 {
 	drm_vma_node_unmap(&obj->vma_node, obj->dev->anon_inode->i_mapping);

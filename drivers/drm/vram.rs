@@ -45,12 +45,12 @@ use crate::{
     gem::Object,
     kernel_gaps::{
         Fault,
+        HeldObject,
         ObjectMappings, //
     },
 };
 
-/// A CPU page (the unit of faults).
-const PAGE_SHIFT: u32 = 12;
+use kernel::page::PAGE_SHIFT;
 /// VRAM objects are made of 64 KiB pages (BAR1's and the GPU's big page).
 pub(crate) const GRANULE: u64 = 64 << 10;
 /// Objects from this size on are aligned to it (2 MiB GPU pages).
@@ -80,13 +80,29 @@ struct Inner {
 }
 
 impl Inner {
-    /// Takes every CPU mapping of the objects away.
-    fn zap(&self) {
-        for e in self.entries.iter() {
-            if let Some(m) = &e.mappings {
-                m.zap();
+    /// References on the objects that may have CPU mappings, to take them
+    /// away outside the lock (a reference dropped may free its object,
+    /// whose destructor takes the lock). Under the lock, so no fault maps
+    /// a page of them again until the lock's holder lets it.
+    fn hold(&self) -> KVec<HeldObject> {
+        let mut held = KVec::new();
+        for m in self.entries.iter().filter_map(|e| e.mappings.as_ref()) {
+            if let Some(h) = m.hold() {
+                if held.reserve(1, GFP_KERNEL).is_err() {
+                    // No memory to keep it: taken away here, and the
+                    // reference leaked (its object stays): dropped under
+                    // the lock, it could free the object, whose
+                    // destructor takes the lock.
+                    h.zap();
+                    core::mem::forget(h);
+                } else if let Err(kernel::alloc::kvec::PushError(h)) = held.push_within_capacity(h)
+                {
+                    h.zap();
+                    core::mem::forget(h);
+                }
             }
         }
+        held
     }
 }
 
@@ -126,13 +142,18 @@ impl VramStore {
     /// enough, `ENODEV` once revoked.
     pub(crate) fn alloc(self: &Arc<Self>, size: u64) -> Result<VramRef> {
         let align = if size >= HUGE { HUGE } else { GRANULE };
+        // Allocated and cleared outside the lock (clearing takes a while):
+        // the handle is not kept.
+        let gpu = self.inner.lock().as_ref().ok_or(ENODEV)?.gpu.clone();
+        let vram = gpu.alloc_vram(size, align, Placement::Any)?;
+        drop(gpu);
+        // Another user's data must not reach this one.
+        vram.clear()?;
+        let vram = Arc::new(vram, GFP_KERNEL)?;
         let mut inner = self.inner.lock();
+        // Revoked meanwhile: the VRAM goes back (outside the lock).
         let inner = Option::as_mut(&mut *inner).ok_or(ENODEV)?;
         inner.entries.reserve(1, GFP_KERNEL)?;
-        let vram = Arc::new(
-            inner.gpu.alloc_vram(size, align, Placement::Any)?,
-            GFP_KERNEL,
-        )?;
         let key = self.next.fetch_add(1, Relaxed);
         inner
             .entries
@@ -175,24 +196,34 @@ impl VramStore {
     /// are taken away first (under the lock, so no fault maps a page
     /// again), then BAR1's and the VRAM.
     pub(crate) fn revoke(&self) {
-        let taken = {
+        let (taken, held) = {
             let mut inner = self.inner.lock();
-            if let Some(i) = inner.as_ref() {
-                i.zap();
-            }
-            inner.take()
+            let held = inner.as_ref().map(Inner::hold).unwrap_or_default();
+            (inner.take(), held)
         };
         self.resumed.notify_all();
+        // No fault maps a page from here on: what was mapped goes, then
+        // BAR1's mappings and the VRAM.
+        for h in held.iter() {
+            h.zap();
+        }
+        drop(held);
         drop(taken);
     }
 
     /// A GPU reset starts: the CPU mappings are taken away, and faults
     /// wait for [`Self::resume`].
     fn suspend(&self) {
-        let mut inner = self.inner.lock();
-        if let Some(i) = Option::as_mut(&mut *inner) {
+        let held = {
+            let mut inner = self.inner.lock();
+            let Some(i) = Option::as_mut(&mut *inner) else {
+                return;
+            };
             i.resetting = true;
-            i.zap();
+            i.hold()
+        };
+        for h in held.iter() {
+            h.zap();
         }
     }
 
@@ -267,36 +298,51 @@ pub(crate) fn mmap_prepare(obj: &Object) -> Result {
         .unwrap_or(Err(ENODEV))
 }
 
-/// A CPU fault on page `page` of `obj` (a VRAM object): maps the BAR1
-/// page (after a GPU reset in progress), or leaves the fault to raise
-/// `SIGBUS` if the memory is gone (or the reset does not end); a signal
-/// while waiting lets the access fault again after it.
-pub(crate) fn fault(obj: &Object, page: u64, fault: &Fault) {
+/// What [`fault`] did.
+pub(crate) enum Faulted {
+    /// Mapped the page, or left the fault to raise `SIGBUS` (the memory
+    /// is gone).
+    Done,
+    /// Nothing: the GPU is being reset; the fault waits ([`wait_reset`]).
+    Resetting,
+}
+
+/// A CPU fault on page `page` of `obj` (a VRAM object).
+pub(crate) fn fault(obj: &Object, page: u64, fault: &Fault) -> Faulted {
+    let Some(r) = obj.vram() else {
+        return Faulted::Done;
+    };
+    let inner = r.store.inner.lock();
+    let Some(inner) = inner.as_ref() else {
+        return Faulted::Done;
+    };
+    if inner.resetting {
+        return Faulted::Resetting;
+    }
+    let cpu = inner
+        .entries
+        .iter()
+        .find(|e| e.key == r.key)
+        .and_then(|e| e.cpu.as_ref());
+    if let Some(cpu) = cpu.filter(|c| page < c.size() >> PAGE_SHIFT) {
+        fault.insert((cpu.cpu_addr() >> PAGE_SHIFT) + page);
+    }
+    Faulted::Done
+}
+
+/// Waits until the GPU reset in progress is over, the memory is gone, a
+/// signal comes, or [`RESET_WAIT_MS`] passed.
+pub(crate) fn wait_reset(obj: &Object) {
     let Some(r) = obj.vram() else {
         return;
     };
     let store = &r.store;
     let mut guard = store.inner.lock();
     let mut left = msecs_to_jiffies(RESET_WAIT_MS);
-    loop {
-        let Some(inner) = Option::as_mut(&mut *guard) else {
-            return;
-        };
-        if !inner.resetting {
-            let Some(e) = inner.entries.iter().find(|e| e.key == r.key) else {
-                return;
-            };
-            if let Some(cpu) = &e.cpu {
-                if page < cpu.size() >> PAGE_SHIFT {
-                    fault.insert((cpu.cpu_addr() >> PAGE_SHIFT) + page);
-                }
-            }
-            return;
-        }
+    while guard.as_ref().is_some_and(|i| i.resetting) {
         match store.resumed.wait_interruptible_timeout(&mut guard, left) {
             CondVarTimeoutResult::Woken { jiffies } => left = jiffies,
-            CondVarTimeoutResult::Signal { .. } => return fault.retry(),
-            CondVarTimeoutResult::Timeout => return,
+            CondVarTimeoutResult::Signal { .. } | CondVarTimeoutResult::Timeout => return,
         }
     }
 }

@@ -40,15 +40,19 @@
 //! - `unknown vaspace`: GSP-RM knows no such VA space with page tables;
 //! - `error USAGE`: the query is malformed.
 //!
-//! `translate bar1 OFFSET` translates BAR1 offset OFFSET as the MMU does
-//! for a CPU access through BAR1 (`dev::bar1`): through the same TLB, in
-//! the VA space of the instance block GSP-RM bound. The answers are
-//! `translate`'s (`data D` being what an aligned 8-byte BAR1 read there
-//! gets), plus `unbound` (BAR1 is not bound: GSP-RM is not running),
-//! `fault pd3 va-limit` for an offset past the instance block's limit,
-//! and in place of `data D`, `refused wpr2|gsp-rm-reserved|shared` for a
-//! page in memory a BAR1 access may not reach. A probe is no access: it
-//! counts nothing and flushes nothing.
+//! `translate bar1 OFFSET` translates BAR1 offset OFFSET as the MMU would
+//! for a CPU access through BAR1 (`dev::bar1`), in the VA space of the
+//! instance block GSP-RM bound: from the TLB if it holds the page (so a
+//! mapping changed without a TLB invalidate answers the old way once an
+//! access cached it), else by a walk of the tables as the GPU sees them.
+//! The answers are `translate`'s (`data D` being what an aligned 8-byte
+//! BAR1 read there gets), plus `unbound` (BAR1 is not bound: GSP-RM is
+//! not running), `fault pd3 va-limit` for an offset past the instance
+//! block's limit, and in place of `data D`, `refused
+//! wpr2|gsp-rm-reserved|shared` for a page in memory a BAR1 access may not
+//! reach. A probe is no access: it counts nothing, flushes nothing and
+//! leaves the TLB as it was (unlike `translate CLIENT VASPACE VA`, which
+//! stands for an engine's access and fills the TLB as one would).
 //!
 //! `bar1` says how BAR1 stands: `size S pdb video|sys A faults F sparse
 //! N defects D` (`unbound` in place of `pdb ...` while it is not bound):
@@ -56,8 +60,10 @@
 //! emulator started (in decimal): BAR1 accesses refused (`faults`), BAR1
 //! accesses that reached a sparse range (`sparse`), and driver defects
 //! (`defects`: writes of the BAR1/BAR2 binding, PRAMIN accesses refused
-//! or landing in GSP-RM's reserved memory). A test asserts `faults 0`
-//! and `defects 0` after its run.
+//! or landing in GSP-RM's reserved memory, BAR1's PD3 beyond its first
+//! entry included, BAR1 pages used through a stale TLB translation, and
+//! PD3's first entry not given back when GSP-RM unloads). A test asserts
+//! `faults 0` and `defects 0` after its run.
 //!
 //! A reply that cannot be written within [`REPLY_TIMEOUT`] (a guest that
 //! stopped reading its serial port) is dropped, and so are the later ones

@@ -5,6 +5,7 @@ pub mod bar1;
 pub mod boot;
 pub mod cpu_intr;
 pub mod falcon;
+pub mod fb_flush;
 pub mod mmu;
 pub mod pramin;
 pub mod reserved;
@@ -320,11 +321,11 @@ impl Device {
         }
         let mut dwords = [0u8; 8];
         {
-            let hw = lock(&self.hw);
+            let mut hw = lock(&self.hw);
             let words = if data.len() == 8 { 2 } else { 1 };
             for i in 0..words {
                 let reg = base + 4 * i as u32;
-                let v = hw.bar0.lookup(reg).unwrap_or_else(|| {
+                let v = hw.read_register(reg).unwrap_or_else(|| {
                     warn!(
                         "bar0: read of unmodelled register {reg:#08x}: {:#010x} (PRI error)",
                         bar0::PRI_ERROR
@@ -369,10 +370,7 @@ impl Device {
                 Effect::Unmodelled => {
                     warn!("bar0: write of unmodelled register {reg:#08x} dropped");
                 }
-                Effect::FbFlush => {
-                    let n = hw.vram.as_ref().map_or(0, |vram| vram.flush());
-                    debug!("fb flush: {n} words of posted writes now visible to the GPU");
-                }
+                Effect::FbFlush => hw.fb_flush_started(),
                 Effect::Defect(why) => {
                     warn!(
                         "bar0: driver defect: write {v:#010x} to register {reg:#08x} dropped: {why}"

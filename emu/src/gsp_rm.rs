@@ -651,7 +651,7 @@ impl Model {
             },
             Ok(Function::UnloadingGuestDriver) => {
                 self.reply(h, status::NV_OK, &[])?;
-                bar1::unload(&self.hw);
+                bar1::unload(&self.hw, &self.config);
                 let mut hw = dev::lock(&self.hw);
                 hw.bar0.gsp.mailbox[0] |= LIBOS_SUSPENDED;
                 hw.bar0.gsp.riscv_active = false;

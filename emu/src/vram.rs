@@ -100,9 +100,26 @@ impl VramView {
     }
 
     /// Writes `data` at `offset` where every reader sees it at once: the
-    /// GPU's own writes (GSP-RM's), and data written through BAR1. `None`
-    /// if out of range.
+    /// GPU's own writes (GSP-RM's). A change of what the GPU sees
+    /// ([`VramView::generation`]). `None` if out of range.
     pub fn write(&self, offset: u64, data: &[u8]) -> Option<()> {
+        if !self.inside(offset, data.len()) {
+            return None;
+        }
+        let mut held = self.held();
+        self.file.write_all_at(data, offset).ok()?;
+        held.patch(offset, data);
+        held.changed();
+        Some(())
+    }
+
+    /// Writes `data` at `offset` as data written through BAR1: every
+    /// reader sees it at once (BAR1 writes are not posted in the model),
+    /// but the generation stays, so that BAR1's many data writes do not
+    /// make its stale-translation check walk again; that check watches
+    /// its own writes for the tables it read (`dev::bar1`). `None` if out
+    /// of range.
+    pub fn write_bar1(&self, offset: u64, data: &[u8]) -> Option<()> {
         if !self.inside(offset, data.len()) {
             return None;
         }
@@ -126,10 +143,35 @@ impl VramView {
         self.file.write_all_at(data, offset).ok()
     }
 
-    /// Makes every posted host write visible to the GPU's memory clients;
-    /// returns how many 8-byte words were pending.
+    /// Makes every posted host write visible to the GPU's memory clients
+    /// at once (a read that flushes, a reset); returns how many 8-byte
+    /// words were pending.
     pub fn flush(&self) -> usize {
         self.held().clear()
+    }
+
+    /// An FB flush starts: it covers the host writes posted until now,
+    /// with the bytes they wrote, which the GPU's clients see once it
+    /// completes ([`VramView::finish_flush`]). Returns how many 8-byte
+    /// words are in flight.
+    pub fn start_flush(&self) -> usize {
+        let mut held = self.held();
+        held.start_flush(|w, now| self.read(w, now).is_some())
+    }
+
+    /// The FB flush in flight completes: what it covered is the GPU's
+    /// view; writes posted since it started stay pending. Returns how many
+    /// 8-byte words landed.
+    pub fn finish_flush(&self) -> usize {
+        let mut held = self.held();
+        held.finish_flush(|w, now| self.read(w, now).is_some())
+    }
+
+    /// A number that changes whenever what the GPU's clients see of VRAM
+    /// changes, but for data written through BAR1
+    /// ([`VramView::write_bar1`]): a flush landing, GSP-RM's writes.
+    pub fn generation(&self) -> u64 {
+        self.held().generation()
     }
 
     /// The 8-byte words with host writes not yet flushed.
@@ -195,5 +237,34 @@ mod tests {
         assert_eq!(gpu.flush(), 1);
         assert_eq!(u64_at(|o, d| gpu.read_gpu(o, d), 0x1000), 0x7_0000_0002);
         assert_eq!(host.flush(), 0);
+    }
+
+    /// An FB flush lands at its completion what was posted before it
+    /// started; the generation moves with what the GPU sees, not with
+    /// BAR1's data writes.
+    #[test]
+    fn an_fb_flush_lands_at_its_completion() {
+        let v = Vram::new(1 << 20).unwrap();
+        let (host, gpu) = (v.view().unwrap(), v.view().unwrap());
+        let g0 = gpu.generation();
+        host.write_posted(0x2000, &5u64.to_le_bytes()).unwrap();
+        assert_eq!(host.start_flush(), 1);
+        host.write_posted(0x2008, &6u64.to_le_bytes()).unwrap();
+        assert_eq!(u64_at(|o, d| gpu.read_gpu(o, d), 0x2000), 0);
+        assert_eq!(gpu.generation(), g0);
+        assert_eq!(host.finish_flush(), 1);
+        assert_eq!(u64_at(|o, d| gpu.read_gpu(o, d), 0x2000), 5);
+        assert_eq!(u64_at(|o, d| gpu.read_gpu(o, d), 0x2008), 0);
+        let g1 = gpu.generation();
+        assert_ne!(g1, g0);
+        host.write_bar1(0x3000, &[1; 8]).unwrap();
+        assert_eq!(gpu.generation(), g1);
+        assert_eq!(
+            u64_at(|o, d| gpu.read_gpu(o, d), 0x3000),
+            0x0101_0101_0101_0101
+        );
+        host.write(0x3000, &[2; 8]).unwrap();
+        assert_ne!(gpu.generation(), g1);
+        assert!(host.write_bar1(1 << 20, b"x").is_none());
     }
 }

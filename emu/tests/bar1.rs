@@ -41,7 +41,12 @@ fn bar1_is_trapped_and_pramin_reaches_vram() {
         r32(&mut c, BAR0, u64::from(bus::PRAMIN) + 0x100),
         0x5a5a_0001
     );
+    // An FB flush: OUTSTANDING on the first read, done on the next.
     w32(&mut c, BAR0, bus::FB_FLUSH.into(), 1);
+    assert_eq!(
+        r32(&mut c, BAR0, bus::FB_FLUSH.into()),
+        bus::FB_FLUSH_OUTSTANDING
+    );
     assert_eq!(r32(&mut c, BAR0, bus::FB_FLUSH.into()), 0);
 
     drop(c);

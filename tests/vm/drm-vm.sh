@@ -6,7 +6,9 @@
 #   partly unmapped, remapped over and bound in one list; at each step the
 #   GPU reads at a set of VAs exactly the tags nvgspctl's model of VM_BIND's
 #   semantics says, and faults where it says nothing is mapped;
-# - system memory in 4 KiB pages, read-write, coherent;
+# - system memory in 4 KiB pages, read-write, coherent; VRAM in 2 MiB,
+#   64 KiB and 4 KiB pages as the alignment says, split by partial
+#   unmaps, remapped from an unaligned offset;
 # - refused ops (unknown handle, another file's handle, misalignment, the
 #   kernel's range, past the object, nonzero reserved fields) change
 #   nothing and say how many ops took effect; VM_BIND before VM_INIT and a
@@ -38,6 +40,8 @@ vm --profile debug -- bash -c '
             got=${got#*: }
             case "$exp" in
                 unmapped) [[ $got == "fault "* ]] && echo "gpu $va: unmapped, faults" || echo "gpu $va: MISMATCH model unmapped, gpu $got" ;;
+                tag\ *\ vram) t=${exp#tag }; t=${t% vram}
+                    [[ $got =~ ^video\ 0x[0-9a-f]+\ page\ (4k|64k|2m)\ rw\ kind\ 0x0\ data\ $t$ ]] && echo "gpu $va: $t in a ${BASH_REMATCH[1]} vram page" || echo "gpu $va: MISMATCH model $exp, gpu $got" ;;
                 tag\ *) [[ $got == "sys "*" page 4k rw vol kind 0x0 data ${exp#tag }" ]] && echo "gpu $va: ${exp#tag } in a 4k page" || echo "gpu $va: MISMATCH model $exp, gpu $got" ;;
             esac
         done
@@ -75,6 +79,22 @@ vm --profile debug -- bash -c '
     # The other file: its own VA space, and this file handles are not its.
     other=$( (printf "%s\n" init "map 1 0 0x200000000 0x1000" quit | nvgspctl vm) | tr "\n" " ")
     echo "other file: $other"
+    # VRAM: 2 MiB pages where VA and VRAM allow; a 64 KiB hole splits a
+    # 2 MiB page into 64 KiB ones, a 4 KiB hole a 64 KiB page into 4 KiB
+    # ones; a mapping from an offset that is not 64 KiB aligned takes
+    # 4 KiB pages.
+    W=0x300000000
+    echo "vram object: $(send newvram 0x400000)"
+    echo "vram map: $(send map 3 0 $W 0x400000)"
+    check 0x300000000 0x3001ff000 0x300200000 0x3003ff000
+    echo "vram unmap 64k: $(send unmap 0x300010000 0x10000)"
+    check 0x300000000 0x300010000 0x30001f000 0x300020000 0x300200000
+    echo "vram unmap 4k: $(send unmap 0x300021000 0x1000)"
+    check 0x300020000 0x300021000 0x300022000 0x300030000
+    echo "vram remap: $(send map 3 0x1000 0x300010000 0x10000)"
+    check 0x300010000 0x30001f000 0x300020000
+    echo "vram unmap: $(send unmap $W 0x400000)"
+    check 0x300000000 0x300200000
     # A closed handle: the object stays mapped.
     echo "close: $(send close 2)"
     check 0x200300000
@@ -137,7 +157,7 @@ done
 expect_no_out 'MISMATCH|probe: no answer'
 # The GPU's reads, in order: every mapped VA its tag, every hole a fault.
 n_mapped=$(grep -Ec '^gpu 0x[0-9a-f]+: 0x[0-9a-f]+ in a 4k page$' <<<"$VM_OUT") || true
-n_faults=$(grep -Ec '^gpu 0x[0-9a-f]+: unmapped, faults$' <<<"$VM_OUT") || true
+n_faults=$(grep -v '^gpu 0x3' <<<"$VM_OUT" | grep -Ec '^gpu 0x[0-9a-f]+: unmapped, faults$') || true
 [ "$n_mapped" = 19 ] && [ "$n_faults" = 11 ] || fail "GPU reads: $n_mapped mapped, $n_faults faults (want 19, 11)"
 expect_out '^gpu 0x200000000: 0x100000000 in a 4k page$'
 expect_out '^gpu 0x2003ff000: 0x1000003ff in a 4k page$'
@@ -149,6 +169,31 @@ expect_out '^gpu 0x200308000: 0x100000308 in a 4k page$'
 expect_out '^gpu 0x200101000: 0x1000003ff in a 4k page$'
 expect_out '^gpu 0x200305000: 0x200000009 in a 4k page$'
 expect_out '^gpu 0x200306000: unmapped, faults$'
+# VRAM, page sizes as the alignment and the holes say (tags: handle 3).
+expect_out '^vram object: handle 3 size 0x400000$'
+for l in 'vram map: ok' 'vram unmap 64k: ok' 'vram unmap 4k: ok' 'vram remap: ok' 'vram unmap: ok'; do
+    expect_out "^$l$"
+done
+# The GPU at each VRAM VA checked, in order.
+vram_reads=$(grep '^gpu 0x3' <<<"$VM_OUT")
+[ "$vram_reads" = "gpu 0x300000000: 0x300000000 in a 2m vram page
+gpu 0x3001ff000: 0x3000001ff in a 2m vram page
+gpu 0x300200000: 0x300000200 in a 2m vram page
+gpu 0x3003ff000: 0x3000003ff in a 2m vram page
+gpu 0x300000000: 0x300000000 in a 64k vram page
+gpu 0x300010000: unmapped, faults
+gpu 0x30001f000: unmapped, faults
+gpu 0x300020000: 0x300000020 in a 64k vram page
+gpu 0x300200000: 0x300000200 in a 2m vram page
+gpu 0x300020000: 0x300000020 in a 4k vram page
+gpu 0x300021000: unmapped, faults
+gpu 0x300022000: 0x300000022 in a 4k vram page
+gpu 0x300030000: 0x300000030 in a 64k vram page
+gpu 0x300010000: 0x300000001 in a 4k vram page
+gpu 0x30001f000: 0x300000010 in a 4k vram page
+gpu 0x300020000: 0x300000020 in a 4k vram page
+gpu 0x300000000: unmapped, faults
+gpu 0x300200000: unmapped, faults" ] || fail "VRAM reads differ: $vram_reads"
 expect_out '^unknown handle: error 2 done 0$'
 for l in 'misaligned va' 'misaligned range' 'kernel range' 'past the object' 'past the va range' 'zero range'; do
     expect_out "^$l: error 22 done 0$"

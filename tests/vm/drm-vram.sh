@@ -9,6 +9,7 @@
 #   VRAM range (debugfs `bar1`) and in it the first and last words
 #   written, in 2 MiB and 64 KiB pages; the same through the file's GPU
 #   VA space (VM_BIND), and in 4 KiB pages where the VA says so;
+# - a new object reads zeroes, not what a freed one held;
 # - what VRAM objects refuse: private writable mappings, export;
 # - the share filled until ENOSPC; BAR1 filled until mmap gets ENOSPC, and
 #   a freed object's range used again; closing gives everything back;
@@ -110,6 +111,7 @@ expect_out '^bar1: size 0x2000000 pdb 0x[0-9a-f]+ tables 0x[0-9a-f]+$'
 expect_out '^gem vram: bar1 32 MiB$'
 expect_out '^gem vram: domain vram, 2162688 bytes \(asked 2162688\), share used \+2162688$'
 expect_out '^gem vram: first [0-9a-f]{16} last [0-9a-f]{16} at 4k [0-9a-f]{16}, written ([0-9a-f]{16}), read back \1$'
+expect_out '^gem vram: a new object reads zeroes$'
 expect_out '^gem vram: private writable mapping: EINVAL$'
 expect_out '^gem vram: export: EOPNOTSUPP$'
 expect_out '^gem vram: vm bind: ok at 0x200000000 and 0x201001000$'

@@ -43,6 +43,23 @@ impl Vram {
     pub fn size(&self) -> u64 {
         self.size
     }
+
+    /// Writes zeroes over the range: a new range holds what its last
+    /// owner (or the GPU's boot) left, which a client must not hand to
+    /// another user as it is. The CPU writes them through BAR1, a piece at
+    /// a time (the copy engine is not used yet).
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for a range not 64 KiB aligned, `ENODEV` once the GPU is
+    /// unbound or if it has no usable BAR1, `EAGAIN` while it is being
+    /// reset, `ENOSPC` if the core has no memory for BAR1's tables.
+    #[inline(never)]
+    pub fn clear(&self) -> Result {
+        let guard = self.gpu.services()?;
+        let svc = guard.get();
+        svc.bar1.zero(svc, self.offset, self.size)
+    }
 }
 
 impl Drop for Vram {

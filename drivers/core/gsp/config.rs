@@ -58,6 +58,19 @@ pub struct GpuConfig {
 }
 
 impl GpuConfig {
+    /// Whether `other` describes the same GPU: all but where GSP-RM put
+    /// its own structures (BAR1's page directory may move when it boots
+    /// again).
+    pub(crate) fn same_gpu(&self, other: &GpuConfig) -> bool {
+        GpuConfig {
+            bar1_pde_base: 0,
+            ..*self
+        } == GpuConfig {
+            bar1_pde_base: 0,
+            ..*other
+        }
+    }
+
     /// The board's name as GSP-RM reports it, e.g. "NVIDIA GeForce RTX 3090".
     pub fn name(&self) -> &str {
         let len = self

@@ -40,6 +40,7 @@ use super::{
 };
 use crate::{
     hal::GpuHal,
+    kernel_gaps::Bar1Aperture,
     proto::mmu::{
         Aperture,
         PageSize,
@@ -48,6 +49,10 @@ use crate::{
     },
     services::Services,
 };
+
+/// BAR1's last bytes, where [`Bar1::zero`] maps VRAM to clear it; not
+/// given to clients.
+const SCRATCH: u64 = 2 << 20;
 
 /// Something a client keeps alive until its mapping is gone from the
 /// GPU's view (the VRAM it maps).
@@ -63,9 +68,11 @@ pub(crate) struct Bar1 {
 /// BAR1 while the core holds it.
 struct Live {
     hal: &'static dyn GpuHal,
-    /// BAR1's CPU physical address and the bytes of it used.
+    /// BAR1's CPU physical address and its size.
     cpu_base: u64,
     size: u64,
+    /// BAR1 mapped in the kernel, to clear VRAM through.
+    aperture: Bar1Aperture,
     /// GSP-RM's PD3 (the PDB to invalidate) and its first entry, put back
     /// at the end.
     pdb: u64,
@@ -78,8 +85,8 @@ struct Live {
     tables_end: u64,
     /// Mappings: (VA, bytes, VRAM offset), by VA.
     maps: KVec<(u64, u64, u64)>,
-    /// Unmaps a recovery held up, done when it ends; their VRAM is kept
-    /// until then.
+    /// Unmaps a recovery held up, done when BAR1 is taken back or by the
+    /// next map or unmap after it; their VRAM is kept until then.
     deferred: KVec<(u64, u64, KeepAlive)>,
 }
 
@@ -143,27 +150,21 @@ impl Bar1 {
         let mut state = self.state.lock();
         let live = (*state).as_mut().ok_or(ENODEV)?;
         let (_pass, _) = svc.enter()?;
+        live.drain(svc);
         let huge = PageSize::Huge.bytes();
         let align = if len >= huge && offset.is_multiple_of(huge) {
             huge
         } else {
             big
         };
-        let (va, at) = live.find(len, align).ok_or(ENOSPC)?;
-        let alloc = VramTables::new(live.next_table, live.tables_end);
-        let mapped = live
-            .tables
-            .map(&alloc, va, offset, len, Aperture::Video);
-        live.next_table = alloc.next();
-        mapped?;
-        if let Err(e) = live.sync(svc) {
-            // Nothing reached the new entries yet: clear them again.
-            let _ = live.tables.unmap(&NoTables::new(), va, len);
-            let _ = live.sync(svc);
-            return Err(e);
-        }
+        let (va, at) = live.find(len, align)?;
+        live.map_at(svc, va, offset, len)?;
         // `find` made room.
-        if live.maps.insert_within_capacity(at, (va, len, offset)).is_err() {
+        if live
+            .maps
+            .insert_within_capacity(at, (va, len, offset))
+            .is_err()
+        {
             let _ = live.tables.unmap(&NoTables::new(), va, len);
             let _ = live.sync(svc);
             return Err(ENOMEM);
@@ -173,6 +174,38 @@ impl Bar1 {
             len,
             cpu_addr: live.cpu_base + va,
         })
+    }
+
+    /// Writes zeroes over `len` bytes of VRAM at `offset` (both 64 KiB
+    /// aligned), through BAR1's scratch range, a piece at a time.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for a range not 64 KiB aligned, `ENODEV` if BAR1 is not
+    /// set up, `EAGAIN` during a recovery, `ENOSPC` if the core has no
+    /// memory for a table, and what the MMU says.
+    pub(crate) fn zero(&self, svc: &Services<'_>, offset: u64, len: u64) -> Result {
+        let big = PageSize::Big.bytes();
+        if !offset.is_multiple_of(big) || !len.is_multiple_of(big) {
+            return Err(EINVAL);
+        }
+        let mut state = self.state.lock();
+        let live = (*state).as_mut().ok_or(ENODEV)?;
+        let (_pass, _) = svc.enter()?;
+        live.drain(svc);
+        let scratch = live.size - SCRATCH;
+        let mut done = 0;
+        while done < len {
+            let n = (len - done).min(SCRATCH);
+            live.map_at(svc, scratch, offset + done, n)?;
+            let zeroed = live.aperture.zero(scratch, n);
+            // The FB flush before the invalidate lands the writes.
+            live.tables.unmap(&NoTables::new(), scratch, n)?;
+            live.sync(svc)?;
+            zeroed?;
+            done += n;
+        }
+        Ok(())
     }
 
     /// Unmaps `range`; `keep` (the VRAM it mapped) is dropped once the
@@ -185,12 +218,14 @@ impl Bar1 {
             return;
         };
         match svc.enter() {
-            Ok(_pass) => live.unmap(svc, range.va, range.len, keep),
+            Ok(_pass) => {
+                live.drain(svc);
+                live.unmap(svc, range.va, range.len, keep);
+            }
             Err(e) if e == EAGAIN => {
-                if let Err(kernel::alloc::kvec::PushError((_, _, keep))) =
-                    live
-                        .deferred
-                        .push_within_capacity((range.va, range.len, keep))
+                if let Err(kernel::alloc::kvec::PushError((_, _, keep))) = live
+                    .deferred
+                    .push_within_capacity((range.va, range.len, keep))
                 {
                     if live.deferred.reserve(1, GFP_KERNEL).is_ok() {
                         let _ = live
@@ -207,27 +242,23 @@ impl Bar1 {
         }
     }
 
-    /// After a recovery booted GSP-RM again: takes BAR1 over again (the
-    /// PD3 may be new), writes every table again from the core's copies,
-    /// and does the unmaps the recovery held up.
+    /// After a recovery booted GSP-RM again, whose BAR1 page directory is
+    /// at `pdb` (it may have moved): takes BAR1 over again, writes every
+    /// table again from the core's copies, and does the unmaps the
+    /// recovery held up.
     ///
     /// # Errors
     ///
-    /// What the MMU or the window say; BAR1 stays unusable then.
-    pub(crate) fn retake(&self, svc: &Services<'_>) -> Result {
+    /// `EPROTO` for a `pdb` that cannot be GSP-RM's, and what the MMU or
+    /// the window say (logged). The mappings stay as they were, for the
+    /// next attempt.
+    pub(crate) fn retake(&self, svc: &Services<'_>, pdb: u64) -> Result {
         let mut state = self.state.lock();
         let Some(live) = (*state).as_mut() else {
             return Ok(());
         };
-        let result = live.retake(svc);
-        if result.is_err() {
-            dev_err!(
-                svc.dev,
-                "BAR1 cannot be set up again after the recovery: VRAM mappings stay unusable\n"
-            );
-            *state = None;
-        }
-        result
+        live.retake(svc, pdb)
+            .inspect_err(|e| dev_err!(svc.dev, "recovery: BAR1 cannot be set up again ({:?})\n", e))
     }
 
     /// Gives BAR1 back to GSP-RM (its PD3 entry as it was), with every
@@ -238,11 +269,7 @@ impl Bar1 {
         };
         let deferred = core::mem::take(&mut live.deferred);
         if !live.maps.is_empty() {
-            dev_warn!(
-                svc.dev,
-                "BAR1 released with {} mappings\n",
-                live.maps.len()
-            );
+            dev_warn!(svc.dev, "BAR1 released with {} mappings\n", live.maps.len());
         }
         if live.tables.root().write(0, live.saved).is_ok() {
             let _ = live.sync(svc);
@@ -251,10 +278,9 @@ impl Bar1 {
     }
 }
 
-/// [`Bar1::take`].
-fn take(svc: &Services<'_>) -> Result<Live> {
-    let pdb = svc.gpu.bar1_pde_base;
-    let pdev = svc.pdev;
+/// Checks that `pdb`, where GSP-RM says BAR1's page directory is, can be:
+/// a page of VRAM it did not give the driver.
+fn check_pdb(svc: &Services<'_>, pdb: u64) -> Result {
     let in_usable = svc
         .gpu
         .usable_ranges()
@@ -267,11 +293,23 @@ fn take(svc: &Services<'_>) -> Result<Live> {
         );
         return Err(EPROTO);
     }
+    Ok(())
+}
+
+/// [`Bar1::take`].
+fn take(svc: &Services<'_>) -> Result<Live> {
+    let pdb = svc.gpu.bar1_pde_base;
+    let pdev = svc.pdev;
+    check_pdb(svc, pdb)?;
     let size = pdev.resource_len(1)?;
     let cpu_base = pdev.resource_start(1)?;
-    if size == 0 {
+    if size < 4 * SCRATCH {
         return Err(ENODEV);
     }
+    // SAFETY: the aperture is dropped with BAR1's state, at the latest
+    // in `Bar1::release`, when the services go, before the device
+    // unbinds.
+    let aperture = unsafe { Bar1Aperture::new(pdev, size) }?;
     let range = svc.partition.core_range();
     if range.is_empty() {
         return Err(ENOSPC);
@@ -287,6 +325,7 @@ fn take(svc: &Services<'_>) -> Result<Live> {
         hal,
         cpu_base,
         size,
+        aperture,
         pdb,
         saved,
         tables: PageTables::with_root(root),
@@ -314,34 +353,55 @@ impl Live {
         made.map(|_| ())
     }
 
+    /// Maps `len` bytes of VRAM at `offset` at `va` and makes the GPU see
+    /// it; nothing of it stays mapped if that fails.
+    fn map_at(&mut self, svc: &Services<'_>, va: u64, offset: u64, len: u64) -> Result {
+        let alloc = VramTables::new(self.next_table, self.tables_end);
+        let mapped = self.tables.map(&alloc, va, offset, len, Aperture::Video);
+        self.next_table = alloc.next();
+        mapped?;
+        if let Err(e) = self.sync(svc) {
+            // Nothing reached the new entries yet: clear them again.
+            let _ = self.tables.unmap(&NoTables::new(), va, len);
+            let _ = self.sync(svc);
+            return Err(e);
+        }
+        Ok(())
+    }
+
     /// Makes what the tables say the GPU's view: flush, then invalidate
     /// BAR1's translations.
     fn sync(&self, svc: &Services<'_>) -> Result {
         // The tables' changes, each table after those it names.
         self.tables
             .for_each_table(&mut |t| t.write_out(svc.bar, self.hal))?;
-        self.hal.fb_flush(svc.bar).inspect_err(|e| {
-            dev_err!(svc.dev, "FB flush for BAR1 failed: {:?}\n", e)
-        })?;
+        self.hal
+            .fb_flush(svc.bar)
+            .inspect_err(|e| dev_err!(svc.dev, "FB flush for BAR1 failed: {:?}\n", e))?;
         // The caller holds the recovery pass.
         svc.tlb
             .invalidate(svc.dev, svc.bar, self.hal, self.pdb, false, || Ok(()))
     }
 
     /// A free VA range of `len` bytes aligned to `align`, and where it goes
-    /// in `maps`.
-    fn find(&mut self, len: u64, align: u64) -> Option<(u64, usize)> {
-        if self.maps.reserve(1, GFP_KERNEL).is_err() {
-            return None;
-        }
+    /// in `maps` (which has room for it then).
+    ///
+    /// # Errors
+    ///
+    /// `ENOSPC` if BAR1 has no such range, `ENOMEM`.
+    fn find(&mut self, len: u64, align: u64) -> Result<(u64, usize)> {
+        self.maps.reserve(1, GFP_KERNEL)?;
         let mut start = 0u64;
         for (i, &(va, l, _)) in self.maps.iter().enumerate() {
-            if start.checked_add(len)? <= va {
-                return Some((start, i));
+            if start.checked_add(len).ok_or(ENOSPC)? <= va {
+                return Ok((start, i));
             }
-            start = (va + l).checked_next_multiple_of(align)?;
+            start = (va + l).checked_next_multiple_of(align).ok_or(ENOSPC)?;
         }
-        (start.checked_add(len)? <= self.size).then_some((start, self.maps.len()))
+        match start.checked_add(len) {
+            Some(end) if end <= self.size - SCRATCH => Ok((start, self.maps.len())),
+            _ => Err(ENOSPC),
+        }
     }
 
     /// Unmaps `va..va + len` with the recovery pass held.
@@ -376,27 +436,28 @@ impl Live {
     }
 
     /// [`Bar1::retake`].
-    fn retake(&mut self, svc: &Services<'_>) -> Result {
-        let pdb = svc.gpu.bar1_pde_base;
-        if pdb != self.pdb {
-            dev_err!(
-                svc.dev,
-                "GSP-RM moved BAR1's page directory to {:#x} in the recovery\n",
-                pdb
-            );
-            return Err(EPROTO);
-        }
+    fn retake(&mut self, svc: &Services<'_>, pdb: u64) -> Result {
+        check_pdb(svc, pdb)?;
         // GSP-RM's entry in its new PD3, which the core's replaces again.
-        self.saved = VramTable::existing(svc.bar, self.hal, pdb, 1)?.read(0)?;
+        let root = VramTable::existing(svc.bar, self.hal, pdb, 1)?;
+        let saved = root.read(0)?;
+        root.write(0, self.tables.root().read(0)?)?;
+        let _old = self.tables.replace_root(root);
+        (self.pdb, self.saved) = (pdb, saved);
         self.tables.for_each_table(&mut |t| {
             t.touch_all();
             Ok(())
         })?;
         self.sync(svc)?;
+        self.drain(svc);
+        Ok(())
+    }
+
+    /// Does the unmaps a recovery held up (calls go through again).
+    fn drain(&mut self, svc: &Services<'_>) {
         for (va, len, keep) in core::mem::take(&mut self.deferred) {
             self.unmap(svc, va, len, keep);
         }
-        Ok(())
     }
 }
 

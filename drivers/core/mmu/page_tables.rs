@@ -336,6 +336,12 @@ impl<M: TableMemory> PageTables<M> {
         &self.root.mem
     }
 
+    /// Moves the root to `mem` (a copy of it, made elsewhere), keeping the
+    /// tables it names; returns the old memory.
+    pub(crate) fn replace_root(&mut self, mem: M) -> M {
+        core::mem::replace(&mut self.root.mem, mem)
+    }
+
     /// Calls `f` on every table, each after the tables it names and the
     /// root last (to write them all again, bottom up).
     pub(crate) fn for_each_table(&self, f: &mut impl FnMut(&M) -> Result) -> Result {

@@ -47,6 +47,9 @@ pub(crate) struct VramTable {
     copy: KVec<Cell<u64>>,
     /// One bit per word: changed since it was last written out.
     dirty: KVec<Cell<u64>>,
+    /// One bit per word: VRAM holds a valid entry there (its low word is
+    /// not zero), which a new one must not be mixed with.
+    valid: KVec<Cell<u64>>,
     /// The words that are the core's: all for a table it made, those it
     /// read for one it was given (the rest are someone else's).
     owned: usize,
@@ -69,6 +72,9 @@ impl VramTable {
             let lo = hal.vram_read32(bar, at)?;
             let hi = hal.vram_read32(bar, at + 4)?;
             word.set(u64::from(hi) << 32 | u64::from(lo));
+            if lo != 0 {
+                set_bit(&table.valid, i, true);
+            }
         }
         // VRAM holds what was read.
         for bits in table.dirty.iter() {
@@ -84,13 +90,16 @@ impl VramTable {
             copy.push(Cell::new(0), GFP_KERNEL)?;
         }
         let mut dirty = KVec::with_capacity(WORDS / 64, GFP_KERNEL)?;
+        let mut valid = KVec::with_capacity(WORDS / 64, GFP_KERNEL)?;
         for _ in 0..WORDS / 64 {
             dirty.push(Cell::new(u64::MAX), GFP_KERNEL)?;
+            valid.push(Cell::new(0), GFP_KERNEL)?;
         }
         Ok(VramTable {
             addr,
             copy,
             dirty,
+            valid,
             owned: WORDS,
         })
     }
@@ -104,17 +113,16 @@ impl VramTable {
     }
 
     fn mark(&self, word: usize) {
-        if let Some(bits) = self.dirty.get(word / 64) {
-            bits.set(bits.get() | 1 << (word % 64));
-        }
+        set_bit(&self.dirty, word, true);
     }
 
     /// Writes the words that changed to VRAM, in two 32-bit writes each
     /// (nouveau `nvkm_wo64`, OpenRM `kbusMemAccessBar0Window_GM107`):
     /// an entry that becomes valid gets its high word first and the low
     /// one (with the valid or aperture bits) last; one that is cleared
-    /// its low word first. The caller holds the one lock the window's
-    /// users take, and flushes afterwards.
+    /// its low word first; one that replaces a valid entry is cleared
+    /// first, so no walk sees half of each. The caller holds the one lock
+    /// the window's users take, and flushes afterwards.
     pub(crate) fn write_out(&self, bar: Bar0<'_>, hal: &dyn GpuHal) -> Result {
         for (chunk, bits) in self.dirty.iter().enumerate() {
             let mut pending = bits.get();
@@ -129,17 +137,35 @@ impl VramTable {
                 let at = self.addr + usize_as_u64(word) * 8;
                 let (lo, hi) = (lower_32_bits(v), upper_32_bits(v));
                 if lo != 0 {
+                    if bit_set(&self.valid, word) {
+                        hal.vram_write32(bar, at, 0)?;
+                    }
                     hal.vram_write32(bar, at + 4, hi)?;
                     hal.vram_write32(bar, at, lo)?;
                 } else {
                     hal.vram_write32(bar, at, lo)?;
                     hal.vram_write32(bar, at + 4, hi)?;
                 }
+                set_bit(&self.valid, word, lo != 0);
                 bits.set(bits.get() & !(1 << bit));
             }
         }
         Ok(())
     }
+}
+
+/// Sets or clears bit `i` of `bits`.
+fn set_bit(bits: &[Cell<u64>], i: usize, on: bool) {
+    if let Some(b) = bits.get(i / 64) {
+        let mask = 1 << (i % 64);
+        b.set(if on { b.get() | mask } else { b.get() & !mask });
+    }
+}
+
+/// Whether bit `i` of `bits` is set.
+fn bit_set(bits: &[Cell<u64>], i: usize) -> bool {
+    bits.get(i / 64)
+        .is_some_and(|b| b.get() & 1 << (i % 64) != 0)
 }
 
 impl TableMemory for VramTable {
@@ -155,10 +181,7 @@ impl TableMemory for VramTable {
         if !off.is_multiple_of(8) {
             return Err(EINVAL);
         }
-        self.copy
-            .get(off / 8)
-            .map(|w| w.get())
-            .ok_or(EINVAL)
+        self.copy.get(off / 8).map(|w| w.get()).ok_or(EINVAL)
     }
 
     fn write(&self, off: usize, v: u64) -> Result {

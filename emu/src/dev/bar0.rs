@@ -3,6 +3,7 @@
 use super::bar1::{self, Bar1};
 use super::cpu_intr::CpuIntrTree;
 use super::falcon::{self, Engine, Falcon};
+use super::fb_flush::FbFlush;
 use super::mmu::Mmu;
 use super::pramin::Window;
 use crate::guest_mem::GuestMemory;
@@ -84,7 +85,8 @@ pub enum Effect {
     /// The model has no register there: the write was dropped.
     Unmodelled,
     /// `NV_UFLUSH_FB_FLUSH` was triggered: the host's posted writes to
-    /// VRAM become visible to the GPU's memory clients.
+    /// VRAM become visible to the GPU's memory clients once a read of the
+    /// register has seen the flush done (`dev::fb_flush`).
     FbFlush,
     /// A register the driver must not write (it belongs to GSP-RM): the
     /// write was dropped, for this reason.
@@ -178,6 +180,8 @@ pub struct Bar0 {
     pub bar1: Bar1,
     /// `NV_PBUS_BAR0_WINDOW`: where the PRAMIN window looks.
     pub window: Window,
+    /// `NV_UFLUSH_FB_FLUSH`: where the FB flush stands.
+    pub fb_flush: FbFlush,
 }
 
 /// The vector the GSP falcon's host interrupt signals in the CPU interrupt
@@ -215,6 +219,7 @@ impl Bar0 {
             mmu: Mmu::default(),
             bar1: Bar1::default(),
             window: Window::default(),
+            fb_flush: FbFlush::default(),
         }
     }
 
@@ -372,9 +377,9 @@ impl Bar0 {
             }
             f::GSP_QUEUE_HEAD => 0,
             bus::BAR0_WINDOW => self.window.read(),
-            // A flush completes at once: OUTSTANDING never reads 1 (OpenRM
-            // `kern_mem_sys_gm107.c` expects 0 when idle).
-            bus::FB_FLUSH => 0,
+            // As it stands, without a read's effect (`Hw::read_register`
+            // has it: the flush completing).
+            bus::FB_FLUSH => self.fb_flush.value(),
             o if Bar1::owns(o) => return self.bar1.read(o),
             o if (intr::LEAF..=intr::LEAF_TRIGGER).contains(&o) => return self.tree.read(o),
             o if Mmu::owns(o) => return self.mmu.read(o),
@@ -409,8 +414,11 @@ impl Bar0 {
             f::GSP_QUEUE_HEAD => return Effect::Doorbell,
             bus::BAR0_WINDOW => self.window.write(v),
             // Written 1 (PENDING) to start a flush (nouveau `g84_bar_flush`,
-            // open-gpu-kernel-modules `gm107/dev_flush.h`).
-            bus::FB_FLUSH if v & 1 != 0 => return Effect::FbFlush,
+            // nvgpu `hw_flush_gk20a.h`).
+            bus::FB_FLUSH if v & 1 != 0 => {
+                self.fb_flush.trigger();
+                return Effect::FbFlush;
+            }
             bus::FB_FLUSH => {}
             o if Bar1::owns(o) => return Effect::Defect(bar1::BINDING_IS_GSP_RMS),
             o if (intr::LEAF..=intr::LEAF_TRIGGER).contains(&o) => {

@@ -44,13 +44,28 @@
 //! nouveau `r535_bar_flush` flushes by reading through BAR2, OpenRM
 //! `kbusFlushSingle_GV100` by reading FB through a BAR mapping. The read's
 //! own translation comes first, with what the MMU saw until then.
+//!
+//! Each access's translation is also checked against the tables as the
+//! GPU sees them ([`stale`]): a TLB answer that differs (the driver
+//! changed a mapping, the change reached the GPU with a flush, and the
+//! mapping was used without an invalidate) is a driver defect, logged
+//! once per VA page; the access still goes where the TLB says, as on a
+//! chip. A change not yet flushed is no difference: the GPU does not see
+//! it either.
+//!
+//! The control port's probe (`translate bar1`) is no access: it answers
+//! from a TLB hit if there is one, else from a walk that fills nothing
+//! ([`super::mmu::Mmu::peek`]), and counts nothing.
+
+mod stale;
 
 use super::reserved::{self, Zone};
 use super::Hw;
 use crate::gsp_rm::gmmu::{Fault, GpuMemory, Mapping, PageSize, Phys, Translation};
 use crate::guest_mem::GuestMemory;
-use log::{debug, error};
+use log::{debug, error, warn};
 use nvgsp_proto::bus;
+use stale::Fresh;
 use std::fmt;
 use std::ops::Range;
 
@@ -99,11 +114,13 @@ pub struct Binding {
 }
 
 /// The binding registers: BAR1's as GSP-RM wrote it, BAR2's (not
-/// modelled: it reads 0), their bind status (nothing is ever pending).
-#[derive(Clone, Copy, Debug, Default)]
+/// modelled: it reads 0), their bind status (nothing is ever pending);
+/// and, while bound, what the stale-translation check keeps.
+#[derive(Debug, Default)]
 pub struct Bar1 {
     block: u32,
     binding: Option<Binding>,
+    fresh: Fresh,
 }
 
 impl Bar1 {
@@ -173,7 +190,9 @@ pub struct Counters {
     /// BAR1 accesses that went (in part) to a sparse range.
     pub sparse: u64,
     /// Driver defects: binding writes, PRAMIN accesses refused or landing
-    /// in GSP-RM's reserved memory.
+    /// in GSP-RM's reserved memory (BAR1's PD3 beyond its first entry
+    /// included), BAR1 pages used through a stale translation, BAR1's PD3
+    /// entry not given back to GSP-RM when it unloads.
     pub defects: u64,
 }
 
@@ -284,7 +303,7 @@ impl Hw {
     pub fn bind_bar1(&mut self, value: u32) -> Result<Binding, String> {
         self.bar0.bar1 = Bar1 {
             block: value,
-            binding: None,
+            ..Bar1::default()
         };
         if value & block::MODE_VIRTUAL == 0 {
             return Err("physical mode is not modelled".into());
@@ -312,17 +331,65 @@ impl Hw {
         self.bar0.bar1 = Bar1::default();
     }
 
-    /// Translates BAR1 offset `va` as the MMU does for a host access,
-    /// through the hub TLB.
-    pub fn bar1_translate(&mut self, mem: &GpuMemory, va: u64) -> Result<Translation, Refusal> {
+    /// The binding, if `va` is inside it.
+    fn bar1_bound(&self, va: u64) -> Result<Binding, Refusal> {
         let b = self.bar0.bar1.binding().ok_or(Refusal::Unbound)?;
         if va > b.limit {
             return Err(Refusal::Limit { limit: b.limit });
         }
+        Ok(b)
+    }
+
+    /// Translates BAR1 offset `va` as the MMU does for a host access,
+    /// through the hub TLB.
+    pub fn bar1_translate(&mut self, mem: &GpuMemory, va: u64) -> Result<Translation, Refusal> {
+        let b = self.bar1_bound(va)?;
         self.bar0
             .mmu
             .translate(mem, b.pdb, va)
             .map_err(Refusal::Fault)
+    }
+
+    /// What [`Hw::bar1_translate`] would answer, leaving the TLB as it is.
+    pub fn bar1_peek(&self, mem: &GpuMemory, va: u64) -> Result<Translation, Refusal> {
+        let b = self.bar1_bound(va)?;
+        self.bar0.mmu.peek(mem, b.pdb, va).map_err(Refusal::Fault)
+    }
+
+    /// The stale-translation check ([`stale`]) of an access (`what`) at
+    /// `va` the TLB answered `tlb` for: if a walk of the tables as the GPU
+    /// sees them now says otherwise, a driver defect, logged and counted
+    /// once per VA page.
+    fn bar1_check_fresh(
+        &mut self,
+        mem: &GpuMemory,
+        va: u64,
+        tlb: &Result<Translation, Refusal>,
+        what: &str,
+    ) {
+        let tlb = match tlb {
+            Ok(t) => Ok(*t),
+            Err(Refusal::Fault(f)) => Err(f.clone()),
+            Err(_) => return,
+        };
+        let Some(b) = self.bar0.bar1.binding() else {
+            return;
+        };
+        let generation = self.vram.as_ref().map_or(0, |v| v.generation());
+        let fresh = self.bar0.bar1.fresh.walk(mem, generation, b.pdb, va);
+        if fresh == tlb {
+            return;
+        }
+        let (start, size) = stale::page_of(va, &tlb);
+        if !self.bar0.bar1.fresh.first_report(start, size) {
+            return;
+        }
+        warn!(
+            "bar1: driver defect: stale BAR1 translation: the driver changed a mapping without invalidating: a {what} at offset {va:#x} went through the TLB to {}, where the tables say {}",
+            stale::describe(va, &tlb),
+            stale::describe(va, &fresh)
+        );
+        self.counters.defects += 1;
     }
 
     /// Where `len` bytes at `va`, inside page `m`, land for a host access
@@ -356,7 +423,7 @@ impl Hw {
         let vram = self.vram.as_ref();
         let done = match (at, access) {
             (Phys::Video(a), Access::Read(d)) => vram.and_then(|v| v.read(a, &mut d[range])),
-            (Phys::Video(a), Access::Write(d)) => vram.and_then(|v| v.write(a, &d[range])),
+            (Phys::Video(a), Access::Write(d)) => vram.and_then(|v| v.write_bar1(a, &d[range])),
             (Phys::Sys(a), Access::Read(d)) => sys.read(a, &mut d[range]).ok(),
             (Phys::Sys(a), Access::Write(d)) => sys.write(a, &d[range]).ok(),
         };
@@ -364,28 +431,37 @@ impl Hw {
     }
 
     /// One access at BAR1 offset `offset` (system memory pages reached
-    /// through `sys`): translated piece by piece, refused or sparse bytes
-    /// read as 0; one error line and one count for a refused access.
+    /// through `sys`): translated piece by piece, each translation checked
+    /// against the tables, refused or sparse bytes read as 0; one error
+    /// line and one count for a refused access.
     fn bar1_access(&mut self, sys: &GuestMemory, offset: u64, mut access: Access<'_>) {
         let mem = GpuMemory {
             sys: sys.clone(),
             vram: self.vram.clone(),
         };
         let len = access.len();
+        let write = access.is_write();
         let mut refused = None;
         let mut sparse = false;
         let mut done = 0;
         while done < len {
             let va = offset + done as u64;
             let left = (len - done) as u64;
-            let (n, result) = match self.bar1_translate(&mem, va) {
+            let translated = self.bar1_translate(&mem, va);
+            self.bar1_check_fresh(&mem, va, &translated, access.name());
+            let (n, result) = match translated {
                 Ok(Translation::Mapped(m)) => {
                     let n = rest_of(va, m.size.bytes()).min(left);
                     let range = done..done + n as usize;
-                    let r = self
-                        .bar1_target(&m, va, n, access.is_write())
-                        .and_then(|at| self.bar1_io(sys, at, &mut access, range));
-                    (n, r.map(|()| true))
+                    let r = self.bar1_target(&m, va, n, write).and_then(|at| {
+                        self.bar1_io(sys, at, &mut access, range)?;
+                        Ok(at)
+                    });
+                    // A write into a table the check walked: walk again.
+                    if let (true, Ok(Phys::Video(a))) = (write, &r) {
+                        self.bar0.bar1.fresh.wrote(*a..*a + n);
+                    }
+                    (n, r.map(|_| true))
                 }
                 Ok(Translation::Sparse(level)) => {
                     sparse = true;
@@ -433,9 +509,10 @@ impl Hw {
     /// The control port's `translate bar1 OFFSET`: the translation as
     /// `translate` answers it, with `data D`, what an aligned 8-byte read
     /// there gets (`unreadable` if nothing backs it), or `refused ZONE`
-    /// for a page in protected memory.
-    pub fn bar1_probe(&mut self, mem: &GpuMemory, va: u64) -> String {
-        let m = match self.bar1_translate(mem, va) {
+    /// for a page in protected memory. A look, not an access: the TLB
+    /// stays as it was, nothing is counted or flushed.
+    pub fn bar1_probe(&self, mem: &GpuMemory, va: u64) -> String {
+        let m = match self.bar1_peek(mem, va) {
             Ok(Translation::Mapped(m)) => m,
             Ok(t) => return t.describe(va),
             Err(r) => return r.describe(),

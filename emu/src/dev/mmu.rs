@@ -8,9 +8,13 @@
 //! driver that changes its page tables and does not invalidate keeps
 //! seeing the old translation, as on the chip.
 //!
-//! What goes through the TLB: the control port's `translate` probe, which
-//! translates as a hub client (a copy engine or the host) would; engines,
-//! once modelled. What does not: GSP-RM's own reading of the driver's
+//! What goes through the TLB: BAR1 accesses (`dev::bar1`); the control
+//! port's `translate` probe of a VA space, which translates as a hub
+//! client (a copy engine) would and fills the TLB as one would; engines,
+//! once modelled. The probe of BAR1 (`translate bar1`) only peeks
+//! ([`Mmu::peek`]): a TLB hit answers, else a walk through the cached
+//! directory entries that caches nothing, since that probe is documented
+//! as no access. What does not: GSP-RM's own reading of the driver's
 //! tables (`gsp_rm::channel_memory`'s GPFIFO check, `gsp_rm::vaspace`'s
 //! directory chain). RM walks a VA space's tables in software
 //! (`mmuWalk`), reading memory, not through the GPU's TLB.
@@ -150,7 +154,40 @@ impl DirectoryCache for Cached<'_> {
     }
 }
 
+/// A walk of one PDB that takes the TLB's directory entries and caches
+/// nothing: a look, not an access.
+struct Peek<'a> {
+    tlb: &'a Tlb,
+    pdb: Phys,
+}
+
+impl DirectoryCache for Peek<'_> {
+    fn get(&self, level: Level, va: u64) -> Option<[u64; 2]> {
+        self.tlb.dirs.get(&key(self.pdb, level, va)).copied()
+    }
+
+    fn put(&mut self, _: Level, _: u64, _: [u64; 2]) {}
+}
+
 impl Tlb {
+    /// The translation of `va` under `pdb` the TLB holds, if any.
+    fn cached(&self, pdb: Phys, va: u64) -> Option<Translation> {
+        if va >> gmmu::VA_BITS != 0 {
+            return None;
+        }
+        let levels = [
+            Level::SmallPt,
+            Level::BigPt,
+            Level::Pd0,
+            Level::Pd1,
+            Level::Pd2,
+            Level::Pd3,
+        ];
+        levels
+            .into_iter()
+            .find_map(|level| self.pages.get(&key(pdb, level, va)).copied())
+    }
+
     /// Translates `va` in the VA space whose root is `pdb`: from the
     /// cache if it holds the page, else by a walk that reads what the
     /// cache lacks; caches what it found. Faults are not cached.
@@ -160,24 +197,27 @@ impl Tlb {
         pdb: Phys,
         va: u64,
     ) -> Result<Translation, Fault> {
-        if va >> gmmu::VA_BITS == 0 {
-            let levels = [
-                Level::SmallPt,
-                Level::BigPt,
-                Level::Pd0,
-                Level::Pd1,
-                Level::Pd2,
-                Level::Pd3,
-            ];
-            for level in levels {
-                if let Some(t) = self.pages.get(&key(pdb, level, va)) {
-                    return Ok(*t);
-                }
-            }
+        if let Some(t) = self.cached(pdb, va) {
+            return Ok(t);
         }
         let t = gmmu::walk(mem, pdb, va, &mut Cached { tlb: self, pdb })?;
         self.pages.insert(key(pdb, t.level(), va), t);
         Ok(t)
+    }
+
+    /// What [`Tlb::translate`] would answer, leaving the cache as it is:
+    /// the page if cached, else a walk through the cached directory
+    /// entries that caches nothing.
+    pub fn peek<M: PhysMemory + ?Sized>(
+        &self,
+        mem: &M,
+        pdb: Phys,
+        va: u64,
+    ) -> Result<Translation, Fault> {
+        match self.cached(pdb, va) {
+            Some(t) => Ok(t),
+            None => gmmu::walk(mem, pdb, va, &mut Peek { tlb: self, pdb }),
+        }
     }
 
     /// Drops the entries of `pdb` (every PDB's with `None`) of levels
@@ -303,6 +343,16 @@ impl Mmu {
         va: u64,
     ) -> Result<Translation, Fault> {
         self.tlb.translate(mem, pdb, va)
+    }
+
+    /// What [`Mmu::translate`] would answer, without filling the TLB.
+    pub fn peek<M: PhysMemory + ?Sized>(
+        &self,
+        mem: &M,
+        pdb: Phys,
+        va: u64,
+    ) -> Result<Translation, Fault> {
+        self.tlb.peek(mem, pdb, va)
     }
 
     /// The TLB.

@@ -20,9 +20,11 @@
 //!   read refused, each logged and counted;
 //! - GSP-RM's reserved memory (`dev::reserved`) is not protected: a write
 //!   lands, and is logged and counted as a driver defect, unless it is in
-//!   BAR1's PD3 page, which GSP-RM shares;
+//!   the first entry of BAR1's PD3 (its bytes 0..8), which GSP-RM shares;
+//!   PD3's other entries and the rest of its page are GSP-RM's;
 //! - writes are posted (`vram::pending`): the host reads them back at
-//!   once, the GPU's MMU and GSP-RM see them only after an FB flush;
+//!   once, the GPU's MMU and GSP-RM see them only after an FB flush has
+//!   completed (`dev::fb_flush`);
 //! - a read flushes (OpenRM `kbusFlushSingle_GV100`'s
 //!   `BUS_FLUSH_VIA_PRAMIN_WINDOW`: a read of the window as the flush).
 
@@ -149,9 +151,18 @@ impl Hw {
             v.write_posted(at, data);
         }
         if zone == Zone::Reserved {
+            let pd3 = self
+                .rm_reserved
+                .as_ref()
+                .is_some_and(|r| r.shared.start >> 12 == at >> 12);
             warn!(
-                "pramin: driver defect: write of {} bytes at VRAM {at:#x} into GSP-RM's reserved memory (applied)",
-                data.len()
+                "pramin: driver defect: write of {} bytes at VRAM {at:#x} into GSP-RM's reserved memory{} (applied)",
+                data.len(),
+                if pd3 {
+                    ": BAR1's PD3 beyond its entry 0, the only one the driver may write"
+                } else {
+                    ""
+                }
             );
             self.counters.defects += 1;
         }

@@ -5,11 +5,15 @@
 //! regions of its static info; everything above them is its own: the
 //! non-WPR heap below WPR2 (where it keeps, among others, BAR1's instance
 //! block and page directories), WPR2 (its image and heap), the VGA
-//! workspace. One page in there is the driver's to write: BAR1's PD3,
-//! whose address GSP-RM reports as `bar1PdeBase` so that the driver
-//! points PD3's entries at its own tables (nouveau `r535_bar_bar1_init`
-//! wraps it and writes it; OpenRM `kbusPatchBar1Pdb_GSPCLIENT` copies its
-//! root entries into it).
+//! workspace. Eight bytes in there are the driver's to write: the first
+//! entry of BAR1's PD3, whose address GSP-RM reports as `bar1PdeBase` so
+//! that the driver points it at its own tables (nouveau
+//! `r535_bar_bar1_init` wraps the page and writes its first entry, the
+//! one its 256 MiB of BAR1 VA fall under; OpenRM
+//! `kbusPatchBar1Pdb_GSPCLIENT` copies its root entries into it). The
+//! other three entries (format 2's PD3 has four, VA bits 48:47) and the
+//! rest of the page stay GSP-RM's: which of them a driver may write no
+//! source says, so allowing the first alone is the model's choice.
 //!
 //! WPR2 is protected by the memory controller: a host write there is
 //! dropped and a read refused, whoever asks. The rest is protected only
@@ -22,7 +26,7 @@ use std::ops::Range;
 pub struct RmReserved {
     /// Everything above the usable VRAM it reports.
     pub range: Range<u64>,
-    /// The pages in there the driver writes: BAR1's PD3.
+    /// The bytes in there the driver writes: BAR1's PD3 entry 0.
     pub shared: Range<u64>,
 }
 
@@ -35,7 +39,7 @@ pub enum Zone {
     Wpr2,
     /// In GSP-RM's reserved memory, outside the pages it shares.
     Reserved,
-    /// Entirely inside a page GSP-RM shares with the driver.
+    /// Entirely inside what GSP-RM shares with the driver.
     Shared,
 }
 

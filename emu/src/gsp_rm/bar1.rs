@@ -21,6 +21,20 @@
 //!   physical mode then is not published; the model leaves it unbound, so
 //!   a driver that touches BAR1 after the unload is caught.
 //!
+//! The driver may write PD3's first entry only: BAR1's VA space (a BAR of
+//! a few GiB at most) lies under it, since it spans 128 TiB; the rest of
+//! the page is GSP-RM's and a write there a driver defect (`dev::pramin`,
+//! `dev::reserved`: the model's choice). At an orderly unload
+//! (`UNLOADING_GUEST_DRIVER`) the model checks that the driver gave that
+//! entry back: that the GPU (flushed writes only) reads there what GSP-RM
+//! wrote at boot. No source says GSP-RM needs it (nouveau r535 leaves its
+//! own entry behind); it is the model's choice, after the core's design
+//! (`docs/design/bar1.md` section 4: restore the saved PD3 entries before
+//! `UNLOADING_GUEST_DRIVER`), so that tables the driver frees are not left
+//! named by GSP-RM's page directory. A function reset is not checked: in a
+//! recovery it comes while the driver's entry is legitimately in place,
+//! and GSP-RM's next boot writes PD3 anew.
+//!
 //! Where: the model's GSP-RM keeps its own tables in its non-WPR heap (1
 //! MiB at the end of the usable VRAM it reports, below WPR2): its PD0s
 //! for the driver's VA spaces in the first [`VASPACE_PD0_PAGES`] pages
@@ -31,9 +45,9 @@
 use super::config::RmConfig;
 use crate::dev::bar1::{block, ramin};
 use crate::dev::reserved::RmReserved;
-use crate::dev::{self, SharedHw};
+use crate::dev::{self, Hw, SharedHw};
 use crate::gsp_rm::gmmu::Phys;
-use log::{error, info};
+use log::{error, info, warn};
 
 /// Pages of the non-WPR heap for GSP-RM's PD0s in the driver's VA spaces.
 pub const VASPACE_PD0_PAGES: u64 = 253;
@@ -49,6 +63,9 @@ fn video_pde(table: u64) -> u64 {
 
 /// A sparse directory entry: invalid (aperture 0) with VOL (bit 3).
 const SPARSE_PDE: u64 = 1 << 3;
+
+/// The bytes of PD3 the driver writes: its first entry.
+const DRIVERS_PD3_ENTRY: u64 = 8;
 
 /// Where GSP-RM keeps BAR1's structures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,6 +87,11 @@ impl Layout {
             pd3: page(1),
             pd2: page(2),
         }
+    }
+
+    /// PD3's first entry as GSP-RM writes it: its PD2.
+    pub fn pd3_entry(&self) -> u64 {
+        video_pde(self.pd2)
     }
 
     /// The value GSP-RM binds BAR1 with.
@@ -114,7 +136,7 @@ pub fn boot(hw: &SharedHw, config: &RmConfig) -> Result<Layout, String> {
         (limit >> 32) as u32,
     ];
     put32(&vram, l.inst + ramin::PAGE_DIR_BASE, &pdb).ok_or_else(fail)?;
-    vram.write(l.pd3, &video_pde(l.pd2).to_le_bytes())
+    vram.write(l.pd3, &l.pd3_entry().to_le_bytes())
         .ok_or_else(fail)?;
     let sparse: Vec<u8> = (0..PAGE / 8)
         .flat_map(|_| SPARSE_PDE.to_le_bytes())
@@ -138,7 +160,7 @@ pub fn boot(hw: &SharedHw, config: &RmConfig) -> Result<Layout, String> {
     }
     h.rm_reserved = Some(RmReserved {
         range: config.usable_end()..config.vram,
-        shared: l.pd3..l.pd3 + PAGE,
+        shared: l.pd3..l.pd3 + DRIVERS_PD3_ENTRY,
     });
     h.bar0.mmu.forget(Phys::Video(l.pd3));
     let b = h.bind_bar1(l.block())?;
@@ -151,9 +173,49 @@ pub fn boot(hw: &SharedHw, config: &RmConfig) -> Result<Layout, String> {
     Ok(l)
 }
 
-/// GSP-RM unloads: BAR1 unbound, its memory no longer its own.
-pub fn unload(hw: &SharedHw) {
+/// GSP-RM unloads (`UNLOADING_GUEST_DRIVER`), having set BAR1 up as
+/// `config` says: a driver defect if the driver did not give PD3's first
+/// entry back; then BAR1 unbound, its memory no longer its own.
+pub fn unload(hw: &SharedHw, config: &RmConfig) {
     let mut h = dev::lock(hw);
+    let l = Layout::of(config);
+    if h.bar0
+        .bar1
+        .binding()
+        .is_some_and(|b| b.pdb == Phys::Video(l.pd3))
+    {
+        check_given_back(&mut h, &l);
+    }
     h.unbind_bar1();
     h.rm_reserved = None;
+}
+
+/// Whether PD3's first entry reads for the GPU as GSP-RM wrote it at
+/// boot; one warning and one defect if not.
+fn check_given_back(h: &mut Hw, l: &Layout) {
+    let Some(vram) = &h.vram else {
+        return;
+    };
+    let (mut gpu, mut host) = ([0u8; 8], [0u8; 8]);
+    if vram.read_gpu(l.pd3, &mut gpu).is_none() || vram.read(l.pd3, &mut host).is_none() {
+        return;
+    }
+    let (gpu, host, want) = (
+        u64::from_le_bytes(gpu),
+        u64::from_le_bytes(host),
+        l.pd3_entry(),
+    );
+    if gpu == want {
+        return;
+    }
+    let unflushed = if host == want {
+        " (written back through PRAMIN, but no FB flush completed since)"
+    } else {
+        ""
+    };
+    warn!(
+        "GSP-RM: driver defect: BAR1's PD3 entry 0 was not given back to GSP-RM before it unloaded: the GPU reads {gpu:#x} at {:#x}{unflushed}, GSP-RM wrote {want:#x}",
+        l.pd3
+    );
+    h.counters.defects += 1;
 }

@@ -82,6 +82,26 @@ impl Mapping {
         out
     }
 
+    /// A copy of `len` bytes at `offset` (what the mapping has of them).
+    pub fn read_at(&self, offset: usize, len: usize) -> Vec<u8> {
+        let n = len.min(self.len.saturating_sub(offset));
+        let mut out = vec![0u8; n];
+        // SAFETY: `ptr + offset` maps `n` readable bytes (`offset + n <=
+        // len`) for as long as `self` lives; `out` is a distinct
+        // allocation of `n` bytes.
+        unsafe { std::ptr::copy_nonoverlapping(self.ptr.add(offset), out.as_mut_ptr(), n) };
+        out
+    }
+
+    /// Writes `data` at `offset` of the mapping (what fits of it).
+    pub fn write_at(&self, offset: usize, data: &[u8]) {
+        let n = data.len().min(self.len.saturating_sub(offset));
+        // SAFETY: `ptr + offset` maps `n` writable bytes (`offset + n <=
+        // len`) for as long as `self` lives; `data` is a distinct
+        // allocation.
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.ptr.add(offset), n) };
+    }
+
     /// Writes `data` at the start of the mapping (at most its length).
     pub fn write(&self, data: &[u8]) {
         let n = data.len().min(self.len);

@@ -45,6 +45,16 @@ pub fn check(f: &File, size: u64) -> Result<(), String> {
     let bar1 = param(f, drm::PARAM_BAR1_SIZE, "BAR1_SIZE")?;
     let before = param(f, drm::PARAM_VRAM_SHARE_USED, "VRAM_SHARE_USED")?;
     println!("gem vram: bar1 {} MiB", bar1 >> 20);
+    // An object filled and freed first: the next one (most likely the
+    // same VRAM) must not show what it held.
+    {
+        let old = create(f, size).map_err(|e| format!("GEM_CREATE(vram, {size}): {e}"))?;
+        let info = drm::gem_info(f, old).map_err(|e| format!("GEM_INFO: {e}"))?;
+        let map = map_whole(f, info.map_offset, info.size)?;
+        map.write(&vec![0xa5u8; map.len()]);
+        drop(map);
+        drm::gem_close(f, old).map_err(|e| format!("GEM_CLOSE: {e}"))?;
+    }
     let handle = create(f, size).map_err(|e| format!("GEM_CREATE(vram, {size}): {e}"))?;
     let info = drm::gem_info(f, handle).map_err(|e| format!("GEM_INFO: {e}"))?;
     let used = param(f, drm::PARAM_VRAM_SHARE_USED, "VRAM_SHARE_USED")?;
@@ -63,6 +73,13 @@ pub fn check(f: &File, size: u64) -> Result<(), String> {
     fill(&mut pattern, size ^ 0x5652_414d);
     {
         let map = map_whole(f, info.map_offset, info.size)?;
+        let fresh = [0, len / 2, len - 8]
+            .iter()
+            .all(|&at| map.read_at(at, 8).iter().all(|&b| b == 0));
+        println!(
+            "gem vram: a new object reads {}",
+            if fresh { "zeroes" } else { "OLD DATA" }
+        );
         map.write(&pattern);
     }
     // Another mapping, made after the first is gone, reads what VRAM holds.
@@ -114,7 +131,10 @@ pub fn check(f: &File, size: u64) -> Result<(), String> {
     }
     drm::gem_close(f, handle).map_err(|e| format!("GEM_CLOSE: {e}"))?;
     let after = param(f, drm::PARAM_VRAM_SHARE_USED, "VRAM_SHARE_USED")?;
-    println!("gem vram: closed, share used {}", after as i64 - before as i64);
+    println!(
+        "gem vram: closed, share used {}",
+        after as i64 - before as i64
+    );
     if written != again {
         return Err("VRAM read back differs from what was written".into());
     }
@@ -210,4 +230,54 @@ pub fn hold(f: &File, size: u64) -> Result<(), String> {
     loop {
         std::thread::sleep(std::time::Duration::from_secs(3600));
     }
+}
+
+/// `nvgspctl gem-bench SIZE ROUNDS`: the CPU's write bandwidth into a
+/// system object and into a VRAM object (BAR1), SIZE bytes ROUNDS times
+/// each through one mapping, and its read bandwidth from the VRAM object
+/// once; in MB/s, from the same run.
+pub fn bench(f: &File, size: u64, rounds: u32) -> Result<(), String> {
+    let mut rates = Vec::new();
+    for domain in [drm::DOMAIN_SYSTEM, drm::DOMAIN_VRAM] {
+        let handle = drm::gem_create(
+            f,
+            GemCreate {
+                size,
+                domain,
+                ..GemCreate::default()
+            },
+        )
+        .map_err(|e| format!("GEM_CREATE({size}): {e}"))?;
+        let info = drm::gem_info(f, handle).map_err(|e| format!("GEM_INFO: {e}"))?;
+        let map = map_whole(f, info.map_offset, info.size)?;
+        let mut data = vec![0u8; map.len()];
+        fill(&mut data, size);
+        // Pages (or BAR1's range) made before the clock starts.
+        map.write(&data);
+        let start = std::time::Instant::now();
+        for _ in 0..rounds {
+            map.write(&data);
+        }
+        let secs = start.elapsed().as_secs_f64();
+        rates.push(info.size as f64 * f64::from(rounds) / secs / 1e6);
+        if domain == drm::DOMAIN_VRAM {
+            let start = std::time::Instant::now();
+            let back = checksum(&map.read_all());
+            let secs = start.elapsed().as_secs_f64();
+            rates.push(info.size as f64 / secs / 1e6);
+            if back != checksum(&data) {
+                return Err("VRAM read back differs".into());
+            }
+        }
+        drop(map);
+        drm::gem_close(f, handle).map_err(|e| format!("GEM_CLOSE: {e}"))?;
+    }
+    println!(
+        "gem-bench: {} KiB x {rounds}: system write {:.1} MB/s, vram write {:.2} MB/s, vram read {:.2} MB/s",
+        size >> 10,
+        rates[0],
+        rates[1],
+        rates[2]
+    );
+    Ok(())
 }

@@ -19,6 +19,7 @@ usage: nvgspctl info [--device /dev/dri/renderDN]
        nvgspctl bench PROBE THREADS CALLS
        nvgspctl gem check SIZE | gem errors | gem hold SIZE
        nvgspctl gem vram SIZE | gem vram-limits | gem vram-hold SIZE
+       nvgspctl gem-bench SIZE ROUNDS
        nvgspctl vm | vm-bench PAGES ROUNDS
        nvgspctl fuzz SECONDS SEED
 
@@ -39,8 +40,11 @@ usage: nvgspctl info [--device /dev/dri/renderDN]
           vram-limits: the DRM share filled until ENOSPC, then BAR1;
           vram-hold: a mapped VRAM object held until killed; each line on
           standard input reads its mapping again
+  gem-bench  CPU write bandwidth into a system object and a VRAM object
+          (BAR1) of SIZE bytes, ROUNDS times each, and read bandwidth from
+          the VRAM object, in MB/s
   vm      a GPU VA space driven from standard input, one reply per line:
-          init | new SIZE | map H OFFSET VA RANGE | unmap VA RANGE |
+          init | new SIZE | newvram SIZE | map H OFFSET VA RANGE | unmap VA RANGE |
           bind (op lines, then end) | close H | expect VA | files N | quit
           (objects' pages are tagged handle << 32 | page; expect says
           which tag the GPU must read at VA)
@@ -219,6 +223,13 @@ fn main() -> ExitCode {
         ["gem", "vram-hold", size] => gem_command(|_, f| {
             let size = size.parse().map_err(|_| format!("bad size '{size}'"))?;
             gem_vram::hold(f, size)
+        }),
+        ["gem-bench", size, rounds] => gem_command(|_, f| {
+            let size = size.parse().map_err(|_| format!("bad size '{size}'"))?;
+            let rounds = rounds
+                .parse()
+                .map_err(|_| format!("bad round count '{rounds}'"))?;
+            gem_vram::bench(f, size, rounds)
         }),
         ["vm"] => find_node().and_then(|(path, f)| vm::run(&f, || open(&path))),
         ["vm-bench", pages, rounds] => find_node().and_then(|(_, f)| {

@@ -12,18 +12,20 @@
 //! Commands (numbers decimal or 0x hex):
 //! - `init`: VM_INIT; replies `va START END`;
 //! - `new SIZE`: a system-memory object, its pages tagged; `handle H`;
+//! - `newvram SIZE`: the same in VRAM (tagged through BAR1);
 //! - `map H OFFSET VA RANGE` and `unmap VA RANGE`: one VM_BIND op each;
 //!   `ok`, or `error ERRNO done N`;
 //! - `bind` followed by op lines (`map ...`/`unmap ...`) and a line `end`:
 //!   one VM_BIND of all of them; `ok N` or `error ERRNO done N`;
 //! - `close H`: GEM_CLOSE; `ok` (the mappings keep the object);
-//! - `expect VA`: `tag 0x...` or `unmapped`;
+//! - `expect VA`: `tag 0x...` (with ` vram` for a VRAM object) or
+//!   `unmapped`;
 //! - `files N`: opens up to N more files of the node, each with a VA
 //!   space (VM_INIT), kept until `quit`; `files M` (how many it made) or
 //!   `files M error ERRNO` (why the next failed);
 //! - `quit`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{self, BufRead, Write};
 
@@ -79,13 +81,14 @@ fn parse_op(words: &[&str]) -> Result<BindOp, String> {
     }
 }
 
-/// A new object of `size` bytes with its pages tagged.
-fn new_object(f: &File, size: u64) -> Result<(u32, Object), String> {
+/// A new object of `size` bytes in `domain` with its pages tagged (only
+/// the tags are written: a VRAM object's mapping is BAR1, slow).
+fn new_object(f: &File, size: u64, domain: u32) -> Result<(u32, Object), String> {
     let handle = drm::gem_create(
         f,
         GemCreate {
             size,
-            domain: drm::DOMAIN_SYSTEM,
+            domain,
             ..GemCreate::default()
         },
     )
@@ -93,12 +96,10 @@ fn new_object(f: &File, size: u64) -> Result<(u32, Object), String> {
     let info = drm::gem_info(f, handle).map_err(|e| format!("GEM_INFO: {e}"))?;
     let len = usize::try_from(info.size).map_err(|_| "object too large")?;
     let map = Mapping::new(f, info.map_offset, len).map_err(|e| format!("mmap: {e}"))?;
-    let mut data = vec![0u8; len];
-    for (i, page) in data.chunks_mut(PAGE as usize).enumerate() {
-        let tag = (u64::from(handle) << 32) | i as u64;
-        page[..8].copy_from_slice(&tag.to_le_bytes());
+    for i in 0..info.size / PAGE {
+        let tag = (u64::from(handle) << 32) | i;
+        map.write_at((i * PAGE) as usize, &tag.to_le_bytes());
     }
-    map.write(&data);
     Ok((
         handle,
         Object {
@@ -112,6 +113,7 @@ fn new_object(f: &File, size: u64) -> Result<(u32, Object), String> {
 pub fn run(f: &File, open: impl Fn() -> io::Result<File>) -> Result<(), String> {
     let mut others = Vec::new();
     let mut objects: BTreeMap<u32, Object> = BTreeMap::new();
+    let mut vram = BTreeSet::new();
     let mut model = Model::default();
     let stdin = io::stdin();
     let mut lines = stdin.lock().lines();
@@ -126,10 +128,18 @@ pub fn run(f: &File, open: impl Fn() -> io::Result<File>) -> Result<(), String> 
                 Ok(r) => format!("va {:#x} {:#x}", r.start, r.end),
                 Err(e) => format!("error {}", e.raw_os_error().unwrap_or(0)),
             },
-            ["new", size] => {
-                let (handle, obj) = new_object(f, number(Some(size))?)?;
+            ["new", size] | ["newvram", size] => {
+                let domain = if words[0] == "new" {
+                    drm::DOMAIN_SYSTEM
+                } else {
+                    drm::DOMAIN_VRAM
+                };
+                let (handle, obj) = new_object(f, number(Some(size))?, domain)?;
                 let size = obj.size;
                 objects.insert(handle, obj);
+                if domain == drm::DOMAIN_VRAM {
+                    vram.insert(handle);
+                }
                 format!("handle {handle} size {size:#x}")
             }
             ["close", h] => {
@@ -162,7 +172,11 @@ pub fn run(f: &File, open: impl Fn() -> io::Result<File>) -> Result<(), String> 
             ["expect", va] => {
                 let va = number(Some(va))?;
                 match model.pages.get(&(va & !(PAGE - 1))) {
-                    Some((h, i)) => format!("tag {:#x}", (u64::from(*h) << 32) | i),
+                    Some((h, i)) => format!(
+                        "tag {:#x}{}",
+                        (u64::from(*h) << 32) | i,
+                        if vram.contains(h) { " vram" } else { "" }
+                    ),
                     None => "unmapped".into(),
                 }
             }

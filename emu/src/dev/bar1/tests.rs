@@ -151,9 +151,17 @@ impl Gpu {
         u64::from_le_bytes(b)
     }
 
-    fn flush(&mut self) {
+    /// An FB flush as nouveau `g84_bar_flush` makes one: triggered, then
+    /// polled until OUTSTANDING reads 0. Returns how many reads said
+    /// outstanding.
+    fn flush(&mut self) -> u32 {
         self.w32(bus::FB_FLUSH, 1);
-        assert_eq!(self.r32(bus::FB_FLUSH) & bus::FB_FLUSH_OUTSTANDING, 0);
+        let mut outstanding = 0;
+        while self.r32(bus::FB_FLUSH) & bus::FB_FLUSH_OUTSTANDING != 0 {
+            outstanding += 1;
+            assert!(outstanding < 100, "the FB flush never completes");
+        }
+        outstanding
     }
 
     /// Invalidates the TLB for BAR1's PD3, as the driver must: PDB =
@@ -279,7 +287,7 @@ fn an_unbound_bar1_faults() {
         "size 0x10000000 unbound faults 2 sparse 0 defects 0"
     );
     g.boot_rm();
-    rm_bar1::unload(&g.dev.hw);
+    rm_bar1::unload(&g.dev.hw, &g.config);
     assert_eq!(g.r32(bus::BAR1_BLOCK), 0);
     assert_eq!(g.bar1_read(0, 8), 0);
     assert_eq!(g.counters(), counts(3, 0, 0));
@@ -468,7 +476,8 @@ fn table_writes_reach_the_mmu_only_after_a_flush() {
 }
 
 /// The TLB keeps BAR1's translations until the driver invalidates with
-/// BAR1's PD3 as the PDB, in video memory.
+/// BAR1's PD3 as the PDB, in video memory; using the page meanwhile is a
+/// driver defect (the stale-translation check), counted once.
 #[test]
 fn a_missing_invalidate_keeps_the_old_translation() {
     let mut g = Gpu::booted();
@@ -488,7 +497,7 @@ fn a_missing_invalidate_keeps_the_old_translation() {
     g.invalidate();
     g.bar1_write(0x1_0000, 4, 4);
     assert_eq!((g.vram(PAGE_4K), g.vram(PAGE_4K + 0x1000)), (3, 4));
-    assert_eq!(g.counters(), counts(0, 0, 0));
+    assert_eq!(g.counters(), counts(0, 0, 1));
 }
 
 /// The window reads back as written, reaches VRAM at BASE << 16 with
@@ -543,7 +552,8 @@ fn the_pramin_window_moves_and_checks_its_bounds() {
 
 /// WPR2 is write-protected: a PRAMIN write there is dropped, a read
 /// refused. GSP-RM's other memory takes the write, a driver defect,
-/// except BAR1's PD3 page, which it shares.
+/// except the first entry of BAR1's PD3, which it shares: the other
+/// entries and the rest of the PD3 page are GSP-RM's.
 #[test]
 fn pramin_protects_wpr2_and_counts_writes_into_gsp_rms_memory() {
     let mut g = Gpu::booted();
@@ -558,9 +568,18 @@ fn pramin_protects_wpr2_and_counts_writes_into_gsp_rms_memory() {
     assert_eq!(g.vram(inst + 0x800), 0x5678);
     assert_eq!(g.counters(), counts(0, 0, 5));
     let pd3 = g.layout.pd3;
-    g.vram_w64(pd3 + 8, 0x9abc);
-    assert_eq!(g.vram(pd3 + 8), 0x9abc);
+    g.vram_w64(pd3, 0x9abc);
+    assert_eq!(g.vram(pd3), 0x9abc);
     assert_eq!(g.counters(), counts(0, 0, 5));
+    // Entries 1 to 3 and the rest of the page: applied, counted.
+    for (n, at) in [pd3 + 8, pd3 + 24, pd3 + 0x20, pd3 + 0xff8]
+        .into_iter()
+        .enumerate()
+    {
+        g.vram_w64(at, 0x9abc);
+        assert_eq!(g.vram(at), 0x9abc);
+        assert_eq!(g.counters(), counts(0, 0, 7 + 2 * n as u64), "{at:#x}");
+    }
     // Before GSP-RM runs only WPR2 is protected.
     let mut g = Gpu::new();
     lock(&g.dev.hw).bar0.set_wpr2(Some(g.wpr2()));
@@ -607,11 +626,13 @@ fn each_boot_of_gsp_rm_starts_bar1_over() {
     g.map();
     g.bar1_write(0x1234, 0x42, 4);
     assert_eq!(g.vram(PAGE_64K + 0x1230) >> 32, 0x42);
-    rm_bar1::unload(&g.dev.hw);
+    // Unloaded with the driver's PD3 entry in place: a defect.
+    rm_bar1::unload(&g.dev.hw, &g.config);
+    assert_eq!(g.counters(), counts(0, 0, 1));
     g.boot_rm();
     assert_eq!(g.vram(g.layout.pd3), pde(g.layout.pd2));
     assert_eq!(g.bar1_read(0x1234, 4), 0);
-    assert_eq!(g.counters(), counts(0, 1, 0));
+    assert_eq!(g.counters(), counts(0, 1, 1));
 }
 
 /// `bar1PdeBase` in GSP-RM's static info: BAR1's PD3, 4 KiB aligned, in
@@ -654,4 +675,181 @@ fn instance_block_words() {
     assert!(decode_instance_block([w[0] & !(1 << 10), 0, 0, 0]).is_err());
     assert!(decode_instance_block([w[0] & !(1 << 11), 0, 0, 0]).is_err());
     assert!(decode_instance_block([w[0] | 1, 0, 0, 0]).is_err());
+}
+
+/// An FB flush completes with a read: OUTSTANDING reads 1 first, and the
+/// writes it covers reach the MMU only with the read that sees it clear.
+/// A driver that triggers and invalidates without waiting keeps GSP-RM's
+/// sparse BAR1; a write posted after the trigger waits for the next flush.
+#[test]
+fn an_fb_flush_lands_its_writes_when_a_read_sees_it_done() {
+    let mut g = Gpu::booted();
+    g.write_tables();
+    g.w32(bus::FB_FLUSH, 1);
+    g.invalidate();
+    assert_eq!(g.probe(0x1234), "sparse page 256g");
+    g.bar1_write(0x1234, 0x42, 4);
+    assert_eq!(g.vram(PAGE_64K + 0x1230), 0);
+    // The first read: outstanding; the tables still unseen.
+    assert_eq!(g.r32(bus::FB_FLUSH), bus::FB_FLUSH_OUTSTANDING);
+    g.invalidate();
+    assert_eq!(g.probe(0x1234), "sparse page 256g");
+    // Posted while the flush is under way: not covered by it.
+    g.vram_w64(PT + 17 * 8, pte(PAGE_4K + 0x1000));
+    assert_eq!(g.r32(bus::FB_FLUSH), 0);
+    g.invalidate();
+    assert_eq!(
+        g.probe(0x1234),
+        format!(
+            "video {:#x} page 64k rw kind 0x0 data 0x0",
+            PAGE_64K + 0x1234
+        )
+    );
+    assert_eq!(g.probe(0x1_1000), "fault pt no-entry entry 0x0");
+    // Idle: reads 0 at once; a new flush takes one outstanding read.
+    assert_eq!(g.r32(bus::FB_FLUSH), 0);
+    assert_eq!(g.flush(), 1);
+    g.invalidate();
+    assert_eq!(
+        g.probe(0x1_1000),
+        format!("video {:#x} page 4k rw kind 0x0 data 0x0", PAGE_4K + 0x1000)
+    );
+    assert_eq!(g.counters(), counts(0, 1, 0));
+}
+
+/// At an orderly unload PD3's first entry must read, for the GPU, what
+/// GSP-RM wrote there: given back and flushed, no defect; given back
+/// without a completed flush, or not at all, a defect. A function reset
+/// (a recovery's) with the driver's entry in place is not checked.
+#[test]
+fn the_driver_gives_pd3_entry_0_back_before_gsp_rm_unloads() {
+    let given_back = |flush: fn(&mut Gpu)| {
+        let mut g = Gpu::booted();
+        g.map();
+        let (pd3, theirs) = (g.layout.pd3, pde(g.layout.pd2));
+        g.vram_w64(pd3, theirs);
+        flush(&mut g);
+        rm_bar1::unload(&g.dev.hw, &g.config);
+        assert_eq!(g.r32(bus::BAR1_BLOCK), 0);
+        g.counters().defects
+    };
+    assert_eq!(
+        given_back(|g| {
+            g.flush();
+            g.invalidate();
+        }),
+        0
+    );
+    assert_eq!(given_back(|_| {}), 1, "never flushed");
+    assert_eq!(given_back(|g| g.w32(bus::FB_FLUSH, 1)), 1, "not waited for");
+    // Kept by the driver through a reset, then GSP-RM's next boot.
+    let mut g = Gpu::booted();
+    g.map();
+    g.dev.function_reset();
+    g.boot_rm();
+    assert_eq!(g.vram(g.layout.pd3), pde(g.layout.pd2));
+    // Never taken: nothing to give back.
+    rm_bar1::unload(&g.dev.hw, &g.config);
+    assert_eq!(g.counters(), counts(0, 0, 0));
+}
+
+/// The stale-translation check: a page used through a TLB answer the
+/// flushed tables no longer give is a driver defect, once per page; a
+/// change invalidated before use, or not yet flushed, is none. The access
+/// still goes where the TLB says.
+#[test]
+fn a_page_used_through_a_stale_translation_is_a_defect() {
+    let mut g = Gpu::booted();
+    g.map();
+    // Used, changed, flushed and invalidated before the next use.
+    g.bar1_write(0x1_0000, 1, 4);
+    g.vram_w64(PT + 16 * 8, pte(PAGE_4K + 0x1000));
+    g.flush();
+    g.invalidate();
+    g.bar1_write(0x1_0000, 2, 4);
+    assert_eq!(g.vram(PAGE_4K + 0x1000), 2);
+    // Changed, not flushed: the GPU does not see the change yet.
+    g.vram_w64(PT + 16 * 8, pte(PAGE_4K));
+    g.bar1_write(0x1_0000, 2, 4);
+    assert_eq!(g.counters(), counts(0, 0, 0));
+    // Flushed, used without an invalidate: the old page, one defect for
+    // the page however often it is used.
+    g.flush();
+    g.bar1_write(0x1_0000, 3, 4);
+    g.bar1_write(0x1_0ff8, 3, 8);
+    assert_eq!(g.bar1_read(0x1_0000, 4), 3);
+    assert_eq!(g.vram(PAGE_4K + 0x1000), 3, "the old page, still cached");
+    assert_eq!(g.counters(), counts(0, 0, 1));
+    // Another page, unchanged: none.
+    g.bar1_write(0x1234, 5, 4);
+    assert_eq!(g.counters(), counts(0, 0, 1));
+    g.invalidate();
+    g.bar1_write(0x1_0000, 4, 4);
+    assert_eq!(g.vram(PAGE_4K), 4);
+    assert_eq!(g.counters(), counts(0, 0, 1));
+
+    // A sparse range the TLB keeps: GSP-RM's, used before the takeover,
+    // then mapped over without an invalidate.
+    let mut g = Gpu::booted();
+    g.bar1_write(0x1234, 6, 4);
+    g.write_tables();
+    g.flush();
+    g.bar1_write(0x1234, 6, 4);
+    assert_eq!(g.vram(PAGE_64K + 0x1230), 0);
+    assert_eq!(g.counters(), counts(0, 2, 1));
+}
+
+/// The check's kept walks follow a BAR1 write into a page table (here
+/// BAR1 maps the 4 KiB table itself): after the write and an invalidate
+/// the TLB and the tables agree, no defect.
+#[test]
+fn a_table_written_through_bar1_is_walked_again() {
+    let mut g = Gpu::booted();
+    g.write_tables();
+    g.vram_w64(PT + 17 * 8, pte(PT));
+    g.flush();
+    g.invalidate();
+    g.bar1_write(0x1_0000, 1, 4);
+    assert_eq!(g.vram(PAGE_4K), 1);
+    // PTE 16, written through BAR1 offset 0x1_1000 + 16 * 8.
+    g.bar1_write(0x1_1080, pte(PAGE_4K + 0x2000), 8);
+    assert_eq!(g.vram(PT + 16 * 8), pte(PAGE_4K + 0x2000));
+    g.invalidate();
+    g.bar1_write(0x1_0000, 2, 4);
+    assert_eq!(g.vram(PAGE_4K + 0x2000), 2);
+    assert_eq!(g.counters(), counts(0, 0, 0));
+    // The same without the invalidate: stale.
+    g.bar1_write(0x1_1080, pte(PAGE_4K), 8);
+    g.bar1_write(0x1_0000, 3, 4);
+    assert_eq!(g.vram(PAGE_4K + 0x2000), 3);
+    assert_eq!(g.counters(), counts(0, 0, 1));
+}
+
+/// The probe is no access: it answers from a TLB hit, else from a walk
+/// that caches nothing, so the TLB stays as it was.
+#[test]
+fn the_probe_leaves_the_tlb_alone() {
+    let mut g = Gpu::booted();
+    let tlb = |g: &Gpu| lock(&g.dev.hw).bar0.mmu.tlb().len();
+    assert_eq!(g.probe(0x1234), "sparse page 256g");
+    assert_eq!(tlb(&g), 0);
+    // Mapped over the probed sparse range without an invalidate: nothing
+    // was cached, the access reaches the new page.
+    g.write_tables();
+    g.flush();
+    let mapped = format!(
+        "video {:#x} page 64k rw kind 0x0 data 0x700000000",
+        PAGE_64K + 0x1234
+    );
+    g.bar1_write(0x1234, 7, 4);
+    assert_eq!(g.probe(0x1234), mapped);
+    let cached = tlb(&g);
+    assert_ne!(cached, 0);
+    // A hit answers: remapped and flushed, not invalidated.
+    g.vram_w64(BIG, pte(PAGE_64K + 0x1_0000));
+    g.flush();
+    assert_eq!(g.probe(0x1234), mapped);
+    assert_eq!(g.probe(0x1_1ff8), "fault pt no-entry entry 0x0");
+    assert_eq!(tlb(&g), cached);
+    assert_eq!(g.counters(), counts(0, 0, 0));
 }

@@ -241,16 +241,28 @@ fn ga102_chain_boots_unloads_and_boots_again() {
 
 /// GSP-RM binds BAR1 at each boot, to tables in the non-WPR heap of the
 /// layout the driver booted it with (the real files' sizes), and unbinds
-/// at unload.
+/// at unload (`UNLOADING_GUEST_DRIVER`), which counts a driver defect if
+/// the driver took PD3's first entry and did not give it back.
 #[test]
 fn gsp_rm_binds_bar1_at_each_boot() {
-    use nvgsp_proto::bus::BAR1_BLOCK;
+    use nvgsp_proto::bus::{self, BAR1_BLOCK};
     let mut g = Gpu::with_firmware();
     let layout = crate::gsp_rm::bar1::Layout::of(&crate::gsp_rm::RmConfig {
         vram: VRAM,
         ..Default::default()
     });
-    for _ in 0..2 {
+    // PD3's first entry written through PRAMIN, then an FB flush waited
+    // for (nouveau `nv50_instobj_wr32_slow`, `g84_bar_flush`).
+    let pd3_entry = |g: &mut Gpu, v: u64| {
+        g.write32(bus::BAR0_WINDOW, (layout.pd3 >> 16) as u32);
+        let at = bus::PRAMIN + (layout.pd3 & 0xffff) as u32;
+        g.write32(at + 4, (v >> 32) as u32);
+        g.write32(at, v as u32);
+        g.write32(bus::FB_FLUSH, 1);
+        while g.read32(bus::FB_FLUSH) & bus::FB_FLUSH_OUTSTANDING != 0 {}
+    };
+    let driver_pd2 = (0x10_0000u64 >> 12) << 8 | 1 << 1;
+    for round in 0..2 {
         let mut b = g.boot_gsp();
         let start = std::time::Instant::now();
         while g.read32(BAR1_BLOCK) == 0 {
@@ -262,8 +274,14 @@ fn gsp_rm_binds_bar1_at_each_boot() {
         let heap = m.non_wpr_heap_offset..m.non_wpr_heap_offset + m.non_wpr_heap_size;
         assert!(heap.contains(&layout.inst) && heap.contains(&(layout.pd2 + 0xfff)));
         assert!(layout.pd2 + 0x1000 <= m.gsp_fw_wpr_start);
+        // Taken; given back before the first unload only.
+        pd3_entry(&mut g, driver_pd2);
+        if round == 0 {
+            pd3_entry(&mut g, layout.pd3_entry());
+        }
         g.unload_gsp(&mut b);
         assert_eq!(g.read32(BAR1_BLOCK), 0);
+        assert_eq!(crate::dev::lock(&g.dev.hw).counters.defects, round);
     }
 }
 

@@ -223,6 +223,42 @@ fn cache_level_limits_what_goes() {
     }
 }
 
+/// A peek answers as a translation would (a cached page, else a walk
+/// through the cached directory entries) and caches nothing.
+#[test]
+fn a_peek_caches_nothing() {
+    let gm = memory();
+    let base = 0x10_0000;
+    let (pdb, _) = vaspace(&gm, base, 0x10_f000);
+    let mut mmu = Mmu::default();
+    assert_eq!(frame(mmu.peek(&gm, pdb, VA)), Some(Phys::Sys(0x10_f000)));
+    assert_eq!(mmu.tlb().len(), 0);
+    mmu.translate(&gm, pdb, VA).unwrap();
+    let cached = mmu.tlb().len();
+    // PD0 now names another table, the old one another page: the cached
+    // page answers; once it is dropped (PTE_ONLY), the cached PD0 entry
+    // leads to the old table.
+    put(&gm, base + 0x5000 + 5 * 8, pte(0x10_c000));
+    put(&gm, base + 0x3000 + 8, dir(base + 0x5000));
+    put(&gm, base + 0x4000 + 5 * 8, pte(0x10_b000));
+    assert_eq!(frame(mmu.peek(&gm, pdb, VA)), Some(Phys::Sys(0x10_f000)));
+    invalidate(
+        &mut mmu,
+        pdb,
+        ALL | (field::PTE_ONLY << field::CACHE_LEVEL_SHIFT),
+    );
+    let dirs = mmu.tlb().len();
+    assert!(dirs < cached);
+    assert_eq!(frame(mmu.peek(&gm, pdb, VA)), Some(Phys::Sys(0x10_b000)));
+    assert_eq!(mmu.tlb().len(), dirs);
+    // A fault, as translate would say it.
+    assert_eq!(
+        mmu.peek(&gm, pdb, VA + 0x1000).unwrap_err().reason(),
+        "no-entry"
+    );
+    assert_eq!(mmu.tlb().len(), dirs);
+}
+
 #[test]
 fn the_probe_translates_through_the_tlb() {
     use crate::control::Queries;

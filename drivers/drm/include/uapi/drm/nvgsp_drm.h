@@ -86,11 +86,15 @@ struct drm_nvgsp_getparam {
  * rounded up to 64 KiB (aligned to 2 MiB from 2 MiB on). Nothing is
  * evicted: once the share is full, creating another VRAM object fails
  * with ENOSPC until objects are freed (ENOMEM if the share has room but
- * no free range is large enough). The CPU maps a VRAM object through
- * BAR1 (NVGSP_PARAM_BAR1_SIZE), write-combined: reads are slow, and only
- * shared mappings are allowed (a private writable one fails with
- * EINVAL). The first mmap() of an object takes its range of BAR1, held
- * until the object is freed; when BAR1 is full, mmap() fails with ENOSPC.
+ * no free range is large enough). A new object reads as zeroes. The CPU
+ * maps a VRAM object through BAR1 (NVGSP_PARAM_BAR1_SIZE),
+ * write-combined: reads are slow, and only shared mappings are allowed
+ * (MAP_PRIVATE fails with EINVAL). The first mmap() of an object takes
+ * its range of BAR1, held until the object is freed; when BAR1 is full,
+ * mmap() fails with ENOSPC (ENODEV if the GPU has no usable BAR1, EAGAIN
+ * while it is being reset, ENOMEM). While the GPU is reset after a
+ * GSP-RM crash, an access to a mapping waits until the reset is over (a
+ * minute at most, then SIGBUS); what VRAM held may be lost in a reset.
  * VRAM objects cannot be exported (EOPNOTSUPP). When the GPU is unbound,
  * the memory is gone: a CPU mapping of it raises SIGBUS.
  */
@@ -99,9 +103,10 @@ struct drm_nvgsp_getparam {
 
 /**
  * struct drm_nvgsp_gem_create - create a GEM object
- * @size: in, bytes; rounded up to whole CPU pages. Zero, or more than
- *        NVGSP_PARAM_GEM_MAX_SIZE, fails with EINVAL. ENOSPC if the
- *        device's mmap offset space (shared by all its files) is full.
+ * @size: in, bytes; rounded up to whole CPU pages (VRAM objects: to
+ *        64 KiB). Zero, or more than NVGSP_PARAM_GEM_MAX_SIZE, fails with
+ *        EINVAL. ENOSPC if the device's mmap offset space (shared by all
+ *        its files) is full.
  * @domain: in, exactly one of NVGSP_GEM_DOMAIN_*; else EINVAL
  * @flags: in, none defined yet: must be 0 (else EINVAL)
  * @handle: out, the object's handle in this file
