@@ -15,7 +15,6 @@
 
 use core::ffi::{
     c_int,
-    c_ulong,
     c_void, //
 };
 
@@ -83,13 +82,13 @@ extern "C" fn nvgsp_drm_io_mmap_prepare(obj: *mut bindings::drm_gem_object) -> c
 #[no_mangle]
 extern "C" fn nvgsp_drm_io_fault(
     obj: *mut bindings::drm_gem_object,
-    page: c_ulong,
+    page: u64,
     fault: *mut c_void,
 ) -> c_int {
     // SAFETY: as in `nvgsp_drm_io_mmap_prepare`: the faulting mapping
     // holds a reference on the object.
     let obj = unsafe { Object::from_raw(obj) };
-    match crate::vram::fault(obj, u64::from(page), &Fault(fault)) {
+    match crate::vram::fault(obj, page, &Fault(fault)) {
         crate::vram::Faulted::Done => 0,
         crate::vram::Faulted::Resetting => 1,
     }

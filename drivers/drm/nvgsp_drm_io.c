@@ -24,7 +24,7 @@
 
 /* Rust (kernel_gaps.rs). */
 int nvgsp_drm_io_mmap_prepare(struct drm_gem_object *obj);
-int nvgsp_drm_io_fault(struct drm_gem_object *obj, unsigned long page,
+int nvgsp_drm_io_fault(struct drm_gem_object *obj, u64 page,
 		       void *fault);
 void nvgsp_drm_io_wait(struct drm_gem_object *obj);
 
