@@ -284,38 +284,52 @@ unsafe impl Sync for CGroupHandle {}
 extern "C" {
     // `dev` is the PCI device's `struct device *`, passed untyped (see
     // `sysfs.rs`); `base` a `void __iomem *`.
-    fn nvgsp_core_bar1_map(dev: *mut core::ffi::c_void) -> *mut core::ffi::c_void;
+    fn nvgsp_core_bar1_reserve_wc(dev: *mut core::ffi::c_void) -> core::ffi::c_int;
+    fn nvgsp_core_bar1_release_wc(dev: *mut core::ffi::c_void, cookie: core::ffi::c_int);
+    fn nvgsp_core_bar1_map(
+        dev: *mut core::ffi::c_void,
+        off: u64,
+        len: u64,
+    ) -> *mut core::ffi::c_void;
     fn nvgsp_core_bar1_unmap(dev: *mut core::ffi::c_void, base: *mut core::ffi::c_void);
     fn nvgsp_core_bar1_zero(base: *mut core::ffi::c_void, off: u64, len: u64);
 }
 
-/// All of BAR1 mapped write-combined in the kernel (`nvgsp_core_bar1.c`).
+/// BAR1 recorded as write-combined (so user mappings of its pages are),
+/// and a piece of it mapped in the kernel (`nvgsp_core_bar1.c`).
 ///
-/// Missing abstraction: a write-combined mapping of a PCI BAR and
-/// `memset_io` (`kernel::pci::Bar` maps uncached, and would make the
-/// clients' user mappings of BAR1 uncached too).
+/// Missing abstraction: a write-combined mapping of part of a PCI BAR, the
+/// memory type reservation of a BAR and `writeq` over a range
+/// (`kernel::pci::Bar` maps a whole BAR uncached).
 pub(crate) struct Bar1Aperture {
     /// The PCI device's `struct device`; bound while this lives.
     dev: NonNull<core::ffi::c_void>,
+    /// The piece mapped, from BAR1's offset `off`.
     base: NonNull<core::ffi::c_void>,
+    off: u64,
     len: u64,
+    /// The write-combining record, if made (`None`: user mappings get
+    /// whatever type the range had).
+    wc: Option<core::ffi::c_int>,
 }
 
 // SAFETY: the pointers are only passed to the C side, which may use the
 // mapping from any thread.
 unsafe impl Send for Bar1Aperture {}
-// SAFETY: `zero` writes device memory through the mapping; concurrent
-// calls write disjoint or equal bytes, as their callers say.
+// SAFETY: `zero` writes device memory through the mapping; its callers
+// serialise their use of the piece.
 unsafe impl Sync for Bar1Aperture {}
 
 impl Bar1Aperture {
-    /// Maps BAR1 (`len` bytes) of `pdev`.
+    /// Records BAR1 of `pdev` as write-combined and maps `len` bytes of it
+    /// from `off`.
     ///
     /// # Safety
     ///
     /// `pdev` must stay bound until the returned value is dropped.
     pub(crate) unsafe fn new(
         pdev: &kernel::pci::Device<kernel::device::Bound>,
+        off: u64,
         len: u64,
     ) -> Result<Self> {
         let dev: &kernel::device::Device<kernel::device::Bound> = pdev.as_ref();
@@ -323,36 +337,60 @@ impl Bar1Aperture {
             .cast::<bindings::device>()
             .cast_mut()
             .cast::<core::ffi::c_void>();
+        let dev = NonNull::new(raw).ok_or(EINVAL)?;
         // SAFETY: `raw` is the bound PCI device's `struct device`
         // (`device::Device` is a transparent wrapper of it).
-        let base = unsafe { nvgsp_core_bar1_map(raw) };
+        let cookie = unsafe { nvgsp_core_bar1_reserve_wc(raw) };
+        let wc = (cookie >= 0).then_some(cookie);
+        // SAFETY: as above.
+        let base = unsafe { nvgsp_core_bar1_map(raw, off, len) };
+        let Some(base) = NonNull::new(base) else {
+            if let Some(cookie) = wc {
+                // SAFETY: the record just made, of the still bound device.
+                unsafe { nvgsp_core_bar1_release_wc(raw, cookie) };
+            }
+            return Err(ENOMEM);
+        };
         Ok(Bar1Aperture {
-            dev: NonNull::new(raw).ok_or(EINVAL)?,
-            base: NonNull::new(base).ok_or(ENOMEM)?,
+            dev,
+            base,
+            off,
             len,
+            wc,
         })
     }
 
-    /// Zeroes `len` bytes at `off` of BAR1.
+    /// Whether user mappings of BAR1 are write-combined.
+    pub(crate) fn write_combined(&self) -> bool {
+        self.wc.is_some()
+    }
+
+    /// Zeroes `len` bytes at BAR1 offset `off`, inside the mapped piece.
     ///
     /// # Errors
     ///
-    /// `EINVAL` for a range past BAR1's end.
+    /// `EINVAL` for a range outside the piece.
     pub(crate) fn zero(&self, off: u64, len: u64) -> Result {
-        if off.checked_add(len).is_none_or(|end| end > self.len) {
+        let end = off.checked_add(len).ok_or(EINVAL)?;
+        if off < self.off || end > self.off + self.len {
             return Err(EINVAL);
         }
         // SAFETY: the range lies inside the mapping, which lives as long
         // as `self`.
-        unsafe { nvgsp_core_bar1_zero(self.base.as_ptr(), off, len) };
+        unsafe { nvgsp_core_bar1_zero(self.base.as_ptr(), off - self.off, len) };
         Ok(())
     }
 }
 
 impl Drop for Bar1Aperture {
     fn drop(&mut self) {
-        // SAFETY: `base` is the mapping `new` made of `dev`, still bound
-        // (`new`'s contract).
-        unsafe { nvgsp_core_bar1_unmap(self.dev.as_ptr(), self.base.as_ptr()) };
+        // SAFETY: `base` is the mapping `new` made of `dev`, and `wc` its
+        // record, `dev` still bound (`new`'s contract).
+        unsafe {
+            nvgsp_core_bar1_unmap(self.dev.as_ptr(), self.base.as_ptr());
+            if let Some(cookie) = self.wc {
+                nvgsp_core_bar1_release_wc(self.dev.as_ptr(), cookie);
+            }
+        }
     }
 }

@@ -173,6 +173,8 @@ impl Services<'_> {
             return;
         };
         let failed = self.resets.done();
+        // BAR1 unmaps that came in while calls still failed.
+        self.bar1.drain(self);
         if rpc.health.generation() != generation {
             // Lost again while the clients rebuilt: their failures are
             // no verdict, and the recovery queued since tells them again.

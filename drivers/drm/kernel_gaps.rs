@@ -95,12 +95,13 @@ extern "C" fn nvgsp_drm_io_fault(
 }
 
 /// Called by the C side's fault handler, holding a reference on the
-/// object: waits until a GPU reset is over (or gives up).
+/// object: waits until a GPU reset is over (or gives up); 1 if a signal
+/// ended the wait, else 0.
 #[no_mangle]
-extern "C" fn nvgsp_drm_io_wait(obj: *mut bindings::drm_gem_object) {
+extern "C" fn nvgsp_drm_io_wait(obj: *mut bindings::drm_gem_object) -> c_int {
     // SAFETY: the C side holds a reference on the object.
     let obj = unsafe { Object::from_raw(obj) };
-    crate::vram::wait_reset(obj);
+    c_int::from(crate::vram::wait_reset(obj))
 }
 
 /// The CPU mappings of one object, to take away. Holds no reference: its

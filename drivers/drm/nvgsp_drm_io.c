@@ -26,7 +26,7 @@
 int nvgsp_drm_io_mmap_prepare(struct drm_gem_object *obj);
 int nvgsp_drm_io_fault(struct drm_gem_object *obj, u64 page,
 		       void *fault);
-void nvgsp_drm_io_wait(struct drm_gem_object *obj);
+int nvgsp_drm_io_wait(struct drm_gem_object *obj);
 
 /* For Rust. */
 void nvgsp_drm_io_insert(void *fault, u64 pfn);
@@ -45,7 +45,8 @@ struct nvgsp_io_fault {
  * Rust maps the page, or says the GPU is being reset: then the fault waits
  * for the reset's end as TTM's faults wait for a busy object
  * (ttm_bo_vm_reserve): without the mm's lock when the fault may be retried,
- * else in place (once; SIGBUS if the reset is still not over).
+ * else in place, once: a signal then lets the access fault again after it
+ * is handled, and a reset still not over after the wait is SIGBUS.
  */
 static vm_fault_t nvgsp_io_vm_fault(struct vm_fault *vmf)
 {
@@ -65,7 +66,8 @@ static vm_fault_t nvgsp_io_vm_fault(struct vm_fault *vmf)
 		}
 		return VM_FAULT_RETRY;
 	}
-	nvgsp_drm_io_wait(obj);
+	if (nvgsp_drm_io_wait(obj))
+		return VM_FAULT_NOPAGE;
 	if (nvgsp_drm_io_fault(obj, page, &f))
 		return VM_FAULT_SIGBUS;
 	return f.ret;

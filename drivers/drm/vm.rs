@@ -244,8 +244,8 @@ impl DriverGpuVm for VmData {
             // One VRAM range: mapped whole or not at all.
             Domain::Vram => obj
                 .vram()
-                .and_then(|r| r.memory())
                 .ok_or(ENODEV)
+                .and_then(|r| r.memory())
                 .and_then(|vram| update.map_vram(va, &vram, op.gem_offset(), len)),
         };
         if let Err(e) = mapped {
@@ -420,8 +420,12 @@ impl FileVm {
         }
         match op {
             Op::Map { obj, offset, .. } => {
-                // A system object's pages, pinned and mapped for the GPU
+                // A VRAM object's memory cleared before its first use, and
+                // a system object's pages pinned and mapped for the GPU,
                 // now, before GPUVM unmaps what the new mapping replaces.
+                if let Some(r) = obj.vram() {
+                    r.memory()?;
+                }
                 if let Some(dev) = steps.dev.filter(|_| obj.domain() == Domain::System) {
                     obj.sg_table(dev)?;
                 }

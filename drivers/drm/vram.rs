@@ -68,6 +68,10 @@ pub(crate) struct VramStore {
     /// Wakes faults that wait for a reset's end (or the revoke).
     #[pin]
     resumed: CondVar,
+    /// Held while an object's memory is cleared (outside `inner`, which
+    /// faults take), so no use of it starts before that ends.
+    #[pin]
+    clearing: Mutex<()>,
     next: Atomic<u64>,
 }
 
@@ -113,6 +117,9 @@ struct Entry {
     /// BAR1's.
     mappings: Option<ObjectMappings>,
     vram: Arc<Vram>,
+    /// Whether the VRAM was cleared (before its first use: what its last
+    /// owner left must not reach this one).
+    cleared: bool,
     /// Its BAR1 mapping, once mmapped.
     cpu: Option<CpuMapping>,
 }
@@ -128,6 +135,7 @@ impl VramStore {
                     entries: KVec::new(),
                 })),
                 resumed <- new_condvar!(),
+                clearing <- new_mutex!(()),
                 next: Atomic::new(0),
             }),
             GFP_KERNEL,
@@ -145,11 +153,8 @@ impl VramStore {
         // Allocated and cleared outside the lock (clearing takes a while):
         // the handle is not kept.
         let gpu = self.inner.lock().as_ref().ok_or(ENODEV)?.gpu.clone();
-        let vram = gpu.alloc_vram(size, align, Placement::Any)?;
+        let vram = Arc::new(gpu.alloc_vram(size, align, Placement::Any)?, GFP_KERNEL)?;
         drop(gpu);
-        // Another user's data must not reach this one.
-        vram.clear()?;
-        let vram = Arc::new(vram, GFP_KERNEL)?;
         let mut inner = self.inner.lock();
         // Revoked meanwhile: the VRAM goes back (outside the lock).
         let inner = Option::as_mut(&mut *inner).ok_or(ENODEV)?;
@@ -161,6 +166,7 @@ impl VramStore {
                 key,
                 mappings: None,
                 vram,
+                cleared: false,
                 cpu: None,
             })
             .map_err(|_| ENOMEM)?;
@@ -258,10 +264,31 @@ pub(crate) struct VramRef {
 }
 
 impl VramRef {
-    /// The memory, while the store holds it (to map it for the GPU: the
-    /// mapping keeps the object, and so the memory, until it is gone).
-    pub(crate) fn memory(&self) -> Option<Arc<Vram>> {
-        self.store.with(self.key, |_, e| e.vram.clone())
+    /// The memory, cleared if it was not yet, while the store holds it
+    /// (to map it for the GPU: the mapping keeps the object, and so the
+    /// memory, until it is gone).
+    ///
+    /// # Errors
+    ///
+    /// `ENODEV` once the memory is gone; the clearing's (`EINTR`,
+    /// `EAGAIN`, ...).
+    pub(crate) fn memory(&self) -> Result<Arc<Vram>> {
+        self.cleared()
+    }
+
+    /// Clears the memory before its first use; returns it.
+    fn cleared(&self) -> Result<Arc<Vram>> {
+        let _one = self.store.clearing.lock();
+        let (vram, cleared) = self
+            .store
+            .with(self.key, |_, e| (e.vram.clone(), e.cleared))
+            .ok_or(ENODEV)?;
+        if !cleared {
+            // Slow (the CPU writes it through BAR1): not under `inner`.
+            vram.clear()?;
+            self.store.with(self.key, |_, e| e.cleared = true);
+        }
+        Ok(vram)
     }
 
     /// Records `obj` as the object this is for (it holds this, and so
@@ -288,6 +315,7 @@ impl Drop for VramRef {
 /// usable BAR1), `EAGAIN` while it is being reset, `ENOMEM`.
 pub(crate) fn mmap_prepare(obj: &Object) -> Result {
     let r = obj.vram().ok_or(EINVAL)?;
+    r.cleared()?;
     r.store
         .with(r.key, |gpu, e| {
             if e.cpu.is_none() {
@@ -331,10 +359,10 @@ pub(crate) fn fault(obj: &Object, page: u64, fault: &Fault) -> Faulted {
 }
 
 /// Waits until the GPU reset in progress is over, the memory is gone, a
-/// signal comes, or [`RESET_WAIT_MS`] passed.
-pub(crate) fn wait_reset(obj: &Object) {
+/// signal comes, or [`RESET_WAIT_MS`] passed; whether a signal ended it.
+pub(crate) fn wait_reset(obj: &Object) -> bool {
     let Some(r) = obj.vram() else {
-        return;
+        return false;
     };
     let store = &r.store;
     let mut guard = store.inner.lock();
@@ -342,7 +370,9 @@ pub(crate) fn wait_reset(obj: &Object) {
     while guard.as_ref().is_some_and(|i| i.resetting) {
         match store.resumed.wait_interruptible_timeout(&mut guard, left) {
             CondVarTimeoutResult::Woken { jiffies } => left = jiffies,
-            CondVarTimeoutResult::Signal { .. } | CondVarTimeoutResult::Timeout => return,
+            CondVarTimeoutResult::Signal { .. } => return true,
+            CondVarTimeoutResult::Timeout => return false,
         }
     }
+    false
 }

@@ -65,6 +65,13 @@
 //! PD3's first entry not given back when GSP-RM unloads). A test asserts
 //! `faults 0` and `defects 0` after its run.
 //!
+//! `vram-sum OFFSET LEN` reads LEN bytes of VRAM at OFFSET as the GPU
+//! sees them (without the host's unflushed PRAMIN writes) and answers
+//! `fnv1a H` (their 64-bit FNV-1a hash, in hex), or `error ...` for a
+//! range past VRAM's end or longer than 1 GiB: a test compares it with the
+//! hash of what it wrote, without reading it all back through BAR1 (slow:
+//! every read is a round trip to the emulator).
+//!
 //! A reply that cannot be written within [`REPLY_TIMEOUT`] (a guest that
 //! stopped reading its serial port) is dropped, and so are the later ones
 //! on that connection: the port never holds the emulator up. A guest tty
@@ -155,12 +162,23 @@ pub enum Query {
     },
     /// `bar1`.
     Bar1,
+    /// `vram-sum OFFSET LEN`.
+    VramSum {
+        /// The first byte, a VRAM offset.
+        offset: u64,
+        /// How many bytes.
+        len: u64,
+    },
 }
 
 /// What `translate` takes, for the answer to a malformed one.
 const TRANSLATE_USAGE: &str = "translate CLIENT VASPACE VA | translate bar1 OFFSET";
 /// What `bar1` takes.
 const BAR1_USAGE: &str = "bar1";
+/// What `vram-sum` takes.
+const VRAM_SUM_USAGE: &str = "vram-sum OFFSET LEN";
+/// The most bytes `vram-sum` reads.
+pub const VRAM_SUM_MAX: u64 = 1 << 30;
 
 impl Query {
     /// Parses `line` if it is a query (its first word names one, a `:`
@@ -185,6 +203,15 @@ impl Query {
                 (q, TRANSLATE_USAGE)
             }
             "bar1" => (Some(Query::Bar1), BAR1_USAGE),
+            "vram-sum" => {
+                let q = (|| {
+                    Some(Query::VramSum {
+                        offset: number64(words.next())?,
+                        len: number64(words.next())?,
+                    })
+                })();
+                (q, VRAM_SUM_USAGE)
+            }
             _ => return None,
         };
         let q = q.filter(|_| words.next().is_none());
@@ -202,7 +229,20 @@ pub trait Queries: Send + Sync {
     fn translate_bar1(&self, offset: u64) -> String;
     /// The answer to `bar1`.
     fn bar1(&self) -> String;
+    /// The answer to `vram-sum OFFSET LEN`.
+    fn vram_sum(&self, offset: u64, len: u64) -> String;
 }
+
+/// The 64-bit FNV-1a hash of `data`, continuing from `h` (start with
+/// [`FNV_START`]).
+pub fn fnv1a(h: u64, data: &[u8]) -> u64 {
+    data.iter().fold(h, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// FNV-1a's offset basis.
+pub const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
 
 /// The reply line to `line`, a query (or a malformed one) `q`.
 fn reply(line: &str, q: Result<Query, &str>, queries: &dyn Queries) -> String {
@@ -214,6 +254,7 @@ fn reply(line: &str, q: Result<Query, &str>, queries: &dyn Queries) -> String {
         }) => queries.translate(client, vaspace, va),
         Ok(Query::TranslateBar1 { offset }) => queries.translate_bar1(offset),
         Ok(Query::Bar1) => queries.bar1(),
+        Ok(Query::VramSum { offset, len }) => queries.vram_sum(offset, len),
         Err(usage) => format!("error want {usage}"),
     };
     let words: Vec<&str> = line.split_whitespace().collect();
@@ -457,6 +498,10 @@ mod tests {
             format!("bar1 offset {offset:#x}")
         }
 
+        fn vram_sum(&self, offset: u64, len: u64) -> String {
+            format!("sum {offset} {len}")
+        }
+
         fn bar1(&self) -> String {
             "size 0x10000000 unbound faults 0 sparse 0 defects 0".into()
         }
@@ -497,6 +542,18 @@ mod tests {
             Some(Ok(Query::TranslateBar1 { offset: 0x10000 }))
         );
         assert_eq!(Query::parse(" bar1 \r"), Some(Ok(Query::Bar1)));
+        assert_eq!(
+            Query::parse("vram-sum 0x200000 4096"),
+            Some(Ok(Query::VramSum {
+                offset: 0x200000,
+                len: 4096
+            }))
+        );
+        for bad in ["vram-sum", "vram-sum 1", "vram-sum 1 2 3", "vram-sum x 2"] {
+            assert_eq!(Query::parse(bad), Some(Err(VRAM_SUM_USAGE)), "{bad}");
+        }
+        // FNV-1a of "a" (the published test vector).
+        assert_eq!(fnv1a(FNV_START, b"a"), 0xaf63_dc4c_8601_ec8c);
         for bad in ["translate bar1", "translate bar1 x", "translate bar1 1 2"] {
             assert_eq!(Query::parse(bad), Some(Err(TRANSLATE_USAGE)), "{bad}");
         }

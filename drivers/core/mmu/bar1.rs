@@ -53,6 +53,11 @@ use crate::{
 /// BAR1's last bytes, where [`Bar1::zero`] maps VRAM to clear it; not
 /// given to clients.
 const SCRATCH: u64 = 2 << 20;
+/// What [`Bar1::zero`] clears at a time: the BAR1 writes of one piece are
+/// on their way (posted) until the FB flush after it, which waits for
+/// them, so a piece must drain well within the flush's timeout on a slow
+/// bus, and others get BAR1 (and a recovery its turn) in between.
+const CLEAR_PIECE: u64 = 256 << 10;
 
 /// Something a client keeps alive until its mapping is gone from the
 /// GPU's view (the VRAM it maps).
@@ -129,9 +134,10 @@ impl Bar1 {
         Ok(())
     }
 
-    /// Bytes of BAR1 the core maps through; 0 if it is not set up.
+    /// Bytes of BAR1 clients may map (all but the scratch range); 0 if
+    /// it is not set up.
     pub(crate) fn size(&self) -> u64 {
-        self.state.lock().as_ref().map_or(0, |l| l.size)
+        self.state.lock().as_ref().map_or(0, |l| l.size - SCRATCH)
     }
 
     /// Maps `len` bytes of VRAM at `offset` (both 64 KiB aligned) into
@@ -177,26 +183,34 @@ impl Bar1 {
     }
 
     /// Writes zeroes over `len` bytes of VRAM at `offset` (both 64 KiB
-    /// aligned), through BAR1's scratch range, a piece at a time.
+    /// aligned), through BAR1's scratch range, a piece at a time (BAR1 is
+    /// free for others, and a recovery may start, between pieces).
     ///
     /// # Errors
     ///
-    /// `EINVAL` for a range not 64 KiB aligned, `ENODEV` if BAR1 is not
-    /// set up, `EAGAIN` during a recovery, `ENOSPC` if the core has no
-    /// memory for a table, and what the MMU says.
+    /// `EINVAL` for a range not 64 KiB aligned, `EINTR` if a signal is
+    /// pending between pieces, `ENODEV` if BAR1 is not set up, `EAGAIN`
+    /// during a recovery, `ENOSPC` if the core has no memory for a table,
+    /// and what the MMU says.
     pub(crate) fn zero(&self, svc: &Services<'_>, offset: u64, len: u64) -> Result {
         let big = PageSize::Big.bytes();
         if !offset.is_multiple_of(big) || !len.is_multiple_of(big) {
             return Err(EINVAL);
         }
-        let mut state = self.state.lock();
-        let live = (*state).as_mut().ok_or(ENODEV)?;
-        let (_pass, _) = svc.enter()?;
-        live.drain(svc);
-        let scratch = live.size - SCRATCH;
         let mut done = 0;
         while done < len {
-            let n = (len - done).min(SCRATCH);
+            if kernel::current!().signal_pending() {
+                return Err(EINTR);
+            }
+            let n = (len - done).min(CLEAR_PIECE);
+            let mut state = self.state.lock();
+            let live = (*state).as_mut().ok_or(ENODEV)?;
+            let (_pass, _) = svc.enter()?;
+            live.drain(svc);
+            let scratch = live.size - SCRATCH;
+            // Whatever a failed piece left there goes first (nothing, as a
+            // rule: then this changes nothing).
+            live.tables.unmap(&NoTables::new(), scratch, SCRATCH)?;
             live.map_at(svc, scratch, offset + done, n)?;
             let zeroed = live.aperture.zero(scratch, n);
             // The FB flush before the invalidate lands the writes.
@@ -206,6 +220,17 @@ impl Bar1 {
             done += n;
         }
         Ok(())
+    }
+
+    /// Does the unmaps a recovery held up, once calls go through again.
+    pub(crate) fn drain(&self, svc: &Services<'_>) {
+        let mut state = self.state.lock();
+        let Some(live) = (*state).as_mut() else {
+            return;
+        };
+        if let Ok(_pass) = svc.enter() {
+            live.drain(svc);
+        }
     }
 
     /// Unmaps `range`; `keep` (the VRAM it mapped) is dropped once the
@@ -309,7 +334,13 @@ fn take(svc: &Services<'_>) -> Result<Live> {
     // SAFETY: the aperture is dropped with BAR1's state, at the latest
     // in `Bar1::release`, when the services go, before the device
     // unbinds.
-    let aperture = unsafe { Bar1Aperture::new(pdev, size) }?;
+    let aperture = unsafe { Bar1Aperture::new(pdev, size - SCRATCH, SCRATCH) }?;
+    if !aperture.write_combined() {
+        dev_warn!(
+            svc.dev,
+            "BAR1 cannot be made write-combined: CPU mappings of VRAM are slower\n"
+        );
+    }
     let range = svc.partition.core_range();
     if range.is_empty() {
         return Err(ENOSPC);

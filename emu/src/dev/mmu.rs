@@ -410,6 +410,31 @@ impl crate::control::Queries for Probe {
     fn bar1(&self) -> String {
         super::lock(&self.hw).bar1_summary()
     }
+
+    fn vram_sum(&self, offset: u64, len: u64) -> String {
+        use crate::control::{fnv1a, FNV_START, VRAM_SUM_MAX};
+        let Some(vram) = self.mem.vram.as_ref() else {
+            return "error no vram".into();
+        };
+        if len > VRAM_SUM_MAX || offset.checked_add(len).is_none_or(|e| e > vram.size()) {
+            return format!(
+                "error range past VRAM's {:#x} bytes or over 1 GiB",
+                vram.size()
+            );
+        }
+        let mut h = FNV_START;
+        let mut buf = vec![0u8; 1 << 20];
+        let mut done = 0;
+        while done < len {
+            let n = (len - done).min(buf.len() as u64) as usize;
+            if vram.read_gpu(offset + done, &mut buf[..n]).is_none() {
+                return "error unreadable".into();
+            }
+            h = fnv1a(h, &buf[..n]);
+            done += n as u64;
+        }
+        format!("fnv1a {h:#x}")
+    }
 }
 
 #[cfg(test)]

@@ -959,14 +959,14 @@ impl Fuzz {
 
     fn getparam(&mut self) {
         let param = match self.rng.below(5) {
-            0..=2 => self.rng.below(17),
+            0..=2 => self.rng.below(18),
             3 => self.rng.pick(&[
                 u64::from(u32::MAX),
                 (1 << 32) | 1,
                 1 << 32,
                 u64::MAX,
-                15,
                 16,
+                17,
             ]),
             _ => self.rng.next(),
         };
@@ -984,7 +984,7 @@ impl Fuzz {
             )
         };
         self.counts.record(&r);
-        let known = (1..=14).contains(&param);
+        let known = (1..=u64::from(drm::PARAM_BAR1_SIZE)).contains(&param);
         let expect = if known {
             Expect::Ok
         } else {

@@ -57,8 +57,9 @@ extern "C" {
 /* The most ops one DRM_IOCTL_NVGSP_VM_BIND takes. */
 #define NVGSP_PARAM_VM_BIND_MAX_OPS	14
 /*
- * Bytes of BAR1, the window through which the CPU maps VRAM objects; all
- * the GPU's clients share it (0 if the GPU has none the driver can use).
+ * Bytes of BAR1, the window through which the CPU maps VRAM objects, that
+ * mappings may take; all the GPU's clients share it (0 if the GPU has
+ * none the driver can use).
  */
 #define NVGSP_PARAM_BAR1_SIZE		15
 
@@ -86,7 +87,11 @@ struct drm_nvgsp_getparam {
  * rounded up to 64 KiB (aligned to 2 MiB from 2 MiB on). Nothing is
  * evicted: once the share is full, creating another VRAM object fails
  * with ENOSPC until objects are freed (ENOMEM if the share has room but
- * no free range is large enough). A new object reads as zeroes. The CPU
+ * no free range is large enough). A new object reads as zeroes: the CPU
+ * clears it through BAR1 before its first mmap() or VM_BIND map, which
+ * takes a while for a large one (and fails with EINTR if a signal comes
+ * meanwhile, EAGAIN while the GPU is being reset, ENODEV if the GPU has no
+ * usable BAR1). The CPU
  * maps a VRAM object through BAR1 (NVGSP_PARAM_BAR1_SIZE),
  * write-combined: reads are slow, and only shared mappings are allowed
  * (MAP_PRIVATE fails with EINVAL). The first mmap() of an object takes
@@ -94,7 +99,8 @@ struct drm_nvgsp_getparam {
  * mmap() fails with ENOSPC (ENODEV if the GPU has no usable BAR1, EAGAIN
  * while it is being reset, ENOMEM). While the GPU is reset after a
  * GSP-RM crash, an access to a mapping waits until the reset is over (a
- * minute at most, then SIGBUS); what VRAM held may be lost in a reset.
+ * few minutes at most, then SIGBUS); what VRAM held may be lost in a
+ * reset.
  * VRAM objects cannot be exported (EOPNOTSUPP). When the GPU is unbound,
  * the memory is gone: a CPU mapping of it raises SIGBUS.
  */
