@@ -20,7 +20,8 @@
 # - a process killed with a VRAM object mapped leaves nothing behind;
 # - GSP-RM crashes under a mapped VRAM object: while the GPU is reset an
 #   access waits (no BAR1 access reaches the unbound BAR1), and afterwards
-#   the mapping reaches the same VRAM (BAR1 taken back by the core);
+#   the mapping reaches the same VRAM (BAR1 taken back by the core, at
+#   the page where the rebooted GSP-RM put its PD3 this time);
 # - the GPU unbound under a process with a VRAM object mapped: its next
 #   access raises SIGBUS (the memory is gone, and no stale page is reached);
 # - BAR1 is the core's: no BAR1 access faulted, the driver never wrote
@@ -35,6 +36,7 @@ vm --profile debug --emu --vram --emu 512M --emu --bar1 --emu 16M -- bash -c '
     emu_query="$NVGSP_TOP/tests/guest/emu-query"
     pci=$(lspci -D -d 10de: | cut -d" " -f1)
     echo "bar1: $(head -n1 $bar1)"
+    pdb=$(head -n1 $bar1 | cut -d" " -f4)
     # One object of 2 MiB + 64 KiB (2 MiB aligned), held while the GPU is
     # asked about it: through BAR1 and through the VA space of its file.
     mkfifo /tmp/go
@@ -95,6 +97,7 @@ vm --profile debug --emu --vram --emu 512M --emu --bar1 --emu 16M -- bash -c '
     for _ in $(seq 300); do [ "$(grep -c "looked again" /tmp/hold3)" = 2 ] && break; sleep 0.1; done
     sed "s/^/recovered holder: /" /tmp/hold3
     echo "bar1 after recovery: $(grep -c "^va " $bar1) mappings"
+    [ "$(head -n1 $bar1 | cut -d" " -f4)" != "$pdb" ] && echo "bar1 after recovery: GSP-RM moved its PD3, the core followed"
     kill -9 $holder3; wait $holder3
     exec 4>&-
     # The GPU unbound under a mapped VRAM object.
@@ -144,6 +147,7 @@ expect_out '^recovered holder: gem vram-hold: looked again: gem info ok, mapping
 [ "$(grep -c '^recovered holder: gem vram-hold: looked again: gem info ok, mapping unchanged$' <<<"$VM_OUT")" = 2 ] ||
     fail "the holder did not read its VRAM twice across the recovery"
 expect_out '^bar1 after recovery: 1 mappings$'
+expect_out '^bar1 after recovery: GSP-RM moved its PD3, the core followed$'
 expect_log 'GSP-RM recovered'
 expect_out '^unbound while held$'
 expect_out '^holder after unbind: exit 135$'

@@ -79,13 +79,22 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// The layout for `config`: the last three pages of the non-WPR heap.
+    /// The layout for `config`: the last three pages of the non-WPR heap,
+    /// PD3 and PD2 swapping pages from one boot to the next, so that a
+    /// driver that takes BAR1 back after a GSP-RM reboot must read
+    /// `bar1PdeBase` again (nouveau r535 re-reads it at every resume; that
+    /// GSP-RM moves it is the model's choice: no source says it stays).
     pub fn of(config: &RmConfig) -> Layout {
         let page = |i: u64| config.usable_end() + (VASPACE_PD0_PAGES + i) * PAGE;
+        let (pd3, pd2) = if config.boot % 2 == 0 {
+            (page(2), page(1))
+        } else {
+            (page(1), page(2))
+        };
         Layout {
             inst: page(0),
-            pd3: page(1),
-            pd2: page(2),
+            pd3,
+            pd2,
         }
     }
 

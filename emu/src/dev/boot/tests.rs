@@ -247,22 +247,29 @@ fn ga102_chain_boots_unloads_and_boots_again() {
 fn gsp_rm_binds_bar1_at_each_boot() {
     use nvgsp_proto::bus::{self, BAR1_BLOCK};
     let mut g = Gpu::with_firmware();
-    let layout = crate::gsp_rm::bar1::Layout::of(&crate::gsp_rm::RmConfig {
-        vram: VRAM,
-        ..Default::default()
-    });
+    // Where GSP-RM's `boot`th boot puts BAR1's tables (PD3 and PD2 swap
+    // pages from one boot to the next).
+    let layout = |boot: u32| {
+        crate::gsp_rm::bar1::Layout::of(&crate::gsp_rm::RmConfig {
+            vram: VRAM,
+            boot,
+            ..Default::default()
+        })
+    };
     // PD3's first entry written through PRAMIN, then an FB flush waited
     // for (nouveau `nv50_instobj_wr32_slow`, `g84_bar_flush`).
-    let pd3_entry = |g: &mut Gpu, v: u64| {
-        g.write32(bus::BAR0_WINDOW, (layout.pd3 >> 16) as u32);
-        let at = bus::PRAMIN + (layout.pd3 & 0xffff) as u32;
+    let pd3_entry = |g: &mut Gpu, pd3: u64, v: u64| {
+        g.write32(bus::BAR0_WINDOW, (pd3 >> 16) as u32);
+        let at = bus::PRAMIN + (pd3 & 0xffff) as u32;
         g.write32(at + 4, (v >> 32) as u32);
         g.write32(at, v as u32);
         g.write32(bus::FB_FLUSH, 1);
         while g.read32(bus::FB_FLUSH) & bus::FB_FLUSH_OUTSTANDING != 0 {}
     };
     let driver_pd2 = (0x10_0000u64 >> 12) << 8 | 1 << 1;
+    assert_ne!(layout(1).pd3, layout(2).pd3, "PD3 stays where it was");
     for round in 0..2 {
+        let layout = layout(round as u32 + 1);
         let mut b = g.boot_gsp();
         let start = std::time::Instant::now();
         while g.read32(BAR1_BLOCK) == 0 {
@@ -272,12 +279,13 @@ fn gsp_rm_binds_bar1_at_each_boot() {
         assert_eq!(g.read32(BAR1_BLOCK), 1 << 31 | (layout.inst >> 12) as u32);
         let m = b.wpr_meta;
         let heap = m.non_wpr_heap_offset..m.non_wpr_heap_offset + m.non_wpr_heap_size;
-        assert!(heap.contains(&layout.inst) && heap.contains(&(layout.pd2 + 0xfff)));
-        assert!(layout.pd2 + 0x1000 <= m.gsp_fw_wpr_start);
+        let last = layout.pd2.max(layout.pd3);
+        assert!(heap.contains(&layout.inst) && heap.contains(&(last + 0xfff)));
+        assert!(last + 0x1000 <= m.gsp_fw_wpr_start);
         // Taken; given back before the first unload only.
-        pd3_entry(&mut g, driver_pd2);
+        pd3_entry(&mut g, layout.pd3, driver_pd2);
         if round == 0 {
-            pd3_entry(&mut g, layout.pd3_entry());
+            pd3_entry(&mut g, layout.pd3, layout.pd3_entry());
         }
         g.unload_gsp(&mut b);
         assert_eq!(g.read32(BAR1_BLOCK), 0);
