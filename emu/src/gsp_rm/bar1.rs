@@ -86,7 +86,7 @@ impl Layout {
     /// GSP-RM moves it is the model's choice: no source says it stays).
     pub fn of(config: &RmConfig) -> Layout {
         let page = |i: u64| config.usable_end() + (VASPACE_PD0_PAGES + i) * PAGE;
-        let (pd3, pd2) = if config.boot % 2 == 0 {
+        let (pd3, pd2) = if config.boot.is_multiple_of(2) {
             (page(2), page(1))
         } else {
             (page(1), page(2))
