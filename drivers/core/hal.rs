@@ -86,10 +86,11 @@ pub(crate) trait GpuHal: Sync {
     /// `EINVAL` for an address the window cannot reach or not aligned.
     fn vram_read32(&self, bar: Bar0<'_>, addr: u64) -> Result<u32>;
 
-    /// Writes `v` at VRAM offset `addr` through the window, as
-    /// [`Self::vram_read32`]. The GPU may not see it before
-    /// [`Self::fb_flush`].
-    fn vram_write32(&self, bar: Bar0<'_>, addr: u64, v: u32) -> Result;
+    /// Writes each `(addr, v)` of `writes` (VRAM offsets, 4-byte
+    /// aligned), in order, through the window, as [`Self::vram_read32`];
+    /// the window moves only when the next write is outside it. The GPU
+    /// may not see them before [`Self::fb_flush`].
+    fn vram_write32s(&self, bar: Bar0<'_>, writes: &[(u64, u32)]) -> Result;
 
     /// Makes the writes the CPU made through BAR0 and BAR1 visible to the
     /// GPU's own reads (page table walks), and waits until that is done.

@@ -51,21 +51,29 @@ use crate::{
 /// `NV_PBUS_BAR0_WINDOW_TARGET_VID_MEM`.
 const WINDOW_VID_MEM: u32 = 0;
 
-/// The BAR0 offset that reaches VRAM offset `addr` (4-byte aligned),
-/// after pointing the window at the 1 MiB around it (nouveau
-/// `nv50_instobj_wr32_slow`: a 1 MiB-aligned base, data at 0x700000 plus
-/// the rest).
-fn window(bar: Bar0<'_>, addr: u64) -> Result<usize> {
+/// The 1 MiB-aligned base of the window that reaches VRAM offset `addr`
+/// (nouveau `nv50_instobj_wr32_slow`: data at 0x700000 plus the rest).
+fn window_base(addr: u64) -> u64 {
     let size = u64::from(PRAMIN_SIZE);
-    if !addr.is_multiple_of(4) {
-        return Err(EINVAL);
-    }
-    let base = addr / size * size;
+    addr / size * size
+}
+
+/// Points the window at `base` (from [`window_base`]).
+fn set_window(bar: Bar0<'_>, base: u64) -> Result {
     bar.write_reg(
         NV_PBUS_BAR0_WINDOW::zeroed()
             .try_with_base(u32::try_from(base >> 16).map_err(|_| EINVAL)?)?
             .try_with_target(WINDOW_VID_MEM)?,
     );
+    Ok(())
+}
+
+/// The BAR0 offset that reaches VRAM offset `addr` (4-byte aligned)
+/// through a window at `base`.
+fn in_window(addr: u64, base: u64) -> Result<usize> {
+    if !addr.is_multiple_of(4) {
+        return Err(EINVAL);
+    }
     usize::try_from(u64::from(PRAMIN) + (addr - base)).map_err(|_| EINVAL)
 }
 
@@ -145,11 +153,22 @@ impl GpuHal for Ga102 {
     }
 
     fn vram_read32(&self, bar: Bar0<'_>, addr: u64) -> Result<u32> {
-        bar.try_read32(window(bar, addr)?)
+        let base = window_base(addr);
+        set_window(bar, base)?;
+        bar.try_read32(in_window(addr, base)?)
     }
 
-    fn vram_write32(&self, bar: Bar0<'_>, addr: u64, v: u32) -> Result {
-        bar.try_write32(v, window(bar, addr)?)
+    fn vram_write32s(&self, bar: Bar0<'_>, writes: &[(u64, u32)]) -> Result {
+        let mut window = None;
+        for &(addr, v) in writes {
+            let base = window_base(addr);
+            if window != Some(base) {
+                set_window(bar, base)?;
+                window = Some(base);
+            }
+            bar.try_write32(v, in_window(addr, base)?)?;
+        }
+        Ok(())
     }
 
     fn fb_flush(&self, bar: Bar0<'_>) -> Result {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Page tables in VRAM, written through BAR0's window onto it (the HAL's
-//! `vram_write32`), as nouveau writes its instmem page tables before BAR2
+//! `vram_write32s`), as nouveau writes its instmem page tables before BAR2
 //! is up (`nv50_instobj_wr32_slow`) and nova-core's MM series writes
 //! BAR1's (`mm/pramin.rs`).
 //!
@@ -124,6 +124,7 @@ impl VramTable {
     /// first, so no walk sees half of each. The caller holds the one lock
     /// the window's users take, and flushes afterwards.
     pub(crate) fn write_out(&self, bar: Bar0<'_>, hal: &dyn GpuHal) -> Result {
+        let mut writes = KVec::new();
         for (chunk, bits) in self.dirty.iter().enumerate() {
             let mut pending = bits.get();
             while pending != 0 {
@@ -138,17 +139,29 @@ impl VramTable {
                 let (lo, hi) = (lower_32_bits(v), upper_32_bits(v));
                 if lo != 0 {
                     if bit_set(&self.valid, word) {
-                        hal.vram_write32(bar, at, 0)?;
+                        writes.push((at, 0), GFP_KERNEL)?;
                     }
-                    hal.vram_write32(bar, at + 4, hi)?;
-                    hal.vram_write32(bar, at, lo)?;
+                    writes.push((at + 4, hi), GFP_KERNEL)?;
+                    writes.push((at, lo), GFP_KERNEL)?;
                 } else {
-                    hal.vram_write32(bar, at, lo)?;
-                    hal.vram_write32(bar, at + 4, hi)?;
+                    writes.push((at, lo), GFP_KERNEL)?;
+                    writes.push((at + 4, hi), GFP_KERNEL)?;
                 }
-                set_bit(&self.valid, word, lo != 0);
-                bits.set(bits.get() & !(1 << bit));
             }
+        }
+        // One table: one position of the window for all of it.
+        hal.vram_write32s(bar, &writes)?;
+        for (i, bits) in self.dirty.iter().enumerate() {
+            let mut done = bits.get();
+            while done != 0 {
+                let word = i * 64 + done.trailing_zeros() as usize;
+                done &= done - 1;
+                if word < self.owned {
+                    let lo = self.copy.get(word).map_or(0, |w| lower_32_bits(w.get()));
+                    set_bit(&self.valid, word, lo != 0);
+                }
+            }
+            bits.set(0);
         }
         Ok(())
     }
