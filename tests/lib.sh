@@ -108,6 +108,30 @@ expect_clean_log() {
     fi
 }
 
+# Asserts what tests/guest/vram-object printed for an object of $1 bytes
+# (2 MiB aligned, ending in a 64 KiB page): created from the share, filled
+# through BAR1 and read back, found by the GPU through BAR1 and through
+# its file's VA space, hashed by VRAM as written, freed.
+expect_vram_object() {
+    local what
+    expect_out "^gem vram: domain vram, $1 bytes \\(asked $1\\), share used \\+$1\$"
+    expect_out '^gem vram: a new object reads zeroes$'
+    expect_out '^gem vram: first [0-9a-f]{16} last [0-9a-f]{16} at 4k [0-9a-f]{16}, written [0-9a-f]{16}, read back the same$'
+    expect_out '^vram: the whole object holds what was written$'
+    expect_out '^gem vram: private writable mapping: EINVAL$'
+    expect_out '^gem vram: export: EOPNOTSUPP$'
+    expect_out '^gem vram: vm bind: ok at 0x200000000 and 0x201001000$'
+    expect_out "^mapping: len $(printf '%#x' "$1")\$"
+    for what in "bar1 start: .* 2m" "bar1 end: .* 64k" "gpu va start: .* 2m" "gpu va end: .* 64k" "gpu va 4k: .* 4k"; do
+        expect_out "^$what page, holds what was written\$"
+    done
+    expect_no_out 'MISMATCH'
+    expect_out '^gem vram: vm unbind: ok$'
+    expect_out '^vram check exit 0$'
+    expect_out '^gem vram: closed, share used 0$'
+    expect_out '^after close: 0 mappings$'
+}
+
 # Asserts that no process started by scripts/vm survived.
 expect_no_leftovers() {
     sleep 0.5

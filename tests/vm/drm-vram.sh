@@ -39,43 +39,7 @@ vm --profile debug --emu --vram --emu 512M --emu --bar1 --emu 16M -- bash -c '
     pdb=$(head -n1 $bar1 | cut -d" " -f4)
     # One object of 2 MiB + 64 KiB (2 MiB aligned), held while the GPU is
     # asked about it: through BAR1 and through the VA space of its file.
-    mkfifo /tmp/go
-    nvgspctl gem vram $(((2 << 20) + (64 << 10))) </tmp/go >/tmp/vram &
-    holder=$!
-    exec 3>/tmp/go
-    for _ in $(seq 1200); do grep -q holding /tmp/vram && break; sleep 0.1; done
-    read -r _ va _ len _ vram <<<"$(grep "^va " $bar1)"
-    read -r _ _ client _ vaspace <<<"$(grep "^drm " /sys/kernel/debug/nvgsp/*/vaspaces | tail -n1)"
-    echo "mapping: len $len"
-    word() { sed -n "s/.* $1 \([0-9a-f]*\)[ ,].*/\1/p" /tmp/vram; }
-    first=$(word first); last=$(word last); at4k=$(word "at 4k")
-    whole=$(sed -n "s/.*vm bind: ok at \(0x[0-9a-f]*\) and.*/\1/p" /tmp/vram)
-    part=$(sed -n "s/.*vm bind: ok at 0x[0-9a-f]* and \(0x[0-9a-f]*\)$/\1/p" /tmp/vram)
-    # What the GPU finds at $2 of VA space "$1": video memory at object
-    # offset $3, in a page of $4, holding $5.
-    look() {
-        local got
-        got=$($emu_query translate $1 $2)
-        got=${got#*: }
-        [[ $got == "video $(printf "%#x" $((vram + $3))) page $4 rw "*"data 0x$(printf "%x" 0x$5)" ]] &&
-            echo "$6: the object in VRAM, $4 page, holds what was written" ||
-            echo "$6: MISMATCH want object +$3 page $4 data $5, gpu $got"
-    }
-    look bar1 $va 0 2m $first "bar1 start"
-    look bar1 $((va + len - 8)) $((len - 8)) 64k $last "bar1 end"
-    look "$client $vaspace" $whole 0 2m $first "gpu va start"
-    look "$client $vaspace" $((whole + len - 8)) $((len - 8)) 64k $last "gpu va end"
-    look "$client $vaspace" $part 0x1000 4k $at4k "gpu va 4k"
-    written=$(sed -n "s/.*, written \([0-9a-f]*\), read back.*/\1/p" /tmp/vram)
-    sum=$($emu_query vram-sum $vram $len)
-    [ "${sum#*: }" = "fnv1a 0x$(printf "%x" 0x$written)" ] &&
-        echo "vram: the whole object holds what was written" ||
-        echo "vram: MISMATCH hash written $written, $sum"
-    echo >&3
-    exec 3>&-
-    wait $holder; echo "vram check exit $?"
-    cat /tmp/vram
-    echo "after close: $(grep -c "^va " $bar1) mappings"
+    "$NVGSP_TOP/tests/guest/vram-object" $(((2 << 20) + (64 << 10)))
     nvgspctl gem vram-limits || exit 1
     # A process killed with a VRAM object mapped.
     nvgspctl gem vram-hold $((128 << 10)) </dev/null >/tmp/hold &
@@ -121,22 +85,7 @@ vm --profile debug --emu --vram --emu 512M --emu --bar1 --emu 16M -- bash -c '
 expect_ok
 expect_out '^bar1: size 0x1000000 pdb 0x[0-9a-f]+ tables 0x[0-9a-f]+$'
 expect_out '^gem vram: bar1 14 MiB$'
-expect_out '^gem vram: domain vram, 2162688 bytes \(asked 2162688\), share used \+2162688$'
-expect_out '^gem vram: first [0-9a-f]{16} last [0-9a-f]{16} at 4k [0-9a-f]{16}, written [0-9a-f]{16}, read back the same$'
-expect_out '^vram: the whole object holds what was written$'
-expect_out '^gem vram: a new object reads zeroes$'
-expect_out '^gem vram: private writable mapping: EINVAL$'
-expect_out '^gem vram: export: EOPNOTSUPP$'
-expect_out '^gem vram: vm bind: ok at 0x200000000 and 0x201001000$'
-expect_out '^mapping: len 0x210000$'
-for what in "bar1 start: .* 2m" "bar1 end: .* 64k" "gpu va start: .* 2m" "gpu va end: .* 64k" "gpu va 4k: .* 4k"; do
-    expect_out "^$what page, holds what was written$"
-done
-expect_no_out 'MISMATCH'
-expect_out '^gem vram: vm unbind: ok$'
-expect_out '^vram check exit 0$'
-expect_out '^gem vram: closed, share used 0$'
-expect_out '^after close: 0 mappings$'
+expect_vram_object 2162688
 expect_out '^gem vram-limits: share [0-9]+ MiB: 8 objects of [0-9]+ KiB, then ENOSPC$'
 expect_out '^gem vram-limits: bar1 14 MiB: 3 objects of 3648 KiB mapped, then ENOSPC$'
 expect_out '^gem vram-limits: after one was freed: ok, reads zeroes$'
