@@ -24,6 +24,8 @@ pub mod calls;
 pub mod class;
 #[path = "gsp/fb_layout.rs"]
 pub mod fb_layout;
+#[path = "gsp/fifo.rs"]
+pub mod fifo;
 #[path = "gsp/function.rs"]
 pub mod function;
 #[path = "gsp/gr_info.rs"]

@@ -10,6 +10,7 @@
 
 use super::{
     class,
+    fifo,
     function::Function,
     gr_info, intr_table,
     rpc::{
@@ -164,6 +165,14 @@ typed! { RmControl, CMD:
     /// buffer each channel needs.
     CeGetFaultMethodBufferSize = class::NV2080_CTRL_CMD_CE_GET_FAULT_METHOD_BUFFER_SIZE,
         class::Nv2080CtrlCeGetFaultMethodBufferSizeParams;
+    /// `NVA06F_CTRL_CMD_BIND`: binds a channel to its engine's runlist.
+    ChannelBind = fifo::NVA06F_CTRL_CMD_BIND, fifo::NvA06fCtrlBindParams;
+    /// `NVA06F_CTRL_CMD_GPFIFO_SCHEDULE`: lets the host run a channel.
+    ChannelSchedule = fifo::NVA06F_CTRL_CMD_GPFIFO_SCHEDULE, fifo::NvA06fCtrlGpfifoScheduleParams;
+    /// `NV2080_CTRL_CMD_FIFO_GET_DEVICE_INFO_TABLE`: the engines' runlists
+    /// (on GSP-RM's internal subdevice).
+    FifoGetDeviceInfoTable = fifo::NV2080_CTRL_CMD_FIFO_GET_DEVICE_INFO_TABLE,
+        fifo::Nv2080CtrlFifoGetDeviceInfoTableParams;
     /// `NV90F1_CTRL_CMD_VASPACE_COPY_SERVER_RESERVED_PDES`: where the
     /// driver's directories above GSP-RM's own VA range are.
     VaspaceCopyServerReservedPdes = vaspace::NV90F1_CTRL_CMD_VASPACE_COPY_SERVER_RESERVED_PDES,
@@ -182,6 +191,8 @@ typed! { RmClass, CLASS:
     EventKernelCallbackEx = class::NV01_EVENT_KERNEL_CALLBACK_EX, class::Nv0005AllocParameters;
     /// `AMPERE_CHANNEL_GPFIFO_A`: a host channel.
     AmpereChannelGpfifoA = class::AMPERE_CHANNEL_GPFIFO_A, class::NvChannelAllocParams;
+    /// `AMPERE_DMA_COPY_B`: a copy engine's object, under a channel.
+    AmpereDmaCopyB = class::AMPERE_DMA_COPY_B, fifo::NvB0b5AllocationParameters;
     /// `FERMI_VASPACE_A`: a GPU virtual address space.
     FermiVaspaceA = class::FERMI_VASPACE_A, vaspace::NvVaspaceAllocationParameters;
 }
