@@ -120,7 +120,7 @@ expect_vram_object() {
     expect_out '^vram: the whole object holds what was written$'
     expect_out '^gem vram: private writable mapping: EINVAL$'
     expect_out '^gem vram: export: EOPNOTSUPP$'
-    expect_out '^gem vram: vm bind: ok at 0x200000000 and 0x201001000$'
+    expect_out '^gem vram: vm bind: ok at 0x200000000 and 0x[0-9a-f]+1000$'
     expect_out "^mapping: len $(printf '%#x' "$1")\$"
     for what in "bar1 start: .* 2m" "bar1 end: .* 64k" "gpu va start: .* 2m" "gpu va end: .* 64k" "gpu va 4k: .* 4k"; do
         expect_out "^$what page, holds what was written\$"

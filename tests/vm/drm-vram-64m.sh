@@ -6,10 +6,11 @@
 # a word of every 64 KiB page), and found whole in VRAM by the emulator's
 # GPU: its hash of the object's VRAM is the hash of what was written, and
 # its first and last words are where BAR1 and the file's VA space put
-# them, in 2 MiB pages and, at the end, a 64 KiB page. A round trip of
-# 64 MiB through the emulator's trapped BAR1 takes about a minute
-# (`make bench` measures its rate). No BAR1 fault, no defect counted by
-# the emulator, and no leak at the end.
+# them, in 2 MiB pages and, at the end, a 64 KiB page. The core's clear
+# and the CPU's writes, 64 MiB each through the emulator's trapped BAR1,
+# take about a minute (`make bench` measures its rate; reading all of it
+# back would take minutes more). No BAR1 fault, no defect counted by the
+# emulator, and no leak at the end.
 . tests/lib.sh
 vm --profile debug --emu --vram --emu 512M --emu --bar1 --emu 128M -- bash -c '
     for _ in $(seq 100); do [ -e /dev/dri/renderD128 ] && break; sleep 0.1; done
