@@ -72,6 +72,15 @@
 //! hash of what it wrote, without reading it all back through BAR1 (slow:
 //! every read is a round trip to the emulator).
 //!
+//! `channel CHID` says how the host stands with channel CHID (once GSP-RM
+//! allocated it): `runlist R engine E scheduled yes|no gp_get G gp_put P
+//! error none|xid X [addr A] parked no|yes at A`: its runlist (decimal),
+//! `NV2080_ENGINE_TYPE` (hex), whether GSP-RM scheduled it, GP_GET (the
+//! next GPFIFO entry the host fetches) and the GP_PUT it last read from
+//! USERD (decimal entry indices), the Xid that stopped it (decimal, with
+//! the faulting VA in hex for an MMU fault) and the semaphore address a
+//! parked acquire waits on; or `unknown channel`.
+//!
 //! A reply that cannot be written within [`REPLY_TIMEOUT`] (a guest that
 //! stopped reading its serial port) is dropped, and so are the later ones
 //! on that connection: the port never holds the emulator up. A guest tty
@@ -162,6 +171,11 @@ pub enum Query {
     },
     /// `bar1`.
     Bar1,
+    /// `channel CHID`.
+    Channel {
+        /// The channel ID.
+        chid: u32,
+    },
     /// `vram-sum OFFSET LEN`.
     VramSum {
         /// The first byte, a VRAM offset.
@@ -177,6 +191,8 @@ const TRANSLATE_USAGE: &str = "translate CLIENT VASPACE VA | translate bar1 OFFS
 const BAR1_USAGE: &str = "bar1";
 /// What `vram-sum` takes.
 const VRAM_SUM_USAGE: &str = "vram-sum OFFSET LEN";
+/// What `channel` takes.
+const CHANNEL_USAGE: &str = "channel CHID";
 /// The most bytes `vram-sum` reads.
 pub const VRAM_SUM_MAX: u64 = 1 << 30;
 
@@ -203,6 +219,10 @@ impl Query {
                 (q, TRANSLATE_USAGE)
             }
             "bar1" => (Some(Query::Bar1), BAR1_USAGE),
+            "channel" => (
+                number(words.next()).map(|chid| Query::Channel { chid }),
+                CHANNEL_USAGE,
+            ),
             "vram-sum" => {
                 let q = (|| {
                     Some(Query::VramSum {
@@ -231,6 +251,8 @@ pub trait Queries: Send + Sync {
     fn bar1(&self) -> String;
     /// The answer to `vram-sum OFFSET LEN`.
     fn vram_sum(&self, offset: u64, len: u64) -> String;
+    /// The answer to `channel CHID`.
+    fn channel(&self, chid: u32) -> String;
 }
 
 /// The 64-bit FNV-1a hash of `data`, continuing from `h` (start with
@@ -255,6 +277,7 @@ fn reply(line: &str, q: Result<Query, &str>, queries: &dyn Queries) -> String {
         Ok(Query::TranslateBar1 { offset }) => queries.translate_bar1(offset),
         Ok(Query::Bar1) => queries.bar1(),
         Ok(Query::VramSum { offset, len }) => queries.vram_sum(offset, len),
+        Ok(Query::Channel { chid }) => queries.channel(chid),
         Err(usage) => format!("error want {usage}"),
     };
     let words: Vec<&str> = line.split_whitespace().collect();
@@ -505,6 +528,10 @@ mod tests {
         fn bar1(&self) -> String {
             "size 0x10000000 unbound faults 0 sparse 0 defects 0".into()
         }
+
+        fn channel(&self, chid: u32) -> String {
+            format!("chid {chid}")
+        }
     }
 
     #[test]
@@ -558,6 +585,13 @@ mod tests {
             assert_eq!(Query::parse(bad), Some(Err(TRANSLATE_USAGE)), "{bad}");
         }
         assert_eq!(Query::parse("bar1 now"), Some(Err(BAR1_USAGE)));
+        assert_eq!(
+            Query::parse("channel 0x5"),
+            Some(Ok(Query::Channel { chid: 5 }))
+        );
+        for bad in ["channel", "channel x", "channel 1 2"] {
+            assert_eq!(Query::parse(bad), Some(Err(CHANNEL_USAGE)), "{bad}");
+        }
         // An echoed reply is still recognized as one.
         assert_eq!(Query::parse("bar1: size 0x10000000"), Some(Err(BAR1_USAGE)));
         // Not queries: injections and the rest.

@@ -6,6 +6,7 @@ pub mod boot;
 pub mod cpu_intr;
 pub mod falcon;
 pub mod fb_flush;
+pub mod host;
 pub mod mmu;
 pub mod pramin;
 pub mod reserved;
@@ -131,6 +132,15 @@ impl Hw {
         }
     }
 
+    /// An engine signalling `vector` in the CPU interrupt tree (a copy
+    /// engine's or a channel's non-stall interrupt); the MSI goes out if
+    /// the tree says so.
+    pub fn signal_vector(&mut self, vector: u32) {
+        if self.bar0.signal(vector) {
+            self.interrupt(0);
+        }
+    }
+
     /// The ucode on falcon `e` ended (see [`Bar0::halt`]).
     pub fn halt(&mut self, e: falcon::Engine) {
         if self.bar0.halt(e) {
@@ -159,6 +169,10 @@ pub struct Device {
     verbose: bool,
     /// Where the VMM plugged the function (bus << 8 | devfn), if told.
     routing_id: Option<u16>,
+    /// The host's channels and doorbells, which GSP-RM sets up.
+    host: host::Host,
+    /// The host thread, running the channels.
+    _host_thread: host::Worker,
 }
 
 impl Device {
@@ -184,15 +198,20 @@ impl Device {
     ) -> io::Result<Device> {
         let config = ConfigSpace::new(bar1);
         let hw = Hw::new(Bar0::with_fuses(chip, vram, boot.vbios(), boot.fuses()));
+        let mem = GuestMemory::default();
+        let host = boot.host();
+        let host_thread = host.start(hw.clone(), mem.clone())?;
         let device = Device {
             config,
             hw,
             vram: Vram::new(vram)?,
             bar1,
-            mem: GuestMemory::default(),
+            mem,
             boot,
             verbose,
             routing_id: None,
+            host,
+            _host_thread: host_thread,
         };
         let mut hw = lock(&device.hw);
         hw.pci = device.pci_view();
@@ -209,7 +228,7 @@ impl Device {
             sys: self.mem.clone(),
             vram: lock(&self.hw).vram.clone(),
         };
-        mmu::Probe::new(self.hw.clone(), mem, vaspaces)
+        mmu::Probe::new(self.hw.clone(), mem, vaspaces, self.host.clone())
     }
 
     /// Records where the VMM plugged the function. A PCIe function learns
@@ -386,6 +405,10 @@ impl Device {
                 Effect::Start(engine) => {
                     drop(hw);
                     self.boot.start(engine, &self.hw, &self.mem);
+                }
+                Effect::ChannelDoorbell(token) => {
+                    drop(hw);
+                    self.host.doorbell(token);
                 }
                 Effect::Doorbell => {
                     drop(hw);

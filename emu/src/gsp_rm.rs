@@ -58,6 +58,8 @@ pub struct QueueArgs {
 
 enum Wake {
     Doorbell,
+    /// The host stopped a channel on an error (`dev::host`).
+    Host,
     Stop,
 }
 
@@ -79,6 +81,10 @@ impl GspRm {
         let shm = SharedMem::new(mem.clone(), args.shared_mem, args.pte_count)?;
         let queues = Queues::init(shm, args.cmd_off, args.msg_off)?;
         let (wake, rx) = mpsc::channel();
+        let host_wake = wake.clone();
+        config.host.set_waker(move || {
+            let _ = host_wake.send(Wake::Host);
+        });
         let thread = std::thread::Builder::new()
             .name("gsp-rm".into())
             .spawn(move || Model::new(queues, hw, config, mem.clone()).run(rx, &mem))
@@ -164,7 +170,8 @@ impl Model {
             objects: Objects::with_internal_client(config::INTERNAL_HANDLES, config.channels)
                 .with_memory(mem, config.usable_end())
                 .with_vram(vram)
-                .sharing(config.vaspaces.clone()),
+                .sharing(config.vaspaces.clone())
+                .with_host(config.host.clone(), config.engines.clone()),
             config,
             seq_num: 0,
             got_system_info: false,
@@ -208,6 +215,7 @@ impl Model {
                     crate::trace::mark(crate::trace::Step::Wake);
                     self.rung = true;
                 }
+                Ok(Wake::Host) => {}
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
             }
             // GSP-RM's first sysmembar, early in its init, writes to the
@@ -225,7 +233,10 @@ impl Model {
                     warn!("GSP-RM: BAR1 stays unbound: {e}");
                 }
             }
-            if let Err(e) = self.take_injections() {
+            if let Err(e) = self
+                .take_injections()
+                .and_then(|()| self.take_channel_errors())
+            {
                 error!("GSP-RM: {e}; halting");
                 break;
             }
@@ -405,13 +416,38 @@ impl Model {
         Ok(())
     }
 
+    /// Reports the errors the host stopped channels on, as GSP-RM reports
+    /// a robust-channel error it handled: OS_ERROR_LOG, then RC_TRIGGERED
+    /// with the channel's engine, and for an MMU fault the faulting VA and
+    /// fault type (open-gpu-kernel-modules `_kgspRpcRCTriggered`, nouveau
+    /// r570 `r570_fifo_rc_triggered`). The host already logged each.
+    fn take_channel_errors(&mut self) -> Result<(), QueueError> {
+        if !self.init_done || self.sequencer_deadline.is_some() {
+            return Ok(());
+        }
+        while let Some(e) = self.config.host.take_error() {
+            if self.hung {
+                warn!(
+                    "GSP-RM: hung, not reporting Xid {} on channel {}",
+                    e.xid, e.chid
+                );
+                continue;
+            }
+            let text = format!("Xid {} on channel {}: {}", e.xid, e.chid, e.text);
+            self.os_error_log(e.xid, e.chid, text.as_bytes())?;
+            let (addr, fault_type) = e.fault.unwrap_or((0, 0));
+            self.rc_triggered(e.engine, e.xid, e.chid, addr, fault_type)?;
+        }
+        Ok(())
+    }
+
     /// A robust-channel error with Xid `xid` on the channel of `object`, as
     /// GSP-RM reports one: the Xid line (OS_ERROR_LOG), then the recovery
     /// notice (RC_TRIGGERED); an MMU fault (Xid 31) carries an address that
     /// names the channel, for the test to check.
     fn rc_error(&mut self, xid: u32, client: u32, object: u32) -> Result<(), QueueError> {
         use nvgsp_proto::gsp::rpc::event::ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT;
-        let Some(chid) = self.objects.chid(client, object) else {
+        let Some((chid, engine)) = self.objects.channel(client, object) else {
             warn!("GSP-RM: rc-error: client {client:#x} has no channel object {object:#x}");
             return Ok(());
         };
@@ -423,7 +459,12 @@ impl Model {
         } else {
             0
         };
-        self.rc_triggered(xid, chid, addr)
+        let fault_type = if addr != 0 {
+            crate::gsp_rm::gmmu::fault_type::PTE
+        } else {
+            0
+        };
+        self.rc_triggered(engine, xid, chid, addr, fault_type)
     }
 
     /// Posts OS_ERROR_LOG: Xid `xid` on channel `chid` with `text` (cut
@@ -446,17 +487,26 @@ impl Model {
         self.event(Function::OsErrorLog as u32, &buf)
     }
 
-    /// Posts RC_TRIGGERED for Xid `xid` on channel `chid`.
-    fn rc_triggered(&mut self, xid: u32, chid: u32, addr: u64) -> Result<(), QueueError> {
+    /// Posts RC_TRIGGERED for Xid `xid` on channel `chid` of engine
+    /// `engine` (`NV2080_ENGINE_TYPE_*`), with the fault's address and
+    /// type for an MMU fault.
+    fn rc_triggered(
+        &mut self,
+        engine: u32,
+        xid: u32,
+        chid: u32,
+        addr: u64,
+        fault_type: u32,
+    ) -> Result<(), QueueError> {
         use nvgsp_proto::gsp::rpc::event::RpcRcTriggered;
         let rc = RpcRcTriggered {
-            nv2080_engine_type: nvgsp_proto::gsp::class::NV2080_ENGINE_TYPE_GRAPHICS,
+            nv2080_engine_type: engine,
             chid,
             except_level: 2,
             except_type: xid,
             mmu_fault_addr_lo: addr as u32,
             mmu_fault_addr_hi: (addr >> 32) as u32,
-            mmu_fault_type: if addr != 0 { 2 } else { 0 },
+            mmu_fault_type: fault_type,
             ..RpcRcTriggered::ZERO
         };
         let mut buf = vec![0u8; RpcRcTriggered::SIZE];

@@ -100,6 +100,7 @@ fn serve(opts: &options::Options) -> Result<(), String> {
         injections: control::Injections::default(),
         vaspaces: gsp_rm::vaspace::VaSpaces::default(),
         gsp_intr_vector: opts.gsp_intr_vector.unwrap_or(defaults.gsp_intr_vector),
+        host: Default::default(),
     };
     let gsp_intr_vector = config.gsp_intr_vector;
     let (injections, vaspaces) = (config.injections.clone(), config.vaspaces.clone());

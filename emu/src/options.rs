@@ -172,7 +172,16 @@ Fault injection (for tests):
                     faults F sparse N defects D' (counts in decimal: BAR1
                     accesses refused, BAR1 accesses to sparse ranges,
                     driver defects such as binding writes and PRAMIN
-                    writes into GSP-RM's memory)
+                    writes into GSP-RM's memory);
+                    vram-sum OFFSET LEN answers 'fnv1a H', the FNV-1a hash
+                    of LEN bytes of VRAM at OFFSET as the GPU sees them;
+                    channel CHID answers 'runlist R engine E scheduled
+                    yes|no gp_get G gp_put P error none|xid X [addr A]
+                    parked no|yes at A' (R, G, P and X in decimal): the
+                    host's view of that channel (GP_GET as written back,
+                    the GP_PUT it last read, the Xid that stopped it, the
+                    semaphore a parked acquire waits on), or 'unknown
+                    channel'
   --trace-rpc       time each RPC's steps (doorbell, GSP-RM wake, reply
                     interrupt, the driver's acknowledgement and status read)
                     and log their medians when the client disconnects

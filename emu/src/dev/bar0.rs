@@ -10,6 +10,7 @@ use crate::guest_mem::GuestMemory;
 use nvgsp_proto::bus;
 use nvgsp_proto::chip::{self, ChipId};
 use nvgsp_proto::falcon as f;
+use nvgsp_proto::host;
 use nvgsp_proto::intr;
 use std::ops::Range;
 use std::time::{Duration, Instant};
@@ -80,6 +81,9 @@ pub enum Effect {
     Start(Engine),
     /// The driver rang GSP-RM's doorbell (`NV_PGSP_QUEUE_HEAD`).
     Doorbell,
+    /// The driver rang a channel's doorbell
+    /// (`NV_VIRTUAL_FUNCTION_DOORBELL`) with this work-submit token.
+    ChannelDoorbell(u32),
     /// A falcon was put into reset.
     Reset(Engine),
     /// The model has no register there: the write was dropped.
@@ -237,6 +241,12 @@ impl Bar0 {
         self.gsp.irq.latch(bits) && self.tree.signal(self.gsp_vector)
     }
 
+    /// An engine signalling `vector` in the CPU interrupt tree; returns
+    /// whether that sends MSI-X vector 0.
+    pub fn signal(&mut self, vector: u32) -> bool {
+        self.tree.signal(vector)
+    }
+
     /// The ucode on falcon `e` ended: its CPU halts and latches HALT, which
     /// reaches the host only as the host routed it (the GSP's through the
     /// tree; SEC2's reaches no vector the model has). Returns whether that
@@ -376,6 +386,8 @@ impl Bar0 {
                 u32::from_le_bytes(b)
             }
             f::GSP_QUEUE_HEAD => 0,
+            // Write-only (dev_vm.ref.txt); the model reads it as 0.
+            host::DOORBELL => 0,
             bus::BAR0_WINDOW => self.window.read(),
             // As it stands, without a read's effect (`Hw::read_register`
             // has it: the flush completing).
@@ -412,6 +424,7 @@ impl Bar0 {
             reg::FLUSH_SYSMEM_ADDR => self.flush_sysmem.0 = v,
             reg::FLUSH_SYSMEM_ADDR_HI => self.flush_sysmem.1 = v & 0x00ff_ffff,
             f::GSP_QUEUE_HEAD => return Effect::Doorbell,
+            host::DOORBELL => return Effect::ChannelDoorbell(v),
             bus::BAR0_WINDOW => self.window.write(v),
             // Written 1 (PENDING) to start a flush (nouveau `g84_bar_flush`,
             // nvgpu `hw_flush_gk20a.h`).

@@ -215,6 +215,11 @@ impl Boot {
         self.sb_ran
     }
 
+    /// The host GSP-RM sets channels up in.
+    pub fn host(&self) -> crate::dev::host::Host {
+        self.config.host.clone()
+    }
+
     /// The driver rang GSP-RM's doorbell.
     pub fn doorbell(&self) {
         if let Some(rm) = &self.rm {

@@ -10,8 +10,8 @@
 //!
 //! What goes through the TLB: BAR1 accesses (`dev::bar1`); the control
 //! port's `translate` probe of a VA space, which translates as a hub
-//! client (a copy engine) would and fills the TLB as one would; engines,
-//! once modelled. The probe of BAR1 (`translate bar1`) only peeks
+//! client (a copy engine) would and fills the TLB as one would; the host's
+//! fetches and the copy engine's accesses (`dev::host::access`). The probe of BAR1 (`translate bar1`) only peeks
 //! ([`Mmu::peek`]): a TLB hit answers, else a walk through the cached
 //! directory entries that caches nothing, since that probe is documented
 //! as no access. What does not: GSP-RM's own reading of the driver's
@@ -368,13 +368,19 @@ pub struct Probe {
     hw: SharedHw,
     mem: GpuMemory,
     vaspaces: VaSpaces,
+    host: super::host::Host,
 }
 
 impl Probe {
     /// A probe of the MMU in `hw`, reading `mem`, for the VA spaces GSP-RM
     /// lists in `vaspaces`.
-    pub fn new(hw: SharedHw, mem: GpuMemory, vaspaces: VaSpaces) -> Probe {
-        Probe { hw, mem, vaspaces }
+    pub fn new(hw: SharedHw, mem: GpuMemory, vaspaces: VaSpaces, host: super::host::Host) -> Probe {
+        Probe {
+            hw,
+            mem,
+            vaspaces,
+            host,
+        }
     }
 }
 
@@ -409,6 +415,10 @@ impl crate::control::Queries for Probe {
 
     fn bar1(&self) -> String {
         super::lock(&self.hw).bar1_summary()
+    }
+
+    fn channel(&self, chid: u32) -> String {
+        self.host.describe(chid)
     }
 
     fn vram_sum(&self, offset: u64, len: u64) -> String {

@@ -16,7 +16,8 @@
 //! Memory descriptors use `NV_ADDRESS_SPACE` numbering (1 system memory,
 //! 2 VRAM; open-gpu-kernel-modules `nvos.h`). The chip would fault on a
 //! GPFIFO that is not mapped when the host first fetched from it; the
-//! model, which does not fetch yet, refuses such a channel at allocation.
+//! model refuses such a channel at allocation already (and its host,
+//! `dev::host`, faults on a ring unmapped later).
 
 use super::gmmu::{self, GpuMemory, Phys, Translation};
 use nvgsp_proto::gsp::class::{NvChannelAllocParams, NvMemoryDescParams, ADDR_FBMEM, ADDR_SYSMEM};

@@ -5,6 +5,7 @@
 //! command line.
 
 use nvgsp_proto::gsp::class::{self, FbRegionInfo};
+use nvgsp_proto::gsp::fifo;
 use nvgsp_proto::gsp::gr_info;
 use nvgsp_proto::gsp::intr_table::{self, IntrTableEntry};
 use nvgsp_proto::gsp::rpc::static_info::GspStaticConfigInfo;
@@ -71,6 +72,9 @@ pub struct RmConfig {
     /// The GSP's stall vector in the CPU interrupt tree, as the kernel
     /// interrupt table reports it (the device signals the same).
     pub gsp_intr_vector: u32,
+    /// The host (channels, doorbell, PBDMA, copy engines) GSP-RM sets
+    /// channels up in.
+    pub host: crate::dev::host::Host,
 }
 
 impl Default for RmConfig {
@@ -91,6 +95,7 @@ impl Default for RmConfig {
             injections: Default::default(),
             vaspaces: Default::default(),
             gsp_intr_vector: crate::dev::bar0::GSP_VECTOR,
+            host: Default::default(),
         }
     }
 }
@@ -100,8 +105,47 @@ const BUS_WIDTH: u32 = 384;
 
 /// The non-stall vector the model gives copy engine `n` in the kernel
 /// interrupt table: the model's choice (leaf 2), not a value read from a
-/// GA102; nothing signals it yet.
+/// GA102. The host signals it (`dev::host`).
 const CE_NON_STALL_VECTOR: u32 = 64;
+
+/// The non-stall vector of engine `engine` (`NV2080_ENGINE_TYPE_*`) in
+/// the kernel interrupt table, if it has one there (the copy engines).
+pub fn non_stall_vector(engine: u32) -> Option<u32> {
+    engine
+        .checked_sub(class::NV2080_ENGINE_TYPE_COPY0)
+        .filter(|&n| n < 10)
+        .map(|n| CE_NON_STALL_VECTOR + n)
+}
+
+/// The `RM_ENGINE_TYPE_*` of `NV2080_ENGINE_TYPE_*` `engine` (nouveau r570
+/// `nvrm/engine.h` and `r570_fifo_xlat_rm_engine_type`, which maps them
+/// back: GR0 1, COPY0.. 9.., NVDEC0.. 0x1d.., NVENC0.. 0x25.., SW 0x2d,
+/// SEC2 0x31, NVJPEG0 0x36, OFA0 0x3e).
+pub fn rm_engine_type(engine: u32) -> Option<u32> {
+    let of = |base: u32, count: u32, rm: u32| {
+        engine
+            .checked_sub(base)
+            .filter(|&n| n < count)
+            .map(|n| rm + n)
+    };
+    of(class::NV2080_ENGINE_TYPE_GRAPHICS, 1, 1)
+        .or_else(|| of(class::NV2080_ENGINE_TYPE_COPY0, 10, 9))
+        .or_else(|| of(class::NV2080_ENGINE_TYPE_NVDEC0, 8, 0x1d))
+        .or_else(|| of(class::NV2080_ENGINE_TYPE_NVENC0, 3, 0x25))
+        .or_else(|| of(class::NV2080_ENGINE_TYPE_SW, 1, 0x2d))
+        .or_else(|| of(class::NV2080_ENGINE_TYPE_SEC2, 1, 0x31))
+        .or_else(|| of(class::NV2080_ENGINE_TYPE_NVJPEG0, 1, 0x36))
+        .or_else(|| of(class::NV2080_ENGINE_TYPE_OFA0, 1, 0x3e))
+}
+
+/// The runlist of `engine` among `engines`: each engine on a runlist of
+/// its own, numbered in the order GET_ENGINES_V2 lists them (GA100 and
+/// later have a runlist per engine, each with its own channel RAM:
+/// open-gpu-kernel-modules `kfifoIsPerRunlistChramSupportedInHw`; that
+/// GR shares its runlist with no copy engine is the model's choice).
+pub fn runlist_of(engines: &[u32], engine: u32) -> Option<u32> {
+    engines.iter().position(|&e| e == engine).map(|i| i as u32)
+}
 
 impl RmConfig {
     /// `NV2080_CTRL_CMD_INTERNAL_INTR_GET_KERNEL_TABLE`'s entries: each
@@ -128,6 +172,34 @@ impl RmConfig {
                 vector_non_stall: intr_table::VECTOR_INVALID,
                 ..IntrTableEntry::ZERO
             }])
+            .collect()
+    }
+
+    /// `NV2080_CTRL_CMD_FIFO_GET_DEVICE_INFO_TABLE`'s entries: one per
+    /// engine GET_ENGINES_V2 reports, with its `RM_ENGINE_TYPE` and
+    /// runlist ([`runlist_of`]) filled, as nouveau r535
+    /// `r535_fifo_runl_ctor` reads them, and one PBDMA of the runlist's
+    /// number (the model's choice: GA102's PBDMA numbering is not
+    /// published). The other `ENGINE_INFO_TYPE_*` are 0.
+    pub fn device_info(&self) -> Vec<fifo::Nv2080CtrlFifoDeviceEntry> {
+        self.engines
+            .iter()
+            .filter_map(|&e| {
+                let rm = rm_engine_type(e)?;
+                let runlist = runlist_of(&self.engines, e)?;
+                let mut d = fifo::Nv2080CtrlFifoDeviceEntry::ZERO;
+                d.engine_data[fifo::ENGINE_INFO_TYPE_RM_ENGINE_TYPE] = rm;
+                d.engine_data[fifo::ENGINE_INFO_TYPE_RUNLIST] = runlist;
+                d.pbdma_ids[0] = runlist;
+                d.num_pbdmas = 1;
+                let name = ENGINE_NAMES
+                    .iter()
+                    .find(|&&(_, t)| t == e)
+                    .map_or("", |(n, _)| n);
+                let n = name.len().min(15);
+                d.engine_name[..n].copy_from_slice(&name.as_bytes()[..n]);
+                Some(d)
+            })
             .collect()
     }
 

@@ -429,6 +429,12 @@ pub mod fault_type {
     pub const PTE: u32 = 2;
     /// The VA is beyond the VA space.
     pub const VA_LIMIT_VIOLATION: u32 = 3;
+    /// A non-privileged access to a `PRIVILEGE` page.
+    pub const PRIV_VIOLATION: u32 = 5;
+    /// A write to a `READ_ONLY` page.
+    pub const RO_VIOLATION: u32 = 6;
+    /// An access to memory the requester may not reach.
+    pub const REGION_VIOLATION: u32 = 0xd;
     /// An aperture the access cannot use.
     pub const UNSUPPORTED_APERTURE: u32 = 0xa;
 }

@@ -8,22 +8,37 @@
 use super::config::RmConfig;
 use super::gmmu::{GpuMemory, Phys};
 use super::vaspace::VaSpaces;
+use crate::dev::host::{ChannelSetup, Host};
 use crate::guest_mem::GuestMemory;
 use crate::vram::VramView;
 use log::warn;
 use nvgsp_proto::gsp::calls::{
-    AmpereChannelGpfifoA, CeGetFaultMethodBufferSize, Device0, EventKernelCallbackEx,
-    EventSetNotification, FbGetInfoV2, FermiVaspaceA, GpuGetEnginesV2, GpuGetInfoV2, GrGetInfoV2,
-    InternalFifoGetNumChannels, InternalIntrGetKernelTable, RmClass, RmControl, Root, Subdevice0,
+    AmpereChannelGpfifoA, AmpereDmaCopyB, CeGetFaultMethodBufferSize, ChannelBind, ChannelSchedule,
+    Device0, EventKernelCallbackEx, EventSetNotification, FbGetInfoV2, FermiVaspaceA,
+    FifoGetDeviceInfoTable, GpuGetEnginesV2, GpuGetInfoV2, GrGetInfoV2, InternalFifoGetNumChannels,
+    InternalIntrGetKernelTable, RmClass, RmControl, Root, Subdevice0,
     VaspaceCopyServerReservedPdes,
 };
 use nvgsp_proto::gsp::class::{self, CtrlInfo};
+use nvgsp_proto::gsp::fifo;
 use nvgsp_proto::gsp::intr_table::IntrGetKernelTableParams;
 use nvgsp_proto::gsp::vaspace;
 
 use nvgsp_proto::gsp::status::*;
 use nvgsp_proto::wire::Wire;
 use std::collections::HashMap;
+
+/// What GSP-RM keeps of a channel besides what it gave the host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ChannelInfo {
+    chid: u32,
+    /// Its `NV2080_ENGINE_TYPE_*`, from the allocation.
+    engine: u32,
+    /// `NVA06F_CTRL_CMD_BIND` bound it to its engine's runlist.
+    bound: bool,
+    /// `NVA06F_CTRL_CMD_GPFIFO_SCHEDULE` enabled it.
+    scheduled: bool,
+}
 
 /// One allocated object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,8 +47,10 @@ struct Object {
     parent: u32,
     /// Event objects: the `NV2080_NOTIFIERS_*` number they are for.
     notify_index: Option<u32>,
-    /// Channels: their channel ID.
-    chid: Option<u32>,
+    /// Channels.
+    channel: Option<ChannelInfo>,
+    /// Objects of an engine class under a channel: that channel's ID.
+    on_channel: Option<u32>,
     /// VA spaces: their root page directory, once the driver named it
     /// (`COPY_SERVER_RESERVED_PDES`), and where GSP-RM wrote its entry
     /// for its own range (cleared when the VA space goes).
@@ -47,7 +64,8 @@ impl Object {
             class,
             parent,
             notify_index: None,
-            chid: None,
+            channel: None,
+            on_channel: None,
             root: None,
             rm_pde: None,
         }
@@ -57,7 +75,6 @@ impl Object {
 pub use nvgsp_proto::gsp::rpc::event::NV2080_NOTIFIERS_MAXCOUNT;
 
 /// All clients and their objects.
-#[derive(Default)]
 pub struct Objects {
     clients: HashMap<u32, HashMap<u32, Object>>,
     /// Channel IDs of the runlist (`RmConfig::channels`).
@@ -77,12 +94,46 @@ pub struct Objects {
     /// The roots of the VA spaces given their reserved directories, for
     /// the control port's probe.
     roots: VaSpaces,
+    /// The host, where channels are set up to run.
+    host: Host,
+    /// The engines GSP-RM reports (`RmConfig::engines`).
+    engines: Vec<u32>,
 }
+
+/// `NV_CHANNEL_ALLOC_PARAMS.internalFlags` PRIVILEGE (1:0): USER is 0
+/// (`g_kernel_channel_nvoc.h`).
+const INTERNAL_FLAGS_PRIVILEGE: u32 = 3;
+/// `NVOS04_FLAGS_CHANNEL_DENY_PHYSICAL_MODE_CE` (bit 7, alloc_channel.h).
+const NVOS04_FLAGS_DENY_PHYSICAL_MODE_CE: u32 = 1 << 7;
+
+/// Control families every channel (GPFIFO) class answers besides its own:
+/// KernelChannel exports the 0x906f, 0xa06f and 0xc36f controls to all of
+/// them (open-gpu-kernel-modules 570.144 `g_kernel_channel_nvoc.c`, e.g.
+/// 0xa06f0103, 0xa06f0104, 0xc36f0108).
+const CHANNEL_CONTROL_FAMILIES: [u32; 3] = [0x906f, 0xa06f, 0xc36f];
 
 /// Clients GSP-RM accepts before it runs out of resources.
 const MAX_CLIENTS: usize = 4096;
 /// Objects per client, likewise.
 const MAX_OBJECTS: usize = 65536;
+
+impl Default for Objects {
+    /// No client; the default configuration's engines.
+    fn default() -> Self {
+        Objects {
+            clients: HashMap::new(),
+            channels: 0,
+            internal_client: 0,
+            notifications: HashMap::new(),
+            mem: GpuMemory::default(),
+            fb_end: 0,
+            vaspaces: 0,
+            roots: VaSpaces::default(),
+            host: Host::default(),
+            engines: RmConfig::default().engines,
+        }
+    }
+}
 
 impl Objects {
     /// The table GSP-RM starts with: its own internal client, device and
@@ -103,7 +154,18 @@ impl Objects {
             fb_end: 0,
             vaspaces: 0,
             roots: VaSpaces::default(),
+            host: Host::default(),
+            engines: RmConfig::default().engines,
         }
+    }
+
+    /// Sets channels up in `host`, for a GPU with `engines`; the host's
+    /// table is emptied first (a GSP-RM starts with no channels).
+    pub fn with_host(mut self, host: Host, engines: Vec<u32>) -> Objects {
+        host.clear();
+        self.host = host;
+        self.engines = engines;
+        self
     }
 
     /// Gives the model the guest's memory and the end of the clients'
@@ -209,10 +271,27 @@ impl Objects {
                     .clients
                     .values()
                     .flat_map(|o| o.values())
-                    .any(|o| o.chid == Some(chid));
+                    .any(|o| o.channel.is_some_and(|c| c.chid == chid));
                 if in_use {
                     return NV_ERR_STATE_IN_USE;
                 }
+                // Its engine: one the GPU has, with a runlist. On a GPU
+                // with per-runlist channel RAM (GA10x) RM makes the
+                // channel's TSG with the channel's engine type and wants a
+                // valid one (`kchannelConstruct`, kernel_channel.c:377,
+                // :698-702); the status is the model's choice.
+                let engine = p.engine_type;
+                let Some(runlist) = self
+                    .engines
+                    .contains(&engine)
+                    .then(|| super::config::runlist_of(&self.engines, engine))
+                    .flatten()
+                else {
+                    warn!(
+                        "GSP-RM: channel {chid}: engine type {engine:#x} is not one of the GPU's"
+                    );
+                    return NV_ERR_INVALID_ARGUMENT;
+                };
                 // Its VA space: one of this client's, whose page tables the
                 // driver named; with none, the device's default one, which
                 // GSP-RM owns and where nothing of the driver's is mapped.
@@ -239,8 +318,78 @@ impl Objects {
                     return status;
                 }
                 let mut o = Object::new(class, h_parent);
-                o.chid = Some(chid);
-                self.insert(h_client, h_object, o)
+                o.channel = Some(ChannelInfo {
+                    chid,
+                    engine,
+                    bound: false,
+                    scheduled: false,
+                });
+                let status = self.insert(h_client, h_object, o);
+                if status == NV_OK {
+                    let userd = if p.userd_mem.address_space == class::ADDR_FBMEM {
+                        Phys::Video(p.userd_mem.base)
+                    } else {
+                        Phys::Sys(p.userd_mem.base)
+                    };
+                    self.host.add(ChannelSetup {
+                        client: h_client,
+                        object: h_object,
+                        chid,
+                        engine,
+                        runlist,
+                        pdb: root,
+                        userd,
+                        gpfifo: p.gp_fifo_offset,
+                        entries: p.gp_fifo_entries,
+                        instance: p.instance_mem.base,
+                        nonstall: super::config::non_stall_vector(engine),
+                        privileged: p.internal_flags & INTERNAL_FLAGS_PRIVILEGE != 0,
+                        deny_physical_ce: p.flags & NVOS04_FLAGS_DENY_PHYSICAL_MODE_CE != 0,
+                    });
+                }
+                status
+            }
+            AmpereDmaCopyB::CLASS => {
+                let parents = [AmpereChannelGpfifoA::CLASS];
+                if let Err(status) = self.check_new(h_client, h_parent, &parents, h_object) {
+                    return status;
+                }
+                let Some(p) = <AmpereDmaCopyB as RmClass>::Params::decode(params) else {
+                    return NV_ERR_INVALID_PARAM_STRUCT;
+                };
+                let Some(chan) = self
+                    .clients
+                    .get(&h_client)
+                    .and_then(|o| o.get(&h_parent))
+                    .and_then(|o| o.channel)
+                else {
+                    return NV_ERR_INVALID_OBJECT_PARENT;
+                };
+                // NVB0B5_ALLOCATION_PARAMETERS (clb0b5sw.h): version 0
+                // names a copy engine by index, version 1 by
+                // NV2080_ENGINE_TYPE_COPYn (nouveau r535 `r535_ce_alloc`).
+                let engine = match p.version {
+                    0 => class::NV2080_ENGINE_TYPE_COPY0.checked_add(p.engine_type),
+                    fifo::NVB0B5_ALLOCATION_PARAMETERS_VERSION_1 => Some(p.engine_type),
+                    _ => None,
+                };
+                // The object runs on the channel's engine: the channel is
+                // bound to that engine's runlist. That RM refuses another
+                // engine, and with this status, is the model's choice.
+                if engine != Some(chan.engine) {
+                    warn!(
+                        "GSP-RM: copy object {h_object:#x} on channel {}: version {} engine type {:#x}, the channel's engine is {:#x}",
+                        chan.chid, p.version, p.engine_type, chan.engine
+                    );
+                    return NV_ERR_INVALID_ARGUMENT;
+                }
+                let mut o = Object::new(class, h_parent);
+                o.on_channel = Some(chan.chid);
+                let status = self.insert(h_client, h_object, o);
+                if status == NV_OK {
+                    self.host.object(chan.chid, class, true);
+                }
+                status
             }
             FermiVaspaceA::CLASS => {
                 let parents = [Device0::CLASS, Subdevice0::CLASS];
@@ -357,6 +506,12 @@ impl Objects {
     /// What GSP-RM undoes in the driver's memory as `o` goes: a VA space's
     /// entry for GSP-RM's own range.
     fn tear_down(&self, o: &Object) {
+        if let Some(c) = o.channel {
+            self.host.remove(c.chid);
+        }
+        if let Some(chid) = o.on_channel {
+            self.host.object(chid, o.class, false);
+        }
         if let Some(Phys::Sys(at)) = o.rm_pde {
             if let Err(e) = self.mem.sys.write(at, &0u64.to_le_bytes()) {
                 warn!("GSP-RM: clearing its directory entry at {at:#x}: {e}");
@@ -384,10 +539,78 @@ impl Objects {
         if class::is_null_cmd(cmd) {
             return NV_OK;
         }
-        if class::ctrl_cmd_class(cmd) != object.class {
+        let family = class::ctrl_cmd_class(cmd);
+        if family != object.class
+            && !(object.channel.is_some() && CHANNEL_CONTROL_FAMILIES.contains(&family))
+        {
             return NV_ERR_INVALID_COMMAND;
         }
         match cmd {
+            ChannelBind::CMD => {
+                let Some(c) = object.channel else {
+                    return NV_ERR_INVALID_COMMAND;
+                };
+                type P = <ChannelBind as RmControl>::Params;
+                let Some(p) = P::decode(params).filter(|_| params.len() == P::SIZE) else {
+                    return NV_ERR_INVALID_PARAM_STRUCT;
+                };
+                // kchannelCtrlCmdBind binds the channel to the runlist of
+                // the engine named; the model's channels stay on their
+                // allocation's engine (a channel's runlist is fixed once
+                // set), so another engine is refused.
+                if p.engine_type != c.engine {
+                    warn!(
+                        "GSP-RM: BIND of channel {} to engine type {:#x}: it was allocated for {:#x}",
+                        c.chid, p.engine_type, c.engine
+                    );
+                    return NV_ERR_INVALID_ARGUMENT;
+                }
+                self.update_channel(h_client, h_object, |c| c.bound = true);
+                NV_OK
+            }
+            ChannelSchedule::CMD => {
+                let Some(c) = object.channel else {
+                    return NV_ERR_INVALID_COMMAND;
+                };
+                type P = <ChannelSchedule as RmControl>::Params;
+                let Some(p) = P::decode(params).filter(|_| params.len() == P::SIZE) else {
+                    return NV_ERR_INVALID_PARAM_STRUCT;
+                };
+                // kchannelCtrlCmdGpFifoSchedule: a channel must be
+                // schedulable, i.e. bound to a runlist
+                // (`kchannelIsSchedulable_HAL`), else NV_ERR_INVALID_STATE.
+                if p.enable != 0 && !c.bound {
+                    warn!("GSP-RM: GPFIFO_SCHEDULE of channel {} before BIND", c.chid);
+                    return NV_ERR_INVALID_STATE;
+                }
+                let on = p.enable != 0;
+                self.update_channel(h_client, h_object, |c| c.scheduled = on);
+                self.host.schedule(c.chid, on);
+                NV_OK
+            }
+            FifoGetDeviceInfoTable::CMD => {
+                if h_client != self.internal_client {
+                    return NV_ERR_INSUFFICIENT_PERMISSIONS;
+                }
+                let table = config.device_info();
+                rewrite(
+                    params,
+                    |p: &mut <FifoGetDeviceInfoTable as RmControl>::Params| {
+                        let base = p.base_index as usize;
+                        if !base.is_multiple_of(fifo::DEVICE_INFO_MAX_ENTRIES) {
+                            return NV_ERR_INVALID_ARGUMENT;
+                        }
+                        let rest = table.get(base..).unwrap_or(&[]);
+                        let n = rest.len().min(fifo::DEVICE_INFO_MAX_ENTRIES);
+                        p.entries =
+                            [fifo::Nv2080CtrlFifoDeviceEntry::ZERO; fifo::DEVICE_INFO_MAX_ENTRIES];
+                        p.entries[..n].copy_from_slice(&rest[..n]);
+                        p.num_entries = n as u32;
+                        p.more = u8::from(rest.len() > n);
+                        NV_OK
+                    },
+                )
+            }
             GpuGetEnginesV2::CMD => {
                 rewrite(params, |p: &mut <GpuGetEnginesV2 as RmControl>::Params| {
                     p.engine_count = config.engines.len().min(p.engine_list.len()) as u32;
@@ -513,9 +736,29 @@ impl Objects {
         }
     }
 
+    /// Changes channel object `h_object`'s state with `f`.
+    fn update_channel(&mut self, h_client: u32, h_object: u32, f: impl FnOnce(&mut ChannelInfo)) {
+        if let Some(c) = self
+            .clients
+            .get_mut(&h_client)
+            .and_then(|o| o.get_mut(&h_object))
+            .and_then(|o| o.channel.as_mut())
+        {
+            f(c);
+        }
+    }
+
     /// The channel ID of channel object `h_object` of `h_client`.
+    #[cfg(test)]
     pub fn chid(&self, h_client: u32, h_object: u32) -> Option<u32> {
-        self.clients.get(&h_client)?.get(&h_object)?.chid
+        Some(self.clients.get(&h_client)?.get(&h_object)?.channel?.chid)
+    }
+
+    /// The channel ID and `NV2080_ENGINE_TYPE_*` of channel object
+    /// `h_object` of `h_client`.
+    pub fn channel(&self, h_client: u32, h_object: u32) -> Option<(u32, u32)> {
+        let c = self.clients.get(&h_client)?.get(&h_object)?.channel?;
+        Some((c.chid, c.engine))
     }
 
     /// The event objects of `h_client` for notifier `index`, if the client
@@ -542,6 +785,7 @@ impl Objects {
 impl Drop for Objects {
     fn drop(&mut self) {
         self.roots.clear();
+        self.host.clear();
     }
 }
 
@@ -702,6 +946,7 @@ mod tests {
             h_va_space: 0xa1,
             gp_fifo_offset: GPFIFO_VA,
             gp_fifo_entries: 512,
+            engine_type: class::NV2080_ENGINE_TYPE_COPY0,
             instance_mem: fb(0x100_0000, 0x1000),
             ramfc_mem: fb(0x100_0000, 0x200),
             userd_mem: fb(0x100_1000, 0x200),
@@ -912,6 +1157,253 @@ mod tests {
             }
         };
         assert_eq!(try_with(&sys_userd), NV_OK);
+    }
+
+    fn control_of<T: Wire>(o: &mut Objects, cfg: &RmConfig, h: u32, cmd: u32, p: &T) -> u32 {
+        let mut b = vec![0u8; T::SIZE];
+        p.encode(&mut b);
+        o.control(cfg, 0xc1, h, cmd, &mut b)
+    }
+
+    /// nouveau r535 `r535_chan_ramfc_write`'s order: BIND to the channel's
+    /// engine, then GPFIFO_SCHEDULE; the controls are the channel
+    /// family's (0xa06f) on a 0xc56f object, which the host then runs.
+    #[test]
+    fn channels_are_bound_then_scheduled() {
+        let (o, cfg) = setup_vaspace();
+        let host = Host::default();
+        let mut o = o.with_host(host.clone(), cfg.engines.clone());
+        assert_eq!(copy(&mut o, &cfg, &copy_params()), NV_OK);
+        let cls = class::AMPERE_CHANNEL_GPFIFO_A;
+        // An engine the GPU does not have.
+        let mut p = channel_params(Some(9));
+        p.engine_type = class::NV2080_ENGINE_TYPE_COPY0 + 7;
+        assert_eq!(
+            o.alloc(0xc1, 0xd1, 0xf1, cls, &encoded(&p)),
+            NV_ERR_INVALID_ARGUMENT
+        );
+        p.engine_type = class::NV2080_ENGINE_TYPE_NULL;
+        assert_eq!(
+            o.alloc(0xc1, 0xd1, 0xf1, cls, &encoded(&p)),
+            NV_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            o.alloc(0xc1, 0xd1, 0xf1, cls, &encoded(&channel_params(Some(9)))),
+            NV_OK
+        );
+        assert!(
+            host.describe(9).contains("runlist 1 "),
+            "{}",
+            host.describe(9)
+        );
+        assert!(host.describe(9).contains("scheduled no"));
+        let sched = |on| fifo::NvA06fCtrlGpfifoScheduleParams {
+            enable: on,
+            skip_submit: 0,
+        };
+        let bind = |e| fifo::NvA06fCtrlBindParams { engine_type: e };
+        let (bcmd, scmd) = (ChannelBind::CMD, ChannelSchedule::CMD);
+        assert_eq!(
+            control_of(&mut o, &cfg, 0xf1, scmd, &sched(1)),
+            NV_ERR_INVALID_STATE
+        );
+        let gr = class::NV2080_ENGINE_TYPE_GRAPHICS;
+        assert_eq!(
+            control_of(&mut o, &cfg, 0xf1, bcmd, &bind(gr)),
+            NV_ERR_INVALID_ARGUMENT
+        );
+        let ce0 = class::NV2080_ENGINE_TYPE_COPY0;
+        assert_eq!(control_of(&mut o, &cfg, 0xf1, bcmd, &bind(ce0)), NV_OK);
+        assert_eq!(
+            o.control(&cfg, 0xc1, 0xf1, scmd, &mut [1u8]),
+            NV_ERR_INVALID_PARAM_STRUCT
+        );
+        assert_eq!(control_of(&mut o, &cfg, 0xf1, scmd, &sched(1)), NV_OK);
+        assert!(host.describe(9).contains("scheduled yes"));
+        // Not on other objects: the family is the channel's.
+        assert_eq!(
+            control_of(&mut o, &cfg, 0x51, bcmd, &bind(ce0)),
+            NV_ERR_INVALID_COMMAND
+        );
+        // Another channel family control the model does not have.
+        assert_eq!(
+            o.control(&cfg, 0xc1, 0xf1, 0xc36f_0108, &mut [0u8; 4]),
+            NV_ERR_NOT_SUPPORTED
+        );
+        assert_eq!(control_of(&mut o, &cfg, 0xf1, scmd, &sched(0)), NV_OK);
+        assert!(host.describe(9).contains("scheduled no"));
+        // Freed, the host forgets it.
+        assert_eq!(o.free(0xc1, 0xf1), NV_OK);
+        assert_eq!(host.describe(9), "unknown channel");
+    }
+
+    /// What GSP-RM sets up is what the host runs: the VA space's root,
+    /// USERD, the ring; a doorbell with the channel's token then runs a
+    /// semaphore release from a pushbuffer (in the ring's page here).
+    #[test]
+    fn a_scheduled_channel_runs_on_the_host() {
+        use nvgsp_proto::host::{self as h, method as hm, sem_execute};
+        let (o, cfg) = setup_vaspace();
+        let host = Host::default();
+        let mut o = o.with_host(host.clone(), cfg.engines.clone());
+        let mem = o.mem.sys.clone();
+        assert_eq!(copy(&mut o, &cfg, &copy_params()), NV_OK);
+        let mut p = channel_params(Some(9));
+        p.gp_fifo_entries = 256;
+        p.userd_mem = class::NvMemoryDescParams {
+            base: 0x10_7000,
+            size: 0x200,
+            address_space: class::ADDR_SYSMEM,
+            cache_attrib: class::NV_MEMORY_CACHED,
+        };
+        let cls = class::AMPERE_CHANNEL_GPFIFO_A;
+        assert_eq!(o.alloc(0xc1, 0xd1, 0xf1, cls, &encoded(&p)), NV_OK);
+        let ce0 = class::NV2080_ENGINE_TYPE_COPY0;
+        let bind = fifo::NvA06fCtrlBindParams { engine_type: ce0 };
+        assert_eq!(
+            control_of(&mut o, &cfg, 0xf1, ChannelBind::CMD, &bind),
+            NV_OK
+        );
+        let hw = crate::dev::Hw::new(crate::dev::bar0::Bar0::new(
+            nvgsp_proto::chip::ChipId::GA102_A1,
+            256 << 20,
+            Vec::new(),
+        ));
+        let _worker = host.start(hw, mem.clone()).unwrap();
+        // The pushbuffer: a release of 0x5eed at the ring's page + 0xf00.
+        let sem = GPFIFO_VA + 0xf00;
+        let words = [
+            h::inc(0, hm::SEM_ADDR_LO, 3).unwrap(),
+            sem as u32,
+            (sem >> 32) as u32,
+            0x5eed,
+            h::inc(0, hm::SEM_EXECUTE, 1).unwrap(),
+            sem_execute::RELEASE,
+        ];
+        let pb: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        mem.write(0x10_5800, &pb).unwrap();
+        let e = h::gp_entry(GPFIFO_VA + 0x800, words.len() as u32, false).unwrap();
+        mem.write(0x10_5000, &e.to_le_bytes()).unwrap();
+        mem.write(0x10_7000 + h::USERD_GP_PUT, &1u32.to_le_bytes())
+            .unwrap();
+        let token = h::doorbell_token(1, 9).unwrap();
+        host.doorbell(token);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert_eq!(mem.read_u32(0x10_5f00).unwrap(), 0, "not scheduled yet");
+        let sched = fifo::NvA06fCtrlGpfifoScheduleParams {
+            enable: 1,
+            skip_submit: 0,
+        };
+        assert_eq!(
+            control_of(&mut o, &cfg, 0xf1, ChannelSchedule::CMD, &sched),
+            NV_OK
+        );
+        host.doorbell(token);
+        let start = std::time::Instant::now();
+        while mem.read_u32(0x10_7000 + h::USERD_GP_GET).unwrap() != 1 {
+            assert!(start.elapsed().as_secs() < 5, "{}", host.describe(9));
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        assert_eq!(mem.read_u32(0x10_5f00).unwrap(), 0x5eed);
+    }
+
+    /// The copy object: under a channel of the same engine (nouveau r535
+    /// `r535_ce_alloc`: version 1, `NV2080_ENGINE_TYPE_COPY0 + inst`),
+    /// freed with it.
+    #[test]
+    fn copy_objects_live_under_a_channel_of_their_engine() {
+        let (mut o, cfg) = setup_vaspace();
+        assert_eq!(copy(&mut o, &cfg, &copy_params()), NV_OK);
+        let cls = class::AMPERE_CHANNEL_GPFIFO_A;
+        assert_eq!(
+            o.alloc(0xc1, 0xd1, 0xf1, cls, &encoded(&channel_params(Some(9)))),
+            NV_OK
+        );
+        let ce = |version, engine_type| {
+            let mut b = vec![0u8; 8];
+            fifo::NvB0b5AllocationParameters {
+                version,
+                engine_type,
+            }
+            .encode(&mut b);
+            b
+        };
+        let ce0 = class::NV2080_ENGINE_TYPE_COPY0;
+        let k = class::AMPERE_DMA_COPY_B;
+        assert_eq!(
+            o.alloc(0xc1, 0xd1, 0xe1, k, &ce(1, ce0)),
+            NV_ERR_INVALID_OBJECT_PARENT
+        );
+        assert_eq!(
+            o.alloc(0xc1, 0xf1, 0xe1, k, &ce(1, ce0 + 1)),
+            NV_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            o.alloc(0xc1, 0xf1, 0xe1, k, &ce(2, ce0)),
+            NV_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            o.alloc(0xc1, 0xf1, 0xe1, k, &[0u8; 4]),
+            NV_ERR_INVALID_PARAM_STRUCT
+        );
+        assert_eq!(o.alloc(0xc1, 0xf1, 0xe1, k, &ce(1, ce0)), NV_OK);
+        assert_eq!(
+            o.alloc(0xc1, 0xf1, 0xe2, k, &ce(0, 0)),
+            NV_OK,
+            "version 0: an index"
+        );
+        assert_eq!(o.free(0xc1, 0xf1), NV_OK);
+        assert_eq!(
+            o.free(0xc1, 0xe1),
+            NV_ERR_INVALID_OBJECT_HANDLE,
+            "gone with it"
+        );
+    }
+
+    /// GET_DEVICE_INFO_TABLE on the internal subdevice: each engine of
+    /// GET_ENGINES_V2 on its own runlist, as nouveau reads it.
+    #[test]
+    fn the_device_info_table_gives_each_engine_a_runlist() {
+        let (c, _, sub) = super::super::config::INTERNAL_HANDLES;
+        let mut o = Objects::with_internal_client((c, 0x5c00_0001, sub), 2048);
+        let cfg = RmConfig::default();
+        let cmd = FifoGetDeviceInfoTable::CMD;
+        type P = fifo::Nv2080CtrlFifoGetDeviceInfoTableParams;
+        let mut b = vec![0u8; P::SIZE];
+        assert_eq!(o.control(&cfg, c, sub, cmd, &mut b), NV_OK);
+        let p = P::decode(&b).unwrap();
+        assert_eq!(p.num_entries as usize, cfg.engines.len());
+        assert_eq!(p.more, 0);
+        let e = |i: usize| {
+            let d = &p.entries[i].engine_data;
+            (
+                d[fifo::ENGINE_INFO_TYPE_RM_ENGINE_TYPE],
+                d[fifo::ENGINE_INFO_TYPE_RUNLIST],
+            )
+        };
+        assert_eq!(e(0), (fifo::RM_ENGINE_TYPE_GR0, 0));
+        assert_eq!(e(1), (fifo::RM_ENGINE_TYPE_COPY0, 1));
+        assert_eq!(e(3), (fifo::RM_ENGINE_TYPE_COPY0 + 2, 3));
+        let runlists: std::collections::HashSet<_> =
+            (0..cfg.engines.len()).map(|i| e(i).1).collect();
+        assert_eq!(runlists.len(), cfg.engines.len(), "one runlist each");
+        let mut p2 = P::ZERO;
+        p2.base_index = 5;
+        let mut b = vec![0u8; P::SIZE];
+        p2.encode(&mut b);
+        assert_eq!(
+            o.control(&cfg, c, sub, cmd, &mut b),
+            NV_ERR_INVALID_ARGUMENT
+        );
+        p2.base_index = 32;
+        p2.encode(&mut b);
+        assert_eq!(o.control(&cfg, c, sub, cmd, &mut b), NV_OK);
+        assert_eq!(P::decode(&b).unwrap().num_entries, 0);
+        alloc_driver_client(&mut o);
+        assert_eq!(
+            o.control(&cfg, 0xc1, 0x51, cmd, &mut b),
+            NV_ERR_INSUFFICIENT_PERMISSIONS
+        );
     }
 
     #[test]

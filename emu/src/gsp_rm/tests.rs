@@ -612,3 +612,45 @@ fn the_bus_address_is_in_gsp_rms_layout() {
         }
     }
 }
+
+/// An error the host stopped a channel on reaches the driver as GSP-RM
+/// reports one: OS_ERROR_LOG, then RC_TRIGGERED with the channel's
+/// engine and, for an MMU fault, the VA and fault type.
+#[test]
+fn host_errors_become_rc_triggered() {
+    use crate::dev::host::ChannelError;
+    use nvgsp_proto::gsp::rpc::event::{RpcOsErrorLog, RpcRcTriggered};
+    let config = RmConfig::default();
+    let host = config.host.clone();
+    let mut d = Driver::with_config(config);
+    init(&mut d);
+    let ce1 = nvgsp_proto::gsp::class::NV2080_ENGINE_TYPE_COPY0 + 1;
+    for (xid, fault) in [(31, Some((0x1_2345_6000u64, 6u32))), (40, None)] {
+        host.report(ChannelError {
+            chid: 7,
+            engine: ce1,
+            xid,
+            fault,
+            text: "test".into(),
+        });
+        let (h, p) = d.receive();
+        assert_eq!(h.function, Function::OsErrorLog as u32);
+        let log = RpcOsErrorLog::decode(&p).unwrap();
+        assert_eq!((log.except_type, log.chid), (xid, 7));
+        let (h, p) = d.receive();
+        assert_eq!(h.function, Function::RcTriggered as u32);
+        let rc = RpcRcTriggered::decode(&p).unwrap();
+        let (addr, ty) = fault.unwrap_or((0, 0));
+        assert_eq!(
+            (rc.nv2080_engine_type, rc.chid, rc.except_type),
+            (ce1, 7, xid)
+        );
+        assert_eq!(
+            (
+                u64::from(rc.mmu_fault_addr_hi) << 32 | u64::from(rc.mmu_fault_addr_lo),
+                rc.mmu_fault_type
+            ),
+            (addr, ty)
+        );
+    }
+}

@@ -9,8 +9,7 @@
 //! `gr_info.rs`, `function.rs` and `rpc/` for their sources).
 
 use super::{
-    class,
-    fifo,
+    class, fifo,
     function::Function,
     gr_info, intr_table,
     rpc::{

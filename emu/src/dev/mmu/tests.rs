@@ -271,7 +271,7 @@ fn the_probe_translates_through_the_tlb() {
         sys: gm.clone(),
         vram: None,
     };
-    let probe = Probe::new(hw.clone(), mem, vaspaces.clone());
+    let probe = Probe::new(hw.clone(), mem, vaspaces.clone(), Default::default());
     // The data is the aligned u64 around the VA, in the page.
     put(&gm, 0x10_f120, 0x1122_3344_5566_7788);
     assert_eq!(

@@ -1,0 +1,769 @@
+//! The host driven as a driver drives it: a channel GSP-RM set up, page
+//! tables the driver built in guest memory (written here bit by bit from
+//! open-gpu-doc `tu104/dev_mmu.ref.txt`), pushbuffers in guest memory,
+//! GP_PUT in USERD and the doorbell; then GP_GET, semaphores, the copied
+//! bytes, the non-stall vector and the errors GSP-RM is handed.
+
+use super::*;
+use crate::dev::bar0::{Bar0, Effect};
+use crate::dev::Hw;
+use crate::vram::{Vram, VramView};
+use nvgsp_proto::chip::ChipId;
+use nvgsp_proto::copy::{self, method as cm, LaunchDma};
+use nvgsp_proto::gsp::class::NV2080_ENGINE_TYPE_COPY0;
+use nvgsp_proto::host::{self as h, method as hm, sem_execute as sem};
+use std::time::Instant;
+
+const MIB: u64 = 1 << 20;
+/// Guest memory: tables, USERD, the ring, pushbuffers, a semaphore page,
+/// then data.
+const SYS: u64 = 0x1000_0000;
+const SYS_SIZE: u64 = 96 * MIB;
+const TABLES: u64 = SYS;
+const USERD: u64 = SYS + 2 * MIB;
+const RING_PAGE: u64 = USERD + 0x1000;
+const SEM_PAGE: u64 = USERD + 0x2000;
+const PB_PAGES: u64 = SYS + 4 * MIB;
+const DATA: u64 = SYS + 8 * MIB;
+const VRAM_SIZE: u64 = 128 * MIB;
+/// Where the VA space maps them.
+const RING: u64 = 0x1_0000_0000;
+const SEM: u64 = 0x1_0001_0000;
+const RO_PAGE: u64 = 0x1_0002_0000;
+const PB: u64 = 0x2_0000_0000;
+const DATA_VA: u64 = 0x4_0000_0000;
+const VIDEO_VA: u64 = 0x8_0000_0000;
+/// The VRAM the VA space maps at [`VIDEO_VA`].
+const VIDEO: u64 = 16 * MIB;
+const ENTRIES: u32 = 512;
+const CHID: u32 = 5;
+const RUNLIST: u32 = 1;
+const VECTOR: u32 = 64;
+/// The copy object's subchannel (nouveau `PUSH906F_SUBC_NVA0B5`).
+const SUBC: u32 = 4;
+
+/// A driver's VA space: tables allocated in guest memory as needed.
+struct Tables {
+    mem: GuestMemory,
+    next: u64,
+    root: u64,
+    dirs: HashMap<(usize, u64), u64>,
+}
+
+impl Tables {
+    fn new(mem: GuestMemory) -> Tables {
+        Tables {
+            mem,
+            next: TABLES + 0x1000,
+            root: TABLES,
+            dirs: HashMap::new(),
+        }
+    }
+
+    fn put(&self, at: u64, v: u64) {
+        self.mem.write(at, &v.to_le_bytes()).unwrap();
+    }
+
+    /// The table below the entry of `level` for `va`, made if missing.
+    fn table(&mut self, level: usize, va: u64, entry_at: u64) -> u64 {
+        let shift = [47, 38, 29, 21][level];
+        let key = (level, va >> shift);
+        if let Some(&t) = self.dirs.get(&key) {
+            return t;
+        }
+        let t = self.next;
+        self.next += 0x1000;
+        // A directory entry naming a system memory table: aperture 2
+        // (coherent), VOL, address >> 12 at bit 8.
+        self.put(entry_at, (t >> 12) << 8 | 2 << 1 | 1 << 3);
+        self.dirs.insert(key, t);
+        t
+    }
+
+    /// Maps the 4 KiB page `va` to `pte`.
+    fn map(&mut self, va: u64, pte: u64) {
+        let pd3 = self.root;
+        let pd2 = self.table(0, va, pd3 + ((va >> 47) & 3) * 8);
+        let pd1 = self.table(1, va, pd2 + ((va >> 38) & 511) * 8);
+        let pd0 = self.table(2, va, pd1 + ((va >> 29) & 511) * 8);
+        // PD0 entries are 16 bytes; the small page table is the upper half.
+        let pt = self.table(3, va, pd0 + ((va >> 21) & 255) * 16 + 8);
+        self.put(pt + ((va >> 12) & 511) * 8, pte);
+    }
+
+    fn map_sys(&mut self, va: u64, pa: u64, len: u64) {
+        for off in (0..len).step_by(0x1000) {
+            self.map(va + off, (pa + off) >> 12 << 8 | 2 << 1 | 1);
+        }
+    }
+
+    fn map_video(&mut self, va: u64, pa: u64, len: u64) {
+        for off in (0..len).step_by(0x1000) {
+            self.map(va + off, (pa + off) >> 12 << 8 | 1);
+        }
+    }
+}
+
+struct Rig {
+    hw: SharedHw,
+    mem: GuestMemory,
+    vram: VramView,
+    host: Host,
+    tables: Tables,
+    /// The pushbuffer bytes written so far.
+    pb: u64,
+    put: u32,
+    _vram: Vram,
+    _worker: Worker,
+}
+
+impl Rig {
+    /// A scheduled copy engine channel with a copy object, its CPU
+    /// interrupt tree leaf and top enabled for [`VECTOR`].
+    fn new() -> Rig {
+        Rig::with(setup())
+    }
+
+    /// The same with channel `setup`.
+    fn with(setup: ChannelSetup) -> Rig {
+        crate::logger::init(false);
+        let mem = crate::guest_mem::test_memory(SYS, SYS_SIZE);
+        let vram = Vram::new(VRAM_SIZE).unwrap();
+        let view = vram.view().unwrap();
+        let hw = Hw::new(Bar0::new(ChipId::GA102_A1, VRAM_SIZE, Vec::new()));
+        crate::dev::lock(&hw).vram = Some(view.clone());
+        let mut tables = Tables::new(mem.clone());
+        tables.map_sys(RING, RING_PAGE, 0x1000);
+        tables.map_sys(SEM, SEM_PAGE, 0x1000);
+        tables.map_sys(PB, PB_PAGES, 4 * MIB);
+        tables.map_sys(DATA_VA, DATA, 80 * MIB);
+        tables.map_video(VIDEO_VA, VIDEO, 64 * MIB);
+        // A read-only page over the semaphore page.
+        tables.map(RO_PAGE, SEM_PAGE >> 12 << 8 | 2 << 1 | 1 | 1 << 6);
+        let host = Host::default();
+        host.add(setup);
+        host.object(CHID, copy::AMPERE_DMA_COPY_B, true);
+        host.schedule(CHID, true);
+        {
+            let mut hw = crate::dev::lock(&hw);
+            let (leaf, bit) = nvgsp_proto::intr::leaf_of(VECTOR);
+            let mem = GuestMemory::default();
+            hw.bar0
+                .write32(nvgsp_proto::intr::LEAF_EN_SET + 4 * leaf as u32, bit, &mem);
+            hw.bar0
+                .write32(nvgsp_proto::intr::TOP_EN_SET, u32::MAX, &mem);
+        }
+        let worker = host.start(hw.clone(), mem.clone()).unwrap();
+        Rig {
+            hw,
+            mem,
+            vram: view,
+            host,
+            tables,
+            pb: 0,
+            put: 0,
+            _vram: vram,
+            _worker: worker,
+        }
+    }
+
+    /// Writes `words` as the next pushbuffer segment, its GPFIFO entry and
+    /// GP_PUT, and rings the doorbell.
+    fn submit(&mut self, words: &[u32]) {
+        let va = PB + self.pb;
+        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        self.mem.write(PB_PAGES + self.pb, &bytes).unwrap();
+        self.pb += bytes.len() as u64;
+        let e = h::gp_entry(va, words.len() as u32, false).unwrap();
+        self.entry(e);
+    }
+
+    /// Writes GPFIFO entry `e` at GP_PUT, moves GP_PUT and rings.
+    fn entry(&mut self, e: u64) {
+        self.mem
+            .write(RING_PAGE + u64::from(self.put) * 8, &e.to_le_bytes())
+            .unwrap();
+        self.put = (self.put + 1) % ENTRIES;
+        self.mem
+            .write(USERD + h::USERD_GP_PUT, &self.put.to_le_bytes())
+            .unwrap();
+        self.host
+            .doorbell(h::doorbell_token(RUNLIST, CHID).unwrap());
+    }
+
+    fn gp_get(&self) -> u32 {
+        self.mem.read_u32(USERD + h::USERD_GP_GET).unwrap()
+    }
+
+    /// Waits until the host wrote GP_GET = GP_PUT.
+    fn wait_done(&self) {
+        let start = Instant::now();
+        while self.gp_get() != self.put {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "GP_GET stays {} (GP_PUT {}): {}",
+                self.gp_get(),
+                self.put,
+                self.host.describe(CHID)
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// Waits for the error the host hands GSP-RM.
+    fn wait_error(&self) -> ChannelError {
+        let start = Instant::now();
+        loop {
+            if let Some(e) = self.host.take_error() {
+                return e;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "no error: {} gp_get {}",
+                self.host.describe(CHID),
+                self.gp_get()
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    fn sem(&self, off: u64) -> u32 {
+        self.mem.read_u32(SEM_PAGE + off).unwrap()
+    }
+
+    /// Whether [`VECTOR`]'s leaf bit is set (then cleared).
+    fn take_nonstall(&self) -> bool {
+        let mut hw = crate::dev::lock(&self.hw);
+        let (leaf, bit) = nvgsp_proto::intr::leaf_of(VECTOR);
+        let reg = nvgsp_proto::intr::LEAF + 4 * leaf as u32;
+        let set = hw.bar0.read32(reg) & bit != 0;
+        hw.bar0.write32(reg, bit, &GuestMemory::default());
+        set
+    }
+}
+
+fn setup() -> ChannelSetup {
+    ChannelSetup {
+        client: 0xc1,
+        object: 0xf1,
+        chid: CHID,
+        engine: NV2080_ENGINE_TYPE_COPY0,
+        runlist: RUNLIST,
+        pdb: Phys::Sys(TABLES),
+        userd: Phys::Sys(USERD),
+        gpfifo: RING,
+        entries: ENTRIES,
+        instance: 0x100_0000,
+        nonstall: Some(VECTOR),
+        privileged: false,
+        deny_physical_ce: false,
+    }
+}
+
+/// INC header then data.
+fn inc(subch: u32, method: u32, data: &[u32]) -> Vec<u32> {
+    let mut v = vec![h::inc(subch, method, data.len() as u32).unwrap()];
+    v.extend_from_slice(data);
+    v
+}
+
+/// nouveau `gv100_fence_emit32`: a 32-bit release of `seq` at `va`, a
+/// membar, a non-stall interrupt.
+fn release(va: u64, seq: u32) -> Vec<u32> {
+    let mut v = inc(0, hm::SEM_ADDR_LO, &[va as u32, (va >> 32) as u32, seq, 0]);
+    v.extend(inc(0, hm::SEM_EXECUTE, &[sem::RELEASE | sem::RELEASE_WFI]));
+    v.extend(inc(
+        0,
+        hm::MEM_OP_A,
+        &[
+            0,
+            0,
+            h::MEM_OP_C_SYS_MEMBAR,
+            h::MEM_OP_D_OPERATION_MEMBAR << h::MEM_OP_D_OPERATION_SHIFT,
+        ],
+    ));
+    v.push(h::immediate(0, hm::NON_STALL_INTERRUPT, 0).unwrap());
+    v
+}
+
+/// SET_OBJECT of the copy class on [`SUBC`].
+fn set_object() -> Vec<u32> {
+    inc(SUBC, hm::SET_OBJECT, &[copy::AMPERE_DMA_COPY_B])
+}
+
+/// A copy of `lines` lines of `len` bytes from `src` to `dst` (both as
+/// `l` says), then a one-word semaphore release of `seq` at [`SEM`] + 8
+/// and a non-stall interrupt.
+fn copy_words(l: LaunchDma, src: u64, dst: u64, len: u32, lines: u32, seq: u32) -> Vec<u32> {
+    let mut v = inc(
+        SUBC,
+        cm::OFFSET_IN_UPPER,
+        &[
+            copy::upper(src),
+            copy::lower(src),
+            copy::upper(dst),
+            copy::lower(dst),
+            len,
+            len,
+            len,
+            lines,
+        ],
+    );
+    let sem = SEM + 8;
+    v.extend(inc(
+        SUBC,
+        cm::SET_SEMAPHORE_A,
+        &[copy::upper(sem), copy::lower(sem), seq],
+    ));
+    let l = LaunchDma {
+        semaphore: copy::semaphore::RELEASE_ONE_WORD,
+        interrupt: copy::interrupt::NON_BLOCKING,
+        ..l
+    };
+    v.extend(inc(SUBC, cm::LAUNCH_DMA, &[l.encode()]));
+    v
+}
+
+#[test]
+fn a_fence_releases_the_semaphore_and_interrupts() {
+    let mut r = Rig::new();
+    r.submit(&release(SEM, 7));
+    r.wait_done();
+    assert_eq!(r.gp_get(), 1);
+    assert_eq!(r.sem(0), 7);
+    assert!(r.take_nonstall(), "vector {VECTOR} signalled");
+    // A 64-bit release with a timestamp: 16 bytes.
+    let mut v = inc(0, hm::SEM_ADDR_LO, &[SEM as u32 + 16, (SEM >> 32) as u32]);
+    v.extend(inc(0, hm::SEM_PAYLOAD_LO, &[0x1111_2222, 0x3333_4444]));
+    v.extend(inc(
+        0,
+        hm::SEM_EXECUTE,
+        &[sem::RELEASE | sem::PAYLOAD_SIZE_64BIT | sem::RELEASE_TIMESTAMP],
+    ));
+    v.push(h::END_SEGMENT);
+    v.push(0xdead_beef);
+    r.submit(&v);
+    r.wait_done();
+    let mut b = [0u8; 16];
+    r.mem.read(SEM_PAGE + 16, &mut b).unwrap();
+    assert_eq!(
+        u64::from_le_bytes(b[..8].try_into().unwrap()),
+        0x3333_4444_1111_2222
+    );
+    assert_ne!(u64::from_le_bytes(b[8..].try_into().unwrap()), 0);
+    assert!(!r.take_nonstall());
+    // A NOP control entry and NOP headers run too.
+    r.entry(0);
+    r.submit(&[0, 0, h::immediate(0, hm::NOP, 0).unwrap()]);
+    r.wait_done();
+    assert_eq!(r.host.take_error(), None);
+}
+
+#[test]
+fn the_doorbell_is_bar0_0xbb0090_and_a_wrong_token_is_dropped() {
+    let mut b = Bar0::new(ChipId::GA102_A1, VRAM_SIZE, Vec::new());
+    let mem = GuestMemory::default();
+    assert_eq!(
+        b.write32(0x00bb_0090, 0x1_0005, &mem),
+        Effect::ChannelDoorbell(0x1_0005)
+    );
+    let mut r = Rig::new();
+    // Work written, but the token names another runlist, another
+    // channel, or has bits outside its fields: nothing runs.
+    let words = release(SEM, 3);
+    r.mem
+        .write(
+            PB_PAGES,
+            &words
+                .iter()
+                .flat_map(|w| w.to_le_bytes())
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+    let e = h::gp_entry(PB, words.len() as u32, false).unwrap();
+    r.mem.write(RING_PAGE, &e.to_le_bytes()).unwrap();
+    r.mem
+        .write(USERD + h::USERD_GP_PUT, &1u32.to_le_bytes())
+        .unwrap();
+    for token in [0x2_0005, 0x1_0006, 0x81_0005] {
+        r.host.doorbell(token);
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!((r.gp_get(), r.sem(0)), (0, 0));
+    // Not scheduled: dropped too.
+    r.host.schedule(CHID, false);
+    r.host.doorbell(h::doorbell_token(RUNLIST, CHID).unwrap());
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(r.gp_get(), 0);
+    r.host.schedule(CHID, true);
+    r.put = 1;
+    r.host.doorbell(h::doorbell_token(RUNLIST, CHID).unwrap());
+    r.wait_done();
+    assert_eq!(r.sem(0), 3);
+}
+
+#[test]
+fn an_acquire_parks_the_channel_until_released() {
+    let mut r = Rig::new();
+    let acquire = |op: u32, want: u32| {
+        let mut v = inc(
+            0,
+            hm::SEM_ADDR_LO,
+            &[SEM as u32 + 4, (SEM >> 32) as u32, want],
+        );
+        v.extend(inc(0, hm::SEM_EXECUTE, &[op | sem::ACQUIRE_SWITCH_TSG]));
+        v.extend(release(SEM, want.wrapping_add(100)));
+        v
+    };
+    r.submit(&acquire(sem::ACQ_CIRC_GEQ, 5));
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(r.gp_get(), 0);
+    assert!(
+        r.host.describe(CHID).contains("parked yes"),
+        "{}",
+        r.host.describe(CHID)
+    );
+    // Released by the CPU, without a doorbell: the periodic look finds it.
+    r.mem.write(SEM_PAGE + 4, &4u32.to_le_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(r.gp_get(), 0, "4 is not >= 5");
+    r.mem.write(SEM_PAGE + 4, &5u32.to_le_bytes()).unwrap();
+    r.wait_done();
+    assert_eq!(r.sem(0), 105);
+    // CIRC_GEQ wraps; STRICT_GEQ does not; ACQUIRE wants equality.
+    r.mem.write(SEM_PAGE + 4, &2u32.to_le_bytes()).unwrap();
+    r.submit(&acquire(sem::ACQ_CIRC_GEQ, 0xffff_fff0));
+    r.wait_done();
+    r.submit(&acquire(sem::ACQ_STRICT_GEQ, 0xffff_fff0));
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(r.gp_get(), r.put - 1);
+    r.mem
+        .write(SEM_PAGE + 4, &0xffff_fff0u32.to_le_bytes())
+        .unwrap();
+    r.wait_done();
+    r.submit(&acquire(sem::ACQUIRE, 9));
+    std::thread::sleep(Duration::from_millis(30));
+    assert_eq!(r.gp_get(), r.put - 1);
+    r.mem.write(SEM_PAGE + 4, &9u32.to_le_bytes()).unwrap();
+    r.host.doorbell(h::doorbell_token(RUNLIST, CHID).unwrap());
+    r.wait_done();
+    assert_eq!(r.sem(0), 109);
+}
+
+#[test]
+fn copies_run_both_ways_in_pitch_lines_and_physical_mode() {
+    let mut r = Rig::new();
+    let pattern: Vec<u8> = (0..0x3000u32).map(|i| (i * 7 + 3) as u8).collect();
+    r.mem.write(DATA, &pattern).unwrap();
+    // System memory to VRAM, 1D, virtual both sides.
+    let mut v = set_object();
+    v.extend(copy_words(
+        LaunchDma::pitch_copy(false),
+        DATA_VA,
+        VIDEO_VA,
+        0x3000,
+        0,
+        1,
+    ));
+    r.submit(&v);
+    r.wait_done();
+    let mut got = vec![0u8; 0x3000];
+    r.vram.read_gpu(VIDEO, &mut got).unwrap();
+    assert_eq!(got, pattern);
+    assert_eq!(r.sem(8), 1);
+    assert!(r.take_nonstall());
+    // VRAM back to system memory as 3 lines of 0x100 bytes, pitches
+    // 0x1000 in and 0x200 out.
+    let mut v = copy_words(
+        LaunchDma::pitch_copy(true),
+        VIDEO_VA,
+        DATA_VA + 0x10_0000,
+        0x100,
+        3,
+        2,
+    );
+    // copy_words sets both pitches to the line length; the 2D pitches
+    // go in before the launch.
+    let launch = v.split_off(v.len() - 2);
+    v.extend(inc(SUBC, cm::PITCH_IN, &[0x1000, 0x200]));
+    v.extend(launch);
+    r.submit(&v);
+    r.wait_done();
+    for line in 0..3u64 {
+        let mut b = vec![0u8; 0x100];
+        r.mem.read(DATA + 0x10_0000 + line * 0x200, &mut b).unwrap();
+        let at = (line * 0x1000) as usize;
+        assert_eq!(b, pattern[at..at + 0x100], "line {line}");
+    }
+    assert_eq!(r.sem(8), 2);
+    // Physical: VRAM (LOCAL_FB) to system memory (COHERENT_SYSMEM).
+    let mut v = inc(
+        SUBC,
+        cm::SET_SRC_PHYS_MODE,
+        &[copy::phys_mode::LOCAL_FB, copy::phys_mode::COHERENT_SYSMEM],
+    );
+    let l = LaunchDma {
+        src_physical: true,
+        dst_physical: true,
+        ..LaunchDma::pitch_copy(false)
+    };
+    v.extend(copy_words(l, VIDEO + 0x1000, DATA + 0x20_0000, 0x800, 0, 3));
+    r.submit(&v);
+    r.wait_done();
+    let mut b = vec![0u8; 0x800];
+    r.mem.read(DATA + 0x20_0000, &mut b).unwrap();
+    assert_eq!(b, pattern[0x1000..0x1800]);
+    assert_eq!(r.sem(8), 3);
+    // A four-word release: payload, then a timestamp at +8.
+    let mut v = inc(
+        SUBC,
+        cm::SET_SEMAPHORE_A,
+        &[copy::upper(SEM + 32), copy::lower(SEM + 32), 0x77],
+    );
+    let l = LaunchDma {
+        transfer: copy::transfer::NONE,
+        semaphore: copy::semaphore::RELEASE_FOUR_WORD,
+        ..LaunchDma::default()
+    };
+    v.extend(inc(SUBC, cm::LAUNCH_DMA, &[l.encode()]));
+    r.submit(&v);
+    r.wait_done();
+    assert_eq!((r.sem(32), r.sem(36)), (0x77, 0));
+    assert_ne!(r.sem(40) | r.sem(44), 0);
+    assert_eq!(r.host.take_error(), None);
+}
+
+/// 64 MiB each way between VRAM and system memory, a page a line as
+/// nouveau moves buffers, well under a second each (in a debug build).
+#[test]
+fn sixty_four_mib_copies_are_fast() {
+    let mut r = Rig::new();
+    let len = 64 * MIB;
+    let mut pattern = vec![0u8; len as usize];
+    for (i, w) in pattern.chunks_exact_mut(8).enumerate() {
+        w.copy_from_slice(&(i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15).to_le_bytes());
+    }
+    r.mem.write(DATA, &pattern).unwrap();
+    let pages = (len / 0x1000) as u32;
+    let mut v = set_object();
+    v.extend(copy_words(
+        LaunchDma::pitch_copy(true),
+        DATA_VA,
+        VIDEO_VA,
+        0x1000,
+        pages,
+        1,
+    ));
+    let start = Instant::now();
+    r.submit(&v);
+    r.wait_done();
+    let to_vram = start.elapsed();
+    let mut got = vec![0u8; len as usize];
+    r.vram.read_gpu(VIDEO, &mut got).unwrap();
+    assert!(got == pattern, "VRAM holds the pattern");
+    r.mem.write(DATA, &vec![0u8; len as usize]).unwrap();
+    let v = copy_words(
+        LaunchDma::pitch_copy(true),
+        VIDEO_VA,
+        DATA_VA,
+        0x1000,
+        pages,
+        2,
+    );
+    let start = Instant::now();
+    r.submit(&v);
+    r.wait_done();
+    let to_sys = start.elapsed();
+    r.mem.read(DATA, &mut got).unwrap();
+    assert!(got == pattern, "system memory holds the pattern");
+    eprintln!("64 MiB: to VRAM {to_vram:?}, back {to_sys:?}");
+    assert!(to_vram < Duration::from_secs(1), "{to_vram:?}");
+    assert!(to_sys < Duration::from_secs(1), "{to_sys:?}");
+}
+
+/// What an error case submits, and the Xid and fault it ends with.
+type Case = (&'static str, Vec<u32>, u32, Option<(u64, u32)>);
+
+/// Each kind of error stops the channel with its Xid, for GSP-RM to
+/// report; a stopped channel fetches nothing more.
+#[test]
+fn errors_stop_the_channel_with_their_xid() {
+    let cases: Vec<Case> = vec![
+        ("a header with SEC_OP 2", vec![0x4001_0000, 0], 32, None),
+        ("host method 0x10", inc(0, 0x10, &[1]), 32, None),
+        (
+            "SET_OBJECT of another class",
+            inc(SUBC, hm::SET_OBJECT, &[0xc6b5]),
+            32,
+            None,
+        ),
+        (
+            "a copy method without SET_OBJECT",
+            inc(SUBC, cm::LAUNCH_DMA, &[0]),
+            32,
+            None,
+        ),
+        (
+            "a release to an unmapped VA",
+            release(0x7_0000_0000, 1),
+            31,
+            Some((0x7_0000_0000, 0)),
+        ),
+        (
+            "a release to an unmapped page",
+            release(SEM + 0x3_0000, 1),
+            31,
+            Some((SEM + 0x3_0000, 2)),
+        ),
+        (
+            "a release through a read-only PTE",
+            release(RO_PAGE + 8, 1),
+            31,
+            Some((RO_PAGE + 8, 6)),
+        ),
+        (
+            "a misaligned 64-bit release",
+            [
+                inc(
+                    0,
+                    hm::SEM_ADDR_LO,
+                    &[SEM as u32 + 4, (SEM >> 32) as u32, 1, 0],
+                ),
+                inc(
+                    0,
+                    hm::SEM_EXECUTE,
+                    &[sem::RELEASE | sem::PAYLOAD_SIZE_64BIT],
+                ),
+            ]
+            .concat(),
+            32,
+            None,
+        ),
+        (
+            "a block-linear copy",
+            [
+                set_object(),
+                copy_words(
+                    LaunchDma {
+                        dst_pitch: false,
+                        ..LaunchDma::pitch_copy(false)
+                    },
+                    DATA_VA,
+                    VIDEO_VA,
+                    16,
+                    0,
+                    1,
+                ),
+            ]
+            .concat(),
+            39,
+            None,
+        ),
+        (
+            "a method the copy class lacks",
+            [set_object(), inc(SUBC, 0x304, &[0])].concat(),
+            39,
+            None,
+        ),
+        (
+            "a copy into an unmapped VA",
+            [
+                set_object(),
+                copy_words(
+                    LaunchDma::pitch_copy(false),
+                    DATA_VA,
+                    0x9_0000_0000,
+                    16,
+                    0,
+                    1,
+                ),
+            ]
+            .concat(),
+            31,
+            Some((0x9_0000_0000, 0)),
+        ),
+    ];
+    for (what, words, xid, fault) in cases {
+        let mut r = Rig::new();
+        r.submit(&words);
+        let e = r.wait_error();
+        assert_eq!(
+            (e.chid, e.engine, e.xid, e.fault),
+            (CHID, NV2080_ENGINE_TYPE_COPY0, xid, fault),
+            "{what}: {}",
+            e.text
+        );
+        assert!(
+            r.host.describe(CHID).contains(&format!("error xid {xid}")),
+            "{what}"
+        );
+        // Stopped: later work is not fetched.
+        r.submit(&release(SEM, 9));
+        std::thread::sleep(Duration::from_millis(30));
+        assert_eq!((r.gp_get(), r.sem(0)), (0, 0), "{what}");
+    }
+    // A bad GPFIFO entry (control opcode ILLEGAL) and an entry that
+    // points at unmapped memory.
+    let mut r = Rig::new();
+    r.entry(1u64 << 32);
+    assert_eq!(r.wait_error().xid, 32);
+    let mut r = Rig::new();
+    r.entry(h::gp_entry(0x5_0000_0000, 4, false).unwrap());
+    let e = r.wait_error();
+    assert_eq!((e.xid, e.fault), (31, Some((0x5_0000_0000, 0))));
+    // GP_PUT beyond the ring.
+    let r = Rig::new();
+    r.mem
+        .write(USERD + h::USERD_GP_PUT, &ENTRIES.to_le_bytes())
+        .unwrap();
+    r.host.doorbell(h::doorbell_token(RUNLIST, CHID).unwrap());
+    assert_eq!(r.wait_error().xid, 32);
+}
+
+/// Physical mode is refused on a channel allocated with
+/// `DENY_PHYSICAL_MODE_CE`; a user channel faults on a `PRIVILEGE` page;
+/// a sparse range reads 0 and drops writes without a fault.
+#[test]
+fn physical_mode_privilege_and_sparse() {
+    let mut r = Rig::with(ChannelSetup {
+        deny_physical_ce: true,
+        ..setup()
+    });
+    let l = LaunchDma {
+        src_physical: true,
+        ..LaunchDma::pitch_copy(false)
+    };
+    r.submit(&[set_object(), copy_words(l, DATA, VIDEO_VA, 16, 0, 1)].concat());
+    let e = r.wait_error();
+    assert_eq!((e.xid, e.fault), (39, None), "{}", e.text);
+
+    let mut r = Rig::new();
+    let privileged = 0x1_0003_0000;
+    r.tables
+        .map(privileged, SEM_PAGE >> 12 << 8 | 2 << 1 | 1 | 1 << 5);
+    r.submit(&release(privileged, 1));
+    let e = r.wait_error();
+    assert_eq!((e.xid, e.fault), (31, Some((privileged, 5))), "{}", e.text);
+
+    let mut r = Rig::new();
+    let sparse = 0x1_0004_0000;
+    // An invalid PTE with VOL: sparse.
+    r.tables.map(sparse, 1 << 3);
+    r.mem.write(DATA, &[0xaa; 32]).unwrap();
+    let mut v = set_object();
+    v.extend(copy_words(
+        LaunchDma::pitch_copy(false),
+        sparse,
+        DATA_VA,
+        32,
+        0,
+        1,
+    ));
+    v.extend(release(sparse, 5));
+    r.submit(&v);
+    r.wait_done();
+    let mut b = [0xffu8; 32];
+    r.mem.read(DATA, &mut b).unwrap();
+    assert_eq!(b, [0u8; 32], "sparse reads 0");
+    assert_eq!(r.host.take_error(), None);
+}
