@@ -76,11 +76,13 @@ mod channel;
 mod handle;
 mod object;
 mod reset;
+mod ring;
 mod subscription;
 mod vaspace;
 mod vram;
 
 pub use crate::events::{
+    ChannelWatcher,
     Event,
     EventHandler,
     EventKind,
@@ -107,6 +109,7 @@ pub use reset::{
     ResetHandler,
     ResetNotifier, //
 };
+pub use ring::Push;
 pub use subscription::Subscription;
 pub use vaspace::{
     Update,

@@ -111,10 +111,19 @@ impl IntrVector {
     }
 
     /// Disables the vector at its leaf and its subtree at the top (the
-    /// core enables no other vector).
+    /// GSP's vector, whose subtree goes with it when GSP-RM stops).
     pub(crate) fn disable(self, bar: Bar0<'_>) {
         let (leaf, bit) = self.leaf();
         bar.write_reg(NV_CPU_INTR_TOP_EN_CLEAR::zeroed().with_subtrees(proto::subtree_of(leaf)));
+        if let Some(at) = NV_CPU_INTR_LEAF_EN_CLEAR::try_at(leaf) {
+            bar.write(at, NV_CPU_INTR_LEAF_EN_CLEAR::zeroed().with_vectors(bit));
+        }
+    }
+
+    /// Disables the vector at its leaf only (its subtree may hold others
+    /// still enabled).
+    pub(crate) fn disable_leaf(self, bar: Bar0<'_>) {
+        let (leaf, bit) = self.leaf();
         if let Some(at) = NV_CPU_INTR_LEAF_EN_CLEAR::try_at(leaf) {
             bar.write(at, NV_CPU_INTR_LEAF_EN_CLEAR::zeroed().with_vectors(bit));
         }
@@ -128,11 +137,11 @@ impl IntrVector {
     }
 
     /// Acknowledges the vector: clears its leaf bit (write 1 to clear)
-    /// without reading the leaf first. Enough for a handler whose MSI-X
-    /// vector only this tree vector sends: the core enables no other, and
-    /// the others' enables are clear after power-on and after the
-    /// recovery's function reset. One BAR read cheaper on every
-    /// interrupt.
+    /// without reading the leaf first (a clear bit stays clear). The
+    /// handler acknowledges every vector the core enabled on every
+    /// interrupt and lets each cause's handler look whether it has work
+    /// (GSP-RM's queue, the channels' semaphores): one BAR read cheaper
+    /// on every interrupt.
     pub(crate) fn ack(self, bar: Bar0<'_>) {
         let (leaf, bit) = self.leaf();
         ack(bar, leaf, bit);

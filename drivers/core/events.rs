@@ -42,9 +42,15 @@ use crate::proto::gsp::{
         ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT, //
     },
 };
+mod nonstall;
 mod notifier;
 mod what;
 
+pub use nonstall::ChannelWatcher;
+pub(crate) use nonstall::{
+    Nonstall,
+    MAX_VECTORS as MAX_NONSTALL_VECTORS, //
+};
 pub use notifier::Notifier;
 pub use what::{
     MmuFault,
@@ -328,6 +334,9 @@ pub(crate) struct Dispatcher {
     wq: OwnedQueue,
     /// Events handed to at least one subscriber.
     pub(crate) delivered: Atomic<u64>,
+    /// The non-stall interrupts' watchers.
+    #[pin]
+    pub(crate) nonstall: Nonstall,
 }
 
 impl Dispatcher {
@@ -337,6 +346,7 @@ impl Dispatcher {
             owners <- new_mutex!(KVec::new()),
             wq: OwnedQueue::new(c"nvgsp_events")?,
             delivered: Atomic::new(0),
+            nonstall <- Nonstall::new(),
         })
     }
 

@@ -35,6 +35,7 @@ use kernel::num::casts::usize_as_u64;
 use crate::{
     bar::Bar0,
     cpu_intr::IntrVector,
+    events::MAX_NONSTALL_VECTORS,
     falcon::{
         gsp::Gsp as GspEngine,
         sec2::Sec2,
@@ -81,6 +82,7 @@ mod reassembly;
 pub(crate) mod regs;
 pub(crate) mod rm;
 mod routing;
+mod runlists;
 pub(crate) mod running;
 mod sequencer;
 pub(crate) mod stats;
@@ -388,9 +390,10 @@ impl Gsp {
                 );
                 enumerate::enumerate(&self.rpc, bar, dev)
             })?;
-        self.enable_interrupt(dev, bar, vector).inspect_err(|_| {
-            let _ = enumerate::release(&self.rpc, bar, dev);
-        })?;
+        self.enable_interrupt(dev, bar, vector, &gpu)
+            .inspect_err(|_| {
+                let _ = enumerate::release(&self.rpc, bar, dev);
+            })?;
         dev_info!(
             dev,
             "{}: {}, {} MiB VRAM ({} MiB usable), {} GPCs x {} TPCs, engines{}\n",
@@ -413,11 +416,21 @@ impl Gsp {
     /// # Errors
     ///
     /// `ETIMEDOUT` (logged) if no interrupt arrives.
-    fn enable_interrupt(&self, dev: &device::Device, bar: Bar0<'_>, vector: IntrVector) -> Result {
+    fn enable_interrupt(
+        &self,
+        dev: &device::Device,
+        bar: Bar0<'_>,
+        vector: IntrVector,
+        gpu: &GpuConfig,
+    ) -> Result {
         // The handler claims the vector from here on, so a message that
         // interrupts while this runs is handled, not dropped.
         self.rpc.set_interrupt_vector(Some(vector));
         vector.enable(bar);
+        self.rpc.events.nonstall.enable(
+            bar,
+            (0..MAX_NONSTALL_VECTORS).filter_map(|n| IntrVector::new(gpu.ce_nonstall_vector(n)?)),
+        );
         // The GSP's routed causes are one line into the tree, signalled
         // when it rises: SWGEN0 left raised by the boot's messages, or
         // HALT by FWSEC's end, would keep it up and every later message
@@ -455,6 +468,7 @@ impl Gsp {
     /// Disables the GSP's vector, if enabled; waiters drain the queue
     /// themselves again. Before GSP-RM is stopped or reset.
     pub(crate) fn disable_interrupt(&self, bar: Bar0<'_>) {
+        self.rpc.events.nonstall.disable(bar);
         if let Some(vector) = self.rpc.interrupt_vector() {
             self.rpc.set_interrupt_vector(None);
             vector.disable(bar);

@@ -117,11 +117,12 @@ impl irq::ThreadedHandler for GspInterrupt<'_> {
         let Some(vector) = self.rpc.interrupt_vector() else {
             return ThreadedIrqReturn::None;
         };
-        // The GSP's is the only vector the core enables, so the message
-        // is its: acknowledged without reading the leaf (a BAR read costs
-        // more than the whole handler's writes). A second enabled vector
-        // (the copy engines' for the DRM client) will need the leaf read.
+        // Every vector the core enabled is acknowledged without reading
+        // the leaves (a BAR read costs more than the whole handler's
+        // writes); each cause is then looked for where it leaves its
+        // trace: GSP-RM's queue, the channels' semaphores.
         vector.ack(self.bar);
+        let nonstall = self.rpc.events.nonstall.ack(self.bar);
         self.bar.write(
             WithBase::of::<Gsp>(),
             NV_PFALCON_FALCON_IRQSCLR::zeroed().with_swgen0(true),
@@ -133,7 +134,7 @@ impl irq::ThreadedHandler for GspInterrupt<'_> {
         self.rpc.stats.interrupts.fetch_add(1, Relaxed);
         // A caller polling for its reply may have taken every message
         // already (`Rpc::poll`): then there is nothing for the thread.
-        if status.halt() || self.rpc.has_unread() {
+        if status.halt() || self.rpc.has_unread() || nonstall {
             ThreadedIrqReturn::WakeThread
         } else {
             self.rpc.stats.idle_interrupts.fetch_add(1, Relaxed);
@@ -143,6 +144,7 @@ impl irq::ThreadedHandler for GspInterrupt<'_> {
 
     fn handle_threaded(&self) -> IrqReturn {
         self.rpc.drain();
+        self.rpc.events.nonstall.notify();
         if self.halt.xchg(false, Relaxed) {
             self.bar.write(
                 WithBase::of::<Gsp>(),

@@ -16,6 +16,9 @@ pub(crate) mod chip;
 #[path = "../../proto/src/falcon.rs"]
 pub(crate) mod falcon;
 
+#[path = "../../proto/src/host.rs"]
+pub(crate) mod host;
+
 #[path = "../../proto/src/intr.rs"]
 pub(crate) mod intr;
 

@@ -16,6 +16,7 @@ use kernel::num::casts::u32_as_usize;
 use crate::proto::{
     bus as proto_bus,
     chip as proto_chip,
+    host as proto_host,
     mmu as proto_mmu, //
 };
 
@@ -90,6 +91,22 @@ const _: () = assert!(
 );
 const _: () =
     assert!(NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE::OFFSET == u32_as_usize(proto_mmu::INVALIDATE));
+
+register! {
+    /// `NV_VIRTUAL_FUNCTION_DOORBELL`: tells the host a channel has new
+    /// GPFIFO entries. Written with the channel's work-submit token
+    /// (runlist in 22:16, channel ID in 11:0: open-gpu-kernel-modules
+    /// `published/ampere/ga100/dev_ctrl.h` `NV_CTRL_VF_DOORBELL_*`;
+    /// nouveau `tu102_chan_doorbell_handle`). It is the VF window's
+    /// 0x30090 (`dev_vm.ref.txt`), at 0xB80000 on the physical function
+    /// (CPU-RM `kfifoUpdateUsermodeDoorbell_TU102` with
+    /// `gpuGetVirtRegPhysOffset_TU102`).
+    pub(crate) NV_VIRTUAL_FUNCTION_DOORBELL(u32) @ 0x00bb0090 {
+        31:0    handle;
+    }
+}
+
+const _: () = assert!(NV_VIRTUAL_FUNCTION_DOORBELL::OFFSET == u32_as_usize(proto_host::DOORBELL));
 
 register! {
     /// Where the PRAMIN window (BAR0 0x700000, 1 MiB) looks into memory

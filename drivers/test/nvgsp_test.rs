@@ -10,7 +10,10 @@
 //! gets `/sys/kernel/debug/<auxiliary device>/ctl`:
 //!
 //! - write `vram SIZE [ALIGN]`, `fill-vram SIZE`, `channel`,
-//!   `channel-object` (a channel ID and its GPFIFO object in GSP-RM),
+//!   `channel-object [ceN]` (a channel ID and its GPFIFO object in GSP-RM,
+//!   on the graphics engine or copy engine N), `submit N` (N empty jobs
+//!   on the last channel, waited for: how many, and how many non-stall
+//!   interrupts its watcher heard),
 //!   `fill-channels`, `free-vram`, `free-channels`,
 //!   `subscribe NOTIFIER [hold]` (`hold`: the handler holds on to its
 //!   first event until `release`), `release`, `subscribe-errors` (channel
@@ -62,6 +65,7 @@ use kernel::{
 use nvgsp_core::client::{
     self,
     Channel,
+    ChannelWatcher,
     ClientData,
     Engine,
     Event,
@@ -229,8 +233,8 @@ impl ResetHandler for Resetter {
             return Ok(());
         };
         for c in held.channels.iter_mut() {
-            if c.has_gpfifo() {
-                match c.create_gpfifo(Engine::GRAPHICS, &vaspace) {
+            if let (true, Some(engine)) = (c.has_gpfifo(), c.engine()) {
+                match c.create_gpfifo(engine, &vaspace) {
                     Ok(_) => {
                         counts.rebuilt.fetch_add(1, Relaxed);
                     }
@@ -300,8 +304,75 @@ struct Held {
     counter: Option<Arc<Counter>>,
     faults: Option<Arc<Faults>>,
     gsp: Option<Arc<GspNotes>>,
+    /// Counts the non-stall interrupts the last channel `submit` used was
+    /// told of.
+    progress: Option<Arc<Progress>>,
     /// The last command's result.
     last: (i64, i64, i32),
+}
+
+/// Counts what a channel's watcher hears.
+struct Progress {
+    calls: Atomic<u64>,
+}
+
+impl ChannelWatcher for Progress {
+    fn progress(&self) {
+        self.calls.fetch_add(1, Relaxed);
+    }
+}
+
+/// Submits `n` empty jobs (the core's completion release alone) to `c`,
+/// each as soon as the ring has room, and waits until the last is done:
+/// returns how many were done and how many non-stall interrupts the
+/// channel's watcher was told of, or the errno that stopped it.
+fn submit_empty(c: &mut Channel, progress: &mut Option<Arc<Progress>>, n: u64) -> (i64, i64, i32) {
+    let watcher = match progress {
+        Some(p) => p.clone(),
+        None => {
+            let p = match Arc::new(
+                Progress {
+                    calls: Atomic::new(0),
+                },
+                GFP_KERNEL,
+            ) {
+                Ok(p) => p,
+                Err(e) => return (-1, 0, errno(e.into())),
+            };
+            if let Err(e) = c.watch(p.clone()) {
+                return (-1, 0, errno(e));
+            }
+            *progress = Some(p.clone());
+            p
+        }
+    };
+    let before = watcher.calls.load(Relaxed);
+    let mut last = 0;
+    for _ in 0..n {
+        let mut tries = 0;
+        last = loop {
+            match c.submit(&[]) {
+                Ok(seq) => break seq,
+                Err(e) if e == EBUSY && tries < 2000 => {
+                    tries += 1;
+                    kernel::time::delay::fsleep(kernel::time::Delta::from_millis(1));
+                }
+                Err(e) => return (-1, 0, errno(e)),
+            }
+        };
+    }
+    for _ in 0..5000 {
+        if c.completed() >= last {
+            let heard = watcher.calls.load(Relaxed) - before;
+            return (
+                i64::try_from(n).unwrap_or(-1),
+                i64::try_from(heard).unwrap_or(-1),
+                0,
+            );
+        }
+        kernel::time::delay::fsleep(kernel::time::Delta::from_millis(1));
+    }
+    (-1, 0, errno(ETIMEDOUT))
 }
 
 /// One bound client: its GPU handle and holdings.
@@ -486,14 +557,22 @@ fn command(ctl: &Ctl, r: &mut UserSliceReader) -> Result {
             Err(e) => (-1, 0, errno(e)),
         },
         Some("channel-object") => match gpu.alloc_channel() {
-            // A channel with its GPFIFO object in GSP-RM (graphics engine),
-            // in the client's VA space.
+            // A channel with its GPFIFO object in GSP-RM (graphics engine,
+            // or copy engine N for `ceN`), in the client's VA space.
             Ok(mut c) => match held
                 .vaspace
                 .clone()
                 .map_or_else(|| gpu.alloc_vaspace(), Ok)
                 .and_then(|vaspace| {
-                    let handle = c.create_gpfifo(Engine::GRAPHICS, &vaspace)?;
+                    let engine = match words.next() {
+                        None => Engine::GRAPHICS,
+                        Some(w) => w
+                            .strip_prefix("ce")
+                            .and_then(|n| n.parse().ok())
+                            .and_then(Engine::copy)
+                            .ok_or(EINVAL)?,
+                    };
+                    let handle = c.create_gpfifo(engine, &vaspace)?;
                     held.vaspace = Some(vaspace);
                     Ok(handle)
                 }) {
@@ -506,6 +585,14 @@ fn command(ctl: &Ctl, r: &mut UserSliceReader) -> Result {
             },
             Err(e) => (-1, 0, errno(e)),
         },
+        Some("submit") => {
+            let n = number(words.next())?;
+            let h = &mut *held;
+            match h.channels.last_mut() {
+                Some(c) => submit_empty(c, &mut h.progress, n),
+                None => (-1, 0, errno(ENOENT)),
+            }
+        }
         Some("fill-channels") => {
             let mut got = 0;
             loop {
@@ -750,6 +837,7 @@ impl auxiliary::Driver for NvgspTestDriver {
                     counter: None,
                     faults: None,
                     gsp: None,
+                    progress: None,
                     last: (0, 0, 0),
                 }),
             }),

@@ -3,10 +3,16 @@
 //! [`Channel`]: a channel ID held by a client, and the channel's object
 //! and memory in GSP-RM once made.
 
-use kernel::{dma::Coherent, prelude::*};
+use kernel::{dma::Coherent, io::Io, prelude::*, sync::Arc};
 
 use super::{
+    ring::{
+        self,
+        Push,
+        Ring, //
+    },
     vaspace::Mapping,
+    ChannelWatcher,
     Engine,
     Gpu,
     Handle,
@@ -19,7 +25,12 @@ use crate::{
     events::ChannelOwner,
     proto::{
         gsp::{
-            calls::AmpereChannelGpfifoA,
+            calls::{
+                AmpereChannelGpfifoA,
+                AmpereDmaCopyB,
+                ChannelBind,
+                ChannelSchedule, //
+            },
             class::{
                 self,
                 NvChannelAllocParams,
@@ -29,14 +40,23 @@ use crate::{
                 NV_MEMORY_CACHED,
                 NV_MEMORY_UNCACHED, //
             },
+            fifo::{
+                NvA06fCtrlBindParams,
+                NvA06fCtrlGpfifoScheduleParams,
+                NvB0b5AllocationParameters,
+                NVB0B5_ALLOCATION_PARAMETERS_VERSION_1, //
+            },
+        },
+        host::{
+            doorbell_token,
+            USERD_SIZE as USERD_BYTES, //
         },
         wire::Wire,
     },
+    regs::NV_VIRTUAL_FUNCTION_DOORBELL,
 };
 use kernel::num::casts::u32_as_usize;
 
-/// GPFIFO entries of a channel's ring (8 bytes each: one 4 KiB page).
-const GPFIFO_ENTRIES: u32 = 512;
 /// The instance block: 4 KiB at a 4 KiB boundary (the chip's RAMIN
 /// alignment); its first 0x200 bytes are RAMFC (open-gpu-doc
 /// `ga100/dev_ram.ref.txt`; nouveau `gf100_chan_inst`).
@@ -44,51 +64,55 @@ const INST_SIZE: u64 = 0x1000;
 /// RAMFC, at the instance block's start.
 const RAMFC_SIZE: u64 = 0x200;
 /// USERD: 0x200 bytes at a 0x200 boundary (nouveau `gv100_chan_userd`).
-/// nouveau clears it in VRAM; the core, which cannot write VRAM yet,
-/// gives each channel a zeroed page of system memory (the host reads
-/// USERD's GP_PUT from either aperture).
-const USERD_SIZE: u64 = 0x200;
+/// nouveau clears it in VRAM; the core gives each channel a zeroed page
+/// of system memory (the host reads USERD's GP_PUT from either
+/// aperture), which the CPU writes without a BAR1 mapping.
+const USERD_SIZE: u64 = USERD_BYTES;
 
 /// What a channel's object in GSP-RM runs on: the memory nouveau r570
-/// `r570_chan_alloc` gives a channel. Fields drop in order: the ring's
-/// mapping before the ring.
+/// `r570_chan_alloc` gives a channel, and the core's semaphore and
+/// completion segments. Fields drop in order: the mappings before the
+/// memory they map.
 struct ChannelMemory {
     /// The GPFIFO ring's mapping in the channel's VA space.
     ring_va: Mapping,
-    /// The ring itself: only the mapping refers to it (until submission
-    /// writes entries), and it must outlive it.
-    _ring: Coherent<[u8]>,
+    /// The core's area's mapping.
+    area_va: Mapping,
+    /// The ring, USERD and the core's area.
+    ring: Ring,
     /// The fault method buffer, in system memory, and the size GSP-RM
     /// asked for.
     method_buffer: Coherent<[u8]>,
     method_buffer_size: u32,
-    /// USERD, zeroed.
-    userd: Coherent<[u8]>,
     /// The instance block, in VRAM (GSP-RM writes RAMFC and the page
-    /// directory base into it; the core cannot clear it yet).
+    /// directory base into it).
     instance: Vram,
 }
 
 impl ChannelMemory {
-    fn new(gpu: &Gpu, vaspace: &VaSpace) -> Result<Self> {
+    /// New memory, whose submissions are numbered from `next` on.
+    fn new(gpu: &Gpu, vaspace: &VaSpace, next: u64) -> Result<Self> {
         // What GSP-RM asked for when it booted (`GpuConfig`).
         let size = gpu.services()?.get().gpu.method_buffer_size();
         let instance = gpu.alloc_vram(INST_SIZE, INST_SIZE, Placement::Any)?;
-        let (ring, method_buffer, userd) = {
+        let (ring, method_buffer, userd, area) = {
             let guard = gpu.services()?;
             let dev = guard.get().pdev.as_ref();
             let ring =
-                Coherent::<u8>::zeroed_slice(dev, u32_as_usize(GPFIFO_ENTRIES) * 8, GFP_KERNEL)?;
+                Coherent::<u8>::zeroed_slice(dev, u32_as_usize(ring::ENTRIES) * 8, GFP_KERNEL)?;
             let mb = Coherent::<u8>::zeroed_slice(dev, u32_as_usize(size), GFP_KERNEL)?;
             let userd = Coherent::<u8>::zeroed_slice(dev, 0x1000, GFP_KERNEL)?;
-            (ring, mb, userd)
+            let area = Coherent::<u8>::zeroed_slice(dev, ring::AREA_SIZE, GFP_KERNEL)?;
+            (ring, mb, userd, area)
         };
+        let ring_va = vaspace.map(&ring)?;
+        let area_va = vaspace.map(&area)?;
         Ok(ChannelMemory {
-            ring_va: vaspace.map(&ring)?,
-            _ring: ring,
+            ring_va,
+            area_va,
+            ring: Ring::new(ring, userd, area, next)?,
             method_buffer,
             method_buffer_size: size,
-            userd,
             instance,
         })
     }
@@ -104,11 +128,11 @@ impl ChannelMemory {
         };
         let inst = self.instance.offset();
         params.gp_fifo_offset = self.ring_va.va();
-        params.gp_fifo_entries = GPFIFO_ENTRIES;
+        params.gp_fifo_entries = ring::ENTRIES;
         params.instance_mem = fb(inst, INST_SIZE);
         params.ramfc_mem = fb(inst, RAMFC_SIZE);
         params.userd_mem = NvMemoryDescParams {
-            base: self.userd.dma_address(),
+            base: self.ring.userd_memory().dma_address(),
             size: USERD_SIZE,
             address_space: ADDR_SYSMEM,
             // Coherent system memory: the host must see the CPU's GP_PUT.
@@ -129,10 +153,22 @@ impl ChannelMemory {
 pub struct Channel {
     gpu: Gpu,
     id: u32,
+    /// The copy engine's object under the channel (copy-engine channels
+    /// only), freed before the channel's.
+    copy: Option<RmObject>,
     /// The channel's object in GSP-RM, freed before its memory and the
     /// ID are returned.
     gpfifo: Option<RmObject>,
     memory: Option<ChannelMemory>,
+    /// What the doorbell is written with for this channel, once it is
+    /// scheduled.
+    token: Option<u32>,
+    /// The first sequence number of submissions to a channel made next.
+    next: u64,
+    /// The key of the channel's watcher of non-stall interrupts.
+    watcher: Option<u64>,
+    /// The engine of its last object.
+    engine: Option<Engine>,
 }
 
 impl Channel {
@@ -154,8 +190,13 @@ impl Channel {
         Ok(Channel {
             gpu: gpu.clone(),
             id,
+            copy: None,
             gpfifo: None,
             memory: None,
+            token: None,
+            next: 1,
+            watcher: None,
+            engine: None,
         })
     }
 
@@ -163,6 +204,12 @@ impl Channel {
     #[inline(never)]
     pub fn id(&self) -> u32 {
         self.id
+    }
+
+    /// The engine the channel's object was made for, if it was made.
+    #[inline(never)]
+    pub fn engine(&self) -> Option<Engine> {
+        self.engine
     }
 
     /// Whether the channel was given its object in GSP-RM (which a GPU
@@ -178,18 +225,22 @@ impl Channel {
     /// so GSP-RM reports the channel's errors under it; returns its RM
     /// handle. The channel gets its memory as a chip needs it: an instance
     /// block in the client's VRAM, USERD, a fault method buffer, and a
-    /// GPFIFO ring mapped in `vaspace`. The channel owns the object and
-    /// the memory: the object is freed first, the memory and the ID
-    /// after.
+    /// GPFIFO ring mapped in `vaspace`. Then it is bound to its engine's
+    /// runlist and scheduled, and a copy engine's channel gets the
+    /// engine's object (`AMPERE_DMA_COPY_B`) under it, as nouveau r535
+    /// `r535_chan_ramfc_write` and `r535_ce_alloc` do. The channel owns
+    /// the objects and the memory: the objects are freed first, the
+    /// memory and the ID after.
     ///
-    /// After a GPU reset the object is gone and is created again with
+    /// After a GPU reset the objects are gone and are created again with
     /// this call (the VA space's object is made again with it).
     ///
     /// # Errors
     ///
     /// `EBUSY` if the channel has its object already; `EINVAL` for a VA
-    /// space of another [`Gpu`] handle's namespace; as [`Gpu::alloc_vram`]
-    /// for VRAM; GSP-RM's refusal.
+    /// space of another [`Gpu`] handle's namespace; `ENODEV` for an
+    /// engine the host's device table gave no runlist; as
+    /// [`Gpu::alloc_vram`] for VRAM; GSP-RM's refusal.
     #[inline(never)]
     pub fn create_gpfifo(&mut self, engine: Engine, vaspace: &VaSpace) -> Result<Handle> {
         if self.gpfifo.as_ref().is_some_and(|o| !o.is_lost()) {
@@ -198,10 +249,20 @@ impl Channel {
         if !vaspace.is_of(&self.gpu) {
             return Err(EINVAL);
         }
+        let runlist = self
+            .gpu
+            .services()?
+            .get()
+            .gpu
+            .runlist_of(engine)
+            .ok_or(ENODEV)?;
         // New memory: what a reset left (a lost object's) goes once the new
         // object is made. Until then the channel still says it had one, so
         // a failed attempt is made again after the next reset.
-        let memory = ChannelMemory::new(&self.gpu, vaspace)?;
+        if let Some(old) = &self.memory {
+            self.next = old.ring.next();
+        }
+        let memory = ChannelMemory::new(&self.gpu, vaspace, self.next)?;
         let mut params = NvChannelAllocParams {
             flags: NvChannelAllocParams::chid_flags(self.id),
             engine_type: engine.type_number(),
@@ -212,8 +273,18 @@ impl Channel {
         memory.describe(&mut params);
         let object = self.gpu.alloc_object::<AmpereChannelGpfifoA>(&params)?;
         let handle = object.handle();
+        // Dropped on an error: the object (the copy object first), then
+        // the memory.
+        let copy = self.make_runnable(engine, &object)?;
+        // What a reset left goes now (a lost object is not freed).
+        drop(self.copy.take());
+        self.copy = copy;
         self.gpfifo = Some(object);
         self.memory = Some(memory);
+        self.engine = Some(engine);
+        // nouveau `tu102_chan_doorbell_handle`; CPU-RM
+        // `kfifoGenerateWorkSubmitTokenHal_GA100`.
+        self.token = Some(doorbell_token(runlist, self.id).ok_or(EINVAL)?);
         self.gpu
             .services()?
             .get()
@@ -225,8 +296,121 @@ impl Channel {
     }
 }
 
+impl Channel {
+    /// Binds the channel `object` to `engine`'s runlist, schedules it, and
+    /// gives a copy engine's channel the engine's object.
+    fn make_runnable(&self, engine: Engine, object: &RmObject) -> Result<Option<RmObject>> {
+        let target = object.handle();
+        self.gpu.control_on::<ChannelBind>(
+            target,
+            &NvA06fCtrlBindParams {
+                engine_type: engine.type_number(),
+            },
+        )?;
+        self.gpu.control_on::<ChannelSchedule>(
+            target,
+            &NvA06fCtrlGpfifoScheduleParams {
+                enable: 1,
+                skip_submit: 0,
+            },
+        )?;
+        if engine.copy_index().is_none() {
+            return Ok(None);
+        }
+        let params = NvB0b5AllocationParameters {
+            version: NVB0B5_ALLOCATION_PARAMETERS_VERSION_1,
+            engine_type: engine.type_number(),
+        };
+        self.gpu
+            .alloc_object_under::<AmpereDmaCopyB>(Some(object), &params)
+            .map(Some)
+    }
+
+    /// Hands `pushes` to the host, followed by the core's release of the
+    /// submission's sequence number, and rings the doorbell; returns the
+    /// sequence number, which [`Channel::completed`] reaches once the
+    /// host ran all of it. Submissions on a channel run in order.
+    ///
+    /// # Errors
+    ///
+    /// `ENODEV` for a channel without its objects (never made, or lost in
+    /// a GPU reset: make it again); `EAGAIN` while the GPU is being reset;
+    /// `EINVAL` for an empty or too long segment or a VA beyond 40 bits;
+    /// `E2BIG` for more segments than the ring holds; `EBUSY` while the
+    /// ring is full (wait for progress).
+    #[inline(never)]
+    pub fn submit(&mut self, pushes: &[Push]) -> Result<u64> {
+        if self.gpfifo.as_ref().is_none_or(|o| o.is_lost()) {
+            return Err(ENODEV);
+        }
+        let memory = self.memory.as_mut().ok_or(ENODEV)?;
+        let seq = memory.ring.submit(memory.area_va.va(), pushes)?;
+        self.ring_doorbell()?;
+        Ok(seq)
+    }
+
+    /// The last sequence number the host finished on this channel (0
+    /// before the first).
+    #[inline(never)]
+    pub fn completed(&self) -> u64 {
+        self.memory
+            .as_ref()
+            .map_or(self.next.saturating_sub(1), |m| m.ring.completed())
+    }
+
+    /// Has `watcher` told of every non-stall interrupt until the channel
+    /// goes (it then looks at [`Channel::completed`]).
+    ///
+    /// # Errors
+    ///
+    /// `EBUSY` if the channel has a watcher already; `ENOMEM`; `ENODEV`
+    /// once the GPU is unbound.
+    #[inline(never)]
+    pub fn watch(&mut self, watcher: Arc<dyn ChannelWatcher>) -> Result {
+        if self.watcher.is_some() {
+            return Err(EBUSY);
+        }
+        let key = self
+            .gpu
+            .services()?
+            .get()
+            .gsp
+            .rpc
+            .events
+            .nonstall
+            .watch(watcher)?;
+        self.watcher = Some(key);
+        Ok(())
+    }
+
+    /// Tells the host the channel has new GPFIFO entries: writes its
+    /// token to the doorbell.
+    ///
+    /// # Errors
+    ///
+    /// `ENODEV` for a channel without its objects; `EAGAIN` while the GPU
+    /// is being reset (the channel is made again afterwards).
+    fn ring_doorbell(&self) -> Result {
+        let token = self.token.ok_or(ENODEV)?;
+        if self.gpfifo.as_ref().is_none_or(|o| o.is_lost()) {
+            return Err(ENODEV);
+        }
+        let guard = self.gpu.services()?;
+        let services = guard.get();
+        let (_pass, _) = services.enter()?;
+        services
+            .bar
+            .write_reg(NV_VIRTUAL_FUNCTION_DOORBELL::zeroed().with_handle(token));
+        Ok(())
+    }
+}
+
 impl Drop for Channel {
     fn drop(&mut self) {
+        if let (Some(key), Ok(guard)) = (self.watcher.take(), self.gpu.services()) {
+            guard.get().gsp.rpc.events.nonstall.unwatch(key);
+        }
+        drop(self.copy.take());
         drop(self.gpfifo.take());
         drop(self.memory.take());
         // The events and the partition went with an unbound GPU.

@@ -171,12 +171,25 @@ impl Gpu {
     /// RM's refusal as an errno; `EAGAIN` while the GPU is being reset,
     /// `ENODEV` once it is unusable.
     pub(super) fn alloc_object<K: RmClass>(&self, params: &K::Params) -> Result<RmObject> {
+        self.alloc_object_under::<K>(None, params)
+    }
+
+    /// As [`Gpu::alloc_object`], under `parent` (an object of this
+    /// namespace, e.g. a channel for its engine object) if given. The
+    /// child must be dropped before its parent: RM frees children with
+    /// their parent, and the child's own FREE would then name a handle
+    /// that is gone.
+    pub(super) fn alloc_object_under<K: RmClass>(
+        &self,
+        parent: Option<&RmObject>,
+        params: &K::Params,
+    ) -> Result<RmObject> {
         let ns = &*self.inner;
         let guard = ns.services()?;
         let services = guard.get();
         let (_pass, generation) = services.enter()?;
         let handle = self.new_handle();
-        ns.alloc::<K>(ns.rm.device, handle, params)?;
+        ns.alloc::<K>(parent.map_or(ns.rm.device, |p| p.handle()), handle, params)?;
         Ok(RmObject::new(self.clone(), handle, K::CLASS, generation))
     }
 

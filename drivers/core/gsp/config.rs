@@ -19,6 +19,12 @@ impl Engine {
         (n < 10).then_some(Engine(0x09 + n))
     }
 
+    /// Which copy engine this is, if it is one.
+    pub(crate) fn copy_index(self) -> Option<usize> {
+        let n = self.0.checked_sub(0x09)?;
+        (n < 10).then_some(n as usize)
+    }
+
     /// Its type number (`NV2080_ENGINE_TYPE_*`), which the DRM UAPI's
     /// engine mask documents.
     #[inline(never)]
@@ -55,7 +61,20 @@ pub struct GpuConfig {
     /// BAR1's root page directory, in VRAM: GSP-RM's PD3, whose first
     /// entry the core points at its own tables (`mmu/bar1.rs`).
     pub(crate) bar1_pde_base: u64,
+    /// The runlist of `engines[i]` (GR and copy engines; [`NO_RUNLIST`]
+    /// for the others), from the host's device information table.
+    pub(crate) runlists: [u32; MAX_ENGINES],
+    /// Copy engine `n`'s non-stall vector in the CPU interrupt tree, from
+    /// GSP-RM's kernel interrupt table; [`NO_VECTOR`] if it gave none.
+    pub(crate) ce_nonstall: [u32; MAX_COPY_ENGINES],
 }
+
+/// A runlist the device information table did not name.
+pub(crate) const NO_RUNLIST: u32 = u32::MAX;
+/// No interrupt vector (`NV_INTR_VECTOR_INVALID`).
+pub(crate) const NO_VECTOR: u32 = u32::MAX;
+/// Copy engines an engine type can name (COPY0..COPY9).
+pub(crate) const MAX_COPY_ENGINES: usize = 10;
 
 impl GpuConfig {
     /// Whether `other` describes the same GPU: all but where GSP-RM put
@@ -109,6 +128,18 @@ impl GpuConfig {
     /// Channel IDs GSP-RM offers the driver.
     pub fn channels(&self) -> u32 {
         self.channels
+    }
+
+    /// The runlist `engine` is on, if the host named one.
+    pub(crate) fn runlist_of(&self, engine: Engine) -> Option<u32> {
+        let i = self.engines().iter().position(|&e| e == engine)?;
+        let r = *self.runlists.get(i)?;
+        (r != NO_RUNLIST).then_some(r)
+    }
+
+    /// Copy engine `n`'s non-stall vector, if GSP-RM gave it one.
+    pub(crate) fn ce_nonstall_vector(&self, n: usize) -> Option<u32> {
+        self.ce_nonstall.get(n).copied().filter(|&v| v != NO_VECTOR)
     }
 
     /// Bytes of the fault method buffer every channel is given.

@@ -20,8 +20,11 @@ use crate::{
     gsp::config::{
         Engine,
         GpuConfig,
+        MAX_COPY_ENGINES,
         MAX_ENGINES,
-        MAX_USABLE_RANGES, //
+        MAX_USABLE_RANGES,
+        NO_RUNLIST,
+        NO_VECTOR, //
     },
     proto::gsp::{
         calls::{
@@ -109,6 +112,8 @@ pub(crate) fn enumerate(
         channels: 0,
         method_buffer_size: 0,
         bar1_pde_base: info.bar1_pde_base,
+        runlists: [NO_RUNLIST; MAX_ENGINES],
+        ce_nonstall: [NO_VECTOR; MAX_COPY_ENGINES],
     };
     for (slot, r) in gpu.usable.iter_mut().zip(info.usable_fb_ranges()) {
         *slot = (r.start, r.end);
@@ -204,15 +209,12 @@ pub(crate) fn enumerate(
             return Err(EPROTO);
         }
         gpu.method_buffer_size = mb.size;
-        super::intr_table::gsp_stall_vector(
-            rpc,
-            bar,
-            dev,
-            (
-                Handle(info.h_internal_client),
-                Handle(info.h_internal_subdevice),
-            ),
-        )
+        let internal = (
+            Handle(info.h_internal_client),
+            Handle(info.h_internal_subdevice),
+        );
+        super::runlists::read(rpc, bar, dev, internal, &mut gpu)?;
+        super::intr_table::kernel_vectors(rpc, bar, dev, internal, &mut gpu.ce_nonstall)
     })();
     match queried {
         Ok(vector) => Ok((gpu, vector)),
