@@ -98,6 +98,12 @@ impl IntrVector {
         proto::leaf_of(self.0)
     }
 
+    /// The leaf register index and the vector's bit in it, for a handler
+    /// that reads the leaf.
+    pub(crate) fn leaf_bit(self) -> (usize, u32) {
+        self.leaf()
+    }
+
     /// Enables the vector at its leaf and its subtree at the top, after
     /// clearing a leaf bit left over from before (which, still set, would
     /// keep any new signal from sending the message).

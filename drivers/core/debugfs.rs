@@ -113,7 +113,12 @@ impl core::fmt::Debug for RpcView {
         )?;
         writeln!(f, "doorbells: {}", s.doorbells.load(Relaxed))?;
         writeln!(f, "interrupts: {}", s.interrupts.load(Relaxed))?;
-        writeln!(f, "idle_interrupts: {}", s.idle_interrupts.load(Relaxed))
+        writeln!(f, "idle_interrupts: {}", s.idle_interrupts.load(Relaxed))?;
+        writeln!(
+            f,
+            "nonstall_interrupts: {}",
+            s.nonstall_interrupts.load(Relaxed)
+        )
     }
 }
 

@@ -335,7 +335,6 @@ pub(crate) struct Dispatcher {
     /// Events handed to at least one subscriber.
     pub(crate) delivered: Atomic<u64>,
     /// The non-stall interrupts' watchers.
-    #[pin]
     pub(crate) nonstall: Nonstall,
 }
 
@@ -346,8 +345,13 @@ impl Dispatcher {
             owners <- new_mutex!(KVec::new()),
             wq: OwnedQueue::new(c"nvgsp_events")?,
             delivered: Atomic::new(0),
-            nonstall <- Nonstall::new(),
+            nonstall: Nonstall::new()?,
         })
+    }
+
+    /// Has the non-stall watchers told (from the threaded handler).
+    pub(crate) fn nonstall_notify(&self) {
+        self.nonstall.notify(self.wq.queue());
     }
 
     /// Adds a subscription delivering what `filter` matches to `handler`.

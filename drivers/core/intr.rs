@@ -9,6 +9,10 @@
 //! handler drains GSP-RM's message queue and handles HALT, and is not
 //! woken when a caller polling for its reply took every message already.
 //!
+//! The copy engines' non-stall vectors come on the same MSI-X vector:
+//! the hard handler acknowledges them too (`events/nonstall.rs`), and the
+//! thread has their watchers told on a work item.
+//!
 //! Until the core claims the GSP's vector (after GSP-RM told it which
 //! one, `gsp/intr_table.rs`), the handler claims nothing; from then on
 //! it claims every interrupt of its MSI-X vector, which nothing else
@@ -53,6 +57,8 @@ pub(crate) struct GspInterrupt<'bound> {
     rpc: &'bound Rpc,
     /// The hard handler saw HALT; the thread handles it.
     halt: Atomic<bool>,
+    /// The hard handler saw a non-stall interrupt a watcher wants.
+    nonstall: Atomic<bool>,
 }
 
 impl<'bound> GspInterrupt<'bound> {
@@ -62,6 +68,7 @@ impl<'bound> GspInterrupt<'bound> {
             bar,
             rpc,
             halt: Atomic::new(false),
+            nonstall: Atomic::new(false),
         }
     }
 }
@@ -123,6 +130,10 @@ impl irq::ThreadedHandler for GspInterrupt<'_> {
         // trace: GSP-RM's queue, the channels' semaphores.
         vector.ack(self.bar);
         let nonstall = self.rpc.events.nonstall.ack(self.bar);
+        if nonstall {
+            self.nonstall.store(true, Relaxed);
+            self.rpc.stats.nonstall_interrupts.fetch_add(1, Relaxed);
+        }
         self.bar.write(
             WithBase::of::<Gsp>(),
             NV_PFALCON_FALCON_IRQSCLR::zeroed().with_swgen0(true),
@@ -144,7 +155,9 @@ impl irq::ThreadedHandler for GspInterrupt<'_> {
 
     fn handle_threaded(&self) -> IrqReturn {
         self.rpc.drain();
-        self.rpc.events.nonstall.notify();
+        if self.nonstall.xchg(false, Relaxed) {
+            self.rpc.events.nonstall_notify();
+        }
         if self.halt.xchg(false, Relaxed) {
             self.bar.write(
                 WithBase::of::<Gsp>(),

@@ -3,7 +3,18 @@
 //! [`Channel`]: a channel ID held by a client, and the channel's object
 //! and memory in GSP-RM once made.
 
-use kernel::{dma::Coherent, io::Io, prelude::*, sync::Arc};
+use kernel::{
+    dma::Coherent,
+    io::Io,
+    prelude::*,
+    sync::{
+        barrier::{
+            dma_mb,
+            Read, //
+        },
+        Arc,
+    },
+};
 
 use super::{
     ring::{
@@ -256,6 +267,9 @@ impl Channel {
             .gpu
             .runlist_of(engine)
             .ok_or(ENODEV)?;
+        // nouveau `tu102_chan_doorbell_handle`; CPU-RM
+        // `kfifoGenerateWorkSubmitTokenHal_GA100`.
+        let token = doorbell_token(runlist, self.id).ok_or(EINVAL)?;
         // New memory: what a reset left (a lost object's) goes once the new
         // object is made. Until then the channel still says it had one, so
         // a failed attempt is made again after the next reset.
@@ -282,9 +296,7 @@ impl Channel {
         self.gpfifo = Some(object);
         self.memory = Some(memory);
         self.engine = Some(engine);
-        // nouveau `tu102_chan_doorbell_handle`; CPU-RM
-        // `kfifoGenerateWorkSubmitTokenHal_GA100`.
-        self.token = Some(doorbell_token(runlist, self.id).ok_or(EINVAL)?);
+        self.token = Some(token);
         self.gpu
             .services()?
             .get()
@@ -340,22 +352,44 @@ impl Channel {
     /// ring is full (wait for progress).
     #[inline(never)]
     pub fn submit(&mut self, pushes: &[Push]) -> Result<u64> {
+        let token = self.token.ok_or(ENODEV)?;
+        // The pass is held from before the ring is written until the
+        // doorbell rang: a failed submission queued nothing.
+        let guard = self.gpu.services()?;
+        let services = guard.get();
+        let (_pass, _) = services.enter()?;
         if self.gpfifo.as_ref().is_none_or(|o| o.is_lost()) {
             return Err(ENODEV);
         }
         let memory = self.memory.as_mut().ok_or(ENODEV)?;
         let seq = memory.ring.submit(memory.area_va.va(), pushes)?;
-        self.ring_doorbell()?;
+        services
+            .bar
+            .write_reg(NV_VIRTUAL_FUNCTION_DOORBELL::zeroed().with_handle(token));
         Ok(seq)
     }
 
     /// The last sequence number the host finished on this channel (0
-    /// before the first).
+    /// before the first), as its semaphore says, and never past the last
+    /// one submitted. The channel's pushbuffers can write the semaphore
+    /// too (it is mapped in their VA space): only the client's own jobs
+    /// are at stake. After a GPU reset the channel made again goes on
+    /// from where the lost one was given to: what was submitted and not
+    /// finished then never ran, yet a later submission's release counts
+    /// past it, so a client fails its unfinished submissions when the
+    /// reset starts ([`super::ResetHandler::prepare`]).
     #[inline(never)]
     pub fn completed(&self) -> u64 {
-        self.memory
-            .as_ref()
-            .map_or(self.next.saturating_sub(1), |m| m.ring.completed())
+        let last = self.next_seq().saturating_sub(1);
+        let done = self.memory.as_ref().map_or(last, |m| m.ring.completed());
+        // What the host wrote before the release is read after it.
+        dma_mb(Read);
+        done.min(last)
+    }
+
+    /// The sequence number the next submission gets.
+    fn next_seq(&self) -> u64 {
+        self.memory.as_ref().map_or(self.next, |m| m.ring.next())
     }
 
     /// Has `watcher` told of every non-stall interrupt until the channel
@@ -370,37 +404,16 @@ impl Channel {
         if self.watcher.is_some() {
             return Err(EBUSY);
         }
-        let key = self
-            .gpu
-            .services()?
-            .get()
-            .gsp
-            .rpc
-            .events
-            .nonstall
-            .watch(watcher)?;
-        self.watcher = Some(key);
-        Ok(())
-    }
-
-    /// Tells the host the channel has new GPFIFO entries: writes its
-    /// token to the doorbell.
-    ///
-    /// # Errors
-    ///
-    /// `ENODEV` for a channel without its objects; `EAGAIN` while the GPU
-    /// is being reset (the channel is made again afterwards).
-    fn ring_doorbell(&self) -> Result {
-        let token = self.token.ok_or(ENODEV)?;
-        if self.gpfifo.as_ref().is_none_or(|o| o.is_lost()) {
-            return Err(ENODEV);
-        }
         let guard = self.gpu.services()?;
         let services = guard.get();
-        let (_pass, _) = services.enter()?;
-        services
-            .bar
-            .write_reg(NV_VIRTUAL_FUNCTION_DOORBELL::zeroed().with_handle(token));
+        // Only the copy engines' non-stall vectors are the core's.
+        let engine = self.engine.ok_or(ENODEV)?;
+        engine
+            .copy_index()
+            .and_then(|n| services.gpu.ce_nonstall_vector(n))
+            .ok_or(ENODEV)?;
+        let key = services.gsp.rpc.events.nonstall.watch(watcher)?;
+        self.watcher = Some(key);
         Ok(())
     }
 }

@@ -89,12 +89,35 @@ const MAX_METHOD_BUFFER: u32 = 1 << 20;
 
 /// Reads the static configuration, allocates the core's RM objects and
 /// queries the GPU and the GSP's interrupt vector; on error the objects
-/// are freed again.
+/// are freed again. Each step is a function of its own, so the large
+/// replies of one are off the stack before the next calls GSP-RM (the
+/// probe's stack runs through here into the message queue's drain).
+#[inline(never)]
 pub(crate) fn enumerate(
     rpc: &Rpc,
     bar: Bar0<'_>,
     dev: &device::Device,
 ) -> Result<(GpuConfig, IntrVector)> {
+    let (mut gpu, internal) = static_config(rpc, bar, dev)?;
+    let h = CORE_HANDLES;
+    alloc_namespace(rpc, bar, dev, h)?;
+    match query(rpc, bar, dev, h, internal, &mut gpu) {
+        Ok(vector) => Ok((gpu, vector)),
+        Err(e) => {
+            let _ = rm::free(rpc, bar, dev, h.client, h.client);
+            Err(e)
+        }
+    }
+}
+
+/// GET_GSP_STATIC_INFO: the configuration it gives, and GSP-RM's
+/// internal client and subdevice.
+#[inline(never)]
+fn static_config(
+    rpc: &Rpc,
+    bar: Bar0<'_>,
+    dev: &device::Device,
+) -> Result<(GpuConfig, (Handle, Handle))> {
     let reply = rpc.call::<GetGspStaticInfo>(bar, &[])?;
     rm::check(dev, "GET_GSP_STATIC_INFO", reply.status)?;
     let info: <GetGspStaticInfo as Call>::Reply =
@@ -123,106 +146,100 @@ pub(crate) fn enumerate(
     let n = name.len().min(gpu.name.len() - 1);
     gpu.name[..n].copy_from_slice(&name[..n]);
 
-    let h = CORE_HANDLES;
-    alloc_namespace(rpc, bar, dev, h)?;
-    let queried = (|| {
-        let sub = (h.client, h.subdevice);
-
-        let engines = rm::control::<GpuGetEnginesV2>(
-            rpc,
-            bar,
-            dev,
-            sub,
-            &Nv2080CtrlGpuGetEnginesV2Params::ZERO,
-        )?;
-        for (slot, &e) in gpu.engines.iter_mut().zip(engines.engines()) {
-            *slot = Engine(e);
-            gpu.engine_count += 1;
-        }
-
-        let gr = rm::control::<GrGetInfoV2>(
-            rpc,
-            bar,
-            dev,
-            sub,
-            &GrGetInfoV2Params::request(&[
-                gr_info::GR_INFO_INDEX_LITTER_NUM_GPCS,
-                gr_info::GR_INFO_INDEX_LITTER_NUM_TPC_PER_GPC,
-            ]),
-        )?;
-        gpu.gpcs = gr.get(gr_info::GR_INFO_INDEX_LITTER_NUM_GPCS).unwrap_or(0);
-        gpu.tpcs_per_gpc = gr
-            .get(gr_info::GR_INFO_INDEX_LITTER_NUM_TPC_PER_GPC)
-            .unwrap_or(0);
-
-        let fb = rm::control::<FbGetInfoV2>(
-            rpc,
-            bar,
-            dev,
-            sub,
-            &Nv2080CtrlFbGetInfoV2Params::request(&[class::NV2080_CTRL_FB_INFO_INDEX_RAM_SIZE]),
-        )?;
-        let ram = u64::from(
-            fb.get(class::NV2080_CTRL_FB_INFO_INDEX_RAM_SIZE)
-                .unwrap_or(0),
-        ) << 10;
-        if ram != gpu.vram_size {
-            dev_warn!(
-                dev,
-                "GSP-RM reports {} MiB of VRAM in its static info but {} MiB in FB info\n",
-                gpu.vram_size >> 20,
-                ram >> 20
-            );
-        }
-
-        // The channel IDs of the graphics runlist, from GSP-RM's internal
-        // subdevice (what CPU-RM's kernel_fifo.c asks).
-        let chans = rm::control::<InternalFifoGetNumChannels>(
-            rpc,
-            bar,
-            dev,
-            (
-                Handle(info.h_internal_client),
-                Handle(info.h_internal_subdevice),
-            ),
-            &Nv2080CtrlInternalFifoGetNumChannelsParams::ZERO,
-        )?;
-        gpu.channels = chans.num_channels;
-        // The fault method buffer each channel needs, asked once per boot
-        // as nouveau's r535_fifo_runl_ctor does.
-        let mb = rm::control::<CeGetFaultMethodBufferSize>(
-            rpc,
-            bar,
-            dev,
-            (
-                Handle(info.h_internal_client),
-                Handle(info.h_internal_subdevice),
-            ),
-            &Nv2080CtrlCeGetFaultMethodBufferSizeParams::ZERO,
-        )?;
-        if mb.size == 0 || mb.size > MAX_METHOD_BUFFER {
-            dev_err!(
-                dev,
-                "GSP-RM asks for a fault method buffer of {} bytes\n",
-                mb.size
-            );
-            return Err(EPROTO);
-        }
-        gpu.method_buffer_size = mb.size;
-        let internal = (
+    Ok((
+        gpu,
+        (
             Handle(info.h_internal_client),
             Handle(info.h_internal_subdevice),
-        );
-        super::runlists::read(rpc, bar, dev, internal, &mut gpu)?;
-        super::intr_table::kernel_vectors(rpc, bar, dev, internal, &mut gpu.ce_nonstall)
-    })();
-    match queried {
-        Ok(vector) => Ok((gpu, vector)),
-        Err(e) => {
-            let _ = rm::free(rpc, bar, dev, h.client, h.client);
-            Err(e)
-        }
+        ),
+    ))
+}
+
+/// The controls that describe the GPU, on the core's subdevice `h` and
+/// GSP-RM's `internal` one, into `gpu`; returns the GSP's vector.
+#[inline(never)]
+fn query(
+    rpc: &Rpc,
+    bar: Bar0<'_>,
+    dev: &device::Device,
+    h: RmHandles,
+    internal: (Handle, Handle),
+    gpu: &mut GpuConfig,
+) -> Result<IntrVector> {
+    let sub = (h.client, h.subdevice);
+
+    let engines =
+        rm::control::<GpuGetEnginesV2>(rpc, bar, dev, sub, &Nv2080CtrlGpuGetEnginesV2Params::ZERO)?;
+    for (slot, &e) in gpu.engines.iter_mut().zip(engines.engines()) {
+        *slot = Engine(e);
+        gpu.engine_count += 1;
     }
+
+    let gr = rm::control::<GrGetInfoV2>(
+        rpc,
+        bar,
+        dev,
+        sub,
+        &GrGetInfoV2Params::request(&[
+            gr_info::GR_INFO_INDEX_LITTER_NUM_GPCS,
+            gr_info::GR_INFO_INDEX_LITTER_NUM_TPC_PER_GPC,
+        ]),
+    )?;
+    gpu.gpcs = gr.get(gr_info::GR_INFO_INDEX_LITTER_NUM_GPCS).unwrap_or(0);
+    gpu.tpcs_per_gpc = gr
+        .get(gr_info::GR_INFO_INDEX_LITTER_NUM_TPC_PER_GPC)
+        .unwrap_or(0);
+
+    let fb = rm::control::<FbGetInfoV2>(
+        rpc,
+        bar,
+        dev,
+        sub,
+        &Nv2080CtrlFbGetInfoV2Params::request(&[class::NV2080_CTRL_FB_INFO_INDEX_RAM_SIZE]),
+    )?;
+    let ram = u64::from(
+        fb.get(class::NV2080_CTRL_FB_INFO_INDEX_RAM_SIZE)
+            .unwrap_or(0),
+    ) << 10;
+    if ram != gpu.vram_size {
+        dev_warn!(
+            dev,
+            "GSP-RM reports {} MiB of VRAM in its static info but {} MiB in FB info\n",
+            gpu.vram_size >> 20,
+            ram >> 20
+        );
+    }
+
+    // The channel IDs of the graphics runlist, from GSP-RM's internal
+    // subdevice (what CPU-RM's kernel_fifo.c asks).
+    let chans = rm::control::<InternalFifoGetNumChannels>(
+        rpc,
+        bar,
+        dev,
+        internal,
+        &Nv2080CtrlInternalFifoGetNumChannelsParams::ZERO,
+    )?;
+    gpu.channels = chans.num_channels;
+    // The fault method buffer each channel needs, asked once per boot
+    // as nouveau's r535_fifo_runl_ctor does.
+    let mb = rm::control::<CeGetFaultMethodBufferSize>(
+        rpc,
+        bar,
+        dev,
+        internal,
+        &Nv2080CtrlCeGetFaultMethodBufferSizeParams::ZERO,
+    )?;
+    if mb.size == 0 || mb.size > MAX_METHOD_BUFFER {
+        dev_err!(
+            dev,
+            "GSP-RM asks for a fault method buffer of {} bytes\n",
+            mb.size
+        );
+        return Err(EPROTO);
+    }
+    gpu.method_buffer_size = mb.size;
+    super::runlists::read(rpc, bar, dev, internal, gpu)?;
+    super::intr_table::kernel_vectors(rpc, bar, dev, internal, &mut gpu.ce_nonstall)
 }
 
 /// Allocates the RM client `h.client` with its device and subdevice; on

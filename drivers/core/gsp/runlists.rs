@@ -21,20 +21,23 @@ use crate::{
         GpuConfig,
         NO_RUNLIST, //
     },
-    proto::gsp::{
-        calls::{
-            FifoGetDeviceInfoTable,
-            Handle, //
+    proto::{
+        gsp::{
+            calls::{
+                FifoGetDeviceInfoTable,
+                Handle, //
+            },
+            fifo::{
+                Nv2080CtrlFifoDeviceEntry,
+                Nv2080CtrlFifoGetDeviceInfoTableParams,
+                DEVICE_INFO_MAX_ENTRIES,
+                ENGINE_INFO_TYPE_RM_ENGINE_TYPE,
+                ENGINE_INFO_TYPE_RUNLIST,
+                RM_ENGINE_TYPE_COPY0,
+                RM_ENGINE_TYPE_GR0, //
+            },
         },
-        fifo::{
-            Nv2080CtrlFifoDeviceEntry,
-            Nv2080CtrlFifoGetDeviceInfoTableParams,
-            DEVICE_INFO_MAX_ENTRIES,
-            ENGINE_INFO_TYPE_RM_ENGINE_TYPE,
-            ENGINE_INFO_TYPE_RUNLIST,
-            RM_ENGINE_TYPE_COPY0,
-            RM_ENGINE_TYPE_GR0, //
-        },
+        host::TOKEN_RUNLIST_MASK,
     },
     wire::Wire,
 };
@@ -60,8 +63,9 @@ fn engine_of(rm_type: u32) -> Option<Engine> {
 ///
 /// # Errors
 ///
-/// What the control returned; `EPROTO` (logged) for a table that names
-/// more entries than it holds or goes on without end.
+/// What the control returned; `EPROTO` for a short reply, and (logged)
+/// for a table that names more entries than it holds, goes on without
+/// end, or puts an engine on a runlist a doorbell cannot name.
 pub(crate) fn read(
     rpc: &Rpc,
     bar: Bar0<'_>,
@@ -106,6 +110,16 @@ pub(crate) fn read(
                 continue;
             };
             let runlist = entry.engine_data[ENGINE_INFO_TYPE_RUNLIST];
+            // A doorbell token holds 7 bits of runlist.
+            if runlist > TOKEN_RUNLIST_MASK {
+                dev_err!(
+                    dev,
+                    "GSP-RM puts engine {} on runlist {}, which no doorbell can name\n",
+                    engine.name(),
+                    runlist
+                );
+                return Err(EPROTO);
+            }
             if let Some(i) = gpu.engines().iter().position(|&e| e == engine) {
                 gpu.runlists[i] = runlist;
             }

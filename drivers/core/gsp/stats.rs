@@ -38,6 +38,8 @@ pub(crate) struct Stats {
     /// Interrupts, and those with nothing left for the threaded handler.
     pub(crate) interrupts: Atomic<u64>,
     pub(crate) idle_interrupts: Atomic<u64>,
+    /// Interrupts that carried a non-stall interrupt a watcher wanted.
+    pub(crate) nonstall_interrupts: Atomic<u64>,
 }
 
 impl Stats {
@@ -59,6 +61,7 @@ impl Stats {
             doorbells: Atomic::new(0),
             interrupts: Atomic::new(0),
             idle_interrupts: Atomic::new(0),
+            nonstall_interrupts: Atomic::new(0),
         }
     }
 }
