@@ -409,7 +409,7 @@ impl Model {
                 }
                 Injection::OsError { xid, text } => {
                     warn!("GSP-RM: fault injection: Xid {xid} on no channel");
-                    self.os_error_log(xid, INVALID_CHID, &text)?;
+                    self.os_error_log(xid, 0, INVALID_CHID, &text)?;
                 }
             }
         }
@@ -434,7 +434,7 @@ impl Model {
                 continue;
             }
             let text = format!("Xid {} on channel {}: {}", e.xid, e.chid, e.text);
-            self.os_error_log(e.xid, e.chid, text.as_bytes())?;
+            self.os_error_log(e.xid, e.runlist, e.chid, text.as_bytes())?;
             let (addr, fault_type) = e.fault.unwrap_or((0, 0));
             self.rc_triggered(e.engine, e.xid, e.chid, addr, fault_type)?;
         }
@@ -453,7 +453,8 @@ impl Model {
         };
         warn!("GSP-RM: fault injection: Xid {xid} on channel {chid} (object {object:#x})");
         let text = format!("injected Xid {xid} on channel {chid}");
-        self.os_error_log(xid, chid, text.as_bytes())?;
+        let runlist = config::runlist_of(&self.config.engines, engine).unwrap_or(0);
+        self.os_error_log(xid, runlist, chid, text.as_bytes())?;
         let addr: u64 = if xid == ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT {
             0xdead_0000_0000 | u64::from(chid) << 12
         } else {
@@ -467,15 +468,22 @@ impl Model {
         self.rc_triggered(engine, xid, chid, addr, fault_type)
     }
 
-    /// Posts OS_ERROR_LOG: Xid `xid` on channel `chid` with `text` (cut
-    /// to what the report holds, NUL-terminated).
-    fn os_error_log(&mut self, xid: u32, chid: u32, text: &[u8]) -> Result<(), QueueError> {
+    /// Posts OS_ERROR_LOG: Xid `xid` on channel `chid` of runlist
+    /// `runlist` with `text` (cut to what the report holds,
+    /// NUL-terminated).
+    fn os_error_log(
+        &mut self,
+        xid: u32,
+        runlist: u32,
+        chid: u32,
+        text: &[u8],
+    ) -> Result<(), QueueError> {
         let mut err_string = [0u8; OS_ERROR_LOG_STRING_LEN];
         let n = text.len().min(OS_ERROR_LOG_STRING_LEN - 1);
         err_string[..n].copy_from_slice(&text[..n]);
         let log = RpcOsErrorLog {
             except_type: xid,
-            runlist_id: 0,
+            runlist_id: runlist,
             chid,
             err_string,
             preemptive_removal_previous_xid: 0,

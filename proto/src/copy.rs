@@ -68,8 +68,19 @@ pub mod method {
     pub const SET_REMAP_COMPONENTS: u32 = 0x708;
     /// `SET_DST_BLOCK_SIZE`, the first of the block-linear methods.
     pub const SET_DST_BLOCK_SIZE: u32 = 0x70c;
-    /// `DST_ORIGIN_Y`, the last method of the class.
+    /// `SET_DST_ORIGIN`, the last destination block-linear method before
+    /// the gap at 0x724.
+    pub const SET_DST_ORIGIN: u32 = 0x720;
+    /// `SET_SRC_BLOCK_SIZE`.
+    pub const SET_SRC_BLOCK_SIZE: u32 = 0x728;
+    /// `SET_SRC_ORIGIN`, the last before the gap at 0x740.
+    pub const SET_SRC_ORIGIN: u32 = 0x73c;
+    /// `SRC_ORIGIN_X`.
+    pub const SRC_ORIGIN_X: u32 = 0x744;
+    /// `DST_ORIGIN_Y`, the last method of the 0x700 block.
     pub const DST_ORIGIN_Y: u32 = 0x750;
+    /// `PM_TRIGGER_END`, the class's highest method.
+    pub const PM_TRIGGER_END: u32 = 0x1114;
 }
 
 /// `SET_SRC_PHYS_MODE`/`SET_DST_PHYS_MODE` `TARGET` (1:0): where a
@@ -85,6 +96,22 @@ pub mod phys_mode {
     pub const NONCOHERENT_SYSMEM: u32 = 2;
     /// `_PEERMEM`.
     pub const PEERMEM: u32 = 3;
+    /// `BASIC_KIND` 5:2, `PEER_ID` 8:6, `FLA` 9: the fields besides
+    /// TARGET.
+    pub const OTHER_FIELDS: u32 = 0xf << 2 | 7 << 6 | 1 << 9;
+}
+
+/// `LAUNCH_DMA` bits the model does not decode into [`LaunchDma`]: those
+/// it must refuse rather than ignore.
+pub mod launch_bits {
+    /// `VPRMODE` 23:22 (VPR_NONE 0).
+    pub const VPRMODE: u32 = 3 << 22;
+    /// `RESERVED_START_OF_COPY` 24.
+    pub const RESERVED_START_OF_COPY: u32 = 1 << 24;
+    /// `RESERVED_ERR_CODE` 31:28.
+    pub const RESERVED_ERR_CODE: u32 = 0xf << 28;
+    /// Bits 21:20, no field's.
+    pub const UNDEFINED: u32 = 3 << 20;
 }
 
 /// The address bits the `*_UPPER` methods hold (`UPPER` 16:0 over bits

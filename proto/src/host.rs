@@ -176,6 +176,16 @@ pub const MAX_METHOD_COUNT: u32 = HDR_COUNT_MASK;
 pub const MAX_IMMEDIATE: u32 = HDR_COUNT_MASK;
 /// Subchannels (`NVC56F_DMA_METHOD_SUBCHANNEL` 15:13).
 pub const SUBCHANNELS: u32 = 8;
+/// The first of the software subchannels 5-7: a method on one is a
+/// SW-class method, which the PBDMA hands to software
+/// (`NV_PPBDMA_INTR_0_DEVICE`, open-gpu-doc ga100 `dev_pbdma.ref.txt`:
+/// "For a software method, METHOD0_SUBCH will be 5, 6, or 7").
+pub const FIRST_SW_SUBCHANNEL: u32 = 5;
+/// The highest method address a header can name (`ADDRESS` 11:0, in
+/// dwords); an INC or ONE_INC header whose methods would run past it is
+/// invalid (`NV_PPBDMA_INTR_0_PBENTRY`: "the method addresses would
+/// wrap").
+pub const MAX_METHOD: u32 = HDR_ADDRESS_MASK << 2;
 
 /// A decoded method header: methods are byte offsets (the header holds
 /// them >> 2, `NVC56F_DMA_METHOD_ADDRESS` 11:0).

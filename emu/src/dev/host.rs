@@ -24,10 +24,15 @@
 //! the channel; it is looked at again on each doorbell and every
 //! [`PARKED_POLL`].
 //!
-//! The host thread holds the channel table while it runs a channel, so
-//! GSP-RM's changes to the table (a FREE, a SCHEDULE) wait for the method
-//! under way, as RM's preemption of a channel waits for it to leave the
-//! PBDMA; a doorbell never waits.
+//! The host thread holds the channel table for one channel's turn at a
+//! time, and a turn is bounded (`ENTRIES_PER_TURN` GPFIFO entries, and
+//! [`ce::Budget::TURN`]: 4 MiB or 4096 lines of copying); a copy that
+//! needs more keeps its progress in the channel's copy engine state and
+//! goes on at the next turn. So GSP-RM's changes to the table (an ALLOC,
+//! a FREE, a SCHEDULE) and the control port wait at most one turn, as
+//! RM's preemption of a channel waits for it to leave the PBDMA; a FREE
+//! between turns drops the channel with its copy half done. A doorbell
+//! never waits.
 //!
 //! An error stops the channel for good (until GSP-RM frees it) and is
 //! queued for GSP-RM ([`Host::take_error`]), whose thread reports it as
@@ -42,7 +47,7 @@ use super::SharedHw;
 use crate::gsp_rm::gmmu::{GpuMemory, Phys};
 use crate::guest_mem::GuestMemory;
 use log::{debug, warn};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -82,7 +87,11 @@ pub struct ChannelSetup {
     /// interrupts signal (RAMFC's `INTR_NOTIFY`, which GSP-RM sets to the
     /// engine's non-stall vector), if the engine has one.
     pub nonstall: Option<u32>,
-    /// `internalFlags` PRIVILEGE is not USER.
+    /// `internalFlags` PRIVILEGE is not USER (ADMIN or KERNEL) and the
+    /// channel was not allocated with `DENY_PHYSICAL_MODE_CE` (which
+    /// "will always result in an unprivileged channel", alloc_channel.h):
+    /// it may reach `PRIVILEGE` pages and use the copy engine's physical
+    /// mode.
     pub privileged: bool,
     /// `NVOS04_FLAGS_CHANNEL_DENY_PHYSICAL_MODE_CE`.
     pub deny_physical_ce: bool,
@@ -95,9 +104,12 @@ pub struct ChannelError {
     pub chid: u32,
     /// The channel's `NV2080_ENGINE_TYPE_*`.
     pub engine: u32,
+    /// The channel's runlist.
+    pub runlist: u32,
     /// The Xid (`ROBUST_CHANNEL_*`).
     pub xid: u32,
-    /// For an MMU fault: the faulting VA and the `NV_PFAULT_FAULT_TYPE_*`.
+    /// For an MMU fault: the faulting VA's 4 KiB page (what the fault
+    /// buffer's ADDR_LO/ADDR_HI hold) and the `NV_PFAULT_FAULT_TYPE_*`.
     pub fault: Option<(u64, u32)>,
     /// What happened, for the error log's text.
     pub text: String,
@@ -134,12 +146,22 @@ impl Channel {
     }
 }
 
-/// The host's queued doorbells.
+/// The host's rung doorbells: a pending bit per (runlist, chid), as
+/// channel RAM has, so ringing a doorbell again before the host looked
+/// adds nothing (at most 128 runlists x 4096 channels); a token with
+/// bits outside RUNLIST_ID and VECTOR is counted, the last one kept.
 #[derive(Default)]
 struct Work {
-    tokens: VecDeque<u32>,
+    pending: BTreeSet<u32>,
+    /// Malformed tokens since the host thread last looked, and the last.
+    malformed: u64,
+    last_malformed: u32,
     stop: bool,
 }
+
+/// Dropped doorbell tokens the host warns about (once each); past that
+/// many, drops are logged at debug level only.
+const LOGGED_TOKENS: usize = 64;
 
 /// A function that wakes GSP-RM's thread.
 type Waker = Box<dyn Fn() + Send>;
@@ -187,9 +209,14 @@ impl Host {
         self.channels().insert(setup.chid, Channel::new(setup));
     }
 
-    /// GSP-RM freed channel `chid` (the host stops it first).
+    /// GSP-RM freed channel `chid` (the host stops it first): errors of
+    /// it not reported yet go with it, so none is reported for a freed
+    /// channel (or for a later channel with its ID).
     pub fn remove(&self, chid: u32) {
-        self.channels().remove(&chid);
+        let mut channels = self.channels();
+        channels.remove(&chid);
+        // Under the table's lock: the host thread reports with it held.
+        locked(&self.0.errors).retain(|e| e.chid != chid);
     }
 
     /// GSP-RM stopped: its channels are gone.
@@ -240,7 +267,15 @@ impl Host {
     /// The doorbell register was written with `token`: queued for the
     /// host thread; returns at once.
     pub fn doorbell(&self, token: u32) {
-        locked(&self.0.work).tokens.push_back(token);
+        {
+            let mut w = locked(&self.0.work);
+            if nvgsp_proto::host::token_fields(token).is_some() {
+                w.pending.insert(token);
+            } else {
+                w.malformed += 1;
+                w.last_malformed = token;
+            }
+        }
         self.0.rung.notify_one();
     }
 
@@ -292,7 +327,7 @@ impl Host {
         loop {
             let tokens: Vec<u32> = {
                 let mut w = locked(&self.0.work);
-                if w.tokens.is_empty() && !w.stop && !busy {
+                if w.pending.is_empty() && w.malformed == 0 && !w.stop && !busy {
                     w = if parked {
                         self.0
                             .rung
@@ -306,7 +341,12 @@ impl Host {
                 if w.stop {
                     return;
                 }
-                w.tokens.drain(..).collect()
+                if w.malformed > 0 {
+                    let (n, t) = (w.malformed, w.last_malformed);
+                    w.malformed = 0;
+                    self.dropped(&mut logged, t, "bits outside RUNLIST_ID and VECTOR", n);
+                }
+                std::mem::take(&mut w.pending).into_iter().collect()
             };
             let vram = super::lock(&hw).vram.clone();
             let gpu = GpuMemory {
@@ -314,27 +354,38 @@ impl Host {
                 vram,
             };
             let ctx = access::Ctx { hw: &hw, mem: &gpu };
-            let mut channels = self.channels();
-            for t in tokens {
-                self.ring(&mut channels, t, &mut logged);
-            }
-            let mut ids: Vec<u32> = channels
-                .iter()
-                .filter(|(_, c)| {
-                    c.scheduled && c.error.is_none() && (c.rung || c.pbdma.parked().is_some())
-                })
-                .map(|(&id, _)| id)
-                .collect();
+            let runnable = |c: &Channel| {
+                c.scheduled && c.error.is_none() && (c.rung || c.pbdma.parked().is_some())
+            };
+            let mut ids: Vec<u32> = {
+                let mut channels = self.channels();
+                for t in tokens {
+                    self.ring(&mut channels, t, &mut logged);
+                }
+                channels
+                    .iter()
+                    .filter(|(_, c)| runnable(c))
+                    .map(|(&id, _)| id)
+                    .collect()
+            };
             ids.sort_unstable();
             (parked, busy) = (false, false);
             for id in ids {
-                let Some(c) = channels.get_mut(&id) else {
+                // The table is held for one channel's turn (bounded by
+                // ENTRIES_PER_TURN and ce::Budget::TURN), then let go, so
+                // GSP-RM and the control port wait at most that long.
+                let mut channels = self.channels();
+                // Freed, descheduled or stopped since the round began.
+                let Some(c) = channels.get_mut(&id).filter(|c| runnable(c)) else {
                     continue;
                 };
                 match pbdma::run(c, &ctx, ENTRIES_PER_TURN) {
                     pbdma::Outcome::Idle => c.rung = false,
                     pbdma::Outcome::Parked => parked = true,
-                    pbdma::Outcome::Yield => busy = true,
+                    pbdma::Outcome::Yield => {
+                        c.rung = true;
+                        busy = true;
+                    }
                     pbdma::Outcome::Stopped(stop) => {
                         let e = stop.into_error(&c.setup);
                         c.error = Some((e.xid, e.fault.map(|(a, _)| a)));
@@ -364,10 +415,25 @@ impl Host {
             Some(_) => "its channel is not scheduled",
             None => "no channel has it",
         };
-        if logged.insert(token) {
-            warn!("host: doorbell {token:#x} dropped: {why} (logged once per token)");
+        self.dropped(logged, token, why, 1);
+    }
+
+    /// `n` doorbells with `token` (the last of them) were dropped for
+    /// `why`: a warning once per token for the first [`LOGGED_TOKENS`]
+    /// tokens, else a debug line.
+    fn dropped(&self, logged: &mut HashSet<u32>, token: u32, why: &str, n: u64) {
+        let times = if n > 1 {
+            format!(" ({n} times)")
         } else {
-            debug!("host: doorbell {token:#x} dropped: {why}");
+            String::new()
+        };
+        if logged.len() < LOGGED_TOKENS && logged.insert(token) {
+            warn!("host: doorbell {token:#x} dropped{times}: {why} (logged once per token)");
+            if logged.len() == LOGGED_TOKENS {
+                warn!("host: {LOGGED_TOKENS} dropped doorbell tokens logged; later ones at debug level");
+            }
+        } else {
+            debug!("host: doorbell {token:#x} dropped{times}: {why}");
         }
     }
 }

@@ -331,6 +331,7 @@ impl Objects {
                     } else {
                         Phys::Sys(p.userd_mem.base)
                     };
+                    let deny = p.flags & NVOS04_FLAGS_DENY_PHYSICAL_MODE_CE != 0;
                     self.host.add(ChannelSetup {
                         client: h_client,
                         object: h_object,
@@ -343,8 +344,12 @@ impl Objects {
                         entries: p.gp_fifo_entries,
                         instance: p.instance_mem.base,
                         nonstall: super::config::non_stall_vector(engine),
-                        privileged: p.internal_flags & INTERNAL_FLAGS_PRIVILEGE != 0,
-                        deny_physical_ce: p.flags & NVOS04_FLAGS_DENY_PHYSICAL_MODE_CE != 0,
+                        // alloc_channel.h: DENY_PHYSICAL_MODE_CE "will always
+                        // result in an unprivileged channel"; kernel_channel.c:
+                        // a privileged (ADMIN or KERNEL) channel is one that
+                        // may update page tables in physical mode.
+                        privileged: p.internal_flags & INTERNAL_FLAGS_PRIVILEGE != 0 && !deny,
+                        deny_physical_ce: deny,
                     });
                 }
                 status

@@ -629,6 +629,7 @@ fn host_errors_become_rc_triggered() {
         host.report(ChannelError {
             chid: 7,
             engine: ce1,
+            runlist: 3,
             xid,
             fault,
             text: "test".into(),
@@ -636,7 +637,7 @@ fn host_errors_become_rc_triggered() {
         let (h, p) = d.receive();
         assert_eq!(h.function, Function::OsErrorLog as u32);
         let log = RpcOsErrorLog::decode(&p).unwrap();
-        assert_eq!((log.except_type, log.chid), (xid, 7));
+        assert_eq!((log.except_type, log.runlist_id, log.chid), (xid, 3, 7));
         let (h, p) = d.receive();
         assert_eq!(h.function, Function::RcTriggered as u32);
         let rc = RpcRcTriggered::decode(&p).unwrap();

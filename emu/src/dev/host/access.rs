@@ -260,6 +260,18 @@ impl Ctx<'_> {
         len: u64,
     ) -> Result<(), Fault> {
         const CHUNK: u64 = 1 << 20;
+        for (space, at) in [(src_space, src), (dst_space, dst)] {
+            if at.checked_add(len).is_none() {
+                return Err(Fault {
+                    addr: at,
+                    fault_type: match space {
+                        Space::Virtual { .. } => fault_type::VA_LIMIT_VIOLATION,
+                        _ => fault_type::REGION_VIOLATION,
+                    },
+                    why: format!("{len:#x} bytes run past the end of the address space"),
+                });
+            }
+        }
         let mut buf = vec![0u8; len.min(CHUNK) as usize];
         let mut done = 0;
         while done < len {

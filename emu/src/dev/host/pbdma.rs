@@ -13,11 +13,19 @@
 //! - host methods are those below 0x100; one the host does not have
 //!   (0x10-0x1c included: Ampere's host has no SEMAPHOREA-D, memo B.4) is
 //!   an error (`_METHOD`); `SET_OBJECT` must name a class of an object
-//!   allocated under the channel (`INTR_*_HCE_ILLEGAL_CLASS`), and a
-//!   method at or above 0x100 needs a subchannel bound by one (the model
-//!   asks for what nouveau always sends);
+//!   allocated under the channel (`INTR_*_HCE_ILLEGAL_CLASS`; the
+//!   method has only NVCLASS 15:0), and a method at or above 0x100 needs
+//!   a subchannel bound by one: the model's own stricter rule (the manual
+//!   says host stores no subchannel-object mapping and no engine needs
+//!   SetObject; nouveau always sends it);
+//! - any method on subchannels 5-7 is a SW-class method, which GSP-RM
+//!   would have to handle (`_DEVICE`): an error;
+//! - an INC or ONE_INC header whose COUNT would take its methods past
+//!   0x3ffc is an error at the header, before any of them runs
+//!   (`_PBENTRY`);
 //! - `SEM_EXECUTE` runs RELEASE (4 or 8 bytes of payload, 16 with a
-//!   timestamp: payload at 0, timestamp at 8) and the ACQUIRE, STRICT_GEQ
+//!   timestamp: the timestamp at 8 written before the payload at 0) and
+//!   the ACQUIRE, STRICT_GEQ
 //!   and CIRC_GEQ acquires; a misaligned address is an error
 //!   (`_SEMAPHORE`); an unsatisfied acquire parks the channel;
 //! - `NON_STALL_INTERRUPT` signals the vector of RAMFC's `INTR_NOTIFY`.
@@ -29,6 +37,7 @@
 //! and a release's WFI have nothing to wait for.
 
 use super::access::{Ctx, Fault, Space};
+use super::ce::Budget;
 use super::{ce, Channel, ChannelError, ChannelSetup};
 use crate::gsp_rm::gmmu::Phys;
 use log::{debug, error};
@@ -41,6 +50,9 @@ use nvgsp_proto::host::{
 pub const XID_PBDMA: u32 = nvgsp_proto::gsp::rpc::event::ROBUST_CHANNEL_PBDMA_ERROR;
 /// Xid 31, `ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT`.
 pub const XID_MMU: u32 = nvgsp_proto::gsp::rpc::event::ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT;
+
+/// The address bits a fault buffer entry does not hold (ADDR_LO 31:12).
+pub const FAULT_ADDR_LOW_BITS: u64 = 0xfff;
 
 /// Why a channel stopped.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,9 +83,14 @@ impl Stop {
             "host: channel {} (runlist {}) stopped: Xid {xid}{addr}: {text}",
             s.chid, s.runlist
         );
+        // GSP-RM learns the address from the fault buffer entry's
+        // ADDR_LO/ADDR_HI, which hold it 4 KiB-aligned (tu104
+        // dev_mmu_fault.ref.txt); the log line above keeps it exact.
+        let fault = fault.map(|(a, t)| (a & !FAULT_ADDR_LOW_BITS, t));
         ChannelError {
             chid: s.chid,
             engine: s.engine,
+            runlist: s.runlist,
             xid,
             fault,
             text,
@@ -101,6 +118,8 @@ pub enum Step {
     Continue,
     /// Stop here until the acquire is satisfied.
     Park,
+    /// The turn's budget ran out: carry on at the channel's next turn.
+    Yield,
 }
 
 /// A parked semaphore acquire.
@@ -165,14 +184,19 @@ pub fn timestamp() -> u64 {
 }
 
 /// USERD's aperture and address as a physical space.
-fn userd(setup: &ChannelSetup, off: u64) -> (Space, u64) {
-    match setup.userd {
-        Phys::Video(a) => (Space::Video, a + off),
-        Phys::Sys(a) => (Space::Sys, a + off),
-    }
+fn userd(setup: &ChannelSetup, off: u64) -> Result<(Space, u64), Stop> {
+    let (space, a) = match setup.userd {
+        Phys::Video(a) => (Space::Video, a),
+        Phys::Sys(a) => (Space::Sys, a),
+    };
+    let at = a
+        .checked_add(off)
+        .ok_or_else(|| Stop::Pbdma(format!("USERD {a:#x}+{off:#x} overflows")))?;
+    Ok((space, at))
 }
 
-/// Runs channel `c` for at most `budget` entries.
+/// Runs channel `c` for at most `budget` entries and a turn's work
+/// ([`Budget::TURN`]).
 pub(super) fn run(c: &mut Channel, ctx: &Ctx<'_>, budget: u32) -> Outcome {
     match run_inner(c, ctx, budget) {
         Ok(o) => o,
@@ -191,10 +215,15 @@ fn run_inner(c: &mut Channel, ctx: &Ctx<'_>, budget: u32) -> Result<Outcome, Sto
         }
         c.pbdma.parked = None;
     }
+    let mut work = Budget::TURN;
+    // A copy the last turn left under way goes on first.
+    if c.ce.busy() && ce::resume(c, ctx, space, &mut work)? == Step::Yield {
+        return Ok(Outcome::Yield);
+    }
     let mut done = 0;
     loop {
         if c.pbdma.segment.is_none() {
-            let (s, put_at) = userd(&c.setup, host::USERD_GP_PUT);
+            let (s, put_at) = userd(&c.setup, host::USERD_GP_PUT)?;
             let put = ctx
                 .read_u32(s, put_at)
                 .map_err(|f| Stop::Mmu(f, "reading GP_PUT in USERD"))?;
@@ -208,7 +237,7 @@ fn run_inner(c: &mut Channel, ctx: &Ctx<'_>, budget: u32) -> Result<Outcome, Sto
             if c.pbdma.gp_get == put {
                 return Ok(Outcome::Idle);
             }
-            if done >= budget {
+            if done >= budget || work.spent() {
                 return Ok(Outcome::Yield);
             }
             if !fetch(c, ctx, space)? {
@@ -217,8 +246,9 @@ fn run_inner(c: &mut Channel, ctx: &Ctx<'_>, budget: u32) -> Result<Outcome, Sto
                 continue;
             }
         }
-        match execute(c, ctx, space)? {
+        match execute(c, ctx, space, &mut work)? {
             Step::Park => return Ok(Outcome::Parked),
+            Step::Yield => return Ok(Outcome::Yield),
             Step::Continue => {
                 c.pbdma.segment = None;
                 advance(c, ctx)?;
@@ -232,7 +262,16 @@ fn run_inner(c: &mut Channel, ctx: &Ctx<'_>, budget: u32) -> Result<Outcome, Sto
 /// control entry (nothing to run).
 fn fetch(c: &mut Channel, ctx: &Ctx<'_>, space: Space) -> Result<bool, Stop> {
     let get = c.pbdma.gp_get;
-    let at = c.setup.gpfifo + u64::from(get) * host::GP_ENTRY_SIZE;
+    let at = c
+        .setup
+        .gpfifo
+        .checked_add(u64::from(get) * host::GP_ENTRY_SIZE)
+        .ok_or_else(|| {
+            Stop::Pbdma(format!(
+                "GPFIFO entry {get} of the ring at {:#x} overflows the address space",
+                c.setup.gpfifo
+            ))
+        })?;
     let mut raw = [0u8; 8];
     ctx.read(space, at, &mut raw)
         .map_err(|f| Stop::Mmu(f, "fetching a GPFIFO entry"))?;
@@ -269,18 +308,18 @@ fn fetch(c: &mut Channel, ctx: &Ctx<'_>, space: Space) -> Result<bool, Stop> {
 /// The entry at GP_GET is done: GP_GET moves on, and is written back.
 fn advance(c: &mut Channel, ctx: &Ctx<'_>) -> Result<(), Stop> {
     c.pbdma.gp_get = (c.pbdma.gp_get + 1) % c.setup.entries;
-    let (s, at) = userd(&c.setup, host::USERD_GP_GET);
+    let (s, at) = userd(&c.setup, host::USERD_GP_GET)?;
     ctx.write(s, at, &c.pbdma.gp_get.to_le_bytes())
         .map_err(|f| Stop::Mmu(f, "writing GP_GET to USERD"))
 }
 
 /// Runs the current segment's methods from where it stopped.
-fn execute(c: &mut Channel, ctx: &Ctx<'_>, space: Space) -> Result<Step, Stop> {
+fn execute(c: &mut Channel, ctx: &Ctx<'_>, space: Space, work: &mut Budget) -> Result<Step, Stop> {
     let Some(mut seg) = c.pbdma.segment.take() else {
         return Ok(Step::Continue);
     };
-    let step = execute_segment(c, ctx, space, &mut seg);
-    if matches!(step, Ok(Step::Park)) {
+    let step = execute_segment(c, ctx, space, &mut seg, work);
+    if matches!(step, Ok(Step::Park | Step::Yield)) {
         c.pbdma.segment = Some(seg);
     }
     step
@@ -291,8 +330,12 @@ fn execute_segment(
     ctx: &Ctx<'_>,
     space: Space,
     seg: &mut Segment,
+    work: &mut Budget,
 ) -> Result<Step, Stop> {
     loop {
+        if work.spent() {
+            return Ok(Step::Yield);
+        }
         if let Some(mut ms) = c.pbdma.methods.take() {
             if ms.left == 0 {
                 continue;
@@ -312,10 +355,10 @@ fn execute_segment(
             if ms.left > 0 {
                 c.pbdma.methods = Some(ms);
             }
-            if dispatch(c, ctx, space, ms.subch, method, data)? == Step::Park {
-                return Ok(Step::Park);
+            match dispatch(c, ctx, space, ms.subch, method, data, work)? {
+                Step::Continue => continue,
+                step => return Ok(step),
             }
-            continue;
         }
         let Some(&raw) = seg.data.get(seg.pos) else {
             return Ok(Step::Continue);
@@ -335,12 +378,10 @@ fn execute_segment(
                 subch,
                 method,
                 data,
-            } => {
-                if dispatch(c, ctx, space, subch, method, data)? == Step::Park {
-                    return Ok(Step::Park);
-                }
-                continue;
-            }
+            } => match dispatch(c, ctx, space, subch, method, data, work)? {
+                Step::Continue => continue,
+                step => return Ok(step),
+            },
             Header::Inc {
                 subch,
                 method,
@@ -357,6 +398,20 @@ fn execute_segment(
                 count,
             } => (subch, method, count, false, true),
         };
+        // The last method the header's data goes to must not pass
+        // MAX_METHOD (PBENTRY): checked at the header, before any of its
+        // methods run.
+        let last = match (inc, one_inc) {
+            (true, _) => u64::from(method) + 4 * u64::from(count.saturating_sub(1)),
+            (_, true) if count > 1 => u64::from(method) + 4,
+            _ => u64::from(method),
+        };
+        if last > u64::from(host::MAX_METHOD) {
+            return Err(Stop::Pbdma(format!(
+                "method header {raw:#010x} at {at:#x}: {count} methods from {method:#x} run past method {:#x} (PBENTRY)",
+                host::MAX_METHOD
+            )));
+        }
         if count > 0 {
             c.pbdma.methods = Some(Methods {
                 subch,
@@ -377,12 +432,19 @@ fn dispatch(
     subch: u32,
     method: u32,
     data: u32,
+    work: &mut Budget,
 ) -> Result<Step, Stop> {
+    work.take(4);
+    if subch >= host::FIRST_SW_SUBCHANNEL {
+        return Err(Stop::Pbdma(format!(
+            "method {method:#x} ({data:#x}) on subchannel {subch}: a software method (DEVICE)"
+        )));
+    }
     if method < host::FIRST_ENGINE_METHOD {
         return host_method(c, ctx, space, subch, method, data);
     }
     match c.pbdma.subch[subch as usize] {
-        Some(nvgsp_proto::copy::AMPERE_DMA_COPY_B) => ce::method(c, ctx, space, method, data),
+        Some(nvgsp_proto::copy::AMPERE_DMA_COPY_B) => ce::method(c, ctx, space, method, data, work),
         Some(class) => Err(Stop::Pbdma(format!(
             "method {method:#x} for class {class:#x}, which the model has no engine for"
         ))),
@@ -408,11 +470,11 @@ fn host_method(
 ) -> Result<Step, Stop> {
     match method {
         m::SET_OBJECT => {
+            // ga100 dev_pbdma.ref.txt NV_UDMA_OBJECT: NVCLASS 15:0 alone.
             let class = data & host::SET_OBJECT_NVCLASS_MASK;
-            let engine = (data >> 16) & 0x1f;
-            if engine != 0 || !c.objects.contains(&class) {
+            if !c.objects.contains(&class) {
                 return Err(Stop::Pbdma(format!(
-                    "SET_OBJECT {data:#x} on subchannel {subch}: no object of class {class:#x} on the channel's engine (ILLEGAL_CLASS)"
+                    "SET_OBJECT {data:#x} on subchannel {subch}: no object of class {class:#x} on the channel's engine (HCE_ILLEGAL_CLASS)"
                 )));
             }
             c.pbdma.subch[subch as usize] = Some(class);
@@ -488,18 +550,17 @@ fn semaphore(c: &mut Channel, ctx: &Ctx<'_>, space: Space, data: u32) -> Result<
             if !addr.is_multiple_of(align) {
                 return misaligned(align);
             }
-            let mut b = [0u8; 16];
-            b[..8].copy_from_slice(&payload.to_le_bytes());
-            b[8..].copy_from_slice(&timestamp().to_le_bytes());
-            let n = if ts {
-                16
-            } else if wide {
-                8
-            } else {
-                4
-            };
-            ctx.write(space, addr, &b[..n])
-                .map_err(|f| Stop::Mmu(f, "a semaphore release"))?;
+            let fault = |f| Stop::Mmu(f, "a semaphore release");
+            if ts {
+                // The timestamp (bytes 8..16) before the payload (0..8):
+                // a waiter that sees the payload sees the timestamp
+                // (dev_pbdma.ref.txt SEM_EXECUTE RELEASE_TIMESTAMP).
+                ctx.write(space, addr + 8, &timestamp().to_le_bytes())
+                    .map_err(fault)?;
+            }
+            let n = if wide || ts { 8 } else { 4 };
+            ctx.write(space, addr, &payload.to_le_bytes()[..n])
+                .map_err(fault)?;
             Ok(Step::Continue)
         }
         sem::ACQUIRE | sem::ACQ_STRICT_GEQ | sem::ACQ_CIRC_GEQ => {

@@ -451,12 +451,14 @@ fn an_acquire_parks_the_channel_until_released() {
 }
 
 #[test]
-fn copies_run_both_ways_in_pitch_lines_and_physical_mode() {
+fn copies_run_both_ways_in_pitch_lines() {
     let mut r = Rig::new();
     let pattern: Vec<u8> = (0..0x3000u32).map(|i| (i * 7 + 3) as u8).collect();
     r.mem.write(DATA, &pattern).unwrap();
-    // System memory to VRAM, 1D, virtual both sides.
+    // System memory to VRAM, 1D, virtual both sides (after
+    // PM_TRIGGER_END, the class's highest method, which does nothing).
     let mut v = set_object();
+    v.extend(inc(SUBC, cm::PM_TRIGGER_END, &[0]));
     v.extend(copy_words(
         LaunchDma::pitch_copy(false),
         DATA_VA,
@@ -496,24 +498,6 @@ fn copies_run_both_ways_in_pitch_lines_and_physical_mode() {
         assert_eq!(b, pattern[at..at + 0x100], "line {line}");
     }
     assert_eq!(r.sem(8), 2);
-    // Physical: VRAM (LOCAL_FB) to system memory (COHERENT_SYSMEM).
-    let mut v = inc(
-        SUBC,
-        cm::SET_SRC_PHYS_MODE,
-        &[copy::phys_mode::LOCAL_FB, copy::phys_mode::COHERENT_SYSMEM],
-    );
-    let l = LaunchDma {
-        src_physical: true,
-        dst_physical: true,
-        ..LaunchDma::pitch_copy(false)
-    };
-    v.extend(copy_words(l, VIDEO + 0x1000, DATA + 0x20_0000, 0x800, 0, 3));
-    r.submit(&v);
-    r.wait_done();
-    let mut b = vec![0u8; 0x800];
-    r.mem.read(DATA + 0x20_0000, &mut b).unwrap();
-    assert_eq!(b, pattern[0x1000..0x1800]);
-    assert_eq!(r.sem(8), 3);
     // A four-word release: payload, then a timestamp at +8.
     let mut v = inc(
         SUBC,
@@ -534,9 +518,10 @@ fn copies_run_both_ways_in_pitch_lines_and_physical_mode() {
 }
 
 /// 64 MiB each way between VRAM and system memory, a page a line as
-/// nouveau moves buffers, well under a second each (in a debug build).
+/// nouveau moves buffers (the time each took is printed, not asserted:
+/// `make bench` measures speed).
 #[test]
-fn sixty_four_mib_copies_are_fast() {
+fn sixty_four_mib_copies_both_ways() {
     let mut r = Rig::new();
     let len = 64 * MIB;
     let mut pattern = vec![0u8; len as usize];
@@ -577,8 +562,6 @@ fn sixty_four_mib_copies_are_fast() {
     r.mem.read(DATA, &mut got).unwrap();
     assert!(got == pattern, "system memory holds the pattern");
     eprintln!("64 MiB: to VRAM {to_vram:?}, back {to_sys:?}");
-    assert!(to_vram < Duration::from_secs(1), "{to_vram:?}");
-    assert!(to_sys < Duration::from_secs(1), "{to_sys:?}");
 }
 
 /// What an error case submits, and the Xid and fault it ends with.
@@ -594,6 +577,40 @@ fn errors_stop_the_channel_with_their_xid() {
         (
             "SET_OBJECT of another class",
             inc(SUBC, hm::SET_OBJECT, &[0xc6b5]),
+            32,
+            None,
+        ),
+        (
+            "a method on software subchannel 5",
+            inc(5, hm::NOP, &[0]),
+            32,
+            None,
+        ),
+        (
+            "SET_OBJECT on software subchannel 7",
+            inc(7, hm::SET_OBJECT, &[copy::AMPERE_DMA_COPY_B]),
+            32,
+            None,
+        ),
+        (
+            // Without the check its 5th dword would release the
+            // semaphore (0x6c is SEM_EXECUTE): nothing runs.
+            "an INC whose methods run past 0x3ffc",
+            [
+                vec![h::inc(0, hm::SEM_ADDR_LO, 0xff0).unwrap()],
+                vec![SEM as u32, (SEM >> 32) as u32, 9, 0, sem::RELEASE],
+            ]
+            .concat(),
+            32,
+            None,
+        ),
+        (
+            "a ONE_INC whose second method is past 0x3ffc",
+            [
+                set_object(),
+                vec![h::one_inc(SUBC, 0x3ffc, 2).unwrap(), 0, 0],
+            ]
+            .concat(),
             32,
             None,
         ),
@@ -619,7 +636,8 @@ fn errors_stop_the_channel_with_their_xid() {
             "a release through a read-only PTE",
             release(RO_PAGE + 8, 1),
             31,
-            Some((RO_PAGE + 8, 6)),
+            // The 4 KiB page: the fault buffer's ADDR_LO is 31:12.
+            Some((RO_PAGE, 6)),
         ),
         (
             "a misaligned 64-bit release",
@@ -662,6 +680,44 @@ fn errors_stop_the_channel_with_their_xid() {
         (
             "a method the copy class lacks",
             [set_object(), inc(SUBC, 0x304, &[0])].concat(),
+            39,
+            None,
+        ),
+        (
+            "0x724, in the gap after SET_DST_ORIGIN",
+            [set_object(), inc(SUBC, 0x724, &[0])].concat(),
+            39,
+            None,
+        ),
+        (
+            "a launch with VPRMODE VID2VID",
+            [set_object(), inc(SUBC, cm::LAUNCH_DMA, &[1 << 22])].concat(),
+            39,
+            None,
+        ),
+        (
+            "a multi-line copy whose line exceeds PITCH_OUT",
+            [set_object(), {
+                let mut v = copy_words(LaunchDma::pitch_copy(true), DATA_VA, VIDEO_VA, 0x100, 2, 1);
+                let launch = v.split_off(v.len() - 2);
+                v.extend(inc(SUBC, cm::PITCH_IN, &[0x100, 0x80]));
+                v.extend(launch);
+                v
+            }]
+            .concat(),
+            39,
+            None,
+        ),
+        (
+            "a multi-line copy with a negative pitch",
+            [set_object(), {
+                let mut v = copy_words(LaunchDma::pitch_copy(true), DATA_VA, VIDEO_VA, 0x100, 2, 1);
+                let launch = v.split_off(v.len() - 2);
+                v.extend(inc(SUBC, cm::PITCH_IN, &[(-0x100i32) as u32, 0x100]));
+                v.extend(launch);
+                v
+            }]
+            .concat(),
             39,
             None,
         ),
@@ -720,11 +776,61 @@ fn errors_stop_the_channel_with_their_xid() {
     assert_eq!(r.wait_error().xid, 32);
 }
 
-/// Physical mode is refused on a channel allocated with
+/// A physical: VRAM (LOCAL_FB) to system memory (COHERENT_SYSMEM) copy
+/// of 0x800 bytes, then a release of `seq`.
+fn physical_copy(seq: u32) -> Vec<u32> {
+    let mut v = set_object();
+    v.extend(inc(
+        SUBC,
+        cm::SET_SRC_PHYS_MODE,
+        &[copy::phys_mode::LOCAL_FB, copy::phys_mode::COHERENT_SYSMEM],
+    ));
+    let l = LaunchDma {
+        src_physical: true,
+        dst_physical: true,
+        ..LaunchDma::pitch_copy(false)
+    };
+    v.extend(copy_words(
+        l,
+        VIDEO + 0x1000,
+        DATA + 0x20_0000,
+        0x800,
+        0,
+        seq,
+    ));
+    v
+}
+
+/// Physical mode works on a privileged (KERNEL or ADMIN) channel; it is
+/// refused with the CE's Xid on a USER channel and on one allocated with
 /// `DENY_PHYSICAL_MODE_CE`; a user channel faults on a `PRIVILEGE` page;
 /// a sparse range reads 0 and drops writes without a fault.
 #[test]
 fn physical_mode_privilege_and_sparse() {
+    let mut r = Rig::with(ChannelSetup {
+        privileged: true,
+        ..setup()
+    });
+    let pattern: Vec<u8> = (0..0x800u32).map(|i| (i * 5 + 1) as u8).collect();
+    r.vram.write(VIDEO + 0x1000, &pattern).unwrap();
+    r.submit(&physical_copy(3));
+    r.wait_done();
+    let mut b = vec![0u8; 0x800];
+    r.mem.read(DATA + 0x20_0000, &mut b).unwrap();
+    assert_eq!(b, pattern);
+    assert_eq!(r.sem(8), 3);
+    assert_eq!(r.host.take_error(), None);
+
+    // A USER channel: a launch error, nothing copied.
+    let mut r = Rig::new();
+    r.vram.write(VIDEO + 0x1000, &pattern).unwrap();
+    r.submit(&physical_copy(3));
+    let e = r.wait_error();
+    assert_eq!((e.xid, e.fault), (39, None), "{}", e.text);
+    r.mem.read(DATA + 0x20_0000, &mut b).unwrap();
+    assert_eq!(b, vec![0u8; 0x800]);
+    assert_eq!(r.sem(8), 0);
+
     let mut r = Rig::with(ChannelSetup {
         deny_physical_ce: true,
         ..setup()
@@ -766,4 +872,97 @@ fn physical_mode_privilege_and_sparse() {
     r.mem.read(DATA, &mut b).unwrap();
     assert_eq!(b, [0u8; 32], "sparse reads 0");
     assert_eq!(r.host.take_error(), None);
+}
+
+/// A launch of 0xffffffff lines of 16 bytes (pitch 32) over a valid
+/// mapping: it runs a turn's budget at a time, so the channel table is
+/// let go between turns; a FREE of the channel mid-copy waits at most a
+/// turn and stops the copy; the host goes on running other channels.
+#[test]
+fn a_huge_launch_neither_panics_nor_holds_the_table() {
+    let mut r = Rig::new();
+    let mut v = set_object();
+    let mut words = copy_words(
+        LaunchDma::pitch_copy(true),
+        DATA_VA,
+        DATA_VA + 16,
+        16,
+        u32::MAX,
+        1,
+    );
+    let launch = words.split_off(words.len() - 2);
+    words.extend(inc(SUBC, cm::PITCH_IN, &[32, 32]));
+    words.extend(launch);
+    v.extend(words);
+    r.submit(&v);
+    std::thread::sleep(Duration::from_millis(50));
+    // Still copying (GP_GET not moved), and the table is not held.
+    assert_eq!(r.gp_get(), 0);
+    for _ in 0..5 {
+        let start = Instant::now();
+        let d = r.host.describe(CHID);
+        let took = start.elapsed();
+        // A turn takes milliseconds, the whole launch hours: the bound
+        // only tells the two apart (it is no speed check).
+        assert!(took < Duration::from_secs(30), "{took:?}: {d}");
+        assert!(d.contains("error none"), "{d}");
+    }
+    let start = Instant::now();
+    r.host.remove(CHID);
+    let took = start.elapsed();
+    assert!(took < Duration::from_secs(30), "FREE waited {took:?}");
+    assert_eq!(r.host.describe(CHID), "unknown channel");
+    assert_eq!(r.host.take_error(), None);
+    // The host thread lives on: a new channel with the same ID runs.
+    r.host.add(setup());
+    r.host.schedule(CHID, true);
+    // The fresh channel starts at GP_GET 0: so does the driver's ring.
+    r.put = 0;
+    r.mem
+        .write(USERD + h::USERD_GP_GET, &0u32.to_le_bytes())
+        .unwrap();
+    r.submit(&release(SEM, 11));
+    r.wait_done();
+    assert_eq!(r.sem(0), 11);
+}
+
+/// An error the host queued for a channel GSP-RM then freed is never
+/// reported; the report carries the channel's runlist.
+#[test]
+fn a_freed_channels_errors_go_with_it() {
+    let host = Host::default();
+    host.add(setup());
+    host.add(ChannelSetup {
+        chid: CHID + 1,
+        ..setup()
+    });
+    let stop =
+        |chid| pbdma::Stop::Pbdma("test".into()).into_error(&ChannelSetup { chid, ..setup() });
+    host.report(stop(CHID));
+    host.report(stop(CHID + 1));
+    host.remove(CHID);
+    let e = host.take_error().unwrap();
+    assert_eq!((e.chid, e.runlist), (CHID + 1, RUNLIST));
+    assert_eq!(host.take_error(), None);
+}
+
+/// Doorbells are a pending bit per (runlist, chid): ringing one a
+/// million times before the host looks keeps one; malformed tokens are
+/// counted, not queued.
+#[test]
+fn doorbells_are_bounded() {
+    let host = Host::default();
+    let token = h::doorbell_token(RUNLIST, CHID).unwrap();
+    for i in 0..1_000_000u32 {
+        host.doorbell(token);
+        host.doorbell(0x8000_0000 | i);
+    }
+    let w = locked(&host.0.work);
+    assert_eq!(w.pending.len(), 1);
+    assert_eq!(w.malformed, 1_000_000);
+    let mut logged = HashSet::new();
+    for t in 0..1000 {
+        host.dropped(&mut logged, t, "test", 1);
+    }
+    assert_eq!(logged.len(), LOGGED_TOKENS);
 }
