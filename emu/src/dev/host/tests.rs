@@ -896,7 +896,9 @@ fn a_huge_launch_neither_panics_nor_holds_the_table() {
     v.extend(words);
     r.submit(&v);
     std::thread::sleep(Duration::from_millis(50));
-    // Still copying (GP_GET not moved), and the table is not held.
+    // Still copying, or stopped by the MMU fault at the end of the
+    // mapping a few hundred turns in (a fast host gets there within the
+    // sleep): GP_GET not moved either way, and the table is not held.
     assert_eq!(r.gp_get(), 0);
     for _ in 0..5 {
         let start = Instant::now();
@@ -905,7 +907,7 @@ fn a_huge_launch_neither_panics_nor_holds_the_table() {
         // A turn takes milliseconds, the whole launch hours: the bound
         // only tells the two apart (it is no speed check).
         assert!(took < Duration::from_secs(30), "{took:?}: {d}");
-        assert!(d.contains("error none"), "{d}");
+        assert!(d.contains("error none") || d.contains("xid 31"), "{d}");
     }
     let start = Instant::now();
     r.host.remove(CHID);
@@ -913,14 +915,15 @@ fn a_huge_launch_neither_panics_nor_holds_the_table() {
     assert!(took < Duration::from_secs(30), "FREE waited {took:?}");
     assert_eq!(r.host.describe(CHID), "unknown channel");
     assert_eq!(r.host.take_error(), None);
-    // The host thread lives on: a new channel with the same ID runs.
+    // The host thread lives on: a new channel with the same ID runs. It
+    // starts at GP_GET 0, so does the driver's ring: USERD says so before
+    // the channel is scheduled (the host may look at it at once).
+    r.put = 0;
+    for at in [h::USERD_GP_GET, h::USERD_GP_PUT] {
+        r.mem.write(USERD + at, &0u32.to_le_bytes()).unwrap();
+    }
     r.host.add(setup());
     r.host.schedule(CHID, true);
-    // The fresh channel starts at GP_GET 0: so does the driver's ring.
-    r.put = 0;
-    r.mem
-        .write(USERD + h::USERD_GP_GET, &0u32.to_le_bytes())
-        .unwrap();
     r.submit(&release(SEM, 11));
     r.wait_done();
     assert_eq!(r.sem(0), 11);
