@@ -94,14 +94,8 @@ impl IntrVector {
     }
 
     /// The leaf register index and the vector's bit in it.
-    fn leaf(self) -> (usize, u32) {
+    pub(crate) fn leaf(self) -> (usize, u32) {
         proto::leaf_of(self.0)
-    }
-
-    /// The leaf register index and the vector's bit in it, for a handler
-    /// that reads the leaf.
-    pub(crate) fn leaf_bit(self) -> (usize, u32) {
-        self.leaf()
     }
 
     /// Enables the vector at its leaf and its subtree at the top, after

@@ -152,7 +152,7 @@ impl Nonstall {
                 v.ack(bar);
                 continue;
             }
-            let (leaf, bit) = v.leaf_bit();
+            let (leaf, bit) = v.leaf();
             let bits = match read {
                 Some((l, bits)) if l == leaf => bits,
                 _ => {

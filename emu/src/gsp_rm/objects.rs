@@ -145,18 +145,11 @@ impl Objects {
         objects.insert(client, Object::new(Root::CLASS, 0));
         objects.insert(device, Object::new(Device0::CLASS, client));
         objects.insert(subdevice, Object::new(Subdevice0::CLASS, device));
-        Objects {
-            clients: HashMap::from([(client, objects)]),
-            channels,
-            internal_client: client,
-            notifications: HashMap::new(),
-            mem: GpuMemory::default(),
-            fb_end: 0,
-            vaspaces: 0,
-            roots: VaSpaces::default(),
-            host: Host::default(),
-            engines: RmConfig::default().engines,
-        }
+        let mut o = Objects::default();
+        o.clients = HashMap::from([(client, objects)]);
+        o.channels = channels;
+        o.internal_client = client;
+        o
     }
 
     /// Sets channels up in `host`, for a GPU with `engines`; the host's
