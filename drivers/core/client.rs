@@ -109,7 +109,10 @@ pub use reset::{
     ResetHandler,
     ResetNotifier, //
 };
-pub use ring::Push;
+pub use ring::{
+    Push,
+    ENTRIES as GPFIFO_ENTRIES, //
+};
 pub use subscription::Subscription;
 pub use vaspace::{
     Update,

@@ -31,12 +31,22 @@ use nvgsp_core::client::{
     self,
     ChipInfo,
     ClientData,
+    Event,
+    EventHandler,
+    EventKind,
+    EventKinds,
     Gpu,
     GpuConfig,
-    ResetNotifier, //
+    ResetNotifier,
+    Subscription,
+    What, //
 };
 
 use crate::{
+    channel::{
+        ChannelReset,
+        Channels, //
+    },
     file::File,
     gem,
     vm::VaSpaces,
@@ -103,8 +113,18 @@ impl auxiliary::Driver for NvgspDrmDriver {
         // the registration, however long open files keep the DRM device.
         let vram = VramStore::new(handle.clone())?;
         let reset = handle.on_reset(KBox::new(VramReset(vram.clone()), GFP_KERNEL)?)?;
+        let channels = Channels::new()?;
+        let channel_reset =
+            handle.on_reset(KBox::new(ChannelReset(channels.clone()), GFP_KERNEL)?)?;
+        let errors = handle.subscribe(
+            EventKinds::of(&[EventKind::RcError]),
+            KBox::new(ChannelErrors(channels.clone()), GFP_KERNEL)?,
+        )?;
         let binding = Binding {
             _reset: reset,
+            _channel_reset: channel_reset,
+            _errors: errors,
+            channels,
             vram,
             gpu: handle,
             vaspaces: VaSpaces::new()?,
@@ -132,6 +152,12 @@ impl auxiliary::Driver for NvgspDrmDriver {
 pub(crate) struct Binding {
     /// The CPU mappings' part in GPU resets; first to go.
     _reset: ResetNotifier,
+    /// The channels' part in GPU resets.
+    _channel_reset: ResetNotifier,
+    /// The channel errors GSP-RM reports, for the channels.
+    _errors: Subscription,
+    /// The files' channels.
+    pub(crate) channels: Arc<Channels>,
     /// The handle on the GPU.
     pub(crate) gpu: Gpu,
     /// The files' VA spaces.
@@ -142,10 +168,27 @@ pub(crate) struct Binding {
 
 impl Drop for Binding {
     fn drop(&mut self) {
-        // Before the handle: they are objects in its namespace. The VA
-        // spaces first (they may map VRAM), then the VRAM.
+        // Before the handle: they are objects in its namespace. The
+        // channels first (they run in the VA spaces), then the VA spaces
+        // (they may map VRAM), then the VRAM.
+        self.channels.revoke();
         self.vaspaces.revoke();
         self.vram.revoke();
+        // Every fence of the device signalled (the channels' last): no one
+        // looks at the fence functions once this returns.
+        crate::kernel_gaps::quiesce_fences();
+    }
+}
+
+/// Hands the channel errors GSP-RM reports on the DRM device's channels
+/// (the core sends it only those of its namespace) to the channel's owner.
+struct ChannelErrors(Arc<Channels>);
+
+impl EventHandler for ChannelErrors {
+    fn event(&self, event: &Event) {
+        if let What::RcError { channel, .. } = event.what {
+            self.0.channel_error(channel);
+        }
     }
 }
 
@@ -178,6 +221,8 @@ impl drm::Driver for NvgspDrmDriver {
 
     const INFO: drm::DriverInfo = INFO;
     const FEAT_RENDER: bool = true;
+    const FEAT_SYNCOBJ: bool = true;
+    const FEAT_SYNCOBJ_TIMELINE: bool = true;
 
     // The argument structs and numbers come from this driver's UAPI
     // header (`crate::uapi`), so the UAPI grows without a kernel rebuild.
@@ -188,5 +233,8 @@ impl drm::Driver for NvgspDrmDriver {
         (NVGSP_GEM_INFO, drm_nvgsp_gem_info, ioctl::RENDER_ALLOW, File::gem_info),
         (NVGSP_VM_INIT, drm_nvgsp_vm_init, ioctl::RENDER_ALLOW, File::vm_init),
         (NVGSP_VM_BIND, drm_nvgsp_vm_bind, ioctl::RENDER_ALLOW, File::vm_bind),
+        (NVGSP_CHANNEL_ALLOC, drm_nvgsp_channel_alloc, ioctl::RENDER_ALLOW, File::channel_alloc),
+        (NVGSP_CHANNEL_FREE, drm_nvgsp_channel_free, ioctl::RENDER_ALLOW, File::channel_free),
+        (NVGSP_EXEC, drm_nvgsp_exec, ioctl::RENDER_ALLOW, File::exec),
     }
 }

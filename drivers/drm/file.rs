@@ -3,8 +3,11 @@
 //! Per-open-file state and the ioctl handlers.
 
 use nvgsp_core::client::{
+    Engine,
+    Push,
     CLIENT_VA_END,
     CLIENT_VA_START, //
+    GPFIFO_ENTRIES,
 };
 
 use kernel::{
@@ -14,7 +17,10 @@ use kernel::{
     },
     new_mutex,
     prelude::*,
-    sync::Mutex,
+    sync::{
+        Arc,
+        Mutex, //
+    },
     uaccess::{
         UserPtr,
         UserSlice, //
@@ -22,13 +28,23 @@ use kernel::{
 };
 
 use crate::{
+    channel::{
+        Channel,
+        Job,
+        JOB_TIMEOUT_MS, //
+    },
     driver::{
         dma_device,
         Binding,
         NvgspDevice,
         NvgspDrmDriver, //
     },
-    gem, uapi,
+    gem,
+    kernel_gaps::{
+        Fence,
+        Signal, //
+    },
+    uapi,
     vm::{
         FileVm,
         Op, //
@@ -43,12 +59,45 @@ const PAGE_SIZES: u64 = (4 << 10) | (64 << 10) | (2 << 20);
 /// `VM_BIND` ranges and offsets are multiples of this.
 const BIND_ALIGN: u64 = 4 << 10;
 
+/// Channels one file may have (`NVGSP_PARAM_CHANNEL_MAX`).
+const CHANNEL_MAX: usize = 16;
+/// The most pushes one `EXEC` takes (`NVGSP_PARAM_EXEC_MAX_PUSH`): with
+/// the core's own entry, a job fits a quarter of the ring.
+const EXEC_MAX_PUSH: u32 = 127;
+/// The most wait or signal entries one `EXEC` takes.
+const EXEC_MAX_SYNC: u32 = 64;
+/// The largest push, in bytes: what a GPFIFO entry's length field holds
+/// (21 bits of words).
+const PUSH_MAX_SIZE: u32 = ((1 << 21) - 1) * 4;
+/// Pushes are read at GPU VAs below this (GPFIFO entries hold 40 bits).
+const PUSH_VA_END: u64 = 1 << 40;
+
 /// State of one open file of the DRM device.
-#[pin_data]
+#[pin_data(PinnedDrop)]
 pub(crate) struct File {
+    /// The file's channels, by number; freed before the VA space.
+    #[pin]
+    channels: Mutex<FileChannels>,
     /// The file's VA space, once `VM_INIT` made it.
     #[pin]
     vm: Mutex<Option<FileVm>>,
+}
+
+/// A file's channels.
+struct FileChannels {
+    list: KVec<(u32, Arc<Channel>)>,
+    /// The number the next channel gets.
+    next: u32,
+}
+
+#[pinned_drop]
+impl PinnedDrop for File {
+    fn drop(self: Pin<&mut Self>) {
+        let list = core::mem::take(&mut self.channels.lock().list);
+        for (_, c) in list {
+            c.free();
+        }
+    }
 }
 
 impl drm::file::DriverFile for File {
@@ -57,6 +106,10 @@ impl drm::file::DriverFile for File {
     fn open(_dev: &NvgspDevice) -> Result<Pin<KBox<Self>>> {
         KBox::pin_init(
             pin_init!(File {
+                channels <- new_mutex!(FileChannels {
+                    list: KVec::new(),
+                    next: 1,
+                }),
                 vm <- new_mutex!(None),
             }),
             GFP_KERNEL,
@@ -97,6 +150,12 @@ impl File {
             uapi::NVGSP_PARAM_VA_END => CLIENT_VA_END,
             uapi::NVGSP_PARAM_VM_BIND_MAX_OPS => u64::from(VM_BIND_MAX_OPS),
             uapi::NVGSP_PARAM_BAR1_SIZE => binding.gpu.cpu_window_size()?,
+            uapi::NVGSP_PARAM_CHANNEL_MAX => CHANNEL_MAX as u64,
+            uapi::NVGSP_PARAM_GPFIFO_ENTRIES => u64::from(GPFIFO_ENTRIES),
+            uapi::NVGSP_PARAM_EXEC_MAX_PUSH => u64::from(EXEC_MAX_PUSH),
+            uapi::NVGSP_PARAM_EXEC_MAX_SYNC => u64::from(EXEC_MAX_SYNC),
+            uapi::NVGSP_PARAM_JOB_TIMEOUT_MS => u64::from(JOB_TIMEOUT_MS),
+            uapi::NVGSP_PARAM_PUSH_MAX_SIZE => u64::from(PUSH_MAX_SIZE),
             _ => return Err(EINVAL),
         };
         Ok(0)
@@ -232,6 +291,213 @@ impl File {
         });
         req.ops_done = done;
         result.map(|()| 0)
+    }
+}
+
+impl File {
+    /// `DRM_IOCTL_NVGSP_CHANNEL_ALLOC`: a channel on a copy engine, in
+    /// the file's VA space.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for flags not 0; `ENOENT` without `VM_INIT`; `EMFILE`
+    /// past [`CHANNEL_MAX`]; `ENODEV` for a copy engine that runs no
+    /// channels; `ENOSPC` past the DRM share; `ENOMEM`; `EAGAIN` during a
+    /// GPU reset.
+    pub(crate) fn channel_alloc(
+        _dev: &NvgspDevice<Registered>,
+        binding: &Binding,
+        req: &mut uapi::drm_nvgsp_channel_alloc,
+        file: &drm::File<File>,
+    ) -> Result<u32> {
+        if req.flags != 0 {
+            return Err(EINVAL);
+        }
+        let engine = Engine::copy(req.copy_engine).ok_or(ENODEV)?;
+        let inner = file.inner();
+        let vaspace = inner
+            .vm
+            .lock()
+            .as_ref()
+            .ok_or(ENOENT)?
+            .vaspace()
+            .ok_or(ENODEV)?;
+        // The file's lock is held while the channel is made: the cap
+        // holds, and numbers are not reused.
+        let mut channels = inner.channels.lock();
+        if channels.list.len() >= CHANNEL_MAX {
+            return Err(EMFILE);
+        }
+        if !binding.channels.has_room() {
+            return Err(ENOSPC);
+        }
+        let number = channels.next;
+        let next = number.checked_add(1).ok_or(EMFILE)?;
+        channels.list.reserve(1, GFP_KERNEL)?;
+        let channel = Channel::new(&binding.gpu, &binding.channels, engine, vaspace)?;
+        channels.list.push((number, channel), GFP_KERNEL)?;
+        channels.next = next;
+        req.channel = number;
+        req.gpfifo_entries = GPFIFO_ENTRIES;
+        Ok(0)
+    }
+
+    /// `DRM_IOCTL_NVGSP_CHANNEL_FREE`.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for padding not 0; `ENOENT` for a channel the file does
+    /// not have.
+    pub(crate) fn channel_free(
+        _dev: &NvgspDevice<Registered>,
+        _binding: &Binding,
+        req: &mut uapi::drm_nvgsp_channel_free,
+        file: &drm::File<File>,
+    ) -> Result<u32> {
+        if req.pad != 0 {
+            return Err(EINVAL);
+        }
+        let inner = file.inner();
+        let channel = {
+            let mut channels = inner.channels.lock();
+            let at = channels
+                .list
+                .iter()
+                .position(|(n, _)| *n == req.channel)
+                .ok_or(ENOENT)?;
+            channels.list.remove(at).map_err(|_| ENOENT)?.1
+        };
+        channel.free();
+        Ok(0)
+    }
+
+    /// `DRM_IOCTL_NVGSP_EXEC`: queues a job on a channel of the file.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for a malformed request, push or sync entry, or a wait
+    /// on a sync object without a fence; `ENOENT` for an unknown channel
+    /// or sync object; `EFAULT` for a list that cannot be read; `EINTR`
+    /// at a signal while the channel's queue is full; `ENOMEM`; `ENODEV`.
+    pub(crate) fn exec(
+        _dev: &NvgspDevice<Registered>,
+        _binding: &Binding,
+        req: &mut uapi::drm_nvgsp_exec,
+        file: &drm::File<File>,
+    ) -> Result<u32> {
+        if req.flags != 0 || req.pad != 0 {
+            pr_debug!("nvgsp_drm: EXEC: flags or padding not 0\n");
+            return Err(EINVAL);
+        }
+        if req.push_count > EXEC_MAX_PUSH
+            || req.wait_count > EXEC_MAX_SYNC
+            || req.sig_count > EXEC_MAX_SYNC
+        {
+            pr_debug!("nvgsp_drm: EXEC: too many pushes or sync entries\n");
+            return Err(EINVAL);
+        }
+        // Everything is read before anything is looked up or locked.
+        let raw_pushes = read_list::<uapi::drm_nvgsp_exec_push>(req.push_ptr, req.push_count)?;
+        let raw_waits = read_list::<uapi::drm_nvgsp_sync>(req.wait_ptr, req.wait_count)?;
+        let raw_sigs = read_list::<uapi::drm_nvgsp_sync>(req.sig_ptr, req.sig_count)?;
+        let mut pushes = KVec::with_capacity(raw_pushes.len(), GFP_KERNEL)?;
+        for p in raw_pushes.iter() {
+            pushes.push(checked_push(p)?, GFP_KERNEL)?;
+        }
+        let mut waits = KVec::with_capacity(raw_waits.len(), GFP_KERNEL)?;
+        for w in raw_waits.iter() {
+            let point = sync_point(w)?.unwrap_or(0);
+            waits.push(Fence::of_syncobj(file, w.handle, point)?, GFP_KERNEL)?;
+        }
+        // The signals are prepared before the job is queued: nothing
+        // fails after.
+        let mut signals = KVec::with_capacity(raw_sigs.len(), GFP_KERNEL)?;
+        for s in raw_sigs.iter() {
+            signals.push(Signal::new(file, s.handle, sync_point(s)?)?, GFP_KERNEL)?;
+        }
+        let channel = file
+            .inner()
+            .channels
+            .lock()
+            .list
+            .iter()
+            .find(|(n, _)| *n == req.channel)
+            .map(|(_, c)| c.clone())
+            .ok_or(ENOENT)?;
+        let fence = channel.queue(Job { pushes, waits })?;
+        for s in signals {
+            s.install(&fence);
+        }
+        Ok(0)
+    }
+}
+
+/// Reads `count` entries of `T` at user address `ptr`.
+///
+/// # Errors
+///
+/// `EFAULT` if they cannot be read; `EINVAL` for a size that overflows.
+fn read_list<T: kernel::transmute::FromBytes>(ptr: u64, count: u32) -> Result<KVec<T>> {
+    let mut list = KVec::with_capacity(usize::try_from(count)?, GFP_KERNEL)?;
+    if count == 0 {
+        return Ok(list);
+    }
+    let len = usize::try_from(count)
+        .ok()
+        .and_then(|n| n.checked_mul(core::mem::size_of::<T>()))
+        .ok_or(EINVAL)?;
+    let ptr = usize::try_from(ptr).map_err(|_| EFAULT)?;
+    let mut reader = UserSlice::new(UserPtr::from_addr(ptr), len).reader();
+    for _ in 0..count {
+        list.push(reader.read::<T>()?, GFP_KERNEL)?;
+    }
+    Ok(list)
+}
+
+/// The push `raw` names.
+///
+/// # Errors
+///
+/// `EINVAL` for flags not 0, a VA not 4-byte aligned or past 40 bits, or
+/// a length that is not a multiple of 4 from 4 to [`PUSH_MAX_SIZE`].
+fn checked_push(raw: &uapi::drm_nvgsp_exec_push) -> Result<Push> {
+    let end = raw.va.checked_add(u64::from(raw.va_len)).ok_or(EINVAL)?;
+    if raw.flags != 0
+        || raw.va % 4 != 0
+        || raw.va_len % 4 != 0
+        || raw.va_len == 0
+        || raw.va_len > PUSH_MAX_SIZE
+        || end > PUSH_VA_END
+    {
+        pr_debug!(
+            "nvgsp_drm: EXEC: bad push {:#x}+{:#x}\n",
+            raw.va,
+            raw.va_len
+        );
+        return Err(EINVAL);
+    }
+    Ok(Push {
+        va: raw.va,
+        dwords: raw.va_len / 4,
+    })
+}
+
+/// The timeline point a sync entry names (`None` for a binary one).
+///
+/// # Errors
+///
+/// `EINVAL` for an unknown kind, a binary one with a point, or a
+/// timeline one at point 0.
+fn sync_point(raw: &uapi::drm_nvgsp_sync) -> Result<Option<u64>> {
+    match raw.flags {
+        uapi::NVGSP_SYNC_SYNCOBJ if raw.timeline_value == 0 => Ok(None),
+        uapi::NVGSP_SYNC_TIMELINE_SYNCOBJ if raw.timeline_value != 0 => {
+            Ok(Some(raw.timeline_value))
+        }
+        _ => {
+            pr_debug!("nvgsp_drm: EXEC: bad sync entry\n");
+            Err(EINVAL)
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 //! device with a render node. It never touches the GPU itself: everything it
 //! reports comes from the core's client API.
 
+mod channel;
 mod driver;
 mod file;
 mod gem;

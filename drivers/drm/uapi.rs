@@ -11,7 +11,10 @@
 
 #![allow(non_camel_case_types)]
 
-use kernel::ioctl::_IOWR;
+use kernel::ioctl::{
+    _IOW,
+    _IOWR, //
+};
 
 mod bindings {
     #![allow(
@@ -74,6 +77,38 @@ kernel::impl_plain_struct!(drm_nvgsp_vm_bind {
     pad: __u32
 });
 
+kernel::impl_plain_struct!(drm_nvgsp_channel_alloc {
+    copy_engine: __u32,
+    flags: __u32,
+    channel: __u32,
+    gpfifo_entries: __u32
+});
+kernel::impl_plain_struct!(drm_nvgsp_channel_free {
+    channel: __u32,
+    pad: __u32
+});
+kernel::impl_plain_struct!(drm_nvgsp_sync {
+    flags: __u32,
+    handle: __u32,
+    timeline_value: __u64
+});
+kernel::impl_plain_struct!(drm_nvgsp_exec_push {
+    va: __u64,
+    va_len: __u32,
+    flags: __u32
+});
+kernel::impl_plain_struct!(drm_nvgsp_exec {
+    channel: __u32,
+    push_count: __u32,
+    wait_count: __u32,
+    sig_count: __u32,
+    wait_ptr: __u64,
+    sig_ptr: __u64,
+    push_ptr: __u64,
+    flags: __u32,
+    pad: __u32
+});
+
 /// `DRM_IOCTL_BASE` of include/uapi/drm/drm.h (`'d'`).
 const DRM_IOCTL_BASE: u32 = b'd' as u32;
 /// First driver-private ioctl number (include/uapi/drm/drm.h).
@@ -94,3 +129,12 @@ pub(crate) const DRM_IOCTL_NVGSP_VM_INIT: u32 =
 /// `DRM_IOCTL_NVGSP_VM_BIND`.
 pub(crate) const DRM_IOCTL_NVGSP_VM_BIND: u32 =
     _IOWR::<drm_nvgsp_vm_bind>(DRM_IOCTL_BASE, DRM_COMMAND_BASE + DRM_NVGSP_VM_BIND);
+/// `DRM_IOCTL_NVGSP_CHANNEL_ALLOC`.
+pub(crate) const DRM_IOCTL_NVGSP_CHANNEL_ALLOC: u32 =
+    _IOWR::<drm_nvgsp_channel_alloc>(DRM_IOCTL_BASE, DRM_COMMAND_BASE + DRM_NVGSP_CHANNEL_ALLOC);
+/// `DRM_IOCTL_NVGSP_CHANNEL_FREE`.
+pub(crate) const DRM_IOCTL_NVGSP_CHANNEL_FREE: u32 =
+    _IOW::<drm_nvgsp_channel_free>(DRM_IOCTL_BASE, DRM_COMMAND_BASE + DRM_NVGSP_CHANNEL_FREE);
+/// `DRM_IOCTL_NVGSP_EXEC`.
+pub(crate) const DRM_IOCTL_NVGSP_EXEC: u32 =
+    _IOW::<drm_nvgsp_exec>(DRM_IOCTL_BASE, DRM_COMMAND_BASE + DRM_NVGSP_EXEC);

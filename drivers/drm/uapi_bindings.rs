@@ -19,16 +19,27 @@ pub const NVGSP_PARAM_VA_START: u32 = 12;
 pub const NVGSP_PARAM_VA_END: u32 = 13;
 pub const NVGSP_PARAM_VM_BIND_MAX_OPS: u32 = 14;
 pub const NVGSP_PARAM_BAR1_SIZE: u32 = 15;
+pub const NVGSP_PARAM_CHANNEL_MAX: u32 = 16;
+pub const NVGSP_PARAM_GPFIFO_ENTRIES: u32 = 17;
+pub const NVGSP_PARAM_EXEC_MAX_PUSH: u32 = 18;
+pub const NVGSP_PARAM_EXEC_MAX_SYNC: u32 = 19;
+pub const NVGSP_PARAM_JOB_TIMEOUT_MS: u32 = 20;
+pub const NVGSP_PARAM_PUSH_MAX_SIZE: u32 = 21;
 pub const NVGSP_GEM_DOMAIN_SYSTEM: u32 = 1;
 pub const NVGSP_GEM_DOMAIN_VRAM: u32 = 2;
 pub const NVGSP_VM_BIND_OP_MAP: u32 = 1;
 pub const NVGSP_VM_BIND_OP_UNMAP: u32 = 2;
 pub const NVGSP_VM_BIND_RUN_ASYNC: u32 = 1;
+pub const NVGSP_SYNC_SYNCOBJ: u32 = 0;
+pub const NVGSP_SYNC_TIMELINE_SYNCOBJ: u32 = 1;
 pub const DRM_NVGSP_GETPARAM: u32 = 0;
 pub const DRM_NVGSP_GEM_CREATE: u32 = 1;
 pub const DRM_NVGSP_GEM_INFO: u32 = 2;
 pub const DRM_NVGSP_VM_INIT: u32 = 3;
 pub const DRM_NVGSP_VM_BIND: u32 = 4;
+pub const DRM_NVGSP_CHANNEL_ALLOC: u32 = 5;
+pub const DRM_NVGSP_CHANNEL_FREE: u32 = 6;
+pub const DRM_NVGSP_EXEC: u32 = 7;
 pub type __u32 = ::core::ffi::c_uint;
 pub type __u64 = ::core::ffi::c_ulonglong;
 #[repr(C)]
@@ -177,4 +188,115 @@ const _: () = {
         [::core::mem::offset_of!(drm_nvgsp_vm_bind, ops_done) - 40usize];
     ["Offset of field: drm_nvgsp_vm_bind::pad"]
         [::core::mem::offset_of!(drm_nvgsp_vm_bind, pad) - 44usize];
+};
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct drm_nvgsp_channel_alloc {
+    pub copy_engine: __u32,
+    pub flags: __u32,
+    pub channel: __u32,
+    pub gpfifo_entries: __u32,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of drm_nvgsp_channel_alloc"]
+        [::core::mem::size_of::<drm_nvgsp_channel_alloc>() - 16usize];
+    ["Alignment of drm_nvgsp_channel_alloc"]
+        [::core::mem::align_of::<drm_nvgsp_channel_alloc>() - 4usize];
+    ["Offset of field: drm_nvgsp_channel_alloc::copy_engine"]
+        [::core::mem::offset_of!(drm_nvgsp_channel_alloc, copy_engine) - 0usize];
+    ["Offset of field: drm_nvgsp_channel_alloc::flags"]
+        [::core::mem::offset_of!(drm_nvgsp_channel_alloc, flags) - 4usize];
+    ["Offset of field: drm_nvgsp_channel_alloc::channel"]
+        [::core::mem::offset_of!(drm_nvgsp_channel_alloc, channel) - 8usize];
+    ["Offset of field: drm_nvgsp_channel_alloc::gpfifo_entries"]
+        [::core::mem::offset_of!(drm_nvgsp_channel_alloc, gpfifo_entries) - 12usize];
+};
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct drm_nvgsp_channel_free {
+    pub channel: __u32,
+    pub pad: __u32,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of drm_nvgsp_channel_free"][::core::mem::size_of::<drm_nvgsp_channel_free>() - 8usize];
+    ["Alignment of drm_nvgsp_channel_free"]
+        [::core::mem::align_of::<drm_nvgsp_channel_free>() - 4usize];
+    ["Offset of field: drm_nvgsp_channel_free::channel"]
+        [::core::mem::offset_of!(drm_nvgsp_channel_free, channel) - 0usize];
+    ["Offset of field: drm_nvgsp_channel_free::pad"]
+        [::core::mem::offset_of!(drm_nvgsp_channel_free, pad) - 4usize];
+};
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct drm_nvgsp_sync {
+    pub flags: __u32,
+    pub handle: __u32,
+    pub timeline_value: __u64,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of drm_nvgsp_sync"][::core::mem::size_of::<drm_nvgsp_sync>() - 16usize];
+    ["Alignment of drm_nvgsp_sync"][::core::mem::align_of::<drm_nvgsp_sync>() - 8usize];
+    ["Offset of field: drm_nvgsp_sync::flags"]
+        [::core::mem::offset_of!(drm_nvgsp_sync, flags) - 0usize];
+    ["Offset of field: drm_nvgsp_sync::handle"]
+        [::core::mem::offset_of!(drm_nvgsp_sync, handle) - 4usize];
+    ["Offset of field: drm_nvgsp_sync::timeline_value"]
+        [::core::mem::offset_of!(drm_nvgsp_sync, timeline_value) - 8usize];
+};
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct drm_nvgsp_exec_push {
+    pub va: __u64,
+    pub va_len: __u32,
+    pub flags: __u32,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of drm_nvgsp_exec_push"][::core::mem::size_of::<drm_nvgsp_exec_push>() - 16usize];
+    ["Alignment of drm_nvgsp_exec_push"][::core::mem::align_of::<drm_nvgsp_exec_push>() - 8usize];
+    ["Offset of field: drm_nvgsp_exec_push::va"]
+        [::core::mem::offset_of!(drm_nvgsp_exec_push, va) - 0usize];
+    ["Offset of field: drm_nvgsp_exec_push::va_len"]
+        [::core::mem::offset_of!(drm_nvgsp_exec_push, va_len) - 8usize];
+    ["Offset of field: drm_nvgsp_exec_push::flags"]
+        [::core::mem::offset_of!(drm_nvgsp_exec_push, flags) - 12usize];
+};
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct drm_nvgsp_exec {
+    pub channel: __u32,
+    pub push_count: __u32,
+    pub wait_count: __u32,
+    pub sig_count: __u32,
+    pub wait_ptr: __u64,
+    pub sig_ptr: __u64,
+    pub push_ptr: __u64,
+    pub flags: __u32,
+    pub pad: __u32,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of drm_nvgsp_exec"][::core::mem::size_of::<drm_nvgsp_exec>() - 48usize];
+    ["Alignment of drm_nvgsp_exec"][::core::mem::align_of::<drm_nvgsp_exec>() - 8usize];
+    ["Offset of field: drm_nvgsp_exec::channel"]
+        [::core::mem::offset_of!(drm_nvgsp_exec, channel) - 0usize];
+    ["Offset of field: drm_nvgsp_exec::push_count"]
+        [::core::mem::offset_of!(drm_nvgsp_exec, push_count) - 4usize];
+    ["Offset of field: drm_nvgsp_exec::wait_count"]
+        [::core::mem::offset_of!(drm_nvgsp_exec, wait_count) - 8usize];
+    ["Offset of field: drm_nvgsp_exec::sig_count"]
+        [::core::mem::offset_of!(drm_nvgsp_exec, sig_count) - 12usize];
+    ["Offset of field: drm_nvgsp_exec::wait_ptr"]
+        [::core::mem::offset_of!(drm_nvgsp_exec, wait_ptr) - 16usize];
+    ["Offset of field: drm_nvgsp_exec::sig_ptr"]
+        [::core::mem::offset_of!(drm_nvgsp_exec, sig_ptr) - 24usize];
+    ["Offset of field: drm_nvgsp_exec::push_ptr"]
+        [::core::mem::offset_of!(drm_nvgsp_exec, push_ptr) - 32usize];
+    ["Offset of field: drm_nvgsp_exec::flags"]
+        [::core::mem::offset_of!(drm_nvgsp_exec, flags) - 40usize];
+    ["Offset of field: drm_nvgsp_exec::pad"]
+        [::core::mem::offset_of!(drm_nvgsp_exec, pad) - 44usize];
 };

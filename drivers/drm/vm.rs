@@ -348,6 +348,11 @@ impl FileVm {
         })
     }
 
+    /// The core's VA space, while the DRM device is registered.
+    pub(crate) fn vaspace(&self) -> Option<VaSpace> {
+        self.vaspaces.get(self.key)
+    }
+
     /// The VA range userspace binds in.
     pub(crate) fn range(&self) -> Range<u64> {
         self.range.clone()

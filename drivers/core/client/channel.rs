@@ -309,6 +309,23 @@ impl Channel {
 }
 
 impl Channel {
+    /// Frees the channel's objects in GSP-RM, which stops the host on it
+    /// (RM preempts a channel it frees), and then its memory; keeps its
+    /// ID, its watcher and its sequence numbers. What was submitted and
+    /// not finished never completes: the client fails it first. Then
+    /// [`Channel::create_gpfifo`] makes the channel anew, as after a
+    /// channel error (an MMU fault leaves the channel unusable) or a job
+    /// that never ends.
+    #[inline(never)]
+    pub fn destroy_gpfifo(&mut self) {
+        drop(self.copy.take());
+        drop(self.gpfifo.take());
+        self.token = None;
+        if let Some(memory) = self.memory.take() {
+            self.next = memory.ring.next();
+        }
+    }
+
     /// Binds the channel `object` to `engine`'s runlist, schedules it, and
     /// gives a copy engine's channel the engine's object.
     fn make_runnable(&self, engine: Engine, object: &RmObject) -> Result<Option<RmObject>> {

@@ -47,7 +47,7 @@ use crate::{
 };
 
 /// GPFIFO entries of a channel's ring (8 bytes each: one 4 KiB page).
-pub(super) const ENTRIES: u32 = 512;
+pub const ENTRIES: u32 = 512;
 /// Where the semaphore is in the core's area (16 bytes, room for a
 /// release with a timestamp).
 const SEMAPHORE_AT: usize = 0;

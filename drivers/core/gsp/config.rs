@@ -16,7 +16,7 @@ impl Engine {
     /// Copy engine `n` (`NV2080_ENGINE_TYPE_COPY0` + n, up to COPY9).
     #[inline(never)]
     pub fn copy(n: u32) -> Option<Engine> {
-        (n < 10).then_some(Engine(0x09 + n))
+        (n < 10).then(|| Engine(0x09 + n))
     }
 
     /// Which copy engine this is, if it is one.

@@ -1,6 +1,6 @@
 //! The nvgsp DRM UAPI for Rust programs: typed calls of its ioctls on an
-//! open render node, and of the few core DRM ioctls a client of it needs
-//! (version, GEM close, PRIME).
+//! open render node, and of the core DRM ioctls a client of it needs
+//! (version, GEM close, PRIME, sync objects: [`syncobj`]).
 //!
 //! The nvgsp ioctls' structs and numbers come from
 //! drivers/drm/include/uapi/drm/nvgsp_drm.h, the UAPI's one source, through
@@ -13,15 +13,23 @@ use std::fs::File;
 use std::io;
 use std::os::fd::AsRawFd;
 
+mod exec;
 mod mapping;
+pub mod syncobj;
 mod udmabuf;
 
+pub use exec::{
+    channel_alloc, channel_alloc_raw, channel_free, channel_free_raw, exec, exec_raw, push,
+    sync_binary, sync_point, ChannelAlloc, ChannelFree, ChannelInfo, Exec, Push, SyncEntry,
+    SYNC_SYNCOBJ, SYNC_TIMELINE_SYNCOBJ,
+};
 pub use mapping::Mapping;
+pub use syncobj::FenceStatus;
 pub use udmabuf::foreign_dmabuf;
 
 /// `_IOC_WRITE` and `_IOC_READ` (x86 and arm).
 pub(crate) const IOC_WRITE: u32 = 1;
-const IOC_READ: u32 = 2;
+pub(crate) const IOC_READ: u32 = 2;
 
 /// `_IOC(dir, ty, nr, size)`.
 pub(crate) const fn ioc(dir: u32, ty: u8, nr: u32, size: usize) -> libc::c_ulong {
@@ -29,11 +37,11 @@ pub(crate) const fn ioc(dir: u32, ty: u8, nr: u32, size: usize) -> libc::c_ulong
 }
 
 /// `DRM_IOWR(nr, size)`.
-const fn iowr(nr: u32, size: usize) -> libc::c_ulong {
+pub(crate) const fn iowr(nr: u32, size: usize) -> libc::c_ulong {
     ioc(IOC_READ | IOC_WRITE, b'd', nr, size)
 }
 
-const DRM_COMMAND_BASE: u32 = 0x40;
+pub(crate) const DRM_COMMAND_BASE: u32 = 0x40;
 
 /// `struct drm_version`.
 #[repr(C)]
@@ -92,6 +100,20 @@ pub const PARAM_VA_END: u32 = uapi::NVGSP_PARAM_VA_END;
 pub const PARAM_VM_BIND_MAX_OPS: u32 = uapi::NVGSP_PARAM_VM_BIND_MAX_OPS;
 /// `NVGSP_PARAM_BAR1_SIZE`.
 pub const PARAM_BAR1_SIZE: u32 = uapi::NVGSP_PARAM_BAR1_SIZE;
+/// `NVGSP_PARAM_CHANNEL_MAX`.
+pub const PARAM_CHANNEL_MAX: u32 = uapi::NVGSP_PARAM_CHANNEL_MAX;
+/// `NVGSP_PARAM_GPFIFO_ENTRIES`.
+pub const PARAM_GPFIFO_ENTRIES: u32 = uapi::NVGSP_PARAM_GPFIFO_ENTRIES;
+/// `NVGSP_PARAM_EXEC_MAX_PUSH`.
+pub const PARAM_EXEC_MAX_PUSH: u32 = uapi::NVGSP_PARAM_EXEC_MAX_PUSH;
+/// `NVGSP_PARAM_EXEC_MAX_SYNC`.
+pub const PARAM_EXEC_MAX_SYNC: u32 = uapi::NVGSP_PARAM_EXEC_MAX_SYNC;
+/// `NVGSP_PARAM_JOB_TIMEOUT_MS`.
+pub const PARAM_JOB_TIMEOUT_MS: u32 = uapi::NVGSP_PARAM_JOB_TIMEOUT_MS;
+/// `NVGSP_PARAM_PUSH_MAX_SIZE`.
+pub const PARAM_PUSH_MAX_SIZE: u32 = uapi::NVGSP_PARAM_PUSH_MAX_SIZE;
+/// The highest `NVGSP_PARAM_*` this crate knows.
+pub const PARAM_LAST: u32 = PARAM_PUSH_MAX_SIZE;
 /// `NVGSP_GEM_DOMAIN_SYSTEM`.
 pub const DOMAIN_SYSTEM: u32 = uapi::NVGSP_GEM_DOMAIN_SYSTEM;
 /// `NVGSP_GEM_DOMAIN_VRAM`.
@@ -226,6 +248,40 @@ pub mod request {
     pub const PRIME_HANDLE_TO_FD: libc::c_ulong = super::DRM_IOCTL_PRIME_HANDLE_TO_FD;
     /// `DRM_IOCTL_PRIME_FD_TO_HANDLE` (`struct { u32 handle, flags; s32 fd }`).
     pub const PRIME_FD_TO_HANDLE: libc::c_ulong = super::DRM_IOCTL_PRIME_FD_TO_HANDLE;
+    /// `DRM_IOCTL_NVGSP_CHANNEL_ALLOC`.
+    pub const CHANNEL_ALLOC: libc::c_ulong = crate::exec::DRM_IOCTL_NVGSP_CHANNEL_ALLOC;
+    /// `DRM_IOCTL_NVGSP_CHANNEL_FREE`.
+    pub const CHANNEL_FREE: libc::c_ulong = crate::exec::DRM_IOCTL_NVGSP_CHANNEL_FREE;
+    /// `DRM_IOCTL_NVGSP_EXEC`.
+    pub const EXEC: libc::c_ulong = crate::exec::DRM_IOCTL_NVGSP_EXEC;
+    /// `DRM_IOCTL_SYNCOBJ_CREATE` (`struct { u32 handle, flags }`).
+    pub const SYNCOBJ_CREATE: libc::c_ulong = crate::syncobj::DRM_IOCTL_SYNCOBJ_CREATE;
+    /// `DRM_IOCTL_SYNCOBJ_DESTROY` (`struct { u32 handle, pad }`).
+    pub const SYNCOBJ_DESTROY: libc::c_ulong = crate::syncobj::DRM_IOCTL_SYNCOBJ_DESTROY;
+    /// `DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD` (`struct { u32 handle, flags; s32
+    /// fd; u32 pad; u64 point }`).
+    pub const SYNCOBJ_HANDLE_TO_FD: libc::c_ulong = crate::syncobj::DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD;
+    /// `DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE`.
+    pub const SYNCOBJ_FD_TO_HANDLE: libc::c_ulong = crate::syncobj::DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE;
+    /// `DRM_IOCTL_SYNCOBJ_WAIT` ([`crate::syncobj::Wait`]).
+    pub const SYNCOBJ_WAIT: libc::c_ulong = crate::syncobj::DRM_IOCTL_SYNCOBJ_WAIT;
+    /// `DRM_IOCTL_SYNCOBJ_RESET` (`struct { u64 handles; u32 count, pad }`).
+    pub const SYNCOBJ_RESET: libc::c_ulong = crate::syncobj::DRM_IOCTL_SYNCOBJ_RESET;
+    /// `DRM_IOCTL_SYNCOBJ_SIGNAL` (as RESET).
+    pub const SYNCOBJ_SIGNAL: libc::c_ulong = crate::syncobj::DRM_IOCTL_SYNCOBJ_SIGNAL;
+    /// `DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT` ([`crate::syncobj::TimelineWait`]).
+    pub const SYNCOBJ_TIMELINE_WAIT: libc::c_ulong =
+        crate::syncobj::DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT;
+    /// `DRM_IOCTL_SYNCOBJ_QUERY` (`struct { u64 handles, points; u32 count,
+    /// flags }`).
+    pub const SYNCOBJ_QUERY: libc::c_ulong = crate::syncobj::DRM_IOCTL_SYNCOBJ_QUERY;
+    /// `DRM_IOCTL_SYNCOBJ_TRANSFER`.
+    pub const SYNCOBJ_TRANSFER: libc::c_ulong = crate::syncobj::DRM_IOCTL_SYNCOBJ_TRANSFER;
+    /// `DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL` (as QUERY).
+    pub const SYNCOBJ_TIMELINE_SIGNAL: libc::c_ulong =
+        crate::syncobj::DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL;
+    /// `SYNC_IOC_FILE_INFO` (on a sync file).
+    pub const SYNC_FILE_INFO: libc::c_ulong = crate::syncobj::SYNC_IOC_FILE_INFO;
 }
 
 /// The name of the DRM driver behind `f`.

@@ -5,8 +5,10 @@
 //! makes the same kinds of calls, not the very same sequence. Nothing is
 //! printed per call (the guest's console is
 //! slow): at the end one summary line counts the calls by outcome, a second
-//! one what took effect deep in the driver, and a line per unexpected
-//! result (if any; then the exit status is 1).
+//! one what took effect deep in the driver, a third what command
+//! submission reached (`fuzz: submission: ...`), and a line per unexpected
+//! result (if any; then the exit status is 1). Also the rate at which jobs
+//! reach the GPU is the clock's (see [`submit`]).
 //!
 //! The mix (see [`Fuzz::step`]):
 //! - raw requests: driver ioctl numbers `DRM_COMMAND_BASE + 0x00..0x0f`
@@ -37,6 +39,16 @@
 //! - two open files of the node doing the same (handles of the other
 //!   file, its objects imported), one reopened now and then while
 //!   mappings, dma-bufs and bindings of its objects are alive;
+//! - command submission ([`submit`]): CHANNEL_ALLOC (copy engines the
+//!   GPU has and others, flags, past `CHANNEL_MAX`) and CHANNEL_FREE of
+//!   live, freed and random channels; EXEC of empty jobs and of jobs with
+//!   pushes (at most ten a second reach the GPU: copies, semaphores, host
+//!   methods, random words, faults, now and then a job that only the
+//!   driver's timeout ends), waits and signals of binary and timeline sync
+//!   objects, malformed entries, counts past the limits, lists the kernel
+//!   cannot read; DRM sync objects created, destroyed, waited for
+//!   (polling or briefly), signalled and reset by the CPU, shared between
+//!   the files, their fences read through sync files;
 //! - signal storms: for a second or two now and then, SIGALRM every
 //!   0.2 to 2 ms with a handler and without SA_RESTART, as a timer or
 //!   profiler of a real program would: a VM_BIND list stops between ops
@@ -73,6 +85,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use nvgsp_uapi::{self as drm, request, BindOp, GemCreate, VmBind};
+
+mod submit;
 
 const PAGE: u64 = 4096;
 const MIB: u64 = 1 << 20;
@@ -314,6 +328,8 @@ struct DrmFile {
     /// file, or a raw request may have made an object): no checks of
     /// handle state on it.
     tainted: bool,
+    /// Its channels and sync objects.
+    sub: submit::FileSubmit,
 }
 
 impl DrmFile {
@@ -511,12 +527,14 @@ impl Counts {
     }
 }
 
-fn errno_name(e: i32) -> String {
+/// The name of errno `e` (positive), as `<errno.h>` has it.
+pub(crate) fn errno_name(e: i32) -> String {
     let name = match e {
         0 => "ok",
         libc::EPERM => "EPERM",
         libc::ENOENT => "ENOENT",
         libc::EINTR => "EINTR",
+        libc::EIO => "EIO",
         libc::ENXIO => "ENXIO",
         libc::E2BIG => "E2BIG",
         libc::EBADF => "EBADF",
@@ -528,6 +546,7 @@ fn errno_name(e: i32) -> String {
         libc::EEXIST => "EEXIST",
         libc::ENODEV => "ENODEV",
         libc::EINVAL => "EINVAL",
+        libc::EMFILE => "EMFILE",
         libc::ENOTTY => "ENOTTY",
         libc::EFBIG => "EFBIG",
         libc::ENOSPC => "ENOSPC",
@@ -536,6 +555,9 @@ fn errno_name(e: i32) -> String {
         libc::EOVERFLOW => "EOVERFLOW",
         libc::EOPNOTSUPP => "EOPNOTSUPP",
         libc::ETIMEDOUT => "ETIMEDOUT",
+        libc::ETIME => "ETIME",
+        libc::ECANCELED => "ECANCELED",
+        libc::EDEADLK => "EDEADLK",
         _ => return format!("E{e}"),
     };
     name.into()
@@ -554,6 +576,9 @@ const X_ENOENT: u32 = 2;
 const X_EFAULT: u32 = 4;
 const X_EEXIST: u32 = 8;
 const X_EOPNOTSUPP: u32 = 16;
+const X_ENODEV: u32 = 32;
+const X_EMFILE: u32 = 64;
+const X_ETIME: u32 = 128;
 /// Any other error.
 const X_OTHER: u32 = 1 << 31;
 
@@ -564,16 +589,20 @@ fn xset(e: i32) -> u32 {
         libc::EFAULT => X_EFAULT,
         libc::EEXIST => X_EEXIST,
         libc::EOPNOTSUPP => X_EOPNOTSUPP,
+        libc::ENODEV => X_ENODEV,
+        libc::EMFILE => X_EMFILE,
+        libc::ETIME => X_ETIME,
         _ => X_OTHER,
     }
 }
 
-/// What the UAPI says an op does: succeed, fail with one of a set, or
-/// the fuzzer does not know.
+/// What the UAPI says an op does: succeed, fail with one of a set,
+/// either, or the fuzzer does not know.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Expect {
     Ok,
     Fail(u32),
+    OkOr(u32),
     Unknown,
 }
 
@@ -633,6 +662,8 @@ struct Fuzz {
     va: Range<u64>,
     hot: Vec<u64>,
     max_ops: u32,
+    /// Command submission's limits and what it reached.
+    sub: submit::Submit,
     counts: Counts,
     reached: Reached,
     unexpected: Vec<String>,
@@ -665,6 +696,7 @@ impl Fuzz {
             vm: Vm::No,
             charge: 0,
             tainted: false,
+            sub: submit::FileSubmit::default(),
         })
     }
 
@@ -694,13 +726,15 @@ impl Fuzz {
         }
         // Out of memory, or of a documented budget (mmap offsets, VA
         // spaces, page tables): allowed where success was expected.
-        if got == libc::ENOMEM || (got == libc::ENOSPC && expect == Expect::Ok) {
+        let may_succeed = matches!(expect, Expect::Ok | Expect::OkOr(_));
+        if got == libc::ENOMEM || (got == libc::ENOSPC && may_succeed) {
             return;
         }
         let fine = match expect {
             Expect::Unknown => true,
             Expect::Ok => got == 0,
             Expect::Fail(set) => got != 0 && xset(got) & set != 0,
+            Expect::OkOr(set) => got == 0 || xset(got) & set != 0,
         };
         if !fine {
             self.unexpected(format!("{what}: {} (expected {expect:?})", errno_name(got)));
@@ -812,6 +846,9 @@ impl Fuzz {
     }
 
     fn step(&mut self) {
+        if self.rng.chance(15) {
+            return self.submit_step();
+        }
         match self.rng.below(1000) {
             0..=129 => self.raw_random(),
             130..=169 => self.raw_real_at_bad_address(),
@@ -847,7 +884,7 @@ impl Fuzz {
         let cmd = self.rng.below(16) as u32;
         let nr = drm::COMMAND_BASE + cmd;
         let dir = self.rng.below(4) as u32;
-        let real = [16usize, 24, 24, 24, 48];
+        let real = [16usize, 24, 24, 24, 48, 16, 8, 40];
         let size = match self.rng.below(4) {
             0 => real.get(cmd as usize).copied().unwrap_or(16),
             1 => self.rng.below(65) as usize,
@@ -884,6 +921,19 @@ impl Fuzz {
                 }
             }
         }
+        if (cmd == 5 || cmd == 6) && size >= 8 {
+            // No channel made or freed behind the model's back (their
+            // `flags`/`pad` at bytes 4..8 set: EINVAL), which would stop
+            // its checks of the file's channels until it is reopened.
+            // SAFETY: byte 4 of the argument, inside the buffer.
+            unsafe { *good.add(4) |= 1 };
+        }
+        if cmd == 7 && size >= 4 {
+            // Nor a job on one of the file's channels (channel numbers
+            // from 0xff000000 on).
+            // SAFETY: byte 3 of the argument, inside the buffer.
+            unsafe { *good.add(3) = 0xff };
+        }
         let ptr = if self.rng.chance(80) {
             good as u64
         } else {
@@ -914,6 +964,12 @@ impl Fuzz {
             3 if e == libc::EFAULT && f.vm == Vm::No => f.vm = Vm::Maybe,
             // Ops may have bound any of its objects.
             4 => f.objs.iter_mut().for_each(|o| o.bound = true),
+            // A channel may exist, or be gone, that the model does not
+            // know of (a made one whose number was not written back).
+            5 if e == 0 || e == libc::EFAULT => f.sub.chan_tainted = true,
+            6 if e == 0 => f.sub.chan_tainted = true,
+            // A job may have signalled any sync object.
+            7 if e == 0 => f.sub.sync_tainted = true,
             _ => {}
         }
     }
@@ -927,9 +983,16 @@ impl Fuzz {
             (2, 24, request::GEM_INFO),
             (3, 24, request::VM_INIT),
             (4, 48, request::VM_BIND),
+            (5, 16, request::CHANNEL_ALLOC),
+            (6, 8, request::CHANNEL_FREE),
+            (7, 40, request::EXEC),
             (0x100, 8, request::GEM_CLOSE),
             (0x101, 12, request::PRIME_HANDLE_TO_FD),
             (0x102, 12, request::PRIME_FD_TO_HANDLE),
+            (0x103, 8, request::SYNCOBJ_CREATE),
+            (0x104, 8, request::SYNCOBJ_DESTROY),
+            (0x105, 40, request::SYNCOBJ_WAIT),
+            (0x106, 24, request::SYNCOBJ_QUERY),
         ]);
         let ptr = self.scratch.bad(&mut self.rng, size);
         let fi = self.file_index();
@@ -938,7 +1001,15 @@ impl Fuzz {
         let r = unsafe { drm::raw_ioctl(&self.files[fi].file, req, ptr as *mut libc::c_void) };
         self.counts.record(&r);
         let ro = [self.scratch.page(5) as u64, self.scratch.page(6) as u64];
-        if ro.contains(&ptr) {
+        if ro.contains(&ptr) && (cmd == 6 || cmd == 7) {
+            // Requests the kernel only reads (DRM_IOW): what the page
+            // holds is a request as good as any (channel 0, no lists).
+            self.check(
+                "a request at a read-only address",
+                errno(&r),
+                Expect::Unknown,
+            );
+        } else if ro.contains(&ptr) {
             // Read-only: a request that succeeds cannot write back.
             self.check(
                 "a request at a read-only address",
@@ -954,19 +1025,24 @@ impl Fuzz {
         }
         if cmd < 0x100 {
             self.after_raw(fi, cmd, &r);
+        } else if cmd == 0x103 && r.is_err() {
+            // A sync object made, its handle not written back: not one the
+            // model knows, and (unlike GEM handles) numbers are reused, so
+            // handles it thinks free may name one.
+            self.files[fi].sub.sync_tainted = true;
         }
     }
 
     fn getparam(&mut self) {
         let param = match self.rng.below(5) {
-            0..=2 => self.rng.below(18),
+            0..=2 => self.rng.below(u64::from(drm::PARAM_LAST) + 3),
             3 => self.rng.pick(&[
                 u64::from(u32::MAX),
                 (1 << 32) | 1,
                 1 << 32,
                 u64::MAX,
-                16,
-                17,
+                u64::from(drm::PARAM_LAST),
+                u64::from(drm::PARAM_LAST) + 1,
             ]),
             _ => self.rng.next(),
         };
@@ -984,7 +1060,7 @@ impl Fuzz {
             )
         };
         self.counts.record(&r);
-        let known = (1..=u64::from(drm::PARAM_BAR1_SIZE)).contains(&param);
+        let known = (1..=u64::from(drm::PARAM_LAST)).contains(&param);
         let expect = if known {
             Expect::Ok
         } else {
@@ -997,6 +1073,12 @@ impl Fuzz {
                 drm::PARAM_VA_END => Some(self.va.end),
                 drm::PARAM_VM_BIND_MAX_OPS => Some(u64::from(self.max_ops)),
                 drm::PARAM_GEM_MAX_SIZE => Some(4 << 30),
+                drm::PARAM_EXEC_MAX_PUSH => Some(u64::from(self.sub.limits.max_push)),
+                drm::PARAM_EXEC_MAX_SYNC => Some(u64::from(self.sub.limits.max_sync)),
+                drm::PARAM_PUSH_MAX_SIZE => Some(u64::from(self.sub.limits.push_max)),
+                drm::PARAM_CHANNEL_MAX => Some(u64::from(self.sub.limits.channel_max)),
+                drm::PARAM_GPFIFO_ENTRIES => Some(self.sub.limits.gpfifo_entries),
+                drm::PARAM_JOB_TIMEOUT_MS => Some(self.sub.limits.job_timeout_ms),
                 _ => None,
             };
             if want.is_some_and(|w| w != p.value) {
@@ -2389,6 +2471,10 @@ impl Fuzz {
                 o.bound = true;
             }
         }
+        // A channel with jobs still running when the child is killed.
+        if self.files[fi].vm == Vm::Yes {
+            self.child_jobs(fi);
+        }
     }
 
     /// Turns the signal storm on and off: SIGALRM every 0.2 to 2 ms, with
@@ -2471,6 +2557,7 @@ pub fn run(path: &str, seconds: u64, seed: u64) -> Result<(), String> {
     if va.start % (2 * MIB) != 0 || va.end <= va.start + 64 * MIB {
         return Err(format!("unusable VA range {va:#x?}"));
     }
+    let sub = submit::Submit::new(&first).map_err(|e| format!("{path}: {e}"))?;
     let mut pipe = [0; 2];
     // SAFETY: pipe2 writes two descriptors into `pipe`.
     cvt(unsafe { libc::pipe2(pipe.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) })
@@ -2504,6 +2591,7 @@ pub fn run(path: &str, seconds: u64, seed: u64) -> Result<(), String> {
         va,
         hot,
         max_ops,
+        sub,
         counts: Counts::default(),
         reached: Reached::default(),
         unexpected: Vec::new(),
@@ -2576,6 +2664,7 @@ pub fn run(path: &str, seconds: u64, seed: u64) -> Result<(), String> {
         r.storms,
         r.interrupted
     );
+    println!("{}", f.sub.summary());
     for u in &f.unexpected {
         println!("fuzz: unexpected: {u}");
     }

@@ -4,9 +4,15 @@
 //! chip identity it reports through `DRM_IOCTL_NVGSP_GETPARAM`.
 
 mod bench;
+mod copy;
+mod exec;
+mod exec_bench;
+mod exec_fault;
 mod fuzz;
 mod gem;
 mod gem_vram;
+mod push;
+mod submit;
 mod vm;
 mod vm_bench;
 
@@ -21,6 +27,9 @@ usage: nvgspctl info [--device /dev/dri/renderDN]
        nvgspctl gem vram SIZE | gem vram-limits | gem vram-hold SIZE
        nvgspctl gem-bench SIZE ROUNDS
        nvgspctl vm | vm-bench PAGES ROUNDS
+       nvgspctl copy SIZE [--ce N]
+       nvgspctl exec JOBS [--files F] [--ce N] | exec-bench ROUNDS [--files F] [--ce N]
+       nvgspctl exec-fault [--ce N] | exec-hang [--ce N]
        nvgspctl fuzz SECONDS SEED
 
   info    the GPU behind an nvgsp render node: identity, VRAM, engines
@@ -48,11 +57,28 @@ usage: nvgspctl info [--device /dev/dri/renderDN]
           bind (op lines, then end) | close H | expect VA | files N | quit
           (objects' pages are tagged handle << 32 | page; expect says
           which tag the GPU must read at VA)
+  copy    SIZE bytes (K, M, G suffixes, 0x hex) from a system object to a
+          VRAM object and on to another system object by copy engine N
+          (default 0), in two jobs ordered by a sync object; compares,
+          prints the data's FNV-1a hash and the VRAM object's GPU VA
+  exec    JOBS empty jobs on each of F files (default 1), each signalling
+          the next point of its file's timeline sync object, job 0 of
+          each file waiting for the previous file's (a sync object
+          shared as a file); checks the points, errors and order
+  exec-bench  the round trip of an empty job (EXEC, then wait for its
+          sync object) ROUNDS times: p50/p99 and jobs/s; with --files F,
+          F threads with a file and channel each, 64 jobs in flight:
+          jobs/s of all
+  exec-fault  a job whose push is at an unmapped VA: its fence's error;
+          then an empty job and a copy job on the same channel
+  exec-hang  a job waiting on a semaphore that never comes: its fence's
+          error after the driver's job timeout; then the same
   fuzz    random ioctls, mmaps and PRIME calls on the render node for
           SECONDS seconds from a PRNG seeded with SEED (decimal or 0x
-          hex), from two open files and a forked child killed midway;
-          prints a summary: calls by outcome, what took effect, and any
-          result the UAPI rules out (then exits 1)
+          hex), from two open files and a forked child killed midway,
+          channels, jobs and sync objects among them; prints a summary:
+          calls by outcome, what took effect, and any result the UAPI
+          rules out (then exits 1)
 ";
 
 /// Chip names by chipset number (nova-core `define_chipset!`).
@@ -200,6 +226,67 @@ fn fuzz_command(seconds: &str, seed: &str) -> Result<(), String> {
     fuzz::run(&path, seconds, seed)
 }
 
+/// Options of the submission commands.
+type Options<'a> = std::collections::BTreeMap<String, &'a str>;
+
+/// `copy SIZE [--ce N]`.
+fn copy_command(size: &str, opts: &Options) -> Result<(), String> {
+    let size = submit::parse_size(size)?;
+    let ce = ce_option(opts)?;
+    let (_, f) = find_node()?;
+    copy::run(&f, size, ce)
+}
+
+/// `--ce N` (default 0).
+fn ce_option(opts: &Options) -> Result<u32, String> {
+    let ce = submit::number_option(opts, "ce", 0)?;
+    u32::try_from(ce).map_err(|_| format!("bad --ce {ce}"))
+}
+
+/// `exec JOBS [--files F] [--ce N]` and `exec-bench ROUNDS [--files F]
+/// [--ce N]`.
+fn exec_command(bench: bool, count: &str, opts: &Options) -> Result<(), String> {
+    let count = submit::parse_size(count)?;
+    let ce = ce_option(opts)?;
+    let files = usize::try_from(submit::number_option(opts, "files", 1)?)
+        .map_err(|_| "bad --files".to_string())?;
+    let (path, f) = find_node()?;
+    if !bench {
+        drop(f);
+        return exec::run(|| open(&path), count, files, ce);
+    }
+    if !opts.contains_key("files") {
+        return exec_bench::round_trips(&f, count, ce);
+    }
+    drop(f);
+    exec_bench::threads(|| open(&path), count, files, ce)
+}
+
+/// `exec-fault [--ce N]` and `exec-hang [--ce N]`.
+fn exec_fault_command(kind: exec_fault::Kind, opts: &Options) -> Result<(), String> {
+    let ce = ce_option(opts)?;
+    let (_, f) = find_node()?;
+    exec_fault::run(&f, kind, ce)
+}
+
+/// `args` split into `positional` positional arguments and the options in
+/// `known`; `None` if they are not so.
+fn shaped<'a>(
+    args: &[&'a str],
+    positional: usize,
+    known: &[&str],
+) -> Option<(Vec<&'a str>, Options<'a>)> {
+    submit::options(args, known)
+        .ok()
+        .filter(|(pos, _)| pos.len() == positional)
+}
+
+/// What a malformed command line gets: the usage, exit status 2.
+fn bad_usage() -> ExitCode {
+    eprint!("{USAGE}");
+    ExitCode::from(2)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
@@ -241,15 +328,31 @@ fn main() -> ExitCode {
                 .map_err(|_| format!("bad round count '{rounds}'"))?;
             vm_bench::run(&f, pages, rounds)
         }),
+        ["copy", ref rest @ ..] => match shaped(rest, 1, &["ce"]) {
+            Some((pos, opts)) => copy_command(pos[0], &opts),
+            None => return bad_usage(),
+        },
+        [cmd @ ("exec" | "exec-bench"), ref rest @ ..] => match shaped(rest, 1, &["ce", "files"]) {
+            Some((pos, opts)) => exec_command(cmd == "exec-bench", pos[0], &opts),
+            None => return bad_usage(),
+        },
+        [cmd @ ("exec-fault" | "exec-hang"), ref rest @ ..] => match shaped(rest, 0, &["ce"]) {
+            Some((_, opts)) => {
+                let kind = if cmd == "exec-fault" {
+                    exec_fault::Kind::Fault
+                } else {
+                    exec_fault::Kind::Hang
+                };
+                exec_fault_command(kind, &opts)
+            }
+            None => return bad_usage(),
+        },
         ["fuzz", seconds, seed] => fuzz_command(seconds, seed),
         ["-h"] | ["--help"] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
         }
-        _ => {
-            eprint!("{USAGE}");
-            return ExitCode::from(2);
-        }
+        _ => return bad_usage(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

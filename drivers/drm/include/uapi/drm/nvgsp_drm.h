@@ -62,6 +62,21 @@ extern "C" {
  * none the driver can use).
  */
 #define NVGSP_PARAM_BAR1_SIZE		15
+/* Channels one file may have at once (DRM_IOCTL_NVGSP_CHANNEL_ALLOC). */
+#define NVGSP_PARAM_CHANNEL_MAX		16
+/* GPFIFO entries of a channel's ring: a job takes one per push. */
+#define NVGSP_PARAM_GPFIFO_ENTRIES	17
+/* The most pushes one DRM_IOCTL_NVGSP_EXEC takes. */
+#define NVGSP_PARAM_EXEC_MAX_PUSH	18
+/* The most wait or signal entries one DRM_IOCTL_NVGSP_EXEC takes. */
+#define NVGSP_PARAM_EXEC_MAX_SYNC	19
+/*
+ * Milliseconds a job may run on the GPU before the driver gives up on it:
+ * its fence signals ETIMEDOUT and its channel is made again.
+ */
+#define NVGSP_PARAM_JOB_TIMEOUT_MS	20
+/* Bytes of the largest push (DRM_IOCTL_NVGSP_EXEC, va_len). */
+#define NVGSP_PARAM_PUSH_MAX_SIZE	21
 
 /**
  * struct drm_nvgsp_getparam - read one property of the GPU or the driver
@@ -259,11 +274,136 @@ struct drm_nvgsp_vm_bind {
 	__u32 pad;
 };
 
+/**
+ * struct drm_nvgsp_channel_alloc - a channel on a copy engine
+ * @copy_engine: in, the copy engine's index n (engine type 9 + n in
+ *               NVGSP_PARAM_ENGINE_MASK); ENODEV for one the GPU does not
+ *               run channels on
+ * @flags: in, must be 0 (else EINVAL)
+ * @channel: out, the channel's number in this file (numbers are not
+ *           reused while the file is open)
+ * @gpfifo_entries: out, the entries of its GPFIFO ring
+ *
+ * The channel runs in this file's VA space (VM_INIT first, else ENOENT):
+ * its pushes are read, and its copies go, through this file's mappings.
+ * It takes a channel ID and some VRAM from the DRM device's share (ENOSPC
+ * when the share is used up; EMFILE past NVGSP_PARAM_CHANNEL_MAX for the
+ * file). The channel's errors (a fault, a bad method) fail its running
+ * jobs' fences, and the driver makes the channel again; they do not reach
+ * any other file.
+ */
+struct drm_nvgsp_channel_alloc {
+	__u32 copy_engine;
+	__u32 flags;
+	__u32 channel;
+	__u32 gpfifo_entries;
+};
+
+/**
+ * struct drm_nvgsp_channel_free - free a channel
+ * @channel: in, a channel of this file (else ENOENT)
+ * @pad: must be 0 (else EINVAL)
+ *
+ * Jobs not yet run are cancelled (their fences signal ECANCELED), those
+ * running are stopped (their fences signal ECANCELED too), and the
+ * channel's objects go before the ioctl returns.
+ */
+struct drm_nvgsp_channel_free {
+	__u32 channel;
+	__u32 pad;
+};
+
+/*
+ * Kinds of struct drm_nvgsp_sync: a binary sync object (its fence is
+ * replaced), or a point of a timeline sync object.
+ */
+#define NVGSP_SYNC_SYNCOBJ		0
+#define NVGSP_SYNC_TIMELINE_SYNCOBJ	1
+
+/**
+ * struct drm_nvgsp_sync - one sync object a job waits for or signals
+ * @flags: in, NVGSP_SYNC_SYNCOBJ or NVGSP_SYNC_TIMELINE_SYNCOBJ
+ * @handle: in, the sync object's handle in this file
+ * @timeline_value: in, the timeline point (timeline only, else 0)
+ *
+ * A wait names a fence the sync object (or its point) has when EXEC is
+ * called: EINVAL if there is none yet.
+ */
+struct drm_nvgsp_sync {
+	__u32 flags;
+	__u32 handle;
+	__u64 timeline_value;
+};
+
+/**
+ * struct drm_nvgsp_exec_push - one push buffer segment of a job
+ * @va: in, its GPU VA in this file's VA space, 4-byte aligned, below 2^40
+ * @va_len: in, its length in bytes: a multiple of 4, 4 to
+ *          NVGSP_PARAM_PUSH_MAX_SIZE
+ * @flags: in, must be 0
+ *
+ * The host fetches the methods through the file's mappings when the job
+ * runs; a push that is not mapped then faults the job.
+ */
+struct drm_nvgsp_exec_push {
+	__u64 va;
+	__u32 va_len;
+	__u32 flags;
+};
+
+/**
+ * struct drm_nvgsp_exec - queue a job on a channel
+ * @channel: in, a channel of this file (else ENOENT)
+ * @push_count: in, pushes in @push_ptr: 0 to NVGSP_PARAM_EXEC_MAX_PUSH
+ *              (a job with none only orders its waits and signals)
+ * @wait_count: in, entries in @wait_ptr: 0 to NVGSP_PARAM_EXEC_MAX_SYNC
+ * @sig_count: in, entries in @sig_ptr: 0 to NVGSP_PARAM_EXEC_MAX_SYNC
+ * @wait_ptr: in, user pointer to @wait_count struct drm_nvgsp_sync
+ * @sig_ptr: in, user pointer to @sig_count struct drm_nvgsp_sync
+ * @push_ptr: in, user pointer to @push_count struct drm_nvgsp_exec_push
+ * @flags: in, must be 0
+ * @pad: must be 0
+ *
+ * The job runs after every fence it waits for has signalled, and after
+ * the channel's earlier jobs: jobs of a channel run and end in order. Its
+ * fence, which the signal entries get when the ioctl returns, signals when
+ * the GPU has run the job, with an error if it did not: EIO if the job
+ * faulted or a fence it waited for signalled an error (then it does not
+ * run), ETIMEDOUT if it ran past NVGSP_PARAM_JOB_TIMEOUT_MS, ECANCELED if
+ * its channel was freed first, and EIO if the GPU was reset meanwhile.
+ *
+ * A channel queues up to 256 jobs that wait for their fences or for room
+ * in its ring; EXEC waits for room past that. A job's timeout counts from
+ * when the jobs before it on the channel ended. A job with no push still
+ * goes through the channel (its fence signals once the jobs before it
+ * ended). Closing the file frees its channels (see CHANNEL_FREE).
+ *
+ * Errors: EINVAL for a malformed request or entry (a timeline entry at
+ * point 0 among them), or a wait with no fence; ENOENT for an unknown
+ * channel or sync object; EFAULT if a list cannot be read; EINTR at a
+ * signal while waiting for room; ENOMEM; ENODEV once the GPU is gone.
+ * Nothing was queued then.
+ */
+struct drm_nvgsp_exec {
+	__u32 channel;
+	__u32 push_count;
+	__u32 wait_count;
+	__u32 sig_count;
+	__u64 wait_ptr;
+	__u64 sig_ptr;
+	__u64 push_ptr;
+	__u32 flags;
+	__u32 pad;
+};
+
 #define DRM_NVGSP_GETPARAM		0x00
 #define DRM_NVGSP_GEM_CREATE		0x01
 #define DRM_NVGSP_GEM_INFO		0x02
 #define DRM_NVGSP_VM_INIT		0x03
 #define DRM_NVGSP_VM_BIND		0x04
+#define DRM_NVGSP_CHANNEL_ALLOC		0x05
+#define DRM_NVGSP_CHANNEL_FREE		0x06
+#define DRM_NVGSP_EXEC			0x07
 
 #define DRM_IOCTL_NVGSP_GETPARAM \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_NVGSP_GETPARAM, struct drm_nvgsp_getparam)
@@ -275,6 +415,12 @@ struct drm_nvgsp_vm_bind {
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_NVGSP_VM_INIT, struct drm_nvgsp_vm_init)
 #define DRM_IOCTL_NVGSP_VM_BIND \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_NVGSP_VM_BIND, struct drm_nvgsp_vm_bind)
+#define DRM_IOCTL_NVGSP_CHANNEL_ALLOC \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_NVGSP_CHANNEL_ALLOC, struct drm_nvgsp_channel_alloc)
+#define DRM_IOCTL_NVGSP_CHANNEL_FREE \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_NVGSP_CHANNEL_FREE, struct drm_nvgsp_channel_free)
+#define DRM_IOCTL_NVGSP_EXEC \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_NVGSP_EXEC, struct drm_nvgsp_exec)
 
 #if defined(__cplusplus)
 }
