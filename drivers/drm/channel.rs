@@ -51,6 +51,7 @@ use nvgsp_core::client::{
     ChannelWatcher,
     Engine,
     Gpu,
+    Handle,
     Push,
     ResetHandler,
     VaSpace, //
@@ -70,9 +71,9 @@ pub(crate) const JOB_TIMEOUT_MS: u32 = 10_000;
 const WAIT_TIMEOUT_MS: u32 = 4 * JOB_TIMEOUT_MS;
 /// How often a runner waiting for a fence looks at its channel.
 const WAIT_SLICE_MS: u32 = 50;
-/// Jobs queued and not yet handed to the host, per channel; `EXEC` waits
-/// for room past it.
-const QUEUE_MAX: usize = 256;
+/// Jobs queued, per channel: not yet handed to the host, or not yet
+/// finished; `EXEC` waits for room past it.
+const QUEUE_MAX: usize = 1024;
 /// The most channels the DRM device's files hold at once.
 const MAX_CHANNELS: usize = 1024;
 
@@ -134,6 +135,13 @@ struct State {
     runner: bool,
     /// Freed, or the device unregistered: nothing more is queued.
     revoked: bool,
+    /// The runner is making the channel again (its core channel is out).
+    remaking: bool,
+    /// GPU resets begun: a remake that saw one begin makes the channel
+    /// again after it.
+    resets: u64,
+    /// The channel's object in GSP-RM, which its errors name.
+    object: Handle,
 }
 
 /// A channel of a file.
@@ -181,7 +189,7 @@ impl Channel {
         vaspace: VaSpace,
     ) -> Result<Arc<Self>> {
         let mut core = gpu.alloc_channel()?;
-        core.create_gpfifo(engine, &vaspace)?;
+        let object = core.create_gpfifo(engine, &vaspace)?;
         let chid = core.id();
         let channel = Arc::pin_init(
             pin_init!(Channel {
@@ -197,6 +205,9 @@ impl Channel {
                     resetting: false,
                     runner: false,
                     revoked: false,
+                    remaking: false,
+                    resets: 0,
+                    object,
                 }),
                 changed <- new_condvar!(),
                 run <- new_work!("nvgsp_drm::Channel::run"),
@@ -229,7 +240,7 @@ impl Channel {
     /// at a signal while waiting; `ENOMEM`.
     pub(crate) fn queue(self: &Arc<Self>, job: Job) -> Result<Fence> {
         let mut s = self.state.lock();
-        while !s.revoked && s.queued.len() >= QUEUE_MAX {
+        while !s.revoked && s.queued.len() + s.running.len() >= QUEUE_MAX {
             if self.changed.wait_interruptible(&mut s) {
                 return Err(EINTR);
             }
@@ -249,6 +260,8 @@ impl Channel {
         )?;
         s.next_fence += 1;
         self.start(&mut s);
+        // A runner waiting for its running jobs hands this one over now.
+        self.changed.notify_all();
         Ok(out)
     }
 
@@ -264,6 +277,10 @@ impl Channel {
         let (core, vaspace, queued, running) = {
             let mut s = self.state.lock();
             s.revoked = true;
+            // A remake under way gives the channel back first.
+            while s.remaking {
+                self.changed.wait(&mut s);
+            }
             let taken = (
                 s.core.take(),
                 s.vaspace.take(),
@@ -273,28 +290,30 @@ impl Channel {
             self.changed.notify_all();
             taken
         };
-        // Fences signal in order: the running jobs first.
+        // Outside the lock: dropping the core's channel waits for its
+        // watcher, which takes it. The host has stopped on the channel
+        // once it is gone: only then do its jobs' fences signal, in
+        // order, the running jobs first.
+        drop(core);
+        drop(vaspace);
         for r in running {
             r.fence.signal(Err(r.error.unwrap_or(ECANCELED)));
         }
         drop(queued);
-        // Outside the lock: dropping the core's channel waits for its
-        // watcher, which takes it.
-        drop(core);
-        drop(vaspace);
     }
 
-    /// The channel ID of the core's channel.
-    fn chid(&self) -> Option<u32> {
+    /// Whether an error GSP-RM reported on channel `chid`, object
+    /// `object`, is this channel's (not a former object's).
+    fn is(&self, chid: u32, object: Handle) -> bool {
         let s = self.state.lock();
-        s.core.as_ref().map(|_| s.chid)
+        s.chid == chid && s.object == object && !s.revoked
     }
 
     /// GSP-RM reported an error on the channel: its runner fails the
     /// jobs running and makes it again.
     fn channel_error(self: &Arc<Self>) {
         let mut s = self.state.lock();
-        if s.core.is_some() {
+        if !s.revoked {
             s.error = true;
             self.start(&mut s);
             self.changed.notify_all();
@@ -355,7 +374,10 @@ impl Channel {
                 break;
             }
             self.complete(&mut s);
-            let failure = if s.error {
+            let failure = if s.resetting {
+                // The reset makes the channel again.
+                None
+            } else if s.error {
                 Some(Failure::ChannelError)
             } else {
                 s.running
@@ -406,6 +428,13 @@ impl Channel {
             }
             error = Some(ETIMEDOUT);
         }
+        // Its place among the running jobs first: once handed over, the
+        // job must be there.
+        if s.running.reserve(1, GFP_KERNEL).is_err() {
+            drop(s);
+            kernel::time::delay::fsleep(Delta::from_millis(WAIT_SLICE_MS.into()));
+            return self.state.lock();
+        }
         let Ok(queued) = s.queued.remove(0) else {
             return s;
         };
@@ -450,48 +479,61 @@ impl Channel {
             }
         };
         s.last_seq = seq;
-        // Without memory for its place the fence signals ECANCELED now.
-        let _ = s.running.push(
-            Running {
-                seq,
-                fence: queued.fence,
-                error,
-                since,
-            },
-            GFP_KERNEL,
-        );
+        // Room was reserved above.
+        let _ = s.running.push_within_capacity(Running {
+            seq,
+            fence: queued.fence,
+            error,
+            since,
+        });
         s
     }
 
-    /// Fails the jobs running for `why`, then frees the channel's objects
-    /// in GSP-RM and makes them again; returns the lock again.
+    /// Frees the channel's objects in GSP-RM (the host stops on it), fails
+    /// the jobs that were running for `why`, and makes the objects again;
+    /// returns the lock again.
     fn remake<'a>(&'a self, mut s: MutexGuard<'a, State>, why: Failure) -> MutexGuard<'a, State> {
         s.error = false;
-        Self::fail_running(&mut s, why);
         let (Some(mut core), Some(vaspace)) = (s.core.take(), s.vaspace.take()) else {
             return s;
         };
+        let mut running = core::mem::take(&mut s.running);
+        let resets = s.resets;
+        s.remaking = true;
         drop(s);
         // Without the lock: freeing waits for GSP-RM, and the watcher
         // takes the lock.
         core.destroy_gpfifo();
+        {
+            let mut s = self.state.lock();
+            // In order, and before the jobs queued after them.
+            core::mem::swap(&mut s.running, &mut running);
+            Self::fail_running(&mut s, why);
+            s.running = running;
+        }
         let made = core.create_gpfifo(self.engine, &vaspace);
         let mut s = self.state.lock();
+        s.remaking = false;
+        self.changed.notify_all();
         if s.revoked {
-            // Freed meanwhile: what it held goes, outside the lock.
+            // Being freed: what it held goes, outside the lock.
             drop(s);
             drop(core);
             drop(vaspace);
             return self.state.lock();
         }
         match made {
-            Ok(_) if matches!(why, Failure::Timeout) => {
-                pr_info!(
-                    "nvgsp_drm: channel {}: a job timed out; channel made again\n",
-                    s.chid
-                );
+            Ok(object) => {
+                s.object = object;
+                if matches!(why, Failure::Timeout) {
+                    pr_info!(
+                        "nvgsp_drm: channel {}: a job timed out; channel made again\n",
+                        s.chid
+                    );
+                }
             }
-            Ok(_) => {}
+            // A GPU reset began meanwhile: made again after it.
+            Err(e) if e == EAGAIN => s.error = true,
             // Its jobs fail (`ENODEV` from the core) until a GPU reset
             // makes it again.
             Err(e) => pr_err!(
@@ -500,10 +542,20 @@ impl Channel {
                 e
             ),
         }
+        if s.resets != resets {
+            // The reset's end may have passed the channel while it was
+            // out: make it again (once the reset is over).
+            s.error = true;
+        }
         s.last_seq = core.completed().max(s.last_seq);
         s.core = Some(core);
         s.vaspace = Some(vaspace);
-        self.changed.notify_all();
+        if s.error {
+            // Not at once: the reset needs time.
+            let _ = self
+                .changed
+                .wait_interruptible_timeout(&mut s, msecs_to_jiffies(WAIT_SLICE_MS));
+        }
         s
     }
 }
@@ -587,10 +639,10 @@ impl Channels {
         all
     }
 
-    /// Tells the channel with ID `chid` that GSP-RM reported an error on
-    /// it.
-    pub(crate) fn channel_error(&self, chid: u32) {
-        if let Some(c) = self.all().into_iter().find(|c| c.chid() == Some(chid)) {
+    /// Tells the channel with ID `chid` and object `object` that GSP-RM
+    /// reported an error on it.
+    pub(crate) fn channel_error(&self, chid: u32, object: Handle) {
+        if let Some(c) = self.all().into_iter().find(|c| c.is(chid, object)) {
             c.channel_error();
         }
     }
@@ -616,23 +668,29 @@ impl ResetHandler for ChannelReset {
         for c in self.0.all() {
             let mut s = c.state.lock();
             s.resetting = true;
+            s.resets += 1;
             Channel::fail_running(&mut s, Failure::ChannelError);
         }
     }
 
+    /// Makes every channel again. One that cannot be fails its jobs; the
+    /// others go on, so this never fails.
     fn done(&self, _gpu: &Gpu) -> Result {
         for c in self.0.all() {
             let mut s = c.state.lock();
             s.resetting = false;
+            s.error = false;
             let State { core, vaspace, .. } = &mut *s;
             if let (Some(core), Some(vaspace)) = (core.as_mut(), vaspace.as_ref()) {
-                if let Err(e) = core.create_gpfifo(c.engine, vaspace) {
-                    pr_err!(
+                match core.create_gpfifo(c.engine, vaspace) {
+                    Ok(object) => s.object = object,
+                    // Made already, since the reset (a remake).
+                    Err(e) if e == EBUSY => {}
+                    Err(e) => pr_err!(
                         "nvgsp_drm: channel {}: cannot make it again after the reset: {:?}\n",
                         s.chid,
                         e
-                    );
-                    return Err(e);
+                    ),
                 }
             }
             s.last_seq = s.core.as_ref().map_or(s.last_seq, CoreChannel::completed);

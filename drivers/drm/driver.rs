@@ -63,7 +63,17 @@ pub(crate) struct NvgspDrmDriver;
 /// registration on the PCI device, dropped (the DRM device unplugged) when
 /// the auxiliary device is unbound.
 pub(crate) struct NvgspDrm {
+    /// The files' channels (the registration's), revoked before the
+    /// registration ends: that waits for the ioctls under way, one of
+    /// which may be waiting for room in a channel's queue.
+    channels: Arc<Channels>,
     _registration: Devres<drm::Registration<'static, NvgspDrmDriver>>,
+}
+
+impl Drop for NvgspDrm {
+    fn drop(&mut self) {
+        self.channels.revoke();
+    }
 }
 
 /// The DRM device of this driver.
@@ -124,7 +134,7 @@ impl auxiliary::Driver for NvgspDrmDriver {
             _reset: reset,
             _channel_reset: channel_reset,
             _errors: errors,
-            channels,
+            channels: channels.clone(),
             vram,
             gpu: handle,
             vaspaces: VaSpaces::new()?,
@@ -139,6 +149,7 @@ impl auxiliary::Driver for NvgspDrmDriver {
             gpu.vram_size() >> 20
         );
         Ok(NvgspDrm {
+            channels,
             _registration: registration,
         })
     }
@@ -187,7 +198,7 @@ struct ChannelErrors(Arc<Channels>);
 impl EventHandler for ChannelErrors {
     fn event(&self, event: &Event) {
         if let What::RcError { channel, .. } = event.what {
-            self.0.channel_error(channel);
+            self.0.channel_error(channel, event.object);
         }
     }
 }

@@ -24,12 +24,17 @@ unsafe impl Send for OwnedQueue {}
 unsafe impl Sync for OwnedQueue {}
 
 impl OwnedQueue {
-    /// A new unbound workqueue called `name`.
+    /// A new unbound workqueue called `name`, with a rescuer: fences
+    /// others may wait for in reclaim depend on its work.
     pub(crate) fn new(name: &'static CStr) -> Result<Self> {
         // SAFETY: `name` has no conversions and no further arguments are
         // passed; the result is checked.
         let wq = unsafe {
-            bindings::alloc_workqueue_noprof(name.as_char_ptr(), bindings::wq_flags_WQ_UNBOUND, 0)
+            bindings::alloc_workqueue_noprof(
+                name.as_char_ptr(),
+                bindings::wq_flags_WQ_UNBOUND | bindings::wq_flags_WQ_MEM_RECLAIM,
+                0,
+            )
         };
         NonNull::new(wq).map(Self).ok_or(ENOMEM)
     }

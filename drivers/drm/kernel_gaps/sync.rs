@@ -77,8 +77,8 @@ impl Fence {
     pub(crate) fn of_syncobj(file: &drm::File<File>, handle: u32, point: u64) -> Result<Fence> {
         let mut fence = core::ptr::null_mut();
         // SAFETY: `file` is a live DRM file of a driver with sync objects
-        // (`FEAT_SYNCOBJ`, so its table is set up); `fence` is written
-        // only on success, with a reference that is then ours.
+        // (`FEAT_SYNCOBJ`, so its table is set up); on success `fence`
+        // holds a reference that is then ours (on failure it is not read).
         kernel::error::to_result(unsafe {
             nvgsp_syncobj_fence(file.as_raw().cast(), handle, point, &mut fence)
         })?;
