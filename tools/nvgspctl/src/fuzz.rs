@@ -88,6 +88,15 @@ use nvgsp_uapi::{self as drm, request, BindOp, GemCreate, VmBind};
 
 mod submit;
 
+/// Whether command submission is in the mix: only with
+/// `NVGSP_FUZZ_SUBMIT=1` in the environment until the emulator's host
+/// survives it (a GSP-RM stall under concurrent channel remakes is being
+/// fixed), and its expectations of sync object waits are right.
+fn submit_enabled() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("NVGSP_FUZZ_SUBMIT").is_some_and(|v| v == "1"))
+}
+
 const PAGE: u64 = 4096;
 const MIB: u64 = 1 << 20;
 /// The largest object that is mapped, bound or exported.
@@ -846,7 +855,7 @@ impl Fuzz {
     }
 
     fn step(&mut self) {
-        if self.rng.chance(15) {
+        if submit_enabled() && self.rng.chance(15) {
             return self.submit_step();
         }
         match self.rng.below(1000) {
