@@ -9,9 +9,26 @@
 //! (write 1), and an engine whose cause is still latched signals again only
 //! when retriggered. Nothing else sends an interrupt, so a driver that
 //! never enables the GSP's vector at both levels never hears from GSP-RM.
+//!
+//! Every vector shares the one message: a vector signalled while another
+//! is pending sends nothing, and if the host then clears only the other
+//! one, the tree stays asserted and nothing interrupts the host again
+//! until it clears every enabled pending leaf or rearms the top level
+//! (`TOP_EN_CLEAR` then `TOP_EN_SET`, which sends the message again with
+//! a vector still pending; nouveau's `nvkm_intr` unarms on entry and
+//! rearms on exit). The model keeps that behaviour and warns once when a
+//! signal finds the tree asserted for [`STUCK`] without a break: on a
+//! chip the host would hear nothing more either (no GSP-RM reply, no
+//! non-stall interrupt).
 
 use log::warn;
 use nvgsp_proto::intr::{self as i, LEAVES};
+use std::time::{Duration, Instant};
+
+/// How long the tree may stay asserted, without a break, before a signal
+/// it swallows is worth a warning: a host that services its interrupt
+/// deasserts it within microseconds.
+pub const STUCK: Duration = Duration::from_secs(1);
 
 /// The tree's registers.
 #[derive(Default)]
@@ -19,6 +36,11 @@ pub struct CpuIntrTree {
     leaf: [u32; LEAVES],
     enable: [u32; LEAVES],
     top_enable: u32,
+    /// Since when the MSI condition has held without a break (its message
+    /// went out then), and whether a swallowed signal was warned about
+    /// since.
+    asserted_since: Option<Instant>,
+    warned: bool,
 }
 
 impl CpuIntrTree {
@@ -42,7 +64,53 @@ impl CpuIntrTree {
             let (l, bit) = i::leaf_of(vector);
             self.leaf[l] |= bit;
         }
+        if before {
+            self.swallowed(vector);
+        }
+        self.track();
         !before && self.asserted()
+    }
+
+    /// The enabled vectors pending in enabled subtrees.
+    fn pending(&self) -> Vec<u32> {
+        (0..LEAVES)
+            .filter(|&l| i::subtree_of(l) & self.top_enable != 0)
+            .flat_map(|l| {
+                let bits = self.leaf[l] & self.enable[l];
+                (0..32)
+                    .filter(move |b| bits & 1 << b != 0)
+                    .map(move |b| 32 * l as u32 + b)
+            })
+            .collect()
+    }
+
+    /// Notes when the MSI condition starts and stops holding.
+    fn track(&mut self) {
+        match (self.asserted(), self.asserted_since) {
+            (true, None) => {
+                self.asserted_since = Some(Instant::now());
+                self.warned = false;
+            }
+            (false, Some(_)) => self.asserted_since = None,
+            _ => {}
+        }
+    }
+
+    /// `vector` was signalled while the tree was asserted: no message.
+    /// Warns once if the tree has been asserted for [`STUCK`].
+    fn swallowed(&mut self, vector: u32) {
+        let Some(since) = self.asserted_since else {
+            return;
+        };
+        let stuck = since.elapsed();
+        if self.warned || stuck < STUCK {
+            return;
+        }
+        self.warned = true;
+        warn!(
+            "cpu interrupt tree: vector {vector} signalled, but vectors {:?} have kept the tree asserted for {stuck:.1?}, since its last MSI: the host has neither cleared them all nor rearmed the top level (TOP_EN_CLEAR, TOP_EN_SET), so no signal interrupts it until it does",
+            self.pending()
+        );
     }
 
     /// The register at BAR0 offset `off`, if it belongs to the tree.
@@ -86,6 +154,7 @@ impl CpuIntrTree {
                 _ => return None,
             }
         }
+        self.track();
         Some(!before && self.asserted())
     }
 }
@@ -147,6 +216,34 @@ mod tests {
         assert_eq!(t.read(i::LEAF_EN_SET + 4 * l as u32), Some(0));
         assert!(!t.signal(GSP));
         assert_eq!(t.read(i::TOP), Some(0));
+    }
+
+    /// A vector signalled while another is pending sends nothing; clearing
+    /// only the other leaves the tree asserted, silent until the host
+    /// clears the rest or rearms. A signal it swallows after [`STUCK`] is
+    /// warned about, once.
+    #[test]
+    fn a_vector_signalled_beside_a_pending_one_waits_for_the_rearm() {
+        let mut t = CpuIntrTree::default();
+        allow(&mut t, GSP);
+        allow(&mut t, 64);
+        assert!(t.signal(64));
+        assert!(!t.signal(GSP));
+        let (l, bit) = i::leaf_of(64);
+        assert_eq!(t.write(i::LEAF + 4 * l as u32, bit), Some(false));
+        assert!(t.asserted());
+        assert!(!t.signal(64));
+        assert_eq!(t.pending(), vec![64, GSP]);
+        assert!(!t.warned);
+        t.asserted_since = t.asserted_since.and_then(|s| s.checked_sub(STUCK));
+        assert!(!t.signal(64));
+        assert!(t.warned);
+        // The rearm sends the message again, and starts a new episode.
+        assert_eq!(t.write(i::TOP_EN_CLEAR, i::TOP_SUBTREES), Some(false));
+        assert_eq!(t.asserted_since, None);
+        assert_eq!(t.write(i::TOP_EN_SET, i::TOP_SUBTREES), Some(true));
+        assert!(!t.warned);
+        assert!(t.asserted_since.is_some());
     }
 
     #[test]

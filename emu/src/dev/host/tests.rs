@@ -874,13 +874,10 @@ fn physical_mode_privilege_and_sparse() {
     assert_eq!(r.host.take_error(), None);
 }
 
-/// A launch of 0xffffffff lines of 16 bytes (pitch 32) over a valid
-/// mapping: it runs a turn's budget at a time, so the channel table is
-/// let go between turns; a FREE of the channel mid-copy waits at most a
-/// turn and stops the copy; the host goes on running other channels.
-#[test]
-fn a_huge_launch_neither_panics_nor_holds_the_table() {
-    let mut r = Rig::new();
+/// SET_OBJECT, then a launch of 0xffffffff lines of 16 bytes (pitch 32)
+/// over a valid mapping: hours of turns, or a few hundred before it
+/// faults at the end of the mapping.
+fn huge_launch() -> Vec<u32> {
     let mut v = set_object();
     let mut words = copy_words(
         LaunchDma::pitch_copy(true),
@@ -894,7 +891,16 @@ fn a_huge_launch_neither_panics_nor_holds_the_table() {
     words.extend(inc(SUBC, cm::PITCH_IN, &[32, 32]));
     words.extend(launch);
     v.extend(words);
-    r.submit(&v);
+    v
+}
+
+/// A [`huge_launch`] runs a turn's budget at a time, so the channel table
+/// is let go between turns; a FREE of the channel mid-copy waits at most
+/// a turn and stops the copy; the host goes on running other channels.
+#[test]
+fn a_huge_launch_neither_panics_nor_holds_the_table() {
+    let mut r = Rig::new();
+    r.submit(&huge_launch());
     std::thread::sleep(Duration::from_millis(50));
     // Still copying, or stopped by the MMU fault at the end of the
     // mapping a few hundred turns in (a fast host gets there within the
@@ -968,4 +974,212 @@ fn doorbells_are_bounded() {
         host.dropped(&mut logged, t, "test", 1);
     }
     assert_eq!(logged.len(), LOGGED_TOKENS);
+}
+
+/// A second channel of the rig's VA space: its own USERD and ring, its
+/// pushbuffer at [`PB2`] in the pushbuffer pages.
+const CHID2: u32 = CHID + 1;
+const USERD2: u64 = USERD + 0x3000;
+const RING2_PAGE: u64 = USERD + 0x4000;
+const RING2: u64 = RING + 0x1000;
+const PB2: u64 = 3 * MIB;
+
+fn setup2() -> ChannelSetup {
+    ChannelSetup {
+        object: 0xf2,
+        chid: CHID2,
+        userd: Phys::Sys(USERD2),
+        gpfifo: RING2,
+        ..setup()
+    }
+}
+
+/// How long a table change may take before the test calls it a hang: a
+/// turn takes milliseconds (the bound is no speed check).
+const WATCHDOG: Duration = Duration::from_secs(30);
+
+/// Runs `f`, what GSP-RM (or the device) does to the host, on a thread of
+/// its own; if it does not finish within [`WATCHDOG`] the test fails
+/// rather than hangs (the rig is leaked: dropping it would join a host
+/// thread that may hold the lock).
+fn step(r: Rig, what: &str, f: impl FnOnce() + Send + 'static) -> Rig {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        f();
+        let _ = tx.send(());
+    });
+    if rx.recv_timeout(WATCHDOG).is_err() {
+        // Nothing here may take the table's lock: it may be the one held.
+        std::mem::forget(r);
+        panic!("{what} did not finish within {WATCHDOG:?}");
+    }
+    r
+}
+
+/// Waits until channel `chid` is parked on its acquire.
+fn wait_parked(r: &Rig, chid: u32) {
+    let start = Instant::now();
+    while !r.host.describe(chid).contains("parked yes") {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{}",
+            r.host.describe(chid)
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// The drm-exec-errors sequence on the host, each change of the table on
+/// a thread of its own as GSP-RM's and the device's threads make them,
+/// while the host thread runs a copy that yields every turn and polls a
+/// channel parked on an acquire that never succeeds: GSP-RM stops (its
+/// objects empty the table), the function is reset (under the device's
+/// lock), booter_load starts GSP-RM again (its waker set under that
+/// lock) and the new GSP-RM's objects empty the table again; the two
+/// channels are made again with their IDs (ALLOC, SCHEDULE, the copy
+/// object) beside each other's turns; the parked one is freed and made
+/// again (a job's timeout), the busy one freed mid-copy (its process
+/// killed). None of it waits on the host for more than a turn, and a
+/// channel made again afterwards runs.
+#[test]
+fn a_reset_under_load_and_the_channels_made_again_never_wait_on_the_host() {
+    let mut r = Rig::new();
+    let copy = copy::AMPERE_DMA_COPY_B;
+    r.tables.map_sys(RING2, RING2_PAGE, 0x1000);
+    // Channel 2's one job: an acquire of 1 at a word that stays 0.
+    let never = SEM + 0x100;
+    let mut v = inc(0, hm::SEM_ADDR_LO, &[never as u32, (never >> 32) as u32, 1]);
+    v.extend(inc(
+        0,
+        hm::SEM_EXECUTE,
+        &[sem::ACQUIRE | sem::ACQUIRE_SWITCH_TSG],
+    ));
+    let bytes: Vec<u8> = v.iter().flat_map(|w| w.to_le_bytes()).collect();
+    r.mem.write(PB_PAGES + PB2, &bytes).unwrap();
+    let e = h::gp_entry(PB + PB2, v.len() as u32, false).unwrap();
+    r.mem.write(RING2_PAGE, &e.to_le_bytes()).unwrap();
+    r.mem
+        .write(USERD2 + h::USERD_GP_PUT, &1u32.to_le_bytes())
+        .unwrap();
+    let ring2 = h::doorbell_token(RUNLIST, CHID2).unwrap();
+    r.host.add(setup2());
+    r.host.object(CHID2, copy, true);
+    r.host.schedule(CHID2, true);
+    r.host.doorbell(ring2);
+    r.submit(&huge_launch());
+    wait_parked(&r, CHID2);
+
+    let (host, hw) = (r.host.clone(), r.hw.clone());
+    let r = step(r, "GSP-RM's stop, the reset and its restart", move || {
+        host.clear();
+        crate::dev::lock(&hw).reset_function();
+        let h = crate::dev::lock(&hw);
+        host.set_waker(|| {});
+        drop(h);
+        host.clear();
+    });
+    assert_eq!(r.host.describe(CHID), "unknown channel");
+
+    // Made again: USERD still says GP_GET 0, GP_PUT 1, so the busy
+    // channel takes up its copy again and the other parks again.
+    let host = r.host.clone();
+    let r = step(r, "the busy channel made again", move || {
+        host.add(setup());
+        host.schedule(CHID, true);
+        host.object(CHID, copy, true);
+    });
+    r.host.doorbell(h::doorbell_token(RUNLIST, CHID).unwrap());
+    std::thread::sleep(Duration::from_millis(20));
+    let host = r.host.clone();
+    let r = step(r, "the parked channel made again beside it", move || {
+        host.add(setup2());
+        host.schedule(CHID2, true);
+        host.object(CHID2, copy, true);
+    });
+    r.host.doorbell(ring2);
+    wait_parked(&r, CHID2);
+    let host = r.host.clone();
+    let r = step(r, "the parked channel freed and made again", move || {
+        host.remove(CHID2);
+        host.add(setup2());
+        host.schedule(CHID2, true);
+        host.object(CHID2, copy, true);
+    });
+    let host = r.host.clone();
+    let mut r = step(r, "the busy channel freed", move || host.remove(CHID));
+
+    // A channel made again with the busy one's ID runs a fence.
+    r.put = 0;
+    for at in [h::USERD_GP_GET, h::USERD_GP_PUT] {
+        r.mem.write(USERD + at, &0u32.to_le_bytes()).unwrap();
+    }
+    r.host.add(setup());
+    r.host.schedule(CHID, true);
+    r.submit(&release(SEM, 3));
+    r.wait_done();
+    assert_eq!(r.sem(0), 3);
+}
+
+/// The core's hard handler (drivers/core/intr.rs) acknowledges the GSP's
+/// vector, then the copy engines' non-stall vectors, then SWGEN0. GSP-RM
+/// raising SWGEN0 between the first two, while the non-stall vector that
+/// sent the MSI is still pending, sends no message (the tree is asserted);
+/// the handler then clears the non-stall vector only and the tree stays
+/// asserted: neither GSP-RM's next reply nor the next job's non-stall
+/// interrupt sends the MSI, as on a chip, until the host rearms the top
+/// level (nouveau's unarm on entry, rearm on exit).
+#[test]
+fn a_gsp_signal_beside_a_pending_nonstall_vector_waits_for_the_rearm() {
+    use crate::dev::bar0::GSP_VECTOR;
+    use nvgsp_proto::falcon::{GSP_BASE, IRQDEST, IRQMSET, IRQSCLR, IRQ_SWGEN0};
+    use nvgsp_proto::intr::{leaf_of, LEAF, LEAF_EN_SET, TOP, TOP_EN_CLEAR, TOP_EN_SET};
+    use std::io::Seek;
+    let mut r = Rig::new();
+    // MSI-X vector 0 wired to a file: each message is 8 bytes written.
+    let msi = crate::guest_mem::backing_file(0);
+    let (hw, regs) = (r.hw.clone(), GuestMemory::default());
+    // A register write as the device makes it: one that sends the MSI does.
+    let write = |reg: u32, v: u32| {
+        let mut hw = crate::dev::lock(&hw);
+        if let Effect::Interrupt(vector) = hw.bar0.write32(reg, v, &regs) {
+            hw.interrupt(vector);
+        }
+    };
+    let ack = |vector: u32| {
+        let (leaf, bit) = leaf_of(vector);
+        write(LEAF + 4 * leaf as u32, bit);
+    };
+    {
+        let mut hw = crate::dev::lock(&hw);
+        hw.msix.set(0, 1, vec![msi.try_clone().unwrap()]).unwrap();
+        hw.msix_enabled = true;
+    }
+    // SWGEN0 routed to the host, the GSP's vector enabled, as the core does.
+    write(GSP_BASE + IRQDEST, IRQ_SWGEN0);
+    write(GSP_BASE + IRQMSET, IRQ_SWGEN0);
+    let (leaf, bit) = leaf_of(GSP_VECTOR);
+    write(LEAF_EN_SET + 4 * leaf as u32, bit);
+    let msis = || (&msi).stream_position().unwrap() / 8;
+    let top = || crate::dev::lock(&hw).bar0.read32(TOP);
+
+    r.submit(&set_object());
+    r.submit(&release(SEM, 1));
+    r.wait_done();
+    assert_eq!(msis(), 1, "the job's non-stall interrupt");
+    ack(GSP_VECTOR);
+    crate::dev::lock(&hw).raise_gsp_swgen0();
+    assert_eq!(msis(), 1, "the tree was asserted: no message");
+    ack(VECTOR);
+    write(GSP_BASE + IRQSCLR, IRQ_SWGEN0);
+    assert_ne!(top(), 0, "the GSP's leaf is still pending");
+    // GSP-RM's next reply, the next job: silence.
+    crate::dev::lock(&hw).raise_gsp_swgen0();
+    r.submit(&release(SEM, 2));
+    r.wait_done();
+    assert_eq!(r.sem(0), 2);
+    assert_eq!(msis(), 1);
+    // The rearm sends it.
+    write(TOP_EN_CLEAR, u32::MAX);
+    write(TOP_EN_SET, u32::MAX);
+    assert_eq!(msis(), 2);
 }
