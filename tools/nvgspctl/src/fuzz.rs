@@ -89,9 +89,9 @@ use nvgsp_uapi::{self as drm, request, BindOp, GemCreate, VmBind};
 mod submit;
 
 /// Whether command submission is in the mix: only with
-/// `NVGSP_FUZZ_SUBMIT=1` in the environment until the emulator's host
-/// survives it (a GSP-RM stall under concurrent channel remakes is being
-/// fixed), and its expectations of sync object waits are right.
+/// `NVGSP_FUZZ_SUBMIT=1` in the environment until the core's interrupt
+/// handler no longer loses a GSP interrupt beside a non-stall one, and
+/// the fuzzer's expectations of sync object waits are right.
 fn submit_enabled() -> bool {
     static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *ON.get_or_init(|| std::env::var_os("NVGSP_FUZZ_SUBMIT").is_some_and(|v| v == "1"))
