@@ -148,6 +148,27 @@ impl IntrVector {
     }
 }
 
+/// The subtrees (top enable bits) of `vector`.
+pub(crate) fn subtrees_of(vector: IntrVector) -> u32 {
+    proto::subtree_of(vector.leaf().0)
+}
+
+/// Disables `subtrees` at the top: the tree stops asserting the message
+/// for them while the hard handler acknowledges their vectors (nouveau
+/// `nvkm_intr` unarms before it handles, `tu102_vfn_intr_unarm`).
+pub(crate) fn unarm(bar: Bar0<'_>, subtrees: u32) {
+    bar.write_reg(NV_CPU_INTR_TOP_EN_CLEAR::zeroed().with_subtrees(subtrees));
+}
+
+/// Enables `subtrees` at the top again: a vector signalled while they were
+/// unarmed, and not acknowledged, sends the message anew. The vectors share
+/// one message, which is sent when the tree starts asserting it: without
+/// this, a vector signalled beside another still pending would never send
+/// one (nouveau `tu102_vfn_intr_rearm`).
+pub(crate) fn rearm(bar: Bar0<'_>, subtrees: u32) {
+    bar.write_reg(NV_CPU_INTR_TOP_EN_SET::zeroed().with_subtrees(subtrees));
+}
+
 /// Clears `bit` of leaf register `leaf` (write 1 to clear).
 fn ack(bar: Bar0<'_>, leaf: usize, bit: u32) {
     if let Some(at) = NV_CPU_INTR_LEAF::try_at(leaf) {

@@ -124,6 +124,11 @@ impl irq::ThreadedHandler for GspInterrupt<'_> {
         let Some(vector) = self.rpc.interrupt_vector() else {
             return ThreadedIrqReturn::None;
         };
+        // The vectors share the message: their subtrees are unarmed while
+        // they are acknowledged and armed again at the end, so one
+        // signalled meanwhile sends it anew (`cpu_intr::rearm`).
+        let subtrees = crate::cpu_intr::subtrees_of(vector) | self.rpc.events.nonstall.subtrees();
+        crate::cpu_intr::unarm(self.bar, subtrees);
         // Every vector the core enabled is acknowledged without reading
         // the leaves (a BAR read costs more than the whole handler's
         // writes); each cause is then looked for where it leaves its
@@ -142,6 +147,7 @@ impl irq::ThreadedHandler for GspInterrupt<'_> {
         if status.halt() {
             self.halt.store(true, Relaxed);
         }
+        crate::cpu_intr::rearm(self.bar, subtrees);
         self.rpc.stats.interrupts.fetch_add(1, Relaxed);
         // A caller polling for its reply may have taken every message
         // already (`Rpc::poll`): then there is nothing for the thread.

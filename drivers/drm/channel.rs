@@ -462,7 +462,7 @@ impl Channel {
             // front (the room it left), until there is progress.
             Err(e) if e == EBUSY || e == EAGAIN => {
                 if s.queued.insert_within_capacity(0, queued).is_err() {
-                    pr_err!("nvgsp_drm: a job lost its place in its queue\n");
+                    pr_err!("a job lost its place in its queue\n");
                 }
                 let _ = self
                     .changed

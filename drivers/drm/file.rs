@@ -18,6 +18,10 @@ use kernel::{
     new_mutex,
     prelude::*,
     sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
         Arc,
         Mutex, //
     },
@@ -42,6 +46,8 @@ use crate::{
     gem,
     kernel_gaps::{
         Fence,
+        FenceContext,
+        JobFence,
         Signal, //
     },
     uapi,
@@ -81,6 +87,8 @@ pub(crate) struct File {
     /// The file's VA space, once `VM_INIT` made it.
     #[pin]
     vm: Mutex<Option<FileVm>>,
+    /// The fences of its ordered `VM_BIND`s.
+    bind_timeline: BindTimeline,
 }
 
 /// A file's channels.
@@ -111,6 +119,7 @@ impl drm::file::DriverFile for File {
                     next: 1,
                 }),
                 vm <- new_mutex!(None),
+                bind_timeline: BindTimeline::new(),
             }),
             GFP_KERNEL,
         )
@@ -246,14 +255,20 @@ impl File {
         file: &drm::File<File>,
     ) -> Result<u32> {
         req.ops_done = 0;
-        if req.flags != 0
+        let ordered = req.flags == uapi::NVGSP_VM_BIND_RUN_ASYNC;
+        if (req.flags != 0 && !ordered)
             || req.pad != 0
-            || req.wait_count != 0
-            || req.sig_count != 0
-            || req.wait_ptr != 0
-            || req.sig_ptr != 0
+            || (!ordered
+                && (req.wait_count != 0
+                    || req.sig_count != 0
+                    || req.wait_ptr != 0
+                    || req.sig_ptr != 0))
         {
             pr_debug!("nvgsp_drm: VM_BIND: flags, reserved or padding fields not 0\n");
+            return Err(EINVAL);
+        }
+        if req.wait_count > EXEC_MAX_SYNC || req.sig_count > EXEC_MAX_SYNC {
+            pr_debug!("nvgsp_drm: VM_BIND: too many sync entries\n");
             return Err(EINVAL);
         }
         if req.op_count == 0 || req.op_count > VM_BIND_MAX_OPS {
@@ -276,6 +291,15 @@ impl File {
         for _ in 0..req.op_count {
             raw_ops.push(reader.read::<uapi::drm_nvgsp_vm_bind_op>()?, GFP_KERNEL)?;
         }
+        let order = if ordered {
+            Some(BindOrder::new(file, req)?)
+        } else {
+            None
+        };
+        // The ops take effect after what they wait for.
+        if let Some(o) = &order {
+            o.wait()?;
+        }
         let inner = file.inner();
         let mut vm = inner.vm.lock();
         let vm = Option::as_mut(&mut *vm).ok_or(ENOENT)?;
@@ -290,7 +314,84 @@ impl File {
             Ok(Some(op))
         });
         req.ops_done = done;
+        if let Some(o) = order {
+            o.signal(&inner.bind_timeline, result)?;
+        }
         result.map(|()| 0)
+    }
+}
+
+/// What an ordered `VM_BIND` (`NVGSP_VM_BIND_RUN_ASYNC`) waits for and
+/// signals.
+struct BindOrder {
+    waits: KVec<Fence>,
+    signals: KVec<Signal>,
+}
+
+impl BindOrder {
+    /// The fences and sync objects `req` names, looked up (and the
+    /// signals prepared) before anything is done.
+    fn new(file: &drm::File<File>, req: &uapi::drm_nvgsp_vm_bind) -> Result<Self> {
+        let raw_waits = read_list::<uapi::drm_nvgsp_sync>(req.wait_ptr, req.wait_count)?;
+        let raw_sigs = read_list::<uapi::drm_nvgsp_sync>(req.sig_ptr, req.sig_count)?;
+        let mut waits = KVec::with_capacity(raw_waits.len(), GFP_KERNEL)?;
+        for w in raw_waits.iter() {
+            let point = sync_point(w)?.unwrap_or(0);
+            waits.push(Fence::of_syncobj(file, w.handle, point)?, GFP_KERNEL)?;
+        }
+        let mut signals = KVec::with_capacity(raw_sigs.len(), GFP_KERNEL)?;
+        for s in raw_sigs.iter() {
+            signals.push(Signal::new(file, s.handle, sync_point(s)?)?, GFP_KERNEL)?;
+        }
+        Ok(BindOrder { waits, signals })
+    }
+
+    /// Waits for every fence (whatever its result).
+    ///
+    /// # Errors
+    ///
+    /// `ERESTARTSYS` at a signal (nothing was done).
+    fn wait(&self) -> Result {
+        self.waits.iter().try_for_each(Fence::wait_interruptible)
+    }
+
+    /// Gives the signal entries a fence of `timeline` that has signalled,
+    /// with the ops' `result`.
+    ///
+    /// # Errors
+    ///
+    /// `ENOMEM` (the ops took effect; the sync objects are not signalled).
+    fn signal(self, timeline: &BindTimeline, result: Result) -> Result {
+        let fence = timeline.fence()?;
+        let Some(out) = fence.fence() else {
+            return Err(ENOMEM);
+        };
+        fence.signal(result);
+        for s in self.signals {
+            s.install(&out);
+        }
+        Ok(())
+    }
+}
+
+/// The timeline of a file's ordered `VM_BIND`s.
+pub(crate) struct BindTimeline {
+    context: FenceContext,
+    next: Atomic<u64>,
+}
+
+impl BindTimeline {
+    fn new() -> Self {
+        BindTimeline {
+            context: FenceContext::new(),
+            next: Atomic::new(1),
+        }
+    }
+
+    /// The next fence, unsignalled. Binds are done under the VA space's
+    /// lock and signalled at once, in the order of their numbers.
+    fn fence(&self) -> Result<JobFence> {
+        self.context.fence(self.next.fetch_add(1, Relaxed))
     }
 }
 

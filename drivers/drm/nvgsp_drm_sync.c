@@ -42,7 +42,7 @@ struct dma_fence *nvgsp_fence_new(u64 context, u64 seqno);
 void nvgsp_fence_signal(struct dma_fence *fence, int error);
 struct dma_fence *nvgsp_fence_get(struct dma_fence *fence);
 void nvgsp_fence_put(struct dma_fence *fence);
-long nvgsp_fence_wait(struct dma_fence *fence, unsigned int ms);
+long nvgsp_fence_wait(struct dma_fence *fence, bool intr, unsigned int ms);
 int nvgsp_fence_status(struct dma_fence *fence);
 int nvgsp_syncobj_fence(struct drm_file *file, u32 handle, u64 point,
 			struct dma_fence **fence);
@@ -90,12 +90,12 @@ void nvgsp_fence_put(struct dma_fence *fence)
 }
 
 /*
- * Waits (not interruptible) up to @ms for @fence: > 0 once it signalled,
- * 0 if the time ran out.
+ * Waits up to @ms for @fence (until a signal if @intr): > 0 once it
+ * signalled, 0 if the time ran out, -ERESTARTSYS at a signal.
  */
-long nvgsp_fence_wait(struct dma_fence *fence, unsigned int ms)
+long nvgsp_fence_wait(struct dma_fence *fence, bool intr, unsigned int ms)
 {
-	return dma_fence_wait_timeout(fence, false, msecs_to_jiffies(ms));
+	return dma_fence_wait_timeout(fence, intr, msecs_to_jiffies(ms));
 }
 
 /* 1 if @fence signalled without an error, 0 if not yet, else its error. */

@@ -137,6 +137,14 @@ impl Nonstall {
         }
     }
 
+    /// The subtrees of the enabled vectors.
+    pub(crate) fn subtrees(&self) -> u32 {
+        self.vectors
+            .iter()
+            .filter_map(|slot| IntrVector::new(slot.load(Relaxed)))
+            .fold(0, |m, v| m | crate::cpu_intr::subtrees_of(v))
+    }
+
     /// Acknowledges the enabled vectors; returns whether one was pending
     /// and a watcher wants to hear of it. From the hard handler.
     pub(crate) fn ack(&self, bar: Bar0<'_>) -> bool {

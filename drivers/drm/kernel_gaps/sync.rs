@@ -36,7 +36,7 @@ extern "C" {
     fn nvgsp_fence_signal(fence: *mut c_void, error: c_int);
     fn nvgsp_fence_get(fence: *mut c_void) -> *mut c_void;
     fn nvgsp_fence_put(fence: *mut c_void);
-    fn nvgsp_fence_wait(fence: *mut c_void, ms: c_uint) -> c_long;
+    fn nvgsp_fence_wait(fence: *mut c_void, intr: bool, ms: c_uint) -> c_long;
     fn nvgsp_fence_status(fence: *mut c_void) -> c_int;
     fn nvgsp_syncobj_fence(
         file: *mut c_void,
@@ -89,7 +89,24 @@ impl Fence {
     /// whether it signalled.
     pub(crate) fn wait(&self, ms: u32) -> bool {
         // SAFETY: `self` holds a reference on the fence.
-        unsafe { nvgsp_fence_wait(self.0.as_ptr(), ms) > 0 }
+        unsafe { nvgsp_fence_wait(self.0.as_ptr(), false, ms) > 0 }
+    }
+
+    /// Waits for the fence until a signal comes.
+    ///
+    /// # Errors
+    ///
+    /// `ERESTARTSYS` at a signal.
+    pub(crate) fn wait_interruptible(&self) -> Result {
+        loop {
+            // SAFETY: `self` holds a reference on the fence.
+            let r = unsafe { nvgsp_fence_wait(self.0.as_ptr(), true, 10_000) };
+            match r {
+                0 => continue,
+                r if r > 0 => return Ok(()),
+                r => return Err(Error::from_errno(i32::try_from(r).unwrap_or(-4))),
+            }
+        }
     }
 
     /// `None` until the fence signalled; then its result.

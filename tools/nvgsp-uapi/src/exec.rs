@@ -152,7 +152,7 @@ mod tests {
         // As the C macros of nvgsp_drm.h compute them (checked with gcc).
         assert_eq!(DRM_IOCTL_NVGSP_CHANNEL_ALLOC, 0xc010_6445);
         assert_eq!(DRM_IOCTL_NVGSP_CHANNEL_FREE, 0x4008_6446);
-        assert_eq!(DRM_IOCTL_NVGSP_EXEC, 0x4028_6447);
+        assert_eq!(DRM_IOCTL_NVGSP_EXEC, 0x4030_6447);
         assert_eq!(std::mem::size_of::<SyncEntry>(), 16);
         assert_eq!(std::mem::size_of::<Push>(), 16);
         let s = sync_point(7, 9);

@@ -228,10 +228,19 @@ struct drm_nvgsp_vm_bind_op {
 };
 
 /*
- * VM_BIND flags. Asynchronous binds (ordered with the file's command
- * submission through sync objects) come with command submission: the
- * flag for them and the wait and signal lists below are reserved until
- * then, and must be 0 (else EINVAL).
+ * VM_BIND flags.
+ *
+ * NVGSP_VM_BIND_RUN_ASYNC: the binds are ordered with the file's jobs
+ * through sync objects (struct drm_nvgsp_sync, as EXEC takes them): they
+ * take effect after every fence the wait entries name has signalled
+ * (whatever its result), and the signal entries get a fence that signals
+ * once they took effect (with the bind's error, if it failed). So a job
+ * that waited for nothing the bind waits for may still use the old
+ * mappings, and a job that waits for the bind's fence sees the new ones.
+ * This driver applies the ops in the ioctl, once the fences it waits for
+ * have signalled (it waits for them, interruptibly): the ioctl returns
+ * when they took effect, and the signal entries' fence has signalled.
+ * Without the flag, the wait and signal fields must be 0.
  */
 #define NVGSP_VM_BIND_RUN_ASYNC		(1 << 0)
 
@@ -239,12 +248,15 @@ struct drm_nvgsp_vm_bind_op {
  * struct drm_nvgsp_vm_bind - change the mappings of this file's VA space
  * @op_count: in, ops in @op_ptr: 1 to NVGSP_PARAM_VM_BIND_MAX_OPS (else
  *            EINVAL)
- * @flags: in, must be 0 for now (see NVGSP_VM_BIND_RUN_ASYNC)
+ * @flags: in, 0 or NVGSP_VM_BIND_RUN_ASYNC
  * @op_ptr: in, user pointer to @op_count struct drm_nvgsp_vm_bind_op
- * @wait_count: reserved (asynchronous binds), must be 0
- * @sig_count: reserved (asynchronous binds), must be 0
- * @wait_ptr: reserved (asynchronous binds), must be 0
- * @sig_ptr: reserved (asynchronous binds), must be 0
+ * @wait_count: in, with RUN_ASYNC: entries in @wait_ptr, 0 to
+ *              NVGSP_PARAM_EXEC_MAX_SYNC (else 0)
+ * @sig_count: in, with RUN_ASYNC: entries in @sig_ptr, likewise
+ * @wait_ptr: in, with RUN_ASYNC: user pointer to @wait_count struct
+ *            drm_nvgsp_sync (else 0)
+ * @sig_ptr: in, with RUN_ASYNC: user pointer to @sig_count struct
+ *           drm_nvgsp_sync (else 0)
  * @ops_done: out, how many ops took effect
  * @pad: must be 0
  *
@@ -260,7 +272,11 @@ struct drm_nvgsp_vm_bind_op {
  * signal came (the ops before it took effect); EAGAIN while the GPU is
  * being reset and ENODEV once it is gone (the ops before took effect in
  * the page tables, but the GPU may not see them until a later VM_BIND
- * succeeds).
+ * succeeds). With RUN_ASYNC, before any op: EINVAL for a malformed sync
+ * entry or a wait with no fence, ENOENT for an unknown sync object,
+ * EFAULT for a list that cannot be read, and EINTR (restarted) at a
+ * signal while waiting; the signal entries get their fence only if the
+ * ops were looked at (also when one failed).
  */
 struct drm_nvgsp_vm_bind {
 	__u32 op_count;
