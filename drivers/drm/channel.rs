@@ -27,6 +27,11 @@ use kernel::{
     new_condvar, new_mutex,
     prelude::*,
     sync::{
+        atomic::{
+            Acquire,
+            Atomic,
+            Release, //
+        },
         Arc,
         CondVar,
         Mutex,
@@ -137,9 +142,6 @@ struct State {
     revoked: bool,
     /// The runner is making the channel again (its core channel is out).
     remaking: bool,
-    /// GPU resets begun: a remake that saw one begin makes the channel
-    /// again after it.
-    resets: u64,
     /// The channel's object in GSP-RM, which its errors name.
     object: Handle,
 }
@@ -188,6 +190,7 @@ impl Channel {
         engine: Engine,
         vaspace: VaSpace,
     ) -> Result<Arc<Self>> {
+        let resets = owner.resets();
         let mut core = gpu.alloc_channel()?;
         let object = core.create_gpfifo(engine, &vaspace)?;
         let chid = core.id();
@@ -206,7 +209,6 @@ impl Channel {
                     runner: false,
                     revoked: false,
                     remaking: false,
-                    resets: 0,
                     object,
                 }),
                 changed <- new_condvar!(),
@@ -228,6 +230,11 @@ impl Channel {
             // Breaks the watcher's reference cycle.
             channel.free();
             return Err(e);
+        }
+        if owner.resets() != resets {
+            // A GPU reset passed before the channel was listed: its object
+            // is lost. The runner makes it again once the reset is over.
+            channel.channel_error();
         }
         Ok(channel)
     }
@@ -354,10 +361,14 @@ impl Channel {
 
     /// Fails every running job with `why`, in order.
     fn fail_running(s: &mut MutexGuard<'_, State>, why: Failure) {
-        for (i, r) in core::mem::take(&mut s.running).into_iter().enumerate() {
+        let mut first = true;
+        for r in core::mem::take(&mut s.running) {
             let e = match (r.error, why) {
                 (Some(e), _) => e,
-                (None, Failure::Timeout) if i == 0 => ETIMEDOUT,
+                (None, Failure::Timeout) if first => {
+                    first = false;
+                    ETIMEDOUT
+                }
                 (None, Failure::Timeout) => ECANCELED,
                 (None, Failure::ChannelError) => EIO,
             };
@@ -470,11 +481,7 @@ impl Channel {
                 return s;
             }
             Err(e) => {
-                pr_debug!(
-                    "nvgsp_drm: channel {}: a job was refused: {:?}\n",
-                    s.chid,
-                    e
-                );
+                pr_debug!("channel {}: a job was refused: {:?}\n", s.chid, e);
                 (s.last_seq, Some(EIO))
             }
         };
@@ -498,8 +505,11 @@ impl Channel {
             return s;
         };
         let mut running = core::mem::take(&mut s.running);
-        let resets = s.resets;
+        let resets = self.owner.resets();
         s.remaking = true;
+        // Errors GSP-RM reports on the object being freed are not the new
+        // object's.
+        s.object = Handle(0);
         drop(s);
         // Without the lock: freeing waits for GSP-RM, and the watcher
         // takes the lock.
@@ -511,46 +521,38 @@ impl Channel {
             Self::fail_running(&mut s, why);
             s.running = running;
         }
-        let made = core.create_gpfifo(self.engine, &vaspace);
+        let made = if self.owner.resets() == resets {
+            core.create_gpfifo(self.engine, &vaspace)
+        } else {
+            Err(EAGAIN)
+        };
         let mut s = self.state.lock();
-        s.remaking = false;
-        self.changed.notify_all();
-        if s.revoked {
-            // Being freed: what it held goes, outside the lock.
-            drop(s);
-            drop(core);
-            drop(vaspace);
-            return self.state.lock();
-        }
         match made {
             Ok(object) => {
                 s.object = object;
                 if matches!(why, Failure::Timeout) {
-                    pr_info!(
-                        "nvgsp_drm: channel {}: a job timed out; channel made again\n",
-                        s.chid
-                    );
+                    pr_info!("channel {}: a job timed out; channel made again\n", s.chid);
                 }
             }
             // A GPU reset began meanwhile: made again after it.
             Err(e) if e == EAGAIN => s.error = true,
             // Its jobs fail (`ENODEV` from the core) until a GPU reset
             // makes it again.
-            Err(e) => pr_err!(
-                "nvgsp_drm: channel {}: cannot make it again: {:?}\n",
-                s.chid,
-                e
-            ),
+            Err(e) => pr_err!("channel {}: cannot make it again: {:?}\n", s.chid, e),
         }
-        if s.resets != resets {
+        if self.owner.resets() != resets {
             // The reset's end may have passed the channel while it was
             // out: make it again (once the reset is over).
             s.error = true;
         }
         s.last_seq = core.completed().max(s.last_seq);
+        // Back in place even when it is being freed: `revoke` waits for
+        // the remake, then takes it (the objects go before it returns).
         s.core = Some(core);
         s.vaspace = Some(vaspace);
-        if s.error {
+        s.remaking = false;
+        self.changed.notify_all();
+        if s.error && !s.revoked {
             // Not at once: the reset needs time.
             let _ = self
                 .changed
@@ -576,6 +578,9 @@ pub(crate) struct Channels {
     /// `None` once revoked.
     #[pin]
     list: Mutex<Option<(KVec<Arc<Channel>>, OwnedQueue)>>,
+    /// GPU resets begun: channels made or remade across one are made
+    /// again after it.
+    resets: Atomic<u64>,
 }
 
 impl Channels {
@@ -584,9 +589,15 @@ impl Channels {
         Arc::pin_init(
             pin_init!(Channels {
                 list <- new_mutex!(Some((KVec::new(), queue))),
+                resets: Atomic::new(0),
             }),
             GFP_KERNEL,
         )
+    }
+
+    /// GPU resets begun so far.
+    fn resets(&self) -> u64 {
+        self.resets.load(Acquire)
     }
 
     /// Whether another channel may be made now.
@@ -664,36 +675,24 @@ impl Channels {
 pub(crate) struct ChannelReset(pub(crate) Arc<Channels>);
 
 impl ResetHandler for ChannelReset {
+    /// Stops handing jobs over. The jobs running fail once the GPU was
+    /// reset (`done`): until then the engines may still run them.
     fn prepare(&self, _gpu: &Gpu) {
+        self.0.resets.fetch_add(1, Release);
         for c in self.0.all() {
-            let mut s = c.state.lock();
-            s.resetting = true;
-            s.resets += 1;
-            Channel::fail_running(&mut s, Failure::ChannelError);
+            c.state.lock().resetting = true;
         }
     }
 
-    /// Makes every channel again. One that cannot be fails its jobs; the
-    /// others go on, so this never fails.
+    /// Has every channel's runner fail its running jobs and make the
+    /// channel again (outside the channel's lock: that takes RPCs). A
+    /// channel that cannot be made fails its jobs; the others go on, so
+    /// this never fails.
     fn done(&self, _gpu: &Gpu) -> Result {
         for c in self.0.all() {
             let mut s = c.state.lock();
             s.resetting = false;
-            s.error = false;
-            let State { core, vaspace, .. } = &mut *s;
-            if let (Some(core), Some(vaspace)) = (core.as_mut(), vaspace.as_ref()) {
-                match core.create_gpfifo(c.engine, vaspace) {
-                    Ok(object) => s.object = object,
-                    // Made already, since the reset (a remake).
-                    Err(e) if e == EBUSY => {}
-                    Err(e) => pr_err!(
-                        "nvgsp_drm: channel {}: cannot make it again after the reset: {:?}\n",
-                        s.chid,
-                        e
-                    ),
-                }
-            }
-            s.last_seq = s.core.as_ref().map_or(s.last_seq, CoreChannel::completed);
+            s.error = true;
             c.start(&mut s);
             c.changed.notify_all();
         }

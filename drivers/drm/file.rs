@@ -18,10 +18,6 @@ use kernel::{
     new_mutex,
     prelude::*,
     sync::{
-        atomic::{
-            Atomic,
-            Relaxed, //
-        },
         Arc,
         Mutex, //
     },
@@ -46,9 +42,14 @@ use crate::{
     gem,
     kernel_gaps::{
         Fence,
-        FenceContext,
-        JobFence,
         Signal, //
+    },
+    sync_lists::{
+        read_list,
+        sync_point,
+        BindOrder,
+        BindTimeline,
+        MAX_SYNC as EXEC_MAX_SYNC, //
     },
     uapi,
     vm::{
@@ -70,8 +71,6 @@ const CHANNEL_MAX: usize = 16;
 /// The most pushes one `EXEC` takes (`NVGSP_PARAM_EXEC_MAX_PUSH`): with
 /// the core's own entry, a job fits a quarter of the ring.
 const EXEC_MAX_PUSH: u32 = 127;
-/// The most wait or signal entries one `EXEC` takes.
-const EXEC_MAX_SYNC: u32 = 64;
 /// The largest push, in bytes: what a GPFIFO entry's length field holds
 /// (21 bits of words).
 const PUSH_MAX_SIZE: u32 = ((1 << 21) - 1) * 4;
@@ -321,80 +320,6 @@ impl File {
     }
 }
 
-/// What an ordered `VM_BIND` (`NVGSP_VM_BIND_RUN_ASYNC`) waits for and
-/// signals.
-struct BindOrder {
-    waits: KVec<Fence>,
-    signals: KVec<Signal>,
-}
-
-impl BindOrder {
-    /// The fences and sync objects `req` names, looked up (and the
-    /// signals prepared) before anything is done.
-    fn new(file: &drm::File<File>, req: &uapi::drm_nvgsp_vm_bind) -> Result<Self> {
-        let raw_waits = read_list::<uapi::drm_nvgsp_sync>(req.wait_ptr, req.wait_count)?;
-        let raw_sigs = read_list::<uapi::drm_nvgsp_sync>(req.sig_ptr, req.sig_count)?;
-        let mut waits = KVec::with_capacity(raw_waits.len(), GFP_KERNEL)?;
-        for w in raw_waits.iter() {
-            let point = sync_point(w)?.unwrap_or(0);
-            waits.push(Fence::of_syncobj(file, w.handle, point)?, GFP_KERNEL)?;
-        }
-        let mut signals = KVec::with_capacity(raw_sigs.len(), GFP_KERNEL)?;
-        for s in raw_sigs.iter() {
-            signals.push(Signal::new(file, s.handle, sync_point(s)?)?, GFP_KERNEL)?;
-        }
-        Ok(BindOrder { waits, signals })
-    }
-
-    /// Waits for every fence (whatever its result).
-    ///
-    /// # Errors
-    ///
-    /// `ERESTARTSYS` at a signal (nothing was done).
-    fn wait(&self) -> Result {
-        self.waits.iter().try_for_each(Fence::wait_interruptible)
-    }
-
-    /// Gives the signal entries a fence of `timeline` that has signalled,
-    /// with the ops' `result`.
-    ///
-    /// # Errors
-    ///
-    /// `ENOMEM` (the ops took effect; the sync objects are not signalled).
-    fn signal(self, timeline: &BindTimeline, result: Result) -> Result {
-        let fence = timeline.fence()?;
-        let Some(out) = fence.fence() else {
-            return Err(ENOMEM);
-        };
-        fence.signal(result);
-        for s in self.signals {
-            s.install(&out);
-        }
-        Ok(())
-    }
-}
-
-/// The timeline of a file's ordered `VM_BIND`s.
-pub(crate) struct BindTimeline {
-    context: FenceContext,
-    next: Atomic<u64>,
-}
-
-impl BindTimeline {
-    fn new() -> Self {
-        BindTimeline {
-            context: FenceContext::new(),
-            next: Atomic::new(1),
-        }
-    }
-
-    /// The next fence, unsignalled. Binds are done under the VA space's
-    /// lock and signalled at once, in the order of their numbers.
-    fn fence(&self) -> Result<JobFence> {
-        self.context.fence(self.next.fetch_add(1, Relaxed))
-    }
-}
-
 impl File {
     /// `DRM_IOCTL_NVGSP_CHANNEL_ALLOC`: a channel on a copy engine, in
     /// the file's VA space.
@@ -533,28 +458,6 @@ impl File {
     }
 }
 
-/// Reads `count` entries of `T` at user address `ptr`.
-///
-/// # Errors
-///
-/// `EFAULT` if they cannot be read; `EINVAL` for a size that overflows.
-fn read_list<T: kernel::transmute::FromBytes>(ptr: u64, count: u32) -> Result<KVec<T>> {
-    let mut list = KVec::with_capacity(usize::try_from(count)?, GFP_KERNEL)?;
-    if count == 0 {
-        return Ok(list);
-    }
-    let len = usize::try_from(count)
-        .ok()
-        .and_then(|n| n.checked_mul(core::mem::size_of::<T>()))
-        .ok_or(EINVAL)?;
-    let ptr = usize::try_from(ptr).map_err(|_| EFAULT)?;
-    let mut reader = UserSlice::new(UserPtr::from_addr(ptr), len).reader();
-    for _ in 0..count {
-        list.push(reader.read::<T>()?, GFP_KERNEL)?;
-    }
-    Ok(list)
-}
-
 /// The push `raw` names.
 ///
 /// # Errors
@@ -581,25 +484,6 @@ fn checked_push(raw: &uapi::drm_nvgsp_exec_push) -> Result<Push> {
         va: raw.va,
         dwords: raw.va_len / 4,
     })
-}
-
-/// The timeline point a sync entry names (`None` for a binary one).
-///
-/// # Errors
-///
-/// `EINVAL` for an unknown kind, a binary one with a point, or a
-/// timeline one at point 0.
-fn sync_point(raw: &uapi::drm_nvgsp_sync) -> Result<Option<u64>> {
-    match raw.flags {
-        uapi::NVGSP_SYNC_SYNCOBJ if raw.timeline_value == 0 => Ok(None),
-        uapi::NVGSP_SYNC_TIMELINE_SYNCOBJ if raw.timeline_value != 0 => {
-            Ok(Some(raw.timeline_value))
-        }
-        _ => {
-            pr_debug!("nvgsp_drm: EXEC: bad sync entry\n");
-            Err(EINVAL)
-        }
-    }
 }
 
 /// The op `raw` asks for, with its object looked up in `file`.

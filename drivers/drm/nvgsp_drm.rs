@@ -11,6 +11,7 @@ mod driver;
 mod file;
 mod gem;
 mod kernel_gaps;
+mod sync_lists;
 mod uapi;
 mod vm;
 mod vram;

@@ -393,8 +393,10 @@ impl Channel {
     /// are at stake. After a GPU reset the channel made again goes on
     /// from where the lost one was given to: what was submitted and not
     /// finished then never ran, yet a later submission's release counts
-    /// past it, so a client fails its unfinished submissions when the
-    /// reset starts ([`super::ResetHandler::prepare`]).
+    /// past it, so a client fails its unfinished submissions before it
+    /// submits again: once the GPU was reset
+    /// ([`super::ResetHandler::done`]; until then the engines may still
+    /// run them).
     #[inline(never)]
     pub fn completed(&self) -> u64 {
         let last = self.next_seq().saturating_sub(1);

@@ -12,7 +12,9 @@
 //! timeline sync object, keeping up to 64 in flight (before job i, point
 //! i - 64 is waited for); the run ends when every last point signalled:
 //! `exec-bench: F files, R jobs each, 64 in flight, J jobs/s` (J all of
-//! them over the wall clock of the run).
+//! them over the wall clock of the run). `--files 1` is this mode too
+//! (one thread, pipelined), so `--files 4` against `--files 1` compares
+//! like with like; only without `--files` are the jobs one at a time.
 //!
 //! A job that ends with an error fails the run.
 

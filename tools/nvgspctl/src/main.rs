@@ -5,8 +5,10 @@
 
 mod bench;
 mod copy;
+mod copy_bench;
 mod exec;
 mod exec_bench;
+mod exec_bind;
 mod exec_fault;
 mod fuzz;
 mod gem;
@@ -27,9 +29,9 @@ usage: nvgspctl info [--device /dev/dri/renderDN]
        nvgspctl gem vram SIZE | gem vram-limits | gem vram-hold SIZE
        nvgspctl gem-bench SIZE ROUNDS
        nvgspctl vm | vm-bench PAGES ROUNDS
-       nvgspctl copy SIZE [--ce N]
+       nvgspctl copy SIZE [--ce N] | copy-bench SIZE ROUNDS [--ce N]
        nvgspctl exec JOBS [--files F] [--ce N] | exec-bench ROUNDS [--files F] [--ce N]
-       nvgspctl exec-fault [--ce N] | exec-hang [--ce N]
+       nvgspctl exec-fault [--ce N] | exec-hang [--ce N] | exec-bind [--ce N]
        nvgspctl fuzz SECONDS SEED
 
   info    the GPU behind an nvgsp render node: identity, VRAM, engines
@@ -61,6 +63,9 @@ usage: nvgspctl info [--device /dev/dri/renderDN]
           VRAM object and on to another system object by copy engine N
           (default 0), in two jobs ordered by a sync object; compares,
           prints the data's FNV-1a hash and the VRAM object's GPU VA
+  copy-bench  ROUNDS copies of SIZE bytes from a VRAM object to a system
+          object by copy engine N, each EXEC waited for, against ROUNDS
+          memcpys of SIZE bytes in the guest: MB/s of the median rounds
   exec    JOBS empty jobs on each of F files (default 1), each signalling
           the next point of its file's timeline sync object, job 0 of
           each file waiting for the previous file's (a sync object
@@ -73,6 +78,9 @@ usage: nvgspctl info [--device /dev/dri/renderDN]
           then an empty job and a copy job on the same channel
   exec-hang  a job waiting on a semaphore that never comes: its fence's
           error after the driver's job timeout; then the same
+  exec-bind  an ordered VM_BIND (RUN_ASYNC) unmapping a job's source
+          between that job and the next: the first copies, the second
+          faults
   fuzz    random ioctls, mmaps and PRIME calls on the render node for
           SECONDS seconds from a PRNG seeded with SEED (decimal or 0x
           hex), from two open files and a forked child killed midway,
@@ -237,6 +245,17 @@ fn copy_command(size: &str, opts: &Options) -> Result<(), String> {
     copy::run(&f, size, ce)
 }
 
+/// `copy-bench SIZE ROUNDS [--ce N]`.
+fn copy_bench_command(size: &str, rounds: &str, opts: &Options) -> Result<(), String> {
+    let size = submit::parse_size(size)?;
+    let rounds = rounds
+        .parse()
+        .map_err(|_| format!("bad round count '{rounds}'"))?;
+    let ce = ce_option(opts)?;
+    let (_, f) = find_node()?;
+    copy_bench::run(&f, size, rounds, ce)
+}
+
 /// `--ce N` (default 0).
 fn ce_option(opts: &Options) -> Result<u32, String> {
     let ce = submit::number_option(opts, "ce", 0)?;
@@ -332,8 +351,17 @@ fn main() -> ExitCode {
             Some((pos, opts)) => copy_command(pos[0], &opts),
             None => return bad_usage(),
         },
+        ["copy-bench", ref rest @ ..] => match shaped(rest, 2, &["ce"]) {
+            Some((pos, opts)) => copy_bench_command(pos[0], pos[1], &opts),
+            None => return bad_usage(),
+        },
         [cmd @ ("exec" | "exec-bench"), ref rest @ ..] => match shaped(rest, 1, &["ce", "files"]) {
             Some((pos, opts)) => exec_command(cmd == "exec-bench", pos[0], &opts),
+            None => return bad_usage(),
+        },
+        ["exec-bind", ref rest @ ..] => match shaped(rest, 0, &["ce"]) {
+            Some((_, opts)) => ce_option(&opts)
+                .and_then(|ce| find_node().and_then(|(_, f)| exec_bind::run(&f, ce))),
             None => return bad_usage(),
         },
         [cmd @ ("exec-fault" | "exec-hang"), ref rest @ ..] => match shaped(rest, 0, &["ce"]) {

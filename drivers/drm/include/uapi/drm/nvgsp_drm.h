@@ -386,10 +386,14 @@ struct drm_nvgsp_exec_push {
  * the GPU has run the job, with an error if it did not: EIO if the job
  * faulted or a fence it waited for signalled an error (then it does not
  * run), ETIMEDOUT if it ran past NVGSP_PARAM_JOB_TIMEOUT_MS, ECANCELED if
- * its channel was freed first, and EIO if the GPU was reset meanwhile.
+ * its channel was freed first or a job before it timed out, and EIO if the
+ * GPU was reset meanwhile. A channel error fails every job running on the
+ * channel then (EIO), not only the one that caused it.
  *
- * A channel queues up to 256 jobs that wait for their fences or for room
- * in its ring; EXEC waits for room past that. A job's timeout counts from
+ * A channel holds up to 1024 jobs queued or running (waiting for their
+ * fences, for room in its ring, or on the GPU); EXEC waits for room past
+ * that. A job whose fences have not signalled after 40 s fails with
+ * ETIMEDOUT without running. A job's timeout counts from
  * when the jobs before it on the channel ended. A job with no push still
  * goes through the channel (its fence signals once the jobs before it
  * ended). Closing the file frees its channels (see CHANNEL_FREE).
