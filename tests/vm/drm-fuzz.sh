@@ -2,8 +2,11 @@
 # lockdep, kmemleak): `nvgspctl fuzz` (tools/nvgspctl/src/fuzz.rs) sends
 # random driver ioctls (any number, direction and size, random or sparse
 # bytes, bad pointers), well-formed-ish GETPARAM, GEM_CREATE, GEM_INFO,
-# GEM_CLOSE, VM_INIT and VM_BIND (1..16 ops in and around the VA range),
-# mmaps and PRIME calls, from two open files, with signal storms and a
+# GEM_CLOSE, VM_INIT and VM_BIND (1..16 ops in and around the VA range,
+# ordered ones among them), mmaps and PRIME calls, command submission
+# (CHANNEL_ALLOC/FREE, EXEC with random pushes that copy, fault, hang or
+# send bad methods, waits and signals on binary and timeline sync
+# objects shared between the files), from two open files, with signal storms and a
 # forked child that shares the files and is killed mid-run. A 60 s run with
 # a fixed seed, a short one with another, then the modules go and kmemleak
 # scans. Passes if the fuzzer ran (and got past the argument checks: GPU
@@ -49,5 +52,6 @@ calls=$(sed -n 's/^fuzz: \([0-9]*\) calls in [0-9]* s, seed 24301, errors: .* ok
 expect_out '^fuzz: took effect: [1-9][0-9]* objects, [1-9][0-9]* large objects, [1-9][0-9]* VRAM objects, [1-9][0-9]* GPU maps, [1-9][0-9]* GPU unmaps, [1-9][0-9]* binds checked, [1-9][0-9]* CPU mappings, [1-9][0-9]* touches, [1-9][0-9]* exports, [1-9][0-9]* imports, [1-9][0-9]* files reopened, [1-9][0-9]* children killed, [1-9][0-9]* signal storms'
 # Every result was one the UAPI allows.
 expect_no_out '^fuzz: unexpected'
+expect_out '^fuzz: submission: [1-9][0-9]* channels, [0-9]+ channels freed, [1-9][0-9]* jobs, [1-9][0-9]* jobs with pushes, [1-9][0-9]* jobs checked, [1-9][0-9]* sync objects, [1-9][0-9]* waits'
 expect_out '^first run exit 0$'
 expect_out '^second run exit 0$'

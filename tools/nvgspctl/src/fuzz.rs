@@ -25,8 +25,10 @@
 //!   of the page tables are), at its edges and outside it, with handles,
 //!   offsets, ranges, flags and padding mostly valid and sometimes not, the
 //!   op list at valid memory, NULL, bad addresses, or shorter than
-//!   `op_count` (ending at a guard page), the reserved fields set now and
-//!   then, and now and then an unmap of the whole range;
+//!   `op_count` (ending at a guard page), now and then the sync list
+//!   fields without `RUN_ASYNC` (EINVAL) or `RUN_ASYNC` without sync
+//!   entries (an ordered bind), and now and then an unmap of the whole
+//!   range;
 //! - CPU mappings of objects (whole, or their first pages) through the
 //!   render node, touched (and checked against other mappings of the same
 //!   pages), cut from either end, moved and grown with mremap, unmapped;
@@ -88,13 +90,11 @@ use nvgsp_uapi::{self as drm, request, BindOp, GemCreate, VmBind};
 
 mod submit;
 
-/// Whether command submission is in the mix: only with
-/// `NVGSP_FUZZ_SUBMIT=1` in the environment until the core's interrupt
-/// handler no longer loses a GSP interrupt beside a non-stall one, and
-/// the fuzzer's expectations of sync object waits are right.
+/// Whether command submission is in the mix: yes, unless
+/// `NVGSP_FUZZ_SUBMIT=0` is in the environment.
 fn submit_enabled() -> bool {
     static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ON.get_or_init(|| std::env::var_os("NVGSP_FUZZ_SUBMIT").is_some_and(|v| v == "1"))
+    *ON.get_or_init(|| std::env::var_os("NVGSP_FUZZ_SUBMIT").is_none_or(|v| v != "0"))
 }
 
 const PAGE: u64 = 4096;
@@ -893,7 +893,7 @@ impl Fuzz {
         let cmd = self.rng.below(16) as u32;
         let nr = drm::COMMAND_BASE + cmd;
         let dir = self.rng.below(4) as u32;
-        let real = [16usize, 24, 24, 24, 48, 16, 8, 40];
+        let real = [16usize, 24, 24, 24, 48, 16, 8, 48];
         let size = match self.rng.below(4) {
             0 => real.get(cmd as usize).copied().unwrap_or(16),
             1 => self.rng.below(65) as usize,
@@ -948,6 +948,19 @@ impl Fuzz {
         } else {
             self.scratch.bad(&mut self.rng, size)
         };
+        // A VM_BIND with RUN_ASYNC and signal entries may give any of the
+        // file's sync objects a fence (the kernel sees zeros past `size`;
+        // the read-only pages hold no such request).
+        let word = |at: usize| {
+            // SAFETY: bytes `at..at + 4 <= size` of the argument, inside
+            // the buffer.
+            (at + 4 <= size)
+                .then(|| unsafe { std::ptr::read_unaligned(good.add(at).cast::<u32>()) })
+        };
+        let signals = cmd == 4
+            && ptr == good as u64
+            && word(4) == Some(drm::sys::NVGSP_VM_BIND_RUN_ASYNC)
+            && word(20).is_some_and(|n| n != 0);
         let fi = self.file_index();
         let req = drm::drm_request(dir, nr, size);
         // SAFETY: `ptr` is the scratch buffer, which has `size` bytes
@@ -956,6 +969,9 @@ impl Fuzz {
         let r = unsafe { drm::raw_ioctl(&self.files[fi].file, req, ptr as *mut libc::c_void) };
         self.counts.record(&r);
         self.after_raw(fi, cmd, &r);
+        if signals {
+            self.files[fi].sub.sync_tainted = true;
+        }
     }
 
     /// What a raw request of the driver's command `cmd` may have done to
@@ -994,7 +1010,7 @@ impl Fuzz {
             (4, 48, request::VM_BIND),
             (5, 16, request::CHANNEL_ALLOC),
             (6, 8, request::CHANNEL_FREE),
-            (7, 40, request::EXEC),
+            (7, 48, request::EXEC),
             (0x100, 8, request::GEM_CLOSE),
             (0x101, 12, request::PRIME_HANDLE_TO_FD),
             (0x102, 12, request::PRIME_FD_TO_HANDLE),
@@ -1594,7 +1610,8 @@ impl Fuzz {
                 3 => b.wait_ptr = self.rng.interesting() | 1,
                 4 => b.sig_ptr = self.rng.interesting() | 1,
                 5 => b.pad = self.rng.interesting() as u32 | 1,
-                _ => b.flags = 1, // NVGSP_VM_BIND_RUN_ASYNC: reserved
+                // Ordered, with no sync entries.
+                _ => b.flags = drm::sys::NVGSP_VM_BIND_RUN_ASYNC,
             }
         }
         let r = drm::vm_bind_raw(&self.files[fi].file, &mut b);
@@ -1634,12 +1651,13 @@ impl Fuzz {
         if f.tainted || f.vm == Vm::Maybe || benign.contains(&e) {
             return;
         }
-        let header_bad = b.flags != 0
+        // RUN_ASYNC (ordered binds) takes sync lists; with none (all the
+        // fuzzer sends with it) it binds as a bind without it does.
+        let ordered = b.flags == drm::sys::NVGSP_VM_BIND_RUN_ASYNC;
+        let header_bad = (b.flags != 0 && !ordered)
             || b.pad != 0
-            || b.wait_count != 0
-            || b.sig_count != 0
-            || b.wait_ptr != 0
-            || b.sig_ptr != 0
+            || (!ordered
+                && (b.wait_count != 0 || b.sig_count != 0 || b.wait_ptr != 0 || b.sig_ptr != 0))
             || count == 0
             || count > self.max_ops;
         let no_vm = f.vm == Vm::No;

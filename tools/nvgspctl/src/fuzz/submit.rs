@@ -4,17 +4,26 @@
 //! the files, sync files of their fences).
 //!
 //! The model per file: its channels, its sync objects and what fence each
-//! holds (none, a plain fence, a timeline whose last point is N, or
-//! unknown once the object is shared with another file). From it the
-//! fuzzer knows what the header promises of each request: EINVAL for a
-//! malformed request or entry (counts past `EXEC_MAX_PUSH` or
-//! `EXEC_MAX_SYNC`, a push not 4-byte aligned, at or past 2^40, of a
-//! length not a multiple of 4 or outside 4..=`PUSH_MAX_SIZE`, flags set,
-//! a sync entry of another kind, a binary entry with a point, a wait
-//! with no fence), ENOENT for an unknown channel or sync object, EFAULT
-//! for a list it cannot read; success otherwise. What the header leaves
-//! open (a timeline entry at point 0, a point added out of order, the
-//! order of the checks) is not checked.
+//! holds (none, a plain fence, a timeline whose head is point N, or
+//! unknown once the object is shared with another file), followed through
+//! every call that gives an object a fence: CREATE_SIGNALED, SIGNAL,
+//! TIMELINE_SIGNAL, RESET, an EXEC's signal entries (the fuzzer's and the
+//! child's own jobs), by the rules of Linux 7.3's `drm_syncobj.c` and
+//! `dma-fence-chain.c` (see [`Fence`]). Whatever it cannot follow makes
+//! the object's fence unknown (an object shared between handles or files)
+//! or the file's sync objects unknown (a file the child shares, a raw
+//! EXEC, VM_BIND or SYNCOBJ_CREATE that may have made or signalled
+//! objects); then both outcomes are accepted. From it the fuzzer knows
+//! what the header promises of each request: EINVAL for a malformed
+//! request or entry (counts past `EXEC_MAX_PUSH` or `EXEC_MAX_SYNC`, a
+//! push not 4-byte aligned, at or past 2^40, of a length not a multiple
+//! of 4 or outside 4..=`PUSH_MAX_SIZE`, flags set, a sync entry of
+//! another kind, a binary entry with a point, a timeline entry at point
+//! 0, a wait with no fence), ENOENT for an unknown channel or sync
+//! object, EFAULT for a list it cannot read; success otherwise. What the
+//! header leaves open (whether a point added out of order is refused, the
+//! order of the checks) is not checked. The fuzzer's own waits are
+//! bounded: SYNCOBJ waits poll or end within 2 ms (absolute timeouts).
 //!
 //! Jobs that reach the GPU (with pushes) are at most [`GPU_JOBS_PER_SEC`]
 //! a second: each that fails costs the driver a channel recovery. Their
@@ -61,10 +70,42 @@ pub(super) enum Fence {
     None,
     /// One that is no timeline.
     Plain,
-    /// A timeline whose last point added is this.
+    /// A timeline (a `dma_fence_chain`) whose head's sequence number is
+    /// this: the highest point added since it last was none or plain.
     Chain(u64),
     /// Unknown (shared with another file, or a raw request touched it).
     Unknown,
+}
+
+impl Fence {
+    /// Whether a wait for `point` (0: the object's fence, whatever it
+    /// is) finds a fence (`drm_syncobj_find_fence`, and the first pass
+    /// of `drm_syncobj_array_wait_timeout`: no fence, or
+    /// `dma_fence_chain_find_seqno` failing, is EINVAL without
+    /// `WAIT_FOR_SUBMIT`); `None` if unknown.
+    fn has(self, point: u64) -> Option<bool> {
+        match self {
+            Fence::None => Some(false),
+            // A point of a fence that is no chain: none.
+            Fence::Plain => Some(point == 0),
+            // A chain has every point up to its head's number.
+            Fence::Chain(head) => Some(point <= head),
+            Fence::Unknown => None,
+        }
+    }
+
+    /// The fence after timeline point `point` is added
+    /// (`drm_syncobj_add_point`, `dma_fence_chain_init`): a chain whose
+    /// head is `point` on no fence or a plain one, and on a chain the
+    /// higher of its head and `point` (a point added out of order starts
+    /// a new context at the old head's number).
+    fn add_point(self, point: u64) -> Fence {
+        match self {
+            Fence::Unknown => Fence::Unknown,
+            Fence::Chain(head) => Fence::Chain(head.max(point)),
+            Fence::None | Fence::Plain => Fence::Chain(point),
+        }
+    }
 }
 
 /// A sync object of a file.
@@ -736,38 +777,45 @@ impl Fuzz {
                     .map_or(f, |&(_, f)| f),
             )),
         };
-        let verdict = match (e.flags, fence) {
-            (f, _) if f > drm::SYNC_TIMELINE_SYNCOBJ => Entry::Bad(X_EINVAL),
-            (drm::SYNC_SYNCOBJ, _) if e.timeline_value != 0 => Entry::Bad(X_EINVAL),
-            (_, Some(None)) => Entry::Bad(X_ENOENT),
-            (drm::SYNC_TIMELINE_SYNCOBJ, _) if e.timeline_value == 0 => Entry::Unknown,
-            (_, None) | (_, Some(Some(Fence::Unknown))) => Entry::Unknown,
-            (flags, Some(Some(f))) => {
-                let timeline = flags == drm::SYNC_TIMELINE_SYNCOBJ;
-                if wait {
-                    let has = match f {
-                        Fence::None | Fence::Unknown => false,
-                        Fence::Plain => !timeline,
-                        Fence::Chain(p) => !timeline || e.timeline_value <= p,
-                    };
-                    if has {
-                        Entry::Ok
-                    } else {
-                        Entry::Bad(X_EINVAL)
-                    }
-                } else if timeline && matches!(f, Fence::Chain(p) if e.timeline_value <= p) {
-                    // A point added out of order: the header does not say.
-                    Entry::Unknown
-                } else {
-                    Entry::Ok
-                }
-            }
+        // The entry's own form (`sync_point` in the driver, before the
+        // object is looked up).
+        let timeline = e.flags == drm::SYNC_TIMELINE_SYNCOBJ;
+        let well_formed = match e.flags {
+            drm::SYNC_SYNCOBJ => e.timeline_value == 0,
+            // The header: a timeline entry at point 0 is malformed.
+            drm::SYNC_TIMELINE_SYNCOBJ => e.timeline_value != 0,
+            _ => false,
         };
-        if !wait && e.flags <= drm::SYNC_TIMELINE_SYNCOBJ {
-            let after = match (verdict, e.flags) {
-                (Entry::Ok, drm::SYNC_SYNCOBJ) => Fence::Plain,
-                (Entry::Ok, _) => Fence::Chain(e.timeline_value),
-                _ => Fence::Unknown,
+        let point = if timeline { e.timeline_value } else { 0 };
+        let verdict = match fence {
+            // Malformed and no such object: the header leaves open which
+            // is found first.
+            Some(None) if !well_formed => Entry::Bad(X_EINVAL | X_ENOENT),
+            Some(None) => Entry::Bad(X_ENOENT),
+            _ if !well_formed => Entry::Bad(X_EINVAL),
+            None => Entry::Unknown,
+            Some(Some(f)) if wait => match f.has(point) {
+                Some(true) => Entry::Ok,
+                Some(false) => Entry::Bad(X_EINVAL),
+                None => Entry::Unknown,
+            },
+            // A binary signal replaces whatever fence the object has.
+            Some(Some(_)) if !timeline => Entry::Ok,
+            // A point added out of order (at or below the head, or to an
+            // object whose head is unknown): the header does not say.
+            Some(Some(Fence::Chain(head))) if point <= head => Entry::Unknown,
+            Some(Some(Fence::Unknown)) => Entry::Unknown,
+            Some(Some(_)) => Entry::Ok,
+        };
+        if !wait {
+            // What the object holds after the job, should EXEC succeed
+            // (then every entry was well formed and named an object): the
+            // job's fence in place of its own, or added as a point.
+            let after = match fence {
+                _ if !well_formed => Fence::Unknown,
+                Some(Some(Fence::Unknown)) | None | Some(None) => Fence::Unknown,
+                Some(Some(_)) if !timeline => Fence::Plain,
+                Some(Some(f)) => f.add_point(point),
             };
             model.push((e.handle, after));
         }
@@ -1115,12 +1163,7 @@ impl Fuzz {
                 None | Some(Some(Fence::Unknown)) => unknown = true,
                 Some(None) => errs |= X_ENOENT,
                 Some(Some(f)) => {
-                    let has = match f {
-                        Fence::None | Fence::Unknown => false,
-                        Fence::Plain => p == 0,
-                        Fence::Chain(head) => p <= head,
-                    };
-                    if !has && !submit {
+                    if f.has(p) == Some(false) && !submit {
                         errs |= X_EINVAL;
                     }
                 }
@@ -1167,6 +1210,7 @@ impl Fuzz {
             }
         };
         self.counts.record(&r);
+        // (`count_handles` is never 0 here, the one EINVAL these have.)
         let states: Vec<_> = handles.iter().map(|&h| self.sync_state(fi, h)).collect();
         let expect = if states.iter().any(|s| s.is_none()) {
             Expect::Unknown
@@ -1183,19 +1227,25 @@ impl Fuzz {
             errno(&r),
             expect,
         );
-        if r.is_err() {
+        // SIGNAL gives the objects their fences one by one and stops at
+        // the first it cannot allocate (ENOMEM): those before it have
+        // one. The others change nothing when they fail (the objects are
+        // looked up and every allocation made first).
+        let partly = what == 0 && errno(&r) == libc::ENOMEM;
+        if r.is_err() && !partly {
             return;
         }
         let s = &mut self.files[fi].sub;
+        // In order: a handle may be named twice.
         for (i, &h) in handles.iter().enumerate() {
             if let Some(o) = s.syncobjs.iter_mut().find(|o| o.handle == h) {
-                if o.fence != Fence::Unknown {
-                    o.fence = match what {
-                        0 => Fence::Plain,
-                        1 => Fence::None,
-                        _ => Fence::Chain(points[i]),
-                    };
-                }
+                o.fence = match what {
+                    _ if partly => Fence::Unknown,
+                    _ if o.fence == Fence::Unknown => Fence::Unknown,
+                    0 => Fence::Plain,
+                    1 => Fence::None,
+                    _ => o.fence.add_point(points[i]),
+                };
             }
         }
     }
@@ -1253,13 +1303,16 @@ impl Fuzz {
         };
         let r = syncobj::export_sync_file(&self.files[fi].file, h, point);
         self.counts.record(&r);
+        // `drm_syncobj_export_sync_file`: ENOENT for no object, EINVAL for
+        // no fence at that point.
         let expect = match state {
-            None | Some(Some(Fence::Unknown)) => Expect::Unknown,
+            None => Expect::Unknown,
             Some(None) => Expect::Fail(X_ENOENT),
-            Some(Some(Fence::None)) => Expect::Fail(X_EINVAL),
-            Some(Some(Fence::Plain)) if point != 0 => Expect::Fail(X_EINVAL),
-            Some(Some(Fence::Chain(p))) if point > p => Expect::Fail(X_EINVAL),
-            _ => Expect::Ok,
+            Some(Some(f)) => match f.has(point) {
+                Some(true) => Expect::Ok,
+                Some(false) => Expect::Fail(X_EINVAL),
+                None => Expect::Unknown,
+            },
         };
         self.check(
             &format!("SYNCOBJ_HANDLE_TO_FD({h}, sync file of point {point})"),
@@ -1323,6 +1376,42 @@ impl Fuzz {
             if r.is_err() {
                 break;
             }
+            // The object has the job's fence as point i + 1 now.
+            if let Some(o) = self.files[fi]
+                .sub
+                .syncobjs
+                .iter_mut()
+                .find(|o| o.handle == s)
+            {
+                o.fence = o.fence.add_point(i + 1);
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Fence;
+
+    #[test]
+    fn waits_find_what_drm_syncobj_finds() {
+        assert_eq!(Fence::None.has(0), Some(false));
+        assert_eq!(Fence::Plain.has(0), Some(true));
+        assert_eq!(Fence::Plain.has(1), Some(false));
+        assert_eq!(Fence::Chain(3).has(0), Some(true));
+        assert_eq!(Fence::Chain(3).has(3), Some(true));
+        assert_eq!(Fence::Chain(3).has(4), Some(false));
+        assert_eq!(Fence::Unknown.has(0), None);
+    }
+
+    #[test]
+    fn points_added_as_dma_fence_chain_init_adds_them() {
+        assert_eq!(Fence::None.add_point(5), Fence::Chain(5));
+        assert_eq!(Fence::Plain.add_point(2), Fence::Chain(2));
+        assert_eq!(Fence::Chain(2).add_point(5), Fence::Chain(5));
+        // Out of order: the head keeps the higher number.
+        assert_eq!(Fence::Chain(5).add_point(4), Fence::Chain(5));
+        assert_eq!(Fence::Chain(5).add_point(4).has(5), Some(true));
+        assert_eq!(Fence::Unknown.add_point(1), Fence::Unknown);
     }
 }
