@@ -40,15 +40,10 @@ use crate::{
         NvgspDrmDriver, //
     },
     gem,
-    kernel_gaps::{
-        Fence,
-        Signal, //
-    },
     sync_lists::{
         read_list,
-        sync_point,
-        BindOrder,
         BindTimeline,
+        SyncLists,
         MAX_SYNC as EXEC_MAX_SYNC, //
     },
     uapi,
@@ -291,7 +286,11 @@ impl File {
             raw_ops.push(reader.read::<uapi::drm_nvgsp_vm_bind_op>()?, GFP_KERNEL)?;
         }
         let order = if ordered {
-            Some(BindOrder::new(file, req)?)
+            Some(SyncLists::read(
+                file,
+                (req.wait_ptr, req.wait_count),
+                (req.sig_ptr, req.sig_count),
+            )?)
         } else {
             None
         };
@@ -424,23 +423,17 @@ impl File {
         }
         // Everything is read before anything is looked up or locked.
         let raw_pushes = read_list::<uapi::drm_nvgsp_exec_push>(req.push_ptr, req.push_count)?;
-        let raw_waits = read_list::<uapi::drm_nvgsp_sync>(req.wait_ptr, req.wait_count)?;
-        let raw_sigs = read_list::<uapi::drm_nvgsp_sync>(req.sig_ptr, req.sig_count)?;
         let mut pushes = KVec::with_capacity(raw_pushes.len(), GFP_KERNEL)?;
         for p in raw_pushes.iter() {
             pushes.push(checked_push(p)?, GFP_KERNEL)?;
         }
-        let mut waits = KVec::with_capacity(raw_waits.len(), GFP_KERNEL)?;
-        for w in raw_waits.iter() {
-            let point = sync_point(w)?.unwrap_or(0);
-            waits.push(Fence::of_syncobj(file, w.handle, point)?, GFP_KERNEL)?;
-        }
         // The signals are prepared before the job is queued: nothing
         // fails after.
-        let mut signals = KVec::with_capacity(raw_sigs.len(), GFP_KERNEL)?;
-        for s in raw_sigs.iter() {
-            signals.push(Signal::new(file, s.handle, sync_point(s)?)?, GFP_KERNEL)?;
-        }
+        let mut syncs = SyncLists::read(
+            file,
+            (req.wait_ptr, req.wait_count),
+            (req.sig_ptr, req.sig_count),
+        )?;
         let channel = file
             .inner()
             .channels
@@ -450,10 +443,9 @@ impl File {
             .find(|(n, _)| *n == req.channel)
             .map(|(_, c)| c.clone())
             .ok_or(ENOENT)?;
+        let waits = core::mem::take(&mut syncs.waits);
         let fence = channel.queue(Job { pushes, waits })?;
-        for s in signals {
-            s.install(&fence);
-        }
+        syncs.install(&fence);
         Ok(0)
     }
 }

@@ -61,32 +61,43 @@ pub(crate) fn read_list<T: FromBytes>(ptr: u64, count: u32) -> Result<KVec<T>> {
 ///
 /// `EINVAL` for an unknown kind, a binary one with a point, or a
 /// timeline one at point 0.
-pub(crate) fn sync_point(raw: &uapi::drm_nvgsp_sync) -> Result<Option<u64>> {
+fn sync_point(raw: &uapi::drm_nvgsp_sync) -> Result<Option<u64>> {
     match raw.flags {
         uapi::NVGSP_SYNC_SYNCOBJ if raw.timeline_value == 0 => Ok(None),
         uapi::NVGSP_SYNC_TIMELINE_SYNCOBJ if raw.timeline_value != 0 => {
             Ok(Some(raw.timeline_value))
         }
         _ => {
-            pr_debug!("nvgsp_drm: EXEC: bad sync entry\n");
+            pr_debug!("bad sync entry\n");
             Err(EINVAL)
         }
     }
 }
 
-/// What an ordered `VM_BIND` (`NVGSP_VM_BIND_RUN_ASYNC`) waits for and
-/// signals.
-pub(crate) struct BindOrder {
-    waits: KVec<Fence>,
-    signals: KVec<Signal>,
+/// What a request (`EXEC`, an ordered `VM_BIND`) waits for and signals:
+/// the fences of its wait entries, and the sync objects of its signal
+/// entries, prepared so that giving them a fence cannot fail.
+pub(crate) struct SyncLists {
+    pub(crate) waits: KVec<Fence>,
+    pub(crate) signals: KVec<Signal>,
 }
 
-impl BindOrder {
-    /// The fences and sync objects `req` names, looked up (and the
-    /// signals prepared) before anything is done.
-    pub(crate) fn new(file: &drm::File<File>, req: &uapi::drm_nvgsp_vm_bind) -> Result<Self> {
-        let raw_waits = read_list::<uapi::drm_nvgsp_sync>(req.wait_ptr, req.wait_count)?;
-        let raw_sigs = read_list::<uapi::drm_nvgsp_sync>(req.sig_ptr, req.sig_count)?;
+impl SyncLists {
+    /// The `wait_count` entries at `wait_ptr` and the `sig_count` at
+    /// `sig_ptr`, looked up in `file` before anything is done.
+    ///
+    /// # Errors
+    ///
+    /// `EFAULT` for a list that cannot be read; `EINVAL` for a malformed
+    /// entry or a wait with no fence; `ENOENT` for an unknown sync object;
+    /// `ENOMEM`.
+    pub(crate) fn read(
+        file: &drm::File<File>,
+        (wait_ptr, wait_count): (u64, u32),
+        (sig_ptr, sig_count): (u64, u32),
+    ) -> Result<Self> {
+        let raw_waits = read_list::<uapi::drm_nvgsp_sync>(wait_ptr, wait_count)?;
+        let raw_sigs = read_list::<uapi::drm_nvgsp_sync>(sig_ptr, sig_count)?;
         let mut waits = KVec::with_capacity(raw_waits.len(), GFP_KERNEL)?;
         for w in raw_waits.iter() {
             let point = sync_point(w)?.unwrap_or(0);
@@ -96,7 +107,14 @@ impl BindOrder {
         for s in raw_sigs.iter() {
             signals.push(Signal::new(file, s.handle, sync_point(s)?)?, GFP_KERNEL)?;
         }
-        Ok(BindOrder { waits, signals })
+        Ok(SyncLists { waits, signals })
+    }
+
+    /// Gives every signal entry `fence`.
+    pub(crate) fn install(self, fence: &Fence) {
+        for s in self.signals {
+            s.install(fence);
+        }
     }
 
     /// Waits for every fence (whatever its result).
@@ -120,9 +138,7 @@ impl BindOrder {
             return Err(ENOMEM);
         };
         fence.signal(result);
-        for s in self.signals {
-            s.install(&out);
-        }
+        self.install(&out);
         Ok(())
     }
 }
