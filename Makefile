@@ -7,11 +7,11 @@
 SHELL := /bin/bash
 PROFILES := full host debug
 
-.PHONY: all build root modules userspace guest-programs run test bench lint fmt clean
+.PHONY: all build root modules qemu userspace guest-programs run test bench lint fmt clean
 
 all: build
 
-build: modules userspace guest-programs
+build: modules qemu userspace guest-programs
 
 root:
 	@scripts/toolchain-root >/dev/null
@@ -20,6 +20,11 @@ root:
 # is missing takes).
 modules:
 	@scripts/prepare $(PROFILES)
+
+# The patched QEMU whose guests see SR-IOV virtual functions (scripts/vm
+# --vfs; about 7 minutes once, on 2 cores).
+qemu: root
+	@scripts/qemu >/dev/null
 
 userspace:
 	@cargo build --release --workspace --quiet

@@ -79,6 +79,7 @@ mod reset;
 mod ring;
 mod subscription;
 mod vaspace;
+mod vgpu;
 mod vram;
 
 pub use crate::events::{
@@ -119,6 +120,13 @@ pub use vaspace::{
     VaSpace, //
     CLIENT_VA_END,
     CLIENT_VA_START,
+};
+pub use vgpu::{
+    Vgpu,
+    VgpuManager,
+    VgpuStart,
+    VgpuType,
+    MIN_PLUGIN_HEAP, //
 };
 pub use vram::Vram;
 

@@ -135,6 +135,11 @@ impl pci::Driver for NvgspCoreDriver {
         _info: Option<&'bound Self::IdInfo>,
     ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
         pin_init::pin_init_scope(move || {
+            // A virtual function is a vGPU's, served by nvgsp_vfio; the
+            // core binds physical functions only.
+            if pdev.is_virtfn() {
+                return Err(ENODEV);
+            }
             pdev.enable_device_mem()
                 .inspect_err(|e| dev_err!(pdev, "cannot enable the device: {:?}\n", e))?;
             pdev.set_master();
@@ -202,7 +207,8 @@ impl pci::Driver for NvgspCoreDriver {
                 _running: unsafe {
                     let bar: Bar0<'bound> = &*core::ptr::from_ref(&*bar);
                     let gsp: &'bound Gsp = &*core::ptr::from_ref(&*gsp);
-                    crate::gsp::running::Running::new(pdev, bar, gsp, *spec)?
+                    // GSP-RM hosts vGPUs only for the vGPU host client.
+                    crate::gsp::running::Running::new(pdev, bar, gsp, *spec, kinds.vfio)?
                 },
                 _: {
                     crate::sysfs::add(
@@ -278,5 +284,67 @@ impl pci::Driver for NvgspCoreDriver {
                 },
             }))
         })
+    }
+
+    /// Virtual functions go before the GPU's state: their vGPUs run on it.
+    fn unbind<'bound>(pdev: &'bound pci::Device<Core<'_>>, _this: Pin<&Self::Data<'bound>>) {
+        if pdev.num_vf() != 0 {
+            pdev.disable_sriov();
+            dev_info!(pdev, "SR-IOV disabled at unbind\n");
+        }
+    }
+
+    const HAS_SRIOV_CONFIGURE: bool = true;
+
+    /// `sriov_numvfs`: enables `num_vfs` virtual functions for vGPUs, or
+    /// disables them (0).
+    fn sriov_configure<'bound>(
+        pdev: &'bound pci::Device<Core<'_>>,
+        this: Pin<&Self::Data<'bound>>,
+        num_vfs: u16,
+    ) -> Result<u16> {
+        if num_vfs == 0 {
+            // A guest's VFIO device would be pulled from under its VMM
+            // (unbind still disables SR-IOV: it cannot be refused).
+            let assigned = crate::kernel_gaps::vfs_assigned(pdev);
+            if assigned != 0 {
+                dev_err!(
+                    pdev,
+                    "cannot disable SR-IOV: {} virtual functions are assigned to guests (their VFIO devices are open)\n",
+                    assigned
+                );
+                return Err(EBUSY);
+            }
+            pdev.disable_sriov();
+            dev_info!(pdev, "SR-IOV disabled\n");
+            return Ok(0);
+        }
+        let vfs = this._running.gpu.vfs();
+        if vfs == 0 {
+            dev_err!(
+                pdev,
+                "cannot enable virtual functions: GSP-RM was not booted in SR-IOV mode (no SR-IOV capability, or the vfio client disabled)\n"
+            );
+            return Err(EOPNOTSUPP);
+        }
+        if num_vfs > vfs {
+            dev_err!(
+                pdev,
+                "cannot enable {} virtual functions: GSP-RM hosts at most {}\n",
+                num_vfs,
+                vfs
+            );
+            return Err(ERANGE);
+        }
+        pdev.enable_sriov(num_vfs).inspect_err(|e| {
+            dev_err!(
+                pdev,
+                "cannot enable {} virtual functions: {:?}\n",
+                num_vfs,
+                e
+            )
+        })?;
+        dev_info!(pdev, "SR-IOV enabled: {} virtual functions\n", num_vfs);
+        Ok(num_vfs)
     }
 }

@@ -60,7 +60,11 @@ pub use what::{
 
 use crate::{
     kernel_gaps::OwnedQueue, //
-    proto::gsp::calls::Handle,
+    proto::gsp::{
+        calls::Handle,
+        vgpu::PluginTriggered, //
+    },
+    wire::Wire,
 };
 
 /// The kinds of event a subscription can ask for (bits of
@@ -82,6 +86,10 @@ pub enum EventKind {
     /// GSP-RM copied MMU faults to the shadow fault buffer
     /// (`MMU_FAULT_QUEUED`): its reader should look; GPU-wide.
     FaultQueued = 1 << 5,
+    /// GSP-RM tells the vGPU host about the plugin task of a virtual
+    /// function (`VGPU_GSP_PLUGIN_TRIGGERED`): started, stopped, crashed;
+    /// GPU-wide.
+    VgpuPlugin = 1 << 6,
 }
 
 /// A set of [`EventKind`]s.
@@ -211,6 +219,16 @@ impl Event {
                 )?
             }
             Function::MmuFaultQueued => Event::new(What::FaultQueued, &[])?,
+            Function::VgpuGspPluginTriggered => {
+                let e = PluginTriggered::decode(payload).ok_or(EPROTO)?;
+                Event::new(
+                    What::VgpuPlugin {
+                        gfid: e.gfid,
+                        notify: e.notify_index,
+                    },
+                    &[],
+                )?
+            }
             Function::GspLockdownNotice => {
                 let entered = *payload.first().ok_or(EPROTO)? != 0;
                 Event::new(What::Lockdown { entered }, &[])?
@@ -253,7 +271,10 @@ impl Filter {
             // only (to none if nobody does); one on no channel is
             // GPU-wide.
             What::GspLog { channel, .. } => channel.is_none() || e.client == self.client,
-            What::Lockdown { .. } | What::GspPrint { .. } | What::FaultQueued => true,
+            What::Lockdown { .. }
+            | What::GspPrint { .. }
+            | What::FaultQueued
+            | What::VgpuPlugin { .. } => true,
         }
     }
 }

@@ -54,6 +54,7 @@ use crate::{
         calls::{
             ClientNull,
             Empty,
+            Handle,
             SetRegistry,
             SetSystemInfo,
             SubdeviceNull,
@@ -237,12 +238,15 @@ impl Gsp {
         })
     }
 
-    /// Boots GSP-RM on the GPU behind `bar` and waits until it is ready.
+    /// Boots GSP-RM on the GPU behind `bar` and waits until it is ready;
+    /// with `vgpu_host`, in SR-IOV mode if the function has virtual
+    /// functions.
     pub(crate) fn boot(
         &self,
         pdev: &pci::Device<device::Bound>,
         bar: Bar0<'_>,
         spec: Spec,
+        vgpu_host: bool,
     ) -> Result<(GpuConfig, UnloadBundle)> {
         let dev = pdev.as_ref();
         let start = Instant::<Monotonic>::now();
@@ -273,14 +277,44 @@ impl Gsp {
             fw.bootloader_size()
         );
 
+        // GSP-RM hosts vGPUs (SR-IOV mode) when the function has virtual
+        // functions and the vGPU host is wanted.
+        let sriov = crate::kernel_gaps::sriov_layout(pdev).filter(|_| vgpu_host);
         let fb_size = u64::from(bar.read(regs::NV_USABLE_FB_SIZE_IN_MB).value()) << 20;
         let layout = hal
-            .fb_layout(fb_size, fw.bootloader_size(), fw.elf_size())
+            .fb_layout(
+                fb_size,
+                fw.bootloader_size(),
+                fw.elf_size(),
+                sriov.is_some(),
+            )
             .ok_or_else(|| {
-                dev_err!(dev, "{} MiB of VRAM cannot hold GSP-RM\n", fb_size >> 20);
+                dev_err!(
+                    dev,
+                    "{} MiB of VRAM cannot hold GSP-RM{}\n",
+                    fb_size >> 20,
+                    if sriov.is_some() {
+                        " with its vGPU heap"
+                    } else {
+                        ""
+                    }
+                );
                 ENOSPC
             })?;
-        let wpr_meta = coherent_page(dev, &GspFwWprMeta::for_boot(&layout, &fw.sysmem_images()))?;
+        let mut meta = GspFwWprMeta::for_boot(&layout, &fw.sysmem_images());
+        if let Some(s) = &sriov {
+            // One heap partition per virtual function (nova-core
+            // `wpr2_heap_params`).
+            meta.gsp_fw_heap_vf_partition_count = u8::try_from(s.total_vfs).map_err(|_| {
+                dev_err!(
+                    dev,
+                    "{} virtual functions: GSP-RM partitions its heap for at most 255\n",
+                    s.total_vfs
+                );
+                EINVAL
+            })?;
+        }
+        let wpr_meta = coherent_page(dev, &meta)?;
         dev_dbg!(dev, "VRAM layout {:x?}\n", layout);
 
         if let Some(w) = regs::wpr2_range(bar) {
@@ -379,8 +413,17 @@ impl Gsp {
         }
         dev_info!(dev, "booter_load started GSP-RM\n");
 
-        let (gpu, vector) = self
-            .wait_ready(pdev, bar, hal, &gsp_falcon, &sec2, fw.app_version)
+        let system_info = sysinfo::system_info(pdev, hal, sriov.as_ref())?;
+        let registry = sysinfo::registry(sriov.is_some())?;
+        let (mut gpu, vector) = self
+            .wait_ready(
+                pdev,
+                bar,
+                &gsp_falcon,
+                &sec2,
+                fw.app_version,
+                (&system_info, &registry),
+            )
             .and_then(|()| {
                 dev_info!(
                     dev,
@@ -390,10 +433,25 @@ impl Gsp {
                 );
                 enumerate::enumerate(&self.rpc, bar, dev)
             })?;
+        if let Some(s) = &sriov {
+            gpu.vfs = s.total_vfs;
+            gpu.vmmu_segment =
+                vmmu_segment_size(&self.rpc, bar, dev, gpu.internal).inspect_err(|_| {
+                    let _ = enumerate::release(&self.rpc, bar, dev);
+                })?;
+        }
         self.enable_interrupt(dev, bar, vector, &gpu)
             .inspect_err(|_| {
                 let _ = enumerate::release(&self.rpc, bar, dev);
             })?;
+        if gpu.vfs != 0 {
+            dev_info!(
+                dev,
+                "GSP-RM hosts vGPUs: SR-IOV mode, {} virtual functions, {} MiB VMMU segments\n",
+                gpu.vfs,
+                gpu.vmmu_segment >> 20
+            );
+        }
         dev_info!(
             dev,
             "{}: {}, {} MiB VRAM ({} MiB usable), {} GPCs x {} TPCs, engines{}\n",
@@ -480,10 +538,10 @@ impl Gsp {
         &self,
         pdev: &pci::Device<device::Bound>,
         bar: Bar0<'_>,
-        hal: &dyn GpuHal,
         gsp_falcon: &Falcon<'_, GspEngine>,
         sec2: &Falcon<'_, Sec2>,
         app_version: u32,
+        (system_info, registry): (&[u8], &[u8]),
     ) -> Result {
         let dev = pdev.as_ref();
         gsp_falcon.write_os_version(app_version);
@@ -496,8 +554,8 @@ impl Gsp {
         .inspect_err(|_| dev_err!(dev, "GSP RISC-V core did not start\n"))?;
 
         let rpc = &self.rpc;
-        rpc.send_no_wait::<SetSystemInfo>(bar, &sysinfo::system_info(pdev, hal)?)?;
-        rpc.send_no_wait::<SetRegistry>(bar, &sysinfo::registry()?)?;
+        rpc.send_no_wait::<SetSystemInfo>(bar, system_info)?;
+        rpc.send_no_wait::<SetRegistry>(bar, registry)?;
         // GSP-RM may have the CPU run register programs before it is done.
         let sequencer = sequencer::Sequencer {
             dev,
@@ -667,4 +725,38 @@ impl Gsp {
         dev_info!(dev, "GSP-RM shut down\n");
         Ok(())
     }
+}
+
+/// The VMMU segment size GSP-RM carves vGPU memory in, from its internal
+/// subdevice (as Kernel RM asks, open-gpu-kernel-modules 570.144 `gpu.c`).
+///
+/// # Errors
+///
+/// GSP-RM's refusal; `EPROTO` (logged) for a size it may not report.
+fn vmmu_segment_size(
+    rpc: &Rpc,
+    bar: Bar0<'_>,
+    dev: &device::Device,
+    internal: (Handle, Handle),
+) -> Result<u64> {
+    use crate::proto::gsp::{
+        calls::GpuGetVmmuSegmentSize,
+        vgpu::{
+            GetVmmuSegmentSizeParams,
+            VMMU_SEGMENT_SIZES, //
+        },
+    };
+    let size = rm::control::<GpuGetVmmuSegmentSize>(
+        rpc,
+        bar,
+        dev,
+        internal,
+        &GetVmmuSegmentSizeParams::ZERO,
+    )?
+    .vmmu_segment_size;
+    if !VMMU_SEGMENT_SIZES.contains(&size) {
+        dev_err!(dev, "GSP-RM reports a VMMU segment of {:#x} bytes\n", size);
+        return Err(EPROTO);
+    }
+    Ok(size)
 }

@@ -40,7 +40,8 @@ pub(crate) trait GpuHal: Sync {
     /// Where FRTS, the GSP-RM images, its heap and WPR2 go in `fb_size`
     /// bytes of VRAM, for a bootloader of `bootloader` bytes and a GSP-RM
     /// ELF image of `elf` bytes; `None` if they do not fit.
-    fn fb_layout(&self, fb_size: u64, bootloader: u64, elf: u64) -> Option<FbLayout>;
+    /// With `vgpu`, GSP-RM is to host vGPUs and gets the larger heap.
+    fn fb_layout(&self, fb_size: u64, bootloader: u64, elf: u64, vgpu: bool) -> Option<FbLayout>;
 
     /// How booter's HS image is loaded into SEC2.
     fn booter_layout(&self, hs: &HsFirmware<'_>) -> pfw::Result<HsLoadLayout>;

@@ -394,3 +394,74 @@ impl Drop for Bar1Aperture {
         }
     }
 }
+
+/// The SR-IOV layout of a physical function, as GSP-RM wants it in
+/// `GSP_VF_INFO` (`nvgsp_core_sriov.c`, whose struct this mirrors).
+///
+/// Missing abstraction: the SR-IOV capability's fields and the virtual
+/// functions' BAR resources (Linux 7.3 has `sriov_get_totalvfs()` only).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SriovLayout {
+    /// Where the first virtual function's BARs 0, 1 and 2 are (NVIDIA's
+    /// numbering: the registers, VRAM, and the one after).
+    pub(crate) vf_bar: [u64; 3],
+    /// TotalVFs.
+    pub(crate) total_vfs: u16,
+    /// First VF Offset: the first VF's routing ID less the PF's.
+    pub(crate) first_vf_offset: u16,
+    /// Whether each of those BARs is 64-bit.
+    pub(crate) vf_bar_64bit: [u8; 3],
+    pad: u8,
+}
+
+extern "C" {
+    fn nvgsp_core_vfs_assigned(dev: *mut core::ffi::c_void) -> core::ffi::c_int;
+    fn nvgsp_core_sriov_layout(
+        dev: *mut core::ffi::c_void,
+        out: *mut SriovLayout,
+    ) -> core::ffi::c_int;
+}
+
+/// The SR-IOV layout of the PCI function `dev`, or `None` if it has no
+/// SR-IOV capability (or no virtual functions), or if the virtual
+/// functions' BARs got no addresses (logged: they cannot be enabled).
+pub(crate) fn sriov_layout(
+    pdev: &kernel::pci::Device<kernel::device::Bound>,
+) -> Option<SriovLayout> {
+    let dev: &kernel::device::Device<kernel::device::Bound> = pdev.as_ref();
+    let raw = core::ptr::from_ref(dev)
+        .cast::<bindings::device>()
+        .cast_mut()
+        .cast::<core::ffi::c_void>();
+    let mut out = SriovLayout::default();
+    // SAFETY: `raw` is the bound PCI device's `struct device`
+    // (`device::Device` is a transparent wrapper of it), and `out` a valid
+    // `SriovLayout`, which has the C struct's layout.
+    let ret = unsafe { nvgsp_core_sriov_layout(raw, &mut out) };
+    if ret == ENXIO.to_errno() {
+        kernel::dev_warn!(
+            dev,
+            "SR-IOV: the virtual functions' BARs have no addresses (no room in the bridge window); no vGPUs\n"
+        );
+    }
+    (ret == 0).then_some(out)
+}
+
+/// How many virtual functions of the PCI function `pdev` are assigned to a
+/// guest (`pci_vfs_assigned()`, `nvgsp_core_sriov.c`): a VMM holds their
+/// VFIO devices open.
+///
+/// Missing abstraction: `pci_vfs_assigned()`.
+pub(crate) fn vfs_assigned(pdev: &kernel::pci::Device<kernel::device::Bound>) -> u32 {
+    let dev: &kernel::device::Device<kernel::device::Bound> = pdev.as_ref();
+    let raw = core::ptr::from_ref(dev)
+        .cast::<bindings::device>()
+        .cast_mut()
+        .cast::<core::ffi::c_void>();
+    // SAFETY: `raw` is the bound PCI device's `struct device`
+    // (`device::Device` is a transparent wrapper of it); the call only
+    // reads its virtual functions' flags.
+    let n = unsafe { nvgsp_core_vfs_assigned(raw) };
+    u32::try_from(n).unwrap_or(0)
+}

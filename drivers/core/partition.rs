@@ -356,6 +356,66 @@ impl Partition {
         s.channel_ids.release_id(u32_as_usize(id));
         s.usage[kind.index()].channels -= 1;
     }
+
+    /// Allocates `count` consecutive channel IDs for `kind` (a vGPU's
+    /// channels, which GSP-RM takes as one offset per runlist), the lowest
+    /// free run.
+    ///
+    /// # Errors
+    ///
+    /// `ENOSPC` beyond the kind's share, `ENOMEM` if no free run is long
+    /// enough, `EINVAL` for none.
+    pub(crate) fn alloc_channel_range(&self, kind: ClientKind, count: u32) -> Result<Range<u32>> {
+        if count == 0 {
+            return Err(EINVAL);
+        }
+        let mut s = self.state.lock();
+        let u = &s.usage[kind.index()];
+        if u.channels + u64::from(count) > s.limits[kind.index()].channels {
+            s.usage[kind.index()].refused += 1;
+            return Err(ENOSPC);
+        }
+        let last = u64_as_usize(self.channels_total);
+        let count = u32_as_usize(count);
+        let mut start = 1;
+        let first = 'search: loop {
+            let Some(first) = s.channel_ids.find_unused_id(start).map(|u| u.as_usize()) else {
+                return Err(ENOMEM);
+            };
+            if first + count - 1 > last {
+                return Err(ENOMEM);
+            }
+            for id in first + 1..first + count {
+                match s.channel_ids.find_unused_id(id).map(|u| u.as_usize()) {
+                    Some(free) if free == id => {}
+                    // `id` is taken: the next run starts after it.
+                    Some(_) | None => {
+                        start = id + 1;
+                        continue 'search;
+                    }
+                }
+            }
+            break first;
+        };
+        for id in first..first + count {
+            if let Some(u) = s.channel_ids.find_unused_id(id) {
+                u.acquire();
+            }
+        }
+        s.usage[kind.index()].channels += usize_as_u64(count);
+        let end = first + count;
+        Ok(first as u32..end as u32)
+    }
+
+    /// Frees the channel IDs `range` of `kind`.
+    pub(crate) fn free_channel_range(&self, kind: ClientKind, range: Range<u32>) {
+        let mut s = self.state.lock();
+        let n = range.len();
+        for id in range {
+            s.channel_ids.release_id(u32_as_usize(id));
+        }
+        s.usage[kind.index()].channels -= usize_as_u64(n);
+    }
 }
 
 #[kunit_tests(nvgsp_core_partition)]
@@ -464,6 +524,27 @@ mod tests {
         let a = p.accounting();
         assert_eq!(a.usage[ClientKind::Drm.index()].channels, 8);
         assert_eq!(a.limits[ClientKind::Drm.index()].channels, 16);
+        Ok(())
+    }
+
+    #[test]
+    fn channel_ranges_are_consecutive_and_free() -> Result {
+        let p = partition("drm=50%,vfio=50%")?;
+        // A single ID taken at 1 pushes the first run past it.
+        let single = p.alloc_channel(ClientKind::Drm)?;
+        assert_eq!(single, 1);
+        let a = p.alloc_channel_range(ClientKind::Vfio, 8)?;
+        assert_eq!(a, 2..10);
+        let b = p.alloc_channel_range(ClientKind::Vfio, 8)?;
+        assert_eq!(b, 10..18);
+        // A hole of 8 after freeing `a` is reused; a longer run goes past.
+        p.free_channel_range(ClientKind::Vfio, a);
+        assert_eq!(p.alloc_channel_range(ClientKind::Vfio, 9)?, 18..27);
+        assert_eq!(p.alloc_channel_range(ClientKind::Vfio, 7)?, 2..9);
+        // The kind's share (32) counts every ID of a run.
+        assert_eq!(p.alloc_channel_range(ClientKind::Vfio, 9), Err(ENOSPC));
+        assert_eq!(p.alloc_channel_range(ClientKind::Vfio, 0), Err(EINVAL));
+        assert_eq!(p.accounting().usage[ClientKind::Vfio.index()].channels, 24);
         Ok(())
     }
 }

@@ -213,7 +213,8 @@ impl Services<'_> {
             }
             let booted = self
                 .gsp
-                .boot(self.pdev, self.bar, self.spec)
+                // In SR-IOV mode again if the first boot was.
+                .boot(self.pdev, self.bar, self.spec, self.gpu.vfs() != 0)
                 .and_then(|(gpu, bundle)| {
                     *self.running.bundle.lock() = Some(bundle);
                     if !gpu.same_gpu(&self.gpu) {

@@ -10,7 +10,10 @@ pub mod host;
 pub mod mmu;
 pub mod pramin;
 pub mod reserved;
+pub mod sriov;
+pub mod vf;
 
+use crate::board::{Board, SriovFacts};
 use crate::guest_mem::GuestMemory;
 use crate::irq::{self, Msix};
 use crate::pci_config::{self, ConfigSpace, PciView};
@@ -71,6 +74,9 @@ pub struct Hw {
     pub rm_reserved: Option<reserved::RmReserved>,
     /// BAR1 faults and driver defects so far (kept across resets).
     pub counters: bar1::Counters,
+    /// What the PF shares with its virtual functions, on a board with
+    /// SR-IOV: GSP-RM's way to them.
+    pub sriov: Option<Arc<sriov::Sriov>>,
     msix: Msix,
     msix_enabled: bool,
 }
@@ -85,6 +91,7 @@ impl Hw {
             bar1_size: BAR1_SIZE,
             rm_reserved: None,
             counters: bar1::Counters::default(),
+            sriov: None,
             msix: Msix::new(pci::MSIX_VECTORS),
             msix_enabled: false,
         }))
@@ -98,6 +105,9 @@ impl Hw {
         self.rm_reserved = None;
         if let Some(v) = &self.vram {
             v.flush();
+        }
+        if let Some(s) = &self.sriov {
+            s.pf_reset();
         }
     }
 
@@ -157,8 +167,11 @@ pub fn lock(hw: &SharedHw) -> MutexGuard<'_, Hw> {
     hw.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The whole emulated GPU.
+/// The whole emulated GPU: its physical function.
 pub struct Device {
+    /// The board, and the SR-IOV capability it offers, if any.
+    board: Board,
+    sriov: Option<SriovFacts>,
     config: ConfigSpace,
     hw: SharedHw,
     vram: Vram,
@@ -187,8 +200,8 @@ impl Device {
         lock(&self.hw).reset_function();
     }
 
-    /// A GPU identifying as `chip`, with `vram` bytes of VRAM and a BAR1
-    /// of `bar1` bytes, booting GSP-RM as `boot` describes.
+    /// The GeForce board ([`Device::with_board`]).
+    #[cfg(test)]
     pub fn new(
         chip: ChipId,
         vram: u64,
@@ -196,12 +209,29 @@ impl Device {
         boot: boot::Boot,
         verbose: bool,
     ) -> io::Result<Device> {
-        let config = ConfigSpace::new(bar1);
+        Device::with_board(Board::Rtx3090, None, chip, vram, bar1, boot, verbose)
+    }
+
+    /// `board`, offering the SR-IOV capability `sriov` says if given one,
+    /// with a GPU identifying as `chip`, `vram` bytes of VRAM and a BAR1
+    /// of `bar1` bytes, booting GSP-RM as `boot` describes.
+    pub fn with_board(
+        board: Board,
+        sriov: Option<SriovFacts>,
+        chip: ChipId,
+        vram: u64,
+        bar1: u64,
+        boot: boot::Boot,
+        verbose: bool,
+    ) -> io::Result<Device> {
+        let config = ConfigSpace::for_board(board, sriov.as_ref(), bar1);
         let hw = Hw::new(Bar0::with_fuses(chip, vram, boot.vbios(), boot.fuses()));
         let mem = GuestMemory::default();
         let host = boot.host();
         let host_thread = host.start(hw.clone(), mem.clone())?;
         let device = Device {
+            board,
+            sriov,
             config,
             hw,
             vram: Vram::new(vram)?,
@@ -217,8 +247,18 @@ impl Device {
         hw.pci = device.pci_view();
         hw.vram = Some(device.vram.view()?);
         hw.bar1_size = bar1;
+        if let Some(facts) = sriov {
+            let vram = device.vram.view()?;
+            hw.sriov = Some(Arc::new(sriov::Sriov::new(board, facts, chip, vram)?));
+        }
         drop(hw);
         Ok(device)
+    }
+
+    /// What the PF shares with its virtual functions, on a board with
+    /// SR-IOV.
+    pub fn sriov(&self) -> Option<Arc<sriov::Sriov>> {
+        lock(&self.hw).sriov.clone()
     }
 
     /// The control port's probe of this device's MMU and BAR1, for the VA
@@ -517,7 +557,7 @@ impl ServerBackend for Device {
 
     fn reset(&mut self) -> io::Result<()> {
         info!("device reset");
-        self.config = ConfigSpace::new(self.bar1);
+        self.config = ConfigSpace::for_board(self.board, self.sriov.as_ref(), self.bar1);
         self.boot.stop();
         let mut hw = lock(&self.hw);
         hw.reset_function();

@@ -16,6 +16,7 @@ pub mod gmmu;
 pub mod objects;
 pub mod queue;
 pub mod vaspace;
+pub mod vgpu;
 
 use crate::dev::{self, SharedHw};
 use crate::guest_mem::GuestMemory;
@@ -25,7 +26,7 @@ use nvgsp_proto::gsp::function::Function;
 use nvgsp_proto::gsp::rpc::{
     registry::Registry,
     rm::{RpcFree, RpcGspRmAlloc, RpcGspRmControl},
-    system_info::GspSystemInfo,
+    system_info::{GspSystemInfo, GspVfInfo},
 };
 use nvgsp_proto::gsp::{msgq, status};
 use nvgsp_proto::wire::Wire;
@@ -119,6 +120,10 @@ struct Model {
     seq_num: u32,
     got_system_info: bool,
     got_registry: bool,
+    /// What GSP_SET_SYSTEM_INFO said of the virtual functions.
+    vf_info: GspVfInfo,
+    /// The registry's `RMSetSriovMode`, if it has one.
+    sriov_key: Option<u32>,
     init_done: bool,
     unloaded: bool,
     /// A command split over several elements, being reassembled.
@@ -163,19 +168,25 @@ fn split_need(h: &msgq::Header, payload: &[u8]) -> Option<usize> {
 
 impl Model {
     fn new(queues: Queues, hw: SharedHw, config: RmConfig, mem: GuestMemory) -> Model {
-        let vram = dev::lock(&hw).vram.clone();
+        let (vram, sriov) = {
+            let h = dev::lock(&hw);
+            (h.vram.clone(), h.sriov.clone())
+        };
         Model {
             queues,
             hw,
             objects: Objects::with_internal_client(config::INTERNAL_HANDLES, config.channels)
                 .with_memory(mem, config.usable_end())
-                .with_vram(vram)
+                .with_vram(vram.clone())
                 .sharing(config.vaspaces.clone())
-                .with_host(config.host.clone(), config.engines.clone()),
+                .with_host(config.host.clone(), config.engines.clone())
+                .with_vgpu(vgpu::VgpuManager::new(sriov, vram)),
             config,
             seq_num: 0,
             got_system_info: false,
             got_registry: false,
+            vf_info: GspVfInfo::ZERO,
+            sriov_key: None,
             init_done: false,
             unloaded: false,
             split: None,
@@ -629,6 +640,7 @@ impl Model {
                         "GSP-RM: system info: PCI {:08x}, BAR0 at {:#x}",
                         info.pci_device_id, info.gpu_phys_addr
                     );
+                    self.vf_info = info.gsp_vf_info;
                     self.got_system_info = true;
                 }
                 None => warn!(
@@ -639,6 +651,7 @@ impl Model {
             Ok(Function::SetRegistry) => match Registry::parse(payload) {
                 Ok(r) => {
                     info!("GSP-RM: registry with {} entries", r.len());
+                    self.sriov_key = r.dword(vgpu::REG_SRIOV_MODE);
                     self.got_registry = true;
                 }
                 Err(e) => warn!("GSP-RM: malformed SET_REGISTRY: {e:?}"),
@@ -646,7 +659,9 @@ impl Model {
             Ok(Function::GetGspStaticInfo) => {
                 let mut out =
                     vec![0u8; nvgsp_proto::gsp::rpc::static_info::GspStaticConfigInfo::SIZE];
-                self.config.static_info().encode(&mut out);
+                let mut info = self.config.static_info();
+                self.objects.vgpu.fill_static_info(&mut info);
+                info.encode(&mut out);
                 if Fault::fires(&self.config.faults, FaultKind::StaticInfoError) {
                     warn!("GSP-RM: fault injection: GET_GSP_STATIC_INFO fails");
                     self.reply(h, status::NV_ERR_GENERIC, &[])?;
@@ -689,6 +704,7 @@ impl Model {
                     if c.status == status::NV_OK {
                         self.start_burst(c.h_client, c.cmd, &params);
                     }
+                    self.post_vgpu_events()?;
                 }
                 Err(e) => {
                     warn!("GSP-RM: malformed GSP_RM_CONTROL: {e:?}");
@@ -721,6 +737,10 @@ impl Model {
                     .iter()
                     .map(|(c, n)| format!("{c:#x} ({n} objects)"))
                     .collect();
+                let tasks = self.objects.vgpu.gfids();
+                if !tasks.is_empty() {
+                    info!("GSP-RM: unloaded with vGPU plugin tasks of GFIDs {tasks:?}");
+                }
                 if left.is_empty() {
                     info!("GSP-RM: unloaded by the driver");
                 } else {
@@ -737,6 +757,16 @@ impl Model {
             }
         }
         if !self.init_done && self.got_system_info && self.got_registry {
+            // SR-IOV mode or not, from the boot, the registry and the
+            // system info; an inconsistent mix fails the init.
+            match vgpu::check_mode(&self.config, self.sriov_key, &self.vf_info) {
+                Ok(mode) => self.objects.vgpu.set_mode(mode),
+                Err(e) => {
+                    error!("GSP-RM: init: {e}; halting");
+                    self.halt();
+                    return Err(QueueError::Halted("SR-IOV mode does not match the boot"));
+                }
+            }
             self.init_done = true;
             if Fault::fires_at(
                 &self.config.faults,
@@ -850,6 +880,19 @@ impl Model {
             ));
         }
         Ok(false)
+    }
+
+    /// Posts VGPU_GSP_PLUGIN_TRIGGERED for each plugin task event the last
+    /// control raised (`rpc_vgpu_gsp_plugin_triggered_v17_00`).
+    fn post_vgpu_events(&mut self) -> Result<(), QueueError> {
+        use nvgsp_proto::gsp::vgpu::{PluginTriggered, EVENT_VGPU_GSP_PLUGIN_TRIGGERED};
+        for e in self.objects.vgpu.take_events() {
+            let mut buf = [0u8; PluginTriggered::SIZE];
+            if e.encode(&mut buf).is_some() {
+                self.event(EVENT_VGPU_GSP_PLUGIN_TRIGGERED, &buf)?;
+            }
+        }
+        Ok(())
     }
 
     /// Starts the configured event burst if `cmd` just enabled repeated

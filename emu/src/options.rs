@@ -1,5 +1,6 @@
 //! Command-line options of `nvgsp-emu`.
 
+use crate::board::Board;
 use std::path::PathBuf;
 
 /// What `nvgsp-emu` was asked to do.
@@ -56,6 +57,13 @@ pub struct Options {
     /// function (`--pci-address BB:DD.F`), which GSP-RM checks
     /// GSP_SET_SYSTEM_INFO's `nvDomainBusDeviceFunc` against.
     pub pci_address: Option<u16>,
+    /// The board (`--board`).
+    pub board: Board,
+    /// How many of the board's virtual functions to serve (`--vfs`), each
+    /// on `vf<i>.sock` beside `socket`.
+    pub vfs: u16,
+    /// Each VF's BAR1 size, if not the board's (`--vf-bar1`).
+    pub vf_bar1: Option<u64>,
 }
 
 /// The default of `--gfw-boot-ms`: long enough that a driver which does
@@ -93,6 +101,32 @@ pub enum OptionsError {
     /// `--bar1` is not a power of two between 16 MiB and 64 GiB.
     #[error("bad --bar1 '{0}': want a power of two from 16M to 64G, e.g. 256M or 32G")]
     BadBar1(String),
+    /// `--board` names a board the model does not know.
+    #[error("bad --board '{0}': want rtx3090 (the default) or a10")]
+    BadBoard(String),
+    /// An SR-IOV option for a board without SR-IOV.
+    #[error(
+        "{option} needs a board with SR-IOV virtual functions (--board a10); {board} has none"
+    )]
+    NoSriov {
+        /// The option.
+        option: &'static str,
+        /// The board.
+        board: Board,
+    },
+    /// `--vfs` asks for more VFs than the board's SR-IOV capability has.
+    #[error("--vfs {asked}: the {board} has {total} virtual functions (TotalVFs)")]
+    TooManyVfs {
+        /// The count asked for.
+        asked: u32,
+        /// The board.
+        board: Board,
+        /// Its `TotalVFs`.
+        total: u16,
+    },
+    /// `--vf-bar1` is not a power of two between 16 MiB and 64 GiB.
+    #[error("bad --vf-bar1 '{0}': want a power of two from 16M to 64G, e.g. 64M or 1G")]
+    BadVfBar1(String),
 }
 
 /// The usage text printed by `--help` and on a bad command line.
@@ -129,6 +163,19 @@ with -device vfio-user-pci,socket=PATH. Exits when QEMU disconnects.
   --pci-address BB:DD.F
                     the bus, device and function the VMM plugged the GPU
                     at (hex, domain 0), which GSP_SET_SYSTEM_INFO must name
+  --board NAME    the board: rtx3090 (GeForce RTX 3090, 10de:2204, the
+                  default) or a10 (NVIDIA A10, 10de:2236, with an SR-IOV
+                  capability of 32 virtual functions)
+  --vfs N         also serve the first N virtual functions (a10 only, N up
+                  to its 32), each a vfio-user device on vf0.sock .. vf<N-1>.sock
+                  in --socket's directory, for QEMU's -device
+                  vfio-user-pci,socket=DIR/vf<i>.sock,sriov-pf=...; they
+                  are served until the PF's client leaves, connected in
+                  any order or not at all; the PF's SR-IOV capability
+                  then says TotalVFs = InitialVFs = N, as QEMU's
+                  emulation of it does
+  --vf-bar1 SIZE  each VF's BAR1 size, a power of two: 16M..64G (default
+                  64M, GA102's; a10 only)
   -v, --verbose   log every register access
   -h, --help      print this text
 
@@ -234,6 +281,9 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
     let mut gfw_boot_ms = GFW_BOOT_MS;
     let mut gsp_intr_vector = None;
     let mut pci_address = None;
+    let mut board = Board::default();
+    let mut vfs: Option<u32> = None;
+    let mut vf_bar1 = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -325,6 +375,19 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
                     .ok_or(OptionsError::MissingValue("--pci-address"))?;
                 pci_address = Some(parse_pci_address(&v).ok_or(OptionsError::BadPciAddress(v))?);
             }
+            "--board" => {
+                let v = args.next().ok_or(OptionsError::MissingValue("--board"))?;
+                board = Board::parse(&v).ok_or(OptionsError::BadBoard(v))?;
+            }
+            "--vfs" => vfs = Some(number(&mut args, "--vfs", |_| true)?),
+            "--vf-bar1" => {
+                let v = args.next().ok_or(OptionsError::MissingValue("--vf-bar1"))?;
+                vf_bar1 = Some(
+                    parse_size(&v)
+                        .filter(|n| n.is_power_of_two() && (16 * MIB..=64 * 1024 * MIB).contains(n))
+                        .ok_or(OptionsError::BadVfBar1(v))?,
+                );
+            }
             "--die-after-ms" => {
                 let v = args
                     .next()
@@ -345,6 +408,25 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
             _ => return Err(OptionsError::Unknown(arg)),
         }
     }
+    // The SR-IOV options need a board with SR-IOV, and as many VFs as it
+    // has at most.
+    let total = board.sriov().map(|f| f.total_vfs);
+    for (given, option) in [(vfs.is_some(), "--vfs"), (vf_bar1.is_some(), "--vf-bar1")] {
+        if given && total.is_none() {
+            return Err(OptionsError::NoSriov { option, board });
+        }
+    }
+    let vfs = match (vfs, total) {
+        (Some(asked), Some(total)) if asked > u32::from(total) => {
+            return Err(OptionsError::TooManyVfs {
+                asked,
+                board,
+                total,
+            })
+        }
+        (Some(asked), Some(_)) => asked as u16,
+        _ => 0,
+    };
     Ok(Command::Serve(Box::new(Options {
         socket: socket.ok_or(OptionsError::NoSocket)?,
         vram,
@@ -364,6 +446,9 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Options
         gfw_boot_ms,
         gsp_intr_vector,
         pci_address,
+        board,
+        vfs,
+        vf_bar1,
     })))
 }
 
@@ -411,6 +496,9 @@ mod tests {
                 gfw_boot_ms: GFW_BOOT_MS,
                 gsp_intr_vector: None,
                 pci_address: None,
+                board: Board::Rtx3090,
+                vfs: 0,
+                vf_bar1: None,
             })))
         );
         let Ok(Command::Serve(o)) = p(&["--vram", "1G", "--socket", "x", "-v"]) else {
@@ -470,6 +558,88 @@ mod tests {
         assert_eq!(
             p(&["--socket", "x", "--tpcs-per-gpc", "0"]),
             Err(OptionsError::BadNumber("--tpcs-per-gpc", "0".into()))
+        );
+    }
+
+    #[test]
+    fn the_board_and_its_virtual_functions() {
+        let Ok(Command::Serve(o)) = p(&["--socket", "x", "--board", "a10", "--vfs", "32"]) else {
+            panic!()
+        };
+        assert_eq!((o.board, o.vfs, o.vf_bar1), (Board::A10, 32, None));
+        let Ok(Command::Serve(o)) = p(&["--board", "a10", "--socket", "x", "--vf-bar1", "1G"])
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (o.board, o.vfs, o.vf_bar1),
+            (Board::A10, 0, Some(1024 * MIB))
+        );
+        let Ok(Command::Serve(o)) = p(&["--socket", "x", "--board", "rtx3090"]) else {
+            panic!()
+        };
+        assert_eq!(o.board, Board::Rtx3090);
+        // Not on the GeForce board, whichever order the options come in.
+        for args in [
+            &["--socket", "x", "--vfs", "2"][..],
+            &["--vfs", "0", "--socket", "x"],
+            &["--vfs", "2", "--board", "rtx3090", "--socket", "x"],
+        ] {
+            assert_eq!(
+                p(args),
+                Err(OptionsError::NoSriov {
+                    option: "--vfs",
+                    board: Board::Rtx3090
+                }),
+                "{args:?}"
+            );
+        }
+        assert_eq!(
+            p(&["--socket", "x", "--vf-bar1", "64M"]),
+            Err(OptionsError::NoSriov {
+                option: "--vf-bar1",
+                board: Board::Rtx3090
+            })
+        );
+        // More than TotalVFs, in either order.
+        for args in [
+            &["--socket", "x", "--board", "a10", "--vfs", "33"][..],
+            &["--vfs", "4294967295", "--board", "a10", "--socket", "x"],
+        ] {
+            assert!(
+                matches!(
+                    p(args),
+                    Err(OptionsError::TooManyVfs {
+                        board: Board::A10,
+                        total: 32,
+                        ..
+                    })
+                ),
+                "{args:?}"
+            );
+        }
+        assert_eq!(
+            p(&["--socket", "x", "--board", "a10", "--vfs", "-1"]),
+            Err(OptionsError::BadNumber("--vfs", "-1".into()))
+        );
+        assert_eq!(
+            p(&["--socket", "x", "--board", "a100"]),
+            Err(OptionsError::BadBoard("a100".into()))
+        );
+        for bad in ["8M", "48M", "128G"] {
+            assert_eq!(
+                p(&["--socket", "x", "--board", "a10", "--vf-bar1", bad]),
+                Err(OptionsError::BadVfBar1(bad.into()))
+            );
+        }
+        assert_eq!(
+            OptionsError::TooManyVfs {
+                asked: 33,
+                board: Board::A10,
+                total: 32
+            }
+            .to_string(),
+            "--vfs 33: the a10 has 32 virtual functions (TotalVFs)"
         );
     }
 

@@ -136,6 +136,14 @@ impl Config {
         ucode_id: 9,
     };
 
+    /// The emulated A10 board's VBIOS: [`Config::GA102`]'s, its PCIRs
+    /// naming the A10's device ID 0x2236 (the same GA102 die; its FWSEC is
+    /// the model's as well).
+    pub const A10: Config = Config {
+        device_id: 0x2236,
+        ..Config::GA102
+    };
+
     /// The value of `NV_FUSE_OPT_FPF_GSP_UCODE<ucode_id>_VERSION` on a chip
     /// fused for the newest signature there is: fuses are burnt one bit
     /// per revision, so version `v` reads `(1 << v) - 1` and its highest
@@ -674,6 +682,19 @@ mod tests {
         assert_eq!((v, f.signature_index(v)), (2, Ok(1)));
         assert_eq!(s.dbg_imem(), &s.rom[s.fwsec_dbg.imem.clone()]);
         assert_eq!(Config::default().gsp_fuse(), 0b1);
+    }
+
+    #[test]
+    fn the_a10_vbios_names_the_a10() {
+        let s = synthesize(&Config::A10);
+        let v = Vbios::parse(&s.rom).unwrap();
+        assert_eq!(v.pci_at.headers.pcir.device_id, 0x2236);
+        for i in images(&s.rom) {
+            assert_eq!(i.unwrap().headers.pcir.device_id, 0x2236);
+        }
+        let f = v.fwsec().unwrap();
+        assert_eq!((f.desc.engine_id_mask, f.desc.ucode_id), (0x400, 9));
+        assert_eq!(Config::A10.gsp_fuse(), Config::GA102.gsp_fuse());
     }
 
     #[test]

@@ -12,39 +12,58 @@
 //! a posted path that the GPU's own memory clients are not ordered with
 //! ([`pending`]): the host (CPU) sees its PRAMIN writes at once, the GPU's
 //! MMU and GSP-RM only after an FB flush.
+//!
+//! While GSP-RM runs a vGPU, the part of its guest memory the virtual
+//! function's BAR1 reaches lives in the VF's own file, which QEMU maps
+//! ([`redirect`]): every view reads and writes those ranges there.
 
 mod pending;
+pub mod redirect;
 
 use pending::Pending;
+use redirect::{Backing, Redirects};
+use std::ffi::CStr;
 use std::fs::File;
 use std::io;
+use std::ops::Range;
 use std::os::fd::FromRawFd;
 use std::os::unix::fs::FileExt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
+
+/// A shared-memory file (memfd) of `size` zero bytes named `name`.
+///
+/// # Errors
+///
+/// The system calls'.
+pub fn memfd(name: &CStr, size: u64) -> io::Result<File> {
+    // SAFETY: the name is a valid NUL-terminated string; the returned fd
+    // is checked before use.
+    let fd = unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` is a fresh descriptor that nothing else owns.
+    let file = unsafe { File::from_raw_fd(fd) };
+    file.set_len(size)?;
+    Ok(file)
+}
 
 /// The VRAM of the emulated GPU: owns the file.
 pub struct Vram {
     file: File,
     size: u64,
     pending: Arc<Mutex<Pending>>,
+    redirects: Arc<RwLock<Redirects>>,
 }
 
 impl Vram {
     /// Creates `size` bytes of zeroed VRAM.
     pub fn new(size: u64) -> io::Result<Vram> {
-        // SAFETY: the name is a valid NUL-terminated string; the returned fd
-        // is checked before use.
-        let fd = unsafe { libc::memfd_create(c"nvgsp-vram".as_ptr(), libc::MFD_CLOEXEC) };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: `fd` is a fresh descriptor that nothing else owns.
-        let file = unsafe { File::from_raw_fd(fd) };
-        file.set_len(size)?;
         Ok(Vram {
-            file,
+            file: memfd(c"nvgsp-vram", size)?,
             size,
             pending: Arc::default(),
+            redirects: Arc::default(),
         })
     }
 
@@ -54,6 +73,7 @@ impl Vram {
             file: Arc::new(self.file.try_clone()?),
             size: self.size,
             pending: self.pending.clone(),
+            redirects: self.redirects.clone(),
         })
     }
 }
@@ -61,16 +81,87 @@ impl Vram {
 /// VRAM as one thread reaches it: as the host sees it ([`VramView::read`])
 /// or as the GPU's memory clients do ([`VramView::read_gpu`]). Cheap to
 /// clone; every clone shares the pending host writes.
+///
+/// Lock order: the pending writes, then the redirect table (each access
+/// takes it to read; installing and removing a redirect take it alone).
 #[derive(Clone, Debug)]
 pub struct VramView {
     file: Arc<File>,
     size: u64,
     pending: Arc<Mutex<Pending>>,
+    redirects: Arc<RwLock<Redirects>>,
 }
 
 impl VramView {
     fn held(&self) -> MutexGuard<'_, Pending> {
         self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn redirected(&self) -> RwLockReadGuard<'_, Redirects> {
+        self.redirects.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Reads the bytes at `offset` where they are: VRAM, or a redirect's
+    /// file.
+    fn pread(&self, offset: u64, data: &mut [u8]) -> Option<()> {
+        let r = self.redirected();
+        if r.is_empty() {
+            return self.file.read_exact_at(data, offset).ok();
+        }
+        r.split(offset, data.len(), |at, n, b| {
+            let d = &mut data[at..at + n];
+            match b {
+                Backing::Vram => self.file.read_exact_at(d, offset + at as u64),
+                Backing::File(f, o) => f.read_exact_at(d, o),
+            }
+            .ok()
+        })
+    }
+
+    /// Writes `data` at `offset` where the bytes are.
+    fn pwrite(&self, offset: u64, data: &[u8]) -> Option<()> {
+        let r = self.redirected();
+        if r.is_empty() {
+            return self.file.write_all_at(data, offset).ok();
+        }
+        r.split(offset, data.len(), |at, n, b| {
+            let d = &data[at..at + n];
+            match b {
+                Backing::Vram => self.file.write_all_at(d, offset + at as u64),
+                Backing::File(f, o) => f.write_all_at(d, o),
+            }
+            .ok()
+        })
+    }
+
+    /// Serves each of `pieces` (a VRAM range, and where in `file` it goes)
+    /// from `file` from now on: what VRAM holds there moves into the file
+    /// ([`redirect`]).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for a piece outside VRAM, empty, or overlapping
+    /// another or a range already redirected (nothing changes); the move's
+    /// I/O error.
+    pub fn redirect(&self, pieces: &[(Range<u64>, u64)], file: &Arc<File>) -> io::Result<()> {
+        if pieces.iter().any(|(r, _)| r.end > self.size) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a redirected range lies outside VRAM",
+            ));
+        }
+        let mut t = self.redirects.write().unwrap_or_else(|e| e.into_inner());
+        t.install(&self.file, pieces, file)
+    }
+
+    /// Ends every redirect to `file`: its bytes move back into VRAM.
+    ///
+    /// # Errors
+    ///
+    /// The move's I/O error; the redirects end either way.
+    pub fn end_redirect(&self, file: &Arc<File>) -> io::Result<()> {
+        let mut t = self.redirects.write().unwrap_or_else(|e| e.into_inner());
+        t.remove(&self.file, file)
     }
 
     fn inside(&self, offset: u64, len: usize) -> bool {
@@ -86,7 +177,7 @@ impl VramView {
         if !self.inside(offset, data.len()) {
             return None;
         }
-        self.file.read_exact_at(data, offset).ok()
+        self.pread(offset, data)
     }
 
     /// Copies VRAM at `offset` into `data` as the GPU's memory clients
@@ -107,7 +198,7 @@ impl VramView {
             return None;
         }
         let mut held = self.held();
-        self.file.write_all_at(data, offset).ok()?;
+        self.pwrite(offset, data)?;
         held.patch(offset, data);
         held.changed();
         Some(())
@@ -124,7 +215,7 @@ impl VramView {
             return None;
         }
         let mut held = self.held();
-        self.file.write_all_at(data, offset).ok()?;
+        self.pwrite(offset, data)?;
         held.patch(offset, data);
         Some(())
     }
@@ -140,7 +231,7 @@ impl VramView {
         held.hold(offset, data.len(), |word, old| {
             self.read(word, old).is_some()
         });
-        self.file.write_all_at(data, offset).ok()
+        self.pwrite(offset, data)
     }
 
     /// Makes every posted host write visible to the GPU's memory clients
@@ -210,6 +301,50 @@ mod tests {
         assert!(b.read_gpu((1 << 20) - 4, &mut d).is_none());
         assert!(a.write(u64::MAX, b"x").is_none());
         assert!(a.write_posted((1 << 20) - 1, b"xy").is_none());
+    }
+
+    /// A redirected range is the file's for every view and every kind of
+    /// access, across its edges; ending the redirect puts the bytes back.
+    #[test]
+    fn a_redirected_range_is_the_files_for_every_view() {
+        let v = Vram::new(1 << 20).unwrap();
+        let (a, b) = (v.view().unwrap(), v.view().unwrap());
+        let vf = Arc::new(memfd(c"t-vf", 0x4000).unwrap());
+        a.write(0x2000, &[5; 8]).unwrap();
+        b.redirect(&[(0x2000..0x3000, 0x1000)], &vf).unwrap();
+        assert_eq!(u64_at(|o, d| a.read(o, d), 0x2000), 0x0505_0505_0505_0505);
+        // A write through the file (the VF's mapping) is VRAM's for all.
+        vf.write_all_at(&[6; 4], 0x1004).unwrap();
+        assert_eq!(
+            u64_at(|o, d| b.read_gpu(o, d), 0x2000),
+            0x0606_0606_0505_0505
+        );
+        // Writes of every kind land in the file, straddling the edge too.
+        a.write_bar1(0x1ffc, &[1; 8]).unwrap();
+        b.write(0x2ffc, &[2; 8]).unwrap();
+        a.write_posted(0x2008, &[3; 8]).unwrap();
+        let mut f = [0u8; 8];
+        vf.read_exact_at(&mut f, 0x1000).unwrap();
+        assert_eq!(f, [1, 1, 1, 1, 6, 6, 6, 6]);
+        vf.read_exact_at(&mut f, 0x1ffc).unwrap();
+        assert_eq!(f, [2, 2, 2, 2, 0, 0, 0, 0]);
+        // The posted write is the host's at once, the GPU's at the flush.
+        assert_eq!(u64_at(|o, d| a.read(o, d), 0x2008), 0x0303_0303_0303_0303);
+        assert_eq!(u64_at(|o, d| a.read_gpu(o, d), 0x2008), 0);
+        a.flush();
+        assert_eq!(
+            u64_at(|o, d| a.read_gpu(o, d), 0x2008),
+            0x0303_0303_0303_0303
+        );
+        // Outside the range, VRAM; a range beyond VRAM or taken is refused.
+        assert_eq!(u64_at(|o, d| a.read(o, d), 0x3000), 0x0202_0202);
+        assert!(a
+            .redirect(&[((1 << 20) - 8..(1 << 20) + 8, 0)], &vf)
+            .is_err());
+        assert!(a.redirect(&[(0x2800..0x3800, 0)], &vf).is_err());
+        b.end_redirect(&vf).unwrap();
+        vf.write_all_at(&[0xee; 8], 0x1000).unwrap();
+        assert_eq!(u64_at(|o, d| a.read(o, d), 0x2000), 0x0606_0606_0101_0101);
     }
 
     /// A posted write is the host's at once and the GPU's after a flush;

@@ -44,5 +44,7 @@ pub mod rpc;
 pub mod status;
 #[path = "gsp/vaspace.rs"]
 pub mod vaspace;
+#[path = "gsp/vgpu.rs"]
+pub mod vgpu;
 #[path = "gsp/wpr_meta.rs"]
 pub mod wpr_meta;

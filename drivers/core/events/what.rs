@@ -86,6 +86,14 @@ pub enum What {
     },
     /// GSP-RM copied MMU faults to the shadow fault buffer.
     FaultQueued,
+    /// The vGPU plugin task of virtual function `gfid` - 1 was started,
+    /// stopped or crashed (`notify`: `NVA084_NOTIFIERS_PLUGIN_TASK_*`).
+    VgpuPlugin {
+        /// The virtual function's gfid (its index + 1).
+        gfid: u32,
+        /// What happened, `NVA084_NOTIFIERS_*`.
+        notify: u32,
+    },
 }
 
 impl What {
@@ -98,6 +106,7 @@ impl What {
             What::Lockdown { .. } => EventKind::Lockdown,
             What::GspPrint { .. } => EventKind::GspPrint,
             What::FaultQueued => EventKind::FaultQueued,
+            What::VgpuPlugin { .. } => EventKind::VgpuPlugin,
         }
     }
 

@@ -3,6 +3,8 @@
 //! The GPU's configuration as GSP-RM enumerates it at boot
 //! (`enumerate.rs`): what the services partition and the clients read.
 
+use crate::proto::gsp::calls::Handle;
+
 /// An engine of the GPU, as GSP-RM numbers engine types
 /// (`NV2080_ENGINE_TYPE_*`, cl2080.h).
 #[repr(transparent)]
@@ -67,6 +69,16 @@ pub struct GpuConfig {
     /// Copy engine `n`'s non-stall vector in the CPU interrupt tree, from
     /// GSP-RM's kernel interrupt table; [`NO_VECTOR`] if it gave none.
     pub(crate) ce_nonstall: [u32; MAX_COPY_ENGINES],
+    /// The SR-IOV virtual functions GSP-RM was booted to host vGPUs on
+    /// (its heap partitions); 0 when it was not booted in SR-IOV mode.
+    pub(crate) vfs: u16,
+    /// The granule of a vGPU's guest memory
+    /// (`NV2080_CTRL_CMD_GPU_GET_VMMU_SEGMENT_SIZE`); 0 outside SR-IOV
+    /// mode.
+    pub(crate) vmmu_segment: u64,
+    /// GSP-RM's internal client and subdevice, to which the internal
+    /// controls go.
+    pub(crate) internal: (Handle, Handle),
 }
 
 /// A runlist the device information table did not name.
@@ -83,11 +95,24 @@ impl GpuConfig {
     pub(crate) fn same_gpu(&self, other: &GpuConfig) -> bool {
         GpuConfig {
             bar1_pde_base: 0,
+            internal: (Handle(0), Handle(0)),
             ..*self
         } == GpuConfig {
             bar1_pde_base: 0,
+            internal: (Handle(0), Handle(0)),
             ..*other
         }
+    }
+
+    /// The SR-IOV virtual functions GSP-RM hosts vGPUs on; 0 when it was
+    /// not booted in SR-IOV mode.
+    pub fn vfs(&self) -> u16 {
+        self.vfs
+    }
+
+    /// The granule of a vGPU's guest memory; 0 outside SR-IOV mode.
+    pub fn vmmu_segment_size(&self) -> u64 {
+        self.vmmu_segment
     }
 
     /// The board's name as GSP-RM reports it, e.g. "NVIDIA GeForce RTX 3090".

@@ -137,6 +137,12 @@ fn static_config(
         bar1_pde_base: info.bar1_pde_base,
         runlists: [NO_RUNLIST; MAX_ENGINES],
         ce_nonstall: [NO_VECTOR; MAX_COPY_ENGINES],
+        vfs: 0,
+        vmmu_segment: 0,
+        internal: (
+            Handle(info.h_internal_client),
+            Handle(info.h_internal_subdevice),
+        ),
     };
     for (slot, r) in gpu.usable.iter_mut().zip(info.usable_fb_ranges()) {
         *slot = (r.start, r.end);

@@ -57,7 +57,8 @@ pub(crate) fn route(function: Function) -> Route {
         | Function::OsErrorLog
         | Function::UcodeLibosPrint
         | Function::MmuFaultQueued
-        | Function::GspLockdownNotice => Route::Clients,
+        | Function::GspLockdownNotice
+        | Function::VgpuGspPluginTriggered => Route::Clients,
         f if f.is_event() => Route::Ignored,
         _ => Route::Reply,
     }
@@ -152,6 +153,12 @@ fn log_event(dev: &device::Device, e: &Event, owner: Option<ChannelOwner>) {
             "GSP-RM forwards {} bytes of log from ucode {:#x}\n",
             e.payload().len(),
             ucode
+        ),
+        What::VgpuPlugin { gfid, notify } => dev_dbg!(
+            dev,
+            "GSP-RM: vGPU plugin task of gfid {} reports {}\n",
+            gfid,
+            notify
         ),
         What::Notify { .. } | What::Lockdown { .. } | What::FaultQueued => {}
     }

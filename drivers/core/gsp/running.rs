@@ -49,9 +49,10 @@ impl<'bound> Running<'bound> {
         bar: Bar0<'bound>,
         gsp: &'bound Gsp,
         spec: Spec,
+        vgpu_host: bool,
     ) -> Result<Self> {
         let slot = KBox::pin_init(new_mutex!(None), GFP_KERNEL)?;
-        let (gpu, bundle) = gsp.boot(pdev, bar, spec)?;
+        let (gpu, bundle) = gsp.boot(pdev, bar, spec, vgpu_host)?;
         *slot.lock() = Some(bundle);
         // From here on, dropping `running` (on error too) shuts GSP-RM
         // down.

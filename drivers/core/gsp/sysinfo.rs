@@ -13,6 +13,7 @@ use kernel::{
 
 use crate::{
     hal::GpuHal,
+    kernel_gaps::SriovLayout,
     proto::gsp::rpc::{
         registry,
         system_info::GspSystemInfo,
@@ -32,7 +33,12 @@ const REGISTRY: &[(&str, u32)] = &[
     ("RMForcePcieConfigSave", 1),
     // Boot even when the device id is not in GSP-RM's product table.
     ("RMDevidCheckIgnore", 1),
+    // Host vGPUs on the SR-IOV virtual functions (nova-core, when vGPU is
+    // enabled); only in SR-IOV mode, see `registry`.
+    ("RMSetSriovMode", 1),
 ];
+/// The entries of [`REGISTRY`] every boot has (all but `RMSetSriovMode`).
+const BAREMETAL_ENTRIES: usize = 3;
 
 fn encode<T: Wire>(v: &T) -> Result<KVec<u8>> {
     let mut out = KVec::from_elem(0u8, T::SIZE, GFP_KERNEL)?;
@@ -51,8 +57,26 @@ fn bus_device(dev_id: u16) -> u64 {
 }
 
 /// GSP_SET_SYSTEM_INFO: where the GPU sits on the bus and what it is.
-pub(crate) fn system_info(pdev: &pci::Device<device::Bound>, hal: &dyn GpuHal) -> Result<KVec<u8>> {
+///
+/// In SR-IOV mode (`sriov`), also where the virtual functions are
+/// (`GSP_VF_INFO`).
+pub(crate) fn system_info(
+    pdev: &pci::Device<device::Bound>,
+    hal: &dyn GpuHal,
+    sriov: Option<&SriovLayout>,
+) -> Result<KVec<u8>> {
     let mut info = GspSystemInfo::ZERO;
+    if let Some(s) = sriov {
+        let vf = &mut info.gsp_vf_info;
+        vf.total_vfs = u32::from(s.total_vfs);
+        vf.first_vf_offset = u32::from(s.first_vf_offset);
+        vf.first_vf_bar0_address = s.vf_bar[0];
+        vf.first_vf_bar1_address = s.vf_bar[1];
+        vf.first_vf_bar2_address = s.vf_bar[2];
+        vf.b64bit_bar0 = s.vf_bar_64bit[0];
+        vf.b64bit_bar1 = s.vf_bar_64bit[1];
+        vf.b64bit_bar2 = s.vf_bar_64bit[2];
+    }
     info.gpu_phys_addr = pdev.resource_start(0)?;
     info.gpu_phys_fb_addr = pdev.resource_start(1)?;
     info.gpu_phys_inst_addr = pdev.resource_start(3)?;
@@ -69,11 +93,17 @@ pub(crate) fn system_info(pdev: &pci::Device<device::Bound>, hal: &dyn GpuHal) -
     encode(&info)
 }
 
-/// SET_REGISTRY: the packed registry table.
-pub(crate) fn registry() -> Result<KVec<u8>> {
-    let len = registry::registry_len(REGISTRY).ok_or(EINVAL)?;
+/// SET_REGISTRY: the packed registry table; with `sriov`, GSP-RM is to
+/// run in SR-IOV mode.
+pub(crate) fn registry(sriov: bool) -> Result<KVec<u8>> {
+    let entries = if sriov {
+        REGISTRY
+    } else {
+        &REGISTRY[..BAREMETAL_ENTRIES]
+    };
+    let len = registry::registry_len(entries).ok_or(EINVAL)?;
     let mut out = KVec::from_elem(0u8, len, GFP_KERNEL)?;
-    registry::encode_registry(REGISTRY, &mut out).ok_or(EINVAL)?;
+    registry::encode_registry(entries, &mut out).ok_or(EINVAL)?;
     Ok(out)
 }
 

@@ -83,8 +83,12 @@ pub(super) struct Ga102 {
 }
 
 impl GpuHal for Ga102 {
-    fn fb_layout(&self, fb_size: u64, bootloader: u64, elf: u64) -> Option<FbLayout> {
-        FbLayout::ga102(fb_size, bootloader, elf)
+    fn fb_layout(&self, fb_size: u64, bootloader: u64, elf: u64, vgpu: bool) -> Option<FbLayout> {
+        if vgpu {
+            FbLayout::ga102_vgpu(fb_size, bootloader, elf)
+        } else {
+            FbLayout::ga102(fb_size, bootloader, elf)
+        }
     }
 
     fn booter_layout(&self, hs: &HsFirmware<'_>) -> pfw::Result<HsLoadLayout> {

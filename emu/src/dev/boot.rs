@@ -166,14 +166,20 @@ pub struct Boot {
 }
 
 impl Boot {
-    /// A boot chain that checks against `firmware` and starts GSP-RM with
-    /// `config`, with the emulated GA102 VBIOS. Without firmware,
-    /// booter_load always fails.
+    /// [`Boot::with_vbios`] with the emulated GA102 (RTX 3090) VBIOS.
+    #[cfg(test)]
     pub fn new(config: RmConfig, firmware: Option<Firmware>) -> Boot {
+        Boot::with_vbios(config, firmware, vbios::Config::GA102)
+    }
+
+    /// A boot chain that checks against `firmware` and starts GSP-RM with
+    /// `config`, with the VBIOS `vbios` describes (the board's). Without
+    /// firmware, booter_load always fails.
+    pub fn with_vbios(config: RmConfig, firmware: Option<Firmware>, vbios: vbios::Config) -> Boot {
         Boot {
             config,
             firmware,
-            fwsec: fwsec::Fwsec::new(vbios::Config::GA102),
+            fwsec: fwsec::Fwsec::new(vbios),
             rm: None,
             rm_suspended: false,
             libos_addr: 0,
@@ -413,7 +419,8 @@ impl Boot {
         };
         info!("SEC2: booter_load running with GspFwWprMeta at {meta_addr:#x}");
         let meta: GspFwWprMeta = booter::read_obj(mem, meta_addr).map_err(Failure::BadWprMeta)?;
-        booter::check_wpr_meta(&meta, self.config.vram, fw).map_err(Failure::BadWprMeta)?;
+        let sriov = self.config.sriov.is_some();
+        booter::check_wpr_meta(&meta, self.config.vram, fw, sriov).map_err(Failure::BadWprMeta)?;
         // WPR2 is FWSEC-FRTS's region, at the top of the one booter_load
         // sets up (`frtsOffset`/`frtsSize`; nova-core `run_fwsec_frts`
         // checks WPR2 starts at the FRTS region).
@@ -455,8 +462,11 @@ impl Boot {
             return Ok(());
         }
         self.boots += 1;
+        // GSP-RM runs with the heap and VF partitions booter_load set up.
         let config = RmConfig {
             boot: self.boots,
+            wpr_heap: Some(meta.gsp_fw_heap_size),
+            vf_partitions: meta.gsp_fw_heap_vf_partition_count,
             ..self.config.clone()
         };
         // The registers say GSP-RM runs before its thread can look at them

@@ -75,6 +75,17 @@ pub struct RmConfig {
     /// The host (channels, doorbell, PBDMA, copy engines) GSP-RM sets
     /// channels up in.
     pub host: crate::dev::host::Host,
+    /// The board (its name).
+    pub board: crate::board::Board,
+    /// The board's SR-IOV capability (`TotalVFs` the VFs served), if it
+    /// has one: what booter_load and GSP-RM's SR-IOV mode check against.
+    pub sriov: Option<crate::board::SriovFacts>,
+    /// The GSP-RM heap this boot has (`gspFwHeapSize`, set by
+    /// booter_load); `None`: the LIBOS3 rule's for the VRAM.
+    pub wpr_heap: Option<u64>,
+    /// The VF partitions of the heap this boot has
+    /// (`gspFwHeapVfPartitionCount`, set by booter_load).
+    pub vf_partitions: u8,
 }
 
 impl Default for RmConfig {
@@ -96,6 +107,10 @@ impl Default for RmConfig {
             vaspaces: Default::default(),
             gsp_intr_vector: crate::dev::bar0::GSP_VECTOR,
             host: Default::default(),
+            board: Default::default(),
+            sriov: None,
+            wpr_heap: None,
+            vf_partitions: 0,
         }
     }
 }
@@ -204,10 +219,14 @@ impl RmConfig {
     }
 
     /// The VRAM GSP-RM leaves to clients: below the non-WPR heap of the
-    /// layout the boot used (the bootloader and image sizes move it by
-    /// little; the model assumes 570.144's).
+    /// layout the boot used, with its heap (the bootloader and image sizes
+    /// move it by little; the model assumes 570.144's).
     pub fn usable_end(&self) -> u64 {
-        crate::dev::boot::wpr_rules::non_wpr_heap_start(self.vram, 0x6000, 0x3c9_9000).unwrap_or(0)
+        use crate::dev::boot::wpr_rules;
+        let heap = self
+            .wpr_heap
+            .unwrap_or_else(|| wpr_rules::heap_size(self.vram));
+        wpr_rules::non_wpr_heap_start(self.vram, 0x6000, 0x3c9_9000, heap).unwrap_or(0)
     }
 
     /// GET_GSP_STATIC_INFO's reply.
@@ -219,7 +238,7 @@ impl RmConfig {
         s.l2_cache_size = L2_CACHE_SIZE;
         s.fbp_mask = 0xfff;
         s.fbio_mask = 0xfff;
-        copy_str(&mut s.gpu_name_string, b"NVIDIA GeForce RTX 3090");
+        copy_str(&mut s.gpu_name_string, self.board.name().as_bytes());
         copy_str(&mut s.gpu_short_name_string, b"GA102");
         for &e in &self.engines {
             if let Some(w) = s.engine_caps.get_mut((e / 32) as usize) {

@@ -8,6 +8,7 @@
 use super::config::RmConfig;
 use super::gmmu::{GpuMemory, Phys};
 use super::vaspace::VaSpaces;
+use super::vgpu::{self, VgpuManager};
 use crate::dev::host::{ChannelSetup, Host};
 use crate::guest_mem::GuestMemory;
 use crate::vram::VramView;
@@ -98,6 +99,8 @@ pub struct Objects {
     host: Host,
     /// The engines GSP-RM reports (`RmConfig::engines`).
     engines: Vec<u32>,
+    /// The vGPU manager: SR-IOV mode, vGPU types, plugin tasks.
+    pub vgpu: VgpuManager,
 }
 
 /// `NV_CHANNEL_ALLOC_PARAMS.internalFlags` PRIVILEGE (1:0): USER is 0
@@ -131,6 +134,7 @@ impl Default for Objects {
             roots: VaSpaces::default(),
             host: Host::default(),
             engines: RmConfig::default().engines,
+            vgpu: VgpuManager::default(),
         }
     }
 }
@@ -166,6 +170,12 @@ impl Objects {
     pub fn with_memory(mut self, mem: GuestMemory, fb_end: u64) -> Objects {
         self.mem.sys = mem;
         self.fb_end = fb_end;
+        self
+    }
+
+    /// Hosts vGPUs with `vgpu`.
+    pub fn with_vgpu(mut self, vgpu: VgpuManager) -> Objects {
+        self.vgpu = vgpu;
         self
     }
 
@@ -266,6 +276,12 @@ impl Objects {
                     .flat_map(|o| o.values())
                     .any(|o| o.channel.is_some_and(|c| c.chid == chid));
                 if in_use {
+                    return NV_ERR_STATE_IN_USE;
+                }
+                // A vGPU's channel IDs are its own until its plugin task is
+                // cleaned up (the status is the model's).
+                if self.vgpu.holds_channel(chid) {
+                    warn!("GSP-RM: channel {chid} belongs to a vGPU");
                     return NV_ERR_STATE_IN_USE;
                 }
                 // Its engine: one the GPU has, with a runlist. On a GPU
@@ -542,6 +558,21 @@ impl Objects {
             && !(object.channel.is_some() && CHANNEL_CONTROL_FAMILIES.contains(&family))
         {
             return NV_ERR_INVALID_COMMAND;
+        }
+        if VgpuManager::is_vgpu_control(cmd) {
+            let ctx = vgpu::Context {
+                fb_end: self.fb_end,
+                channels: self.channels,
+                engines: &config.engines,
+                pf_channels: self
+                    .clients
+                    .values()
+                    .flat_map(|o| o.values())
+                    .filter_map(|o| o.channel.map(|c| (c.engine, c.chid)))
+                    .collect(),
+            };
+            let internal = h_client == self.internal_client;
+            return self.vgpu.control(internal, cmd, params, &ctx);
         }
         match cmd {
             ChannelBind::CMD => {
@@ -1402,6 +1433,69 @@ mod tests {
             o.control(&cfg, 0xc1, 0x51, cmd, &mut b),
             NV_ERR_INSUFFICIENT_PERMISSIONS
         );
+    }
+
+    /// A vGPU's channel IDs (of its plugin task, until the cleanup) are
+    /// not the PF's to allocate, on any engine: one ID space.
+    #[test]
+    fn a_vgpus_channel_ids_are_not_the_pfs() {
+        use nvgsp_proto::gsp::rpc::system_info::GspVfInfo;
+        use nvgsp_proto::gsp::vgpu::{
+            BootloadParams, NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK,
+        };
+        const MIB: u64 = 1 << 20;
+        let (mut o, cfg) = setup_vaspace();
+        assert_eq!(copy(&mut o, &cfg, &copy_params()), NV_OK);
+        o.channels = 16;
+        let booted = RmConfig {
+            vram: 1 << 30,
+            sriov: Some(crate::board::A10_SRIOV.with_vfs(1)),
+            wpr_heap: Some(581 * MIB),
+            vf_partitions: 1,
+            ..RmConfig::default()
+        };
+        let info = GspVfInfo {
+            total_vfs: 1,
+            first_vf_offset: 4,
+            b64bit_bar1: 1,
+            b64bit_bar2: 1,
+            ..GspVfInfo::ZERO
+        };
+        let mut m = VgpuManager::new(None, None);
+        m.set_mode(vgpu::check_mode(&booted, Some(1), &info).unwrap());
+        // GFID 1: 32 MiB at 64 MiB, a heap at 128 MiB, channels 10 and 11
+        // of every engine.
+        let mut p = BootloadParams::ZERO;
+        p.gfid = 1;
+        p.num_channels = 2;
+        p.chid_offset = [10; nvgsp_proto::gsp::vgpu::MAX_ENGINES];
+        p.num_guest_fb_segments = 1;
+        p.guest_fb_phys_addr_list[0] = 64 * MIB;
+        p.guest_fb_length_list[0] = 32 * MIB;
+        p.plugin_heap_memory_phys_addr = 128 * MIB;
+        p.plugin_heap_memory_length = 4 * MIB;
+        let log = 130 * MIB;
+        (p.init_task_log_buff_offset, p.init_task_log_buff_size) = (log, 0x1000);
+        (p.vgpu_task_log_buff_offset, p.vgpu_task_log_buff_size) = (log + 0x1000, 0x1000);
+        (p.kernel_log_buff_offset, p.kernel_log_buff_size) = (log + 0x2000, 0x1000);
+        let mut b = vec![0u8; BootloadParams::SIZE];
+        p.encode(&mut b).unwrap();
+        let ctx = vgpu::Context {
+            fb_end: o.fb_end,
+            channels: o.channels,
+            engines: &cfg.engines,
+            pf_channels: Vec::new(),
+        };
+        let cmd = NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK;
+        assert_eq!(m.control(true, cmd, &mut b, &ctx), NV_OK);
+        o.vgpu = m;
+        let cls = class::AMPERE_CHANNEL_GPFIFO_A;
+        let chan = |chid| encoded(&channel_params(Some(chid)));
+        assert_eq!(
+            o.alloc(0xc1, 0xd1, 0xf1, cls, &chan(11)),
+            NV_ERR_STATE_IN_USE
+        );
+        assert_eq!(o.alloc(0xc1, 0xd1, 0xf1, cls, &chan(12)), NV_OK);
     }
 
     #[test]

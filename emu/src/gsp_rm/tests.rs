@@ -83,6 +83,16 @@ impl Driver {
         config: RmConfig,
         edit: impl FnOnce(&mut [u32; 8]),
     ) -> Result<Driver, QueueError> {
+        Driver::with_hw(config, edit, |_| {})
+    }
+
+    /// [`Driver::with_header`] on hardware `setup` completed first (VRAM,
+    /// SR-IOV).
+    fn with_hw(
+        config: RmConfig,
+        edit: impl FnOnce(&mut [u32; 8]),
+        setup: impl FnOnce(&mut Hw),
+    ) -> Result<Driver, QueueError> {
         let mem = guest_memory();
         for i in 0..PAGES {
             mem.write(BASE + i * 8, &(BASE + i * 0x1000).to_le_bytes())
@@ -102,6 +112,7 @@ impl Driver {
         bar0.write32(0x100c10, (FLUSH_PAGE >> 8) as u32, &mem);
         let hw = Hw::new(bar0);
         dev::lock(&hw).pci = PCI;
+        setup(&mut dev::lock(&hw));
         let args = QueueArgs {
             shared_mem: BASE,
             pte_count: PAGES as u32,
@@ -144,6 +155,22 @@ impl Driver {
         )
         .unwrap();
         self.seq_num += 1;
+        // Wait for room: GSP-RM's read pointer (in the message queue's
+        // header) must leave the element's pages free.
+        let pages = len.div_ceil(PAGE_SIZE) as u32;
+        let start = Instant::now();
+        loop {
+            let gsp_read = self.mem.read_u32(BASE + MSGQ + 0x20).unwrap();
+            let free = (gsp_read + 0x3f - self.write - 1) % 0x3f;
+            if free >= pages {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "GSP-RM does not drain the command queue"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
         for chunk in buf[..len].chunks(PAGE_SIZE) {
             let at = BASE + CMDQ + 0x1000 + u64::from(self.write) * 0x1000;
             self.mem.write(at, chunk).unwrap();
@@ -222,15 +249,16 @@ fn init_sequence_then_init_done_with_interrupt() {
 
 /// Takes GSP-RM through its init as the driver does, checking each step.
 fn init(d: &mut Driver) {
+    init_with(d, &system_info(), &[("RMDevidCheckIgnore", 1)]);
+}
+
+/// [`init`] with the system info `info` and the registry `registry`.
+fn init_with(d: &mut Driver, info: &[u8], registry: &[(&str, u32)]) {
     // A short system info and a malformed registry do not count.
     d.send(Function::GspSetSystemInfo as u32, &[0u8; 64]);
     d.send(Function::SetRegistry as u32, &[0xffu8; 8]);
-    d.send(Function::GspSetSystemInfo as u32, &system_info());
-    let mut reg = vec![0u8; 256];
-    let len =
-        nvgsp_proto::gsp::rpc::registry::encode_registry(&[("RMDevidCheckIgnore", 1)], &mut reg)
-            .unwrap();
-    d.send(Function::SetRegistry as u32, &reg[..len]);
+    d.send(Function::GspSetSystemInfo as u32, info);
+    send_registry(d, registry);
     // GSP-RM asks the CPU to run its register program and waits for it.
     let (h, p) = d.receive();
     assert_eq!(h.function, Function::GspRunCpuSequencer as u32);
@@ -264,6 +292,13 @@ fn init(d: &mut Driver) {
     assert_eq!(h.function, Function::GspInitDone as u32);
     assert_eq!(h.rpc_result, status::NV_OK);
     assert_eq!(dev::lock(&d.hw).bar0.gsp.irq.to_host(), IRQ_SWGEN0);
+}
+
+/// Sends SET_REGISTRY with `entries`.
+fn send_registry(d: &mut Driver, entries: &[(&str, u32)]) {
+    let mut reg = vec![0u8; 1024];
+    let len = nvgsp_proto::gsp::rpc::registry::encode_registry(entries, &mut reg).unwrap();
+    d.send(Function::SetRegistry as u32, &reg[..len]);
 }
 
 #[test]
@@ -655,3 +690,5 @@ fn host_errors_become_rc_triggered() {
         );
     }
 }
+
+mod vgpu;

@@ -16,7 +16,7 @@ use super::{
         rm::{RpcGspRmAlloc, RpcGspRmControl},
         static_info::GspStaticConfigInfo,
     },
-    vaspace,
+    vaspace, vgpu,
 };
 use crate::wire::Wire;
 
@@ -172,6 +172,25 @@ typed! { RmControl, CMD:
     /// (on GSP-RM's internal subdevice).
     FifoGetDeviceInfoTable = fifo::NV2080_CTRL_CMD_FIFO_GET_DEVICE_INFO_TABLE,
         fifo::Nv2080CtrlFifoGetDeviceInfoTableParams;
+    /// `NV2080_CTRL_CMD_GPU_GET_VMMU_SEGMENT_SIZE`: the granule guest
+    /// memory of a vGPU is carved in.
+    GpuGetVmmuSegmentSize = vgpu::NV2080_CTRL_CMD_GPU_GET_VMMU_SEGMENT_SIZE,
+        vgpu::GetVmmuSegmentSizeParams;
+    /// `..._VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK`: starts a
+    /// vGPU's plugin task (on GSP-RM's internal subdevice).
+    VgpuBootloadPluginTask = vgpu::NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_BOOTLOAD_GSP_VGPU_PLUGIN_TASK,
+        vgpu::BootloadParams;
+    /// `..._VGPU_MGR_INTERNAL_SHUTDOWN_GSP_VGPU_PLUGIN_TASK`: stops it.
+    VgpuShutdownPluginTask = vgpu::NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_SHUTDOWN_GSP_VGPU_PLUGIN_TASK,
+        vgpu::GfidParams;
+    /// `..._VGPU_MGR_INTERNAL_VGPU_PLUGIN_CLEANUP`: frees what a stopped
+    /// task held.
+    VgpuPluginCleanup = vgpu::NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_VGPU_PLUGIN_CLEANUP,
+        vgpu::GfidParams;
+    /// `..._VGPU_MGR_INTERNAL_PGPU_ADD_VGPU_TYPE`: the vGPU types. Its
+    /// 334,344 bytes of parameters are built as bytes
+    /// ([`vgpu::ADD_VGPU_TYPE_PARAMS_SIZE`]), not as one value.
+    PgpuAddVgpuType = vgpu::NV2080_CTRL_CMD_VGPU_MGR_INTERNAL_PGPU_ADD_VGPU_TYPE, Empty;
     /// `NV90F1_CTRL_CMD_VASPACE_COPY_SERVER_RESERVED_PDES`: where the
     /// driver's directories above GSP-RM's own VA range are.
     VaspaceCopyServerReservedPdes = vaspace::NV90F1_CTRL_CMD_VASPACE_COPY_SERVER_RESERVED_PDES,

@@ -32,6 +32,10 @@ pub const FRTS_SIZE: u64 = MIB;
 pub const NON_WPR_HEAP_SIZE: u64 = MIB;
 /// GSP-RM heap alignment (nova `GSP_HEAP_ALIGNMENT`).
 const HEAP_ALIGN: u64 = MIB;
+/// The GSP-RM heap when GSP-RM hosts vGPUs (booted in SR-IOV mode), 581
+/// MiB: r570.144 `GSP_FW_HEAP_SIZE_VGPU_DEFAULT` (Linux 7.3 nova-core
+/// `LibosParams::vgpu_wpr_heap_size`, used instead of the bare-metal size).
+pub const GSP_FW_HEAP_SIZE_VGPU_DEFAULT: u64 = 609_222_656;
 
 /// A half-open range of VRAM offsets.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -114,6 +118,31 @@ impl FbLayout {
     /// `bootloader_size` bytes and an ELF image of `elf_size` bytes, or
     /// `None` if they do not fit.
     pub const fn ga102(fb_size: u64, bootloader_size: u64, elf_size: u64) -> Option<FbLayout> {
+        Self::ga102_with_heap(
+            fb_size,
+            bootloader_size,
+            elf_size,
+            wpr_heap_size_libos3(fb_size),
+        )
+    }
+
+    /// The layout of a boot in which GSP-RM hosts vGPUs: the same, with
+    /// the vGPU heap ([`GSP_FW_HEAP_SIZE_VGPU_DEFAULT`]).
+    pub const fn ga102_vgpu(fb_size: u64, bootloader_size: u64, elf_size: u64) -> Option<FbLayout> {
+        Self::ga102_with_heap(
+            fb_size,
+            bootloader_size,
+            elf_size,
+            GSP_FW_HEAP_SIZE_VGPU_DEFAULT,
+        )
+    }
+
+    const fn ga102_with_heap(
+        fb_size: u64,
+        bootloader_size: u64,
+        elf_size: u64,
+        heap_size: u64,
+    ) -> Option<FbLayout> {
         let fb = FbRange {
             start: 0,
             end: fb_size,
@@ -146,7 +175,7 @@ impl FbLayout {
             start: elf_start,
             end: elf_start + elf_size,
         };
-        let Some(h) = elf.start.checked_sub(wpr_heap_size_libos3(fb_size)) else {
+        let Some(h) = elf.start.checked_sub(heap_size) else {
             return None;
         };
         let heap = FbRange {
@@ -320,6 +349,23 @@ mod tests {
         assert!(m.is_valid_header());
         assert_eq!(m.layout(), l);
         assert_eq!(m.gsp_fw_wpr_end, l.frts.end);
+    }
+
+    #[test]
+    fn vgpu_layout_has_the_vgpu_heap() {
+        let elf = 0x3c9_9000;
+        let bare = FbLayout::ga102(8 * GIB, 0x5000, elf).unwrap();
+        let vgpu = FbLayout::ga102_vgpu(8 * GIB, 0x5000, elf).unwrap();
+        // The heap's start is aligned down to a MiB; 581 MiB is a whole MiB.
+        assert_eq!(vgpu.heap.len(), GSP_FW_HEAP_SIZE_VGPU_DEFAULT);
+        assert!(vgpu.heap.len() > bare.heap.len());
+        assert_eq!(
+            (vgpu.elf, vgpu.boot, vgpu.frts),
+            (bare.elf, bare.boot, bare.frts)
+        );
+        assert!(vgpu.wpr2.start < bare.wpr2.start);
+        // 512 MiB of VRAM cannot hold the vGPU heap.
+        assert_eq!(FbLayout::ga102_vgpu(512 * MIB, 0x5000, elf), None);
     }
 
     #[test]

@@ -117,15 +117,46 @@ fn check_booter(s: &Falcon, b: &BooterImage) -> Result<(), String> {
 }
 
 /// The metadata's header and every field booter_load depends on, against
-/// what the model works out itself ([`super::wpr_rules`]).
-pub fn check_wpr_meta(m: &GspFwWprMeta, vram: u64, fw: &Firmware) -> Result<(), String> {
+/// what the model works out itself ([`super::wpr_rules`]). A heap with VF
+/// partitions (`gspFwHeapVfPartitionCount`, GSP-RM hosting vGPUs) needs a
+/// board with SR-IOV (`sriov`), at most `MAX_PARTITIONS_WITH_GFID` of
+/// them, and the vGPU heap's bounds; without partitions the bare-metal
+/// bounds hold. OpenRM sizes the heap and sets the partitions from the one
+/// flag, `bVgpuGspPluginOffloadEnabled` (`kernel_gsp.c`
+/// `_kgspCalculateFwHeapSize`, `kernel_gsp_tu102.c`: 32 partitions), so a
+/// mix of the two is refused, as a heap outside its bounds is.
+pub fn check_wpr_meta(
+    m: &GspFwWprMeta,
+    vram: u64,
+    fw: &Firmware,
+    sriov: bool,
+) -> Result<(), String> {
+    use super::wpr_rules::{heap_size_ok, vgpu_heap_size_ok, MAX_VF_PARTITIONS};
     if !m.is_valid_header() {
         return Err(format!("magic {:#x} revision {}", m.magic, m.revision));
     }
+    let partitions = m.gsp_fw_heap_vf_partition_count;
+    if partitions != 0 && !sriov {
+        return Err(format!(
+            "gspFwHeapVfPartitionCount is {partitions}: VF partitions on a board without SR-IOV"
+        ));
+    }
+    if partitions > MAX_VF_PARTITIONS {
+        return Err(format!(
+            "gspFwHeapVfPartitionCount is {partitions}, more than GSP-RM's {MAX_VF_PARTITIONS}"
+        ));
+    }
     // The heap's size is the driver's choice, within GSP-RM's bounds.
-    if !super::wpr_rules::heap_size_ok(m.gsp_fw_heap_size) {
+    if partitions == 0 && !heap_size_ok(m.gsp_fw_heap_size) {
         return Err(format!(
             "gspFwHeapSize {:#x} is outside GSP-RM's 88..280 MiB in 1 MiB steps",
+            m.gsp_fw_heap_size
+        ));
+    }
+    if partitions != 0 && !vgpu_heap_size_ok(m.gsp_fw_heap_size) {
+        return Err(format!(
+            "gspFwHeapSize {:#x} with {partitions} VF partitions is outside GSP-RM's vGPU heap of \
+             581..1040 MiB in 1 MiB steps",
             m.gsp_fw_heap_size
         ));
     }
@@ -134,7 +165,7 @@ pub fn check_wpr_meta(m: &GspFwWprMeta, vram: u64, fw: &Firmware) -> Result<(), 
         (fw.bootloader.len() as u64, fw.bootloader_offsets),
         fw.gsp_image.len() as u64,
         fw.gsp_signature.len() as u64,
-        m.gsp_fw_heap_size,
+        (m.gsp_fw_heap_size, partitions),
     )
     .ok_or("GSP-RM does not fit in VRAM")?;
     let got = fields(m);

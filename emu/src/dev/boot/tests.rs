@@ -348,6 +348,67 @@ fn booter_load_checks_each_field_of_the_metadata() {
     assert_eq!(g.run_booter_load(b.meta), 0);
 }
 
+/// A heap with VF partitions (GSP-RM hosting vGPUs) needs a board with
+/// SR-IOV, the vGPU heap's 581..1040 MiB and at most 32 partitions; the
+/// vGPU heap without partitions is refused too. Each metadata below is a
+/// consistent layout that breaks one of these rules alone.
+#[test]
+fn booter_load_takes_vf_partitions_only_with_the_vgpu_heap_on_an_sriov_board() {
+    use crate::board::Board;
+    use nvgsp_proto::gsp::fb_layout::FbLayout;
+    const GIB: u64 = 1 << 30;
+    // The GeForce board: partitions are refused even with the vGPU heap.
+    let mut g = Gpu::on_board(Board::Rtx3090, GIB, true, 96 << 20);
+    let b = g.gsp_boot_vgpu(2);
+    assert_eq!(g.run_frts(), 0);
+    g.start_libos(&b);
+    assert_eq!(g.run_booter_load(b.meta), code::BAD_WPR_META, "GeForce");
+    assert!(!g.riscv_active());
+
+    let mut g = Gpu::on_board(Board::A10, GIB, true, 96 << 20);
+    let vgpu = g.gsp_boot_vgpu(2);
+    let images = g.images().unwrap();
+    let bare = FbLayout::ga102(GIB, images.bootloader_size, images.elf_size).unwrap();
+    assert_eq!(g.run_frts(), 0);
+    let metas: [(&str, GspFwWprMeta); 3] = [
+        (
+            "33 partitions",
+            GspFwWprMeta {
+                gsp_fw_heap_vf_partition_count: 33,
+                ..vgpu.wpr_meta
+            },
+        ),
+        (
+            "partitions with the bare-metal heap",
+            GspFwWprMeta {
+                gsp_fw_heap_vf_partition_count: 2,
+                ..GspFwWprMeta::for_boot(&bare, &images)
+            },
+        ),
+        (
+            "the vGPU heap without partitions",
+            GspFwWprMeta {
+                gsp_fw_heap_vf_partition_count: 0,
+                ..vgpu.wpr_meta
+            },
+        ),
+    ];
+    for (what, m) in metas {
+        let at = g.write_meta(&m);
+        g.start_libos(&vgpu);
+        assert_eq!(g.run_booter_load(at), code::BAD_WPR_META, "{what}");
+        assert!(!g.riscv_active(), "{what}");
+    }
+    // The A10 boots GSP-RM with the vGPU heap and its partitions; the
+    // heap is the one of its layout (WPR2 reaches down to it).
+    g.start_libos(&vgpu);
+    assert_eq!(g.run_booter_load(vgpu.meta), 0);
+    assert!(g.riscv_active());
+    let m = vgpu.wpr_meta;
+    assert_eq!(m.gsp_fw_heap_size, 581 << 20);
+    assert_eq!(g.wpr2().map(|r| r.start), Some(m.gsp_fw_wpr_start));
+}
+
 #[test]
 fn booter_load_keeps_its_checks_and_leaves_wpr2_on_failure() {
     let mut g = Gpu::with_firmware();

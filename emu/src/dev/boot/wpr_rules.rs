@@ -45,6 +45,17 @@ fn up(v: u64, a: u64) -> u64 {
 const HEAP_MIN: u64 = 88 * MIB;
 /// The largest (`..._MAX_MB`).
 const HEAP_MAX: u64 = 280 * MIB;
+/// The smallest GSP-RM heap when it hosts vGPUs (vGPU plugin offload):
+/// `GSP_FW_HEAP_SIZE_OVERRIDE_LIBOS3_VGPU_MIN_MB`, 581 MiB, which is also
+/// `GSP_FW_HEAP_SIZE_VGPU_DEFAULT` (OpenRM 570.144 `gsp_fw_heap.h`;
+/// `kgspGetMinWprHeapSizeMB` takes the vGPU bounds when
+/// `bVgpuGspPluginOffloadEnabled`).
+const VGPU_HEAP_MIN: u64 = 581 * MIB;
+/// The largest (`..._VGPU_MAX_MB`, 1040 MiB).
+const VGPU_HEAP_MAX: u64 = 1040 * MIB;
+/// `MAX_PARTITIONS_WITH_GFID` (OpenRM `nv_sriov_defines.h`): the most VF
+/// partitions of the heap, one per GFID 1..=32.
+pub const MAX_VF_PARTITIONS: u8 = 32;
 
 /// The GSP-RM heap nova-core sizes for `vram` bytes of VRAM on LIBOS3
 /// chips (GA102 and later): a 22 MiB OS carveout, 8 MiB for RM, 96 KiB
@@ -53,28 +64,34 @@ const HEAP_MAX: u64 = 280 * MIB;
 /// with the r570.144 `GSP_FW_HEAP_PARAM_*`; nouveau's
 /// `tu102_gsp_wpr_heap_size` sums the same). What the model's GSP-RM
 /// assumes when it reports the usable VRAM.
-fn heap_size(vram: u64) -> u64 {
+pub fn heap_size(vram: u64) -> u64 {
     let per_gb = up(96 * KIB * vram.div_ceil(GIB), MIB);
     let clients = up(48 * KIB * 2048, MIB);
     (22 * MIB + 8 * MIB + per_gb + clients).clamp(HEAP_MIN, HEAP_MAX)
 }
 
-/// Whether GSP-RM takes a heap of `size` bytes.
+/// Whether GSP-RM takes a heap of `size` bytes on bare metal.
 pub fn heap_size_ok(size: u64) -> bool {
     (HEAP_MIN..=HEAP_MAX).contains(&size) && size.is_multiple_of(MIB)
+}
+
+/// Whether GSP-RM takes a heap of `size` bytes when it hosts vGPUs (its
+/// heap has VF partitions).
+pub fn vgpu_heap_size_ok(size: u64) -> bool {
+    (VGPU_HEAP_MIN..=VGPU_HEAP_MAX).contains(&size) && size.is_multiple_of(MIB)
 }
 
 /// The metadata booter_load accepts for a first boot on `vram` bytes of
 /// VRAM with a bootloader image of `bl_size` bytes (offsets `bl_offsets`),
 /// a GSP-RM ELF of `elf_size` bytes, a signature of `sig_size` bytes and
-/// a heap of `heap_size` bytes (see [`heap_size_ok`]); `None` if they do
-/// not fit.
+/// a heap of `heap_size` bytes (see [`heap_size_ok`]) with `partitions` VF
+/// partitions; `None` if they do not fit.
 pub fn expected(
     vram: u64,
     (bl_size, bl_offsets): (u64, (u64, u64, u64)),
     elf_size: u64,
     sig_size: u64,
-    heap_size: u64,
+    (heap_size, partitions): (u64, u8),
 ) -> Option<Expected> {
     let vga = vram.checked_sub(MIB)?;
     let wpr_end = down(vga, 128 * KIB);
@@ -109,14 +126,15 @@ pub fn expected(
         // A first boot: nouveau and nova-core zero these.
         ("bootCount", 0),
         ("verified", 0),
-        ("gspFwHeapVfPartitionCount", 0),
+        ("gspFwHeapVfPartitionCount", partitions.into()),
     ])
 }
 
 /// Where the usable VRAM ends for GSP-RM's clients: below the non-WPR
-/// heap of the layout of a boot with these sizes.
-pub fn non_wpr_heap_start(vram: u64, bl_size: u64, elf_size: u64) -> Option<u64> {
-    expected(vram, (bl_size, (0, 0, 0)), elf_size, 0, heap_size(vram))?
+/// heap of the layout of a boot with these sizes and a heap of `heap`
+/// bytes.
+pub fn non_wpr_heap_start(vram: u64, bl_size: u64, elf_size: u64, heap: u64) -> Option<u64> {
+    expected(vram, (bl_size, (0, 0, 0)), elf_size, 0, (heap, 0))?
         .into_iter()
         .find(|(name, _)| *name == "nonWprHeapOffset")
         .map(|(_, v)| v)
@@ -141,7 +159,7 @@ mod tests {
             (0x6000, (0x100, 0x200, 0x300)),
             0x3c9_9000,
             0x1000,
-            heap_size(GIB),
+            (heap_size(GIB), 0),
         )
         .unwrap();
         assert_eq!(get(&e, "vgaWorkspaceOffset"), 1023 * MIB);
@@ -157,13 +175,23 @@ mod tests {
         assert_eq!(get(&e, "nonWprHeapOffset"), 0x3c10_0000 - 129 * MIB);
         assert_eq!(get(&e, "bootloaderDataOffset"), 0x200);
         assert_eq!(heap_size(64 * GIB), (22 + 8 + 6 + 96) * MIB);
-        assert!(expected(64 * MIB, (0x6000, (0, 0, 0)), 0x3c9_9000, 0, 88 * MIB).is_none());
+        assert!(expected(64 * MIB, (0x6000, (0, 0, 0)), 0x3c9_9000, 0, (88 * MIB, 0)).is_none());
         // nouveau r570's 170 MiB heap moves the rest down by 43 MiB.
-        let n = expected(GIB, (0x6000, (0, 0, 0)), 0x3c9_9000, 0, 170 * MIB).unwrap();
+        let n = expected(GIB, (0x6000, (0, 0, 0)), 0x3c9_9000, 0, (170 * MIB, 0)).unwrap();
         assert_eq!(get(&n, "gspFwWprStart"), 0x3c10_0000 - 171 * MIB);
         assert!(heap_size_ok(170 * MIB) && heap_size_ok(88 * MIB) && heap_size_ok(280 * MIB));
         assert!(
             !heap_size_ok(87 * MIB) && !heap_size_ok(281 * MIB) && !heap_size_ok(127 * MIB + 1)
         );
+        // The vGPU heap: 581 (r570.144's GSP_FW_HEAP_SIZE_VGPU_DEFAULT,
+        // 609222656 bytes) to 1040 MiB.
+        assert!(vgpu_heap_size_ok(609_222_656) && vgpu_heap_size_ok(1040 * MIB));
+        assert!(!vgpu_heap_size_ok(580 * MIB) && !vgpu_heap_size_ok(1041 * MIB));
+        assert!(!vgpu_heap_size_ok(170 * MIB) && !heap_size_ok(581 * MIB));
+        // With it, WPR2 starts 581 MiB and a bit below the ELF; the
+        // partitions are the metadata's.
+        let v = expected(GIB, (0x6000, (0, 0, 0)), 0x3c9_9000, 0, (581 * MIB, 32)).unwrap();
+        assert_eq!(get(&v, "gspFwWprStart"), 0x3c10_0000 - 582 * MIB);
+        assert_eq!(get(&v, "gspFwHeapVfPartitionCount"), 32);
     }
 }

@@ -4,6 +4,7 @@
 //! `firmware/booter.rs`; `gsp/hal/tu102.rs`), written against the `proto`
 //! parsers a driver uses.
 
+use crate::board::Board;
 use crate::dev::bar0::reg;
 use crate::dev::boot::Boot;
 use crate::dev::{Device, REGION_BAR0};
@@ -122,6 +123,8 @@ impl Ucode {
 /// reaches them.
 pub struct Gpu {
     pub dev: Device,
+    /// Its VRAM size.
+    vram: u64,
     next: u64,
     end: u64,
     images: Option<SysmemImages>,
@@ -131,18 +134,29 @@ impl Gpu {
     /// A GA102 with `mem` bytes of guest memory, booting against the real
     /// firmware if `firmware`.
     pub fn new(firmware: bool, mem: u64) -> Gpu {
+        Gpu::on_board(Board::Rtx3090, VRAM, firmware, mem)
+    }
+
+    /// [`Gpu::new`] on `board` with `vram` bytes of VRAM (and the board's
+    /// SR-IOV capability, if it has one, with two VFs).
+    pub fn on_board(board: Board, vram: u64, firmware: bool, mem: u64) -> Gpu {
         // The device's log lines show with a failing test's output.
         crate::logger::init(false);
         let fw = firmware.then(emulator_firmware);
+        let sriov = board.sriov().map(|f| f.with_vfs(2));
         let config = RmConfig {
-            vram: VRAM,
+            vram,
+            board,
+            sriov,
             ..RmConfig::default()
         };
-        let mut dev = Device::new(
+        let mut dev = Device::with_board(
+            board,
+            sriov,
             ChipId::GA102_A1,
-            VRAM,
+            vram,
             crate::dev::BAR1_SIZE,
-            Boot::new(config, fw),
+            Boot::with_vbios(config, fw, board.vbios()),
             false,
         )
         .unwrap();
@@ -151,6 +165,7 @@ impl Gpu {
             .unwrap();
         let mut gpu = Gpu {
             dev,
+            vram,
             next: IOVA,
             end: IOVA + mem,
             images: None,
@@ -402,7 +417,7 @@ impl Gpu {
     /// FWSEC-FRTS for the FRTS region of [`FbLayout::ga102`]; returns
     /// MAILBOX0.
     pub fn run_frts(&mut self) -> u32 {
-        let u = self.fwsec(frts_cmd());
+        let u = self.fwsec(frts_cmd_of(self.vram));
         self.run(Falcon::Gsp, &u, [0, 0])
     }
 
@@ -415,13 +430,23 @@ impl Gpu {
 
 /// The FRTS region of the VRAM layout (nova-core `FbRanges::new`).
 pub fn frts_region() -> Range<u64> {
-    let l = FbLayout::ga102(VRAM, 0x1000, 0x1000).unwrap();
+    frts_region_of(VRAM)
+}
+
+/// The FRTS region of `vram` bytes of VRAM.
+pub fn frts_region_of(vram: u64) -> Range<u64> {
+    let l = FbLayout::ga102(vram, 0x1000, 0x1000).unwrap();
     l.frts.start..l.frts.end
 }
 
 /// The FRTS command for [`frts_region`].
 pub fn frts_cmd() -> FwsecCommand {
-    let r = frts_region();
+    frts_cmd_of(VRAM)
+}
+
+/// The FRTS command for `vram` bytes of VRAM.
+fn frts_cmd_of(vram: u64) -> FwsecCommand {
+    let r = frts_region_of(vram);
     FwsecCommand::Frts {
         offset: r.start,
         size: r.end - r.start,
@@ -453,6 +478,17 @@ impl Gpu {
     /// the images (once per GPU), then fresh queues, LibOS arguments with
     /// RMARGS, and the metadata.
     pub fn gsp_boot(&mut self) -> GspBoot {
+        self.gsp_boot_with(0)
+    }
+
+    /// [`Gpu::gsp_boot`] of a GSP-RM that hosts vGPUs, as the core makes
+    /// it: the vGPU heap (`FbLayout::ga102_vgpu`) and `partitions` VF
+    /// partitions (nova-core `wpr2_heap_params`: `sriov_totalvfs`).
+    pub fn gsp_boot_vgpu(&mut self, partitions: u8) -> GspBoot {
+        self.gsp_boot_with(partitions)
+    }
+
+    fn gsp_boot_with(&mut self, partitions: u8) -> GspBoot {
         let images = match self.images {
             Some(i) => i,
             None => {
@@ -502,8 +538,16 @@ impl Gpu {
         self.write32(0x100c40, (flush >> 40) as u32);
         self.write32(0x100c10, (flush >> 8) as u32);
 
-        let layout = FbLayout::ga102(VRAM, images.bootloader_size, images.elf_size).unwrap();
-        let wpr_meta = GspFwWprMeta::for_boot(&layout, &images);
+        let layout = if partitions == 0 {
+            FbLayout::ga102(self.vram, images.bootloader_size, images.elf_size)
+        } else {
+            FbLayout::ga102_vgpu(self.vram, images.bootloader_size, images.elf_size)
+        }
+        .unwrap();
+        let wpr_meta = GspFwWprMeta {
+            gsp_fw_heap_vf_partition_count: partitions,
+            ..GspFwWprMeta::for_boot(&layout, &images)
+        };
         let meta = self.write_meta(&wpr_meta);
         GspBoot {
             meta,
@@ -591,7 +635,10 @@ impl Gpu {
         assert_eq!(self.wpr2(), None, "nova-core refuses to boot over WPR2");
         assert_eq!(self.run_frts(), 0);
         assert_eq!(self.frts_err(), 0);
-        assert_eq!(self.wpr2().map(|r| r.start), Some(frts_region().start));
+        assert_eq!(
+            self.wpr2().map(|r| r.start),
+            Some(frts_region_of(self.vram).start)
+        );
         let b = self.gsp_boot();
         self.start_libos(&b);
         assert_eq!(self.run_booter_load(b.meta), 0);

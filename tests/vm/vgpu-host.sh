@@ -1,0 +1,108 @@
+# The vGPU host on the minimal host profile (CONFIG_DRM=n): an A10 whose
+# GSP-RM runs in SR-IOV mode, 4 virtual functions enabled through the
+# core's sriov_configure, two vGPUs of different types created through
+# nvgsp_vfio's sysfs files, each opened as a VFIO device by a VMM
+# (tools/nvgsp-vmm, on vfio-ioctls) that checks its identity and that it
+# cannot see the other's memory; bad requests refused; destroyed and made
+# again; GSP-RM left with nothing at unload.
+. tests/lib.sh
+vm --profile host --vfs 4 --timeout 500 \
+    --emu --vram --emu 8G --emu --bar1 --emu 256M -- bash -c '
+    set -u
+    echo 1 > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode
+    pf=/sys/bus/pci/devices/0000:01:00.0
+    echo "totalvfs: $(cat $pf/sriov_totalvfs)"
+    echo 4 > $pf/sriov_numvfs && echo "numvfs: $(cat $pf/sriov_numvfs)"
+    for l in $pf/virtfn*; do
+        d=$(readlink -f $l)
+        echo "vf $(basename $d): $(cat $d/vendor):$(cat $d/device) physfn $(basename $(readlink -f $d/physfn)) driver $(basename $(readlink -f $d/driver))"
+    done
+    v=/sys/bus/pci/devices
+    a=0000:01:00.4 b=0000:01:00.5 c=0000:01:00.6
+    echo "creatable:"; cat $v/$a/nvidia/creatable_vgpu_types
+    echo 590 > $v/$a/nvidia/current_vgpu_type; echo "create a 590: $?"
+    echo 591 > $v/$b/nvidia/current_vgpu_type; echo "create b 591: $?"
+    echo "current a: $(cat $v/$a/nvidia/current_vgpu_type) b: $(cat $v/$b/nvidia/current_vgpu_type)"
+    # Bad requests: an unknown type, a second type on a vGPU.
+    echo 12345 > $v/$c/nvidia/current_vgpu_type; echo "create c 12345: $?"
+    echo 590 > $v/$a/nvidia/current_vgpu_type; echo "create a twice: $?"
+    for x in $a $b; do nvgsp-vmm info $x | sed "s/^/info $x: /"; done
+    nvgsp-vmm fill $a 1 | sed "s/^/fill a: /"
+    nvgsp-vmm fill $b 2 | sed "s/^/fill b: /"
+    nvgsp-vmm scan $b 1 | sed "s/^/scan b for a: /"
+    nvgsp-vmm scan $a 2 | sed "s/^/scan a for b: /"
+    nvgsp-vmm bad $a | sed "s/^/bad a: /"
+    # While a VMM holds a open: no destroying it, no disabling SR-IOV.
+    nvgsp-vmm hold $a 20 > /tmp/hold.out 2>&1 &
+    hold=$!
+    sleep 3
+    echo 0 > $v/$a/nvidia/current_vgpu_type; echo "destroy a while open: $?"
+    echo 0 > $pf/sriov_numvfs; echo "disable sriov while open: $?"
+    kill $hold; wait $hold 2>/dev/null
+    # GSP-RM crashes under the vGPUs: the core recovers it, the plugin
+    # tasks are started again, and the VMMs see the reset (the error
+    # interrupt of the device); their vGPUs work afterwards.
+    nvgsp-vmm wait-error $a 60 > /tmp/werr.out 2>&1 &
+    werr=$!
+    sleep 2
+    "$NVGSP_TOP/tests/guest/emu-inject" gsp-crash
+    wait $werr
+    sed "s/^/crash a: /" /tmp/werr.out
+    for _ in $(seq 100); do dmesg | grep -q "GSP-RM recovered" && break; sleep 0.2; done
+    nvgsp-vmm fill $b 4 | grep "^fill:" | sed "s/^/after crash b: /"
+    nvgsp-vmm scan $a 4 | grep "^scan:" | sed "s/^/after crash a for b: /"
+    # Destroyed and made again.
+    echo 0 > $v/$a/nvidia/current_vgpu_type; echo "destroy a: $?"
+    echo 590 > $v/$a/nvidia/current_vgpu_type; echo "create a again: $?"
+    nvgsp-vmm info $a | grep -E "^(device|subsystem|vf):" | sed "s/^/again a: /"
+    for x in $a $b; do echo 0 > $v/$x/nvidia/current_vgpu_type; done
+    echo 0 > $pf/sriov_numvfs; echo "disable sriov: $? numvfs $(cat $pf/sriov_numvfs)"
+    rmmod nvgsp_vfio nvgsp_core
+    "$NVGSP_TOP/tests/guest/kmemleak"
+'
+
+expect_ok
+expect_out '^totalvfs: 4$'
+expect_out '^numvfs: 4$'
+for f in 4 5 6 7; do
+    expect_out "^vf 0000:01:00\\.$f: 0x10de:0x2236 physfn 0000:01:00\\.0 driver nvgsp_vfio\$"
+done
+expect_out '^590 +: NVIDIA A10-1Q$'
+expect_out '^create a 590: 0$'
+expect_out '^create b 591: 0$'
+expect_out '^current a: 590 b: 591$'
+expect_out '^create c 12345: 1$'
+expect_log 'no vGPU type 12345'
+expect_out '^create a twice: 1$'
+expect_log 'has a vGPU of type 590 already'
+for x in 4 5; do
+    expect_out "^info 0000:01:00\\.$x: vf: yes\$"
+    expect_out "^info 0000:01:00\\.$x: boot0: 0x172000a1\$"
+    expect_out "^info 0000:01:00\\.$x: device: 0x2236\$"
+    expect_out "^info 0000:01:00\\.$x: bar1 sizes match: yes\$"
+done
+expect_out '^info 0000:01:00\.4: subsystem: 0x14b8$'
+expect_out '^info 0000:01:00\.5: subsystem: 0x14b9$'
+expect_out '^fill a: fill: 67108864 bytes, read back ok$'
+expect_out '^fill b: fill: 67108864 bytes, read back ok$'
+expect_out '^scan b for a: scan: 67108864 bytes, pattern words 0, nonzero words 8388608$'
+expect_out '^scan b for a: scan elsewhere: 0$'
+expect_out '^scan a for b: scan: 67108864 bytes, pattern words 0, nonzero words 8388608$'
+expect_out '^scan a for b: scan elsewhere: 0$'
+for r in 'bar0 write at end' 'bar0 read across end' 'bar1 write at end' 'bar1 read across end' 'bar1 mmap past end'; do
+    expect_out "^bad a: bad: $r: EINVAL\$"
+done
+expect_out '^destroy a while open: 1$'
+expect_log 'not destroyed: a VMM holds its VFIO device open'
+expect_out '^disable sriov while open: 1$'
+expect_log 'cannot disable SR-IOV: 1 virtual functions are assigned'
+expect_out '^crash a: error irq: fired$'
+expect_out '^after crash b: fill: 67108864 bytes, read back ok$'
+expect_out '^after crash a for b: scan: 67108864 bytes, pattern words 0'
+expect_out '^destroy a: 0$'
+expect_out '^create a again: 0$'
+expect_out '^again a: vf: yes$'
+expect_out '^disable sriov: 0 numvfs 0$'
+expect_log 'GSP-RM recovered'
+expect_gsp_rm_left_clean 1
+expect_clean_log
