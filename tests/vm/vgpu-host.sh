@@ -26,6 +26,10 @@ vm --profile host --vfs 4 --timeout 500 \
     # Bad requests: an unknown type, a second type on a vGPU.
     echo 12345 > $v/$c/nvidia/current_vgpu_type; echo "create c 12345: $?"
     echo 590 > $v/$a/nvidia/current_vgpu_type; echo "create a twice: $?"
+    # The vfio share of VRAM (about 3.7 GiB of 8) holds 1 + 2 GiB, not
+    # another 2 GiB.
+    echo 591 > $v/$c/nvidia/current_vgpu_type; echo "create c 591: $?"
+    echo "current c: $(cat $v/$c/nvidia/current_vgpu_type)"
     for x in $a $b; do nvgsp-vmm info $x | sed "s/^/info $x: /"; done
     nvgsp-vmm fill $a 1 | sed "s/^/fill a: /"
     nvgsp-vmm fill $b 2 | sed "s/^/fill b: /"
@@ -37,6 +41,7 @@ vm --profile host --vfs 4 --timeout 500 \
     hold=$!
     sleep 3
     echo 0 > $v/$a/nvidia/current_vgpu_type; echo "destroy a while open: $?"
+    echo 591 > $v/$a/nvidia/current_vgpu_type; echo "retype a while open: $?"
     echo 0 > $pf/sriov_numvfs; echo "disable sriov while open: $?"
     kill $hold; wait $hold 2>/dev/null
     # GSP-RM crashes under the vGPUs: the core recovers it, the plugin
@@ -74,6 +79,9 @@ expect_out '^current a: 590 b: 591$'
 expect_out '^create c 12345: 1$'
 expect_log 'no vGPU type 12345'
 expect_out '^create a twice: 1$'
+expect_out '^create c 591: 1$'
+expect_out '^current c: 0$'
+expect_log 'cannot create a NVIDIA A10-2Q vGPU: Error\(28\)'
 expect_log 'has a vGPU of type 590 already'
 for x in 4 5; do
     expect_out "^info 0000:01:00\\.$x: vf: yes\$"
@@ -93,6 +101,7 @@ for r in 'bar0 write at end' 'bar0 read across end' 'bar1 write at end' 'bar1 re
     expect_out "^bad a: bad: $r: EINVAL\$"
 done
 expect_out '^destroy a while open: 1$'
+expect_out '^retype a while open: 1$'
 expect_log 'not destroyed: a VMM holds its VFIO device open'
 expect_out '^disable sriov while open: 1$'
 expect_log 'cannot disable SR-IOV: 1 virtual functions are assigned'
