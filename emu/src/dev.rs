@@ -25,8 +25,7 @@ use std::fs::File;
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard};
 use vfio_bindings::bindings::vfio::{
-    vfio_region_info, VFIO_DMA_UNMAP_FLAG_ALL, VFIO_IRQ_INFO_EVENTFD, VFIO_IRQ_SET_ACTION_TRIGGER,
-    VFIO_IRQ_SET_DATA_EVENTFD, VFIO_IRQ_SET_DATA_NONE, VFIO_REGION_INFO_FLAG_READ,
+    vfio_region_info, VFIO_DMA_UNMAP_FLAG_ALL, VFIO_IRQ_INFO_EVENTFD, VFIO_REGION_INFO_FLAG_READ,
     VFIO_REGION_INFO_FLAG_WRITE,
 };
 use vfio_user::{DmaMapFlags, DmaUnmapFlags, IrqInfo, ServerBackend, ServerRegion};
@@ -575,26 +574,10 @@ impl ServerBackend for Device {
         count: u32,
         fds: Vec<File>,
     ) -> io::Result<()> {
-        if index != irq::INDEX_MSIX {
-            return if count == 0 {
-                Ok(())
-            } else {
-                Err(invalid("only MSI-X interrupts exist"))
-            };
-        }
-        if flags & VFIO_IRQ_SET_ACTION_TRIGGER == 0 {
-            return Err(invalid("only ACTION_TRIGGER is supported"));
-        }
         let mut hw = lock(&self.hw);
-        if flags & VFIO_IRQ_SET_DATA_EVENTFD != 0 {
-            hw.msix.set(start, count, fds)?;
+        if hw.msix.set_irqs(index, flags, start, count, fds)? {
             hw.deliver_asserted();
-            Ok(())
-        } else if flags & VFIO_IRQ_SET_DATA_NONE != 0 && count == 0 {
-            hw.msix.clear();
-            Ok(())
-        } else {
-            Err(invalid("unsupported SET_IRQS data type"))
         }
+        Ok(())
     }
 }

@@ -2,6 +2,9 @@
 
 use std::fs::File;
 use std::io::{self, Write};
+use vfio_bindings::bindings::vfio::{
+    VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_IRQ_SET_DATA_EVENTFD, VFIO_IRQ_SET_DATA_NONE,
+};
 
 /// VFIO interrupt indices (linux/vfio.h `VFIO_PCI_*_IRQ_INDEX`).
 pub const INDEX_MSIX: u32 = 2;
@@ -48,6 +51,41 @@ impl Msix {
             *slot = Some(fd);
         }
         Ok(())
+    }
+
+    /// Applies a client's `VFIO_DEVICE_SET_IRQS` on interrupt `index`:
+    /// MSI-X vectors wired to eventfds or all unwired; nothing else exists
+    /// (a function with MSI-X only, the PF's and the VFs' alike). Returns
+    /// whether vectors were wired, so the caller can deliver what is
+    /// already pending.
+    pub fn set_irqs(
+        &mut self,
+        index: u32,
+        flags: u32,
+        start: u32,
+        count: u32,
+        fds: Vec<File>,
+    ) -> io::Result<bool> {
+        let invalid = |msg: &str| io::Error::new(io::ErrorKind::InvalidInput, msg.to_string());
+        if index != INDEX_MSIX {
+            return if count == 0 {
+                Ok(false)
+            } else {
+                Err(invalid("only MSI-X interrupts exist"))
+            };
+        }
+        if flags & VFIO_IRQ_SET_ACTION_TRIGGER == 0 {
+            return Err(invalid("only ACTION_TRIGGER is supported"));
+        }
+        if flags & VFIO_IRQ_SET_DATA_EVENTFD != 0 {
+            self.set(start, count, fds)?;
+            Ok(true)
+        } else if flags & VFIO_IRQ_SET_DATA_NONE != 0 && count == 0 {
+            self.clear();
+            Ok(false)
+        } else {
+            Err(invalid("unsupported SET_IRQS data type"))
+        }
     }
 
     /// Unwires every vector (device reset).
