@@ -77,6 +77,7 @@ mod handle;
 mod object;
 mod reset;
 mod ring;
+mod scrub;
 mod subscription;
 mod vaspace;
 mod vgpu;

@@ -10,6 +10,9 @@
 #[path = "../../proto/src/bus.rs"]
 pub(crate) mod bus;
 
+#[path = "../../proto/src/copy.rs"]
+pub(crate) mod copy;
+
 #[path = "../../proto/src/chip.rs"]
 pub(crate) mod chip;
 

@@ -112,3 +112,13 @@ pub(crate) const OPEN_DURING_RECOVERY: Delta = Delta::from_secs(45);
 /// How long GSP-RM may be silent, while nobody calls it, before the
 /// heartbeat pings it.
 pub(crate) const HEARTBEAT: Delta = Delta::from_secs(10);
+
+// TIMEOUT: a GA102 copy engine writes VRAM at hundreds of GB/s, so the
+// largest vGPU's guest memory (24 GiB) is cleared in well under a second;
+// a second per GiB and ten more bound a dead or stalled engine.
+/// How long the copy engine may take to clear `bytes` of VRAM.
+pub(crate) fn scrub(bytes: u64) -> Delta {
+    // (Saturates at about 292 years.)
+    let gib = i64::try_from(bytes >> 30).unwrap_or(i64::MAX);
+    Delta::from_secs(gib.saturating_add(10))
+}

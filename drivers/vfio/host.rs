@@ -276,6 +276,7 @@ impl Host {
         let vgpu = manager
             .start(&start)
             .inspect_err(|e| dev_err!(dev, "cannot create a {} vGPU: {:?}\n", t.name, e))?;
+        let fb_at = vgpu.fb().0;
         let Some(slot) = s.slot(vf) else {
             // Not reached: a bound VF has its slot until its remove.
             return Err(ENODEV);
@@ -311,11 +312,12 @@ impl Host {
         }
         dev_info!(
             dev,
-            "vGPU {} (type {}) created: gfid {}, {} MiB guest memory, {} MiB BAR1, {} channels\n",
+            "vGPU {} (type {}) created: gfid {}, {} MiB guest memory at VRAM {:#x}, {} MiB BAR1, {} channels\n",
             vgpu_type.name,
             vgpu_type.id,
             start.gfid,
             vgpu_type.fb_length >> 20,
+            fb_at,
             vgpu_type.bar1_mib,
             vgpu_type.channels
         );
@@ -557,8 +559,11 @@ impl HostRegistration {
         let gpu = client.open()?;
         let manager = gpu.vgpu_manager()?;
         let pf = kernel_gaps::pf_info(adev.parent())?;
+        // What the vGPUs may have: the share less what the manager holds
+        // already (its scrubber's channel).
+        let share = gpu.vram_share()?;
         let budget = Budget {
-            vram: gpu.vram_share()?.limit,
+            vram: share.limit.saturating_sub(share.used),
             segment: manager.segment_size(),
             channels: manager.channel_limit()?,
             vf_bar1: pf.vf_bar1,

@@ -72,6 +72,13 @@
 //! hash of what it wrote, without reading it all back through BAR1 (slow:
 //! every read is a round trip to the emulator).
 //!
+//! `vram-fill OFFSET LEN BYTE` writes BYTE over LEN bytes of VRAM at
+//! OFFSET, as the GPU's own writes land, and answers `filled`, or `error
+//! ...` as `vram-sum` does: what memory holds before the driver hands it
+//! out (a chip's DRAM keeps its last user's data, and holds garbage after
+//! power-on, where the model's VRAM starts zeroed), so a test can show
+//! that the driver clears memory it gives a new user.
+//!
 //! `channel CHID` says how the host stands with channel CHID (once GSP-RM
 //! allocated it): `runlist R engine E scheduled yes|no gp_get G gp_put P
 //! error none|xid X [addr A] parked no|yes at A`: its runlist (decimal),
@@ -132,7 +139,7 @@ pub enum Injection {
 
 /// Commands, for the usage text and refusals.
 pub const COMMANDS: &str =
-    "rc-error XID CLIENT OBJECT, os-error XID TEXT, gsp-crash, gsp-hang, pmu-print TEXT, mmu-fault-queued, translate CLIENT VASPACE VA, translate bar1 OFFSET, bar1";
+    "rc-error XID CLIENT OBJECT, os-error XID TEXT, gsp-crash, gsp-hang, pmu-print TEXT, mmu-fault-queued, translate CLIENT VASPACE VA, translate bar1 OFFSET, bar1, vram-sum OFFSET LEN, vram-fill OFFSET LEN BYTE, channel CHID";
 
 /// The longest command line taken; longer ones are refused.
 const MAX_LINE: usize = 4096;
@@ -183,6 +190,15 @@ pub enum Query {
         /// How many bytes.
         len: u64,
     },
+    /// `vram-fill OFFSET LEN BYTE`.
+    VramFill {
+        /// The first byte, a VRAM offset.
+        offset: u64,
+        /// How many bytes.
+        len: u64,
+        /// The value written to each.
+        byte: u8,
+    },
 }
 
 /// What `translate` takes, for the answer to a malformed one.
@@ -191,6 +207,8 @@ const TRANSLATE_USAGE: &str = "translate CLIENT VASPACE VA | translate bar1 OFFS
 const BAR1_USAGE: &str = "bar1";
 /// What `vram-sum` takes.
 const VRAM_SUM_USAGE: &str = "vram-sum OFFSET LEN";
+/// What `vram-fill` takes.
+const VRAM_FILL_USAGE: &str = "vram-fill OFFSET LEN BYTE";
 /// What `channel` takes.
 const CHANNEL_USAGE: &str = "channel CHID";
 /// The most bytes `vram-sum` reads.
@@ -232,6 +250,16 @@ impl Query {
                 })();
                 (q, VRAM_SUM_USAGE)
             }
+            "vram-fill" => {
+                let q = (|| {
+                    Some(Query::VramFill {
+                        offset: number64(words.next())?,
+                        len: number64(words.next())?,
+                        byte: number64(words.next())?.try_into().ok()?,
+                    })
+                })();
+                (q, VRAM_FILL_USAGE)
+            }
             _ => return None,
         };
         let q = q.filter(|_| words.next().is_none());
@@ -251,6 +279,8 @@ pub trait Queries: Send + Sync {
     fn bar1(&self) -> String;
     /// The answer to `vram-sum OFFSET LEN`.
     fn vram_sum(&self, offset: u64, len: u64) -> String;
+    /// The answer to `vram-fill OFFSET LEN BYTE` (it writes VRAM).
+    fn vram_fill(&self, offset: u64, len: u64, byte: u8) -> String;
     /// The answer to `channel CHID`.
     fn channel(&self, chid: u32) -> String;
 }
@@ -277,6 +307,7 @@ fn reply(line: &str, q: Result<Query, &str>, queries: &dyn Queries) -> String {
         Ok(Query::TranslateBar1 { offset }) => queries.translate_bar1(offset),
         Ok(Query::Bar1) => queries.bar1(),
         Ok(Query::VramSum { offset, len }) => queries.vram_sum(offset, len),
+        Ok(Query::VramFill { offset, len, byte }) => queries.vram_fill(offset, len, byte),
         Ok(Query::Channel { chid }) => queries.channel(chid),
         Err(usage) => format!("error want {usage}"),
     };
@@ -525,6 +556,10 @@ mod tests {
             format!("sum {offset} {len}")
         }
 
+        fn vram_fill(&self, offset: u64, len: u64, byte: u8) -> String {
+            format!("fill {offset} {len} {byte}")
+        }
+
         fn bar1(&self) -> String {
             "size 0x10000000 unbound faults 0 sparse 0 defects 0".into()
         }
@@ -576,6 +611,17 @@ mod tests {
                 len: 4096
             }))
         );
+        assert_eq!(
+            Query::parse("vram-fill 0x200000 4096 0xa5"),
+            Some(Ok(Query::VramFill {
+                offset: 0x20_0000,
+                len: 4096,
+                byte: 0xa5
+            }))
+        );
+        for bad in ["vram-fill 1 2", "vram-fill 1 2 256", "vram-fill 1 2 3 4"] {
+            assert_eq!(Query::parse(bad), Some(Err(VRAM_FILL_USAGE)));
+        }
         for bad in ["vram-sum", "vram-sum 1", "vram-sum 1 2 3", "vram-sum x 2"] {
             assert_eq!(Query::parse(bad), Some(Err(VRAM_SUM_USAGE)), "{bad}");
         }

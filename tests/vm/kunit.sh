@@ -19,7 +19,7 @@ vm --profile debug --timeout 300 -- bash -c '
 '
 expect_ok
 echo "$VM_OUT" | grep '^suite' >&2
-for s in reassembly routing waiters health partition sysinfo events page_tables; do
+for s in reassembly routing waiters health partition sysinfo events page_tables scrub; do
     expect_out "^suite nvgsp_core_$s: [1-9][0-9]* passed, 0 failed, suite ok$"
 done
 for s in rules types; do

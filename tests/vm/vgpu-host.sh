@@ -3,8 +3,9 @@
 # core's sriov_configure, two vGPUs of different types created through
 # nvgsp_vfio's sysfs files, each opened as a VFIO device by a VMM
 # (tools/nvgsp-vmm, on vfio-ioctls) that checks its identity and that it
-# cannot see the other's memory; bad requests refused; destroyed and made
-# again; GSP-RM left with nothing at unload.
+# cannot see the other's memory, and that a vGPU's memory is cleared when
+# its VMM closes or resets it and before a new vGPU gets it; bad requests
+# refused; destroyed and made again; GSP-RM left with nothing at unload.
 . tests/lib.sh
 vm --profile host --vfs 4 --timeout 500 \
     --emu --vram --emu 8G --emu --bar1 --emu 256M -- bash -c '
@@ -31,10 +32,12 @@ vm --profile host --vfs 4 --timeout 500 \
     echo 591 > $v/$c/nvidia/current_vgpu_type; echo "create c 591: $?"
     echo "current c: $(cat $v/$c/nvidia/current_vgpu_type)"
     for x in $a $b; do nvgsp-vmm info $x | sed "s/^/info $x: /"; done
-    nvgsp-vmm fill $a 1 | sed "s/^/fill a: /"
-    nvgsp-vmm fill $b 2 | sed "s/^/fill b: /"
-    nvgsp-vmm scan $b 1 | sed "s/^/scan b for a: /"
-    nvgsp-vmm scan $a 2 | sed "s/^/scan a for b: /"
+    # Both open at once, as two running VMs: each filled, then each
+    # scanned for the other pattern.
+    nvgsp-vmm cross $a 1 $b 2 | sed "s/^/cross: /"
+    # Closed, a vGPU memory is cleared: the next VM may be another
+    # tenant.
+    nvgsp-vmm zero $b | grep "^zero:" | sed "s/^/closed b: /"
     nvgsp-vmm bad $a | sed "s/^/bad a: /"
     # While a VMM holds a open: no destroying it, no disabling SR-IOV.
     nvgsp-vmm hold $a 20 > /tmp/hold.out 2>&1 &
@@ -54,13 +57,44 @@ vm --profile host --vfs 4 --timeout 500 \
     wait $werr
     sed "s/^/crash a: /" /tmp/werr.out
     for _ in $(seq 100); do dmesg | grep -q "GSP-RM recovered" && break; sleep 0.2; done
-    nvgsp-vmm fill $b 4 | grep "^fill:" | sed "s/^/after crash b: /"
-    nvgsp-vmm scan $a 4 | grep "^scan:" | sed "s/^/after crash a for b: /"
-    # Destroyed and made again.
+    nvgsp-vmm cross $a 5 $b 4 | grep -E "^(a |b |a for b: |b for a: )(fill|scan):" |
+        sed "s/^/after crash: /"
+    # A reset (VFIO_DEVICE_RESET, a VM reboot) clears the guest memory.
+    nvgsp-vmm reset $b 6 | grep -E "^(fill|reset|zero):" | sed "s/^/reset b: /"
+    # Destroyed and made again, on memory that holds something (as VRAM
+    # does before the driver hands it out: its last user data, or
+    # garbage after power-on): the new vGPU finds it cleared.
+    fb_of() {
+        dmesg | sed -n "s/.*$1: vGPU .* created: .* at VRAM \(0x[0-9a-f]*\),.*/\1/p" | tail -n 1
+    }
     echo 0 > $v/$a/nvidia/current_vgpu_type; echo "destroy a: $?"
+    was=$(fb_of $a)
+    q="$NVGSP_TOP/tests/guest/emu-query"
+    EMU_QUERY_TIMEOUT=60 "$q" vram-fill $was 0x40000000 0xa5 | sed "s/^.*: /dirty a: /"
     echo 590 > $v/$a/nvidia/current_vgpu_type; echo "create a again: $?"
+    echo "same memory: $([ -n "$was" ] && [ "$was" = "$(fb_of $a)" ] && echo yes || echo no)"
+    # (The first open: each last close clears the memory too.)
+    nvgsp-vmm zero $a | grep "^zero:" | sed "s/^/again a: /"
+    # To its end too, which BAR1 does not reach: the last 64 MiB hash as
+    # the first (which read zero) do.
+    first=$("$q" vram-sum $was 0x4000000 | sed "s/^.*: //")
+    last=$("$q" vram-sum $((was + 0x3c000000)) 0x4000000 | sed "s/^.*: //")
+    echo "again a end: $first, $([ "$first" = "$last" ] && echo same || echo "differs: $last")"
     nvgsp-vmm info $a | grep -E "^(device|subsystem|vf):" | sed "s/^/again a: /"
-    for x in $a $b; do echo 0 > $v/$x/nvidia/current_vgpu_type; done
+    echo 0 > $v/$a/nvidia/current_vgpu_type
+    # A VF taken from nvgsp_vfio while a VMM holds it (a VF has no remove
+    # file; SR-IOV cannot be disabled under a VMM): the unbind waits until
+    # the VMM lets go (VFIO asks it to), then the vGPU goes; b carries on.
+    echo 590 > $v/$c/nvidia/current_vgpu_type; echo "create c: $?"
+    nvgsp-vmm hold $c 4 > /tmp/holdc.out 2>&1 &
+    holdc=$!
+    sleep 2
+    echo $c > /sys/bus/pci/drivers/nvgsp_vfio/unbind
+    echo "unbind c while open: $? $([ -e $v/$c/driver ] && echo bound || echo unbound)"
+    wait $holdc
+    grep "^hold:" /tmp/holdc.out | sed "s/^/c /"
+    nvgsp-vmm fill $b 7 | grep "^fill:" | sed "s/^/b after c removed: /"
+    echo 0 > $v/$b/nvidia/current_vgpu_type
     echo 0 > $pf/sriov_numvfs; echo "disable sriov: $? numvfs $(cat $pf/sriov_numvfs)"
     rmmod nvgsp_vfio nvgsp_core
     "$NVGSP_TOP/tests/guest/kmemleak"
@@ -91,12 +125,16 @@ for x in 4 5; do
 done
 expect_out '^info 0000:01:00\.4: subsystem: 0x14b8$'
 expect_out '^info 0000:01:00\.5: subsystem: 0x14b9$'
-expect_out '^fill a: fill: 67108864 bytes, read back ok$'
-expect_out '^fill b: fill: 67108864 bytes, read back ok$'
-expect_out '^scan b for a: scan: 67108864 bytes, pattern words 0, nonzero words 8388608$'
-expect_out '^scan b for a: scan elsewhere: 0$'
-expect_out '^scan a for b: scan: 67108864 bytes, pattern words 0, nonzero words 8388608$'
-expect_out '^scan a for b: scan elsewhere: 0$'
+for x in a b; do
+    expect_out "^cross: $x fill: 67108864 bytes, read back ok\$"
+    expect_out "^after crash: $x fill: 67108864 bytes, read back ok\$"
+done
+for x in 'b for a' 'a for b'; do
+    expect_out "^cross: $x: scan: 67108864 bytes, pattern words 0, nonzero words 8388608\$"
+    expect_out "^cross: $x: scan elsewhere: 0\$"
+    expect_out "^after crash: $x: scan: 67108864 bytes, pattern words 0, nonzero words 8388608\$"
+done
+expect_out '^closed b: zero: 67108864 bytes, all zero$'
 for r in 'bar0 write at end' 'bar0 read across end' 'bar1 write at end' 'bar1 read across end' 'bar1 mmap past end'; do
     expect_out "^bad a: bad: $r: EINVAL\$"
 done
@@ -106,12 +144,26 @@ expect_log 'not destroyed: a VMM holds its VFIO device open'
 expect_out '^disable sriov while open: 1$'
 expect_log 'cannot disable SR-IOV: 1 virtual functions are assigned'
 expect_out '^crash a: error irq: fired$'
-expect_out '^after crash b: fill: 67108864 bytes, read back ok$'
-expect_out '^after crash a for b: scan: 67108864 bytes, pattern words 0'
 expect_out '^destroy a: 0$'
 expect_out '^create a again: 0$'
 expect_out '^again a: vf: yes$'
+expect_out '^reset b: fill: 67108864 bytes, read back ok$'
+expect_out '^reset b: reset: ok$'
+expect_out '^reset b: zero: 67108864 bytes, all zero$'
+expect_out '^dirty a: filled$'
+expect_out '^same memory: yes$'
+expect_out '^again a: zero: 67108864 bytes, all zero$'
+expect_out '^again a end: fnv1a 0x[0-9a-f]+, same$'
+expect_out '^create c: 0$'
+expect_out '^unbind c while open: 0 unbound$'
+expect_log '0000:01:00\.6: No device request channel registered, blocked until released by user'
+expect_out '^c hold: done$'
+expect_out '^b after c removed: fill: 67108864 bytes, read back ok$'
+expect_log '0000:01:00\.6: vGPU NVIDIA A10-1Q destroyed'
 expect_out '^disable sriov: 0 numvfs 0$'
 expect_log 'GSP-RM recovered'
+# Every clear finished (a VMM killed while its vGPU is reset on its last
+# close included).
+expect_log_count 'cannot clear the guest memory|not reset after its VMM closed it' 0
 expect_gsp_rm_left_clean 1
 expect_clean_log

@@ -231,6 +231,12 @@ impl Channel {
         self.gpfifo.is_some()
     }
 
+    /// Whether the channel has no object in the current GSP-RM (never
+    /// made, destroyed, or lost in a GPU reset).
+    pub(super) fn is_lost(&self) -> bool {
+        self.gpfifo.as_ref().is_none_or(|o| o.is_lost())
+    }
+
     /// Creates the channel's object in GSP-RM (`AMPERE_CHANNEL_GPFIFO_A`
     /// under the device) for `engine`, with this channel ID, in `vaspace`,
     /// so GSP-RM reports the channel's errors under it; returns its RM

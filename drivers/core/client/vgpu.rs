@@ -8,6 +8,10 @@
 //! vGPU's guest memory (whole VMMU segments), its plugin heap and a run of
 //! channel IDs out of the vfio kind's share, and has GSP-RM start the
 //! vGPU's plugin task with them (`BOOTLOAD_GSP_VGPU_PLUGIN_TASK`).
+//! The guest memory is cleared by a copy engine ([`Scrubber`]) before
+//! each start and each reset, so a VM never sees what the memory held
+//! before (another vGPU's guest, or its own previous run); it is not
+//! cleared when a vGPU goes, since nothing but a start hands it out again.
 //! Dropping the [`Vgpu`] stops and cleans up the task
 //! (`SHUTDOWN_GSP_VGPU_PLUGIN_TASK`, `VGPU_PLUGIN_CLEANUP`, in open RM's
 //! order) and gives everything back.
@@ -21,9 +25,17 @@ use core::{
     ops::Range, //
 };
 
-use kernel::prelude::*;
+use kernel::{
+    new_mutex,
+    prelude::*,
+    sync::{
+        Arc,
+        Mutex, //
+    },
+};
 
 use super::{
+    scrub::Scrubber,
     ClientKind,
     Gpu,
     Placement,
@@ -110,6 +122,7 @@ pub struct VgpuStart {
 pub struct VgpuManager {
     gpu: Gpu,
     segment: u64,
+    scrubber: Arc<Mutex<Scrubber>>,
 }
 
 impl Gpu {
@@ -119,7 +132,9 @@ impl Gpu {
     ///
     /// `EPERM` for a client other than the vfio one, `EOPNOTSUPP` if
     /// GSP-RM was not booted in SR-IOV mode, `ENODEV` once the GPU is
-    /// unbound.
+    /// unbound or if it has no copy engine to clear guest memory with;
+    /// those of making the scrubber's channel (a channel ID and an
+    /// instance block of the vfio share).
     #[inline(never)]
     pub fn vgpu_manager(&self) -> Result<VgpuManager> {
         if self.client_kind() != ClientKind::Vfio {
@@ -129,9 +144,11 @@ impl Gpu {
         if segment == 0 {
             return Err(EOPNOTSUPP);
         }
+        let scrubber = Arc::pin_init(new_mutex!(Scrubber::new(self)?), GFP_KERNEL)?;
         Ok(VgpuManager {
             gpu: self.clone(),
             segment,
+            scrubber,
         })
     }
 }
@@ -158,10 +175,10 @@ impl VgpuManager {
         self.segment
     }
 
-    /// Channel IDs the vfio kind may hold (its share of the partition,
-    /// which the administrator can change), against which every vGPU's
-    /// run of channels counts: what a host divides between the instances
-    /// of a type.
+    /// Channel IDs the vGPUs may hold: the vfio kind's share of the
+    /// partition (which the administrator can change) less the
+    /// scrubber's channel. Every vGPU's run of channels counts against
+    /// it: what a host divides between the instances of a type.
     ///
     /// # Errors
     ///
@@ -169,7 +186,9 @@ impl VgpuManager {
     #[inline(never)]
     pub fn channel_limit(&self) -> Result<u64> {
         let accounting = self.gpu.services()?.get().partition.accounting();
-        Ok(accounting.limits[ClientKind::Vfio.index()].channels)
+        Ok(accounting.limits[ClientKind::Vfio.index()]
+            .channels
+            .saturating_sub(1))
     }
 
     /// Gives GSP-RM `types`, replacing those it had
@@ -239,15 +258,17 @@ impl VgpuManager {
             .map(|_| ())
     }
 
-    /// Starts a vGPU: its guest memory, plugin heap and channels from the
-    /// vfio kind's share, and its plugin task in GSP-RM.
+    /// Starts a vGPU: its guest memory (cleared), plugin heap and
+    /// channels from the vfio kind's share, and its plugin task in
+    /// GSP-RM.
     ///
     /// # Errors
     ///
     /// `ENOSPC` beyond the vfio kind's share, `ENOMEM` if VRAM or channel
     /// IDs have no free run large enough, `EINVAL` for a gfid outside
-    /// 1..=32 or a type without memory, heap or channels; GSP-RM's
-    /// refusal; `EAGAIN` while the GPU is being reset.
+    /// 1..=32 or a type without memory, heap or channels; those of
+    /// clearing the memory (`ETIMEDOUT`); GSP-RM's refusal;
+    /// `EAGAIN` while the GPU is being reset.
     #[inline(never)]
     pub fn start(&self, req: &VgpuStart) -> Result<Vgpu> {
         let t = &req.vgpu_type;
@@ -273,6 +294,7 @@ impl VgpuManager {
             .alloc_channel_range(ClientKind::Vfio, t.channels)?;
         let mut vgpu = Vgpu {
             gpu: self.gpu.clone(),
+            scrubber: self.scrubber.clone(),
             gfid: req.gfid,
             dbdf: req.dbdf,
             type_id: t.id,
@@ -280,7 +302,9 @@ impl VgpuManager {
             heap,
             channels,
             generation: None,
+            dirty: true,
         };
+        vgpu.scrub()?;
         vgpu.bootload()?;
         Ok(vgpu)
     }
@@ -290,6 +314,7 @@ impl VgpuManager {
 /// stops the task and gives everything back.
 pub struct Vgpu {
     gpu: Gpu,
+    scrubber: Arc<Mutex<Scrubber>>,
     gfid: u32,
     dbdf: u32,
     type_id: u32,
@@ -299,6 +324,9 @@ pub struct Vgpu {
     /// The GSP-RM instance the task runs in; `None` while it runs in none
     /// (not yet started, or lost with its GSP-RM).
     generation: Option<u32>,
+    /// Whether the guest memory must be cleared before the task starts
+    /// again (a reset could not clear it).
+    dirty: bool,
 }
 
 impl Vgpu {
@@ -323,35 +351,56 @@ impl Vgpu {
     }
 
     /// Starts its plugin task again, in a GSP-RM that lost it (after a GPU
-    /// reset), with the same memory, heap and channels.
+    /// reset), with the same memory (kept as the guest left it, unless a
+    /// reset before could not clear it), heap and channels.
     ///
     /// # Errors
     ///
-    /// GSP-RM's refusal; `EAGAIN` while the GPU is being reset.
+    /// Those of clearing the memory; GSP-RM's refusal; `EAGAIN` while the
+    /// GPU is being reset.
     #[inline(never)]
     pub fn restart(&mut self) -> Result {
         if self.is_running() {
             return Ok(());
         }
         self.generation = None;
+        self.scrub()?;
         self.bootload()
     }
 
     /// Resets the vGPU, as a reset of its virtual function asks: stops
-    /// its plugin task and has GSP-RM start it again with the same
-    /// memory, heap and channels. The guest memory is not cleared here:
-    /// the emulated GSP-RM clears it when it starts a task (the RFC v2
-    /// host scrubs it with a copy engine instead).
+    /// its plugin task, clears its guest memory (the next VM on the VF
+    /// may be another tenant's) and has GSP-RM start the task again with
+    /// the same memory, heap and channels.
     ///
     /// # Errors
     ///
-    /// GSP-RM's refusal to start it; `EAGAIN` while the GPU is being
-    /// reset (the task is then started again by [`Vgpu::restart`] after
-    /// it).
+    /// Those of clearing the memory, after which the task stays stopped
+    /// (a later reset tries again); GSP-RM's refusal to start it;
+    /// `EAGAIN` while the GPU is being reset (the task is then started
+    /// again by [`Vgpu::restart`] after it).
     #[inline(never)]
     pub fn reset(&mut self) -> Result {
         self.shutdown();
+        self.dirty = true;
+        self.scrub()?;
         self.bootload()
+    }
+
+    /// Clears the guest memory with the copy engine, if it is to be.
+    fn scrub(&mut self) -> Result {
+        if !self.dirty {
+            return Ok(());
+        }
+        self.scrubber.lock().clear(&self.fb).inspect_err(|e| {
+            pr_err!(
+                "nvgsp: cannot clear the guest memory of vGPU {}: {:?}\n",
+                self.gfid,
+                e
+            )
+        })?;
+        self.dirty = false;
+        Ok(())
     }
 
     /// `BOOTLOAD_GSP_VGPU_PLUGIN_TASK` (the fields open RM and the RFC v2

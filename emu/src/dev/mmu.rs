@@ -421,6 +421,29 @@ impl crate::control::Queries for Probe {
         self.host.describe(chid)
     }
 
+    fn vram_fill(&self, offset: u64, len: u64, byte: u8) -> String {
+        use crate::control::VRAM_SUM_MAX;
+        let Some(vram) = self.mem.vram.as_ref() else {
+            return "error no vram".into();
+        };
+        if len > VRAM_SUM_MAX || offset.checked_add(len).is_none_or(|e| e > vram.size()) {
+            return format!(
+                "error range past VRAM's {:#x} bytes or over 1 GiB",
+                vram.size()
+            );
+        }
+        let buf = vec![byte; 1 << 20];
+        let mut done = 0;
+        while done < len {
+            let n = (len - done).min(buf.len() as u64) as usize;
+            if vram.write(offset + done, &buf[..n]).is_none() {
+                return "error unwritable".into();
+            }
+            done += n as u64;
+        }
+        "filled".into()
+    }
+
     fn vram_sum(&self, offset: u64, len: u64) -> String {
         use crate::control::{fnv1a, FNV_START, VRAM_SUM_MAX};
         let Some(vram) = self.mem.vram.as_ref() else {

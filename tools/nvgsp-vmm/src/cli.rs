@@ -20,8 +20,14 @@ usage: nvgsp-vmm peek RESOURCE OFFSET [COUNT]
               count BAR1's words that are SEED's pattern at their own
               offset, those that are its words from another offset, and
               the nonzero words
+  cross VF SEED OTHER OTHER_SEED
+              two vGPUs at once, as two VMs: open both, fill VF with
+              SEED's pattern and OTHER with OTHER_SEED's, then scan each
+              for the other's (lines tagged a for VF, b for OTHER)
   zero VF     check that the whole BAR1 reads zero
-  reset VF    VFIO_DEVICE_RESET
+  reset VF [SEED]
+              VFIO_DEVICE_RESET; with SEED, fill BAR1 with its pattern
+              first and check after the reset that BAR1 reads zero
   bad VF      what a VMM gets for accesses outside the device's regions
   wait-error VF SECONDS
               arm the error interrupt (VFIO_PCI_ERR_IRQ_INDEX) and wait
@@ -113,10 +119,21 @@ pub enum Action {
     Fill(u64),
     /// Look for a seed's pattern in BAR1.
     Scan(u64),
+    /// Fill BAR1 with a seed's pattern and another VF's with another
+    /// seed's, both open, then scan each for the other's.
+    Cross {
+        /// This VF's seed.
+        seed: u64,
+        /// The other VF.
+        other: PciAddress,
+        /// Its seed.
+        other_seed: u64,
+    },
     /// Check that BAR1 reads zero.
     Zero,
-    /// Reset the device.
-    Reset,
+    /// Reset the device; with a seed, fill BAR1 first and check it reads
+    /// zero after.
+    Reset(Option<u64>),
     /// Access outside the device's regions.
     Bad,
     /// Wait for the error interrupt.
@@ -226,8 +243,14 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
         ("info", []) => Action::Info,
         ("fill", [seed]) => Action::Fill(parse_u64(seed)?),
         ("scan", [seed]) => Action::Scan(parse_u64(seed)?),
+        ("cross", [seed, other, other_seed]) => Action::Cross {
+            seed: parse_u64(seed)?,
+            other: PciAddress::parse(other)?,
+            other_seed: parse_u64(other_seed)?,
+        },
         ("zero", []) => Action::Zero,
-        ("reset", []) => Action::Reset,
+        ("reset", []) => Action::Reset(None),
+        ("reset", [seed]) => Action::Reset(Some(parse_u64(seed)?)),
         ("bad", []) => Action::Bad,
         ("wait-error", [secs]) => Action::WaitError(parse_seconds(secs)?),
         ("hold", [secs]) => Action::Hold(parse_seconds(secs)?),
@@ -308,7 +331,21 @@ mod tests {
         assert_eq!(p("fill 01:00.4 0x10"), cmd(None, Action::Fill(16)));
         assert_eq!(p("scan 01:00.4 16"), cmd(None, Action::Scan(16)));
         assert_eq!(p("zero 01:00.4"), cmd(None, Action::Zero));
-        assert_eq!(p("reset 01:00.4"), cmd(None, Action::Reset));
+        assert_eq!(p("reset 01:00.4"), cmd(None, Action::Reset(None)));
+        assert_eq!(p("reset 01:00.4 7"), cmd(None, Action::Reset(Some(7))));
+        assert_eq!(
+            p("cross 01:00.4 1 0000:01:00.5 0x2"),
+            cmd(
+                None,
+                Action::Cross {
+                    seed: 1,
+                    other: vf("01:00.5"),
+                    other_seed: 2
+                }
+            )
+        );
+        assert!(p("cross 01:00.4 1 01:00.5").is_err());
+        assert!(p("cross 01:00.4 1 nope 2").is_err());
         assert_eq!(p("bad 01:00.4"), cmd(None, Action::Bad));
         assert_eq!(
             p("wait-error 01:00.4 30"),

@@ -42,10 +42,15 @@ pub fn run(options: Options, addr: &PciAddress, action: &Action) -> Result<bool,
     }
     match action {
         Action::Info => info(&vf),
-        Action::Fill(seed) => fill(&vf, *seed),
-        Action::Scan(seed) => scan(&vf, *seed),
+        Action::Fill(seed) => fill(&vf, *seed, ""),
+        Action::Scan(seed) => scan(&vf, *seed, ""),
+        Action::Cross {
+            seed,
+            other,
+            other_seed,
+        } => cross(&vf, *seed, &Vf::open(other, options)?, *other_seed),
         Action::Zero => zero(&vf),
-        Action::Reset => reset(&vf),
+        Action::Reset(seed) => reset(&vf, *seed),
         Action::Bad => bad(&vf),
         Action::WaitError(limit) => wait_error(&vf, *limit),
         Action::Hold(time) => hold(vf, *time),
@@ -112,14 +117,14 @@ fn info(vf: &Vf) -> Result<bool, String> {
     Ok(bar1.size == region_size && bar1.restored)
 }
 
-/// Maps BAR1 and says how it is reached.
-fn bar1(vf: &Vf) -> Result<Bar<'_>, String> {
+/// Maps BAR1 and says how it is reached (lines prefixed with `tag`).
+fn bar1<'a>(vf: &'a Vf, tag: &str) -> Result<Bar<'a>, String> {
     let bar = Bar::new(vf, VFIO_PCI_BAR1_REGION_INDEX)?;
     if bar.size() == 0 || !bar.size().is_multiple_of(8) {
         return Err(format!("BAR1 is {:#x} bytes", bar.size()));
     }
-    println!("bar1 size: {:#x}", bar.size());
-    println!("bar1 access: {}", bar.access().name());
+    println!("{tag}bar1 size: {:#x}", bar.size());
+    println!("{tag}bar1 access: {}", bar.access().name());
     Ok(bar)
 }
 
@@ -139,9 +144,10 @@ fn millis(since: Instant) -> u128 {
     since.elapsed().as_millis()
 }
 
-/// `fill`: the seed's pattern over all of BAR1, then read back.
-fn fill(vf: &Vf, seed: u64) -> Result<bool, String> {
-    let bar = bar1(vf)?;
+/// `fill`: the seed's pattern over all of BAR1, then read back (lines
+/// prefixed with `tag`).
+fn fill(vf: &Vf, seed: u64, tag: &str) -> Result<bool, String> {
+    let bar = bar1(vf, tag)?;
     let pattern = Pattern::new(seed);
     let start = Instant::now();
     let mut words = vec![0u64; CHUNK / 8];
@@ -155,32 +161,45 @@ fn fill(vf: &Vf, seed: u64) -> Result<bool, String> {
     let written = Instant::now();
     let mut check = FillCheck::default();
     each_chunk(&bar, |offset, words| check.add(&pattern, offset, words));
-    println!("{}", report::fill_line(&check));
+    println!("{tag}{}", report::fill_line(&check));
     println!(
-        "fill time: write {} ms, read {} ms",
+        "{tag}fill time: write {} ms, read {} ms",
         written.duration_since(start).as_millis(),
         millis(written)
     );
     Ok(check.first.is_none())
 }
 
-/// `scan`: the seed's words in BAR1, at their offset and elsewhere.
-fn scan(vf: &Vf, seed: u64) -> Result<bool, String> {
-    let bar = bar1(vf)?;
+/// `scan`: the seed's words in BAR1, at their offset and elsewhere
+/// (lines prefixed with `tag`).
+fn scan(vf: &Vf, seed: u64, tag: &str) -> Result<bool, String> {
+    let bar = bar1(vf, tag)?;
     let pattern = Pattern::new(seed);
     let start = Instant::now();
     let mut tally = ScanTally::default();
     each_chunk(&bar, |offset, words| tally.add(&pattern, offset, words));
     for line in report::scan_lines(&tally) {
-        println!("{line}");
+        println!("{tag}{line}");
     }
-    println!("scan time: {} ms", millis(start));
+    println!("{tag}scan time: {} ms", millis(start));
     Ok(true)
+}
+
+/// `cross`: two vGPUs open at once, as two running VMs: each filled with
+/// its seed's pattern, then each scanned for the other's. (A vGPU's
+/// memory is cleared when its VMM closes it, so the patterns are only
+/// both there while both are open.)
+fn cross(a: &Vf, seed_a: u64, b: &Vf, seed_b: u64) -> Result<bool, String> {
+    println!("b open: {} {}", b.via, b.node);
+    let filled = fill(a, seed_a, "a ")? & fill(b, seed_b, "b ")?;
+    scan(b, seed_a, "b for a: ")?;
+    scan(a, seed_b, "a for b: ")?;
+    Ok(filled)
 }
 
 /// `zero`: all of BAR1 reads zero.
 fn zero(vf: &Vf) -> Result<bool, String> {
-    let bar = bar1(vf)?;
+    let bar = bar1(vf, "")?;
     let start = Instant::now();
     let mut tally = ZeroTally::default();
     each_chunk(&bar, |offset, words| tally.add(offset, words));
@@ -189,14 +208,23 @@ fn zero(vf: &Vf) -> Result<bool, String> {
     Ok(tally.nonzero == 0)
 }
 
-/// `reset`: VFIO_DEVICE_RESET.
-fn reset(vf: &Vf) -> Result<bool, String> {
+/// `reset`: VFIO_DEVICE_RESET; with a seed, BAR1 filled with its
+/// pattern before and checked to read zero after.
+fn reset(vf: &Vf, seed: Option<u64>) -> Result<bool, String> {
+    let filled = match seed {
+        Some(seed) => fill(vf, seed, "")?,
+        None => true,
+    };
     let r = sys::reset(vf.file());
     match &r {
         Ok(()) => println!("reset: ok"),
         Err(e) => println!("reset: {}", io_error(e)),
     }
-    Ok(r.is_ok())
+    let cleared = match (seed, &r) {
+        (Some(_), Ok(())) => zero(vf)?,
+        _ => true,
+    };
+    Ok(filled && r.is_ok() && cleared)
 }
 
 /// `bad`: accesses a VMM must not get through, straight to the kernel
