@@ -45,6 +45,12 @@ matches() {
 # Asserts the guest output matches / does not match an extended regex.
 expect_out() { matches "$1" <<<"$VM_OUT" || fail "guest output lacks /$1/"; }
 expect_no_out() { ! matches "$1" <<<"$VM_OUT" || fail "guest output has /$1/"; }
+# Asserts the guest output has exactly $2 lines matching /$1/.
+expect_out_count() {
+    local n
+    n=$(grep -Ec -- "$1" <<<"$VM_OUT") || true
+    [ "$n" = "$2" ] || fail "guest output has $n lines matching /$1/, expected $2"
+}
 
 # Asserts the kernel log matches.
 expect_log() { matches "$1" "$VM_LOG" || fail "kernel log lacks /$1/"; }

@@ -377,7 +377,8 @@ impl Host {
     /// # Errors
     ///
     /// `ENODEV` without a vGPU (or while it is destroyed), `EBUSY` if it
-    /// is open already.
+    /// is open already; those of [`Vgpu::reset`] for a vGPU whose task
+    /// does not run.
     pub(crate) fn open(&self, vf: &Vf) -> Result {
         let mut s = self.state.lock();
         let r = s.running(vf).ok_or(ENODEV)?;
@@ -386,6 +387,18 @@ impl Host {
         }
         if r.open {
             return Err(EBUSY);
+        }
+        if !r.vgpu.is_running() {
+            // The reset at the last close failed, or a GPU reset is under
+            // way: a VMM gets the vGPU only cleared and running.
+            r.vgpu.reset().inspect_err(|e| {
+                dev_err!(
+                    vf.device(),
+                    "vGPU {} not opened: it cannot be reset: {:?}\n",
+                    r.vgpu_type.name,
+                    e
+                )
+            })?;
         }
         r.open = true;
         Ok(())
@@ -560,7 +573,8 @@ impl HostRegistration {
         let manager = gpu.vgpu_manager()?;
         let pf = kernel_gaps::pf_info(adev.parent())?;
         // What the vGPUs may have: the share less what the manager holds
-        // already (its scrubber's channel).
+        // already (its scrubber's instance block; its channel is out of
+        // `channel_limit`).
         let share = gpu.vram_share()?;
         let budget = Budget {
             vram: share.limit.saturating_sub(share.used),

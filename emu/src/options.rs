@@ -222,6 +222,9 @@ Fault injection (for tests):
                     writes into GSP-RM's memory);
                     vram-sum OFFSET LEN answers 'fnv1a H', the FNV-1a hash
                     of LEN bytes of VRAM at OFFSET as the GPU sees them;
+                    vram-fill OFFSET LEN BYTE writes BYTE over LEN bytes of
+                    VRAM at OFFSET (what memory holds before the driver
+                    hands it out) and answers 'filled';
                     channel CHID answers 'runlist R engine E scheduled
                     yes|no gp_get G gp_put P error none|xid X [addr A]
                     parked no|yes at A' (R, G, P and X in decimal): the

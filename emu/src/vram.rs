@@ -48,6 +48,41 @@ pub fn memfd(name: &CStr, size: u64) -> io::Result<File> {
     Ok(file)
 }
 
+/// Bytes of a page of the files, as the kernel allocates them.
+const PAGE: u64 = 4096;
+
+/// Writes `data` at `offset` of `file`, each whole page of zeroes by
+/// punching it rather than writing it: the bytes read back are the same,
+/// and clearing memory (a copy-engine scrub of a vGPU's gigabytes) gives
+/// the model's memory back instead of taking it.
+fn write_at(file: &File, data: &[u8], offset: u64) -> io::Result<()> {
+    let mut at = 0usize;
+    while at < data.len() {
+        let pos = offset + at as u64;
+        // Up to the next page boundary, or a whole page.
+        let n = usize::try_from(PAGE - pos % PAGE)
+            .unwrap_or(usize::MAX)
+            .min(data.len() - at);
+        let zero_page = |i: usize| {
+            data.get(i..i + PAGE as usize)
+                .is_some_and(|p| p.iter().all(|&b| b == 0))
+        };
+        if n == PAGE as usize && zero_page(at) {
+            // A run of whole zero pages.
+            let mut end = at + n;
+            while zero_page(end) {
+                end += PAGE as usize;
+            }
+            redirect::punch(file, pos, (end - at) as u64)?;
+            at = end;
+        } else {
+            file.write_all_at(&data[at..at + n], pos)?;
+            at += n;
+        }
+    }
+    Ok(())
+}
+
 /// The VRAM of the emulated GPU: owns the file.
 pub struct Vram {
     file: File,
@@ -122,13 +157,13 @@ impl VramView {
     fn pwrite(&self, offset: u64, data: &[u8]) -> Option<()> {
         let r = self.redirected();
         if r.is_empty() {
-            return self.file.write_all_at(data, offset).ok();
+            return write_at(&self.file, data, offset).ok();
         }
         r.split(offset, data.len(), |at, n, b| {
             let d = &data[at..at + n];
             match b {
-                Backing::Vram => self.file.write_all_at(d, offset + at as u64),
-                Backing::File(f, o) => f.write_all_at(d, o),
+                Backing::Vram => write_at(&self.file, d, offset + at as u64),
+                Backing::File(f, o) => write_at(f, d, o),
             }
             .ok()
         })
@@ -285,6 +320,30 @@ mod tests {
         let mut b = [0u8; 8];
         read(at, &mut b).unwrap();
         u64::from_le_bytes(b)
+    }
+
+    /// Whole pages of zeroes are punched, the rest written: what reads
+    /// back is what was written, and zeroing memory allocates nothing.
+    #[test]
+    fn zero_pages_are_punched() {
+        let f = memfd(c"test", 1 << 20).unwrap();
+        f.write_all_at(&[7u8; 5 * PAGE as usize], 0).unwrap();
+        let allocated = |f: &File| {
+            use std::os::unix::fs::MetadataExt;
+            f.metadata().unwrap().blocks() * 512
+        };
+        assert_eq!(allocated(&f), 5 * PAGE);
+        // Zeroes from the middle of page 0 to the middle of page 4: pages
+        // 1-3 are punched, the ends of 0 and 4 written.
+        let mut d = vec![0u8; 4 * PAGE as usize];
+        d[100] = 9;
+        write_at(&f, &d, PAGE / 2).unwrap();
+        let mut back = vec![0u8; 5 * PAGE as usize];
+        f.read_exact_at(&mut back, 0).unwrap();
+        let mut want = vec![7u8; 5 * PAGE as usize];
+        want[PAGE as usize / 2..PAGE as usize / 2 + d.len()].copy_from_slice(&d);
+        assert_eq!(back, want);
+        assert_eq!(allocated(&f), 2 * PAGE);
     }
 
     #[test]

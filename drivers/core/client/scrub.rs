@@ -82,6 +82,8 @@ const LAUNCHES_PER_PUSH: usize = (PUSH_SIZE / 4 - HEAD_WORDS) / LAUNCH_WORDS;
 /// The most bytes one launch copies once the cleared part is this large
 /// (`LINE_LENGTH_IN` is 32 bits).
 const CHUNK: u64 = 64 << 20;
+/// Where the range being cleared is mapped.
+const WINDOW: u64 = CLIENT_VA_START;
 /// The subchannel the copy object is bound to (nouveau's and NVK's CE
 /// subchannel).
 const SUBCHANNEL: u32 = 4;
@@ -154,6 +156,8 @@ pub(super) struct Scrubber {
     push: Coherent<[u8]>,
     _zero: Coherent<[u8]>,
     vaspace: VaSpace,
+    /// Bytes mapped at [`WINDOW`].
+    window: u64,
 }
 
 impl Scrubber {
@@ -210,6 +214,7 @@ impl Scrubber {
             push,
             _zero: zero,
             vaspace,
+            window: 0,
         })
     }
 
@@ -227,22 +232,33 @@ impl Scrubber {
         if size == 0 {
             return Ok(());
         }
-        let base = CLIENT_VA_START;
-        {
+        // What an earlier clear could not unmap goes first.
+        self.unmap_window()?;
+        let mapped = {
             let mut update = self.vaspace.update()?;
-            update.map_vram(base, vram, 0, size)?;
-            update.finish()?;
-        }
-        let r = self.run(base, size);
+            update.map_vram(WINDOW, vram, 0, size)?;
+            self.window = size;
+            update.finish()
+        };
+        let r = mapped.and_then(|()| self.run(WINDOW, size));
         // Unmapped whatever happened: the range goes back to its owner.
-        let unmapped = self.vaspace.update().and_then(|mut u| {
-            u.unmap(base, size)?;
+        r.and(self.unmap_window())
+    }
+
+    /// Unmaps what the window maps, if anything.
+    fn unmap_window(&mut self) -> Result {
+        if self.window == 0 {
+            return Ok(());
+        }
+        let r = self.vaspace.update().and_then(|mut u| {
+            u.unmap(WINDOW, self.window)?;
+            // Out of the tables: an invalidate that fails now is made up
+            // by the next update's, and nothing runs in the VA space
+            // meanwhile.
+            self.window = 0;
             u.finish()
         });
-        if let Err(e) = &unmapped {
-            pr_err!("nvgsp: scrubber cannot unmap the range: {:?}\n", e);
-        }
-        r.and(unmapped)
+        r.inspect_err(|e| pr_err!("nvgsp: the scrubber cannot unmap its window: {:?}\n", e))
     }
 
     /// Submits the launches clearing `size` bytes at `base`, a

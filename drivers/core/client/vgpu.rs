@@ -144,7 +144,16 @@ impl Gpu {
         if segment == 0 {
             return Err(EOPNOTSUPP);
         }
-        let scrubber = Arc::pin_init(new_mutex!(Scrubber::new(self)?), GFP_KERNEL)?;
+        let scrubber = Scrubber::new(self).inspect_err(|e| {
+            if let Ok(guard) = self.services() {
+                dev_err!(
+                    guard.get().dev,
+                    "no vGPU host: no copy-engine channel to clear guest memory with: {:?}\n",
+                    e
+                );
+            }
+        })?;
+        let scrubber = Arc::pin_init(new_mutex!(scrubber), GFP_KERNEL)?;
         Ok(VgpuManager {
             gpu: self.clone(),
             segment,
@@ -375,13 +384,15 @@ impl Vgpu {
     ///
     /// # Errors
     ///
-    /// Those of clearing the memory, after which the task stays stopped
+    /// GSP-RM's refusal to stop the task (nothing is cleared then);
+    /// those of clearing the memory, after which the task stays stopped
     /// (a later reset tries again); GSP-RM's refusal to start it;
     /// `EAGAIN` while the GPU is being reset (the task is then started
     /// again by [`Vgpu::restart`] after it).
     #[inline(never)]
     pub fn reset(&mut self) -> Result {
-        self.shutdown();
+        // Nothing is cleared while the task may still run and write.
+        self.shutdown()?;
         self.dirty = true;
         self.scrub()?;
         self.bootload()
@@ -491,33 +502,41 @@ impl Vgpu {
     }
 
     /// Stops its plugin task and frees what GSP-RM holds for it, if it
-    /// runs in the current GSP-RM.
-    fn shutdown(&mut self) {
-        let Some(generation) = self.generation.take() else {
-            return;
+    /// runs in the current GSP-RM (a task lost with its GSP-RM is
+    /// stopped).
+    ///
+    /// # Errors
+    ///
+    /// GSP-RM's refusal to stop it (logged by the RM call): the task may
+    /// still run, and is taken to.
+    fn shutdown(&mut self) -> Result {
+        let Some(generation) = self.generation else {
+            return Ok(());
         };
         let Ok(guard) = self.gpu.services() else {
-            return;
+            self.generation = None;
+            return Ok(());
         };
         let s = guard.get();
         if !self.gpu.is_current(generation) {
-            return;
+            self.generation = None;
+            return Ok(());
         }
         let gfid = GfidParams { gfid: self.gfid };
-        let stopped =
-            rm::control::<VgpuShutdownPluginTask>(&s.gsp.rpc, s.bar, s.dev, s.gpu.internal, &gfid);
-        // Cleanup only after a stop (open RM's order); failures are logged
-        // by the RM call.
-        if stopped.is_ok() {
-            let _ =
-                rm::control::<VgpuPluginCleanup>(&s.gsp.rpc, s.bar, s.dev, s.gpu.internal, &gfid);
-        }
+        rm::control::<VgpuShutdownPluginTask>(&s.gsp.rpc, s.bar, s.dev, s.gpu.internal, &gfid)?;
+        self.generation = None;
+        // Cleanup only after a stop (open RM's order); a failure is logged
+        // by the RM call, and the task is stopped.
+        let _ = rm::control::<VgpuPluginCleanup>(&s.gsp.rpc, s.bar, s.dev, s.gpu.internal, &gfid);
+        Ok(())
     }
 }
 
 impl Drop for Vgpu {
     fn drop(&mut self) {
-        self.shutdown();
+        // Logged by the RM call; the memory and channels go back anyway
+        // (GSP-RM refusing to stop a task it runs is its own defect).
+        let _ = self.shutdown();
         if let Ok(guard) = self.gpu.services() {
             guard
                 .get()

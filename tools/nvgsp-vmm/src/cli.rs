@@ -29,9 +29,10 @@ usage: nvgsp-vmm peek RESOURCE OFFSET [COUNT]
               VFIO_DEVICE_RESET; with SEED, fill BAR1 with its pattern
               first and check after the reset that BAR1 reads zero
   bad VF      what a VMM gets for accesses outside the device's regions
-  wait-error VF SECONDS
+  wait-error VF SECONDS [SEED]
               arm the error interrupt (VFIO_PCI_ERR_IRQ_INDEX) and wait
-              for it up to SECONDS
+              for it up to SECONDS; with SEED, fill BAR1 with its pattern
+              first and read it back once the interrupt came
   hold VF SECONDS
               keep the device open (BARs mapped) for SECONDS
 
@@ -137,7 +138,7 @@ pub enum Action {
     /// Access outside the device's regions.
     Bad,
     /// Wait for the error interrupt.
-    WaitError(Duration),
+    WaitError(Duration, Option<u64>),
     /// Keep the device open.
     Hold(Duration),
 }
@@ -252,7 +253,10 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
         ("reset", []) => Action::Reset(None),
         ("reset", [seed]) => Action::Reset(Some(parse_u64(seed)?)),
         ("bad", []) => Action::Bad,
-        ("wait-error", [secs]) => Action::WaitError(parse_seconds(secs)?),
+        ("wait-error", [secs]) => Action::WaitError(parse_seconds(secs)?, None),
+        ("wait-error", [secs, seed]) => {
+            Action::WaitError(parse_seconds(secs)?, Some(parse_u64(seed)?))
+        }
         ("hold", [secs]) => Action::Hold(parse_seconds(secs)?),
         _ => return Err(usage()),
     };
@@ -349,7 +353,11 @@ mod tests {
         assert_eq!(p("bad 01:00.4"), cmd(None, Action::Bad));
         assert_eq!(
             p("wait-error 01:00.4 30"),
-            cmd(None, Action::WaitError(Duration::from_secs(30)))
+            cmd(None, Action::WaitError(Duration::from_secs(30), None))
+        );
+        assert_eq!(
+            p("wait-error 01:00.4 1 3"),
+            cmd(None, Action::WaitError(Duration::from_secs(1), Some(3)))
         );
         assert_eq!(
             p("hold 01:00.4 1.5"),

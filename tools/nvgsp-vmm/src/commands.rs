@@ -52,7 +52,7 @@ pub fn run(options: Options, addr: &PciAddress, action: &Action) -> Result<bool,
         Action::Zero => zero(&vf),
         Action::Reset(seed) => reset(&vf, *seed),
         Action::Bad => bad(&vf),
-        Action::WaitError(limit) => wait_error(&vf, *limit),
+        Action::WaitError(limit, seed) => wait_error(&vf, *limit, *seed),
         Action::Hold(time) => hold(vf, *time),
     }
 }
@@ -266,8 +266,12 @@ fn bad(vf: &Vf) -> Result<bool, String> {
     Ok(true)
 }
 
-/// `wait-error`: arms the error interrupt and waits for it.
-fn wait_error(vf: &Vf, limit: Duration) -> Result<bool, String> {
+/// `wait-error`: arms the error interrupt and waits for it; with a seed,
+/// BAR1 filled with its pattern before and read back after.
+fn wait_error(vf: &Vf, limit: Duration, seed: Option<u64>) -> Result<bool, String> {
+    if let Some(seed) = seed {
+        fill(vf, seed, "")?;
+    }
     let d = vf.device();
     if d.get_irq_info(VFIO_PCI_ERR_IRQ_INDEX)
         .is_none_or(|i| i.count == 0)
@@ -300,7 +304,18 @@ fn wait_error(vf: &Vf, limit: Duration) -> Result<bool, String> {
     if let Err(e) = d.disable_irq(VFIO_PCI_ERR_IRQ_INDEX) {
         println!("error irq disarm: {}", crate::vf::vfio_error(&e));
     }
-    Ok(true)
+    let kept = match seed {
+        Some(seed) if fired => {
+            let bar = bar1(vf, "")?;
+            let pattern = Pattern::new(seed);
+            let mut check = FillCheck::default();
+            each_chunk(&bar, |offset, words| check.add(&pattern, offset, words));
+            println!("kept: {}", report::fill_line(&check));
+            check.first.is_none()
+        }
+        _ => true,
+    };
+    Ok(kept)
 }
 
 /// `hold`: the device open and its BARs mapped for `time`.

@@ -11,6 +11,8 @@
 //!   configuration space sizes it, the BOOT registers behind BAR0;
 //! - `fill` / `scan` / `zero`: a seed's pattern written over the vGPU's
 //!   memory window (BAR1), looked for in another's, or none at all;
+//!   `cross`: two vGPUs open at once, each filled and scanned for the
+//!   other's pattern (a vGPU's memory is cleared when its VMM closes it);
 //! - `reset`, `bad`, `wait-error`, `hold`: VFIO_DEVICE_RESET, accesses
 //!   outside the regions, the error interrupt, the device kept open.
 //!
