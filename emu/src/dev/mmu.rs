@@ -384,6 +384,23 @@ impl Probe {
     }
 }
 
+impl Probe {
+    /// VRAM, if `len` bytes at `offset` are inside it and at most what a
+    /// query may cover; else the answer saying why not.
+    fn vram_range(&self, offset: u64, len: u64) -> Result<&crate::vram::VramView, String> {
+        let vram = self.mem.vram.as_ref().ok_or("error no vram")?;
+        if len > crate::control::VRAM_SUM_MAX
+            || offset.checked_add(len).is_none_or(|e| e > vram.size())
+        {
+            return Err(format!(
+                "error range past VRAM's {:#x} bytes or over 1 GiB",
+                vram.size()
+            ));
+        }
+        Ok(vram)
+    }
+}
+
 impl crate::control::Queries for Probe {
     fn translate(&self, client: u32, vaspace: u32, va: u64) -> String {
         let Some(root) = self.vaspaces.root(client, vaspace) else {
@@ -422,16 +439,10 @@ impl crate::control::Queries for Probe {
     }
 
     fn vram_fill(&self, offset: u64, len: u64, byte: u8) -> String {
-        use crate::control::VRAM_SUM_MAX;
-        let Some(vram) = self.mem.vram.as_ref() else {
-            return "error no vram".into();
+        let vram = match self.vram_range(offset, len) {
+            Ok(v) => v,
+            Err(e) => return e,
         };
-        if len > VRAM_SUM_MAX || offset.checked_add(len).is_none_or(|e| e > vram.size()) {
-            return format!(
-                "error range past VRAM's {:#x} bytes or over 1 GiB",
-                vram.size()
-            );
-        }
         let buf = vec![byte; 1 << 20];
         let mut done = 0;
         while done < len {
@@ -445,16 +456,11 @@ impl crate::control::Queries for Probe {
     }
 
     fn vram_sum(&self, offset: u64, len: u64) -> String {
-        use crate::control::{fnv1a, FNV_START, VRAM_SUM_MAX};
-        let Some(vram) = self.mem.vram.as_ref() else {
-            return "error no vram".into();
+        use crate::control::{fnv1a, FNV_START};
+        let vram = match self.vram_range(offset, len) {
+            Ok(v) => v,
+            Err(e) => return e,
         };
-        if len > VRAM_SUM_MAX || offset.checked_add(len).is_none_or(|e| e > vram.size()) {
-            return format!(
-                "error range past VRAM's {:#x} bytes or over 1 GiB",
-                vram.size()
-            );
-        }
         let mut h = FNV_START;
         let mut buf = vec![0u8; 1 << 20];
         let mut done = 0;
