@@ -131,6 +131,10 @@ struct HostState {
     /// created, and no VF joins, after).
     manager: Option<VgpuManager>,
     slots: KVec<Slot>,
+    /// From a GPU reset's start until the new GSP-RM has the types and
+    /// the tasks again ([`Host::restart_all`]): a vGPU cannot be reset
+    /// meanwhile (its type is unknown to GSP-RM until then).
+    restarting: bool,
 }
 
 impl HostState {
@@ -377,10 +381,11 @@ impl Host {
     /// # Errors
     ///
     /// `ENODEV` without a vGPU (or while it is destroyed), `EBUSY` if it
-    /// is open already; those of [`Vgpu::reset`] for a vGPU whose task
-    /// does not run.
+    /// is open already, `EAGAIN` during a GPU reset; those of
+    /// [`Vgpu::reset`] for a vGPU not ready for a VMM.
     pub(crate) fn open(&self, vf: &Vf) -> Result {
         let mut s = self.state.lock();
+        let restarting = s.restarting;
         let r = s.running(vf).ok_or(ENODEV)?;
         if r.closing {
             return Err(ENODEV);
@@ -388,9 +393,18 @@ impl Host {
         if r.open {
             return Err(EBUSY);
         }
-        if !r.vgpu.is_running() {
-            // The reset at the last close failed, or a GPU reset is under
-            // way: a VMM gets the vGPU only cleared and running.
+        if r.vgpu.needs_reset() {
+            if restarting {
+                dev_info!(
+                    vf.device(),
+                    "vGPU {} not opened: the GPU is being reset\n",
+                    r.vgpu_type.name
+                );
+                return Err(EAGAIN);
+            }
+            // The reset at the last close failed, or its task was not
+            // started again after a GPU reset: a VMM gets the vGPU only
+            // cleared and running.
             r.vgpu.reset().inspect_err(|e| {
                 dev_err!(
                     vf.device(),
@@ -408,11 +422,17 @@ impl Host {
     /// VMM finds nothing of the last one's (unless it is being destroyed).
     pub(crate) fn close(&self, vf: &Vf) {
         let mut s = self.state.lock();
+        let restarting = s.restarting;
         let Some(r) = s.running(vf) else {
             return;
         };
         r.open = false;
         if r.closing {
+            return;
+        }
+        if restarting {
+            // Cleared when the GPU reset starts the task again.
+            r.vgpu.clear_before_next_start();
             return;
         }
         if let Err(e) = r.vgpu.reset() {
@@ -430,9 +450,13 @@ impl Host {
     ///
     /// # Errors
     ///
-    /// `ENODEV` without a vGPU; those of [`Vgpu::reset`].
+    /// `ENODEV` without a vGPU, `EAGAIN` during a GPU reset; those of
+    /// [`Vgpu::reset`].
     pub(crate) fn reset(&self, vf: &Vf) -> Result {
         let mut s = self.state.lock();
+        if s.restarting {
+            return Err(EAGAIN);
+        }
         let r = s.running(vf).ok_or(ENODEV)?;
         r.vgpu.reset().inspect_err(|e| {
             dev_err!(
@@ -450,6 +474,7 @@ impl Host {
     /// eventfd; QEMU stops the guest).
     fn restart_all(&self) {
         let mut s = self.state.lock();
+        s.restarting = false;
         if let Some(manager) = &s.manager {
             if let Err(e) = manager.set_types(&self.types) {
                 // The restarts below fail then, and say so.
@@ -542,7 +567,9 @@ struct OnReset(Arc<Host>);
 
 impl ResetHandler for OnReset {
     /// GSP-RM lost the plugin tasks; the vGPUs' memory and channels stay.
-    fn prepare(&self, _gpu: &Gpu) {}
+    fn prepare(&self, _gpu: &Gpu) {
+        self.0.state.lock().restarting = true;
+    }
 
     fn done(&self, _gpu: &Gpu) -> Result {
         // A vGPU that does not start again is said in the log and to its
@@ -615,6 +642,7 @@ impl HostRegistration {
                     HostState {
                         manager: Some(manager),
                         slots: KVec::new(),
+                        restarting: false,
                     },
                     "nvgsp_vfio::Host::state"
                 ),

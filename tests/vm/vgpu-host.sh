@@ -52,7 +52,7 @@ vm --profile host --vfs 4 --timeout 500 \
     # interrupt of the device); their vGPUs work afterwards.
     nvgsp-vmm wait-error $a 60 3 > /tmp/werr.out 2>&1 &
     werr=$!
-    sleep 2
+    for _ in $(seq 300); do grep -q "^error irq: armed" /tmp/werr.out && break; sleep 0.1; done
     "$NVGSP_TOP/tests/guest/emu-inject" gsp-crash
     wait $werr
     sed "s/^/crash a: /" /tmp/werr.out
@@ -64,10 +64,10 @@ vm --profile host --vfs 4 --timeout 500 \
     # GSP-RM lost while b is reset (its open, clear or task start fail
     # then): once recovered, b resets and clears as before.
     "$NVGSP_TOP/tests/guest/emu-inject" gsp-crash
-    sleep 0.2
-    nvgsp-vmm reset $b 8 > /dev/null 2>&1
+    for _ in $(seq 100); do [ "$(dmesg | grep -c "GSP-RM crashed")" -ge 2 ] && break; sleep 0.1; done
+    nvgsp-vmm reset $b 8 > /dev/null 2>&1; echo "reset b in recovery: $?"
     for _ in $(seq 150); do [ "$(dmesg | grep -c "GSP-RM recovered")" -ge 2 ] && break; sleep 0.2; done
-    nvgsp-vmm reset $b 9 | grep -E "^(reset|zero):" | sed "s/^/reset b after recovery: /"
+    nvgsp-vmm reset $b 9 | grep -E "^(fill|reset|zero):" | sed "s/^/reset b after recovery: /"
     # Destroyed and made again, on memory that holds something (as VRAM
     # does before the driver hands it out: its last user data, or
     # garbage after power-on): the new vGPU finds it cleared.
@@ -152,6 +152,9 @@ expect_out '^disable sriov while open: 1$'
 expect_log 'cannot disable SR-IOV: 1 virtual functions are assigned'
 expect_out '^crash a: error irq: fired$'
 expect_out '^crash a: kept: fill: 67108864 bytes, read back ok$'
+expect_out '^reset b in recovery: 1$'
+expect_log '0000:01:00\.5: vGPU NVIDIA A10-2Q not opened: (it cannot be reset: Error\(11\)|the GPU is being reset)'
+expect_out '^reset b after recovery: fill: 67108864 bytes, read back ok$'
 expect_out '^reset b after recovery: reset: ok$'
 expect_out '^reset b after recovery: zero: 67108864 bytes, all zero$'
 expect_out '^destroy a: 0$'
@@ -175,7 +178,8 @@ expect_log '0000:01:00\.6: vGPU NVIDIA A10-1Q destroyed'
 expect_out '^disable sriov: 0 numvfs 0$'
 expect_log 'GSP-RM recovered'
 # Every clear finished (a VMM killed while its vGPU is reset on its last
-# close included), but those the second crash stopped (EAGAIN).
+# close included), but those the second crash stopped (EAGAIN: the open
+# in the recovery).
 expect_log_count 'not reset after its VMM closed it' 0
 if grep -E 'cannot clear the guest memory' "$VM_LOG" | grep -qvF 'Error(11)'; then
     fail "a clear failed other than by a GPU reset"

@@ -252,11 +252,12 @@ impl Scrubber {
         }
         let r = self.vaspace.update().and_then(|mut u| {
             u.unmap(WINDOW, self.window)?;
-            // Out of the tables: an invalidate that fails now is made up
-            // by the next update's, and nothing runs in the VA space
-            // meanwhile.
+            // Out of the tables: an invalidate that fails now (during a
+            // GPU reset) is made up by the next update's, and nothing
+            // runs in the VA space meanwhile.
             self.window = 0;
-            u.finish()
+            let _ = u.finish();
+            Ok(())
         });
         r.inspect_err(|e| pr_err!("nvgsp: the scrubber cannot unmap its window: {:?}\n", e))
     }

@@ -359,6 +359,20 @@ impl Vgpu {
         self.generation.is_some_and(|g| self.gpu.is_current(g))
     }
 
+    /// Whether a VMM may be given the vGPU only after a [`Vgpu::reset`]:
+    /// its task does not run, or its memory is still to be cleared (a
+    /// reset failed part way).
+    pub fn needs_reset(&self) -> bool {
+        !self.is_running() || self.dirty
+    }
+
+    /// Has the guest memory cleared before the task next starts
+    /// ([`Vgpu::restart`], [`Vgpu::reset`]): for a VMM that let go of the
+    /// vGPU while it could not be reset (during a GPU reset).
+    pub fn clear_before_next_start(&mut self) {
+        self.dirty = true;
+    }
+
     /// Starts its plugin task again, in a GSP-RM that lost it (after a GPU
     /// reset), with the same memory (kept as the guest left it, unless a
     /// reset before could not clear it), heap and channels.
@@ -391,9 +405,11 @@ impl Vgpu {
     /// again by [`Vgpu::restart`] after it).
     #[inline(never)]
     pub fn reset(&mut self) -> Result {
-        // Nothing is cleared while the task may still run and write.
-        self.shutdown()?;
+        // Whatever fails below, the memory is cleared before the task
+        // next starts; nothing is cleared while the task may still run
+        // and write.
         self.dirty = true;
+        self.shutdown()?;
         self.scrub()?;
         self.bootload()
     }
