@@ -53,7 +53,7 @@ use super::{
     CLIENT_VA_START, //
 };
 use crate::{
-    dma::write_bytes,
+    dma::write_u32,
     proto::{
         copy::{
             self,
@@ -240,7 +240,7 @@ impl Scrubber {
             self.window = size;
             update.finish()
         };
-        let r = mapped.and_then(|()| self.run(WINDOW, size));
+        let r = mapped.and_then(|()| self.run(size));
         // Unmapped whatever happened: the range goes back to its owner.
         r.and(self.unmap_window())
     }
@@ -262,14 +262,14 @@ impl Scrubber {
         r.inspect_err(|e| pr_err!("nvgsp: the scrubber cannot unmap its window: {:?}\n", e))
     }
 
-    /// Submits the launches clearing `size` bytes at `base`, a
-    /// pushbuffer at a time, and waits for each.
-    fn run(&mut self, base: u64, size: u64) -> Result {
+    /// Submits the launches clearing the `size` bytes mapped at
+    /// [`WINDOW`], a pushbuffer at a time, and waits for each.
+    fn run(&mut self, size: u64) -> Result {
         let timeout = timeouts::scrub(size);
         let start = Instant::<Monotonic>::now();
         let mut launches = plan(size).peekable();
         while launches.peek().is_some() {
-            let words = self.write_push(base, &mut launches)?;
+            let words = self.write_push(&mut launches)?;
             let seq = self.submit(words)?;
             self.wait(seq, start, timeout, size)?;
         }
@@ -280,7 +280,6 @@ impl Scrubber {
     /// holds; returns its length in words.
     fn write_push(
         &self,
-        base: u64,
         launches: &mut core::iter::Peekable<impl Iterator<Item = Launch>>,
     ) -> Result<usize> {
         let mut words = KVec::with_capacity(PUSH_SIZE / 4, GFP_KERNEL)?;
@@ -291,8 +290,8 @@ impl Scrubber {
         words.push(AMPERE_DMA_COPY_B & SET_OBJECT_NVCLASS_MASK, GFP_KERNEL)?;
         let zero = self.zero_va.va();
         for l in launches.by_ref().take(LAUNCHES_PER_PUSH) {
-            let src = l.src.map_or(zero, |s| base + s);
-            let dst = base + l.dst;
+            let src = l.src.map_or(zero, |s| WINDOW + s);
+            let dst = WINDOW + l.dst;
             let len = u32::try_from(l.len).map_err(|_| EINVAL)?;
             // OFFSET_IN_UPPER .. LINE_COUNT: 0x400..0x41c, consecutive.
             words.extend_from_slice(
@@ -312,11 +311,9 @@ impl Scrubber {
                 GFP_KERNEL,
             )?;
         }
-        let mut bytes = KVec::with_capacity(words.len() * 4, GFP_KERNEL)?;
-        for w in &words {
-            bytes.extend_from_slice(&w.to_le_bytes(), GFP_KERNEL)?;
+        for (i, w) in words.iter().enumerate() {
+            write_u32(&self.push, i * 4, *w)?;
         }
-        write_bytes(&self.push, 0, &bytes)?;
         Ok(words.len())
     }
 

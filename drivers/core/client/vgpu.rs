@@ -11,7 +11,7 @@
 //! The guest memory is cleared by a copy engine ([`Scrubber`]) before
 //! each start and each reset, so a VM never sees what the memory held
 //! before (another vGPU's guest, or its own previous run); it is not
-//! cleared when a vGPU goes, since nothing but a start hands it out again.
+//! cleared when a vGPU goes, since a start clears whatever it is given.
 //! Dropping the [`Vgpu`] stops and cleans up the task
 //! (`SHUTDOWN_GSP_VGPU_PLUGIN_TASK`, `VGPU_PLUGIN_CLEANUP`, in open RM's
 //! order) and gives everything back.

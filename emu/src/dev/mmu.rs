@@ -382,9 +382,7 @@ impl Probe {
             host,
         }
     }
-}
 
-impl Probe {
     /// VRAM, if `len` bytes at `offset` are inside it and at most what a
     /// query may cover; else the answer saying why not.
     fn vram_range(&self, offset: u64, len: u64) -> Result<&crate::vram::VramView, String> {
